@@ -1,0 +1,82 @@
+package dev.ludus.health;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.health.HealthStatus;
+
+public class HealthReportTest {
+
+    private static HealthCheck check(String name, HealthResult result) {
+        return new HealthCheck() {
+            @Override public String name() { return name; }
+            @Override public HealthResult check() { return result; }
+        };
+    }
+
+    @Test
+    public void noChecksIsUpWith200() {
+        HealthReport report = HealthReport.run(List.of());
+        assertEquals(HealthStatus.UP, report.status());
+        assertEquals(200, report.httpStatus());
+        assertEquals("{\"status\":\"UP\",\"components\":{}}", report.toJson(true));
+    }
+
+    @Test
+    public void statusIsTheWorstComponent() {
+        HealthReport report = HealthReport.run(List.of(
+                check("a", HealthResult.up()),
+                check("b", HealthResult.degraded("queue filling", Map.of("depth", 12))),
+                check("c", HealthResult.up())));
+        assertEquals(HealthStatus.DEGRADED, report.status());
+        assertEquals("degraded still serves traffic", 200, report.httpStatus());
+        assertEquals("{\"status\":\"DEGRADED\",\"components\":{\"a\":{\"status\":\"UP\"},"
+                + "\"b\":{\"status\":\"DEGRADED\",\"reason\":\"queue filling\",\"details\":{\"depth\":12}},"
+                + "\"c\":{\"status\":\"UP\"}}}", report.toJson(true));
+    }
+
+    @Test
+    public void downAnswers503() {
+        HealthReport report = HealthReport.run(List.of(
+                check("db", HealthResult.down("connection refused", Map.of())),
+                check("q", HealthResult.degraded("slow", Map.of()))));
+        assertEquals(HealthStatus.DOWN, report.status());
+        assertEquals(503, report.httpStatus());
+    }
+
+    @Test
+    public void throwingOrNullCheckIsDownNotAnError() {
+        HealthCheck throwing = new HealthCheck() {
+            @Override public String name() { return "boom"; }
+            @Override public HealthResult check() { throw new IllegalStateException("kaput"); }
+        };
+        HealthReport report = HealthReport.run(List.of(throwing, check("nil", null)));
+        assertEquals(HealthStatus.DOWN, report.components().get("boom").status());
+        assertTrue(report.components().get("boom").reason().contains("kaput"));
+        assertEquals(HealthStatus.DOWN, report.components().get("nil").status());
+    }
+
+    @Test
+    public void duplicateNamesAreKeptApart() {
+        HealthReport report = HealthReport.run(List.of(
+                check("x", HealthResult.up()), check("x", HealthResult.down("second", Map.of()))));
+        assertEquals(2, report.components().size());
+        assertEquals(HealthStatus.DOWN, report.components().get("x#2").status());
+    }
+
+    @Test
+    public void detailsCanBeHiddenAndStringsAreEscaped() {
+        HealthReport report = HealthReport.run(List.of(
+                check("q", HealthResult.degraded("say \"hi\"\n<b>", Map.of("secret", 1)))));
+        String json = report.toJson(false);
+        assertEquals("{\"status\":\"DEGRADED\",\"components\":{\"q\":{\"status\":\"DEGRADED\","
+                + "\"reason\":\"say \\\"hi\\\"\\n\\u003cb\\u003e\"}}}", json);
+    }
+}

@@ -1,0 +1,243 @@
+package dev.ludus.runtime;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where everything is and which properties the framework gets. Layers, lowest first: built-in
+ * defaults, the features' {@code framework-properties}, {@code conf/ludus.properties},
+ * environment variables ({@code LUDUS_HTTP_PORT}, {@code LUDUS_HTTP_HOST}, {@code LUDUS_DATA},
+ * {@code LUDUS_FEATURES}), and {@code -D} system properties with a known prefix. Values may refer
+ * to other properties as {@code ${name}}.
+ */
+final class LaunchConfig {
+
+    static final String FEATURES = "ludus.features";
+    static final String HOME = "ludus.home";
+    static final String DATA = "ludus.data";
+    static final String HTTP_PORT = "org.osgi.service.http.port";
+    static final String HTTP_HOST = "org.apache.felix.http.host";
+    static final String READY_TIMEOUT = "ludus.ready.timeout.seconds";
+    static final String STOP_TIMEOUT = "ludus.stop.timeout.seconds";
+
+    private static final List<String> OVERRIDABLE_PREFIXES =
+            List.of("ludus.", "felix.", "org.osgi.", "org.apache.felix.", "obr.", "ds.");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
+
+    private final Path home;
+    private final Map<String, String> settings; // everything but the feature layer, unresolved
+
+    private LaunchConfig(Path home, Map<String, String> settings) {
+        this.home = home;
+        this.settings = settings;
+    }
+
+    /**
+     * Reads {@code conf/ludus.properties} under {@code home} and applies the environment and system
+     * properties.
+     *
+     * @throws IllegalArgumentException if a setting has a bad value; the message names it
+     */
+    static LaunchConfig load(Path home, Map<String, String> env, Properties system) throws IOException {
+        Map<String, String> s = new LinkedHashMap<>(defaults());
+        Path file = home.resolve("conf").resolve("ludus.properties");
+        if (Files.isRegularFile(file)) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                p.load(r);
+            }
+            p.stringPropertyNames().forEach(k -> s.put(k, p.getProperty(k).trim()));
+        }
+        String port = env.get("LUDUS_HTTP_PORT");
+        if (port != null && !port.isBlank()) {
+            s.put(HTTP_PORT, port.trim());
+        }
+        String host = env.get("LUDUS_HTTP_HOST");
+        if (host != null && !host.isBlank()) {
+            s.put(HTTP_HOST, host.trim());
+        }
+        String data = env.get("LUDUS_DATA");
+        if (data != null && !data.isBlank()) {
+            s.put(DATA, Path.of(data.trim()).toAbsolutePath().normalize().toString());
+        }
+        String features = env.get("LUDUS_FEATURES");
+        if (features != null && !features.isBlank()) {
+            s.put(FEATURES, features.trim());
+        }
+        for (String key : system.stringPropertyNames()) {
+            if (!key.equals(HOME) && OVERRIDABLE_PREFIXES.stream().anyMatch(key::startsWith)) {
+                s.put(key, system.getProperty(key));
+            }
+        }
+        s.put(HOME, home.toAbsolutePath().normalize().toString());
+        LaunchConfig config = new LaunchConfig(home.toAbsolutePath().normalize(), s);
+        config.validate();
+        return config;
+    }
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(FEATURES, "framework, http, webconsole, ludus-core");
+        d.put(DATA, "${ludus.home}/data");
+        d.put(HTTP_PORT, "8080");
+        d.put(HTTP_HOST, "127.0.0.1");
+        d.put(READY_TIMEOUT, "60");
+        d.put(STOP_TIMEOUT, "9");
+        d.put("org.osgi.framework.storage", "${ludus.data}/cache");
+        d.put("org.osgi.framework.storage.clean", "onFirstInit");
+        d.put("org.osgi.framework.startlevel.beginning", "100");
+        // Bundles dropped into deploy/ start after the core and stop before it.
+        d.put("felix.startlevel.bundle", "80");
+        d.put("felix.log.level", "1");
+        d.put("felix.cm.dir", "${ludus.data}/config");
+        d.put("felix.fileinstall.dir", "${ludus.home}/deploy,${ludus.home}/conf");
+        d.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
+        d.put("felix.fileinstall.poll", "1000");
+        d.put("felix.fileinstall.noInitialDelay", "true");
+        d.put("felix.fileinstall.log.level", "3");
+        d.put("felix.fileinstall.start.level", "80");
+        d.put("org.apache.felix.jetty.websocket.enable", "true");
+        d.put("org.apache.felix.http.enable", "true");
+        d.put("felix.webconsole.username", "admin");
+        d.put("felix.webconsole.manager.root", "/system/console");
+        return d;
+    }
+
+    private void validate() {
+        int port = intSetting(HTTP_PORT, 1, 65535, "LUDUS_HTTP_PORT / " + HTTP_PORT);
+        assert port > 0;
+        intSetting(READY_TIMEOUT, 1, 3600, READY_TIMEOUT);
+        intSetting(STOP_TIMEOUT, 1, 3600, STOP_TIMEOUT);
+        if (featureNames().isEmpty()) {
+            throw new IllegalArgumentException(FEATURES + " names no feature");
+        }
+        String host = get(HTTP_HOST);
+        if (host.isBlank() || host.contains("/") || host.contains(" ")) {
+            throw new IllegalArgumentException("LUDUS_HTTP_HOST / " + HTTP_HOST + " must be a host name or address, got '" + host + "'");
+        }
+    }
+
+    private int intSetting(String key, int min, int max, String label) {
+        String v = get(key);
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(label + " must be a whole number from " + min + " to " + max
+                + ", got '" + v + "'");
+    }
+
+    Path home() {
+        return home;
+    }
+
+    Path data() {
+        return Path.of(get(DATA)).toAbsolutePath().normalize();
+    }
+
+    Path systemRepository() {
+        return home.resolve("system");
+    }
+
+    Path featuresDir() {
+        return home.resolve("features");
+    }
+
+    Path deployDir() {
+        return home.resolve("deploy");
+    }
+
+    int httpPort() {
+        return Integer.parseInt(get(HTTP_PORT));
+    }
+
+    String httpHost() {
+        return get(HTTP_HOST);
+    }
+
+    int readyTimeoutSeconds() {
+        return Integer.parseInt(get(READY_TIMEOUT));
+    }
+
+    int stopTimeoutSeconds() {
+        return Integer.parseInt(get(STOP_TIMEOUT));
+    }
+
+    List<String> featureNames() {
+        List<String> names = new ArrayList<>();
+        Arrays.stream(get(FEATURES).split(",")).map(String::trim).filter(n -> !n.isEmpty()).forEach(names::add);
+        return names;
+    }
+
+    /** A setting with variables resolved (features' properties not included). */
+    String get(String key) {
+        String v = settings.get(key);
+        return v == null ? null : resolve(v, settings);
+    }
+
+    /** Overrides a setting, for example with values the launcher computed. */
+    void set(String key, String value) {
+        settings.put(key, value);
+    }
+
+    /**
+     * The framework properties: defaults, then the features' properties, then configuration,
+     * environment and system properties; all variables resolved.
+     */
+    Map<String, String> frameworkProperties(List<Feature> features) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        Map<String, String> d = defaults();
+        merged.putAll(d);
+        for (Feature f : features) {
+            merged.putAll(f.frameworkProperties());
+        }
+        settings.forEach((k, v) -> {
+            if (!(d.containsKey(k) && d.get(k).equals(v))) {
+                merged.put(k, v);
+            }
+        });
+        Map<String, String> resolved = new LinkedHashMap<>();
+        merged.forEach((k, v) -> resolved.put(k, resolve(v, merged)));
+        return resolved;
+    }
+
+    private static String resolve(String value, Map<String, String> props) {
+        String v = value;
+        for (int depth = 0; depth < 10 && v.contains("${"); depth++) {
+            Matcher m = VARIABLE.matcher(v);
+            StringBuilder sb = new StringBuilder();
+            boolean changed = false;
+            while (m.find()) {
+                String name = m.group(1);
+                String replacement = props.get(name);
+                if (replacement == null) {
+                    replacement = m.group();
+                } else {
+                    changed = true;
+                }
+                m.appendReplacement(sb, Matcher.quoteReplacement(replacement));
+            }
+            m.appendTail(sb);
+            v = sb.toString();
+            if (!changed) {
+                break;
+            }
+        }
+        return v;
+    }
+}

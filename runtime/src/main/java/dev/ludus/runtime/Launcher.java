@@ -1,0 +1,295 @@
+package dev.ludus.runtime;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.FrameworkWiring;
+
+import sun.misc.Signal;
+
+/**
+ * Starts Ludus: embeds Felix, installs the configured features from {@code system/}, checks that
+ * every bundle resolves, starts them by start level, and hands {@code deploy/} and
+ * {@code conf/*.cfg} to FileInstall. SIGTERM and SIGINT stop the framework in reverse start order
+ * and exit 0.
+ *
+ * <p>Usage: {@code java -Dludus.home=DIR -cp lib/* dev.ludus.runtime.Launcher [--check]}.
+ * {@code --check} installs and resolves the feature set in a scratch framework, reports, and exits
+ * without starting anything.
+ *
+ * <p>Exit codes: 0 stopped cleanly or check passed; 1 bad configuration or missing file; 2 a
+ * bundle does not resolve; 3 HTTP never became ready; 4 the framework did not stop in time.
+ */
+public final class Launcher {
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_CONFIG = 1;
+    static final int EXIT_UNRESOLVED = 2;
+    static final int EXIT_NOT_READY = 3;
+    static final int EXIT_STOP_TIMEOUT = 4;
+
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
+    private Launcher() {
+    }
+
+    public static void main(String[] args) {
+        boolean check = false;
+        for (String a : args) {
+            if (a.equals("--check")) {
+                check = true;
+            } else if (a.equals("--help") || a.equals("-h")) {
+                System.out.println("usage: ludus [--check]\n  --check  install and resolve the configured"
+                        + " features without starting them, then exit (0 = all resolve)");
+                System.exit(EXIT_OK);
+            } else {
+                System.err.println("ludus: unknown argument '" + a + "' (try --help)");
+                System.exit(EXIT_CONFIG);
+            }
+        }
+        int code;
+        try {
+            code = new Launcher().run(check);
+        } catch (IllegalArgumentException | IOException e) {
+            Log.error(e.getMessage());
+            code = EXIT_CONFIG;
+        } catch (BundleException e) {
+            Log.error("framework failed: " + e.getMessage());
+            code = EXIT_CONFIG;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            code = EXIT_CONFIG;
+        }
+        System.exit(code);
+    }
+
+    private int run(boolean check) throws IOException, BundleException, InterruptedException {
+        Path home = Path.of(System.getProperty(LaunchConfig.HOME, ".")).toAbsolutePath().normalize();
+        Map<String, String> env = System.getenv();
+        LaunchConfig config = LaunchConfig.load(home, env, System.getProperties());
+
+        List<Feature> features = loadFeatures(config);
+        List<Feature.Bundle> plan = Provisioner.plan(features);
+        List<Provisioner.Problem> problems = new ArrayList<>(Provisioner.missing(plan, config.systemRepository()));
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> Log.error(p.toString()));
+            return EXIT_CONFIG;
+        }
+
+        Path scratch = null;
+        if (check) {
+            scratch = Files.createTempDirectory("ludus-check");
+            config.set(LaunchConfig.DATA, scratch.toString());
+        } else {
+            Files.createDirectories(config.data());
+            Files.createDirectories(config.deployDir());
+            ConsolePassword.Resolved password = ConsolePassword.resolve(env, config.data());
+            config.set("felix.webconsole.password", password.hashed());
+            Log.info("Web Console user admin, password " + password.source());
+        }
+        Map<String, String> props = config.frameworkProperties(features);
+        applyLoggingProperties(props);
+
+        Framework framework = newFramework(props);
+        framework.init();
+        framework.getBundleContext().addFrameworkListener(event -> {
+            if (event.getType() == FrameworkEvent.ERROR) {
+                Bundle b = event.getBundle();
+                Throwable t = event.getThrowable();
+                Log.error((b == null ? "framework" : b.getSymbolicName()) + ": "
+                        + (t == null ? "error" : rootMessage(t)));
+            }
+        });
+        try {
+            List<Bundle> installed = Provisioner.install(framework.getBundleContext(), plan,
+                    config.systemRepository(), problems);
+            if (problems.isEmpty()) {
+                problems.addAll(Provisioner.resolve(framework.adapt(FrameworkWiring.class), installed));
+            }
+            if (!problems.isEmpty()) {
+                for (Provisioner.Problem p : problems) {
+                    Log.error("bundle " + p);
+                }
+                Log.error(problems.size() + " bundle(s) cannot be used; " + (check ? "check failed" : "not starting"));
+                return EXIT_UNRESOLVED;
+            }
+            if (check) {
+                Log.info("check passed: " + installed.size() + " bundles from " + features.size()
+                        + " features resolve (" + features.stream().map(Feature::id).collect(Collectors.joining(", ")) + ")");
+                return EXIT_OK;
+            }
+            return serve(framework, config, installed);
+        } finally {
+            if (framework.getState() != Bundle.UNINSTALLED && framework.getState() != Bundle.RESOLVED) {
+                framework.stop();
+                framework.waitForStop(TimeUnit.SECONDS.toMillis(config.stopTimeoutSeconds()));
+            }
+            if (scratch != null) {
+                deleteTree(scratch);
+            }
+        }
+    }
+
+    private int serve(Framework framework, LaunchConfig config, List<Bundle> installed)
+            throws BundleException, InterruptedException {
+        installSignalHandlers(framework);
+        framework.start();
+
+        String shownHost = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::")
+                ? "127.0.0.1" : config.httpHost();
+        if (shownHost.contains(":") && !shownHost.startsWith("[")) {
+            shownHost = "[" + shownHost + "]";
+        }
+        String base = "http://" + shownHost + ":" + config.httpPort();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.readyTimeoutSeconds());
+        int status = ReadyProbe.await(URI.create(base + "/health"), deadline, stopRequested::get);
+        if (stopRequested.get()) {
+            return awaitStop(framework, config);
+        }
+        if (status < 0) {
+            Log.error("HTTP did not answer at " + base + "/health within " + config.readyTimeoutSeconds()
+                    + " s; is the port " + config.httpPort() + " free? Stopping.");
+            return EXIT_NOT_READY;
+        }
+        List<String> notActive = installed.stream()
+                .filter(b -> b.getState() != Bundle.ACTIVE && !Provisioner.isFragment(b))
+                .map(Bundle::getSymbolicName).toList();
+        if (!notActive.isEmpty()) {
+            Log.warn("bundles not active: " + String.join(", ", notActive));
+        }
+        long startedAt = ManagementFactory.getRuntimeMXBean().getStartTime();
+        Log.info("Ludus ready at " + base + "/ in " + (System.currentTimeMillis() - startedAt) + " ms ("
+                + installed.size() + " bundles, health " + status + ", console " + base + "/system/console)");
+        return awaitStop(framework, config);
+    }
+
+    private int awaitStop(Framework framework, LaunchConfig config) throws InterruptedException {
+        // Returns when a signal handler stopped the framework, or something inside stopped it.
+        while (true) {
+            FrameworkEvent event = framework.waitForStop(0);
+            if (event.getType() != FrameworkEvent.STOPPED_UPDATE && event.getType() != FrameworkEvent.STOPPED_SYSTEM_REFRESHED) {
+                break;
+            }
+        }
+        Log.info("Ludus stopped");
+        return EXIT_OK;
+    }
+
+    private void installSignalHandlers(Framework framework) {
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                Signal.handle(new Signal(name), signal -> requestStop(framework, "SIG" + name));
+            } catch (IllegalArgumentException e) {
+                Log.warn("cannot handle SIG" + name + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private void requestStop(Framework framework, String why) {
+        if (!stopRequested.compareAndSet(false, true)) {
+            return;
+        }
+        Log.info(why + " received, stopping");
+        Thread stopper = new Thread(() -> {
+            try {
+                framework.stop();
+            } catch (BundleException e) {
+                Log.error("stop failed: " + e.getMessage());
+            }
+        }, "ludus-stop");
+        stopper.start();
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(stopTimeout(framework)));
+                Log.error("framework did not stop within " + stopTimeout(framework) + " s; exiting anyway");
+                Runtime.getRuntime().halt(EXIT_STOP_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ludus-stop-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    private static long stopTimeout(Framework framework) {
+        String v = framework.getBundleContext() == null ? null
+                : framework.getBundleContext().getProperty(LaunchConfig.STOP_TIMEOUT);
+        try {
+            return v == null ? 9 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return 9;
+        }
+    }
+
+    private static List<Feature> loadFeatures(LaunchConfig config) throws IOException {
+        List<Feature> features = new ArrayList<>();
+        for (String name : config.featureNames()) {
+            Path file = config.featuresDir().resolve(name.endsWith(".json") ? name : name + ".json");
+            if (!Files.isRegularFile(file)) {
+                String available;
+                try (Stream<Path> s = Files.list(config.featuresDir())) {
+                    available = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                            .map(n -> n.substring(0, n.length() - 5)).sorted().collect(Collectors.joining(", "));
+                } catch (IOException e) {
+                    available = "none (" + config.featuresDir() + " is not readable)";
+                }
+                throw new IllegalArgumentException("feature '" + name + "' not found: no " + file
+                        + "; available: " + available);
+            }
+            features.add(Feature.read(file));
+        }
+        return features;
+    }
+
+    private static Framework newFramework(Map<String, String> props) {
+        Iterator<FrameworkFactory> factories = ServiceLoader.load(FrameworkFactory.class).iterator();
+        if (!factories.hasNext()) {
+            throw new IllegalStateException("no OSGi framework on the class path");
+        }
+        return factories.next().newFramework(new HashMap<>(props));
+    }
+
+    /** slf4j-simple reads system properties; let conf/ludus.properties set them. */
+    private static void applyLoggingProperties(Map<String, String> props) {
+        props.forEach((k, v) -> {
+            if (k.startsWith("org.slf4j.simpleLogger.") && System.getProperty(k) == null) {
+                System.setProperty(k, v);
+            }
+        });
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == t ? String.valueOf(t) : t + " (cause: " + root + ")";
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // best effort: a scratch directory under the temp folder
+        }
+    }
+}
