@@ -1,0 +1,112 @@
+package dev.ludus.itests;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A private copy of the assembled distribution, started as a user would: {@code bin/ludus} in
+ * its own process, output captured to a file.
+ */
+final class Distribution implements AutoCloseable {
+
+    final Path home;
+    final Path data;
+    final Path log;
+    final int port;
+    final Map<String, String> env = new HashMap<>();
+    private Process process;
+
+    private Distribution(Path home, Path data, int port) {
+        this.home = home;
+        this.data = data;
+        this.log = home.resolve("ludus.log");
+        this.port = port;
+    }
+
+    /** Copies the built distribution to a fresh folder under the test work directory. */
+    static Distribution copy() throws IOException {
+        Path source = Path.of(System.getProperty("ludus.dist"));
+        Path root = Path.of(System.getProperty("ludus.itest.work")).resolve("dist-" + UUID.randomUUID());
+        Path home = root.resolve("ludus");
+        try (Stream<Path> s = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                Path rel = source.relativize(p);
+                if (rel.startsWith("data") && rel.getNameCount() > 1) {
+                    continue; // never carry state over from someone's run
+                }
+                Path target = home.resolve(rel.toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Distribution d = new Distribution(home, root.resolve("data"), Ports.free());
+        d.env.put("LUDUS_HTTP_PORT", String.valueOf(d.port));
+        d.env.put("LUDUS_DATA", d.data.toString());
+        return d;
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    Distribution start(String... args) throws IOException {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = home.resolve("bin/ludus").toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().remove("LUDUS_CONSOLE_PASSWORD");
+        pb.environment().remove("LUDUS_FEATURES");
+        pb.environment().putAll(env);
+        process = pb.start();
+        return this;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    String output() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    /** Waits until the process has ended; returns its exit code, or fails with the output. */
+    int awaitExit(long timeout, TimeUnit unit) throws Exception {
+        if (!process.waitFor(timeout, unit)) {
+            throw new AssertionError("ludus still running after " + timeout + " " + unit + "; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
+    void awaitHealthy() throws Exception {
+        Wait.until("/health 200 (output so far:\n" + output() + ")", 60_000, () -> {
+            if (!process.isAlive()) {
+                throw new AssertionError("ludus exited with " + process.exitValue() + ":\n" + output());
+            }
+            return Http.tryGet(base() + "/health", null, null).status() == 200;
+        });
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> s = Files.walk(home.getParent())) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
