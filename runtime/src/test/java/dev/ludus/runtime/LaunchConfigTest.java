@@ -1,0 +1,72 @@
+package dev.ludus.runtime;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class LaunchConfigTest {
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void defaultsNeedNoConfiguration() throws Exception {
+        Path home = tmp.getRoot().toPath();
+        LaunchConfig c = LaunchConfig.load(home, Map.of(), new Properties());
+        assertEquals(8080, c.httpPort());
+        assertEquals("127.0.0.1", c.httpHost());
+        assertEquals(home.resolve("data"), c.data());
+        assertEquals(List.of("framework", "http", "webconsole", "ludus-core"), c.featureNames());
+        Map<String, String> fw = c.frameworkProperties(List.of());
+        assertEquals(home.resolve("data/cache").toString(), fw.get("org.osgi.framework.storage"));
+        assertEquals(home.resolve("deploy") + "," + home.resolve("conf"), fw.get("felix.fileinstall.dir"));
+        assertEquals("true", fw.get("org.apache.felix.jetty.websocket.enable"));
+    }
+
+    @Test
+    public void layersApplyInOrderFeaturesFileEnvironmentSystemProperties() throws Exception {
+        Path home = tmp.getRoot().toPath();
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/ludus.properties"),
+                "org.osgi.service.http.port = 9000\nfrom.file = ${ludus.data}/x\nshared = file\n");
+        Feature f = Feature.parse("{ \"id\": \"g:f:1\", \"framework-properties\": { \"shared\": \"feature\", \"only.feature\": \"yes\" } }",
+                Path.of("f.json"));
+        Properties sys = new Properties();
+        sys.setProperty("ludus.features", "framework");
+        sys.setProperty("java.version", "ignored: not a Ludus or OSGi property");
+        LaunchConfig c = LaunchConfig.load(home, Map.of("LUDUS_HTTP_PORT", "9100", "LUDUS_DATA", "/srv/ludus"), sys);
+        assertEquals(9100, c.httpPort());
+        assertEquals(List.of("framework"), c.featureNames());
+        Map<String, String> fw = c.frameworkProperties(List.of(f));
+        assertEquals("9100", fw.get("org.osgi.service.http.port"));
+        assertEquals("/srv/ludus/x", fw.get("from.file"));
+        assertEquals("file", fw.get("shared"));
+        assertEquals("yes", fw.get("only.feature"));
+        assertEquals(null, fw.get("java.version"));
+    }
+
+    @Test
+    public void badValuesAreRejectedNamingTheSetting() {
+        Path home = tmp.getRoot().toPath();
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> LaunchConfig.load(home, Map.of("LUDUS_HTTP_PORT", "70000"), new Properties()))
+                .getMessage().contains("LUDUS_HTTP_PORT"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> LaunchConfig.load(home, Map.of("LUDUS_HTTP_HOST", "a b"), new Properties()))
+                .getMessage().contains("LUDUS_HTTP_HOST"));
+        Properties sys = new Properties();
+        sys.setProperty("ludus.features", " , ");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> LaunchConfig.load(home, Map.of(), sys))
+                .getMessage().contains("names no feature"));
+    }
+}
