@@ -47,11 +47,12 @@ import dev.ludus.runtime.FeaturePlan;
  * Boots the distribution's default feature set (the same features, bundles and start levels the
  * launcher uses) in a real Felix and checks what an operator and an integrator rely on.
  */
+// FeaturePlan is used only in config(), which runs outside the framework; the test methods run
+// inside it, where the launcher's classes are not available.
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class DefaultFeatureSetIT {
 
-    static final List<String> DEFAULT_FEATURES = List.of("framework", "http", "webconsole", "ludus-core");
     static final String HELLO_BSN = "dev.ludus.example.hello";
     static final String HELLO_PID = "dev.ludus.example.hello";
 
@@ -69,7 +70,7 @@ public class DefaultFeatureSetIT {
         Path conf = Files.createDirectories(work.resolve("conf"));
         String password = UUID.randomUUID().toString();
         List<Option> options = new ArrayList<>();
-        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, DEFAULT_FEATURES)) {
+        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, FeaturePlan.DEFAULT_FEATURES)) {
             options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
         }
         options.add(junitBundles());

@@ -12,6 +12,9 @@ import java.util.List;
  */
 public final class FeaturePlan {
 
+    /** The features a distribution starts unless {@code ludus.features} says otherwise. */
+    public static final List<String> DEFAULT_FEATURES = List.of("framework", "http", "webconsole", "ludus-core", "games");
+
     /** One bundle to install: its jar, start level, and whether to start it. */
     public record PlannedBundle(Path jar, int startLevel, boolean start, String artifact) {
     }

@@ -88,7 +88,7 @@ final class LaunchConfig {
 
     private static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put(FEATURES, "framework, http, webconsole, ludus-core");
+        d.put(FEATURES, String.join(", ", FeaturePlan.DEFAULT_FEATURES));
         d.put(DATA, "${ludus.home}/data");
         d.put(HTTP_PORT, "8080");
         d.put(HTTP_HOST, "127.0.0.1");

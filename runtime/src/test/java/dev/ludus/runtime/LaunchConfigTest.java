@@ -26,7 +26,7 @@ public class LaunchConfigTest {
         assertEquals(8080, c.httpPort());
         assertEquals("127.0.0.1", c.httpHost());
         assertEquals(home.resolve("data"), c.data());
-        assertEquals(List.of("framework", "http", "webconsole", "ludus-core"), c.featureNames());
+        assertEquals(FeaturePlan.DEFAULT_FEATURES, c.featureNames());
         Map<String, String> fw = c.frameworkProperties(List.of());
         assertEquals(home.resolve("data/cache").toString(), fw.get("org.osgi.framework.storage"));
         assertEquals(home.resolve("deploy") + "," + home.resolve("conf"), fw.get("felix.fileinstall.dir"));
