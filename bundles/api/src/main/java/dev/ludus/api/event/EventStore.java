@@ -2,6 +2,7 @@ package dev.ludus.api.event;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -32,6 +33,15 @@ public interface EventStore {
      *                                       acknowledged
      */
     long append(String stream, long expectedVersion, List<NewEvent> events);
+
+    /**
+     * Like {@link #append}, but returns at once. The stage completes with the stream's new version
+     * once the events are durable, or exceptionally with {@link WrongExpectedVersionException} or
+     * {@link EventStoreException}; in both failure cases nothing was appended. Appends to one
+     * stream complete in the order they were made. Callers must not block in dependent stages:
+     * they run on the store's writer thread.
+     */
+    CompletionStage<Long> appendAsync(String stream, long expectedVersion, List<NewEvent> events);
 
     /**
      * Reads events with version {@code >= fromVersion}, in order, at most {@code maxCount}.
