@@ -1,0 +1,76 @@
+package dev.ludus.api.rooms;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import dev.ludus.api.game.ActionResult;
+
+/**
+ * The lobby and the game runtime. Thread safe. Lobby operations return when the change is
+ * durable in the event store; they throw {@link RoomException} with a stable code when refused,
+ * and change nothing then. Every room and every running game survives a restart of the process
+ * or of the bundles involved.
+ */
+@ProviderType
+public interface RoomService {
+
+    /** Creates a room for a game type, with all seats empty. */
+    RoomInfo create(String gameType, String name, Map<String, String> options);
+
+    /** Rooms that are not finished, oldest first. */
+    List<RoomInfo> list();
+
+    /** A room, finished ones included while they are held in memory. */
+    Optional<RoomInfo> get(String roomId);
+
+    /**
+     * Seats a human. Before the start: the first empty seat. Idempotent: a player who already
+     * owns a seat keeps it (this is also how a player comes back after a disconnect: see
+     * {@link #setConnected}).
+     */
+    RoomInfo join(String roomId, String playerId, String playerName);
+
+    /** Before the start frees the player's seat; during a game a bot plays it from now on. */
+    RoomInfo leave(String roomId, String playerId);
+
+    /** Puts a bot in the first empty seat (before the start). */
+    RoomInfo addBot(String roomId);
+
+    /** Empties a bot seat (before the start). */
+    RoomInfo removeBot(String roomId, int seat);
+
+    /** Starts the game; empty seats are filled with bots. */
+    RoomInfo start(String roomId);
+
+    /**
+     * Submits a player's action. The stage completes with the engine's answer; an
+     * {@link ActionResult.Accepted} result means the action is durable in the event store and has
+     * been applied, and its events have gone to the subscribers. A rejected action changes
+     * nothing. Completes exceptionally with {@link RoomException} for room-level refusals
+     * ({@code not_in_room}, {@code game_paused}, {@code unavailable}...).
+     */
+    CompletionStage<ActionResult> act(String roomId, String playerId, String type, Map<String, Object> args);
+
+    /**
+     * What a player may see now: the room, and the game view of the player's seat (for a
+     * spectator, the view of no seat), including the actions allowed to the player.
+     */
+    Map<String, Object> view(String roomId, String playerId);
+
+    /**
+     * Subscribes to a room's events as {@code playerId} (who may be a spectator). Events come in
+     * order, filtered to what that player may see. Close the handle to unsubscribe.
+     */
+    AutoCloseable subscribe(String roomId, String playerId, RoomListener listener);
+
+    /**
+     * Marks a human player connected or not. While disconnected, a bot plays the seat; the seat
+     * and its score stay the player's. Not persisted: after a restart every human is disconnected
+     * until they connect again.
+     */
+    void setConnected(String roomId, String playerId, boolean connected);
+}

@@ -1,0 +1,146 @@
+package dev.ludus.rooms;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.Supplier;
+
+import dev.ludus.api.game.GameEngine;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.api.rooms.SeatInfo;
+
+/**
+ * One room and its game. All fields are read and written only by the room's steps, which run one
+ * at a time in submission order (a step that starts an asynchronous append holds the queue until
+ * the append has been handled). {@link #info} is the only field other threads read.
+ */
+final class Room {
+
+    static final class Seat {
+        String playerId;
+        String name;
+        boolean bot;
+        boolean connected;
+
+        boolean empty() {
+            return playerId == null && !bot;
+        }
+
+        /** Whether a bot makes this seat's moves now. */
+        boolean botControlled() {
+            return bot || !connected;
+        }
+    }
+
+    record Subscriber(String playerId, RoomListener listener) {
+    }
+
+    final String id;
+    final String stream;
+    String name;
+    String gameType;
+    Map<String, String> options = Map.of();
+    Instant createdAt = Instant.EPOCH;
+    Seat[] seats = new Seat[0];
+    RoomState state = RoomState.WAITING;
+    String pauseReason = "";
+    long version;
+    long seed;
+    Instant startedAt;
+    GameEngine engine;
+    boolean archived;
+    long snapshotVersion;
+    /** Set when the in-memory state may be ahead of or behind the event store: reload before use. */
+    boolean needsResync;
+    long storeVersion;
+    ScheduledFuture<?> moveTimer;
+    ScheduledFuture<?> gameTimer;
+    volatile RoomInfo info;
+    final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+
+    private final Executor executor;
+    private final ArrayDeque<Supplier<CompletionStage<?>>> steps = new ArrayDeque<>();
+    private boolean running;
+
+    Room(String id, Executor executor) {
+        this.id = id;
+        this.stream = RoomRuntime.STREAM_PREFIX + id;
+        this.executor = executor;
+    }
+
+    /**
+     * Runs {@code step} after every step submitted before it. A step may return a stage; the next
+     * step starts once it completes. Steps must not throw; a throwing step is logged and skipped.
+     */
+    void submit(Supplier<CompletionStage<?>> step) {
+        synchronized (this) {
+            steps.add(step);
+            if (running) {
+                return;
+            }
+            running = true;
+        }
+        executor.execute(this::drain);
+    }
+
+    private void drain() {
+        while (true) {
+            Supplier<CompletionStage<?>> step;
+            synchronized (this) {
+                step = steps.poll();
+                if (step == null) {
+                    running = false;
+                    return;
+                }
+            }
+            CompletionStage<?> pending;
+            try {
+                pending = step.get();
+            } catch (RuntimeException | LinkageError e) {
+                RoomRuntime.LOG.error("room {}: step failed", id, e);
+                pending = null;
+            }
+            if (pending != null && !pending.toCompletableFuture().isDone()) {
+                pending.whenComplete((r, e) -> executor.execute(this::drain));
+                return;
+            }
+        }
+    }
+
+    int seatOf(String playerId) {
+        for (int i = 0; i < seats.length; i++) {
+            if (playerId != null && playerId.equals(seats[i].playerId)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    RoomInfo snapshotInfo() {
+        List<SeatInfo> list = new ArrayList<>(seats.length);
+        for (int i = 0; i < seats.length; i++) {
+            Seat s = seats[i];
+            list.add(new SeatInfo(i, s.playerId, s.name, s.bot, s.playerId != null && s.connected));
+        }
+        return new RoomInfo(id, name, gameType, state, list, version, pauseReason, createdAt, options);
+    }
+
+    void cancelTimers() {
+        if (moveTimer != null) {
+            moveTimer.cancel(false);
+            moveTimer = null;
+        }
+        if (gameTimer != null) {
+            gameTimer.cancel(false);
+            gameTimer = null;
+        }
+    }
+}

@@ -1,0 +1,1308 @@
+package dev.ludus.rooms;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.archive.ArchiveService;
+import dev.ludus.api.archive.CompletedGame;
+import dev.ludus.api.event.EventStore;
+import dev.ludus.api.event.NewEvent;
+import dev.ludus.api.event.RecordedEvent;
+import dev.ludus.api.event.Snapshot;
+import dev.ludus.api.event.SnapshotStore;
+import dev.ludus.api.game.Action;
+import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.game.GameDefinition;
+import dev.ludus.api.game.GameEngine;
+import dev.ludus.api.game.GameEvent;
+import dev.ludus.api.game.GameSetup;
+import dev.ludus.api.game.TimerRequest;
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.rooms.RoomEvent;
+import dev.ludus.api.rooms.RoomException;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.rooms.RoomService;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.api.rooms.SeatInfo;
+import dev.ludus.api.store.GameStore;
+import dev.ludus.api.store.VersionConflictException;
+import dev.ludus.api.store.Versioned;
+
+/**
+ * The lobby and the game runtime: the only place that drives game engines.
+ *
+ * <p>Every change to a room is a record in the room's event stream ({@code room-<id>}): created,
+ * seat, started, action, archived. An action is applied to the engine to learn whether it is
+ * legal, appended to the event store, and only then acknowledged and broadcast; if the append
+ * fails, the room reloads from the event store, so memory never holds anything the store lacks.
+ * On activation, and whenever a room's game bundle or the event store returns, rooms are rebuilt
+ * from their latest snapshot plus the later records.
+ *
+ * <p>Dependencies are dynamic: games, the event store, snapshots, the active game store and the
+ * archive may come and go while rooms run. Without its game or the event store a game pauses
+ * (health DEGRADED, actions refused with {@code game_paused}/{@code unavailable}) and resumes by
+ * itself.
+ */
+@Component(service = {RoomService.class, HealthCheck.class}, configurationPid = RoomRuntime.PID)
+@Designate(ocd = RoomsConfig.class)
+public class RoomRuntime implements RoomService, HealthCheck {
+
+    static final String PID = "dev.ludus.rooms";
+    static final String STREAM_PREFIX = "room-";
+    static final String STORE_PREFIX = "room:";
+    static final Logger LOG = LoggerFactory.getLogger(RoomRuntime.class);
+    private static final int SNAPSHOT_MAGIC = 0x4c525331; // "LRS1"
+    private static final long CALL_TIMEOUT_SECONDS = 30;
+
+    private final Map<String, GameDefinition> games = new ConcurrentHashMap<>();
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Codec codec = new Codec();
+    private final SecureRandom seeds = new SecureRandom();
+    private final AtomicLong acceptedActions = new AtomicLong();
+    private final AtomicInteger archiveInFlight = new AtomicInteger();
+
+    private volatile EventStore eventStore;
+    private volatile SnapshotStore snapshotStore;
+    private volatile GameStore gameStore;
+    private volatile ArchiveService archive;
+
+    volatile Clock clock = Clock.systemUTC();
+    private volatile RoomsConfig config;
+    private volatile boolean active;
+    private volatile boolean recovered;
+    private volatile long recoveryMillis = -1;
+    private volatile int recoveredRooms;
+    private ExecutorService workers;
+    private ScheduledExecutorService scheduler;
+    private ExecutorService background;
+
+    // ---------------------------------------------------------------- lifecycle and references
+
+    @Activate
+    void activate(RoomsConfig cfg) {
+        config = cfg;
+        int threads = cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
+        workers = Executors.newFixedThreadPool(threads, named("ludus-rooms"));
+        scheduler = Executors.newSingleThreadScheduledExecutor(named("ludus-rooms-timer"));
+        background = Executors.newSingleThreadExecutor(named("ludus-rooms-io"));
+        active = true;
+        scheduler.scheduleWithFixedDelay(this::retryArchiving, cfg.archiveRetrySeconds(), cfg.archiveRetrySeconds(),
+                TimeUnit.SECONDS);
+        if (eventStore != null) {
+            recoverAll();
+        }
+    }
+
+    @Modified
+    void modified(RoomsConfig cfg) {
+        config = cfg;
+    }
+
+    @Deactivate
+    void deactivate() {
+        active = false;
+        // Finish what is queued, then snapshot running games so the next start replays little.
+        CountDownLatch done = new CountDownLatch(rooms.size());
+        for (Room room : rooms.values()) {
+            room.submit(() -> {
+                try {
+                    room.cancelTimers();
+                    if (room.state == RoomState.PLAYING && room.engine != null && !room.needsResync
+                            && room.version > room.snapshotVersion) {
+                        saveSnapshot(room, false);
+                    }
+                } finally {
+                    done.countDown();
+                }
+                return null;
+            });
+        }
+        try {
+            if (!done.await(10, TimeUnit.SECONDS)) {
+                LOG.warn("rooms: {} rooms did not settle within 10 s of deactivation", done.getCount());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        scheduler.shutdownNow();
+        background.shutdown();
+        workers.shutdown();
+        try {
+            background.awaitTermination(5, TimeUnit.SECONDS);
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Room room : rooms.values()) {
+            for (Room.Subscriber s : room.subscribers) {
+                deliver(room, s, new RoomEvent(room.id, room.version, "game_paused",
+                        Map.of("reason", "rooms runtime stopping")));
+            }
+        }
+        rooms.clear();
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindEventStore(EventStore store) {
+        eventStore = store;
+        if (!active) {
+            return;
+        }
+        if (!recovered) {
+            recoverAll();
+        } else {
+            rooms.values().forEach(r -> r.submit(() -> {
+                if (r.needsResync) {
+                    resync(r);
+                }
+                return null;
+            }));
+        }
+    }
+
+    void unbindEventStore(EventStore store) {
+        if (eventStore == store) {
+            eventStore = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindSnapshotStore(SnapshotStore store) {
+        snapshotStore = store;
+    }
+
+    void unbindSnapshotStore(SnapshotStore store) {
+        if (snapshotStore == store) {
+            snapshotStore = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindGameStore(GameStore store) {
+        gameStore = store;
+        // A new store starts empty: publish every room into it.
+        rooms.values().forEach(r -> r.submit(() -> {
+            r.storeVersion = 0;
+            publishInfo(r);
+            return null;
+        }));
+    }
+
+    void unbindGameStore(GameStore store) {
+        if (gameStore == store) {
+            gameStore = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindArchive(ArchiveService service) {
+        archive = service;
+        if (active) {
+            background.execute(this::retryArchiving);
+        }
+    }
+
+    void unbindArchive(ArchiveService service) {
+        if (archive == service) {
+            archive = null;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindGame(GameDefinition definition) {
+        games.put(definition.type(), definition);
+        if (!active) {
+            return;
+        }
+        for (Room r : rooms.values()) {
+            if (definition.type().equals(r.gameType)) {
+                r.submit(() -> {
+                    if (r.state == RoomState.PAUSED || r.needsResync) {
+                        resync(r);
+                    }
+                    return null;
+                });
+            }
+        }
+    }
+
+    void unbindGame(GameDefinition definition) {
+        games.remove(definition.type(), definition);
+        if (!active) {
+            return;
+        }
+        for (Room r : rooms.values()) {
+            if (definition.type().equals(r.gameType)) {
+                r.submit(() -> {
+                    if (r.engine != null) {
+                        // Keep the newest state so resuming replays nothing; then drop every object
+                        // of the leaving bundle.
+                        if (r.version > r.snapshotVersion && !r.needsResync) {
+                            saveSnapshot(r, false);
+                        }
+                        r.engine = null;
+                    }
+                    if (r.state == RoomState.PLAYING) {
+                        pause(r, "game '" + r.gameType + "' is not available");
+                    }
+                    return null;
+                });
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private void recoverAll() {
+        EventStore es = eventStore;
+        if (es == null || recovered) {
+            return;
+        }
+        recovered = true;
+        long start = System.nanoTime();
+        List<String> streams = es.streams().stream().filter(s -> s.startsWith(STREAM_PREFIX)).sorted().toList();
+        CountDownLatch done = new CountDownLatch(streams.size());
+        AtomicInteger loaded = new AtomicInteger();
+        for (String stream : streams) {
+            String id = stream.substring(STREAM_PREFIX.length());
+            Room room = new Room(id, workers);
+            room.submit(() -> {
+                try {
+                    if (!isArchived(es, stream)) {
+                        rooms.put(id, room);
+                        resync(room);
+                        loaded.incrementAndGet();
+                    }
+                } finally {
+                    done.countDown();
+                }
+                return null;
+            });
+        }
+        background.execute(() -> {
+            try {
+                done.await();
+                recoveryMillis = (System.nanoTime() - start) / 1_000_000;
+                recoveredRooms = loaded.get();
+                LOG.info("rooms: recovered {} rooms from {} streams in {} ms", loaded.get(), streams.size(),
+                        recoveryMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private static boolean isArchived(EventStore es, String stream) {
+        long v = es.version(stream);
+        if (v <= 0) {
+            return false;
+        }
+        List<RecordedEvent> last = es.read(stream, v, 1);
+        return !last.isEmpty() && "archived".equals(last.get(0).type());
+    }
+
+    /** Rebuilds a room from its latest snapshot and the later records. Runs as a room step. */
+    private void resync(Room room) {
+        room.cancelTimers();
+        room.engine = null;
+        EventStore es = eventStore;
+        if (es == null) {
+            room.needsResync = true;
+            pause(room, "event store unavailable");
+            return;
+        }
+        RoomState before = room.state;
+        try {
+            reset(room);
+            long from = 1;
+            byte[] engineBytes = null;
+            SnapshotStore snaps = snapshotStore;
+            Optional<Snapshot> snap = snaps == null ? Optional.empty() : snaps.latest(room.stream);
+            if (snap.isPresent()) {
+                try {
+                    engineBytes = readSnapshot(room, snap.get().data());
+                    room.version = snap.get().version();
+                    room.snapshotVersion = room.version;
+                    from = room.version + 1;
+                    if (engineBytes != null && room.state == RoomState.PLAYING) {
+                        GameDefinition def = games.get(room.gameType);
+                        room.engine = def == null ? null : def.restore(setup(room), engineBytes);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("room {}: snapshot unusable ({}), replaying from the start", room.id, e.toString());
+                    reset(room);
+                    from = 1;
+                }
+            }
+            while (true) {
+                List<RecordedEvent> page = es.read(room.stream, from, 1000);
+                for (RecordedEvent e : page) {
+                    applyRecord(room, e.type(), codec.decode(e.data()), e.timestamp(), true);
+                    room.version = e.version();
+                }
+                if (page.size() < 1000) {
+                    break;
+                }
+                from = page.get(page.size() - 1).version() + 1;
+            }
+            room.needsResync = false;
+            if (room.state == RoomState.PLAYING && room.engine == null) {
+                pause(room, "game '" + room.gameType + "' is not available");
+            } else {
+                room.pauseReason = "";
+                if (before == RoomState.PAUSED && room.state == RoomState.PLAYING) {
+                    broadcast(room, "game_resumed", Map.of());
+                }
+            }
+            if (room.state == RoomState.FINISHED && !room.archived) {
+                handOver(room);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("room {}: cannot be rebuilt", room.id, e);
+            room.engine = null;
+            room.needsResync = true;
+            pause(room, "cannot be rebuilt: " + e.getMessage());
+        }
+        publishInfo(room);
+        scheduleNextMove(room);
+    }
+
+    private static void reset(Room room) {
+        room.state = RoomState.WAITING;
+        room.engine = null;
+        room.version = 0;
+        room.snapshotVersion = 0;
+        room.archived = false;
+    }
+
+    /**
+     * Applies one persisted record to the room. During replay ({@code replay}) actions are applied
+     * to the engine; live actions were applied before they were appended.
+     */
+    @SuppressWarnings("unchecked")
+    private void applyRecord(Room room, String type, Map<String, Object> d, long timestamp, boolean replay) {
+        switch (type) {
+            case "room_created" -> {
+                room.name = (String) d.get("name");
+                room.gameType = (String) d.get("gameType");
+                room.options = (Map<String, String>) (Map<?, ?>) d.getOrDefault("options", Map.of());
+                room.createdAt = Instant.ofEpochMilli(((Number) d.get("createdAt")).longValue());
+                int n = ((Number) d.get("seats")).intValue();
+                room.seats = new Room.Seat[n];
+                for (int i = 0; i < n; i++) {
+                    room.seats[i] = new Room.Seat();
+                }
+            }
+            case "seat" -> {
+                Room.Seat s = room.seats[((Number) d.get("seat")).intValue()];
+                String before = s.playerId;
+                s.playerId = (String) d.get("playerId");
+                s.name = (String) d.get("name");
+                s.bot = Boolean.TRUE.equals(d.get("bot"));
+                if (s.playerId == null || !s.playerId.equals(before)) {
+                    s.connected = false;
+                }
+            }
+            case "started" -> {
+                room.seed = ((Number) d.get("seed")).longValue();
+                room.startedAt = Instant.ofEpochMilli(((Number) d.get("startedAt")).longValue());
+                List<Map<String, Object>> players = (List<Map<String, Object>>) d.get("players");
+                for (int i = 0; i < players.size(); i++) {
+                    Map<String, Object> p = players.get(i);
+                    Room.Seat s = room.seats[i];
+                    if (s.empty()) {
+                        s.bot = Boolean.TRUE.equals(p.get("bot"));
+                        s.name = (String) p.get("name");
+                        s.playerId = s.bot ? null : (String) p.get("id");
+                    }
+                }
+                room.state = RoomState.PLAYING;
+                GameDefinition def = games.get(room.gameType);
+                room.engine = def == null ? null : def.create(setup(room));
+            }
+            case "action" -> {
+                if (replay && room.engine != null) {
+                    Action a = new Action(((Number) d.get("seat")).intValue(), (String) d.get("type"),
+                            (Map<String, Object>) d.getOrDefault("args", Map.of()));
+                    ActionResult r = room.engine.apply(a);
+                    if (r instanceof ActionResult.Rejected rej) {
+                        throw new IllegalStateException("replay diverged at version " + (room.version + 1)
+                                + ": " + rej.code() + " " + rej.message());
+                    }
+                }
+                if (room.engine != null && room.engine.completed()) {
+                    room.state = RoomState.FINISHED;
+                }
+            }
+            case "archived" -> room.archived = true;
+            default -> LOG.warn("room {}: unknown record type '{}' ignored", room.id, type);
+        }
+    }
+
+    private GameSetup setup(Room room) {
+        List<GameSetup.Player> players = new ArrayList<>();
+        for (int i = 0; i < room.seats.length; i++) {
+            Room.Seat s = room.seats[i];
+            String id = s.bot || s.playerId == null ? "bot-" + i : s.playerId;
+            players.add(new GameSetup.Player(id, s.name, s.bot));
+        }
+        return new GameSetup(room.id, room.seed, players, room.options);
+    }
+
+    // ---------------------------------------------------------------- snapshots
+
+    private void saveSnapshot(Room room, boolean async) {
+        SnapshotStore snaps = snapshotStore;
+        if (snaps == null || room.engine == null) {
+            return;
+        }
+        byte[] data = writeSnapshot(room, room.engine.snapshot());
+        Snapshot s = new Snapshot(room.stream, room.version, data);
+        room.snapshotVersion = room.version;
+        Runnable save = () -> {
+            try {
+                snaps.save(s);
+            } catch (RuntimeException e) {
+                LOG.warn("room {}: snapshot at version {} not saved: {}", room.id, s.version(), e.toString());
+            }
+        };
+        if (async) {
+            background.execute(save);
+        } else {
+            save.run();
+        }
+    }
+
+    private byte[] writeSnapshot(Room room, byte[] engineBytes) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("name", room.name);
+        h.put("gameType", room.gameType);
+        h.put("options", room.options);
+        h.put("createdAt", room.createdAt.toEpochMilli());
+        h.put("state", room.state.name());
+        h.put("seed", room.seed);
+        h.put("startedAt", room.startedAt == null ? 0 : room.startedAt.toEpochMilli());
+        List<Map<String, Object>> seats = new ArrayList<>();
+        for (Room.Seat s : room.seats) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("playerId", s.playerId);
+            m.put("name", s.name);
+            m.put("bot", s.bot);
+            seats.add(m);
+        }
+        h.put("seats", seats);
+        byte[] header = codec.encode(h);
+        ByteBuffer buf = ByteBuffer.allocate(8 + header.length + engineBytes.length);
+        buf.putInt(SNAPSHOT_MAGIC).putInt(header.length).put(header).put(engineBytes);
+        return buf.array();
+    }
+
+    /** Restores the room's fields from a snapshot; returns the engine bytes. */
+    @SuppressWarnings("unchecked")
+    private byte[] readSnapshot(Room room, byte[] data) {
+        ByteBuffer buf = ByteBuffer.wrap(data);
+        if (data.length < 8 || buf.getInt() != SNAPSHOT_MAGIC) {
+            throw new IllegalArgumentException("not a room snapshot");
+        }
+        int len = buf.getInt();
+        if (len < 0 || len > data.length - 8) {
+            throw new IllegalArgumentException("bad snapshot header length");
+        }
+        byte[] header = new byte[len];
+        buf.get(header);
+        byte[] engineBytes = new byte[buf.remaining()];
+        buf.get(engineBytes);
+        Map<String, Object> h = codec.decode(header);
+        room.name = (String) h.get("name");
+        room.gameType = (String) h.get("gameType");
+        room.options = (Map<String, String>) (Map<?, ?>) h.get("options");
+        room.createdAt = Instant.ofEpochMilli(((Number) h.get("createdAt")).longValue());
+        room.state = RoomState.valueOf((String) h.get("state"));
+        room.seed = ((Number) h.get("seed")).longValue();
+        long started = ((Number) h.get("startedAt")).longValue();
+        room.startedAt = started == 0 ? null : Instant.ofEpochMilli(started);
+        List<Map<String, Object>> seats = (List<Map<String, Object>>) h.get("seats");
+        room.seats = new Room.Seat[seats.size()];
+        for (int i = 0; i < seats.size(); i++) {
+            Room.Seat s = new Room.Seat();
+            s.playerId = (String) seats.get(i).get("playerId");
+            s.name = (String) seats.get(i).get("name");
+            s.bot = Boolean.TRUE.equals(seats.get(i).get("bot"));
+            room.seats[i] = s;
+        }
+        return engineBytes;
+    }
+
+    // ---------------------------------------------------------------- lobby
+
+    @Override
+    public RoomInfo create(String gameType, String name, Map<String, String> options) {
+        GameDefinition def = gameType == null ? null : games.get(gameType);
+        if (def == null) {
+            throw new RoomException("unknown_game", "no game of type '" + gameType + "' is installed; installed: "
+                    + games.keySet().stream().sorted().toList());
+        }
+        if (name == null || name.isBlank() || name.length() > 100) {
+            throw new RoomException("bad_options", "a room name must have 1 to 100 characters");
+        }
+        Map<String, String> opts = options == null ? Map.of() : Map.copyOf(options);
+        int seats = def.maxSeats();
+        try {
+            List<GameSetup.Player> trial = new ArrayList<>();
+            for (int i = 0; i < seats; i++) {
+                trial.add(new GameSetup.Player("bot-" + i, "bot", true));
+            }
+            def.create(new GameSetup("options-check", 0, trial, opts));
+        } catch (IllegalArgumentException e) {
+            throw new RoomException("bad_options", e.getMessage());
+        }
+        requireActive();
+        Room room = new Room(UUID.randomUUID().toString(), workers);
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("name", name.strip());
+        d.put("gameType", gameType);
+        d.put("options", opts);
+        d.put("createdAt", clock.millis());
+        d.put("seats", seats);
+        CompletableFuture<RoomInfo> reply = new CompletableFuture<>();
+        room.submit(() -> persist(room, EventStore.NO_STREAM, "room_created", d, reply, () -> {
+            rooms.put(room.id, room);
+        }));
+        return await(reply);
+    }
+
+    @Override
+    public List<RoomInfo> list() {
+        return rooms.values().stream().map(r -> r.info).filter(i -> i != null && i.state() != RoomState.FINISHED)
+                .sorted(Comparator.comparing(RoomInfo::createdAt)).toList();
+    }
+
+    @Override
+    public Optional<RoomInfo> get(String roomId) {
+        GameStore store = gameStore;
+        if (store != null && roomId != null) {
+            Optional<Versioned<RoomInfo>> v = store.get(STORE_PREFIX + roomId);
+            if (v.isPresent()) {
+                return Optional.of(v.get().value());
+            }
+        }
+        Room r = roomId == null ? null : rooms.get(roomId);
+        return r == null ? Optional.empty() : Optional.ofNullable(r.info);
+    }
+
+    @Override
+    public RoomInfo join(String roomId, String playerId, String playerName) {
+        requirePlayer(playerId);
+        return lobby(roomId, room -> {
+            if (room.seatOf(playerId) >= 0) {
+                return null; // already seated: nothing to change
+            }
+            requireWaiting(room);
+            for (int i = 0; i < room.seats.length; i++) {
+                if (room.seats[i].empty()) {
+                    return seatRecord(i, playerId, playerName == null || playerName.isBlank() ? playerId : playerName, false);
+                }
+            }
+            throw new RoomException("room_full", "every seat of room " + roomId + " is taken");
+        });
+    }
+
+    @Override
+    public RoomInfo leave(String roomId, String playerId) {
+        return lobby(roomId, room -> {
+            int seat = room.seatOf(playerId);
+            if (seat < 0) {
+                throw new RoomException("not_in_room", playerId + " has no seat in room " + roomId);
+            }
+            if (room.state == RoomState.WAITING) {
+                return seatRecord(seat, null, null, false);
+            }
+            if (room.state == RoomState.FINISHED) {
+                throw new RoomException("game_over", "the game is over");
+            }
+            return seatRecord(seat, null, "bot " + (seat + 1), true);
+        });
+    }
+
+    @Override
+    public RoomInfo addBot(String roomId) {
+        return lobby(roomId, room -> {
+            requireWaiting(room);
+            for (int i = 0; i < room.seats.length; i++) {
+                if (room.seats[i].empty()) {
+                    return seatRecord(i, null, "bot " + (i + 1), true);
+                }
+            }
+            throw new RoomException("room_full", "every seat of room " + roomId + " is taken");
+        });
+    }
+
+    @Override
+    public RoomInfo removeBot(String roomId, int seat) {
+        return lobby(roomId, room -> {
+            requireWaiting(room);
+            if (seat < 0 || seat >= room.seats.length || !room.seats[seat].bot) {
+                throw new RoomException("bad_seat", "seat " + seat + " holds no bot");
+            }
+            return seatRecord(seat, null, null, false);
+        });
+    }
+
+    @Override
+    public RoomInfo start(String roomId) {
+        return lobby(roomId, room -> {
+            requireWaiting(room);
+            GameDefinition def = games.get(room.gameType);
+            if (def == null) {
+                throw new RoomException("game_paused", "game '" + room.gameType + "' is not available");
+            }
+            List<Map<String, Object>> players = new ArrayList<>();
+            for (int i = 0; i < room.seats.length; i++) {
+                Room.Seat s = room.seats[i];
+                Map<String, Object> p = new LinkedHashMap<>();
+                boolean bot = s.empty() || s.bot;
+                p.put("id", bot ? "bot-" + i : s.playerId);
+                p.put("name", s.empty() ? "bot " + (i + 1) : s.name);
+                p.put("bot", bot);
+                players.add(p);
+            }
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("__type", "started");
+            d.put("seed", seeds.nextLong());
+            d.put("startedAt", clock.millis());
+            d.put("players", players);
+            return d;
+        });
+    }
+
+    private static Map<String, Object> seatRecord(int seat, String playerId, String name, boolean bot) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("__type", "seat");
+        d.put("seat", seat);
+        d.put("playerId", playerId);
+        d.put("name", name);
+        d.put("bot", bot);
+        return d;
+    }
+
+    private static void requireWaiting(Room room) {
+        if (room.state != RoomState.WAITING) {
+            throw new RoomException("already_started", "room " + room.id + " has already started");
+        }
+    }
+
+    private static void requirePlayer(String playerId) {
+        if (playerId == null || playerId.isBlank() || playerId.length() > 100) {
+            throw new RoomException("bad_options", "a player id must have 1 to 100 characters");
+        }
+    }
+
+    private void requireActive() {
+        if (!active) {
+            throw new RoomException("unavailable", "the rooms runtime is stopping");
+        }
+        if (eventStore == null) {
+            throw new RoomException("unavailable", "the event store is not available");
+        }
+    }
+
+    /**
+     * Runs a lobby change as a room step: {@code change} validates against the current state and
+     * returns the record to persist (with its type under {@code __type}), or null for no change.
+     */
+    private RoomInfo lobby(String roomId, java.util.function.Function<Room, Map<String, Object>> change) {
+        Room room = roomId == null ? null : rooms.get(roomId);
+        if (room == null) {
+            throw new RoomException("no_such_room", "no room " + roomId);
+        }
+        requireActive();
+        CompletableFuture<RoomInfo> reply = new CompletableFuture<>();
+        room.submit(() -> {
+            Map<String, Object> d;
+            try {
+                if (room.needsResync) {
+                    throw new RoomException("game_paused", "room " + roomId + " is being restored");
+                }
+                d = change.apply(room);
+            } catch (RoomException e) {
+                reply.completeExceptionally(e);
+                return null;
+            }
+            if (d == null) {
+                reply.complete(room.info);
+                return null;
+            }
+            String type = (String) d.remove("__type");
+            return persist(room, room.version, type, d, reply, null);
+        });
+        return await(reply);
+    }
+
+    /** Appends one record; once durable applies it, publishes the room and replies. */
+    private CompletionStage<?> persist(Room room, long expected, String type, Map<String, Object> d,
+                                       CompletableFuture<RoomInfo> reply, Runnable onDurable) {
+        EventStore es = eventStore;
+        if (es == null) {
+            reply.completeExceptionally(new RoomException("unavailable", "the event store is not available"));
+            return null;
+        }
+        return es.appendAsync(room.stream, expected, List.of(new NewEvent(type, codec.encode(d))))
+                .handleAsync((version, error) -> {
+                    if (error != null) {
+                        reply.completeExceptionally(new RoomException("unavailable",
+                                "could not persist the change: " + rootMessage(error)));
+                        if (expected != EventStore.NO_STREAM) {
+                            room.needsResync = true;
+                            resync(room);
+                        }
+                        return null;
+                    }
+                    if (onDurable != null) {
+                        onDurable.run();
+                    }
+                    applyRecord(room, type, d, clock.millis(), false);
+                    room.version = version;
+                    publishInfo(room);
+                    broadcast(room, "room_changed", Map.of("room", toMap(room.info)));
+                    if ("started".equals(type)) {
+                        broadcast(room, "game_started", Map.of());
+                        publishEngineEvents(room, List.of(), true);
+                        scheduleNextMove(room);
+                    }
+                    reply.complete(room.info);
+                    return null;
+                }, workers);
+    }
+
+    // ---------------------------------------------------------------- playing
+
+    @Override
+    public CompletionStage<ActionResult> act(String roomId, String playerId, String type, Map<String, Object> args) {
+        CompletableFuture<ActionResult> reply = new CompletableFuture<>();
+        Room room = roomId == null ? null : rooms.get(roomId);
+        if (room == null) {
+            reply.completeExceptionally(new RoomException("no_such_room", "no room " + roomId));
+            return reply;
+        }
+        if (type == null || type.isBlank()) {
+            reply.completeExceptionally(new RoomException("bad_options", "an action needs a type"));
+            return reply;
+        }
+        room.submit(() -> {
+            int seat = room.seatOf(playerId);
+            if (seat < 0) {
+                reply.completeExceptionally(new RoomException("not_in_room", playerId + " has no seat in room " + roomId));
+                return null;
+            }
+            return applyAction(room, new Action(seat, type, args), reply);
+        });
+        return reply;
+    }
+
+    /** The one path by which actions (players', bots', timers') change a game. A room step. */
+    private CompletionStage<?> applyAction(Room room, Action action, CompletableFuture<ActionResult> reply) {
+        RoomException refusal = switch (room.state) {
+            case WAITING -> new RoomException("not_started", "the game has not started");
+            case FINISHED -> new RoomException("game_over", "the game is over");
+            case PAUSED -> new RoomException("game_paused", "the game is paused: " + room.pauseReason);
+            case PLAYING -> null;
+        };
+        if (refusal == null && (room.needsResync || room.engine == null)) {
+            refusal = new RoomException("game_paused", "the game is being restored");
+        }
+        EventStore es = eventStore;
+        if (refusal == null && es == null) {
+            refusal = new RoomException("unavailable", "the event store is not available");
+        }
+        if (refusal != null) {
+            reply.completeExceptionally(refusal);
+            return null;
+        }
+        ActionResult result;
+        try {
+            result = room.engine.apply(action);
+        } catch (RuntimeException e) {
+            LOG.error("room {}: engine failed on {}", room.id, action, e);
+            room.needsResync = true;
+            resync(room);
+            reply.complete(new ActionResult.Rejected("illegal_action", "the game could not apply the action"));
+            return null;
+        }
+        if (result instanceof ActionResult.Rejected) {
+            reply.complete(result);
+            return null;
+        }
+        // The engine has moved ahead of the store: nothing may see the new state until it is durable.
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("seat", action.seat());
+        d.put("type", action.type());
+        d.put("args", action.args());
+        long expected = room.version;
+        room.cancelTimers();
+        return es.appendAsync(room.stream, expected, List.of(new NewEvent("action", codec.encode(d))))
+                .handleAsync((version, error) -> {
+                    if (error != null) {
+                        reply.completeExceptionally(new RoomException("unavailable",
+                                "the action could not be made durable: " + rootMessage(error)));
+                        room.needsResync = true;
+                        resync(room);
+                        return null;
+                    }
+                    room.version = version;
+                    acceptedActions.incrementAndGet();
+                    List<GameEvent> events = ((ActionResult.Accepted) result).events();
+                    boolean over = room.engine.completed();
+                    if (over) {
+                        room.state = RoomState.FINISHED;
+                    }
+                    publishInfo(room);
+                    reply.complete(result);
+                    publishEngineEvents(room, events, false);
+                    if (over) {
+                        broadcast(room, "game_over", Map.of("result", room.engine.result()));
+                        handOver(room);
+                    } else if (room.version - room.snapshotVersion >= Math.max(1, config.snapshotEvery())) {
+                        saveSnapshot(room, true);
+                    }
+                    scheduleNextMove(room);
+                    return null;
+                }, workers);
+    }
+
+    /** Schedules the next bot move, idle takeover or game timer. A room step. */
+    private void scheduleNextMove(Room room) {
+        room.cancelTimers();
+        if (!active || room.state != RoomState.PLAYING || room.engine == null || room.needsResync) {
+            return;
+        }
+        long guard = room.version;
+        GameEngine engine = room.engine;
+        Optional<TimerRequest> timer = engine.pendingTimer();
+        if (timer.isPresent()) {
+            TimerRequest t = timer.get();
+            room.gameTimer = scheduler.schedule(() -> room.submit(() -> {
+                if (room.version != guard) {
+                    return null;
+                }
+                return applyAction(room, t.onExpiry(), new CompletableFuture<>());
+            }), t.delayMillis(), TimeUnit.MILLISECONDS);
+        }
+        for (int seat = 0; seat < room.seats.length; seat++) {
+            if (engine.allowedActions(seat).isEmpty()) {
+                continue;
+            }
+            boolean bot = room.seats[seat].botControlled();
+            long delay = bot ? config.botThinkMillis() : config.idleTimeoutMillis();
+            int s = seat;
+            room.moveTimer = scheduler.schedule(() -> room.submit(() -> {
+                if (room.version != guard || room.engine == null) {
+                    return null;
+                }
+                Optional<Action> move = room.engine.botAction(s);
+                return move.isEmpty() ? null : applyAction(room, move.get(), new CompletableFuture<>());
+            }), Math.max(0, delay), TimeUnit.MILLISECONDS);
+            return;
+        }
+    }
+
+    @Override
+    public Map<String, Object> view(String roomId, String playerId) {
+        Room room = roomId == null ? null : rooms.get(roomId);
+        if (room == null) {
+            throw new RoomException("no_such_room", "no room " + roomId);
+        }
+        CompletableFuture<Map<String, Object>> reply = new CompletableFuture<>();
+        room.submit(() -> {
+            int seat = room.seatOf(playerId);
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("room", toMap(room.info));
+            v.put("seat", seat);
+            if (room.engine != null) {
+                v.put("game", room.engine.view(seat));
+                v.put("allowedActions", seat < 0 ? List.of() : room.engine.allowedActions(seat));
+                if (room.state == RoomState.FINISHED) {
+                    v.put("result", room.engine.result());
+                }
+            }
+            reply.complete(v);
+            return null;
+        });
+        return await(reply);
+    }
+
+    @Override
+    public AutoCloseable subscribe(String roomId, String playerId, RoomListener listener) {
+        Room room = roomId == null ? null : rooms.get(roomId);
+        if (room == null) {
+            throw new RoomException("no_such_room", "no room " + roomId);
+        }
+        Room.Subscriber s = new Room.Subscriber(playerId, listener);
+        room.subscribers.add(s);
+        return () -> room.subscribers.remove(s);
+    }
+
+    @Override
+    public void setConnected(String roomId, String playerId, boolean connected) {
+        Room room = roomId == null ? null : rooms.get(roomId);
+        if (room == null) {
+            throw new RoomException("no_such_room", "no room " + roomId);
+        }
+        room.submit(() -> {
+            int seat = room.seatOf(playerId);
+            if (seat >= 0 && room.seats[seat].connected != connected) {
+                room.seats[seat].connected = connected;
+                publishInfo(room);
+                broadcast(room, "room_changed", Map.of("room", toMap(room.info)));
+                scheduleNextMove(room);
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- completion and archive
+
+    /** Hands a finished game to the archive (durably queued there), then records that. */
+    private void handOver(Room room) {
+        ArchiveService service = archive;
+        if (service == null || room.archived || !active) {
+            return;
+        }
+        long version = room.version;
+        archiveInFlight.incrementAndGet();
+        background.execute(() -> {
+            try {
+                CompletedGame game = completedGame(room, version);
+                service.submit(game);
+                room.submit(() -> {
+                    if (room.archived || room.version != version) {
+                        return null;
+                    }
+                    EventStore es = eventStore;
+                    if (es == null) {
+                        return null; // retried later; the archive is idempotent by game id
+                    }
+                    return es.appendAsync(room.stream, version, List.of(new NewEvent("archived", codec.encode(Map.of()))))
+                            .handleAsync((v, e) -> {
+                                if (e == null) {
+                                    room.archived = true;
+                                    room.version = v;
+                                    publishInfo(room);
+                                    scheduler.schedule(() -> evict(room), 60, TimeUnit.SECONDS);
+                                }
+                                return null;
+                            }, workers);
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("room {}: archive hand-over failed, will retry: {}", room.id, e.toString());
+            } finally {
+                archiveInFlight.decrementAndGet();
+            }
+        });
+    }
+
+    private void retryArchiving() {
+        if (!active || archive == null) {
+            return;
+        }
+        for (Room r : rooms.values()) {
+            r.submit(() -> {
+                if (r.state == RoomState.FINISHED && !r.archived && !r.needsResync) {
+                    handOver(r);
+                }
+                return null;
+            });
+        }
+    }
+
+    private void evict(Room room) {
+        room.submit(() -> {
+            rooms.remove(room.id, room);
+            GameStore store = gameStore;
+            if (store != null && room.storeVersion > 0) {
+                store.remove(STORE_PREFIX + room.id, room.storeVersion);
+            }
+            return null;
+        });
+    }
+
+    /** The archived record: the room's whole stream, from which the game can be replayed. */
+    private CompletedGame completedGame(Room room, long upTo) {
+        EventStore es = eventStore;
+        if (es == null) {
+            throw new IllegalStateException("event store unavailable");
+        }
+        List<Map<String, Object>> records = new ArrayList<>();
+        long from = 1;
+        long completedAt = 0;
+        while (from <= upTo) {
+            List<RecordedEvent> page = es.read(room.stream, from, 1000);
+            if (page.isEmpty()) {
+                break;
+            }
+            for (RecordedEvent e : page) {
+                if (e.version() > upTo) {
+                    break;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("version", e.version());
+                m.put("type", e.type());
+                m.put("timestamp", e.timestamp());
+                m.put("data", codec.decode(e.data()));
+                records.add(m);
+                completedAt = e.timestamp();
+            }
+            from = page.get(page.size() - 1).version() + 1;
+        }
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("format", "ludus-room-record/1");
+        doc.put("roomId", room.id);
+        doc.put("records", records);
+        List<String> humans = new ArrayList<>();
+        for (Room.Seat s : room.seats) {
+            if (s.playerId != null && !s.bot) {
+                humans.add(s.playerId);
+            }
+        }
+        Instant started = room.startedAt == null ? room.createdAt : room.startedAt;
+        return new CompletedGame(room.id, room.gameType, started, Instant.ofEpochMilli(completedAt), humans,
+                codec.encode(doc));
+    }
+
+    // ---------------------------------------------------------------- publishing
+
+    private void pause(Room room, String reason) {
+        if (room.state == RoomState.PLAYING || room.state == RoomState.PAUSED) {
+            room.state = RoomState.PAUSED;
+        }
+        room.pauseReason = reason;
+        room.cancelTimers();
+        publishInfo(room);
+        broadcast(room, "game_paused", Map.of("reason", reason));
+    }
+
+    private void publishInfo(Room room) {
+        RoomInfo info = room.snapshotInfo();
+        room.info = info;
+        GameStore store = gameStore;
+        if (store == null || room.name == null) {
+            return;
+        }
+        String key = STORE_PREFIX + room.id;
+        try {
+            room.storeVersion = room.storeVersion == 0
+                    ? store.create(key, info).version()
+                    : store.compareAndSet(key, room.storeVersion, info).version();
+        } catch (VersionConflictException e) {
+            // The store was replaced or written by someone else: take its version and write again.
+            Optional<Versioned<RoomInfo>> current = store.get(key);
+            try {
+                room.storeVersion = current.isPresent()
+                        ? store.compareAndSet(key, current.get().version(), info).version()
+                        : store.create(key, info).version();
+            } catch (VersionConflictException again) {
+                room.storeVersion = 0;
+            }
+        }
+    }
+
+    private void broadcast(Room room, String type, Map<String, Object> data) {
+        RoomEvent e = new RoomEvent(room.id, room.version, type, data);
+        for (Room.Subscriber s : room.subscribers) {
+            deliver(room, s, e);
+        }
+    }
+
+    /** Sends engine events to each subscriber, filtered to what the subscriber's seat may see. */
+    private void publishEngineEvents(Room room, List<GameEvent> events, boolean includeViews) {
+        for (Room.Subscriber s : room.subscribers) {
+            int seat = room.seatOf(s.playerId());
+            for (GameEvent g : events) {
+                if (g.visibleTo(seat)) {
+                    deliver(room, s, new RoomEvent(room.id, room.version, g.type(), g.data()));
+                }
+            }
+            if (includeViews && room.engine != null) {
+                deliver(room, s, new RoomEvent(room.id, room.version, "view", Map.of("game", room.engine.view(seat))));
+            }
+        }
+    }
+
+    private static void deliver(Room room, Room.Subscriber s, RoomEvent e) {
+        try {
+            s.listener().onEvent(e);
+        } catch (RuntimeException ex) {
+            LOG.warn("room {}: listener of {} failed and is unsubscribed: {}", room.id, s.playerId(), ex.toString());
+            room.subscribers.remove(s);
+        }
+    }
+
+    static Map<String, Object> toMap(RoomInfo info) {
+        if (info == null) {
+            return Map.of();
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("roomId", info.roomId());
+        m.put("name", info.name());
+        m.put("gameType", info.gameType());
+        m.put("state", info.state().name());
+        m.put("version", info.version());
+        m.put("pauseReason", info.pauseReason());
+        List<Map<String, Object>> seats = new ArrayList<>();
+        for (SeatInfo s : info.seats()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("seat", s.seat());
+            sm.put("playerId", s.playerId());
+            sm.put("name", s.name());
+            sm.put("bot", s.bot());
+            sm.put("connected", s.connected());
+            seats.add(sm);
+        }
+        m.put("seats", seats);
+        return m;
+    }
+
+    // ---------------------------------------------------------------- health
+
+    @Override
+    public String name() {
+        return "rooms";
+    }
+
+    @Override
+    public HealthResult check() {
+        int waiting = 0;
+        int playing = 0;
+        int paused = 0;
+        int finished = 0;
+        int pendingArchive = 0;
+        String reason = null;
+        for (Room r : rooms.values()) {
+            RoomInfo i = r.info;
+            if (i == null) {
+                continue;
+            }
+            switch (i.state()) {
+                case WAITING -> waiting++;
+                case PLAYING -> playing++;
+                case PAUSED -> {
+                    paused++;
+                    reason = i.pauseReason();
+                }
+                case FINISHED -> {
+                    finished++;
+                    if (!r.archived) {
+                        pendingArchive++;
+                    }
+                }
+            }
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("waiting", waiting);
+        d.put("playing", playing);
+        d.put("paused", paused);
+        d.put("finished", finished);
+        d.put("pendingArchive", pendingArchive);
+        d.put("acceptedActions", acceptedActions.get());
+        d.put("games", games.keySet().stream().sorted().toList().toString());
+        d.put("recoveredRooms", recoveredRooms);
+        d.put("recoveryMillis", recoveryMillis);
+        if (eventStore == null) {
+            return HealthResult.degraded("event store unavailable: games are paused", d);
+        }
+        if (paused > 0) {
+            return HealthResult.degraded(paused + " game(s) paused: " + reason, d);
+        }
+        if (pendingArchive > 0 && archive == null) {
+            return HealthResult.degraded(pendingArchive + " completed game(s) wait for the archive service", d);
+        }
+        return HealthResult.up(d);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RoomException re) {
+                throw re;
+            }
+            throw new RoomException("unavailable", rootMessage(e));
+        } catch (TimeoutException e) {
+            throw new RoomException("unavailable", "no answer within " + CALL_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RoomException("unavailable", "interrupted");
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    /** For tests: waits until every room has run the steps queued so far. */
+    void settle() throws InterruptedException {
+        for (Room r : List.copyOf(rooms.values())) {
+            CountDownLatch l = new CountDownLatch(1);
+            r.submit(() -> {
+                l.countDown();
+                return null;
+            });
+            l.await(30, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package dev.ludus.rooms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.lang.annotation.Annotation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+
+import dev.ludus.api.archive.ArchiveQuery;
+import dev.ludus.api.archive.ArchiveService;
+import dev.ludus.api.archive.ArchiveStatus;
+import dev.ludus.api.archive.CompletedGame;
+import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.rooms.RoomEvent;
+import dev.ludus.api.rooms.RoomException;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.store.memory.MemoryGameStore;
+
+public class RoomRuntimeTest {
+
+    private final MemoryEvents events = new MemoryEvents();
+    private final CountGame game = new CountGame("count");
+    private final List<RoomRuntime> runtimes = new ArrayList<>();
+
+    static RoomsConfig config(int snapshotEvery, long botThink) {
+        return new RoomsConfig() {
+            @Override public Class<? extends Annotation> annotationType() { return RoomsConfig.class; }
+            @Override public int snapshotEvery() { return snapshotEvery; }
+            @Override public long botThinkMillis() { return botThink; }
+            @Override public long idleTimeoutMillis() { return 600_000; }
+            @Override public int archiveRetrySeconds() { return 1; }
+            @Override public int threads() { return 2; }
+        };
+    }
+
+    private RoomRuntime runtime(int snapshotEvery, long botThink) {
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(config(snapshotEvery, botThink));
+        runtimes.add(r);
+        return r;
+    }
+
+    @After
+    public void tearDown() {
+        runtimes.forEach(RoomRuntime::deactivate);
+    }
+
+    private static ActionResult add(RoomRuntime r, String room, String player, int n) throws Exception {
+        return r.act(room, player, "add", Map.of("n", n)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static RoomException refusal(Runnable r) {
+        return assertThrows(RoomException.class, r::run);
+    }
+
+    @Test
+    public void lobbyOperationsArePersistedAndBadRequestsAreRefusedWithCodes() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        assertEquals("unknown_game", refusal(() -> r.create("chess", "x", Map.of())).code());
+        assertEquals("bad_options", refusal(() -> r.create("count", " ", Map.of())).code());
+        assertEquals("bad_options", refusal(() -> r.create("count", "x", Map.of("target", "1"))).code());
+        RoomInfo room = r.create("count", "Table 1", Map.of());
+        assertEquals(RoomState.WAITING, room.state());
+        assertEquals(2, room.seats().size());
+        r.join(room.roomId(), "ann", "Ann");
+        assertEquals("joining twice keeps the seat", 0, r.join(room.roomId(), "ann", "Ann").seatOf("ann"));
+        r.addBot(room.roomId());
+        assertEquals("room_full", refusal(() -> r.join(room.roomId(), "bob", "Bob")).code());
+        assertEquals("bad_seat", refusal(() -> r.removeBot(room.roomId(), 0)).code());
+        r.removeBot(room.roomId(), 1);
+        r.join(room.roomId(), "bob", "Bob");
+        assertEquals("no_such_room", refusal(() -> r.join("nope", "x", "x")).code());
+        RoomInfo started = r.start(room.roomId());
+        assertEquals(RoomState.PLAYING, started.state());
+        assertEquals("already_started", refusal(() -> r.start(room.roomId())).code());
+        assertEquals("already_started", refusal(() -> r.addBot(room.roomId())).code());
+        assertEquals(List.of("room_created", "seat", "seat", "seat", "seat", "started"),
+                events.types("room-" + room.roomId()));
+        assertEquals(List.of(started), r.list().stream().filter(i -> i.roomId().equals(room.roomId())).toList());
+    }
+
+    @Test
+    public void actionsAreDurableBeforeTheyAreAcknowledgedAndIllegalOnesChangeNothing() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = r.create("count", "t", Map.of("target", "10"));
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.start(room.roomId());
+        List<RoomEvent> annSees = Collections.synchronizedList(new ArrayList<>());
+        List<RoomEvent> bobSees = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "ann", annSees::add);
+        r.subscribe(room.roomId(), "bob", bobSees::add);
+        String stream = "room-" + room.roomId();
+        int turn = ((Number) ((Map<?, ?>) r.view(room.roomId(), "ann").get("game")).get("turn")).intValue();
+        String mover = turn == 0 ? "ann" : "bob";
+        String other = turn == 0 ? "bob" : "ann";
+
+        ActionResult wrong = add(r, room.roomId(), other, 1);
+        assertEquals("not_your_turn", ((ActionResult.Rejected) wrong).code());
+        ActionResult tooMuch = add(r, room.roomId(), mover, 7);
+        assertEquals("illegal_action", ((ActionResult.Rejected) tooMuch).code());
+        long before = events.version(stream);
+
+        ActionResult ok = add(r, room.roomId(), mover, 3);
+        assertTrue(ok instanceof ActionResult.Accepted);
+        assertEquals("acknowledged means appended", before + 1, events.version(stream));
+        assertEquals("action", events.types(stream).get((int) before));
+        r.settle();
+        assertTrue(annSees.stream().anyMatch(e -> e.type().equals("added")));
+        assertEquals("a seat's private event reaches only that seat", 1,
+                (mover.equals("ann") ? annSees : bobSees).stream().filter(e -> e.type().equals("secret")).count());
+        assertEquals(0, (mover.equals("ann") ? bobSees : annSees).stream().filter(e -> e.type().equals("secret")).count());
+        assertEquals("not_in_room", assertThrows(ExecutionException.class,
+                () -> add(r, room.roomId(), "eve", 1)).getCause() instanceof RoomException re ? re.code() : "");
+    }
+
+    @Test
+    public void botsPlayAGameToTheEndAndItIsArchivedExactlyOnce() throws Exception {
+        RoomRuntime r = runtime(5, 0);
+        List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
+        r.bindArchive(new RecordingArchive(archived));
+        RoomInfo room = r.create("count", "bots", Map.of("target", "40"));
+        r.start(room.roomId());
+        waitFor(() -> archived.size() == 1 && r.get(room.roomId()).orElseThrow().version()
+                == events.version("room-" + room.roomId()) && events.types("room-" + room.roomId()).contains("archived"));
+        CompletedGame g = archived.get(0);
+        assertEquals(room.roomId(), g.gameId());
+        assertEquals("count", g.gameType());
+        assertTrue(new String(g.record()).contains("\"format\":\"ludus-room-record/1\""));
+        Thread.sleep(1500); // a retry round of the archive loop must not hand it over again
+        assertEquals(1, archived.size());
+        assertEquals(RoomState.FINISHED, r.get(room.roomId()).orElseThrow().state());
+    }
+
+    @Test
+    public void aNewRuntimeRecoversEveryRoomAtTheSameStateFromSnapshotsAndEvents() throws Exception {
+        RoomRuntime first = runtime(3, 600_000);
+        RoomInfo a = first.create("count", "a", Map.of("target", "100"));
+        first.join(a.roomId(), "ann", "Ann");
+        first.join(a.roomId(), "bob", "Bob");
+        first.start(a.roomId());
+        RoomInfo waiting = first.create("count", "w", Map.of());
+        first.join(waiting.roomId(), "cat", "Cat");
+        for (int i = 0; i < 7; i++) {
+            Map<?, ?> g = (Map<?, ?>) first.view(a.roomId(), "ann").get("game");
+            String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+            assertTrue(add(first, a.roomId(), mover, 2) instanceof ActionResult.Accepted);
+        }
+        Map<String, Object> viewBefore = first.view(a.roomId(), "ann");
+        first.deactivate();
+        runtimes.remove(first);
+        assertTrue("snapshots were taken", events.latest("room-" + a.roomId()).isPresent());
+
+        RoomRuntime second = runtime(3, 600_000);
+        waitFor(() -> second.get(a.roomId()).isPresent() && second.get(waiting.roomId()).isPresent());
+        second.settle();
+        assertEquals(viewBefore, second.view(a.roomId(), "ann"));
+        assertEquals(RoomState.WAITING, second.get(waiting.roomId()).orElseThrow().state());
+        assertEquals(0, second.get(waiting.roomId()).orElseThrow().seatOf("cat"));
+        Map<?, ?> g = (Map<?, ?>) second.view(a.roomId(), "ann").get("game");
+        String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+        assertTrue("the game goes on", add(second, a.roomId(), mover, 1) instanceof ActionResult.Accepted);
+    }
+
+    @Test
+    public void removingTheGamePausesItsRoomsAndBringingItBackResumesThemAtTheSameState() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = r.create("count", "t", Map.of("target", "50"));
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.start(room.roomId());
+        Map<?, ?> g = (Map<?, ?>) r.view(room.roomId(), "ann").get("game");
+        String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+        add(r, room.roomId(), mover, 3);
+        Object gameBefore = r.view(room.roomId(), "ann").get("game");
+
+        r.unbindGame(game);
+        r.settle();
+        assertEquals(RoomState.PAUSED, r.get(room.roomId()).orElseThrow().state());
+        String other = mover.equals("ann") ? "bob" : "ann";
+        ExecutionException e = assertThrows(ExecutionException.class, () -> add(r, room.roomId(), other, 1));
+        assertEquals("game_paused", ((RoomException) e.getCause()).code());
+        assertEquals("DEGRADED", r.check().status().name());
+
+        CountGame newVersion = new CountGame("count");
+        r.bindGame(newVersion);
+        r.settle();
+        assertEquals(RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
+        assertEquals(gameBefore, r.view(room.roomId(), "ann").get("game"));
+        assertTrue(add(r, room.roomId(), other, 1) instanceof ActionResult.Accepted);
+        assertEquals("UP", r.check().status().name());
+    }
+
+    @Test
+    public void aFailedAppendIsNeverAcknowledgedAndLeavesNoTrace() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = r.create("count", "t", Map.of());
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.start(room.roomId());
+        Object before = r.view(room.roomId(), "ann").get("game");
+        Map<?, ?> g = (Map<?, ?>) before;
+        String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+        events.failing = true;
+        ExecutionException e = assertThrows(ExecutionException.class, () -> add(r, room.roomId(), mover, 2));
+        assertEquals("unavailable", ((RoomException) e.getCause()).code());
+        events.failing = false;
+        r.settle();
+        assertEquals("the engine did not keep the unacknowledged move", before, r.view(room.roomId(), "ann").get("game"));
+        assertTrue(add(r, room.roomId(), mover, 2) instanceof ActionResult.Accepted);
+    }
+
+    @Test
+    public void roomsArePublishedToTheGameStoreAndRepublishedIntoANewStore() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        MemoryGameStore store = new MemoryGameStore();
+        r.bindGameStore(store);
+        RoomInfo room = r.create("count", "t", Map.of());
+        r.join(room.roomId(), "ann", "Ann");
+        assertEquals(0, store.<RoomInfo>get("room:" + room.roomId()).orElseThrow().value().seatOf("ann"));
+        r.unbindGameStore(store);
+        MemoryGameStore replacement = new MemoryGameStore();
+        r.bindGameStore(replacement);
+        r.settle();
+        assertEquals(0, replacement.<RoomInfo>get("room:" + room.roomId()).orElseThrow().value().seatOf("ann"));
+        r.join(room.roomId(), "bob", "Bob");
+        assertEquals(1, r.get(room.roomId()).orElseThrow().seatOf("bob"));
+    }
+
+    @Test
+    public void aDisconnectedPlayersSeatIsPlayedByABotAndGivenBack() throws Exception {
+        RoomRuntime r = runtime(50, 10);
+        RoomInfo room = r.create("count", "t", Map.of("target", "200"));
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.setConnected(room.roomId(), "ann", true);
+        r.setConnected(room.roomId(), "bob", true);
+        r.start(room.roomId());
+        r.settle();
+        long v = r.get(room.roomId()).orElseThrow().version();
+        Thread.sleep(200);
+        assertEquals("connected humans are waited for", v, r.get(room.roomId()).orElseThrow().version());
+        r.setConnected(room.roomId(), "ann", false);
+        r.setConnected(room.roomId(), "bob", false);
+        waitFor(() -> r.get(room.roomId()).orElseThrow().version() > v + 5);
+        r.setConnected(room.roomId(), "ann", true);
+        r.setConnected(room.roomId(), "bob", true);
+        r.settle();
+        Thread.sleep(100);
+        r.settle();
+        long after = r.get(room.roomId()).orElseThrow().version();
+        Thread.sleep(200);
+        assertEquals("bots stop when the players are back", after, r.get(room.roomId()).orElseThrow().version());
+        assertFalse(r.get(room.roomId()).orElseThrow().seats().get(0).bot());
+    }
+
+    private static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < end) {
+            if (c.call()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("condition not reached in 20 s");
+    }
+
+    static final class RecordingArchive implements ArchiveService {
+        final List<CompletedGame> games;
+
+        RecordingArchive(List<CompletedGame> games) {
+            this.games = games;
+        }
+
+        @Override public void submit(CompletedGame game) { games.add(game); }
+        @Override public Optional<CompletedGame> find(String gameId) { return Optional.empty(); }
+        @Override public List<CompletedGame> query(ArchiveQuery query) { return List.of(); }
+        @Override public ArchiveStatus status() {
+            return new ArchiveStatus(Optional.empty(), 0, Optional.empty(), games.size(), 0, Optional.empty());
+        }
+    }
+}
