@@ -968,6 +968,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             v.put("room", toMap(room.info));
             v.put("seat", seat);
             if (room.engine != null) {
+                v.put("gameVersion", room.engine.version());
                 v.put("game", room.engine.view(seat));
                 v.put("allowedActions", seat < 0 ? List.of() : room.engine.allowedActions(seat));
                 if (room.state == RoomState.FINISHED) {
