@@ -62,6 +62,7 @@ final class Room {
     boolean needsResync;
     long storeVersion;
     ScheduledFuture<?> moveTimer;
+    ScheduledFuture<?> idleTimer;
     ScheduledFuture<?> gameTimer;
     volatile RoomInfo info;
     final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
@@ -137,6 +138,10 @@ final class Room {
         if (moveTimer != null) {
             moveTimer.cancel(false);
             moveTimer = null;
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
         }
         if (gameTimer != null) {
             gameTimer.cancel(false);

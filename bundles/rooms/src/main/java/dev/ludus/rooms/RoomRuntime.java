@@ -937,21 +937,30 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 return applyAction(room, t.onExpiry(), new CompletableFuture<>());
             }), t.delayMillis(), TimeUnit.MILLISECONDS);
         }
-        for (int seat = 0; seat < room.seats.length; seat++) {
-            if (engine.allowedActions(seat).isEmpty()) {
+        // The first bot-controlled seat with a move gets the bot after its think time; the first
+        // connected human with a move gets the bot only after the idle timeout.
+        boolean botScheduled = false;
+        boolean idleScheduled = false;
+        for (int seat = 0; seat < room.seats.length && !(botScheduled && idleScheduled); seat++) {
+            boolean bot = room.seats[seat].botControlled();
+            if ((bot && botScheduled) || (!bot && idleScheduled) || engine.allowedActions(seat).isEmpty()) {
                 continue;
             }
-            boolean bot = room.seats[seat].botControlled();
-            long delay = bot ? config.botThinkMillis() : config.idleTimeoutMillis();
             int s = seat;
-            room.moveTimer = scheduler.schedule(() -> room.submit(() -> {
+            Runnable move = () -> room.submit(() -> {
                 if (room.version != guard || room.engine == null) {
                     return null;
                 }
-                Optional<Action> move = room.engine.botAction(s);
-                return move.isEmpty() ? null : applyAction(room, move.get(), new CompletableFuture<>());
-            }), Math.max(0, delay), TimeUnit.MILLISECONDS);
-            return;
+                Optional<Action> next = room.engine.botAction(s);
+                return next.isEmpty() ? null : applyAction(room, next.get(), new CompletableFuture<>());
+            });
+            if (bot) {
+                room.moveTimer = scheduler.schedule(move, Math.max(0, config.botThinkMillis()), TimeUnit.MILLISECONDS);
+                botScheduled = true;
+            } else {
+                room.idleTimer = scheduler.schedule(move, Math.max(0, config.idleTimeoutMillis()), TimeUnit.MILLISECONDS);
+                idleScheduled = true;
+            }
         }
     }
 
@@ -969,7 +978,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             v.put("seat", seat);
             if (room.engine != null) {
                 v.put("gameVersion", room.engine.version());
-                v.put("game", room.engine.view(seat));
+                v.put("game", engineView(room, seat));
                 v.put("allowedActions", seat < 0 ? List.of() : room.engine.allowedActions(seat));
                 if (room.state == RoomState.FINISHED) {
                     v.put("result", room.engine.result());
@@ -1019,10 +1028,18 @@ public class RoomRuntime implements RoomService, HealthCheck {
             return;
         }
         long version = room.version;
+        List<String> humans = new ArrayList<>();
+        for (Room.Seat s : room.seats) {
+            if (s.playerId != null && !s.bot) {
+                humans.add(s.playerId);
+            }
+        }
+        Instant started = room.startedAt == null ? room.createdAt : room.startedAt;
+        String gameType = room.gameType;
         archiveInFlight.incrementAndGet();
         background.execute(() -> {
             try {
-                CompletedGame game = completedGame(room, version);
+                CompletedGame game = completedGame(room.id, room.stream, gameType, started, humans, version);
                 service.submit(game);
                 room.submit(() -> {
                     if (room.archived || room.version != version) {
@@ -1077,7 +1094,8 @@ public class RoomRuntime implements RoomService, HealthCheck {
     }
 
     /** The archived record: the room's whole stream, from which the game can be replayed. */
-    private CompletedGame completedGame(Room room, long upTo) {
+    private CompletedGame completedGame(String roomId, String stream, String gameType, Instant started,
+                                        List<String> humans, long upTo) {
         EventStore es = eventStore;
         if (es == null) {
             throw new IllegalStateException("event store unavailable");
@@ -1086,7 +1104,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         long from = 1;
         long completedAt = 0;
         while (from <= upTo) {
-            List<RecordedEvent> page = es.read(room.stream, from, 1000);
+            List<RecordedEvent> page = es.read(stream, from, 1000);
             if (page.isEmpty()) {
                 break;
             }
@@ -1106,16 +1124,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("format", "ludus-room-record/1");
-        doc.put("roomId", room.id);
+        doc.put("roomId", roomId);
         doc.put("records", records);
-        List<String> humans = new ArrayList<>();
-        for (Room.Seat s : room.seats) {
-            if (s.playerId != null && !s.bot) {
-                humans.add(s.playerId);
-            }
-        }
-        Instant started = room.startedAt == null ? room.createdAt : room.startedAt;
-        return new CompletedGame(room.id, room.gameType, started, Instant.ofEpochMilli(completedAt), humans,
+        return new CompletedGame(roomId, gameType, started, Instant.ofEpochMilli(completedAt), humans,
                 codec.encode(doc));
     }
 
@@ -1173,8 +1184,18 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 }
             }
             if (includeViews && room.engine != null) {
-                deliver(room, s, new RoomEvent(room.id, room.version, "view", Map.of("game", room.engine.view(seat))));
+                deliver(room, s, new RoomEvent(room.id, room.version, "view", Map.of("game", engineView(room, seat))));
             }
+        }
+    }
+
+    /** The engine's view for a seat; spectators (seat -1) see what every seat may see. */
+    private static Map<String, Object> engineView(Room room, int seat) {
+        try {
+            return room.engine.view(seat);
+        } catch (RuntimeException e) {
+            LOG.warn("room {}: the game's view of seat {} failed: {}", room.id, seat, e.toString());
+            return Map.of();
         }
     }
 
