@@ -64,6 +64,21 @@ public class RoomRuntimeTest {
         return r.act(room, player, "add", Map.of("n", n)).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
+    /** A started two-player room with Ann and Bob. */
+    private static RoomInfo twoPlayers(RoomRuntime r, Map<String, String> options) {
+        RoomInfo room = r.create("count", "t", options);
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.start(room.roomId());
+        return room;
+    }
+
+    /** Who is to move in a count game. */
+    private static String mover(RoomRuntime r, String roomId) {
+        Map<?, ?> g = (Map<?, ?>) r.view(roomId, "ann").get("game");
+        return ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+    }
+
     private static RoomException refusal(Runnable r) {
         return assertThrows(RoomException.class, r::run);
     }
@@ -97,18 +112,14 @@ public class RoomRuntimeTest {
     @Test
     public void actionsAreDurableBeforeTheyAreAcknowledgedAndIllegalOnesChangeNothing() throws Exception {
         RoomRuntime r = runtime(50, 600_000);
-        RoomInfo room = r.create("count", "t", Map.of("target", "10"));
-        r.join(room.roomId(), "ann", "Ann");
-        r.join(room.roomId(), "bob", "Bob");
-        r.start(room.roomId());
+        RoomInfo room = twoPlayers(r, Map.of("target", "10"));
         List<RoomEvent> annSees = Collections.synchronizedList(new ArrayList<>());
         List<RoomEvent> bobSees = Collections.synchronizedList(new ArrayList<>());
         r.subscribe(room.roomId(), "ann", annSees::add);
         r.subscribe(room.roomId(), "bob", bobSees::add);
         String stream = "room-" + room.roomId();
-        int turn = ((Number) ((Map<?, ?>) r.view(room.roomId(), "ann").get("game")).get("turn")).intValue();
-        String mover = turn == 0 ? "ann" : "bob";
-        String other = turn == 0 ? "bob" : "ann";
+        String mover = mover(r, room.roomId());
+        String other = mover.equals("ann") ? "bob" : "ann";
 
         ActionResult wrong = add(r, room.roomId(), other, 1);
         assertEquals("not_your_turn", ((ActionResult.Rejected) wrong).code());
@@ -150,16 +161,11 @@ public class RoomRuntimeTest {
     @Test
     public void aNewRuntimeRecoversEveryRoomAtTheSameStateFromSnapshotsAndEvents() throws Exception {
         RoomRuntime first = runtime(3, 600_000);
-        RoomInfo a = first.create("count", "a", Map.of("target", "100"));
-        first.join(a.roomId(), "ann", "Ann");
-        first.join(a.roomId(), "bob", "Bob");
-        first.start(a.roomId());
+        RoomInfo a = twoPlayers(first, Map.of("target", "100"));
         RoomInfo waiting = first.create("count", "w", Map.of());
         first.join(waiting.roomId(), "cat", "Cat");
         for (int i = 0; i < 7; i++) {
-            Map<?, ?> g = (Map<?, ?>) first.view(a.roomId(), "ann").get("game");
-            String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
-            assertTrue(add(first, a.roomId(), mover, 2) instanceof ActionResult.Accepted);
+            assertTrue(add(first, a.roomId(), mover(first, a.roomId()), 2) instanceof ActionResult.Accepted);
         }
         Map<String, Object> viewBefore = first.view(a.roomId(), "ann");
         first.deactivate();
@@ -172,20 +178,14 @@ public class RoomRuntimeTest {
         assertEquals(viewBefore, second.view(a.roomId(), "ann"));
         assertEquals(RoomState.WAITING, second.get(waiting.roomId()).orElseThrow().state());
         assertEquals(0, second.get(waiting.roomId()).orElseThrow().seatOf("cat"));
-        Map<?, ?> g = (Map<?, ?>) second.view(a.roomId(), "ann").get("game");
-        String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
-        assertTrue("the game goes on", add(second, a.roomId(), mover, 1) instanceof ActionResult.Accepted);
+        assertTrue("the game goes on", add(second, a.roomId(), mover(second, a.roomId()), 1) instanceof ActionResult.Accepted);
     }
 
     @Test
     public void removingTheGamePausesItsRoomsAndBringingItBackResumesThemAtTheSameState() throws Exception {
         RoomRuntime r = runtime(50, 600_000);
-        RoomInfo room = r.create("count", "t", Map.of("target", "50"));
-        r.join(room.roomId(), "ann", "Ann");
-        r.join(room.roomId(), "bob", "Bob");
-        r.start(room.roomId());
-        Map<?, ?> g = (Map<?, ?>) r.view(room.roomId(), "ann").get("game");
-        String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+        RoomInfo room = twoPlayers(r, Map.of("target", "50"));
+        String mover = mover(r, room.roomId());
         add(r, room.roomId(), mover, 3);
         Object gameBefore = r.view(room.roomId(), "ann").get("game");
 
@@ -209,13 +209,9 @@ public class RoomRuntimeTest {
     @Test
     public void aFailedAppendIsNeverAcknowledgedAndLeavesNoTrace() throws Exception {
         RoomRuntime r = runtime(50, 600_000);
-        RoomInfo room = r.create("count", "t", Map.of());
-        r.join(room.roomId(), "ann", "Ann");
-        r.join(room.roomId(), "bob", "Bob");
-        r.start(room.roomId());
+        RoomInfo room = twoPlayers(r, Map.of());
         Object before = r.view(room.roomId(), "ann").get("game");
-        Map<?, ?> g = (Map<?, ?>) before;
-        String mover = ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+        String mover = mover(r, room.roomId());
         events.failing = true;
         ExecutionException e = assertThrows(ExecutionException.class, () -> add(r, room.roomId(), mover, 2));
         assertEquals("unavailable", ((RoomException) e.getCause()).code());
