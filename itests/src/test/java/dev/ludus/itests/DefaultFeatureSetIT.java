@@ -3,25 +3,14 @@ package dev.ludus.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
-import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import javax.inject.Inject;
 
@@ -41,14 +30,11 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
-import dev.ludus.runtime.FeaturePlan;
 
 /**
  * Boots the distribution's default feature set (the same features, bundles and start levels the
  * launcher uses) in a real Felix and checks what an operator and an integrator rely on.
  */
-// FeaturePlan is used only in config(), which runs outside the framework; the test methods run
-// inside it, where the launcher's classes are not available.
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class DefaultFeatureSetIT {
@@ -64,40 +50,7 @@ public class DefaultFeatureSetIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path dist = Path.of(System.getProperty("ludus.dist"));
-        Path work = Path.of(System.getProperty("ludus.itest.work")).resolve("exam-" + UUID.randomUUID());
-        Path deploy = Files.createDirectories(work.resolve("deploy"));
-        Path conf = Files.createDirectories(work.resolve("conf"));
-        String password = UUID.randomUUID().toString();
-        List<Option> options = new ArrayList<>();
-        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, FeaturePlan.DEFAULT_FEATURES)) {
-            options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
-        }
-        options.add(junitBundles());
-        options.add(frameworkStartLevel(100));
-        options.add(systemTimeout(60_000));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(workingDirectory(work.resolve("paxexam").toString()));
-        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(Ports.free())));
-        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
-        options.add(frameworkProperty("org.apache.felix.jetty.websocket.enable").value("true"));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(deploy + "," + conf));
-        options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.(jar|cfg|config)"));
-        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
-        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(frameworkProperty("felix.cm.dir").value(work.resolve("config").toString()));
-        options.add(frameworkProperty("felix.webconsole.username").value("admin"));
-        options.add(frameworkProperty("felix.webconsole.password").value(sha256(password)));
-        options.add(frameworkProperty("ludus.itest.password").value(password));
-        options.add(frameworkProperty("ludus.itest.deploy").value(deploy.toString()));
-        options.add(frameworkProperty("ludus.itest.conf").value(conf.toString()));
-        options.add(frameworkProperty("ludus.itest.example").value(System.getProperty("ludus.example.jar")));
-        return options.toArray(new Option[0]);
-    }
-
-    private static String sha256(String password) throws Exception {
-        byte[] d = MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
-        return "{sha-256}" + Base64.getEncoder().encodeToString(d);
+        return ExamConfig.defaultFeatureSet("default", List.of());
     }
 
     private String base() {

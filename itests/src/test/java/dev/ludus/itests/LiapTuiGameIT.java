@@ -3,20 +3,12 @@ package dev.ludus.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
-import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 import javax.inject.Inject;
 
@@ -36,7 +28,6 @@ import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameSetup;
-import dev.ludus.runtime.FeaturePlan;
 
 /**
  * The Liap Tui plugin in the default feature set, in a real Felix: its DS component registers a
@@ -55,20 +46,7 @@ public class LiapTuiGameIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path dist = Path.of(System.getProperty("ludus.dist"));
-        Path work = Path.of(System.getProperty("ludus.itest.work")).resolve("exam-" + UUID.randomUUID());
-        List<Option> options = new ArrayList<>();
-        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, FeaturePlan.DEFAULT_FEATURES)) {
-            options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
-        }
-        options.add(junitBundles());
-        options.add(frameworkStartLevel(100));
-        options.add(systemTimeout(60_000));
-        options.add(workingDirectory(work.resolve("paxexam").toString()));
-        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(Ports.free())));
-        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
-        options.add(frameworkProperty("felix.cm.dir").value(work.resolve("config").toString()));
-        return options.toArray(new Option[0]);
+        return ExamConfig.defaultFeatureSet("liaptui", List.of());
     }
 
     private Collection<ServiceReference<GameDefinition>> definitions() throws Exception {

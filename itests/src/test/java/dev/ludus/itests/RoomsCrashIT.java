@@ -1,0 +1,113 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.Test;
+
+/**
+ * The distribution with hundreds of bot games in flight is killed with SIGKILL and started again:
+ * every game must come back at (or after) its last acknowledged action, with every action applied
+ * exactly once, and go on.
+ */
+public class RoomsCrashIT {
+
+    static final int ROOMS = 200;
+
+    @Test
+    public void killDashNineLosesNoAcknowledgedActionAndAppliesNoneTwice() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            Path acks = d.home.getParent().resolve("acks.log");
+            Path report = d.home.getParent().resolve("report.txt");
+            Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 20\nsnapshotEvery = 25\n");
+            Path cfg = d.home.resolve("conf/dev.ludus.example.botload.cfg");
+            Files.writeString(cfg, "rooms = " + ROOMS + "\nackLog = " + acks + "\n");
+            Path part = d.home.resolve("deploy/botload.jar.part");
+            Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
+            Files.move(part, d.home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
+
+            d.start().awaitHealthy();
+            Wait.until("every room acknowledged moves", 60_000,
+                    () -> Files.exists(acks) && maxAcked(acks).size() == ROOMS && lines(acks) > ROOMS * 20L);
+            Thread.sleep(1_000); // games in full flight
+            d.process().destroyForcibly(); // SIGKILL: no shutdown hook, no final snapshot
+            d.process().waitFor(10, TimeUnit.SECONDS);
+            Map<String, Long> acked = maxAcked(acks);
+            long ackedEvents = lines(acks);
+
+            Files.writeString(cfg, "rooms = 0\nackLog = " + acks + "\nreport = " + report + "\n");
+            d.start().awaitHealthy();
+            Wait.until("the recovery report", 90_000, () -> Files.exists(report));
+            int lost = 0;
+            int twice = 0;
+            int missing = 0;
+            int rooms = 0;
+            for (String line : Files.readAllLines(report, StandardCharsets.US_ASCII)) {
+                String[] f = line.split(" ");
+                rooms++;
+                if (f[1].equals("MISSING")) {
+                    missing++;
+                    continue;
+                }
+                long version = Long.parseLong(f[2]);
+                long engineActions = Long.parseLong(f[3]);
+                long actionRecords = Long.parseLong(f[4]);
+                if (version < acked.get(f[0])) {
+                    lost++;
+                }
+                if (engineActions != actionRecords) {
+                    twice++;
+                }
+            }
+            String health = Http.get(d.base() + "/health").body();
+            Matcher m = Pattern.compile("\"recoveryMillis\":(\\d+)").matcher(health);
+            String recovery = m.find() ? m.group(1) + " ms" : "?";
+            System.out.println("rooms crash test: " + rooms + " rooms, " + ackedEvents + " acknowledged events, missing "
+                    + missing + ", lost " + lost + ", applied twice " + twice + ", recovery " + recovery);
+            assertEquals(ROOMS, rooms);
+            assertEquals("rooms missing after restart", 0, missing);
+            assertEquals("rooms behind their last acknowledged version", 0, lost);
+            assertEquals("rooms whose engine applied a different number of actions than recorded", 0, twice);
+
+            // The games go on after recovery.
+            long before = acceptedActions(d);
+            Wait.until("games continue", 30_000, () -> acceptedActions(d) > before + 100);
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
+        }
+    }
+
+    private static long acceptedActions(Distribution d) throws Exception {
+        Matcher m = Pattern.compile("\"acceptedActions\":(\\d+)").matcher(Http.get(d.base() + "/health").body());
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static long lines(Path file) throws Exception {
+        try (var s = Files.lines(file, StandardCharsets.US_ASCII)) {
+            return s.count();
+        }
+    }
+
+    private static Map<String, Long> maxAcked(Path acks) throws Exception {
+        Map<String, Long> max = new HashMap<>();
+        List<String> all = Files.readAllLines(acks, StandardCharsets.US_ASCII);
+        for (String line : all) {
+            String[] f = line.split(" ");
+            if (f.length == 2) {
+                max.merge(f[0], Long.parseLong(f[1]), Math::max);
+            }
+        }
+        return max;
+    }
+}
