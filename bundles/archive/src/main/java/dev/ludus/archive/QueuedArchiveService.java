@@ -192,8 +192,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         settings.problems().forEach(p -> LOG.warn("archive configuration: {}", p));
         archiver.update(settings.archiver());
         if (!old.target().equals(settings.target())) {
-            LOG.info("archive backend target changed from {} to {}; now bound: {}", old.target(), settings.target(),
-                    Optional.ofNullable(active.get()).map(Bound::name).orElse("none"));
+            LOG.info("archive backend target changed from {} to {}", old.target(), settings.target());
         }
         scheduleRetention();
     }

@@ -48,7 +48,10 @@ import dev.ludus.api.archive.CompletedGame;
  *
  * <p>An in-memory index (game id to pack and offset) is built at start from the packs' footers; it
  * makes {@link #load} one read and {@link #store} idempotent by id. Queries read the footers of
- * the days in range only.
+ * the days in range only. At a low rate of games each batch makes a small pack; once a day folder
+ * holds {@value #MERGE_AT} packs under {@value #SMALL_PACK_BYTES} bytes they are merged into one
+ * (entries copied as they are, written atomically, then the small packs deleted), so the number
+ * of files stays proportional to the data, not to the number of batches.
  *
  * <p>Thread safe: writes ({@link #store}, {@link #deleteCompletedBefore}) are serialised, reads
  * run concurrently. {@link #close()} waits for calls in progress.
@@ -57,6 +60,9 @@ public final class FileArchive implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileArchive.class);
     private static final String PACK_SUFFIX = ".pack";
+    /** Packs smaller than this are merged once a day folder holds {@link #MERGE_AT} of them. */
+    static final long SMALL_PACK_BYTES = 128 * 1024;
+    static final int MERGE_AT = 64;
 
     /** Where a game's entry is, and its sizes. */
     private record Location(Path pack, long offset, int length, int rawLength) {
@@ -78,6 +84,8 @@ public final class FileArchive implements AutoCloseable {
     private final AtomicLong rawBytes = new AtomicLong();
     private final AtomicLong storedBytes = new AtomicLong();
     private final AtomicLong packs = new AtomicLong();
+    /** Small packs per day folder, merge candidates. Guarded by writeLock. */
+    private final Map<Path, Set<Path>> smallPacks = new HashMap<>();
     private final int damagedPacks;
     private volatile boolean closed;
 
@@ -130,8 +138,14 @@ public final class FileArchive implements AutoCloseable {
                         for (CompletedGame g : e.getValue()) {
                             builder.add(g);
                         }
-                        Path pack = writePack(dayDir(e.getKey()), builder);
+                        Path dir = dayDir(e.getKey());
+                        Path pack = writePack(dir, builder);
                         indexPack(pack, builder.listed());
+                        noteSize(pack);
+                        Set<Path> small = smallPacks.get(dir);
+                        if (small != null && small.size() >= MERGE_AT) {
+                            merge(dir, small);
+                        }
                     }
                 } finally {
                     deflater.end();
@@ -157,6 +171,69 @@ public final class FileArchive implements AutoCloseable {
             storedBytes.addAndGet(l.length());
         }
         packs.incrementAndGet();
+    }
+
+    private void noteSize(Path pack) throws IOException {
+        if (Files.size(pack) < SMALL_PACK_BYTES) {
+            smallPacks.computeIfAbsent(pack.getParent(), d -> new HashSet<>()).add(pack);
+        }
+    }
+
+    private void forget(Path pack) {
+        Set<Path> small = smallPacks.get(pack.getParent());
+        if (small != null) {
+            small.remove(pack);
+        }
+    }
+
+    /**
+     * Merges small packs of one folder into one pack: entries are copied unchanged (verified on
+     * the way), the merged pack is written atomically, the index moved to it, then the small packs
+     * deleted. A crash in between leaves the same games twice, identical, which the next start
+     * indexes once and the next merge folds together.
+     */
+    private void merge(Path dir, Set<Path> small) throws IOException {
+        List<Path> inputs = new ArrayList<>(small);
+        inputs.sort(null);
+        Pack.Builder builder = new Pack.Builder(null);
+        Set<String> copied = new HashSet<>();
+        Set<Path> merged = new HashSet<>();
+        for (Path pack : inputs) {
+            List<Pack.RawEntry> entries = new ArrayList<>();
+            try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.READ)) {
+                for (Pack.Listed l : Pack.readFooter(ch)) {
+                    entries.add(Pack.readEntry(ch, l.offset(), l.length()));
+                }
+            } catch (NoSuchFileException e) {
+                small.remove(pack);
+                continue;
+            } catch (IOException e) {
+                LOG.error("archive pack {} is damaged; leaving it out of the merge: {}", pack, e.getMessage());
+                small.remove(pack);
+                continue;
+            }
+            for (Pack.RawEntry e : entries) {
+                if (copied.add(e.header().gameId())) {
+                    builder.addCopy(e.header(), e.headerBytes(), e.compressed());
+                }
+            }
+            merged.add(pack);
+        }
+        if (merged.size() < 2) {
+            return;
+        }
+        Path target = writePack(dir, builder);
+        for (Pack.Listed l : builder.listed()) {
+            index.computeIfPresent(l.header().gameId(), (id, loc) -> merged.contains(loc.pack())
+                    ? new Location(target, l.offset(), l.length(), loc.rawLength()) : loc);
+        }
+        for (Path pack : merged) {
+            Files.deleteIfExists(pack);
+            small.remove(pack);
+        }
+        syncDirectory(dir);
+        packs.addAndGet(1 - merged.size());
+        noteSize(target);
     }
 
     /** Writes a pack atomically: temporary file, fsync, rename, fsync of the directory. */
@@ -365,6 +442,7 @@ public final class FileArchive implements AutoCloseable {
         Files.delete(pack);
         syncDirectory(pack.getParent());
         packs.decrementAndGet();
+        forget(pack);
         return unindex(pack, listed);
     }
 
@@ -420,6 +498,8 @@ public final class FileArchive implements AutoCloseable {
         }
         Files.delete(pack);
         syncDirectory(pack.getParent());
+        forget(pack);
+        noteSize(rewritten);
         return removed;
     }
 
@@ -500,6 +580,7 @@ public final class FileArchive implements AutoCloseable {
             for (Path pack : packsIn(day)) {
                 try (FileChannel ch = FileChannel.open(pack, StandardOpenOption.READ)) {
                     indexPack(pack, Pack.readFooter(ch));
+                    noteSize(pack);
                 } catch (IOException e) {
                     damaged++;
                     LOG.error("archive pack {} is damaged and not indexed: {}", pack, e.getMessage());

@@ -24,17 +24,16 @@ import dev.ludus.api.archive.ArchiveBackend;
 import dev.ludus.api.archive.ArchiveException;
 import dev.ludus.api.archive.ArchiveQuery;
 import dev.ludus.api.archive.CompletedGame;
-import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 
 /**
  * The {@code fs} archive backend: a {@link FileArchive} under {@code $LUDUS_DATA/archive/fs}
- * (configuration {@value #PID}). Also the health check {@code archive-fs}.
+ * (configuration {@value #PID}). Its figures are reported by {@link FileArchiveHealth}.
  */
-@Component(service = {ArchiveBackend.class, HealthCheck.class}, configurationPid = FileArchiveBackend.PID,
+@Component(service = {ArchiveBackend.class, FileArchiveBackend.class}, configurationPid = FileArchiveBackend.PID,
         property = ArchiveBackend.NAME_PROPERTY + "=" + FileArchiveBackend.NAME)
 @Designate(ocd = FileArchiveBackend.Config.class)
-public class FileArchiveBackend implements ArchiveBackend, HealthCheck {
+public class FileArchiveBackend implements ArchiveBackend {
 
     static final String PID = "dev.ludus.archive.fs";
     static final String NAME = "fs";
@@ -118,8 +117,8 @@ public class FileArchiveBackend implements ArchiveBackend, HealthCheck {
         return archive.deleteCompletedBefore(cutoff);
     }
 
-    @Override
-    public HealthResult check() {
+    /** This backend's health: figures, and whether the last write failed. */
+    HealthResult health() {
         FileArchive.Stats s = archive.stats();
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("directory", archive.root().toString());

@@ -237,6 +237,39 @@ public class FileArchiveTest {
     }
 
     @Test
+    public void manySmallBatchesAreMergedSoFilesStayFew() throws Exception {
+        Path root = tmp.newFolder("fs").toPath();
+        int n = FileArchive.MERGE_AT * 2 + 5;
+        List<CompletedGame> games = new ArrayList<>();
+        try (FileArchive a = open(root)) {
+            for (int i = 0; i < n; i++) {
+                CompletedGame g = game("s" + i, DAY1.minusSeconds(i), "p" + i % 4);
+                games.add(g);
+                a.store(List.of(g)); // one game per batch, as at a low rate
+            }
+            List<Path> files = files(root);
+            assertTrue("merged: " + files.size() + " files for " + n + " batches", files.size() <= 8);
+            assertEquals(n, a.stats().games());
+            assertEquals(files.size(), a.stats().packs());
+            for (CompletedGame g : games) {
+                assertSame(g, a.load(g.gameId()).orElseThrow());
+            }
+            assertEquals(n, a.query(new ArchiveQuery(Instant.EPOCH, DAY1.plusSeconds(1), Optional.empty(), 1000)).size());
+        }
+        // A crash between writing a merged pack and deleting its inputs leaves games twice.
+        Path somePack = files(root).get(0);
+        Files.copy(somePack, somePack.resolveSibling("p0-copy.pack"));
+        try (FileArchive a = open(root)) {
+            Set<String> ids = new HashSet<>();
+            a.forEachId(id -> assertTrue("once: " + id, ids.add(id)));
+            assertEquals(n, ids.size());
+            for (CompletedGame g : games) {
+                assertSame(g, a.load(g.gameId()).orElseThrow());
+            }
+        }
+    }
+
+    @Test
     public void aClosedArchiveRefusesCallsWithBackendUnavailable() throws Exception {
         FileArchive a = open(tmp.newFolder("fs").toPath());
         a.close();

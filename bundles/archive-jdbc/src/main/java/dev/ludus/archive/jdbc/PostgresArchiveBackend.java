@@ -34,23 +34,22 @@ import dev.ludus.api.archive.ArchiveBackend;
 import dev.ludus.api.archive.ArchiveException;
 import dev.ludus.api.archive.ArchiveQuery;
 import dev.ludus.api.archive.CompletedGame;
-import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 
 /**
  * The {@code jdbc} archive backend: a {@link PostgresArchive} over a HikariCP pool of PostgreSQL
  * connections, configured by {@value #PID} (required: without a configuration this backend does
  * not start). The schema is created or migrated on activation; if the database is not reachable
- * then, the service still registers and every call (and the health check {@code archive-jdbc})
+ * then, the service still registers and every call (and {@link PostgresArchiveHealth})
  * reports the database as unavailable until it answers, when the schema is set up on first use.
  *
  * <p>The password is the private property {@code .password}: not a service property, never logged.
  */
-@Component(service = {ArchiveBackend.class, HealthCheck.class}, configurationPid = PostgresArchiveBackend.PID,
+@Component(service = {ArchiveBackend.class, PostgresArchiveBackend.class}, configurationPid = PostgresArchiveBackend.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE,
         property = ArchiveBackend.NAME_PROPERTY + "=" + PostgresArchiveBackend.NAME)
 @Designate(ocd = PostgresArchiveBackend.Config.class)
-public class PostgresArchiveBackend implements ArchiveBackend, HealthCheck {
+public class PostgresArchiveBackend implements ArchiveBackend {
 
     static final String PID = "dev.ludus.archive.jdbc";
     static final String NAME = "jdbc";
@@ -259,8 +258,8 @@ public class PostgresArchiveBackend implements ArchiveBackend, HealthCheck {
         return call(() -> archive.deleteCompletedBefore(cutoff));
     }
 
-    @Override
-    public HealthResult check() {
+    /** This backend's health: where it points, the pool, and whether the database answers. */
+    HealthResult health() {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("database", where);
         d.put("schemaVersion", schemaVersion);

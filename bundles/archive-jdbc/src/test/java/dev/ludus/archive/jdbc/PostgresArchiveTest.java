@@ -242,7 +242,7 @@ public class PostgresArchiveTest {
             backend.activate(config);
             backend.store(List.of(game("g", T, "p")));
             assertSame(game("g", T, "p"), backend.load("g").orElseThrow());
-            HealthResult h = backend.check();
+            HealthResult h = backend.health();
             assertEquals(h.reason(), HealthStatus.UP, h.status());
             assertTrue(h.details().toString().contains(schema));
             assertTrue(!h.details().toString().contains(password));
