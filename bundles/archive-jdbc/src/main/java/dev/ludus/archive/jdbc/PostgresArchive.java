@@ -1,6 +1,7 @@
 package dev.ludus.archive.jdbc;
 
 import java.sql.Array;
+import java.sql.BatchUpdateException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -47,7 +48,8 @@ import dev.ludus.api.archive.CompletedGame;
  *
  * <p>Thread safe; every method borrows a connection from the data source and may block on the
  * network. Failures to reach the database are {@link ArchiveException}s with code
- * {@code backend_unavailable}.
+ * {@code backend_unavailable}; a request the database refuses is {@code backend_failed}. Messages
+ * never carry statement parameters (game data).
  */
 public final class PostgresArchive {
 
@@ -383,7 +385,29 @@ public final class PostgresArchive {
         if ("42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState())) {
             migrated = false; // tables or schema dropped under us: create them again on the next call
         }
-        return new ArchiveException("backend_unavailable", "PostgreSQL " + what + " failed: " + e.getMessage()
-                + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")"), e);
+        SQLException cause = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
+        String state = cause.getSQLState();
+        // Connection, resource and transaction-conflict states mean "try again later"; anything
+        // else is the database refusing the request itself.
+        boolean transientState = state == null || state.startsWith("08") || state.startsWith("57")
+                || state.startsWith("53") || state.startsWith("40") || state.startsWith("3D");
+        return new ArchiveException(transientState ? "backend_unavailable" : "backend_failed",
+                "PostgreSQL " + what + " failed: " + describe(cause), e);
+    }
+
+    /**
+     * A short message for operators: a failed batch's own message repeats every statement with
+     * its parameters (whole game records), so only the first line of the cause is kept.
+     */
+    static String describe(SQLException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        if (nl >= 0) {
+            m = m.substring(0, nl);
+        }
+        if (m.length() > 300) {
+            m = m.substring(0, 300) + "...";
+        }
+        return m + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")");
     }
 }

@@ -119,6 +119,7 @@ public class PostgresArchiveBackend implements ArchiveBackend {
             pg.setSocketTimeout(socket);
             pg.setReWriteBatchedInserts(true);
             pg.setApplicationName("ludus-archive");
+            pg.setLogServerErrorDetail(false); // error messages must not carry game data
             HikariConfig hc = new HikariConfig();
             hc.setPoolName("ludus-archive-jdbc");
             hc.setDataSource(pg);
@@ -200,7 +201,7 @@ public class PostgresArchiveBackend implements ArchiveBackend {
             ok();
             return result;
         } catch (ArchiveException e) {
-            if ("backend_unavailable".equals(e.code())) {
+            if (!"corrupt_record".equals(e.code())) {
                 failed(e);
             }
             throw e;

@@ -215,6 +215,22 @@ public class PostgresArchiveTest {
     }
 
     @Test
+    public void aRefusedBatchIsReportedShortlyWithoutTheGameDataAndNothingOfItIsStored() throws Exception {
+        PostgresArchive a = new PostgresArchive(ds, schema);
+        CompletedGame good = game("fine", T, "p");
+        CompletedGame bad = new CompletedGame("nul", "type\u0000", T, T, List.of("p"), "SECRET-RECORD-CONTENT".getBytes(StandardCharsets.UTF_8));
+        try {
+            a.store(List.of(good, bad));
+            fail("stored text with a NUL character");
+        } catch (ArchiveException e) {
+            assertEquals("backend_failed", e.code());
+            assertTrue(e.getMessage(), e.getMessage().length() < 400);
+            assertTrue(e.getMessage(), !e.getMessage().contains("INSERT") && !e.getMessage().contains("\\x"));
+        }
+        assertEquals("the batch is one transaction", Optional.empty(), a.load("fine"));
+    }
+
+    @Test
     public void badSchemaNamesAreRefused() {
         for (String bad : new String[] {"Public", "a;drop", "", "x-y"}) {
             try {
