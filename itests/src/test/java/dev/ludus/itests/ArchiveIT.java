@@ -264,6 +264,10 @@ public class ArchiveIT {
     @Test
     public void withNoMatchingBackendGamesWaitInTheQueueAndHealthSaysWhy() throws Exception {
         awaitBackendsReady();
+        // A malformed filter is reported, not silently ignored.
+        setTarget("(ludus.archive.backend=jdbc", How.CONFIG_ADMIN);
+        Wait.until("health names the bad filter", 10_000,
+                () -> health("archive").reason().contains("backend.target is not a valid filter"));
         setTarget("(ludus.archive.backend=tape)", How.CONFIG_ADMIN);
         Wait.until("no backend bound", 10_000, () -> archive.status().activeBackend().isEmpty());
         List<CompletedGame> games = new ArrayList<>();

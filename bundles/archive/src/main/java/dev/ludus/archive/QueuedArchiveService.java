@@ -241,11 +241,11 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
 
     @Reference(name = "backends", service = ArchiveBackend.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC)
-    void addBackend(ArchiveBackend backend, Map<String, Object> properties) {
+    void addInstalledBackend(ArchiveBackend backend, Map<String, Object> properties) {
         installed.add(new Bound(nameOf(backend, properties), backend));
     }
 
-    void removeBackend(ArchiveBackend backend) {
+    void removeInstalledBackend(ArchiveBackend backend) {
         installed.removeIf(b -> b.backend() == backend);
     }
 
