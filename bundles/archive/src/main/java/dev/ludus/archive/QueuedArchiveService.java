@@ -200,7 +200,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     @Deactivate
     void deactivate() {
         retention.shutdownNow();
-        archiver.close(Duration.ofSeconds(10));
+        archiver.close(Duration.ofSeconds(5)); // inside the launcher's stop timeout
         queue.close();
     }
 

@@ -93,6 +93,7 @@ public class PostgresArchiveBackend implements ArchiveBackend {
     private volatile String lastError;
     private volatile Instant failingSince;
     private volatile int schemaVersion;
+    private volatile boolean ready;
 
     public PostgresArchiveBackend() {
         this(Clock.systemUTC());
@@ -136,20 +137,16 @@ public class PostgresArchiveBackend implements ArchiveBackend {
             LOG.error("archive backend jdbc not usable: configuration {}: {}", PID, configProblem);
             return;
         }
-        try {
-            schemaVersion = archive.migrate();
-            LOG.info("archive backend jdbc ready: {} (schema version {})", where, schemaVersion);
-        } catch (ArchiveException e) {
-            failed(e);
-            LOG.warn("archive backend jdbc cannot reach the database yet ({}); calls fail until it answers: {}", where,
-                    e.getMessage());
-        }
+        // Connecting and migrating happen on the probe thread, so a database that is away does
+        // not hold up the framework's start; until then calls set the schema up on first use.
+        lastError = "connecting to the database";
+        failingSince = clock.instant();
         probe = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ludus-archive-jdbc-probe");
             t.setDaemon(true);
             return t;
         });
-        probe.scheduleWithFixedDelay(this::probe, 2, 2, TimeUnit.SECONDS);
+        probe.scheduleWithFixedDelay(this::probe, 0, 2, TimeUnit.SECONDS);
     }
 
     private static int range(String name, int value, int min, int max) {
@@ -177,18 +174,25 @@ public class PostgresArchiveBackend implements ArchiveBackend {
         }
     }
 
-    /** Checks the database while it is failing, so health turns green again on its own. */
+    /**
+     * Until the database has answered once, and while it is failing, checks it every two seconds
+     * and sets the schema up, so health turns green again on its own.
+     */
     private void probe() {
-        if (lastError == null) {
+        if (ready && lastError == null) {
             return;
         }
         try (Connection c = pool.getConnection()) {
             if (c.isValid(5)) {
-                schemaVersion = archive.migrate();
+                archive.migrate();
                 ok();
             }
         } catch (SQLException | ArchiveException e) {
-            lastError = e.getMessage();
+            String message = e instanceof SQLException sql ? PostgresArchive.describe(sql) : e.getMessage();
+            if (!ready && !message.equals(lastError)) {
+                LOG.warn("archive backend jdbc cannot reach the database yet ({}); calls fail until it answers: {}", where, message);
+            }
+            lastError = message;
         }
     }
 
@@ -209,7 +213,11 @@ public class PostgresArchiveBackend implements ArchiveBackend {
     }
 
     private void ok() {
-        if (lastError != null) {
+        schemaVersion = PostgresArchive.MIGRATIONS.size(); // any success means the schema is current
+        if (!ready) {
+            ready = true;
+            LOG.info("archive backend jdbc ready: {} (schema version {})", where, schemaVersion);
+        } else if (lastError != null) {
             LOG.info("archive backend jdbc reaches the database again: {}", where);
         }
         lastError = null;

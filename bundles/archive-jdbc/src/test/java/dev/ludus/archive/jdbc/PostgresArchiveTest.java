@@ -242,6 +242,34 @@ public class PostgresArchiveTest {
         }
     }
 
+    private static PostgresArchiveBackend.Config config(Map<String, Object> values) {
+        return (PostgresArchiveBackend.Config) Proxy.newProxyInstance(PostgresArchiveTest.class.getClassLoader(),
+                new Class<?>[] {PostgresArchiveBackend.Config.class},
+                (proxy, m, args) -> values.containsKey(m.getName()) ? values.get(m.getName()) : m.getDefaultValue());
+    }
+
+    @Test
+    public void withTheDatabaseAwayTheComponentStartsAtOnceAndSaysWhy() throws Exception {
+        PostgresArchiveBackend backend = new PostgresArchiveBackend();
+        long start = System.nanoTime();
+        backend.activate(config(Map.of("url", "jdbc:postgresql://127.0.0.1:1/test", "user", USER, "schema", schema,
+                "connectTimeoutSeconds", 1)));
+        try {
+            assertTrue("activation does not wait for the database", System.nanoTime() - start < 1_000_000_000L);
+            try {
+                backend.store(List.of(game("g", T, "p")));
+                fail("stored nowhere");
+            } catch (ArchiveException e) {
+                assertEquals("backend_unavailable", e.code());
+            }
+            HealthResult h = backend.health();
+            assertEquals(HealthStatus.DEGRADED, h.status());
+            assertTrue(h.reason(), h.reason().startsWith("database unavailable since "));
+        } finally {
+            backend.deactivate();
+        }
+    }
+
     @Test
     public void theComponentNeverLogsOrReportsThePassword() throws Exception {
         String password = "s3cret-" + UUID.randomUUID();
@@ -250,12 +278,8 @@ public class PostgresArchiveTest {
         PostgresArchiveBackend backend = new PostgresArchiveBackend();
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            Map<String, Object> values = Map.of("url", URL + "?ApplicationName=x", "user", USER, "_password", password,
-                    "schema", schema, "connectTimeoutSeconds", 3);
-            PostgresArchiveBackend.Config config = (PostgresArchiveBackend.Config) Proxy.newProxyInstance(
-                    getClass().getClassLoader(), new Class<?>[] {PostgresArchiveBackend.Config.class},
-                    (proxy, m, args) -> values.containsKey(m.getName()) ? values.get(m.getName()) : m.getDefaultValue());
-            backend.activate(config);
+            backend.activate(config(Map.of("url", URL + "?ApplicationName=x", "user", USER, "_password", password,
+                    "schema", schema, "connectTimeoutSeconds", 3)));
             backend.store(List.of(game("g", T, "p")));
             assertSame(game("g", T, "p"), backend.load("g").orElseThrow());
             HealthResult h = backend.health();
