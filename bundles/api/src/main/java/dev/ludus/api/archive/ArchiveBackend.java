@@ -14,7 +14,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * service selects the active backend with a target filter on that property.
  *
  * <p>Implementations are thread safe. Every method may block on I/O and may throw
- * {@link ArchiveException} with code {@code backend_unavailable} when the store cannot be reached.
+ * {@link ArchiveException} with code {@code backend_unavailable} when the store cannot be reached
+ * (the archive service retries later), {@code backend_failed} when it refuses a request, or
+ * {@code corrupt_record} when stored data fails its checksum.
  */
 @ConsumerType
 public interface ArchiveBackend {
