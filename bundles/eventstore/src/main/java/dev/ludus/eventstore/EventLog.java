@@ -55,7 +55,7 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
     private static final long CLOSE_WAIT_MILLIS = 5_000;
-    private static final int MIN_READ_WINDOW = 8 << 10;
+    private static final int MIN_READ_WINDOW = 1 << 10;
     private static final int MAX_READ_WINDOW = 256 << 10;
     private static final int INITIAL_GROUP_BUFFER = 1 << 20;
     static final String LOCK_FILE = "lock";
@@ -67,6 +67,10 @@ public final class EventLog implements EventStore, AutoCloseable {
     private final LinkedBlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>();
     private final PendingAppend stop = new PendingAppend("", EventStore.ANY, new byte[0], 0);
     private final ConcurrentHashMap<Long, FileChannel> readChannels = new ConcurrentHashMap<>();
+    /** Read-only mappings of sealed segments (they never change again). */
+    private final ConcurrentHashMap<Long, ByteBuffer> mappedSegments = new ConcurrentHashMap<>();
+    /** The segment being appended to; every segment below it is sealed. */
+    private volatile long activeSegmentForReaders;
     private final Thread writer;
     /** Holds the directory's lock file; released when the writer has stopped writing. */
     private final FileChannel lockChannel;
@@ -112,6 +116,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         this.streams = new ConcurrentHashMap<>(recovered.streams());
         this.active = active;
         this.activeSegment = recovered.activeSegment();
+        this.activeSegmentForReaders = recovered.activeSegment();
         this.activeSize = recovered.activeEnd();
         this.lastGroup = recovered.lastGroup();
         this.durableEvents = recovered.events();
@@ -499,6 +504,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         active = next;
         sealedBytes += activeSize;
         activeSegment++;
+        activeSegmentForReaders = activeSegment;
         activeSize = LogFormat.SEGMENT_HEADER_BYTES;
         activeBytes = activeSize;
         segmentCount++;
@@ -589,6 +595,8 @@ public final class EventLog implements EventStore, AutoCloseable {
     private static final class Window {
         ByteBuffer buf = ByteBuffer.allocate(MIN_READ_WINDOW);
         ByteBuffer view = buf.duplicate();
+        /** The heap buffer, kept aside while {@code buf} is a mapped segment. */
+        ByteBuffer ownBuffer;
         long segment = -1;
         long start;
         int length;
@@ -605,8 +613,13 @@ public final class EventLog implements EventStore, AutoCloseable {
             length = w.buf.getInt(at);
         }
         if (length <= 0 || offset + length > w.start + w.length) {
-            fill(w, index, version, lastVersion, segment, offset);
-            at = 0;
+            if (segment < activeSegmentForReaders) {
+                map(w, segment);
+                at = (int) offset;
+            } else {
+                fill(w, index, version, lastVersion, segment, offset);
+                at = 0;
+            }
         }
         int checked = LogFormat.check(w.buf, w.view, w.crc, at, w.length);
         if (checked < 0) {
@@ -620,7 +633,7 @@ public final class EventLog implements EventStore, AutoCloseable {
                 || w.buf.slice(nameAt, nameLen).mismatch(ByteBuffer.wrap(index.nameBytes)) >= 0) {
             throw corruptRead(index.name, version, position, "record belongs to another stream or version");
         }
-        String type = new String(w.buf.array(), nameAt + nameLen, typeLen, StandardCharsets.UTF_8);
+        String type = new String(LogFormat.bytes(w.buf, nameAt + nameLen, typeLen), StandardCharsets.UTF_8);
         int dataAt = nameAt + nameLen + typeLen;
         byte[] data = LogFormat.bytes(w.buf, dataAt, checked - (dataAt - at));
         return new RecordedEvent(index.name, version, type, LogFormat.timestamp(w.buf, at), data);
@@ -637,7 +650,8 @@ public final class EventLog implements EventStore, AutoCloseable {
             }
             span = d;
         }
-        int size = (int) Math.min(MAX_READ_WINDOW, Math.max(MIN_READ_WINDOW, span + 4096));
+        // Sparse records (a stream interleaved with many others) get a small read each.
+        int size = (int) Math.min(MAX_READ_WINDOW, span == 0 ? MIN_READ_WINDOW : span + 4096);
         readInto(w, segment, offset, size);
         if (w.length >= 4) {
             int length = w.buf.getInt(0);
@@ -647,7 +661,42 @@ public final class EventLog implements EventStore, AutoCloseable {
         }
     }
 
+    /** Makes the whole (sealed) segment the window, through a shared read-only mapping. */
+    private void map(Window w, long segment) {
+        ByteBuffer mapped = mappedSegments.get(segment);
+        if (mapped == null) {
+            try {
+                FileChannel ch = channel(segment);
+                mapped = mappedSegments.computeIfAbsent(segment, s -> {
+                    try {
+                        return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw new EventStoreException(Codes.IO_ERROR, "cannot map " + LogFormat.segmentFileName(segment) + ": "
+                        + e.getCause(), e.getCause());
+            } catch (ClosedChannelException e) {
+                throw closed ? closedError() : new EventStoreException(Codes.IO_ERROR, "read failed: " + e, e);
+            } catch (IOException e) {
+                throw new EventStoreException(Codes.IO_ERROR, "cannot read " + LogFormat.segmentFileName(segment) + ": " + e, e);
+            }
+        }
+        w.ownBuffer = w.ownBuffer == null ? w.buf : w.ownBuffer;
+        w.buf = mapped;
+        w.view = mapped.duplicate();
+        w.segment = segment;
+        w.start = 0;
+        w.length = mapped.limit();
+    }
+
     private void readInto(Window w, long segment, long offset, int size) {
+        if (w.ownBuffer != null) {
+            w.buf = w.ownBuffer;
+            w.view = w.buf.duplicate();
+            w.ownBuffer = null;
+        }
         if (w.buf.capacity() < size) {
             w.buf = ByteBuffer.allocate(size);
             w.view = w.buf.duplicate();
@@ -764,6 +813,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             closeQuietly(ch);
         }
         readChannels.clear();
+        mappedSegments.clear(); // unmapped once no reader holds them
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
