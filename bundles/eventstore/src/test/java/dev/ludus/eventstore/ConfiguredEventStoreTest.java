@@ -4,7 +4,9 @@ import static dev.ludus.eventstore.Events.assertCode;
 import static dev.ludus.eventstore.Events.batch;
 import static dev.ludus.eventstore.Events.failure;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -14,6 +16,8 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,25 +28,74 @@ import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.osgi.service.component.ComponentFactory;
+import org.osgi.service.component.ComponentInstance;
 
 import dev.ludus.api.event.EventStore;
-import dev.ludus.api.event.EventStoreException;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
 
 /** The DS component and its health check, driven the way SCR drives them. */
-public class FileEventStoreTest {
+public class ConfiguredEventStoreTest {
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder(new File("target"));
 
-    private final EventStoreHealth health = new EventStoreHealth();
-    private final FileEventStore store = new FileEventStore(health);
+    private final Factory factory = new Factory();
+    private final ConfiguredEventStore component = new ConfiguredEventStore(factory);
+    private final ConfiguredEventStore health = component;
 
     @After
     public void deactivate() {
-        if (store.log() != null) {
-            store.deactivate();
+        component.deactivate();
+    }
+
+    /** What SCR does for the factory component: one FileEventStore per newInstance, until disposed. */
+    static final class Factory implements ComponentFactory<EventStore> {
+        final List<Instance> instances = new ArrayList<>();
+
+        @Override
+        public ComponentInstance<EventStore> newInstance(Dictionary<String, ?> properties) {
+            Map<String, Object> map = new HashMap<>();
+            for (String key : Collections.list(properties.keys())) {
+                map.put(key, properties.get(key));
+            }
+            FileEventStore store = new FileEventStore();
+            store.activate(map);
+            Instance i = new Instance(store);
+            instances.add(i);
+            return i;
+        }
+
+        /** The EventStore service registered now, or null. */
+        EventStore registered() {
+            EventStore found = null;
+            for (Instance i : instances) {
+                if (!i.disposed) {
+                    assertEquals("at most one EventStore registered", null, found);
+                    found = i.store;
+                }
+            }
+            return found;
+        }
+    }
+
+    static final class Instance implements ComponentInstance<EventStore> {
+        final EventStore store;
+        boolean disposed;
+
+        Instance(EventStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public void dispose() {
+            disposed = true;
+        }
+
+        @Override
+        public EventStore getInstance() {
+            return disposed ? null : store;
         }
     }
 
@@ -81,15 +134,18 @@ public class FileEventStoreTest {
             assertTrue(e.getMessage().contains("ludus.data"));
         }
 
-        store.start(config(), data.toString(), bundle);
-        assertEquals(data.resolve("events").toAbsolutePath(), store.log().directory());
+        component.start(config(), data.toString(), bundle);
+        assertEquals(data.resolve("events").toAbsolutePath(), component.log().directory());
         assertTrue(Files.exists(data.resolve("events").resolve(LogFormat.segmentFileName(1))));
     }
 
     @Test
-    public void healthIsUpWithFiguresWhileTheLogWorks() throws Exception {
+    public void theServiceIsRegisteredOnceTheLogIsOpenAndHealthIsUpWithFigures() throws Exception {
         assertEquals(HealthStatus.DOWN, health.check().status());
-        store.start(config(), tmp.newFolder().toString(), null);
+        assertNull(factory.registered());
+        component.start(config(), tmp.newFolder().toString(), null);
+        EventStore store = factory.registered();
+        assertNotNull(store);
         store.append("h", EventStore.NO_STREAM, batch("h", 1, 3));
         HealthResult r = health.check();
         assertEquals("eventstore", health.name());
@@ -101,71 +157,75 @@ public class FileEventStoreTest {
         for (String key : List.of("bytes", "segments", "pendingAppends", "fsyncMicrosLast", "directory", "startupScanMillis")) {
             assertTrue(key + " in " + r.details(), r.details().containsKey(key));
         }
-        store.deactivate();
+        component.deactivate();
+        assertNull("unregistered before the log closes", factory.registered());
         r = health.check();
         assertEquals(HealthStatus.DOWN, r.status());
         assertEquals("closed", r.reason());
+        assertCode("store_closed", () -> store.version("h"));
     }
 
     @Test
-    public void aCorruptLogIsNotStartedAndHealthSaysWhyItIsDown() throws Exception {
+    public void aCorruptLogRegistersNoServiceHealthSaysWhyAndAConfigurationChangeRetries() throws Exception {
         Path data = tmp.newFolder().toPath();
-        store.start(config(), data.toString(), null);
-        store.append("c", EventStore.NO_STREAM, batch("c", 1, 1));
-        store.append("c", 1, batch("c", 2, 1));
-        store.deactivate();
+        component.start(config(), data.toString(), null);
+        factory.registered().append("c", EventStore.NO_STREAM, batch("c", 1, 1));
+        factory.registered().append("c", 1, batch("c", 2, 1));
+        component.deactivate();
         Path segment = data.resolve("events").resolve(LogFormat.segmentFileName(1));
-        byte[] bytes = Files.readAllBytes(segment);
-        bytes[LogFormat.SEGMENT_HEADER_BYTES + 40] ^= 1;
-        Files.write(segment, bytes);
+        byte[] good = Files.readAllBytes(segment);
+        byte[] bad = good.clone();
+        bad[LogFormat.SEGMENT_HEADER_BYTES + 40] ^= 1;
+        Files.write(segment, bad);
 
-        FileEventStore again = new FileEventStore(health);
-        try {
-            again.start(config(), data.toString(), null);
-            fail("must not start on a corrupt log");
-        } catch (EventStoreException e) {
-            assertEquals("log_corrupt", e.code());
-        }
-        HealthResult r = health.check();
+        Factory factory2 = new Factory();
+        ConfiguredEventStore again = new ConfiguredEventStore(factory2);
+        again.start(config(), data.toString(), null);
+        assertNull("no EventStore service on a corrupt log", factory2.registered());
+        HealthResult r = again.check();
         assertEquals(HealthStatus.DOWN, r.status());
         assertTrue(r.reason(), r.reason().startsWith("log_corrupt: "));
         assertTrue(r.reason(), r.reason().contains(LogFormat.segmentFileName(1)));
+
+        Files.write(segment, good); // the operator restored the file
+        again.modified(config());
+        assertEquals(2, factory2.registered().version("c"));
+        assertEquals(HealthStatus.UP, again.check().status());
+        again.deactivate();
     }
 
     @Test
-    public void anInvalidConfigurationFailsActivationWithAClearReason() throws Exception {
-        try {
-            store.start(config("segmentSize", 10L), tmp.newFolder().toString(), null);
-            fail();
-        } catch (IllegalArgumentException e) {
-            assertTrue(e.getMessage().startsWith("segmentSize must be"));
-        }
+    public void anInvalidConfigurationRegistersNoServiceAndSaysWhich() throws Exception {
+        component.start(config("segmentSize", 10L), tmp.newFolder().toString(), null);
+        assertNull(factory.registered());
         assertEquals(HealthStatus.DOWN, health.check().status());
-        assertTrue(health.check().reason().contains("invalid configuration of dev.ludus.eventstore: segmentSize"));
+        assertTrue(health.check().reason(), health.check().reason().startsWith("invalid configuration of dev.ludus.eventstore: segmentSize must be"));
     }
 
     @Test
     public void changingGroupLimitsAppliesInPlaceWithoutFailingAnyAppend() throws Exception {
-        store.start(config(), tmp.newFolder().toString(), null);
-        EventLog log = store.log();
+        component.start(config(), tmp.newFolder().toString(), null);
+        EventStore store = factory.registered();
+        EventLog log = component.log();
         List<CompletableFuture<Long>> appends = new ArrayList<>();
         for (int round = 0; round < 6; round++) {
             for (int i = 0; i < 200; i++) {
                 appends.add(store.appendAsync("m" + (i % 10), EventStore.ANY, batch("m", 1, 1)).toCompletableFuture());
             }
-            store.modified(config("groupMaxEvents", 1 + round * 7, "groupMaxLingerMicros", (long) (round % 2) * 200));
+            component.modified(config("groupMaxEvents", 1 + round * 7, "groupMaxLingerMicros", (long) (round % 2) * 200));
         }
         for (CompletableFuture<Long> f : appends) {
             f.get(30, TimeUnit.SECONDS);
         }
-        assertSame("same log, not reopened", log, store.log());
-        assertEquals(36, store.log().settings().groupMaxEvents());
+        assertSame("same log, not reopened", log, component.log());
+        assertSame("same service", store, factory.registered());
+        assertEquals(36, component.log().settings().groupMaxEvents());
         assertEquals(1200, store.streams().stream().mapToLong(store::version).sum());
         assertEquals(HealthStatus.UP, health.check().status());
 
-        store.modified(config("groupMaxEvents", 0));
-        assertSame(log, store.log());
-        assertEquals("a bad value is ignored", 36, store.log().settings().groupMaxEvents());
+        component.modified(config("groupMaxEvents", 0));
+        assertSame(log, component.log());
+        assertEquals("a bad value is ignored", 36, component.log().settings().groupMaxEvents());
         HealthResult r = health.check();
         assertEquals(HealthStatus.DEGRADED, r.status());
         assertTrue(r.reason(), r.reason().contains("groupMaxEvents must be at least 1"));
@@ -174,15 +234,17 @@ public class FileEventStoreTest {
     @Test
     public void changingTheDirectorySwitchesLogsAndLosesNothingAcknowledged() throws Exception {
         Path data = tmp.newFolder().toPath();
-        store.start(config(), data.toString(), null);
-        EventLog first = store.log();
+        component.start(config(), data.toString(), null);
+        EventStore store = factory.registered();
+        EventLog first = component.log();
         List<CompletableFuture<Long>> inFlight = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             inFlight.add(store.appendAsync("d", EventStore.ANY, batch("d", 1, 1)).toCompletableFuture());
         }
-        store.modified(config("directory", "second"));
-        assertNotSame(first, store.log());
-        assertEquals(data.resolve("second").toAbsolutePath(), store.log().directory());
+        component.modified(config("directory", "second"));
+        assertNotSame(first, component.log());
+        assertSame("the service stays registered", store, factory.registered());
+        assertEquals(data.resolve("second").toAbsolutePath(), component.log().directory());
         long succeeded = 0;
         for (CompletableFuture<Long> f : inFlight) {
             try {
@@ -205,22 +267,23 @@ public class FileEventStoreTest {
     public void aDirectoryThatCannotBeOpenedKeepsTheCurrentLogAndDegradesHealth() throws Exception {
         Path data = tmp.newFolder().toPath();
         Path blocked = Files.createFile(data.resolve("not-a-directory")).toAbsolutePath();
-        store.start(config(), data.toString(), null);
-        EventLog log = store.log();
-        store.modified(config("directory", blocked.toString()));
-        assertSame(log, store.log());
-        assertEquals(1, store.append("k", EventStore.NO_STREAM, batch("k", 1, 1)));
+        component.start(config(), data.toString(), null);
+        EventLog log = component.log();
+        component.modified(config("directory", blocked.toString()));
+        assertSame(log, component.log());
+        assertEquals(1, factory.registered().append("k", EventStore.NO_STREAM, batch("k", 1, 1)));
         HealthResult r = health.check();
         assertEquals(HealthStatus.DEGRADED, r.status());
         assertTrue(r.reason(), r.reason().startsWith("cannot switch to " + blocked));
-        store.modified(config());
+        component.modified(config());
         assertEquals(HealthStatus.UP, health.check().status());
     }
 
     @Test
     public void anIoFailureDegradesHealthWithTheReason() throws Exception {
         Path data = tmp.newFolder().toPath();
-        store.start(config("segmentSize", 4096L), data.toString(), null);
+        component.start(config("segmentSize", 4096L), data.toString(), null);
+        EventStore store = factory.registered();
         store.append("io", EventStore.NO_STREAM, List.of(new dev.ludus.api.event.NewEvent("big", new byte[5000])));
         Files.createDirectory(data.resolve("events").resolve(LogFormat.segmentFileName(2)));
         assertCode("io_error", failure(store.appendAsync("io", 1, batch("io", 2, 1))));
@@ -233,12 +296,13 @@ public class FileEventStoreTest {
     @Test
     public void deactivationFailsPendingAppendsWithStoreClosedAndNeverLeavesOneHanging() throws Exception {
         Path data = tmp.newFolder().toPath();
-        store.start(config(), data.toString(), null);
+        component.start(config(), data.toString(), null);
+        EventStore store = factory.registered();
         List<CompletableFuture<Long>> pending = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
             pending.add(store.appendAsync("p" + (i % 20), EventStore.ANY, batch("p", 1, 1)).toCompletableFuture());
         }
-        store.deactivate();
+        component.deactivate();
         long ok = 0;
         for (CompletableFuture<Long> f : pending) {
             try {
