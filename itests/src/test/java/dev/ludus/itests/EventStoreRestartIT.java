@@ -16,10 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -180,6 +184,35 @@ public class EventStoreRestartIT {
             appenders.add(thread);
             thread.start();
         }
+        // And one thread keeping up to 256 appendAsync calls in flight, ANY, each with a unique tag.
+        String anyStream = prefix + "any";
+        Set<String> anyAcked = ConcurrentHashMap.newKeySet();
+        Set<String> anyFailed = ConcurrentHashMap.newKeySet();
+        Semaphore inFlight = new Semaphore(256);
+        Thread asyncAppender = new Thread(() -> {
+            for (long i = 0; !stop.get(); i++) {
+                EventStore store = store();
+                if (store == null) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                String tag = "tag-" + i;
+                inFlight.acquireUninterruptibly();
+                store.appendAsync(anyStream, EventStore.ANY, List.of(new NewEvent("x", tag.getBytes(StandardCharsets.UTF_8))))
+                        .whenComplete((v, e) -> {
+                            if (e == null) {
+                                anyAcked.add(tag);
+                            } else if (e instanceof EventStoreException ese && "store_closed".equals(ese.code())) {
+                                anyFailed.add(tag);
+                            } else {
+                                unexpected.compareAndSet(null, e);
+                            }
+                            inFlight.release();
+                        });
+            }
+        });
+        appenders.add(asyncAppender);
+        asyncAppender.start();
         Bundle bundle = eventStoreBundle();
         Wait.until("appends flowing", 10_000, () -> successes.get() > 200);
         bundle.stop();
@@ -194,11 +227,13 @@ public class EventStoreRestartIT {
         for (Thread t : appenders) {
             t.join(10_000);
         }
+        assertTrue("every async append completed", inFlight.tryAcquire(256, 10, TimeUnit.SECONDS));
         if (unexpected.get() != null) {
             throw new AssertionError("an append failed other than with store_closed", unexpected.get());
         }
         System.out.println("event store restart: " + successes.get() + " appends acknowledged, " + storeClosed.get()
-                + " failed with store_closed, " + noService.get() + " lookups found no service");
+                + " failed with store_closed, " + noService.get() + " lookups found no service; async: "
+                + anyAcked.size() + " acknowledged, " + anyFailed.size() + " failed with store_closed");
 
         EventStore store = store();
         for (int t = 0; t < threads; t++) {
@@ -211,6 +246,11 @@ public class EventStoreRestartIT {
                 assertEquals(stream + "@" + e.version(), new String(e.data(), StandardCharsets.UTF_8));
             }
         }
+        Set<String> stored = new HashSet<>();
+        for (RecordedEvent e : store.read(anyStream, 1, Integer.MAX_VALUE)) {
+            assertTrue("stored once", stored.add(new String(e.data(), StandardCharsets.UTF_8)));
+        }
+        assertEquals("exactly the acknowledged async appends are stored, none that failed", anyAcked, stored);
         Wait.until("eventstore UP again", 10_000, () -> health() != null && health().status() == HealthStatus.UP);
     }
 
