@@ -35,9 +35,11 @@ import dev.ludus.api.health.HealthResult;
  * writer thread, registers the {@link EventStore} service ({@link FileEventStore}) while the log is
  * usable, and is the {@code eventstore} health check.
  *
- * <p>If the log cannot be opened (corrupt, see {@link LogRecovery}; unreadable; misconfigured), no
- * EventStore service is registered and the health check is DOWN with the reason. A later
- * configuration change or a restart of the bundle tries again.
+ * <p>If the log cannot be opened (corrupt, see {@link LogRecovery}; unreadable; locked by another
+ * process; misconfigured), no EventStore service is registered and the health check is DOWN with
+ * the reason. A later configuration change or a restart of the bundle tries again; so does a
+ * configuration change after the log started refusing appends (an I/O failure it could not undo:
+ * the service stays registered meanwhile, reads work, appends fail with {@code io_error}).
  *
  * <p>A configuration change of the group-commit limits, the segment size or the pending limit
  * applies in place. A change of directory opens and scans the new directory first, then switches
@@ -107,6 +109,7 @@ public class ConfiguredEventStore implements HealthCheck {
         open(config);
     }
 
+    /** Opens the log; registers the service if it is not registered yet, or unregisters it on failure. */
     private void open(EventStoreConfig config) {
         Path dir = null;
         LogSettings settings;
@@ -127,13 +130,19 @@ public class ConfiguredEventStore implements HealthCheck {
         }
         current.set(log);
         state = new State(log, null, dir, "");
-        Hashtable<String, Object> properties = new Hashtable<>();
-        properties.put(FileEventStore.LOG, (Supplier<EventLog>) current::get);
-        registration = factory.newInstance(properties);
+        if (registration == null) {
+            Hashtable<String, Object> properties = new Hashtable<>();
+            properties.put(FileEventStore.LOG, (Supplier<EventLog>) current::get);
+            registration = factory.newInstance(properties);
+        }
     }
 
     private void fail(Path dir, String reason) {
         LOG.log(Level.ERROR, "event store not started, no EventStore service: " + reason);
+        if (registration != null) {
+            registration.dispose();
+            registration = null;
+        }
         state = new State(null, reason, dir, "");
     }
 
@@ -149,8 +158,13 @@ public class ConfiguredEventStore implements HealthCheck {
     @Modified
     void modified(EventStoreConfig config) {
         EventLog log = current.get();
-        if (log == null || log.isClosed()) {
-            open(config); // not running: try again with the new configuration
+        if (log == null || log.isClosed() || !log.stats().failure().isEmpty()) {
+            // Not running, or refusing appends after an I/O failure it could not undo: start again
+            // (the scan cuts whatever the failure left at the end of the log).
+            if (log != null) {
+                log.close();
+            }
+            open(config);
             return;
         }
         Path dir;

@@ -799,12 +799,14 @@ public final class EventLog implements EventStore, AutoCloseable {
         }
         queue.add(stop);
         boolean interrupted = false;
-        try {
-            writer.join(CLOSE_WAIT_MILLIS);
-        } catch (InterruptedException e) {
-            interrupted = true;
+        if (Thread.currentThread() != writer) { // closed from a stage on the writer: it stops after this group
+            try {
+                writer.join(CLOSE_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
-        if (writer.isAlive()) {
+        if (writer.isAlive() && Thread.currentThread() != writer) {
             LOG.log(Level.WARNING, "event log " + directory + ": the writer is still committing a group after "
                     + CLOSE_WAIT_MILLIS + " ms (slow fsync?); its appends complete when the disk answers");
         }
