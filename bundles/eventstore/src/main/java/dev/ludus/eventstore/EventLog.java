@@ -180,11 +180,12 @@ public final class EventLog implements EventStore, AutoCloseable {
         return directory;
     }
 
-    /** Replaces the tunables; the writer uses them from its next group on. */
+    /** Replaces the tunables; the writer uses them from its next group on. Thread safe, does not block. */
     public void reconfigure(LogSettings newSettings) {
         settings = newSettings;
     }
 
+    /** The tunables in force. */
     public LogSettings settings() {
         return settings;
     }

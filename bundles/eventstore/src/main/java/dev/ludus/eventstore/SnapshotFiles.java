@@ -78,6 +78,7 @@ public final class SnapshotFiles implements SnapshotStore {
         }
     }
 
+    /** The directory holding the snapshot files. */
     public Path directory() {
         return directory;
     }
