@@ -63,7 +63,12 @@ public class RoomsCrashIT {
                 long version = Long.parseLong(f[2]);
                 long engineActions = Long.parseLong(f[3]);
                 long actionRecords = Long.parseLong(f[4]);
-                if (version < acked.get(f[0])) {
+                Long ackedVersion = acked.get(f[0]);
+                if (ackedVersion == null) {
+                    throw new AssertionError("room " + f[0] + " in the report but not in the ack log:\n"
+                            + Files.readString(report) + "\n--- ack log tail:\n" + tail(acks));
+                }
+                if (version < ackedVersion) {
                     lost++;
                 }
                 if (engineActions != actionRecords) {
@@ -91,6 +96,11 @@ public class RoomsCrashIT {
     private static long acceptedActions(Distribution d) throws Exception {
         Matcher m = Pattern.compile("\"acceptedActions\":(\\d+)").matcher(Http.get(d.base() + "/health").body());
         return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static String tail(Path file) throws Exception {
+        List<String> all = Files.readAllLines(file, StandardCharsets.US_ASCII);
+        return String.join("\n", all.subList(Math.max(0, all.size() - 20), all.size()));
     }
 
     private static long lines(Path file) throws Exception {

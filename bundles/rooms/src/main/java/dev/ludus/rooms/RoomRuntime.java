@@ -133,6 +133,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
     @Modified
     void modified(RoomsConfig cfg) {
         config = cfg;
+        // New think and idle times apply at once, not after the moves already scheduled.
+        rooms.values().forEach(r -> r.submit(() -> {
+            scheduleNextMove(r);
+            return null;
+        }));
     }
 
     @Deactivate
@@ -629,15 +634,19 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     @Override
     public Optional<RoomInfo> get(String roomId) {
+        Room r = roomId == null ? null : rooms.get(roomId);
+        if (r == null || r.info == null) {
+            // Not (or not yet) held here: what the store may still hold is from an earlier runtime.
+            return Optional.empty();
+        }
         GameStore store = gameStore;
-        if (store != null && roomId != null) {
+        if (store != null) {
             Optional<Versioned<RoomInfo>> v = store.get(STORE_PREFIX + roomId);
             if (v.isPresent()) {
                 return Optional.of(v.get().value());
             }
         }
-        Room r = roomId == null ? null : rooms.get(roomId);
-        return r == null ? Optional.empty() : Optional.ofNullable(r.info);
+        return Optional.ofNullable(r.info);
     }
 
     @Override
