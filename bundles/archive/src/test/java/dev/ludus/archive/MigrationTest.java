@@ -92,8 +92,10 @@ public class MigrationTest {
         Migration m = migration(fs, db, 10, Duration.ZERO);
         Thread t = new Thread(m);
         t.start();
-        while (m.attempts() < 3) {
-            Thread.sleep(5);
+        // Between attempts the migration waits; during one it runs: sample it while it waits.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while ((m.attempts() < 3 || m.state() != Migration.State.WAITING) && System.nanoTime() < deadline) {
+            Thread.sleep(1);
         }
         assertEquals(Migration.State.WAITING, m.state());
         assertTrue(m.reason(), m.reason().contains("jdbc is down"));
