@@ -25,6 +25,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 
+import dev.ludus.api.archive.ArchiveService;
+import dev.ludus.api.archive.CompletedGame;
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.health.HealthCheck;
@@ -235,5 +237,31 @@ public class RoomsHotSwapIT {
         assertConsistent(ids);
         assertGoOn(ids);
         Wait.until("rooms health UP", 20_000, () -> roomsHealth().startsWith("UP"));
+    }
+
+    @Test
+    public void finishedGamesAreHandedToTheArchiveExactlyOnce() throws Exception {
+        botThink(2);
+        RoomService rooms = service(RoomService.class);
+        ArchiveService archive = service(ArchiveService.class);
+        EventStore events = service(EventStore.class);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            RoomInfo r = rooms.create("liap-tui", "short " + i, Map.of("maxRounds", "1"));
+            rooms.start(r.roomId());
+            ids.add(r.roomId());
+        }
+        for (String id : ids) {
+            Wait.until("game " + id + " archived", 60_000, () -> archive.find(id).isPresent()
+                    && events.read("room-" + id, events.version("room-" + id), 1).get(0).type().equals("archived"));
+            CompletedGame g = archive.find(id).orElseThrow();
+            assertEquals("liap-tui", g.gameType());
+            String record = new String(g.record(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(record.contains("\"format\":\"ludus-room-record/1\""));
+            long archivedRecords = events.read("room-" + id, 1, Integer.MAX_VALUE).stream()
+                    .filter(e -> e.type().equals("archived")).count();
+            assertEquals("one hand-over per game", 1, archivedRecords);
+            assertEquals(RoomState.FINISHED, rooms.get(id).orElseThrow().state());
+        }
     }
 }
