@@ -1,0 +1,276 @@
+package dev.ludus.gateway;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.ludus.api.rooms.RoomEvent;
+
+/**
+ * One player, across connections: the room they sit in, their event stream with its increasing
+ * {@code seq}, and the recent events kept for a resume. Outlives a dropped connection for the grace
+ * period. All mutable state is guarded by {@code this}; blocking calls (the rooms service) are made
+ * outside the lock, from the session's own {@link #tasks} queue, so a session's requests run in order.
+ */
+final class PlayerSession {
+
+    /** Events kept while connected, for a client that lost the last few in flight. */
+    static final int KEEP_WHILE_CONNECTED = 64;
+
+    /** An event as sent: its seq and its JSON. */
+    private record Sent(long seq, String json) {
+    }
+
+    final String playerId;
+    final SerialQueue tasks;
+    private final Protocol protocol;
+    private final int replayLimit;
+
+    private String name;
+    private Connection connection;
+    private long detachedAtMillis;
+    private String roomId;
+    private AutoCloseable subscription;
+    private long seq;
+    private final ArrayDeque<Sent> recent = new ArrayDeque<>();
+    /** Room events that arrived while a snapshot was being taken; null when not taking one. */
+    private List<RoomEvent> held;
+    private boolean ended;
+
+    PlayerSession(String playerId, String name, long firstSeq, SerialQueue tasks, Protocol protocol, int replayLimit) {
+        this.playerId = playerId;
+        this.name = name;
+        this.seq = Math.max(0, firstSeq);
+        this.tasks = tasks;
+        this.protocol = protocol;
+        this.replayLimit = Math.max(KEEP_WHILE_CONNECTED, replayLimit);
+    }
+
+    synchronized String name() {
+        return name;
+    }
+
+    synchronized void name(String n) {
+        name = n;
+    }
+
+    synchronized String roomId() {
+        return roomId;
+    }
+
+    synchronized long seq() {
+        return seq;
+    }
+
+    synchronized Connection connection() {
+        return connection;
+    }
+
+    synchronized boolean ended() {
+        return ended;
+    }
+
+    /** Marks the session over (expired or shut down): it takes no connection any more. */
+    synchronized void end() {
+        ended = true;
+    }
+
+    /** Millis since the player's connection dropped, or -1 while connected. */
+    synchronized long detachedFor(long nowMillis) {
+        return connection != null ? -1 : nowMillis - detachedAtMillis;
+    }
+
+    /**
+     * Makes {@code c} the player's connection. Returns the one it replaces (to be closed), or null.
+     * Returns {@code c} itself when the session has ended and takes no connection.
+     */
+    synchronized Connection attach(Connection c) {
+        if (ended) {
+            return c;
+        }
+        Connection old = connection;
+        connection = c;
+        return old == c ? null : old;
+    }
+
+    /** Forgets {@code c} if it is the player's connection; true if it was. */
+    synchronized boolean detach(Connection c, long nowMillis) {
+        if (connection != c) {
+            return false;
+        }
+        connection = null;
+        detachedAtMillis = nowMillis;
+        return true;
+    }
+
+    // ---------------------------------------------------------------- room membership
+
+    /**
+     * Enters a room, before subscribing to it: from now on its events are held until
+     * {@link #snapshot} releases them, so nothing between subscribing and the snapshot is lost or
+     * doubled. Returns the previous subscription, to be closed by the caller.
+     */
+    synchronized AutoCloseable enter(String room) {
+        AutoCloseable old = subscription;
+        roomId = room;
+        subscription = null;
+        held = new ArrayList<>();
+        return old;
+    }
+
+    /** Records the subscription made after {@link #enter}; returns it back if the room changed since. */
+    synchronized AutoCloseable subscribed(String room, AutoCloseable sub) {
+        if (!room.equals(roomId)) {
+            return sub;
+        }
+        subscription = sub;
+        return null;
+    }
+
+    /** Leaves the room; returns the subscription to close (or null). */
+    synchronized AutoCloseable leave() {
+        AutoCloseable old = subscription;
+        roomId = null;
+        subscription = null;
+        held = null;
+        return old;
+    }
+
+    /** Starts holding room events until the next {@link #snapshot}. */
+    synchronized void hold() {
+        if (held == null) {
+            held = new ArrayList<>();
+        }
+    }
+
+    // ---------------------------------------------------------------- the event stream
+
+    /** Called by the room (on the room's thread): never blocks, never throws. */
+    void onRoomEvent(RoomEvent e) {
+        synchronized (this) {
+            if (roomId == null || !roomId.equals(e.roomId())) {
+                return;
+            }
+            if (held != null) {
+                held.add(e);
+                return;
+            }
+            emit(message(e));
+        }
+    }
+
+    /**
+     * Sends a snapshot (a {@code RoomService.view} taken after {@link #hold}), then the events held
+     * since that the snapshot does not already contain. Events of the view's version or older are
+     * in it, except room and pause notices, which are repeated (they state, rather than change).
+     */
+    synchronized void snapshot(Map<String, Object> view, long viewVersion) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "snapshot");
+        m.put("room", view.get("room"));
+        m.put("seat", view.getOrDefault("seat", -1));
+        m.put("game", view.get("game"));
+        m.put("allowedActions", view.getOrDefault("allowedActions", List.of()));
+        if (view.containsKey("result")) {
+            m.put("result", view.get("result"));
+        }
+        emit(m);
+        List<RoomEvent> pending = held == null ? List.of() : held;
+        held = null;
+        for (RoomEvent e : pending) {
+            if (roomId == null || !roomId.equals(e.roomId())) {
+                continue;
+            }
+            boolean notice = e.type().equals("room_changed") || e.type().equals("game_paused")
+                    || e.type().equals("game_resumed");
+            if (e.version() > viewVersion || (notice && e.version() == viewVersion)) {
+                emit(message(e));
+            }
+        }
+    }
+
+    /** A snapshot of no room (the player sits nowhere). */
+    synchronized void emptySnapshot() {
+        held = null;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "snapshot");
+        m.put("room", null);
+        m.put("seat", -1);
+        m.put("game", null);
+        m.put("allowedActions", List.of());
+        emit(m);
+    }
+
+    private Map<String, Object> message(RoomEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        switch (e.type()) {
+            case "room_changed" -> {
+                m.put("type", "room");
+                m.put("room", e.data().get("room"));
+            }
+            case "view" -> {
+                m.put("type", "state");
+                m.put("roomId", e.roomId());
+                m.put("v", e.version());
+                m.put("game", e.data().get("game"));
+                m.put("allowedActions", e.data().getOrDefault("allowedActions", List.of()));
+            }
+            default -> {
+                m.put("type", "event");
+                m.put("roomId", e.roomId());
+                m.put("v", e.version());
+                m.put("name", e.type());
+                m.put("data", e.data());
+            }
+        }
+        return m;
+    }
+
+    /** Numbers, records and sends one server event. Caller holds the lock. */
+    private void emit(Map<String, Object> body) {
+        long s = ++seq;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", body.get("type"));
+        m.put("seq", s);
+        body.forEach((k, v) -> {
+            if (!k.equals("type")) {
+                m.put(k, v);
+            }
+        });
+        String json = protocol.write(m);
+        recent.addLast(new Sent(s, json));
+        int keep = connection == null ? replayLimit : KEEP_WHILE_CONNECTED;
+        while (recent.size() > keep) {
+            recent.removeFirst();
+        }
+        if (connection != null) {
+            connection.send(json);
+        }
+    }
+
+    /**
+     * Sends {@code reply} on {@code c} and then, if every event after {@code lastSeq} is still kept,
+     * those events, atomically with respect to new events. Returns false (sending nothing) if
+     * some are gone, so the caller must send a snapshot instead.
+     */
+    synchronized boolean replyAndReplay(Connection c, String reply, long lastSeq) {
+        long first = recent.isEmpty() ? seq + 1 : recent.peekFirst().seq();
+        if (lastSeq < 0 || lastSeq > seq || lastSeq + 1 < first) {
+            return false;
+        }
+        c.send(reply);
+        for (Sent s : recent) {
+            if (s.seq() > lastSeq) {
+                c.send(s.json());
+            }
+        }
+        return true;
+    }
+
+    /** Sends a reply on {@code c}, ordered with this session's events. */
+    synchronized void reply(Connection c, String json) {
+        c.send(json);
+    }
+}
