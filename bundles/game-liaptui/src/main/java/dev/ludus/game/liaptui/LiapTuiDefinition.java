@@ -1,0 +1,80 @@
+package dev.ludus.game.liaptui;
+
+import org.osgi.service.component.annotations.Component;
+
+import dev.ludus.api.game.GameDefinition;
+import dev.ludus.api.game.GameEngine;
+import dev.ludus.api.game.GameSetup;
+
+/**
+ * Liap Tui, the four-player trick-taking game with Chinese-chess pieces, as a
+ * {@link GameDefinition}. Stateless and thread safe; each game lives in its own engine.
+ *
+ * <p>Options (all optional, decimal integers): {@code maxRounds} (1–1000, default 20),
+ * {@code winScore} (1–100000, default 50), {@code redealTimeoutMillis} (0–3600000, default 15000).
+ * Defaults are fixed rather than configurable: an engine must replay identically from its setup,
+ * so nothing outside the setup may change what a game's options mean.
+ */
+@Component(service = GameDefinition.class, property = "ludus.game.type=" + LiapTuiEngine.TYPE)
+public class LiapTuiDefinition implements GameDefinition {
+
+    /** {@code liap-tui}. */
+    @Override
+    public String type() {
+        return LiapTuiEngine.TYPE;
+    }
+
+    /** {@code Liap Tui}. */
+    @Override
+    public String displayName() {
+        return "Liap Tui";
+    }
+
+    /** Always 4. */
+    @Override
+    public int minSeats() {
+        return LiapTuiEngine.SEATS;
+    }
+
+    /** Always 4. */
+    @Override
+    public int maxSeats() {
+        return LiapTuiEngine.SEATS;
+    }
+
+    /**
+     * Starts a game: deals round 1 from {@code setup.seed()}. Does not block.
+     *
+     * @throws IllegalArgumentException if the setup does not have 4 seats or an option is unknown or
+     *                                  out of range; the message names it
+     */
+    @Override
+    public GameEngine create(GameSetup setup) {
+        LiapTuiOptions options = validate(setup);
+        return LiapTuiEngine.start(setup, options, new SeededDealer(setup.seed()));
+    }
+
+    /**
+     * Rebuilds a game from {@link GameEngine#snapshot()}. Does not block.
+     *
+     * @throws IllegalArgumentException if the setup is invalid, or the bytes are not a snapshot
+     *                                  (wrong format, corrupt, truncated, or of a game with another
+     *                                  seed or other options)
+     */
+    @Override
+    public GameEngine restore(GameSetup setup, byte[] snapshot) {
+        LiapTuiOptions options = validate(setup);
+        return SnapshotCodec.read(setup, options, new SeededDealer(setup.seed()), snapshot);
+    }
+
+    private static LiapTuiOptions validate(GameSetup setup) {
+        if (setup == null) {
+            throw new IllegalArgumentException("no setup");
+        }
+        if (setup.seats() != LiapTuiEngine.SEATS) {
+            throw new IllegalArgumentException("Liap Tui needs exactly " + LiapTuiEngine.SEATS + " seats, got "
+                    + setup.seats());
+        }
+        return LiapTuiOptions.parse(setup.options());
+    }
+}

@@ -1,0 +1,87 @@
+package dev.ludus.game.liaptui;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+import dev.ludus.api.game.GameEngine;
+import dev.ludus.api.game.GameSetup;
+
+public class LiapTuiDefinitionTest {
+
+    private final LiapTuiDefinition definition = new LiapTuiDefinition();
+
+    @Test
+    public void describesTheGame() {
+        assertEquals("liap-tui", definition.type());
+        assertEquals("Liap Tui", definition.displayName());
+        assertEquals(4, definition.minSeats());
+        assertEquals(4, definition.maxSeats());
+    }
+
+    @Test
+    public void createsAGameWithDefaultOptions() {
+        GameEngine e = definition.create(Fixtures.setup(1));
+        assertEquals(0, e.version());
+        assertFalse(e.completed());
+        Map<String, Object> view = e.view(0);
+        assertEquals(20, view.get("maxRounds"));
+        assertEquals(50, view.get("winScore"));
+        assertEquals(1, view.get("round"));
+        assertEquals(8, ((List<?>) view.get("hand")).size());
+        assertEquals(LiapTuiOptions.DEFAULTS, LiapTuiOptions.parse(Map.of()));
+        assertEquals(15_000, LiapTuiOptions.DEFAULTS.redealTimeoutMillis());
+    }
+
+    @Test
+    public void acceptsOptionsInRange() {
+        LiapTuiOptions o = LiapTuiOptions.parse(Map.of("maxRounds", "1", "winScore", " 100 ", "redealTimeoutMillis", "0"));
+        assertEquals(new LiapTuiOptions(1, 100, 0), o);
+        GameEngine e = definition.create(Fixtures.setup(1, Map.of("maxRounds", "7")));
+        assertEquals(7, e.view(0).get("maxRounds"));
+    }
+
+    @Test
+    public void rejectsBadOptionsNamingThem() {
+        bad(Map.of("maxRounds", "0"), "maxRounds");
+        bad(Map.of("maxRounds", "1001"), "maxRounds");
+        bad(Map.of("maxRounds", "ten"), "maxRounds");
+        bad(Map.of("winScore", "-5"), "winScore");
+        bad(Map.of("winScore", "2.5"), "winScore");
+        bad(Map.of("redealTimeoutMillis", "-1"), "redealTimeoutMillis");
+        bad(Map.of("redealTimeoutMillis", "99999999999999999999"), "redealTimeoutMillis");
+        bad(Map.of("maxround", "5"), "unknown");
+    }
+
+    private void bad(Map<String, String> options, String named) {
+        try {
+            definition.create(Fixtures.setup(1, options));
+            fail("accepted " + options);
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains(named));
+        }
+    }
+
+    @Test
+    public void needsExactlyFourSeats() {
+        for (int seats : new int[] {0, 3, 5}) {
+            List<GameSetup.Player> players = new ArrayList<>();
+            for (int s = 0; s < seats; s++) {
+                players.add(new GameSetup.Player("p" + s, null, true));
+            }
+            try {
+                definition.create(new GameSetup("g", 1, players, Map.of()));
+                fail(seats + " seats");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("4 seats"));
+            }
+        }
+    }
+}
