@@ -1,0 +1,43 @@
+package dev.ludus.eventstore;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration PID {@value FileEventStore#PID}, shared by the event store and the snapshot store. */
+@ObjectClassDefinition(name = "Ludus event store",
+        description = "Durable event log (segment files, group commit with fsync) and snapshots on local disk.")
+public @interface EventStoreConfig {
+
+    @AttributeDefinition(name = "Directory",
+            description = "Where the log's segment files are. Empty: <ludus.data>/events, or the bundle's data area "
+                    + "when the framework property ludus.data is not set. A relative path is resolved against the "
+                    + "same base. Changing it opens (and scans) the other directory, then closes this one.")
+    String directory() default "";
+
+    @AttributeDefinition(name = "Segment size (bytes)",
+            description = "A new segment file is started once the current one holds this many bytes "
+                    + "(4096 to 1073741824).")
+    long segmentSize() default LogSettings.DEFAULT_SEGMENT_BYTES;
+
+    @AttributeDefinition(name = "Group commit: max events",
+            description = "At most this many events are written and fsynced together. 1 means one fsync per append.")
+    int groupMaxEvents() default LogSettings.DEFAULT_GROUP_MAX_EVENTS;
+
+    @AttributeDefinition(name = "Group commit: max bytes",
+            description = "At most this many record bytes are written and fsynced together (an append larger than "
+                    + "this is committed alone).")
+    int groupMaxBytes() default LogSettings.DEFAULT_GROUP_MAX_BYTES;
+
+    @AttributeDefinition(name = "Group commit: max linger (microseconds)",
+            description = "How long the writer waits for more appends before committing. 0: commit as soon as the "
+                    + "previous fsync has finished (appends arriving during an fsync form the next group).")
+    long groupMaxLingerMicros() default LogSettings.DEFAULT_GROUP_LINGER_MICROS;
+
+    @AttributeDefinition(name = "Max pending appends",
+            description = "Appends waiting for the disk beyond this many are refused with code 'overloaded'.")
+    int maxPendingAppends() default LogSettings.DEFAULT_MAX_PENDING_APPENDS;
+
+    @AttributeDefinition(name = "Snapshot directory",
+            description = "Where snapshots are. Empty: <ludus.data>/snapshots (or the bundle's data area).")
+    String snapshotDirectory() default "";
+}
