@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
@@ -209,16 +210,8 @@ final class Gateway {
     void closed(Connection c, int code, String reason) {
         connections.remove(c);
         PlayerSession p = c.player();
-        if (p != null && p.detach(c, nowMillis())) {
-            String room = p.roomId();
-            RoomService rs = rooms;
-            if (room != null && rs != null) {
-                try {
-                    rs.setConnected(room, p.playerId, false);
-                } catch (RuntimeException e) {
-                    LOG.debug("gateway: could not mark {} disconnected: {}", p.playerId, e.toString());
-                }
-            }
+        if (p != null) {
+            p.detach(c, nowMillis(), presence(p, false));
         }
         LOG.debug("gateway: {} closed {} {}", c, code, reason);
     }
@@ -281,8 +274,15 @@ final class Gateway {
             return;
         }
         Request r = ((Protocol.Good) parsed).request();
+        // Every request passes this connection's queue first, so a client may send hello and its
+        // next requests without waiting: they are handled in the order sent.
+        c.requests.runNowOrSubmit(() -> dispatch(c, r));
+    }
+
+    /** Hands a request to its player's queue. Runs in the connection's order; never blocks. */
+    private void dispatch(Connection c, Request r) {
         if (r instanceof Request.Hello h) {
-            c.requests.submit(() -> hello(c, h));
+            hello(c, h);
             return;
         }
         PlayerSession p = c.player();
@@ -338,6 +338,10 @@ final class Gateway {
 
     // ---------------------------------------------------------------- hello and resume
 
+    /**
+     * Opens or resumes a session. Never blocks: attaching the connection, and what needs the rooms
+     * service, runs as a task of the session, after anything it has queued.
+     */
     private void hello(Connection c, Request.Hello h) {
         if (c.isClosing()) {
             return;
@@ -350,10 +354,12 @@ final class Gateway {
         if (h.token() == null) {
             PlayerSession p = newSession(tokens.newPlayerId(), name, 0);
             sessions.put(p.playerId, p);
-            p.attach(c);
             c.player(p);
-            p.reply(c, welcome(h.id(), p, "new"));
-            p.tasks.submit(p::emptySnapshot);
+            p.tasks.submit(() -> {
+                if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "new"), presence(p, true)), h)) {
+                    p.emptySnapshot();
+                }
+            });
             return;
         }
         ResumeTokens.Verified v = tokens.verify(h.token());
@@ -364,65 +370,78 @@ final class Gateway {
             return;
         }
         PlayerSession existing = sessions.get(v.playerId());
-        if (existing != null) {
-            Connection old = existing.attach(c);
-            if (old != c) {
-                c.player(existing);
-                if (old != null) {
-                    closeAndAbort(old, Codes.CLOSE_REPLACED, "this session was resumed on another connection");
-                }
-                if (h.name() != null) {
-                    existing.name(name);
-                }
-                existing.tasks.submit(() -> resume(c, existing, h));
-                return;
+        if (existing != null && !existing.ended()) {
+            c.player(existing);
+            if (h.name() != null) {
+                existing.name(name);
             }
-            // The session has just ended (grace period over): start a fresh one for the same player.
+            existing.tasks.submit(() -> resume(c, existing, h));
+            return;
         }
         // Not known here (the gateway restarted, or the grace period ran out): the token still proves
         // who the player is; find their seat, if they still have one, and send a snapshot.
         PlayerSession p = sessions.compute(v.playerId(), (k, cur) -> cur == null || cur.ended()
                 ? newSession(k, name, h.lastSeq()) : cur);
-        Connection old = p.attach(c);
-        if (old == c) {
-            c.send(protocol.error(h.id(), Codes.UNAVAILABLE, "the session is ending; try again"));
-            return;
-        }
-        if (old != null) {
-            closeAndAbort(old, Codes.CLOSE_REPLACED, "this session was resumed on another connection");
-        }
         c.player(p);
         p.tasks.submit(() -> rebuild(c, p, h));
     }
 
     private PlayerSession newSession(String playerId, String name, long firstSeq) {
-        return new PlayerSession(playerId, name, firstSeq, new SerialQueue(pool), protocol, config.replayBufferEvents());
+        return new PlayerSession(playerId, name, firstSeq, new SerialQueue(pool), protocol, config.replayBufferEvents(),
+                nowMillis());
+    }
+
+    /** Tells the rooms service whether the player is connected; called under the session's lock. */
+    private Consumer<String> presence(PlayerSession p, boolean connected) {
+        return room -> {
+            RoomService rs = rooms;
+            if (room != null && rs != null) {
+                try {
+                    rs.setConnected(room, p.playerId, connected);
+                } catch (RuntimeException e) {
+                    LOG.debug("gateway: could not mark {} connected={}: {}", p.playerId, connected, e.toString());
+                }
+            }
+        };
+    }
+
+    /** Closes what an attach replaced; answers if the session could not take the connection. */
+    private boolean attached(Connection c, PlayerSession p, PlayerSession.Attach a, Request.Hello h) {
+        if (a.replaced() != null) {
+            closeAndAbort(a.replaced(), Codes.CLOSE_REPLACED, "this session was resumed on another connection");
+        }
+        if (!a.attached()) {
+            c.send(protocol.error(h.id(), Codes.UNAVAILABLE, "the session has ended; say hello again"));
+            c.player(null);
+        }
+        return a.attached();
     }
 
     /** A known session on a new connection: missed events if they are all kept, else a snapshot. */
     private void resume(Connection c, PlayerSession p, Request.Hello h) {
-        String room = p.roomId();
-        RoomService rs = rooms;
-        if (room != null && rs != null) {
-            try {
-                rs.setConnected(room, p.playerId, true);
-            } catch (RoomException e) {
-                LOG.debug("gateway: {} back, but room {}: {}", p.playerId, room, e.code());
+        PlayerSession.Attach a = p.attachReplaying(c, welcome(h.id(), p, "events"), h.lastSeq(), presence(p, true));
+        if (a.covered()) {
+            if (attached(c, p, a, h)) {
+                resumedWithEvents.increment();
             }
-        }
-        if (p.replyAndReplay(c, welcome(h.id(), p, "events"), h.lastSeq())) {
-            resumedWithEvents.increment();
             return;
         }
-        resumedWithSnapshot.increment();
-        p.reply(c, welcome(h.id(), p, "snapshot"));
-        resync(p);
+        if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
+            resumedWithSnapshot.increment();
+            resync(p);
+        }
     }
 
     /** A player the gateway does not remember: their seat (if any) from the rooms service, and a snapshot. */
     private void rebuild(Connection c, PlayerSession p, Request.Hello h) {
+        if (!attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
+            return;
+        }
         resumedWithSnapshot.increment();
-        p.reply(c, welcome(h.id(), p, "snapshot"));
+        if (p.roomId() != null) {
+            resync(p); // another connection rebuilt it a moment ago
+            return;
+        }
         RoomService rs = rooms;
         String room = null;
         if (rs != null) {

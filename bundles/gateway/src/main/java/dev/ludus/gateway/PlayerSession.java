@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import dev.ludus.api.rooms.RoomEvent;
 
@@ -39,8 +40,10 @@ final class PlayerSession {
     private List<RoomEvent> held;
     private boolean ended;
 
-    PlayerSession(String playerId, String name, long firstSeq, SerialQueue tasks, Protocol protocol, int replayLimit) {
+    PlayerSession(String playerId, String name, long firstSeq, SerialQueue tasks, Protocol protocol, int replayLimit,
+                  long nowMillis) {
         this.playerId = playerId;
+        this.detachedAtMillis = nowMillis;
         this.name = name;
         this.seq = Math.max(0, firstSeq);
         this.tasks = tasks;
@@ -82,26 +85,67 @@ final class PlayerSession {
         return connection != null ? -1 : nowMillis - detachedAtMillis;
     }
 
+    /** The outcome of attaching a connection. */
+    record Attach(boolean attached, boolean covered, Connection replaced) {
+        static final Attach ENDED = new Attach(false, true, null);
+        static final Attach NOT_COVERED = new Attach(false, false, null);
+    }
+
     /**
-     * Makes {@code c} the player's connection. Returns the one it replaces (to be closed), or null.
-     * Returns {@code c} itself when the session has ended and takes no connection.
+     * Makes {@code c} the player's connection if every event after {@code lastSeq} is still kept:
+     * under the lock, tells {@code presence} the room (or null), sends {@code reply}, then those
+     * events, so no new event can come between or before them. Changes nothing if some are gone
+     * ({@link Attach#NOT_COVERED}) or the session has ended or {@code c} is closing.
      */
-    synchronized Connection attach(Connection c) {
-        if (ended) {
-            return c;
+    synchronized Attach attachReplaying(Connection c, String reply, long lastSeq, Consumer<String> presence) {
+        if (ended || c.isClosing()) {
+            return Attach.ENDED;
+        }
+        long first = recent.isEmpty() ? seq + 1 : recent.peekFirst().seq();
+        if (lastSeq < 0 || lastSeq > seq || lastSeq + 1 < first) {
+            return Attach.NOT_COVERED;
         }
         Connection old = connection;
         connection = c;
-        return old == c ? null : old;
+        presence.accept(roomId);
+        c.send(reply);
+        for (Sent s : recent) {
+            if (s.seq() > lastSeq) {
+                c.send(s.json());
+            }
+        }
+        return new Attach(true, true, old == c ? null : old);
     }
 
-    /** Forgets {@code c} if it is the player's connection; true if it was. */
-    synchronized boolean detach(Connection c, long nowMillis) {
+    /**
+     * Makes {@code c} the player's connection and sends {@code reply}; room events are held from
+     * here until the {@link #snapshot} that must follow, so the client gets the snapshot first.
+     */
+    synchronized Attach attachHolding(Connection c, String reply, Consumer<String> presence) {
+        if (ended || c.isClosing()) {
+            return Attach.ENDED;
+        }
+        Connection old = connection;
+        connection = c;
+        if (roomId != null && held == null) {
+            held = new ArrayList<>();
+        }
+        presence.accept(roomId);
+        c.send(reply);
+        return new Attach(true, true, old == c ? null : old);
+    }
+
+    /**
+     * Forgets {@code c} if it is the player's connection, starting the grace period, and tells
+     * {@code presence} the room (or null) under the lock; true if it was.
+     */
+    synchronized boolean detach(Connection c, long nowMillis, Consumer<String> presence) {
         if (connection != c) {
             return false;
         }
         connection = null;
         detachedAtMillis = nowMillis;
+        presence.accept(roomId);
         return true;
     }
 
@@ -248,25 +292,6 @@ final class PlayerSession {
         if (connection != null) {
             connection.send(json);
         }
-    }
-
-    /**
-     * Sends {@code reply} on {@code c} and then, if every event after {@code lastSeq} is still kept,
-     * those events, atomically with respect to new events. Returns false (sending nothing) if
-     * some are gone, so the caller must send a snapshot instead.
-     */
-    synchronized boolean replyAndReplay(Connection c, String reply, long lastSeq) {
-        long first = recent.isEmpty() ? seq + 1 : recent.peekFirst().seq();
-        if (lastSeq < 0 || lastSeq > seq || lastSeq + 1 < first) {
-            return false;
-        }
-        c.send(reply);
-        for (Sent s : recent) {
-            if (s.seq() > lastSeq) {
-                c.send(s.json());
-            }
-        }
-        return true;
     }
 
     /** Sends a reply on {@code c}, ordered with this session's events. */
