@@ -627,6 +627,9 @@ final class Gateway {
             }
             closeQuietly(p.leave());
         }
+        if (j.name() != null) {
+            p.name(cleanName(j.name()));
+        }
         RoomInfo info = rs.join(j.room(), p.playerId, p.name());
         if (!j.room().equals(p.roomId())) {
             closeQuietly(p.enter(j.room()));

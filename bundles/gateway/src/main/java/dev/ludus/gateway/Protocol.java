@@ -92,7 +92,7 @@ final class Protocol {
                     (int) Math.min(500, Math.max(1, optionalLong(r, "limit", 100))));
             case "create_room" -> new Request.CreateRoom(id, text(r, "game", MAX_ID), text(r, "name", MAX_NAME),
                     options(r.get("options")));
-            case "join_room" -> new Request.JoinRoom(id, text(r, "room", MAX_NAME));
+            case "join_room" -> new Request.JoinRoom(id, text(r, "room", MAX_NAME), optionalText(r, "name", 32));
             case "leave_room" -> new Request.LeaveRoom(id);
             case "add_bot" -> new Request.AddBot(id);
             case "remove_bot" -> new Request.RemoveBot(id, (int) Math.max(-1, Math.min(1000, longValue(r, "seat"))));

@@ -21,7 +21,8 @@ sealed interface Request {
     record CreateRoom(Object id, String game, String name, Map<String, String> options) implements Request {
     }
 
-    record JoinRoom(Object id, String room) implements Request {
+    /** Takes a seat; {@code name}, if given, becomes the player's display name. */
+    record JoinRoom(Object id, String room, String name) implements Request {
     }
 
     record LeaveRoom(Object id) implements Request {

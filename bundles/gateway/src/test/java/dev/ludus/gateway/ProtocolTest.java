@@ -33,7 +33,8 @@ public class ProtocolTest {
         assertEquals(new Request.ListRooms(1L, null, 500), good("{\"id\":1,\"type\":\"list_rooms\",\"limit\":100000}"));
         assertEquals(new Request.CreateRoom(1L, "liap-tui", "Table", Map.of("maxRounds", "2", "fast", "true")),
                 good("{\"id\":1,\"type\":\"create_room\",\"game\":\"liap-tui\",\"name\":\"Table\",\"options\":{\"maxRounds\":2,\"fast\":true}}"));
-        assertEquals(new Request.JoinRoom(1L, "r1"), good("{\"id\":1,\"type\":\"join_room\",\"room\":\"r1\"}"));
+        assertEquals(new Request.JoinRoom(1L, "r1", null), good("{\"id\":1,\"type\":\"join_room\",\"room\":\"r1\"}"));
+        assertEquals(new Request.JoinRoom(1L, "r1", "Bo"), good("{\"id\":1,\"type\":\"join_room\",\"room\":\"r1\",\"name\":\"Bo\"}"));
         assertEquals(new Request.LeaveRoom(1L), good("{\"id\":1,\"type\":\"leave_room\"}"));
         assertEquals(new Request.AddBot(1L), good("{\"id\":1,\"type\":\"add_bot\"}"));
         assertEquals(new Request.RemoveBot(1L, 2), good("{\"id\":1,\"type\":\"remove_bot\",\"seat\":2}"));
