@@ -300,10 +300,10 @@ final class Gateway {
     private void overBudget(Connection c, Object id) {
         rateLimited.increment();
         GatewayConfig cfg = config;
-        if (c.budget.refusedInARow() >= cfg.floodLimit()) {
+        if (c.budget.refusedRecently() >= cfg.floodLimit()) {
             floodClosed.increment();
-            LOG.info("gateway: {} floods ({} messages over budget in a row): disconnected", c, c.budget.refusedInARow());
-            closeAndAbort(c, Codes.CLOSE_FLOOD, "flooding: " + cfg.floodLimit() + " messages in a row over the budget");
+            LOG.info("gateway: {} floods ({} messages over budget within 10 s): disconnected", c, c.budget.refusedRecently());
+            closeAndAbort(c, Codes.CLOSE_FLOOD, "flooding: " + cfg.floodLimit() + " messages over the budget within 10 s");
             return;
         }
         c.send(protocol.error(id, Codes.RATE_LIMITED, "over the budget of " + cfg.messagesPerSecond()

@@ -44,8 +44,8 @@ public @interface GatewayConfig {
     int messageBurst() default 40;
 
     @AttributeDefinition(name = "Flood limit",
-            description = "A connection that sends this many messages in a row over its budget is closed (4003).")
-    int floodLimit() default 200;
+            description = "A connection that sends this many messages over its budget within 10 seconds is closed (4003).")
+    int floodLimit() default 100;
 
     @AttributeDefinition(name = "Replay buffer (events)",
             description = "Events kept per disconnected player for a resume; beyond this the player gets a snapshot.")

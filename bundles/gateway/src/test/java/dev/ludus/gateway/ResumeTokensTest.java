@@ -84,14 +84,19 @@ public class ResumeTokensTest {
         }
         assertFalse(b.tryTake(0));
         assertFalse(b.tryTake(50));
-        assertEquals(2, b.refusedInARow());
+        assertEquals(2, b.refusedRecently());
         assertTrue("one message per 100 ms", b.tryTake(100));
-        assertEquals(0, b.refusedInARow());
+        assertEquals("refusals count until the window ends", 2, b.refusedRecently());
         assertFalse(b.tryTake(150));
-        assertTrue(b.tryTake(Duration.ofSeconds(10).toMillis()));
-        for (int i = 0; i < 4; i++) {
-            assertTrue("refilled to the burst, not beyond", b.tryTake(10_000));
+        assertEquals(3, b.refusedRecently());
+        for (int i = 0; i < 5; i++) {
+            assertTrue("full again after a pause", b.tryTake(Duration.ofSeconds(10).toMillis()));
         }
-        assertFalse(b.tryTake(10_000));
+        assertFalse(b.tryTake(Duration.ofSeconds(10).toMillis() + 50));
+        assertEquals("a new window", 1, b.refusedRecently());
+        for (int i = 0; i < 5; i++) {
+            assertTrue("refilled to the burst, not beyond", b.tryTake(20_000));
+        }
+        assertFalse(b.tryTake(20_000));
     }
 }

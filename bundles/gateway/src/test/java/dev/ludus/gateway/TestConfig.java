@@ -13,7 +13,7 @@ final class TestConfig implements GatewayConfig {
     int ping = 15;
     int perSecond = 20;
     int burst = 40;
-    int flood = 200;
+    int flood = 100;
     int replay = 1024;
     int maxConnections = 20000;
     int lobbyThreads = 4;
