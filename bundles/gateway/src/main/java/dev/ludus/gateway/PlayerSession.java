@@ -17,8 +17,11 @@ import dev.ludus.api.rooms.RoomEvent;
  */
 final class PlayerSession {
 
-    /** Events kept while connected, for a client that lost the last few in flight. */
-    static final int KEEP_WHILE_CONNECTED = 64;
+    /**
+     * Events kept while connected, for a client that lost the last few in flight; a client that lost
+     * more gets a snapshot. Kept small: with thousands of players these are most of the live heap.
+     */
+    static final int KEEP_WHILE_CONNECTED = 16;
 
     /** An event as sent: its seq and its JSON. */
     private record Sent(long seq, String json) {
@@ -201,7 +204,7 @@ final class PlayerSession {
                 held.add(e);
                 return;
             }
-            emit(message(e));
+            emitEvent(e);
         }
     }
 
@@ -230,7 +233,7 @@ final class PlayerSession {
             boolean notice = e.type().equals("room_changed") || e.type().equals("game_paused")
                     || e.type().equals("game_resumed");
             if (e.version() > viewVersion || (notice && e.version() == viewVersion)) {
-                emit(message(e));
+                emitEvent(e);
             }
         }
     }
@@ -247,32 +250,24 @@ final class PlayerSession {
         emit(m);
     }
 
-    private Map<String, Object> message(RoomEvent e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        switch (e.type()) {
-            case "room_changed" -> {
-                m.put("type", "room");
-                m.put("room", e.data().get("room"));
-            }
-            case "view" -> {
-                m.put("type", "state");
-                m.put("roomId", e.roomId());
-                m.put("v", e.version());
-                m.put("game", e.data().get("game"));
-                m.put("allowedActions", e.data().getOrDefault("allowedActions", List.of()));
-            }
-            default -> {
-                m.put("type", "event");
-                m.put("roomId", e.roomId());
-                m.put("v", e.version());
-                m.put("name", e.type());
-                m.put("data", e.data());
-            }
-        }
-        return m;
+    /**
+     * Sends a room event as its protocol message. The JSON of data shared by every subscriber (event
+     * data, room info) is written once per event, not once per player. Caller holds the lock.
+     */
+    private void emitEvent(RoomEvent e) {
+        long s = ++seq;
+        String json = switch (e.type()) {
+            case "room_changed" -> "{\"type\":\"room\",\"seq\":" + s + ",\"room\":" + protocol.sharedJson(e.data().get("room")) + "}";
+            case "view" -> "{\"type\":\"state\",\"seq\":" + s + ",\"roomId\":" + protocol.quote(e.roomId()) + ",\"v\":"
+                    + e.version() + ",\"game\":" + protocol.json(e.data().get("game")) + ",\"allowedActions\":"
+                    + protocol.json(e.data().getOrDefault("allowedActions", List.of())) + "}";
+            default -> "{\"type\":\"event\",\"seq\":" + s + ",\"roomId\":" + protocol.quote(e.roomId()) + ",\"v\":"
+                    + e.version() + ",\"name\":" + protocol.quote(e.type()) + ",\"data\":" + protocol.sharedJson(e.data()) + "}";
+        };
+        record(s, json);
     }
 
-    /** Numbers, records and sends one server event. Caller holds the lock. */
+    /** Numbers, records and sends one server message built as a map. Caller holds the lock. */
     private void emit(Map<String, Object> body) {
         long s = ++seq;
         Map<String, Object> m = new LinkedHashMap<>();
@@ -283,7 +278,10 @@ final class PlayerSession {
                 m.put(k, v);
             }
         });
-        String json = protocol.write(m);
+        record(s, protocol.write(m));
+    }
+
+    private void record(long s, String json) {
         recent.addLast(new Sent(s, json));
         int keep = connection == null ? replayLimit : KEEP_WHILE_CONNECTED;
         while (recent.size() > keep) {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -24,7 +25,10 @@ final class Protocol {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
+    private static final int SHARED_SLOTS = 256;
+
     private final ObjectMapper mapper = new ObjectMapper();
+    private final AtomicReferenceArray<Object[]> shared = new AtomicReferenceArray<>(SHARED_SLOTS);
 
     /** The outcome of parsing one frame. */
     sealed interface Parsed {
@@ -204,6 +208,36 @@ final class Protocol {
         m.put("code", code);
         m.put("message", message == null ? code : message);
         return write(m);
+    }
+
+    /** Any JSON-compatible value (map, list, string, number...) as JSON. */
+    String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A string as a JSON string literal. */
+    String quote(String s) {
+        return json(s);
+    }
+
+    /**
+     * The JSON of a value that is never changed once made and is handed to several players (the
+     * data of one event, the room of one change): written once, then taken from a small cache keyed
+     * by identity.
+     */
+    String sharedJson(Object value) {
+        int i = System.identityHashCode(value) & (SHARED_SLOTS - 1);
+        Object[] slot = shared.get(i);
+        if (slot != null && slot[0] == value) {
+            return (String) slot[1];
+        }
+        String json = json(value);
+        shared.set(i, new Object[] {value, json});
+        return json;
     }
 
     /** Any JSON-compatible map as a JSON object. */
