@@ -52,6 +52,7 @@ public class BrowserIT {
         try (Distribution d = Distribution.copy()) {
             Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 30\n");
             d.start().awaitHealthy();
+            d.awaitGateway();
             Path work = Path.of(System.getProperty("ludus.itest.work"));
             try (Chromium browser = new Chromium(work)) {
                 try {

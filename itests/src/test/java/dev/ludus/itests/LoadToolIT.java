@@ -19,6 +19,7 @@ public class LoadToolIT {
     public void simulatedPlayersPlayEveryGameToTheEndAndTheEchoBaselineRuns() throws Exception {
         try (Distribution d = Distribution.copy()) {
             d.start().awaitHealthy();
+            d.awaitGateway();
             LoadTool.Options options = new LoadTool.Options("ws://127.0.0.1:" + d.port + "/ws", 48, 1, 0, 120, 2, true);
             LoadTool.Report report = LoadTool.run(options);
             System.out.println(report);
