@@ -78,6 +78,8 @@ final class Gateway {
     private final LongAdder resumedWithEvents = new LongAdder();
     private final LongAdder resumedWithSnapshot = new LongAdder();
     private final LongAdder expired = new LongAdder();
+    /** From an action's arrival to its reply being queued: event store, engine and broadcast included. */
+    private final LatencyHistogram actLatency = new LatencyHistogram();
 
     Gateway(GatewayConfig config, ResumeTokens tokens, Clock clock) {
         this.config = config;
@@ -667,7 +669,9 @@ final class Gateway {
 
     private void act(Connection c, PlayerSession p, RoomService rs, Request.Act a) {
         String room = requireRoom(p);
+        long arrived = System.nanoTime();
         rs.act(room, p.playerId, a.action(), a.args()).whenComplete((result, error) -> {
+            actLatency.record(System.nanoTime() - arrived);
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 if (cause instanceof RoomException re) {
@@ -794,6 +798,10 @@ final class Gateway {
         d.put("resumedWithEvents", resumedWithEvents.sum());
         d.put("resumedWithSnapshot", resumedWithSnapshot.sum());
         d.put("expiredSessions", expired.sum());
+        d.put("actions", actLatency.count());
+        d.put("actionP50Millis", actLatency.quantileMillis(0.50));
+        d.put("actionP99Millis", actLatency.quantileMillis(0.99));
+        d.put("actionMaxMillis", Math.round(actLatency.maxMillis() * 10) / 10.0);
         if (rooms == null) {
             return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
         }
