@@ -109,6 +109,17 @@ public final class Connection implements Session.Listener.AutoDemanding {
         return true;
     }
 
+    /** Sets this connection's frame and message size limit and its network idle timeout. */
+    void limits(long maxFrameBytes, java.time.Duration idleTimeout) {
+        Session s = ws;
+        if (s != null) {
+            s.setMaxTextMessageSize(maxFrameBytes);
+            s.setMaxBinaryMessageSize(maxFrameBytes);
+            s.setMaxFrameSize(maxFrameBytes);
+            s.setIdleTimeout(idleTimeout);
+        }
+    }
+
     void ping() {
         Session s = ws;
         if (s != null && !closing.get()) {

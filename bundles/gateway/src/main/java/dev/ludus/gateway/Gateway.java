@@ -204,6 +204,9 @@ final class Gateway {
     void opened(Connection c) {
         opened.increment();
         connections.add(c);
+        GatewayConfig cfg = config;
+        // The factory's limits are read once, when the servlet starts; these follow configuration changes.
+        c.limits(cfg.maxFrameBytes(), Duration.ofSeconds(2L * cfg.idleTimeoutSeconds() + cfg.pingIntervalSeconds()));
         if (stopping) {
             c.close(Codes.CLOSE_RESTART, "the server is restarting the gateway: reconnect and resume");
         }

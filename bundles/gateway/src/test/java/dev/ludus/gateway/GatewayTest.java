@@ -506,6 +506,22 @@ public class GatewayTest {
         assertNull("the player sits nowhere now", snap.get("room"));
     }
 
+    @Test
+    public void limitsChangedInTheConfigurationApplyToNewConnections() throws Exception {
+        TestServer s = server(new TestConfig());
+        TestConfig smaller = new TestConfig();
+        smaller.maxFrame = 1000;
+        s.gateway.configure(smaller);
+        TestClient c = hello(s, "x");
+        try {
+            c.sendRaw("{\"id\":1,\"type\":\"ping\",\"pad\":\"" + "p".repeat(2000) + "\"}");
+        } catch (Exception e) {
+            // closed while sending
+        }
+        assertTrue(c.awaitClosed(5000));
+        assertEquals(1009, c.closeCode());
+    }
+
     private static void waitUntil(java.util.concurrent.Callable<Boolean> c, long millis) throws Exception {
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
