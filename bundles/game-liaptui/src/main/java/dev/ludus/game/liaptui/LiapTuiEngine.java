@@ -593,7 +593,7 @@ final class LiapTuiEngine implements GameEngine {
         return SnapshotCodec.write(this);
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ conversions and argument parsing
 
     List<String> handIds(int seat) {
         return Play.of(hands[seat]).pieceIds();

@@ -1,6 +1,7 @@
 package dev.ludus.game.liaptui;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,7 @@ final class LiapTuiView {
         for (Piece p : Piece.values()) {
             values.put(p.name(), p.value());
         }
-        PIECE_VALUES = java.util.Collections.unmodifiableMap(values);
+        PIECE_VALUES = Collections.unmodifiableMap(values);
     }
 
     private LiapTuiView() {

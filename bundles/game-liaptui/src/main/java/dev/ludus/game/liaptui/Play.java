@@ -75,7 +75,7 @@ final class Play {
         return counts.clone();
     }
 
-    /** Whether this play competes with {@code lead} and is strictly stronger than {@code best}. */
+    /** Whether this play is of the same type as {@code best} and strictly stronger (a tie does not beat). */
     boolean beats(Play best) {
         return type != null && type == best.type && value > best.value;
     }

@@ -528,7 +528,7 @@ public class EngineRulesTest {
         assertEquals(false, options.get(0).get("beatsCurrent"));
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ shorthands
 
     private static String codeOf(String id) {
         Piece p = Piece.parse(id).orElseThrow();

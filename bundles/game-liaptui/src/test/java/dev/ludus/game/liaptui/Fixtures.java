@@ -15,7 +15,7 @@ import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.game.GameEvent;
 import dev.ludus.api.game.GameSetup;
 
-/** Test helpers: setups, hand-picked deals, and short ways to act and assert. */
+/** Test fixtures: setups, hand-picked deals, and short ways to act and assert. */
 final class Fixtures {
 
     private Fixtures() {

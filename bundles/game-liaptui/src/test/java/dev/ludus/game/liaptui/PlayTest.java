@@ -7,6 +7,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -35,7 +36,7 @@ public class PlayTest {
             assertEquals(p.name(), expected[p.ordinal()], p.value());
             assertEquals(p.name(), p.colourName() + "_" + p.pieceName());
         }
-        assertEquals(32, java.util.Arrays.stream(Piece.fullSet()).sum());
+        assertEquals(32, Arrays.stream(Piece.fullSet()).sum());
         assertEquals(1, Piece.RED_GENERAL.copies());
         assertEquals(2, Piece.BLACK_CANNON.copies());
         assertEquals(5, Piece.RED_SOLDIER.copies());

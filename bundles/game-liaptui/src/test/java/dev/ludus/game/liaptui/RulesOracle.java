@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -80,7 +81,7 @@ final class RulesOracle {
         round = 1;
         deal = 0;
         multiplier = 1;
-        java.util.Arrays.fill(declared, -1);
+        Arrays.fill(declared, -1);
         for (int s = 0; s < 4; s++) {
             Map<String, Object> view = engine.view(s);
             hands.get(s).addAll((List<String>) view.get("hand"));
@@ -301,8 +302,8 @@ final class RulesOracle {
                     deal = 0;
                     multiplier = 1;
                     requester = -1;
-                    java.util.Arrays.fill(declared, -1);
-                    java.util.Arrays.fill(won, 0);
+                    Arrays.fill(declared, -1);
+                    Arrays.fill(won, 0);
                     declarationsSeen = 0;
                     playedThisRound.clear();
                     for (List<String> h : hands) {
