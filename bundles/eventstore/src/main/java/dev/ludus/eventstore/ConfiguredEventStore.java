@@ -9,6 +9,9 @@ import java.time.Clock;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -34,6 +37,11 @@ import dev.ludus.api.health.HealthResult;
  * The event store as configured (PID {@value #PID}): opens the {@link EventLog}, owns it and its
  * writer thread, registers the {@link EventStore} service ({@link FileEventStore}) while the log is
  * usable, and is the {@code eventstore} health check.
+ *
+ * <p>Opening runs on the component's own lifecycle thread, so a long start-up scan does not hold up
+ * the framework's start levels; meanwhile health is DOWN ("opening and scanning the event log") and
+ * no EventStore service is registered. Configuration changes and closing run on the same thread,
+ * one after another.
  *
  * <p>If the log cannot be opened (corrupt, see {@link LogRecovery}; unreadable; locked by another
  * process; misconfigured), no EventStore service is registered and the health check is DOWN with
@@ -74,9 +82,12 @@ public class ConfiguredEventStore implements HealthCheck {
     private final ServiceClock clock = new ServiceClock();
     private final AtomicReference<EventLog> current = new AtomicReference<>();
     private volatile State state = new State(null, "not started", null, "");
-    private ComponentInstance<EventStore> registration; // SCR serializes the lifecycle methods
-    private String ludusData;
-    private Path bundleData;
+    /** Opens, reconfigures and closes the log, one step at a time, off SCR's (start-level) thread. */
+    private ExecutorService lifecycle;
+    private boolean deactivated; // guarded by this
+    private ComponentInstance<EventStore> registration; // touched on the lifecycle thread, under this
+    private volatile String ludusData;
+    private volatile Path bundleData;
 
     /** For Declarative Services. */
     public ConfiguredEventStore() {
@@ -102,11 +113,25 @@ public class ConfiguredEventStore implements HealthCheck {
         start(config, context.getProperty(DataDirectories.LUDUS_DATA), data == null ? null : data.toPath());
     }
 
-    /** Opens the log and registers the service; on failure, records why and registers nothing. */
+    /**
+     * Starts the lifecycle thread and has it open the log (scanning a large log takes a while; the
+     * framework's start levels need not wait for it). Health is DOWN until the log is open.
+     */
     void start(EventStoreConfig config, String ludusData, Path bundleData) {
         this.ludusData = ludusData;
         this.bundleData = bundleData;
-        open(config);
+        state = new State(null, "opening and scanning the event log", null, "");
+        lifecycle = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ludus-eventstore-lifecycle");
+            t.setDaemon(true);
+            return t;
+        });
+        lifecycle.execute(() -> open(config));
+    }
+
+    /** Waits until every lifecycle step queued so far has run (for tests). */
+    void awaitIdle() throws Exception {
+        lifecycle.submit(() -> { }).get(60, TimeUnit.SECONDS);
     }
 
     /** Opens the log; registers the service if it is not registered yet, or unregisters it on failure. */
@@ -128,16 +153,22 @@ public class ConfiguredEventStore implements HealthCheck {
             fail(dir, e.code() + ": " + e.getMessage());
             return;
         }
-        current.set(log);
-        state = new State(log, null, dir, "");
-        if (registration == null) {
-            Hashtable<String, Object> properties = new Hashtable<>();
-            properties.put(FileEventStore.LOG, (Supplier<EventLog>) current::get);
-            registration = factory.newInstance(properties);
+        synchronized (this) {
+            if (deactivated) {
+                log.close(); // deactivation did not wait for this scan to end
+                return;
+            }
+            current.set(log);
+            state = new State(log, null, dir, "");
+            if (registration == null) {
+                Hashtable<String, Object> properties = new Hashtable<>();
+                properties.put(FileEventStore.LOG, (Supplier<EventLog>) current::get);
+                registration = factory.newInstance(properties);
+            }
         }
     }
 
-    private void fail(Path dir, String reason) {
+    private synchronized void fail(Path dir, String reason) {
         LOG.log(Level.ERROR, "event store not started, no EventStore service: " + reason);
         if (registration != null) {
             registration.dispose();
@@ -157,6 +188,10 @@ public class ConfiguredEventStore implements HealthCheck {
 
     @Modified
     void modified(EventStoreConfig config) {
+        lifecycle.execute(() -> reconfigure(config));
+    }
+
+    private void reconfigure(EventStoreConfig config) {
         EventLog log = current.get();
         if (log == null || log.isClosed() || !log.stats().failure().isEmpty()) {
             // Not running, or refusing appends after an I/O failure it could not undo: start again
@@ -215,11 +250,36 @@ public class ConfiguredEventStore implements HealthCheck {
         }
     }
 
+    /**
+     * Unregisters the service, then closes the log (the group being committed completes, queued
+     * appends fail with {@code store_closed}) and stops the lifecycle thread. If a scan is still
+     * running after 10 s, returns anyway: the scan's log is closed as soon as it ends.
+     */
     @Deactivate
     void deactivate() {
-        if (registration != null) {
-            registration.dispose(); // no new callers find the service
-            registration = null;
+        synchronized (this) {
+            if (deactivated || lifecycle == null) {
+                return;
+            }
+            deactivated = true;
+        }
+        lifecycle.execute(this::close);
+        lifecycle.shutdown();
+        try {
+            if (!lifecycle.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "event store: still scanning after 10 s; the log will be closed when the scan ends");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void close() {
+        synchronized (this) {
+            if (registration != null) {
+                registration.dispose(); // no new callers find the service
+                registration = null;
+            }
         }
         EventLog log = current.get();
         if (log != null) {
