@@ -9,9 +9,12 @@ import java.time.Clock;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -38,10 +41,11 @@ import dev.ludus.api.health.HealthResult;
  * writer thread, registers the {@link EventStore} service ({@link FileEventStore}) while the log is
  * usable, and is the {@code eventstore} health check.
  *
- * <p>Opening runs on the component's own lifecycle thread, so a long start-up scan does not hold up
- * the framework's start levels; meanwhile health is DOWN ("opening and scanning the event log") and
- * no EventStore service is registered. Configuration changes and closing run on the same thread,
- * one after another.
+ * <p>Opening runs on the component's own lifecycle thread. Activation waits up to a second for it,
+ * which covers the usual log; a longer start-up scan continues in the background so it does not
+ * hold up the framework's start levels, and meanwhile health is DOWN ("opening and scanning the
+ * event log") and no EventStore service is registered. Configuration changes and closing run on
+ * the same thread, one after another.
  *
  * <p>If the log cannot be opened (corrupt, see {@link LogRecovery}; unreadable; locked by another
  * process; misconfigured), no EventStore service is registered and the health check is DOWN with
@@ -86,6 +90,8 @@ public class ConfiguredEventStore implements HealthCheck {
     private ExecutorService lifecycle;
     private boolean deactivated; // guarded by this
     private ComponentInstance<EventStore> registration; // touched on the lifecycle thread, under this
+    /** How long activation waits for the log to open before letting it finish in the background. */
+    long openWaitMillis = 1000;
     private volatile String ludusData;
     private volatile Path bundleData;
 
@@ -114,8 +120,9 @@ public class ConfiguredEventStore implements HealthCheck {
     }
 
     /**
-     * Starts the lifecycle thread and has it open the log (scanning a large log takes a while; the
-     * framework's start levels need not wait for it). Health is DOWN until the log is open.
+     * Starts the lifecycle thread and has it open the log, waiting up to {@link #openWaitMillis}
+     * for that (scanning a large log takes a while; the framework's start levels need not wait
+     * for all of it). Health is DOWN until the log is open.
      */
     void start(EventStoreConfig config, String ludusData, Path bundleData) {
         this.ludusData = ludusData;
@@ -126,7 +133,20 @@ public class ConfiguredEventStore implements HealthCheck {
             t.setDaemon(true);
             return t;
         });
-        lifecycle.execute(() -> open(config));
+        Future<?> opened = lifecycle.submit(() -> open(config));
+        try {
+            // The usual log opens in milliseconds: wait for it, so the next start levels (the rooms
+            // runtime) find the store ready and health never blinks DOWN. A long scan continues
+            // in the background.
+            opened.get(openWaitMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(Level.INFO, "event store: still scanning the log after " + openWaitMillis
+                    + " ms; it continues in the background, health is DOWN until it is done");
+        } catch (ExecutionException e) {
+            LOG.log(Level.ERROR, "event store: opening failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits until every lifecycle step queued so far has run (for tests). */

@@ -369,9 +369,10 @@ public class ConfiguredEventStoreTest {
     }
 
     @Test
-    public void openingRunsOffTheActivatingThreadWithHealthDownUntilTheLogIsOpen() throws Exception {
+    public void aLongScanContinuesInTheBackgroundWithHealthDownUntilTheLogIsOpen() throws Exception {
         GateClock gate = new GateClock();
         component.setClock(gate);
+        component.openWaitMillis = 50;
         component.start(config(), tmp.newFolder().toString(), null);
         assertTrue(gate.entered.await(10, TimeUnit.SECONDS));
         HealthResult r = health.check();
@@ -388,6 +389,7 @@ public class ConfiguredEventStoreTest {
     public void deactivationDuringTheScanClosesTheLogWhenTheScanEndsAndRegistersNothing() throws Exception {
         GateClock gate = new GateClock();
         component.setClock(gate);
+        component.openWaitMillis = 50;
         Path data = tmp.newFolder().toPath();
         component.start(config(), data.toString(), null);
         assertTrue(gate.entered.await(10, TimeUnit.SECONDS));
