@@ -142,7 +142,14 @@ public final class EventLog implements EventStore, AutoCloseable {
         FileChannel lockChannel = null;
         FileChannel active = null;
         try {
-            Files.createDirectories(directory);
+            if (!Files.isDirectory(directory)) {
+                Files.createDirectories(directory);
+                // The directory's own entry must survive a crash too.
+                Path parent = directory.toAbsolutePath().getParent();
+                if (parent != null) {
+                    SegmentFiles.fsyncDirectory(parent);
+                }
+            }
             lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -155,9 +162,11 @@ public final class EventLog implements EventStore, AutoCloseable {
                         + " has " + directory + " open", null);
             }
             LogRecovery.Result recovered = LogRecovery.run(directory, clock);
-            active = FileChannel.open(directory.resolve(LogFormat.segmentFileName(recovered.activeSegment())),
-                    StandardOpenOption.WRITE);
-            active.position(recovered.activeEnd());
+            if (recovered.activeSegment() > 0) {
+                active = FileChannel.open(directory.resolve(LogFormat.segmentFileName(recovered.activeSegment())),
+                        StandardOpenOption.WRITE);
+                active.position(recovered.activeEnd());
+            }
             EventLog log = new EventLog(directory, settings, clock, recovered, active, lockChannel);
             LOG.log(Level.INFO, () -> "event log " + directory + ": " + recovered.events() + " events in "
                     + recovered.streams().size() + " streams, " + recovered.segments() + " segment(s), scanned in "
@@ -391,7 +400,7 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private void commit(List<PendingAppend> group) {
         long now = clock.millis();
-        if (activeSize >= settings.segmentBytes() && activeSize > LogFormat.SEGMENT_HEADER_BYTES) {
+        if (active == null || (activeSize >= settings.segmentBytes() && activeSize > LogFormat.SEGMENT_HEADER_BYTES)) {
             try {
                 roll(now);
             } catch (IOException e) {

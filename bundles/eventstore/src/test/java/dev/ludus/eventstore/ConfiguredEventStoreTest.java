@@ -137,7 +137,7 @@ public class ConfiguredEventStoreTest {
         component.start(config(), data.toString(), bundle);
         component.awaitIdle();
         assertEquals(data.resolve("events").toAbsolutePath(), component.log().directory());
-        assertTrue(Files.exists(data.resolve("events").resolve(LogFormat.segmentFileName(1))));
+        assertTrue(Files.isDirectory(data.resolve("events")));
     }
 
     @Test
@@ -334,7 +334,10 @@ public class ConfiguredEventStoreTest {
         }
     }
 
-    /** A clock that blocks the lifecycle thread (the scan reads it when it creates the first segment). */
+    /**
+     * A clock that blocks the lifecycle thread. The scan reads the clock when it rewrites a torn
+     * segment header, so {@link #withTornHeader} makes a scan that waits for the gate.
+     */
     static final class GateClock extends java.time.Clock {
         final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
@@ -368,12 +371,20 @@ public class ConfiguredEventStoreTest {
         }
     }
 
+    /** A data folder whose log was cut short while its first segment was being created. */
+    private Path withTornHeader() throws Exception {
+        Path data = tmp.newFolder().toPath();
+        Files.createDirectories(data.resolve("events"));
+        Files.write(data.resolve("events").resolve(LogFormat.segmentFileName(1)), new byte[] {0x4C, 0x44});
+        return data;
+    }
+
     @Test
     public void aLongScanContinuesInTheBackgroundWithHealthDownUntilTheLogIsOpen() throws Exception {
         GateClock gate = new GateClock();
         component.setClock(gate);
         component.openWaitMillis = 50;
-        component.start(config(), tmp.newFolder().toString(), null);
+        component.start(config(), withTornHeader().toString(), null);
         assertTrue(gate.entered.await(10, TimeUnit.SECONDS));
         HealthResult r = health.check();
         assertEquals(HealthStatus.DOWN, r.status());
@@ -390,7 +401,7 @@ public class ConfiguredEventStoreTest {
         GateClock gate = new GateClock();
         component.setClock(gate);
         component.openWaitMillis = 50;
-        Path data = tmp.newFolder().toPath();
+        Path data = withTornHeader();
         component.start(config(), data.toString(), null);
         assertTrue(gate.entered.await(10, TimeUnit.SECONDS));
         new Thread(() -> {
