@@ -142,14 +142,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         FileChannel lockChannel = null;
         FileChannel active = null;
         try {
-            if (!Files.isDirectory(directory)) {
-                Files.createDirectories(directory);
-                // The directory's own entry must survive a crash too.
-                Path parent = directory.toAbsolutePath().getParent();
-                if (parent != null) {
-                    SegmentFiles.fsyncDirectory(parent);
-                }
-            }
+            Files.createDirectories(directory);
             lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -510,6 +503,18 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private void roll(long now) throws IOException {
         FileChannel next = SegmentFiles.create(directory, activeSegment + 1, now);
+        if (activeSegment == 0) {
+            // The first segment of a new log: the log directory's own entry must survive a crash too.
+            Path parent = directory.toAbsolutePath().getParent();
+            if (parent != null) {
+                try {
+                    SegmentFiles.fsyncDirectory(parent);
+                } catch (IOException e) {
+                    closeQuietly(next);
+                    throw e;
+                }
+            }
+        }
         FileChannel previous = active;
         active = next;
         sealedBytes += activeSize;
