@@ -502,19 +502,14 @@ public final class EventLog implements EventStore, AutoCloseable {
     }
 
     private void roll(long now) throws IOException {
-        FileChannel next = SegmentFiles.create(directory, activeSegment + 1, now);
         if (activeSegment == 0) {
             // The first segment of a new log: the log directory's own entry must survive a crash too.
             Path parent = directory.toAbsolutePath().getParent();
             if (parent != null) {
-                try {
-                    SegmentFiles.fsyncDirectory(parent);
-                } catch (IOException e) {
-                    closeQuietly(next);
-                    throw e;
-                }
+                SegmentFiles.fsyncDirectory(parent);
             }
         }
+        FileChannel next = SegmentFiles.create(directory, activeSegment + 1, now);
         FileChannel previous = active;
         active = next;
         sealedBytes += activeSize;
