@@ -2,7 +2,6 @@ package dev.ludus.eventstore;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -17,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.ComponentFactory;
@@ -74,7 +75,7 @@ public class ConfiguredEventStore implements HealthCheck {
     static final String DEFAULT_FOLDER = "events";
     static final long RECENT_ERROR_MILLIS = 60_000;
 
-    private static final System.Logger LOG = System.getLogger(ConfiguredEventStore.class.getName());
+    private static final Logger LOG = Logger.getLogger(ConfiguredEventStore.class.getName());
 
     /** What the health check reports from; replaced as a whole. */
     private record State(EventLog log, String down, Path directory, String warning) {
@@ -143,7 +144,7 @@ public class ConfiguredEventStore implements HealthCheck {
             LOG.log(Level.INFO, "event store: still scanning the log after " + openWaitMillis
                     + " ms; it continues in the background, health is DOWN until it is done");
         } catch (ExecutionException e) {
-            LOG.log(Level.ERROR, "event store: opening failed", e.getCause());
+            LOG.log(Level.SEVERE, "event store: opening failed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -189,7 +190,7 @@ public class ConfiguredEventStore implements HealthCheck {
     }
 
     private synchronized void fail(Path dir, String reason) {
-        LOG.log(Level.ERROR, "event store not started, no EventStore service: " + reason);
+        LOG.log(Level.SEVERE, "event store not started, no EventStore service: " + reason);
         if (registration != null) {
             registration.dispose();
             registration = null;
@@ -228,7 +229,7 @@ public class ConfiguredEventStore implements HealthCheck {
             dir = directory(config);
             settings = settings(config);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            LOG.log(Level.ERROR, "configuration of " + PID + " ignored: " + e.getMessage());
+            LOG.log(Level.SEVERE, "configuration of " + PID + " ignored: " + e.getMessage());
             warn("configuration change ignored: " + e.getMessage());
             return;
         }
@@ -242,7 +243,7 @@ public class ConfiguredEventStore implements HealthCheck {
         try {
             next = EventLog.open(dir, settings, clock);
         } catch (EventStoreException e) {
-            LOG.log(Level.ERROR, "event store stays in " + log.directory() + ": cannot open " + dir + ": "
+            LOG.log(Level.SEVERE, "event store stays in " + log.directory() + ": cannot open " + dir + ": "
                     + e.getMessage());
             warn("cannot switch to " + dir + " (" + e.code() + ": " + e.getMessage() + "); still using "
                     + log.directory());

@@ -1,7 +1,6 @@
 package dev.ludus.eventstore;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 import dev.ludus.api.event.EventStoreException;
@@ -36,7 +37,7 @@ import dev.ludus.api.event.EventStoreException;
  */
 final class LogRecovery {
 
-    private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
+    private static final Logger LOG = Logger.getLogger(LogRecovery.class.getName());
 
     /** What the scan found; the log continues from here. */
     record Result(Map<String, StreamIndex> streams, long activeSegment, long activeEnd, long lastGroup,
