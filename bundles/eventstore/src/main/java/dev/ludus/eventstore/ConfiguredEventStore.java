@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -89,8 +90,8 @@ public class ConfiguredEventStore implements HealthCheck {
     private volatile State state = new State(null, "not started", null, "");
     /** Opens, reconfigures and closes the log, one step at a time, off SCR's (start-level) thread. */
     private ExecutorService lifecycle;
-    private boolean deactivated; // guarded by this
-    private ComponentInstance<EventStore> registration; // touched on the lifecycle thread, under this
+    private final AtomicBoolean deactivated = new AtomicBoolean();
+    private ComponentInstance<EventStore> registration; // touched only on the lifecycle thread
     /** How long activation waits for the log to open before letting it finish in the background. */
     long openWaitMillis = 1000;
     private volatile String ludusData;
@@ -174,22 +175,20 @@ public class ConfiguredEventStore implements HealthCheck {
             fail(dir, e.code() + ": " + e.getMessage());
             return;
         }
-        synchronized (this) {
-            if (deactivated) {
-                log.close(); // deactivation did not wait for this scan to end
-                return;
-            }
-            current.set(log);
-            state = new State(log, null, dir, "");
-            if (registration == null) {
-                Hashtable<String, Object> properties = new Hashtable<>();
-                properties.put(FileEventStore.LOG, (Supplier<EventLog>) current::get);
-                registration = factory.newInstance(properties);
-            }
+        if (deactivated.get()) {
+            log.close(); // deactivation did not wait for this scan to end
+            return;
+        }
+        current.set(log);
+        state = new State(log, null, dir, "");
+        if (registration == null) {
+            Hashtable<String, Object> properties = new Hashtable<>();
+            properties.put(FileEventStore.LOG, (Supplier<EventLog>) current::get);
+            registration = factory.newInstance(properties);
         }
     }
 
-    private synchronized void fail(Path dir, String reason) {
+    private void fail(Path dir, String reason) {
         LOG.log(Level.SEVERE, "event store not started, no EventStore service: " + reason);
         if (registration != null) {
             registration.dispose();
@@ -278,11 +277,8 @@ public class ConfiguredEventStore implements HealthCheck {
      */
     @Deactivate
     void deactivate() {
-        synchronized (this) {
-            if (deactivated || lifecycle == null) {
-                return;
-            }
-            deactivated = true;
+        if (lifecycle == null || !deactivated.compareAndSet(false, true)) {
+            return;
         }
         lifecycle.execute(this::close);
         lifecycle.shutdown();
@@ -296,11 +292,9 @@ public class ConfiguredEventStore implements HealthCheck {
     }
 
     private void close() {
-        synchronized (this) {
-            if (registration != null) {
-                registration.dispose(); // no new callers find the service
-                registration = null;
-            }
+        if (registration != null) {
+            registration.dispose(); // no new callers find the service
+            registration = null;
         }
         EventLog log = current.get();
         if (log != null) {
