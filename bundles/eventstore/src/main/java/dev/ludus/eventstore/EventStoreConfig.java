@@ -3,7 +3,7 @@ package dev.ludus.eventstore;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** Configuration PID {@value FileEventStore#PID}, shared by the event store and the snapshot store. */
+/** Configuration PID {@value ConfiguredEventStore#PID}, shared by the event store and the snapshot store. */
 @ObjectClassDefinition(name = "Ludus event store",
         description = "Durable event log (segment files, group commit with fsync) and snapshots on local disk.")
 public @interface EventStoreConfig {

@@ -19,10 +19,10 @@ import dev.ludus.api.event.SnapshotStore;
 
 /**
  * The {@link SnapshotStore} service: {@link SnapshotFiles} in the configured snapshot directory
- * (PID {@value FileEventStore#PID}, property {@code snapshotDirectory}). A change of directory
+ * (PID {@value ConfiguredEventStore#PID}, property {@code snapshotDirectory}). A change of directory
  * applies to the next call; snapshots are not moved (losing them costs replay time, never data).
  */
-@Component(service = SnapshotStore.class, configurationPid = FileEventStore.PID)
+@Component(service = SnapshotStore.class, configurationPid = ConfiguredEventStore.PID)
 public class FileSnapshotStore implements SnapshotStore {
 
     static final String DEFAULT_FOLDER = "snapshots";

@@ -57,18 +57,22 @@ public record LogSettings(long segmentBytes, int groupMaxEvents, int groupMaxByt
                 DEFAULT_GROUP_LINGER_MICROS, DEFAULT_MAX_PENDING_APPENDS);
     }
 
+    /** A copy with another segment size. */
     public LogSettings withSegmentBytes(long bytes) {
         return new LogSettings(bytes, groupMaxEvents, groupMaxBytes, groupLingerMicros, maxPendingAppends);
     }
 
+    /** A copy with another group event limit ({@code 1}: one fsync per append). */
     public LogSettings withGroupMaxEvents(int events) {
         return new LogSettings(segmentBytes, events, groupMaxBytes, groupLingerMicros, maxPendingAppends);
     }
 
+    /** A copy with another linger time. */
     public LogSettings withGroupLingerMicros(long micros) {
         return new LogSettings(segmentBytes, groupMaxEvents, groupMaxBytes, micros, maxPendingAppends);
     }
 
+    /** A copy with another pending-append limit. */
     public LogSettings withMaxPendingAppends(int appends) {
         return new LogSettings(segmentBytes, groupMaxEvents, groupMaxBytes, groupLingerMicros, appends);
     }
