@@ -213,7 +213,9 @@ public class GatewayIT {
                     // closed while sending
                 }
                 assertTrue(huge.awaitClosed(10_000));
-                assertEquals(1009, huge.closeCode());
+                // 1009, or no close frame at all when the server's close races the rest of the upload
+                // into a TCP reset (GatewayTest checks the code with a frame small enough to avoid that).
+                assertTrue("closed with " + huge.closeCode(), huge.closeCode() == 1009 || huge.closeCode() == -1);
             }
             Random random = new Random(3);
             for (int i = 0; i < 5; i++) {
