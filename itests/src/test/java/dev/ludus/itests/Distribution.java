@@ -99,6 +99,19 @@ final class Distribution implements AutoCloseable {
         });
     }
 
+    /**
+     * Waits until a player can say hello on {@code /ws}: {@code /health} answers as soon as HTTP is
+     * up, and the gateway is the last core bundle to start.
+     */
+    void awaitGateway() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + port + "/ws");
+        Wait.until("the gateway at " + ws + " (output so far:\n" + output() + ")", 60_000, () -> {
+            try (WsClient c = WsClient.hello(ws, "probe")) {
+                return true;
+            }
+        });
+    }
+
     @Override
     public void close() throws Exception {
         if (process != null && process.isAlive()) {

@@ -271,8 +271,10 @@ public class EventStoreRestartIT {
         Files.write(segment, bad);
         try {
             bundle.start();
-            Wait.until("eventstore DOWN", 10_000, () -> health() != null && health().status() == HealthStatus.DOWN);
-            assertTrue(health().reason(), health().reason().startsWith("log_corrupt: "));
+            // DOWN while it scans ("opening ..."), then DOWN with the reason.
+            Wait.until("eventstore DOWN with log_corrupt", 10_000, () -> health() != null
+                    && health().status() == HealthStatus.DOWN && health().reason().startsWith("log_corrupt: "));
+            assertTrue(health().reason(), health().reason().contains("segment-000000000001.log"));
             Wait.until("no EventStore service on a corrupt log", 5_000,
                     () -> context.getServiceReference(EventStore.class) == null);
             assertTrue(Http.get(base() + "/health").body().contains("\"eventstore\":{\"status\":\"DOWN\""));

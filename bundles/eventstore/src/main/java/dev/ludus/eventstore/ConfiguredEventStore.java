@@ -2,15 +2,23 @@ package dev.ludus.eventstore;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.ComponentFactory;
@@ -34,6 +42,12 @@ import dev.ludus.api.health.HealthResult;
  * The event store as configured (PID {@value #PID}): opens the {@link EventLog}, owns it and its
  * writer thread, registers the {@link EventStore} service ({@link FileEventStore}) while the log is
  * usable, and is the {@code eventstore} health check.
+ *
+ * <p>Opening runs on the component's own lifecycle thread. Activation waits up to a second for it,
+ * which covers the usual log; a longer start-up scan continues in the background so it does not
+ * hold up the framework's start levels, and meanwhile health is DOWN ("opening and scanning the
+ * event log") and no EventStore service is registered. Configuration changes and closing run on
+ * the same thread, one after another.
  *
  * <p>If the log cannot be opened (corrupt, see {@link LogRecovery}; unreadable; locked by another
  * process; misconfigured), no EventStore service is registered and the health check is DOWN with
@@ -62,7 +76,7 @@ public class ConfiguredEventStore implements HealthCheck {
     static final String DEFAULT_FOLDER = "events";
     static final long RECENT_ERROR_MILLIS = 60_000;
 
-    private static final System.Logger LOG = System.getLogger(ConfiguredEventStore.class.getName());
+    private static final Logger LOG = Logger.getLogger(ConfiguredEventStore.class.getName());
 
     /** What the health check reports from; replaced as a whole. */
     private record State(EventLog log, String down, Path directory, String warning) {
@@ -74,9 +88,14 @@ public class ConfiguredEventStore implements HealthCheck {
     private final ServiceClock clock = new ServiceClock();
     private final AtomicReference<EventLog> current = new AtomicReference<>();
     private volatile State state = new State(null, "not started", null, "");
-    private ComponentInstance<EventStore> registration; // SCR serializes the lifecycle methods
-    private String ludusData;
-    private Path bundleData;
+    /** Opens, reconfigures and closes the log, one step at a time, off SCR's (start-level) thread. */
+    private ExecutorService lifecycle;
+    private final AtomicBoolean deactivated = new AtomicBoolean();
+    private ComponentInstance<EventStore> registration; // touched only on the lifecycle thread
+    /** How long activation waits for the log to open before letting it finish in the background. */
+    long openWaitMillis = 1000;
+    private volatile String ludusData;
+    private volatile Path bundleData;
 
     /** For Declarative Services. */
     public ConfiguredEventStore() {
@@ -102,11 +121,39 @@ public class ConfiguredEventStore implements HealthCheck {
         start(config, context.getProperty(DataDirectories.LUDUS_DATA), data == null ? null : data.toPath());
     }
 
-    /** Opens the log and registers the service; on failure, records why and registers nothing. */
+    /**
+     * Starts the lifecycle thread and has it open the log, waiting up to {@link #openWaitMillis}
+     * for that (scanning a large log takes a while; the framework's start levels need not wait
+     * for all of it). Health is DOWN until the log is open.
+     */
     void start(EventStoreConfig config, String ludusData, Path bundleData) {
         this.ludusData = ludusData;
         this.bundleData = bundleData;
-        open(config);
+        state = new State(null, "opening and scanning the event log", null, "");
+        lifecycle = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "ludus-eventstore-lifecycle");
+            t.setDaemon(true);
+            return t;
+        });
+        Future<?> opened = lifecycle.submit(() -> open(config));
+        try {
+            // The usual log opens in milliseconds: wait for it, so the next start levels (the rooms
+            // runtime) find the store ready and health never blinks DOWN. A long scan continues
+            // in the background.
+            opened.get(openWaitMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(Level.INFO, "event store: still scanning the log after " + openWaitMillis
+                    + " ms; it continues in the background, health is DOWN until it is done");
+        } catch (ExecutionException e) {
+            LOG.log(Level.SEVERE, "event store: opening failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits until every lifecycle step queued so far has run (for tests). */
+    void awaitIdle() throws Exception {
+        lifecycle.submit(() -> { }).get(60, TimeUnit.SECONDS);
     }
 
     /** Opens the log; registers the service if it is not registered yet, or unregisters it on failure. */
@@ -128,6 +175,10 @@ public class ConfiguredEventStore implements HealthCheck {
             fail(dir, e.code() + ": " + e.getMessage());
             return;
         }
+        if (deactivated.get()) {
+            log.close(); // deactivation did not wait for this scan to end
+            return;
+        }
         current.set(log);
         state = new State(log, null, dir, "");
         if (registration == null) {
@@ -138,7 +189,7 @@ public class ConfiguredEventStore implements HealthCheck {
     }
 
     private void fail(Path dir, String reason) {
-        LOG.log(Level.ERROR, "event store not started, no EventStore service: " + reason);
+        LOG.log(Level.SEVERE, "event store not started, no EventStore service: " + reason);
         if (registration != null) {
             registration.dispose();
             registration = null;
@@ -157,6 +208,10 @@ public class ConfiguredEventStore implements HealthCheck {
 
     @Modified
     void modified(EventStoreConfig config) {
+        lifecycle.execute(() -> reconfigure(config));
+    }
+
+    private void reconfigure(EventStoreConfig config) {
         EventLog log = current.get();
         if (log == null || log.isClosed() || !log.stats().failure().isEmpty()) {
             // Not running, or refusing appends after an I/O failure it could not undo: start again
@@ -173,7 +228,7 @@ public class ConfiguredEventStore implements HealthCheck {
             dir = directory(config);
             settings = settings(config);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            LOG.log(Level.ERROR, "configuration of " + PID + " ignored: " + e.getMessage());
+            LOG.log(Level.SEVERE, "configuration of " + PID + " ignored: " + e.getMessage());
             warn("configuration change ignored: " + e.getMessage());
             return;
         }
@@ -187,7 +242,7 @@ public class ConfiguredEventStore implements HealthCheck {
         try {
             next = EventLog.open(dir, settings, clock);
         } catch (EventStoreException e) {
-            LOG.log(Level.ERROR, "event store stays in " + log.directory() + ": cannot open " + dir + ": "
+            LOG.log(Level.SEVERE, "event store stays in " + log.directory() + ": cannot open " + dir + ": "
                     + e.getMessage());
             warn("cannot switch to " + dir + " (" + e.code() + ": " + e.getMessage() + "); still using "
                     + log.directory());
@@ -215,8 +270,28 @@ public class ConfiguredEventStore implements HealthCheck {
         }
     }
 
+    /**
+     * Unregisters the service, then closes the log (the group being committed completes, queued
+     * appends fail with {@code store_closed}) and stops the lifecycle thread. If a scan is still
+     * running after 10 s, returns anyway: the scan's log is closed as soon as it ends.
+     */
     @Deactivate
     void deactivate() {
+        if (lifecycle == null || !deactivated.compareAndSet(false, true)) {
+            return;
+        }
+        lifecycle.execute(this::close);
+        lifecycle.shutdown();
+        try {
+            if (!lifecycle.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.log(Level.WARNING, "event store: still scanning after 10 s; the log will be closed when the scan ends");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void close() {
         if (registration != null) {
             registration.dispose(); // no new callers find the service
             registration = null;

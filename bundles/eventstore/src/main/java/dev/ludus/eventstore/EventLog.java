@@ -2,7 +2,6 @@ package dev.ludus.eventstore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -24,6 +23,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 import dev.ludus.api.event.EventStore;
@@ -53,7 +54,7 @@ import dev.ludus.api.event.WrongExpectedVersionException;
  */
 public final class EventLog implements EventStore, AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
+    private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
     private static final long CLOSE_WAIT_MILLIS = 5_000;
     private static final int MIN_READ_WINDOW = 1 << 10;
     private static final int MAX_READ_WINDOW = 256 << 10;
@@ -155,13 +156,12 @@ public final class EventLog implements EventStore, AutoCloseable {
                         + " has " + directory + " open", null);
             }
             LogRecovery.Result recovered = LogRecovery.run(directory, clock);
-            active = FileChannel.open(directory.resolve(LogFormat.segmentFileName(recovered.activeSegment())),
-                    StandardOpenOption.WRITE);
-            active.position(recovered.activeEnd());
+            if (recovered.activeSegment() > 0) {
+                active = FileChannel.open(directory.resolve(LogFormat.segmentFileName(recovered.activeSegment())),
+                        StandardOpenOption.WRITE);
+                active.position(recovered.activeEnd());
+            }
             EventLog log = new EventLog(directory, settings, clock, recovered, active, lockChannel);
-            LOG.log(Level.INFO, () -> "event log " + directory + ": " + recovered.events() + " events in "
-                    + recovered.streams().size() + " streams, " + recovered.segments() + " segment(s), scanned in "
-                    + TimeUnit.NANOSECONDS.toMillis(recovered.scanNanos()) + " ms");
             log.writer.start();
             return log;
         } catch (IOException e) {
@@ -320,6 +320,10 @@ public final class EventLog implements EventStore, AutoCloseable {
     // ---------------------------------------------------------------- the writer
 
     private void runWriter() {
+        // Logged here rather than in open(), which often runs on the framework's start-level thread.
+        LOG.log(Level.INFO, () -> "event log " + directory + ": " + durableEvents + " events in " + streamCount
+                + " streams, " + segmentCount + " segment(s), scanned in " + TimeUnit.NANOSECONDS.toMillis(scanNanos)
+                + " ms" + (droppedBytes > 0 ? ", torn tail of " + droppedBytes + " bytes cut" : ""));
         List<PendingAppend> group = new ArrayList<>();
         try {
             while (true) {
@@ -345,7 +349,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         } catch (Throwable t) {
             // A bug or an Error: the state of the last group is unknown, so refuse everything from here.
             failure = "the writer stopped: " + t;
-            LOG.log(Level.ERROR, "event log " + directory + ": writer stopped", t);
+            LOG.log(Level.SEVERE, "event log " + directory + ": writer stopped", t);
             for (PendingAppend p : group) {
                 p.future.completeExceptionally(new EventStoreException(Codes.IO_ERROR,
                         "the event log's writer stopped; the outcome of this append is unknown: " + t, t));
@@ -391,7 +395,7 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private void commit(List<PendingAppend> group) {
         long now = clock.millis();
-        if (activeSize >= settings.segmentBytes() && activeSize > LogFormat.SEGMENT_HEADER_BYTES) {
+        if (active == null || (activeSize >= settings.segmentBytes() && activeSize > LogFormat.SEGMENT_HEADER_BYTES)) {
             try {
                 roll(now);
             } catch (IOException e) {
@@ -500,6 +504,13 @@ public final class EventLog implements EventStore, AutoCloseable {
     }
 
     private void roll(long now) throws IOException {
+        if (activeSegment == 0) {
+            // The first segment of a new log: the log directory's own entry must survive a crash too.
+            Path parent = directory.toAbsolutePath().getParent();
+            if (parent != null) {
+                SegmentFiles.fsyncDirectory(parent);
+            }
+        }
         FileChannel next = SegmentFiles.create(directory, activeSegment + 1, now);
         FileChannel previous = active;
         active = next;
@@ -541,7 +552,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         ioFailures++;
         lastError = what;
         lastErrorMillis = clock.millis();
-        LOG.log(Level.ERROR, "event log " + directory + ": " + what, e);
+        LOG.log(Level.SEVERE, "event log " + directory + ": " + what, e);
     }
 
     private static void failAll(List<PendingAppend> group, RuntimeException error) {
@@ -838,7 +849,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             try {
                 ch.close();
             } catch (IOException e) {
-                LOG.log(Level.DEBUG, "closing a segment channel failed", e);
+                LOG.log(Level.FINE, "closing a segment channel failed", e);
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.ludus.eventstore;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +12,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.zip.CRC32C;
 
 import dev.ludus.api.event.EventStoreException;
@@ -36,7 +37,7 @@ import dev.ludus.api.event.EventStoreException;
  */
 final class LogRecovery {
 
-    private static final System.Logger LOG = System.getLogger(LogRecovery.class.getName());
+    private static final Logger LOG = Logger.getLogger(LogRecovery.class.getName());
 
     /** What the scan found; the log continues from here. */
     record Result(Map<String, StreamIndex> streams, long activeSegment, long activeEnd, long lastGroup,
@@ -63,7 +64,8 @@ final class LogRecovery {
     }
 
     /**
-     * Scans (creating the directory and a first segment if there is no log yet).
+     * Scans the segments in {@code dir}, which must exist; with none, the result has active
+     * segment 0 (the writer creates segment 1 when it first needs it).
      *
      * @throws EventStoreException with code {@code log_corrupt} on corruption of acknowledged data
      * @throws IOException         if the files cannot be read, or a torn tail cannot be cut
@@ -74,12 +76,10 @@ final class LogRecovery {
 
     private Result scan() throws IOException {
         long started = System.nanoTime();
-        Files.createDirectories(dir);
         List<Long> seqs = SegmentFiles.list(dir);
         if (seqs.isEmpty()) {
-            SegmentFiles.create(dir, 1, clock.millis()).close();
-            return new Result(streams, 1, LogFormat.SEGMENT_HEADER_BYTES, 0, 0, LogFormat.SEGMENT_HEADER_BYTES, 1, 0,
-                    System.nanoTime() - started);
+            // A new log: the writer creates segment 1 with the first group (segment 0 means none yet).
+            return new Result(streams, 0, 0, 0, 0, 0, 0, 0, System.nanoTime() - started);
         }
         if (seqs.get(0) != 1) {
             throw corrupt(LogFormat.segmentFileName(1) + " is missing (the log starts at "

@@ -1,7 +1,6 @@
 package dev.ludus.eventstore;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +16,8 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -40,7 +41,7 @@ import dev.ludus.api.event.SnapshotStore;
  */
 public final class SnapshotFiles implements SnapshotStore {
 
-    private static final System.Logger LOG = System.getLogger(SnapshotFiles.class.getName());
+    private static final Logger LOG = Logger.getLogger(SnapshotFiles.class.getName());
     private static final int MAGIC = 0x4C534E50; // "LSNP"
     private static final short FORMAT = 1;
     private static final int HEADER = 32;
@@ -101,7 +102,7 @@ public final class SnapshotFiles implements SnapshotStore {
         synchronized (lockOf(snapshot.stream())) {
             Optional<Snapshot> existing = read(snapshot.stream(), target, false);
             if (existing.isPresent() && existing.get().version() > snapshot.version()) {
-                LOG.log(Level.DEBUG, () -> "snapshot of '" + snapshot.stream() + "' at version " + snapshot.version()
+                LOG.log(Level.FINE, () -> "snapshot of '" + snapshot.stream() + "' at version " + snapshot.version()
                         + " not saved: version " + existing.get().version() + " is already stored");
                 return;
             }

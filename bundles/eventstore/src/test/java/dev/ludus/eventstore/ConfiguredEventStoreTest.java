@@ -135,8 +135,9 @@ public class ConfiguredEventStoreTest {
         }
 
         component.start(config(), data.toString(), bundle);
+        component.awaitIdle();
         assertEquals(data.resolve("events").toAbsolutePath(), component.log().directory());
-        assertTrue(Files.exists(data.resolve("events").resolve(LogFormat.segmentFileName(1))));
+        assertTrue(Files.isDirectory(data.resolve("events")));
     }
 
     @Test
@@ -144,6 +145,7 @@ public class ConfiguredEventStoreTest {
         assertEquals(HealthStatus.DOWN, health.check().status());
         assertNull(factory.registered());
         component.start(config(), tmp.newFolder().toString(), null);
+        component.awaitIdle();
         EventStore store = factory.registered();
         assertNotNull(store);
         store.append("h", EventStore.NO_STREAM, batch("h", 1, 3));
@@ -169,6 +171,7 @@ public class ConfiguredEventStoreTest {
     public void aCorruptLogRegistersNoServiceHealthSaysWhyAndAConfigurationChangeRetries() throws Exception {
         Path data = tmp.newFolder().toPath();
         component.start(config(), data.toString(), null);
+        component.awaitIdle();
         factory.registered().append("c", EventStore.NO_STREAM, batch("c", 1, 1));
         factory.registered().append("c", 1, batch("c", 2, 1));
         component.deactivate();
@@ -181,6 +184,7 @@ public class ConfiguredEventStoreTest {
         Factory factory2 = new Factory();
         ConfiguredEventStore again = new ConfiguredEventStore(factory2);
         again.start(config(), data.toString(), null);
+        again.awaitIdle();
         assertNull("no EventStore service on a corrupt log", factory2.registered());
         HealthResult r = again.check();
         assertEquals(HealthStatus.DOWN, r.status());
@@ -189,6 +193,7 @@ public class ConfiguredEventStoreTest {
 
         Files.write(segment, good); // the operator restored the file
         again.modified(config());
+        again.awaitIdle();
         assertEquals(2, factory2.registered().version("c"));
         assertEquals(HealthStatus.UP, again.check().status());
         again.deactivate();
@@ -197,6 +202,7 @@ public class ConfiguredEventStoreTest {
     @Test
     public void anInvalidConfigurationRegistersNoServiceAndSaysWhich() throws Exception {
         component.start(config("segmentSize", 10L), tmp.newFolder().toString(), null);
+        component.awaitIdle();
         assertNull(factory.registered());
         assertEquals(HealthStatus.DOWN, health.check().status());
         assertTrue(health.check().reason(), health.check().reason().startsWith("invalid configuration of dev.ludus.eventstore: segmentSize must be"));
@@ -205,6 +211,7 @@ public class ConfiguredEventStoreTest {
     @Test
     public void changingGroupLimitsAppliesInPlaceWithoutFailingAnyAppend() throws Exception {
         component.start(config(), tmp.newFolder().toString(), null);
+        component.awaitIdle();
         EventStore store = factory.registered();
         EventLog log = component.log();
         List<CompletableFuture<Long>> appends = new ArrayList<>();
@@ -213,6 +220,7 @@ public class ConfiguredEventStoreTest {
                 appends.add(store.appendAsync("m" + (i % 10), EventStore.ANY, batch("m", 1, 1)).toCompletableFuture());
             }
             component.modified(config("groupMaxEvents", 1 + round * 7, "groupMaxLingerMicros", (long) (round % 2) * 200));
+            component.awaitIdle();
         }
         for (CompletableFuture<Long> f : appends) {
             f.get(30, TimeUnit.SECONDS);
@@ -224,6 +232,7 @@ public class ConfiguredEventStoreTest {
         assertEquals(HealthStatus.UP, health.check().status());
 
         component.modified(config("groupMaxEvents", 0));
+        component.awaitIdle();
         assertSame(log, component.log());
         assertEquals("a bad value is ignored", 36, component.log().settings().groupMaxEvents());
         HealthResult r = health.check();
@@ -235,6 +244,7 @@ public class ConfiguredEventStoreTest {
     public void changingTheDirectorySwitchesLogsAndLosesNothingAcknowledged() throws Exception {
         Path data = tmp.newFolder().toPath();
         component.start(config(), data.toString(), null);
+        component.awaitIdle();
         EventStore store = factory.registered();
         EventLog first = component.log();
         List<CompletableFuture<Long>> inFlight = new ArrayList<>();
@@ -242,6 +252,7 @@ public class ConfiguredEventStoreTest {
             inFlight.add(store.appendAsync("d", EventStore.ANY, batch("d", 1, 1)).toCompletableFuture());
         }
         component.modified(config("directory", "second"));
+        component.awaitIdle();
         assertNotSame(first, component.log());
         assertSame("the service stays registered", store, factory.registered());
         assertEquals(data.resolve("second").toAbsolutePath(), component.log().directory());
@@ -268,14 +279,17 @@ public class ConfiguredEventStoreTest {
         Path data = tmp.newFolder().toPath();
         Path blocked = Files.createFile(data.resolve("not-a-directory")).toAbsolutePath();
         component.start(config(), data.toString(), null);
+        component.awaitIdle();
         EventLog log = component.log();
         component.modified(config("directory", blocked.toString()));
+        component.awaitIdle();
         assertSame(log, component.log());
         assertEquals(1, factory.registered().append("k", EventStore.NO_STREAM, batch("k", 1, 1)));
         HealthResult r = health.check();
         assertEquals(HealthStatus.DEGRADED, r.status());
         assertTrue(r.reason(), r.reason().startsWith("cannot switch to " + blocked));
         component.modified(config());
+        component.awaitIdle();
         assertEquals(HealthStatus.UP, health.check().status());
     }
 
@@ -283,6 +297,7 @@ public class ConfiguredEventStoreTest {
     public void anIoFailureDegradesHealthWithTheReason() throws Exception {
         Path data = tmp.newFolder().toPath();
         component.start(config("segmentSize", 4096L), data.toString(), null);
+        component.awaitIdle();
         EventStore store = factory.registered();
         store.append("io", EventStore.NO_STREAM, List.of(new dev.ludus.api.event.NewEvent("big", new byte[5000])));
         Files.createDirectory(data.resolve("events").resolve(LogFormat.segmentFileName(2)));
@@ -297,6 +312,7 @@ public class ConfiguredEventStoreTest {
     public void deactivationFailsPendingAppendsWithStoreClosedAndNeverLeavesOneHanging() throws Exception {
         Path data = tmp.newFolder().toPath();
         component.start(config(), data.toString(), null);
+        component.awaitIdle();
         EventStore store = factory.registered();
         List<CompletableFuture<Long>> pending = new ArrayList<>();
         for (int i = 0; i < 2000; i++) {
@@ -315,6 +331,94 @@ public class ConfiguredEventStoreTest {
         assertCode("store_closed", failure(store.appendAsync("p0", EventStore.ANY, batch("p", 1, 1))));
         try (EventLog reopened = EventLog.open(data.resolve("events"), LogSettings.defaults(), java.time.Clock.systemUTC())) {
             assertEquals(ok, reopened.stats().events());
+        }
+    }
+
+    /**
+     * A clock that blocks the lifecycle thread. The scan reads the clock when it rewrites a torn
+     * segment header, so {@link #withTornHeader} makes a scan that waits for the gate.
+     */
+    static final class GateClock extends java.time.Clock {
+        final java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public long millis() {
+            if (Thread.currentThread().getName().equals("ludus-eventstore-lifecycle")) {
+                entered.countDown();
+                try {
+                    open.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return System.currentTimeMillis();
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    /** A data folder whose log was cut short while its first segment was being created. */
+    private Path withTornHeader() throws Exception {
+        Path data = tmp.newFolder().toPath();
+        Files.createDirectories(data.resolve("events"));
+        Files.write(data.resolve("events").resolve(LogFormat.segmentFileName(1)), new byte[] {0x4C, 0x44});
+        return data;
+    }
+
+    @Test
+    public void aLongScanContinuesInTheBackgroundWithHealthDownUntilTheLogIsOpen() throws Exception {
+        GateClock gate = new GateClock();
+        component.setClock(gate);
+        component.openWaitMillis = 50;
+        component.start(config(), withTornHeader().toString(), null);
+        assertTrue(gate.entered.await(10, TimeUnit.SECONDS));
+        HealthResult r = health.check();
+        assertEquals(HealthStatus.DOWN, r.status());
+        assertTrue(r.reason(), r.reason().startsWith("opening and scanning"));
+        assertNull("no service before the log is open", factory.registered());
+        gate.open.countDown();
+        component.awaitIdle();
+        assertEquals(HealthStatus.UP, health.check().status());
+        assertNotNull(factory.registered());
+    }
+
+    @Test
+    public void deactivationDuringTheScanClosesTheLogWhenTheScanEndsAndRegistersNothing() throws Exception {
+        GateClock gate = new GateClock();
+        component.setClock(gate);
+        component.openWaitMillis = 50;
+        Path data = withTornHeader();
+        component.start(config(), data.toString(), null);
+        assertTrue(gate.entered.await(10, TimeUnit.SECONDS));
+        new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                return;
+            }
+            gate.open.countDown();
+        }).start();
+        component.deactivate();
+        assertNull(factory.registered());
+        assertEquals(0, factory.instances.size());
+        assertEquals("closed", health.check().reason());
+        // The directory's lock was released: another store can open it.
+        try (EventLog log = EventLog.open(data.resolve("events"), LogSettings.defaults(), java.time.Clock.systemUTC())) {
+            assertEquals(0, log.stats().events());
         }
     }
 }

@@ -490,4 +490,20 @@ public class EventLogTest {
             fail(e.toString());
         }
     }
+
+    @Test
+    public void aNewLogWritesNoSegmentUntilTheFirstAppend() throws Exception {
+        Path dir = dir();
+        EventLog log = open(dir, LogSettings.defaults());
+        assertEquals(0, log.stats().segments());
+        assertFalse(Files.exists(dir.resolve(LogFormat.segmentFileName(1))));
+        log.close();
+        log = open(dir, LogSettings.defaults());
+        assertEquals(Set.of(), log.streams());
+        assertEquals(1, log.append("first", EventStore.NO_STREAM, batch("first", 1, 1)));
+        assertTrue(Files.exists(dir.resolve(LogFormat.segmentFileName(1))));
+        assertEquals(1, log.stats().segments());
+        log.close();
+        assertEquals(1, open(dir, LogSettings.defaults()).version("first"));
+    }
 }

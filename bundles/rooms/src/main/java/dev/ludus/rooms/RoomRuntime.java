@@ -916,7 +916,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     }
                     publishInfo(room);
                     reply.complete(result);
-                    publishEngineEvents(room, events, false);
+                    publishEngineEvents(room, events, true);
                     if (over) {
                         broadcast(room, "game_over", Map.of("result", room.engine.result()));
                         handOver(room);
@@ -1183,7 +1183,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
     }
 
-    /** Sends engine events to each subscriber, filtered to what the subscriber's seat may see. */
+    /**
+     * Sends engine events to each subscriber, filtered to what the subscriber's seat may see, then
+     * (with {@code includeViews}) the subscriber's new view and allowed actions as a {@code view} event,
+     * so a client can render the game without knowing its rules.
+     */
     private void publishEngineEvents(Room room, List<GameEvent> events, boolean includeViews) {
         for (Room.Subscriber s : room.subscribers) {
             int seat = room.seatOf(s.playerId());
@@ -1193,7 +1197,8 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 }
             }
             if (includeViews && room.engine != null) {
-                deliver(room, s, new RoomEvent(room.id, room.version, "view", Map.of("game", engineView(room, seat))));
+                deliver(room, s, new RoomEvent(room.id, room.version, "view", Map.of("game", engineView(room, seat),
+                        "allowedActions", seat < 0 ? List.of() : room.engine.allowedActions(seat))));
             }
         }
     }

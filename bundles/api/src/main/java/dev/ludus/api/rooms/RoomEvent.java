@@ -11,7 +11,10 @@ import java.util.Objects;
  * @param version the room's stream version after the change that caused the event; a subscriber
  *                that missed events can compare it with {@link RoomInfo#version()}
  * @param type    event type: a game's event type, or one of {@code room_changed},
- *                {@code game_started}, {@code game_paused}, {@code game_resumed}, {@code game_over}
+ *                {@code game_started}, {@code game_paused}, {@code game_resumed}, {@code game_over},
+ *                or {@code view}: the subscriber's {@code GameEngine.view} under {@code game} and its
+ *                allowed actions under {@code allowedActions}, sent when the game starts and after
+ *                the events of every accepted action
  * @param data    JSON-compatible payload
  */
 public record RoomEvent(String roomId, long version, String type, Map<String, Object> data) {

@@ -1,0 +1,42 @@
+package dev.ludus.gateway;
+
+/**
+ * Stable error codes and close codes of the protocol. Room refusals ({@code RoomException}) and game
+ * rejections pass through with their own codes ({@code room_full}, {@code not_your_turn}...).
+ */
+final class Codes {
+
+    /** The frame is not valid JSON. */
+    static final String BAD_JSON = "bad_json";
+    /** Valid JSON, but not a request: not an object, no usable id or type, a field of the wrong kind. */
+    static final String BAD_REQUEST = "bad_request";
+    /** A binary frame; the protocol uses text frames only. */
+    static final String BAD_FRAME = "bad_frame";
+    static final String UNKNOWN_TYPE = "unknown_type";
+    static final String TOO_LARGE = "too_large";
+    static final String RATE_LIMITED = "rate_limited";
+    /** A request other than hello before the session is open. */
+    static final String NO_SESSION = "no_session";
+    static final String BAD_TOKEN = "bad_token";
+    static final String TOKEN_EXPIRED = "token_expired";
+    /** Join while seated in another room that is not over. */
+    static final String ALREADY_IN_ROOM = "already_in_room";
+    static final String NOT_IN_ROOM = "not_in_room";
+    /** The rooms service is not available (being replaced or stopped). */
+    static final String UNAVAILABLE = "unavailable";
+    static final String INTERNAL_ERROR = "internal_error";
+
+    /** The client reads too slowly: its outbound queue overflowed. */
+    static final int CLOSE_SLOW_CONSUMER = 4000;
+    /** The session was resumed on a newer connection. */
+    static final int CLOSE_REPLACED = 4001;
+    /** Nothing arrived from the client for the idle timeout. */
+    static final int CLOSE_IDLE = 4002;
+    /** The client kept sending far over its message budget. */
+    static final int CLOSE_FLOOD = 4003;
+    /** The server is restarting the gateway (bundle stop, update, shutdown): reconnect and resume. */
+    static final int CLOSE_RESTART = 1012;
+
+    private Codes() {
+    }
+}

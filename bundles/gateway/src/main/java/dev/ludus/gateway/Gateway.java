@@ -1,0 +1,822 @@
+package dev.ludus.gateway;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
+import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.rooms.RoomException;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomService;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.api.rooms.SeatInfo;
+
+/**
+ * The players' side of Ludus, independent of how it is deployed: accepts connections, reads the
+ * protocol, maps requests onto {@link RoomService} and room events back onto each player's
+ * numbered event stream. Contains no game rules.
+ *
+ * <p>Threads: Jetty's threads deliver frames; requests that wait for the event store run on a
+ * small pool ({@code lobbyThreads}), one request at a time per player; room events arrive on the
+ * rooms runtime's threads and are only serialised and queued here, never waited on. One scheduler
+ * thread pings connections, closes idle ones and ends sessions whose grace period has run out.
+ * {@link #stop()} stops them all.
+ */
+final class Gateway {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** How long a connection we closed may take to finish the close handshake before it is dropped. */
+    private static final long ABORT_AFTER_MILLIS = 3000;
+
+    private final Protocol protocol = new Protocol();
+    private final Clock clock;
+    private final ResumeTokens tokens;
+    private volatile GatewayConfig config;
+    private volatile RoomService rooms;
+    private volatile boolean stopping;
+    private final ExecutorService pool;
+    private final ScheduledExecutorService scheduler;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final Map<String, PlayerSession> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong connectionIds = new AtomicLong();
+    private volatile long lastPingMillis;
+
+    private final LongAdder opened = new LongAdder();
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder tooLarge = new LongAdder();
+    private final LongAdder badRequests = new LongAdder();
+    private final LongAdder slowClosed = new LongAdder();
+    private final LongAdder floodClosed = new LongAdder();
+    private final LongAdder idleClosed = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder resumedWithEvents = new LongAdder();
+    private final LongAdder resumedWithSnapshot = new LongAdder();
+    private final LongAdder expired = new LongAdder();
+    /** From an action's arrival to its reply being queued: event store, engine and broadcast included. */
+    private final LatencyHistogram actLatency = new LatencyHistogram();
+
+    Gateway(GatewayConfig config, ResumeTokens tokens, Clock clock) {
+        this.config = config;
+        this.tokens = tokens;
+        this.clock = clock;
+        this.pool = Executors.newFixedThreadPool(Math.max(1, config.lobbyThreads()), named("ludus-gateway"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(named("ludus-gateway-timer"));
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    void start() {
+        lastPingMillis = nowMillis();
+        scheduler.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** Applies new settings; limits of open connections apply to new ones. */
+    void configure(GatewayConfig cfg) {
+        config = cfg;
+    }
+
+    GatewayConfig config() {
+        return config;
+    }
+
+    /**
+     * Closes every connection with {@link Codes#CLOSE_RESTART} (clients reconnect and resume), marks
+     * the players disconnected so bots cover their seats, and stops the threads.
+     */
+    void stop() {
+        stopping = true;
+        for (Connection c : connections) {
+            c.close(Codes.CLOSE_RESTART, "the server is restarting the gateway: reconnect and resume");
+        }
+        RoomService rs = rooms;
+        for (PlayerSession p : sessions.values()) {
+            p.end();
+            String room = p.roomId();
+            closeQuietly(p.leave());
+            if (room != null && rs != null) {
+                try {
+                    rs.setConnected(room, p.playerId, false);
+                } catch (RuntimeException e) {
+                    LOG.debug("gateway: could not mark {} disconnected: {}", p.playerId, e.toString());
+                }
+            }
+        }
+        sessions.clear();
+        scheduler.shutdownNow();
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+                pool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The rooms service arrived, left or was replaced. Subscriptions die with the service that held
+     * them, so every player in a room subscribes again and gets a snapshot.
+     */
+    void rooms(RoomService rs) {
+        RoomService before = rooms;
+        rooms = rs;
+        if (rs == null || rs == before || stopping) {
+            return;
+        }
+        for (PlayerSession p : sessions.values()) {
+            if (p.roomId() != null) {
+                p.tasks.submit(() -> {
+                    String room = p.roomId();
+                    if (room != null && rooms == rs) {
+                        enterAndSync(p, rs, room);
+                    }
+                });
+            }
+        }
+    }
+
+    long nowMillis() {
+        return clock.millis();
+    }
+
+    /** Sets the WebSocket limits and makes this gateway create the endpoints of a servlet. */
+    void configure(JettyWebSocketServletFactory factory) {
+        GatewayConfig cfg = config;
+        factory.setMaxTextMessageSize(cfg.maxFrameBytes());
+        factory.setMaxBinaryMessageSize(cfg.maxFrameBytes());
+        factory.setMaxFrameSize(cfg.maxFrameBytes());
+        // The gateway closes idle connections itself (4002); this is the network-level backstop.
+        factory.setIdleTimeout(Duration.ofSeconds(2L * cfg.idleTimeoutSeconds() + cfg.pingIntervalSeconds()));
+        factory.setCreator(this::accept);
+    }
+
+    // ---------------------------------------------------------------- connections
+
+    /** Creates the endpoint for an upgrade request, or refuses it with 503 (stopping, or full). */
+    Object accept(JettyServerUpgradeRequest req, JettyServerUpgradeResponse resp) throws IOException {
+        GatewayConfig cfg = config;
+        if (stopping || connections.size() >= cfg.maxConnections()) {
+            refused.increment();
+            resp.sendError(503, stopping ? "the gateway is stopping" : "too many connections");
+            return null;
+        }
+        long now = nowMillis();
+        String remote = String.valueOf(req.getRemoteSocketAddress());
+        return new Connection(this, connectionIds.incrementAndGet(), remote, new SerialQueue(pool),
+                new MessageBudget(cfg.messagesPerSecond(), cfg.messageBurst(), now), cfg.outboundQueueLimit(), now);
+    }
+
+    void opened(Connection c) {
+        opened.increment();
+        connections.add(c);
+        GatewayConfig cfg = config;
+        // The factory's limits are read once, when the servlet starts; these follow configuration changes.
+        c.limits(cfg.maxFrameBytes(), Duration.ofSeconds(2L * cfg.idleTimeoutSeconds() + cfg.pingIntervalSeconds()));
+        if (stopping) {
+            c.close(Codes.CLOSE_RESTART, "the server is restarting the gateway: reconnect and resume");
+        }
+    }
+
+    void closed(Connection c, int code, String reason) {
+        connections.remove(c);
+        PlayerSession p = c.player();
+        if (p != null) {
+            p.detach(c, nowMillis(), presence(p, false));
+        }
+        LOG.debug("gateway: {} closed {} {}", c, code, reason);
+    }
+
+    void failed(Connection c, Throwable cause) {
+        LOG.debug("gateway: {} failed: {}", c, cause.toString());
+    }
+
+    void slowConsumer(Connection c) {
+        slowClosed.increment();
+        LOG.info("gateway: {} reads too slowly ({} messages waiting): disconnected", c, c.pendingMessages());
+        abortLater(c);
+    }
+
+    private void closeAndAbort(Connection c, int code, String reason) {
+        c.close(code, reason);
+        abortLater(c);
+    }
+
+    private void abortLater(Connection c) {
+        try {
+            scheduler.schedule(() -> {
+                if (connections.contains(c)) {
+                    c.abort();
+                }
+            }, ABORT_AFTER_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            c.abort();
+        }
+    }
+
+    void receivedBinary(Connection c) {
+        messagesIn.increment();
+        if (!c.budget.tryTake(nowMillis())) {
+            overBudget(c, null);
+            return;
+        }
+        badRequests.increment();
+        c.send(protocol.error(null, Codes.BAD_FRAME, "binary frames are not part of the protocol; send JSON text"));
+    }
+
+    /** One text message from a client. Runs on a Jetty thread; never blocks. */
+    void received(Connection c, String text) {
+        messagesIn.increment();
+        GatewayConfig cfg = config;
+        boolean small = utf8Length(text, cfg.maxMessageBytes()) <= cfg.maxMessageBytes();
+        if (!c.budget.tryTake(nowMillis())) {
+            overBudget(c, small ? idOf(protocol.parse(text)) : null);
+            return;
+        }
+        if (!small) {
+            tooLarge.increment();
+            c.send(protocol.error(null, Codes.TOO_LARGE, "a message may have at most " + cfg.maxMessageBytes() + " bytes"));
+            return;
+        }
+        Protocol.Parsed parsed = protocol.parse(text);
+        if (parsed instanceof Protocol.Bad b) {
+            badRequests.increment();
+            c.send(protocol.error(b.id(), b.code(), b.message()));
+            return;
+        }
+        Request r = ((Protocol.Good) parsed).request();
+        // Every request passes this connection's queue first, so a client may send hello and its
+        // next requests without waiting: they are handled in the order sent.
+        c.requests.runNowOrSubmit(() -> dispatch(c, r));
+    }
+
+    /** Hands a request to its player's queue. Runs in the connection's order; never blocks. */
+    private void dispatch(Connection c, Request r) {
+        if (r instanceof Request.Hello h) {
+            hello(c, h);
+            return;
+        }
+        PlayerSession p = c.player();
+        if (p == null) {
+            c.send(protocol.error(r.id(), Codes.NO_SESSION, "say hello first: {\"id\":1,\"type\":\"hello\",\"name\":\"...\"}"));
+            return;
+        }
+        if (r instanceof Request.Act || r instanceof Request.Ping || r instanceof Request.ListRooms) {
+            p.tasks.runNowOrSubmit(() -> handle(c, p, r));
+        } else {
+            p.tasks.submit(() -> handle(c, p, r));
+        }
+    }
+
+    private void overBudget(Connection c, Object id) {
+        rateLimited.increment();
+        GatewayConfig cfg = config;
+        if (c.budget.refusedRecently() >= cfg.floodLimit()) {
+            floodClosed.increment();
+            LOG.info("gateway: {} floods ({} messages over budget within 10 s): disconnected", c, c.budget.refusedRecently());
+            closeAndAbort(c, Codes.CLOSE_FLOOD, "flooding: " + cfg.floodLimit() + " messages over the budget within 10 s");
+            return;
+        }
+        c.send(protocol.error(id, Codes.RATE_LIMITED, "over the budget of " + cfg.messagesPerSecond()
+                + " messages per second (burst " + cfg.messageBurst() + "); the message was ignored"));
+    }
+
+    private static Object idOf(Protocol.Parsed parsed) {
+        return parsed instanceof Protocol.Good g ? g.request().id() : ((Protocol.Bad) parsed).id();
+    }
+
+    /** The UTF-8 length of {@code s}, counted only as far as needed to know it exceeds {@code limit}. */
+    static int utf8Length(String s, int limit) {
+        if ((long) s.length() * 3 <= limit) {
+            return s.length();
+        }
+        int n = 0;
+        for (int i = 0; i < s.length() && n <= limit; i++) {
+            char ch = s.charAt(i);
+            if (ch < 0x80) {
+                n++;
+            } else if (ch < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(ch)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- hello and resume
+
+    /**
+     * Opens or resumes a session. Never blocks: attaching the connection, and what needs the rooms
+     * service, runs as a task of the session, after anything it has queued.
+     */
+    private void hello(Connection c, Request.Hello h) {
+        if (c.isClosing()) {
+            return;
+        }
+        if (c.player() != null) {
+            c.send(protocol.error(h.id(), Codes.BAD_REQUEST, "this connection already has a session"));
+            return;
+        }
+        String name = cleanName(h.name());
+        if (h.token() == null) {
+            PlayerSession p = newSession(tokens.newPlayerId(), name, 0);
+            sessions.put(p.playerId, p);
+            c.player(p);
+            p.tasks.submit(() -> {
+                if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "new"), presence(p, true)), h)) {
+                    p.emptySnapshot();
+                }
+            });
+            return;
+        }
+        ResumeTokens.Verified v = tokens.verify(h.token());
+        if (!v.ok()) {
+            c.send(protocol.error(h.id(), v.error(), Codes.TOKEN_EXPIRED.equals(v.error())
+                    ? "the resume token has expired; say hello without a token to start a new session"
+                    : "the resume token is not valid here; say hello without a token to start a new session"));
+            return;
+        }
+        PlayerSession existing = sessions.get(v.playerId());
+        if (existing != null && !existing.ended()) {
+            c.player(existing);
+            if (h.name() != null) {
+                existing.name(name);
+            }
+            existing.tasks.submit(() -> resume(c, existing, h));
+            return;
+        }
+        // Not known here (the gateway restarted, or the grace period ran out): the token still proves
+        // who the player is; find their seat, if they still have one, and send a snapshot.
+        PlayerSession p = sessions.compute(v.playerId(), (k, cur) -> cur == null || cur.ended()
+                ? newSession(k, name, h.lastSeq()) : cur);
+        c.player(p);
+        p.tasks.submit(() -> rebuild(c, p, h));
+    }
+
+    private PlayerSession newSession(String playerId, String name, long firstSeq) {
+        return new PlayerSession(playerId, name, firstSeq, new SerialQueue(pool), protocol, config.replayBufferEvents(),
+                nowMillis());
+    }
+
+    /** Tells the rooms service whether the player is connected; called under the session's lock. */
+    private Consumer<String> presence(PlayerSession p, boolean connected) {
+        return room -> {
+            RoomService rs = rooms;
+            if (room != null && rs != null) {
+                try {
+                    rs.setConnected(room, p.playerId, connected);
+                } catch (RuntimeException e) {
+                    LOG.debug("gateway: could not mark {} connected={}: {}", p.playerId, connected, e.toString());
+                }
+            }
+        };
+    }
+
+    /** Closes what an attach replaced; answers if the session could not take the connection. */
+    private boolean attached(Connection c, PlayerSession p, PlayerSession.Attach a, Request.Hello h) {
+        if (a.replaced() != null) {
+            closeAndAbort(a.replaced(), Codes.CLOSE_REPLACED, "this session was resumed on another connection");
+        }
+        if (!a.attached()) {
+            c.send(protocol.error(h.id(), Codes.UNAVAILABLE, "the session has ended; say hello again"));
+            c.player(null);
+        }
+        return a.attached();
+    }
+
+    /** A known session on a new connection: missed events if they are all kept, else a snapshot. */
+    private void resume(Connection c, PlayerSession p, Request.Hello h) {
+        PlayerSession.Attach a = p.attachReplaying(c, welcome(h.id(), p, "events"), h.lastSeq(), presence(p, true));
+        if (a.covered()) {
+            if (attached(c, p, a, h)) {
+                resumedWithEvents.increment();
+            }
+            return;
+        }
+        if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
+            resumedWithSnapshot.increment();
+            resync(p);
+        }
+    }
+
+    /** A player the gateway does not remember: their seat (if any) from the rooms service, and a snapshot. */
+    private void rebuild(Connection c, PlayerSession p, Request.Hello h) {
+        if (!attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
+            return;
+        }
+        resumedWithSnapshot.increment();
+        if (p.roomId() != null) {
+            resync(p); // another connection rebuilt it a moment ago
+            return;
+        }
+        RoomService rs = rooms;
+        String room = null;
+        if (rs != null) {
+            for (RoomInfo info : rs.list()) {
+                if (info.seatOf(p.playerId) >= 0) {
+                    room = info.roomId();
+                    if (info.state() != RoomState.WAITING) {
+                        break;
+                    }
+                }
+            }
+        }
+        if (room == null) {
+            p.emptySnapshot();
+        } else {
+            enterAndSync(p, rs, room);
+        }
+    }
+
+    private String welcome(Object id, PlayerSession p, String resumed) {
+        long ttl = config.tokenTtlSeconds();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("playerId", p.playerId);
+        r.put("name", p.name());
+        r.put("token", tokens.issue(p.playerId, ttl));
+        r.put("expiresAt", tokens.expiresAt(ttl));
+        r.put("resumed", resumed);
+        r.put("graceSeconds", config.gracePeriodSeconds());
+        return protocol.ok(id, r);
+    }
+
+    private static String cleanName(String name) {
+        if (name == null) {
+            return "player";
+        }
+        StringBuilder b = new StringBuilder();
+        name.strip().codePoints().filter(cp -> !Character.isISOControl(cp)).limit(32).forEach(b::appendCodePoint);
+        return b.length() == 0 ? "player" : b.toString();
+    }
+
+    // ---------------------------------------------------------------- rooms
+
+    /** Subscribes {@code p} to {@code room} and sends a snapshot. A session task. */
+    private void enterAndSync(PlayerSession p, RoomService rs, String room) {
+        closeQuietly(p.enter(room));
+        AutoCloseable sub;
+        try {
+            sub = rs.subscribe(room, p.playerId, e -> {
+                try {
+                    p.onRoomEvent(e);
+                } catch (RuntimeException ex) {
+                    LOG.warn("gateway: event {} for {} not delivered: {}", e.type(), p.playerId, ex.toString());
+                }
+            });
+        } catch (RoomException e) {
+            closeQuietly(p.leave());
+            p.emptySnapshot();
+            return;
+        }
+        closeQuietly(p.subscribed(room, sub));
+        if (p.connection() != null) {
+            try {
+                rs.setConnected(room, p.playerId, true);
+            } catch (RoomException e) {
+                LOG.debug("gateway: setConnected {} {}: {}", room, p.playerId, e.code());
+            }
+        }
+        snapshotNow(p, rs, room);
+    }
+
+    /** Sends a snapshot of the player's room. A session task. */
+    private void resync(PlayerSession p) {
+        String room = p.roomId();
+        RoomService rs = rooms;
+        if (room == null) {
+            p.emptySnapshot();
+            return;
+        }
+        if (rs == null) {
+            return; // when the service returns, rooms(rs) subscribes again and sends a snapshot
+        }
+        p.hold();
+        snapshotNow(p, rs, room);
+    }
+
+    private void snapshotNow(PlayerSession p, RoomService rs, String room) {
+        try {
+            Map<String, Object> view = rs.view(room, p.playerId);
+            Object info = view.get("room");
+            long version = info instanceof Map<?, ?> m && m.get("version") instanceof Number n ? n.longValue() : 0;
+            p.snapshot(view, version);
+        } catch (RoomException e) {
+            if ("no_such_room".equals(e.code())) {
+                closeQuietly(p.leave());
+                p.emptySnapshot();
+            } else {
+                LOG.debug("gateway: snapshot of {} for {} failed ({}), retrying", room, p.playerId, e.code());
+                try {
+                    scheduler.schedule(() -> p.tasks.submit(() -> {
+                        if (room.equals(p.roomId())) {
+                            resync(p);
+                        }
+                    }), 1, TimeUnit.SECONDS);
+                } catch (RejectedExecutionException stopped) {
+                    // stopping
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    private void handle(Connection c, PlayerSession p, Request r) {
+        RoomService rs = rooms;
+        if (rs == null && !(r instanceof Request.Ping)) {
+            p.reply(c, protocol.error(r.id(), Codes.UNAVAILABLE, "the rooms service is not available right now"));
+            return;
+        }
+        try {
+            if (r instanceof Request.Ping ping) {
+                p.reply(c, protocol.ok(ping.id(), Map.of("time", nowMillis())));
+            } else if (r instanceof Request.ListRooms l) {
+                listRooms(c, p, rs, l);
+            } else if (r instanceof Request.CreateRoom cr) {
+                RoomInfo info = rs.create(cr.game(), cr.name(), cr.options());
+                p.reply(c, protocol.ok(cr.id(), Map.of("room", roomMap(info))));
+            } else if (r instanceof Request.JoinRoom j) {
+                join(c, p, rs, j);
+            } else if (r instanceof Request.LeaveRoom l) {
+                leave(c, p, rs, l);
+            } else if (r instanceof Request.AddBot a) {
+                RoomInfo info = rs.addBot(requireRoom(p));
+                p.reply(c, protocol.ok(a.id(), Map.of("room", roomMap(info))));
+            } else if (r instanceof Request.RemoveBot rb) {
+                RoomInfo info = rs.removeBot(requireRoom(p), rb.seat());
+                p.reply(c, protocol.ok(rb.id(), Map.of("room", roomMap(info))));
+            } else if (r instanceof Request.StartGame s) {
+                RoomInfo info = rs.start(requireRoom(p));
+                p.reply(c, protocol.ok(s.id(), Map.of("room", roomMap(info))));
+            } else if (r instanceof Request.Act a) {
+                act(c, p, rs, a);
+            } else if (r instanceof Request.Sync s) {
+                p.reply(c, protocol.ok(s.id(), Map.of()));
+                resync(p);
+            } else {
+                p.reply(c, protocol.error(r.id(), Codes.BAD_REQUEST, "this connection already has a session"));
+            }
+        } catch (RoomException e) {
+            p.reply(c, protocol.error(r.id(), e.code(), e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("gateway: request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
+            p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
+        }
+    }
+
+    private static String requireRoom(PlayerSession p) {
+        String room = p.roomId();
+        if (room == null) {
+            throw new RoomException(Codes.NOT_IN_ROOM, "join a room first");
+        }
+        return room;
+    }
+
+    private void listRooms(Connection c, PlayerSession p, RoomService rs, Request.ListRooms l) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (RoomInfo info : rs.list()) {
+            if (out.size() >= l.limit()) {
+                break;
+            }
+            if (l.game() == null || l.game().equals(info.gameType())) {
+                out.add(roomMap(info));
+            }
+        }
+        p.reply(c, protocol.ok(l.id(), Map.of("rooms", out)));
+    }
+
+    private void join(Connection c, PlayerSession p, RoomService rs, Request.JoinRoom j) {
+        String current = p.roomId();
+        if (current != null && !current.equals(j.room())) {
+            Optional<RoomInfo> cur = rs.get(current);
+            if (cur.isPresent() && cur.get().state() != RoomState.FINISHED && cur.get().seatOf(p.playerId) >= 0) {
+                throw new RoomException(Codes.ALREADY_IN_ROOM, "leave room " + current + " first");
+            }
+            closeQuietly(p.leave());
+        }
+        if (j.name() != null) {
+            p.name(cleanName(j.name()));
+        }
+        RoomInfo info = rs.join(j.room(), p.playerId, p.name());
+        if (!j.room().equals(p.roomId())) {
+            closeQuietly(p.enter(j.room()));
+            AutoCloseable sub = rs.subscribe(j.room(), p.playerId, e -> {
+                try {
+                    p.onRoomEvent(e);
+                } catch (RuntimeException ex) {
+                    LOG.warn("gateway: event {} for {} not delivered: {}", e.type(), p.playerId, ex.toString());
+                }
+            });
+            closeQuietly(p.subscribed(j.room(), sub));
+        } else {
+            p.hold();
+        }
+        if (p.connection() != null) {
+            rs.setConnected(j.room(), p.playerId, true);
+        }
+        p.reply(c, protocol.ok(j.id(), Map.of("room", roomMap(info), "seat", info.seatOf(p.playerId))));
+        snapshotNow(p, rs, j.room());
+    }
+
+    private void leave(Connection c, PlayerSession p, RoomService rs, Request.LeaveRoom l) {
+        String room = requireRoom(p);
+        try {
+            rs.leave(room, p.playerId);
+        } catch (RoomException e) {
+            // Leaving a room that is over, gone, or where the seat is already lost is still leaving.
+            if (!List.of("game_over", "no_such_room", "not_in_room").contains(e.code())) {
+                throw e;
+            }
+        }
+        closeQuietly(p.leave());
+        p.reply(c, protocol.ok(l.id(), Map.of()));
+    }
+
+    private void act(Connection c, PlayerSession p, RoomService rs, Request.Act a) {
+        String room = requireRoom(p);
+        long arrived = System.nanoTime();
+        rs.act(room, p.playerId, a.action(), a.args()).whenComplete((result, error) -> {
+            actLatency.record(System.nanoTime() - arrived);
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause instanceof RoomException re) {
+                    p.reply(c, protocol.error(a.id(), re.code(), re.getMessage()));
+                } else {
+                    LOG.warn("gateway: action of {} failed: {}", p.playerId, cause.toString());
+                    p.reply(c, protocol.error(a.id(), Codes.INTERNAL_ERROR, "the action failed on the server"));
+                }
+            } else if (result instanceof ActionResult.Rejected rej) {
+                p.reply(c, protocol.error(a.id(), rej.code(), rej.message()));
+            } else {
+                p.reply(c, protocol.ok(a.id(), Map.of()));
+            }
+        });
+    }
+
+    /** A room as the protocol shows it (the same shape as {@code room} events). */
+    static Map<String, Object> roomMap(RoomInfo info) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("roomId", info.roomId());
+        m.put("name", info.name());
+        m.put("gameType", info.gameType());
+        m.put("state", info.state().name());
+        m.put("version", info.version());
+        m.put("pauseReason", info.pauseReason());
+        List<Map<String, Object>> seats = new ArrayList<>();
+        for (SeatInfo s : info.seats()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("seat", s.seat());
+            sm.put("playerId", s.playerId());
+            sm.put("name", s.name());
+            sm.put("bot", s.bot());
+            sm.put("connected", s.connected());
+            seats.add(sm);
+        }
+        m.put("seats", seats);
+        return m;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("gateway: closing a subscription failed: {}", e.toString());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    private void maintain() {
+        try {
+            long now = nowMillis();
+            GatewayConfig cfg = config;
+            long idleMillis = cfg.idleTimeoutSeconds() * 1000L;
+            boolean ping = now - lastPingMillis >= cfg.pingIntervalSeconds() * 1000L;
+            if (ping) {
+                lastPingMillis = now;
+            }
+            for (Connection c : connections) {
+                if (c.isClosing()) {
+                    continue;
+                }
+                if (now - c.lastHeardMillis() > idleMillis) {
+                    idleClosed.increment();
+                    closeAndAbort(c, Codes.CLOSE_IDLE, "nothing received for " + cfg.idleTimeoutSeconds() + " s");
+                } else if (ping) {
+                    c.ping();
+                }
+            }
+            long graceMillis = cfg.gracePeriodSeconds() * 1000L;
+            for (PlayerSession p : sessions.values()) {
+                long away = p.detachedFor(now);
+                if (away > graceMillis && !p.ended()) {
+                    p.end();
+                    p.tasks.submit(() -> expire(p));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("gateway: maintenance failed", e);
+        }
+    }
+
+    /** The grace period is over: the player leaves their room for good (a bot keeps their seat). */
+    private void expire(PlayerSession p) {
+        expired.increment();
+        String room = p.roomId();
+        RoomService rs = rooms;
+        if (room != null && rs != null) {
+            try {
+                rs.leave(room, p.playerId);
+            } catch (RoomException e) {
+                LOG.debug("gateway: {} leaving {} on expiry: {}", p.playerId, room, e.code());
+            }
+        }
+        closeQuietly(p.leave());
+        sessions.remove(p.playerId, p);
+    }
+
+    // ---------------------------------------------------------------- health
+
+    HealthResult health() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        int away = 0;
+        long now = nowMillis();
+        for (PlayerSession p : sessions.values()) {
+            if (p.detachedFor(now) >= 0) {
+                away++;
+            }
+        }
+        d.put("connections", connections.size());
+        d.put("players", sessions.size());
+        d.put("playersAway", away);
+        d.put("connectionsOpened", opened.sum());
+        d.put("messagesIn", messagesIn.sum());
+        d.put("rateLimited", rateLimited.sum());
+        d.put("tooLarge", tooLarge.sum());
+        d.put("badRequests", badRequests.sum());
+        d.put("closedSlow", slowClosed.sum());
+        d.put("closedFlood", floodClosed.sum());
+        d.put("closedIdle", idleClosed.sum());
+        d.put("refusedUpgrades", refused.sum());
+        d.put("resumedWithEvents", resumedWithEvents.sum());
+        d.put("resumedWithSnapshot", resumedWithSnapshot.sum());
+        d.put("expiredSessions", expired.sum());
+        d.put("actions", actLatency.count());
+        d.put("actionP50Millis", actLatency.quantileMillis(0.50));
+        d.put("actionP99Millis", actLatency.quantileMillis(0.99));
+        d.put("actionMaxMillis", Math.round(actLatency.maxMillis() * 10) / 10.0);
+        if (rooms == null) {
+            return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
+        }
+        return HealthResult.up(d);
+    }
+
+    /** For tests: the session of a player, if the gateway holds one. */
+    PlayerSession session(String playerId) {
+        return sessions.get(playerId);
+    }
+
+    int connectionCount() {
+        return connections.size();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.ludus.gateway;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "Ludus gateway",
+        description = "The players' WebSocket endpoint /ws: sessions, resume tokens and the limits that keep one client"
+                + " from hurting the others.")
+public @interface GatewayConfig {
+
+    @AttributeDefinition(name = "Grace period (s)",
+            description = "How long a disconnected player's session, seat and missed events are kept for a resume."
+                    + " A bot plays the seat meanwhile; when the period ends the player leaves the room for good.")
+    int gracePeriodSeconds() default 120;
+
+    @AttributeDefinition(name = "Resume token lifetime (s)", description = "A resume token is refused after this long.")
+    int tokenTtlSeconds() default 86400;
+
+    @AttributeDefinition(name = "Largest message (bytes)",
+            description = "A text message longer than this is answered with error too_large and ignored.")
+    int maxMessageBytes() default 8192;
+
+    @AttributeDefinition(name = "Largest frame (bytes)",
+            description = "A frame or message longer than this closes the connection (close code 1009).")
+    int maxFrameBytes() default 65536;
+
+    @AttributeDefinition(name = "Outbound queue limit (messages)",
+            description = "Messages waiting to be written to one connection. A client that reads so slowly that more"
+                    + " wait is disconnected with close code 4000; the others are unaffected.")
+    int outboundQueueLimit() default 1024;
+
+    @AttributeDefinition(name = "Idle timeout (s)",
+            description = "A connection from which nothing (not even a pong) arrives for this long is closed (4002).")
+    int idleTimeoutSeconds() default 60;
+
+    @AttributeDefinition(name = "Ping interval (s)", description = "The server pings every connection this often.")
+    int pingIntervalSeconds() default 15;
+
+    @AttributeDefinition(name = "Messages per second",
+            description = "Per-connection message budget: sustained rate. Messages over budget get error rate_limited.")
+    int messagesPerSecond() default 20;
+
+    @AttributeDefinition(name = "Message burst", description = "Per-connection message budget: burst size.")
+    int messageBurst() default 40;
+
+    @AttributeDefinition(name = "Flood limit",
+            description = "A connection that sends this many messages over its budget within 10 seconds is closed (4003).")
+    int floodLimit() default 100;
+
+    @AttributeDefinition(name = "Replay buffer (events)",
+            description = "Events kept per disconnected player for a resume; beyond this the player gets a snapshot.")
+    int replayBufferEvents() default 1024;
+
+    @AttributeDefinition(name = "Maximum connections",
+            description = "WebSocket upgrades beyond this many open connections are refused with HTTP 503.")
+    int maxConnections() default 20000;
+
+    @AttributeDefinition(name = "Lobby threads",
+            description = "Threads for lobby requests, which wait for the event store (join, create, start...).")
+    int lobbyThreads() default 8;
+}

@@ -1,0 +1,260 @@
+package dev.ludus.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Reads client frames into {@link Request}s and writes server messages, as JSON text. Thread safe.
+ * Parsing never throws: a frame that is not a request becomes a {@link Bad} with a stable code.
+ */
+final class Protocol {
+
+    /** Longest string id, room id, name or action type the protocol accepts. */
+    static final int MAX_ID = 64;
+    static final int MAX_NAME = 100;
+
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+
+    private static final int SHARED_SLOTS = 256;
+
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final AtomicReferenceArray<Object[]> shared = new AtomicReferenceArray<>(SHARED_SLOTS);
+
+    /** The outcome of parsing one frame. */
+    sealed interface Parsed {
+    }
+
+    record Good(Request request) implements Parsed {
+    }
+
+    /** Not a usable request; {@code id} is the request's id when it could be read, else null. */
+    record Bad(Object id, String code, String message) implements Parsed {
+    }
+
+    /** A refusal while reading a request's fields. */
+    private static final class Refusal extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Refusal(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    Parsed parse(String text) {
+        JsonNode root;
+        try {
+            root = mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            return new Bad(null, Codes.BAD_JSON, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            return new Bad(null, Codes.BAD_REQUEST, "a request is a JSON object with \"id\" and \"type\"");
+        }
+        Object id;
+        try {
+            id = id(root.get("id"));
+        } catch (Refusal r) {
+            return new Bad(null, Codes.BAD_REQUEST, r.getMessage());
+        }
+        JsonNode typeNode = root.get("type");
+        if (typeNode == null || !typeNode.isTextual()) {
+            return new Bad(id, Codes.BAD_REQUEST, "\"type\" must be a string");
+        }
+        try {
+            return new Good(request(typeNode.asText(), id, root));
+        } catch (Refusal r) {
+            return new Bad(id, Codes.BAD_REQUEST, r.getMessage());
+        } catch (UnknownType u) {
+            return new Bad(id, Codes.UNKNOWN_TYPE, "unknown request type '" + clip(typeNode.asText()) + "'; known: "
+                    + "hello, list_rooms, create_room, join_room, leave_room, add_bot, remove_bot, start, act, sync, ping");
+        }
+    }
+
+    private static final class UnknownType extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UnknownType() {
+            super(null, null, false, false);
+        }
+    }
+
+    private Request request(String type, Object id, JsonNode r) throws Refusal, UnknownType {
+        return switch (type) {
+            case "hello" -> new Request.Hello(id, optionalText(r, "name", 32), optionalText(r, "token", 512),
+                    optionalLong(r, "lastSeq", -1));
+            case "list_rooms" -> new Request.ListRooms(id, optionalText(r, "game", MAX_ID),
+                    (int) Math.min(500, Math.max(1, optionalLong(r, "limit", 100))));
+            case "create_room" -> new Request.CreateRoom(id, text(r, "game", MAX_ID), text(r, "name", MAX_NAME),
+                    options(r.get("options")));
+            case "join_room" -> new Request.JoinRoom(id, text(r, "room", MAX_NAME), optionalText(r, "name", 32));
+            case "leave_room" -> new Request.LeaveRoom(id);
+            case "add_bot" -> new Request.AddBot(id);
+            case "remove_bot" -> new Request.RemoveBot(id, (int) Math.max(-1, Math.min(1000, longValue(r, "seat"))));
+            case "start" -> new Request.StartGame(id);
+            case "act" -> new Request.Act(id, text(r, "action", MAX_ID), args(r.get("args")));
+            case "sync" -> new Request.Sync(id);
+            case "ping" -> new Request.Ping(id);
+            default -> throw new UnknownType();
+        };
+    }
+
+    private static Object id(JsonNode n) throws Refusal {
+        if (n != null && n.isTextual() && !n.asText().isEmpty() && n.asText().length() <= MAX_ID) {
+            return n.asText();
+        }
+        if (n != null && n.isIntegralNumber() && n.canConvertToLong()) {
+            return n.asLong();
+        }
+        throw new Refusal("\"id\" must be a string of 1 to " + MAX_ID + " characters or an integer");
+    }
+
+    private static String text(JsonNode r, String field, int max) throws Refusal {
+        String s = optionalText(r, field, max);
+        if (s == null || s.isBlank()) {
+            throw new Refusal("\"" + field + "\" is required: a string of 1 to " + max + " characters");
+        }
+        return s;
+    }
+
+    private static String optionalText(JsonNode r, String field, int max) throws Refusal {
+        JsonNode n = r.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual() || n.asText().length() > max) {
+            throw new Refusal("\"" + field + "\" must be a string of at most " + max + " characters");
+        }
+        return n.asText();
+    }
+
+    private static long longValue(JsonNode r, String field) throws Refusal {
+        JsonNode n = r.get(field);
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new Refusal("\"" + field + "\" is required: an integer");
+        }
+        return n.asLong();
+    }
+
+    private static long optionalLong(JsonNode r, String field, long fallback) throws Refusal {
+        JsonNode n = r.get(field);
+        return n == null || n.isNull() ? fallback : longValue(r, field);
+    }
+
+    private static Map<String, String> options(JsonNode n) throws Refusal {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isObject() || n.size() > 32) {
+            throw new Refusal("\"options\" must be an object of at most 32 string or number values");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            if (e.getKey().length() > MAX_ID || !(v.isTextual() || v.isNumber() || v.isBoolean())
+                    || v.asText().length() > MAX_NAME) {
+                throw new Refusal("option \"" + clip(e.getKey()) + "\" must be a short string, number or boolean");
+            }
+            out.put(e.getKey(), v.asText());
+        }
+        return out;
+    }
+
+    private Map<String, Object> args(JsonNode n) throws Refusal {
+        if (n == null || n.isNull()) {
+            return Map.of();
+        }
+        if (!n.isObject()) {
+            throw new Refusal("\"args\" must be an object");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            if (it.next().getValue().isNull()) {
+                throw new Refusal("\"args\" values must not be null");
+            }
+        }
+        return mapper.convertValue(n, MAP);
+    }
+
+    static String clip(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /** A success reply: {@code {"type":"ok","id":…,"result":{…}}}. */
+    String ok(Object id, Map<String, Object> result) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "ok");
+        m.put("id", id);
+        m.put("result", result);
+        return write(m);
+    }
+
+    /** An error reply: {@code {"type":"error","id":…,"code":…,"message":…}}; id may be null. */
+    String error(Object id, String code, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "error");
+        m.put("id", id);
+        m.put("code", code);
+        m.put("message", message == null ? code : message);
+        return write(m);
+    }
+
+    /** Any JSON-compatible value (map, list, string, number...) as JSON. */
+    String json(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A string as a JSON string literal. */
+    String quote(String s) {
+        return json(s);
+    }
+
+    /**
+     * The JSON of a value that is never changed once made and is handed to several players (the
+     * data of one event, the room of one change): written once, then taken from a small cache keyed
+     * by identity.
+     */
+    String sharedJson(Object value) {
+        int i = System.identityHashCode(value) & (SHARED_SLOTS - 1);
+        Object[] slot = shared.get(i);
+        if (slot != null && slot[0] == value) {
+            return (String) slot[1];
+        }
+        String json = json(value);
+        shared.set(i, new Object[] {value, json});
+        return json;
+    }
+
+    /** Any JSON-compatible map as a JSON object. */
+    String write(Map<String, Object> message) {
+        try {
+            return mapper.writeValueAsString(message);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a JSON object (for tests and tools). */
+    Map<String, Object> read(String json) {
+        try {
+            return mapper.readValue(json, MAP);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

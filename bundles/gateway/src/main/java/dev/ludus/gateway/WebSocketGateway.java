@@ -1,0 +1,108 @@
+package dev.ludus.gateway;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
+import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.rooms.RoomService;
+import jakarta.servlet.Servlet;
+
+/**
+ * The WebSocket endpoint {@code /ws}, registered through the HTTP whiteboard as a
+ * {@link JettyWebSocketServlet} whose endpoints are created in {@link #configure}: when this
+ * component goes away its servlet is unregistered with it, leaving no mapping behind. Also the
+ * {@code gateway} health check.
+ *
+ * <p>The resume-token key lives in {@code <ludus.data>/gateway/resume.key} (the framework
+ * property {@code ludus.data}, else the bundle's data area), so tokens stay valid across restarts.
+ */
+@Component(service = {Servlet.class, HealthCheck.class}, configurationPid = WebSocketGateway.PID)
+@Designate(ocd = GatewayConfig.class)
+@HttpWhiteboardServletPattern("/ws")
+@RequireHttpWhiteboard
+public class WebSocketGateway extends JettyWebSocketServlet implements HealthCheck {
+    private static final long serialVersionUID = 1L;
+
+    static final String PID = "dev.ludus.gateway";
+
+    private transient volatile RoomService rooms;
+    private transient volatile Gateway gateway;
+    transient Clock clock = Clock.systemUTC();
+
+    @Activate
+    void activate(BundleContext context, GatewayConfig config) throws IOException {
+        String data = context.getProperty("ludus.data");
+        Path dir = data != null && !data.isBlank() ? Path.of(data) : context.getDataFile("").toPath();
+        byte[] key = ResumeTokens.loadOrCreateKey(dir.resolve("gateway").resolve("resume.key"));
+        Gateway g = new Gateway(config, new ResumeTokens(key, clock), clock);
+        g.start();
+        g.rooms(rooms);
+        gateway = g;
+    }
+
+    @Modified
+    void modified(GatewayConfig config) {
+        gateway.configure(config);
+    }
+
+    @Deactivate
+    void deactivate() {
+        Gateway g = gateway;
+        if (g != null) {
+            g.stop();
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindRooms(RoomService service) {
+        rooms = service;
+        Gateway g = gateway;
+        if (g != null) {
+            g.rooms(service);
+        }
+    }
+
+    void unbindRooms(RoomService service) {
+        if (rooms == service) {
+            rooms = null;
+            Gateway g = gateway;
+            if (g != null) {
+                g.rooms(null);
+            }
+        }
+    }
+
+    @Override
+    protected void configure(JettyWebSocketServletFactory factory) {
+        gateway.configure(factory);
+    }
+
+    @Override
+    public String name() {
+        return "gateway";
+    }
+
+    @Override
+    public HealthResult check() {
+        Gateway g = gateway;
+        return g == null ? HealthResult.down("not active", null) : g.health();
+    }
+}

@@ -1,0 +1,206 @@
+/*
+ * Liap Tui in the browser. Knows how to draw pieces and the game's view; knows no rules: what a
+ * player may do comes from the server (allowed actions, declare options, play options).
+ */
+(function () {
+  'use strict';
+
+  const GLYPHS = {
+    RED: { GENERAL: '帥', ADVISOR: '仕', ELEPHANT: '相', CHARIOT: '俥', HORSE: '傌', CANNON: '炮', SOLDIER: '兵' },
+    BLACK: { GENERAL: '將', ADVISOR: '士', ELEPHANT: '象', CHARIOT: '車', HORSE: '馬', CANNON: '砲', SOLDIER: '卒' }
+  };
+  const PHASES = {
+    PREPARATION: 'Deal and redeal offers',
+    DECLARATION: 'Declarations',
+    TURN: 'Playing turns',
+    GAME_OVER: 'Game over'
+  };
+
+  // What the player has selected in their hand: indexes into the hand, kept across renders while
+  // the hand is the same.
+  const local = { handKey: '', selected: [] };
+
+  // Set from each view: the value of every piece id, as the server says.
+  let values = {};
+
+  // A piece shows its value (what decides plays) and its name; the Chinese character is in the
+  // tooltip, as not every machine has a font for it.
+  function piece(id, esc, extra) {
+    const cut = id.indexOf('_');
+    const colour = id.substring(0, cut);
+    const name = id.substring(cut + 1);
+    const glyph = (GLYPHS[colour] || {})[name] || '';
+    return '<span class="piece ' + esc(colour.toLowerCase()) + '" title="' + esc(glyph + ' ' + id.toLowerCase().replace('_', ' ')) + '"'
+      + (extra || '') + '><b>' + esc(values[id] != null ? values[id] : '?') + '</b><small>' + esc(name.toLowerCase()) + '</small></span>';
+  }
+
+  function pieces(list, esc) {
+    return (list || []).map((p) => piece(p, esc)).join('');
+  }
+
+  function describe(e, ctx) {
+    const d = e.data || {};
+    const who = (seat) => ctx.seatName(seat);
+    switch (e.name) {
+      case 'game_started': return 'The game starts.';
+      case 'round_started': return 'Round ' + d.round + ' begins' + (d.multiplier > 1 ? ' (×' + d.multiplier + ')' : '') + '.';
+      case 'redeal_offered': return who(d.seat) + ' has a weak hand and may ask for a redeal.';
+      case 'redeal_requested': return who(d.seat) + ' asks for a redeal: the round now counts ×' + d.multiplier + '.';
+      case 'redeal_declined': return who(d.seat) + ' keeps the hand' + (d.timedOut ? ' (no answer in time)' : '') + '.';
+      case 'declaration_started': return 'Declarations start with ' + who(d.starter) + '.';
+      case 'declared': return who(d.seat) + ' declares ' + d.piles + ' (total ' + d.total + ').';
+      case 'turn_started': return 'Turn ' + d.turn + ': ' + who(d.leader) + ' leads.';
+      case 'played': return who(d.seat) + (d.competes ? ' plays ' : ' discards ') + (d.pieces || []).join(', ')
+        + (d.type && d.type !== 'NONE' ? ' (' + d.type.toLowerCase().replace(/_/g, ' ') + ')' : '') + '.';
+      case 'turn_won': return who(d.seat) + ' wins turn ' + d.turn + ' and takes ' + d.piles + ' pile' + (d.piles === 1 ? '' : 's') + '.';
+      case 'round_scored': return 'Round ' + d.round + ' scored: ' + (d.delta || []).map((x, i) => who(i) + ' ' + (x >= 0 ? '+' : '') + x).join(', ') + '.';
+      case 'game_over': return d.result ? '' : 'Game over after ' + d.rounds + ' rounds.';
+      case 'game_paused': return 'The game is paused: ' + (d.reason || '') + '.';
+      case 'game_resumed': return 'The game resumes.';
+      default: return '';
+    }
+  }
+
+  function scoreTable(g, ctx, esc) {
+    const seats = ctx.room.seats.length;
+    let rows = '';
+    for (let i = 0; i < seats; i++) {
+      const decl = g.declarations && g.declarations[i] >= 0 ? g.declarations[i] : '–';
+      const classes = [i === g.toMove ? 'to-move' : '', i === ctx.seat ? 'me' : '',
+        (g.winners || []).indexOf(i) >= 0 ? 'winner' : ''].join(' ');
+      const x = ctx.room.seats[i];
+      rows += '<tr class="' + classes + '" data-seat="' + i + '"><td>' + esc(ctx.seatName(i))
+        + (x && x.bot ? ' <span class="tag">bot</span>' : '')
+        + (x && x.playerId && !x.connected ? ' <span class="tag away">away</span>' : '') + '</td>'
+        + '<td>' + decl + '</td><td>' + ((g.pilesWon || [])[i] || 0) + '</td><td>' + ((g.handSizes || [])[i] || 0) + '</td>'
+        + '<td class="score">' + ((g.scores || [])[i] || 0) + '</td></tr>';
+    }
+    return '<table class="scores"><thead><tr><th>Player</th><th>Declared</th><th>Piles</th><th>Hand</th><th>Score</th></tr></thead>'
+      + '<tbody>' + rows + '</tbody></table>';
+  }
+
+  function tableArea(g, ctx, esc) {
+    const t = g.turn && g.turn.plays && g.turn.plays.length ? g.turn : null;
+    const shown = t || g.lastTurn;
+    if (!shown) {
+      return '<div class="table-area"><p class="hint">No pieces on the table yet.</p></div>';
+    }
+    const title = t ? 'Turn ' + t.number + (t.type ? ' · ' + t.type.toLowerCase().replace(/_/g, ' ') : '')
+      : 'Last turn ' + shown.number + ': ' + esc(ctx.seatName(shown.winner)) + ' took ' + shown.piles + ' pile' + (shown.piles === 1 ? '' : 's');
+    const plays = shown.plays.map((p) => '<div class="play' + (p.competes ? '' : ' discarded')
+      + (t && t.winning === p.seat ? ' winning' : '') + '"><span class="who">' + esc(ctx.seatName(p.seat)) + '</span>'
+      + pieces(p.pieces, esc) + '</div>').join('');
+    return '<div class="table-area"><h3>' + title + '</h3>' + plays + '</div>';
+  }
+
+  function actionArea(g, ctx, esc) {
+    const allowed = ctx.allowed || [];
+    if (ctx.result || g.phase === 'GAME_OVER') {
+      return '';
+    }
+    if (allowed.length === 0) {
+      return '<div class="actions"><p class="hint" id="waiting">Waiting for ' + esc(ctx.seatName(g.toMove)) + '…</p></div>';
+    }
+    let html = '<div class="actions" id="your-move"><h3>Your move</h3>';
+    if (allowed.indexOf('redeal_request') >= 0) {
+      html += '<p>Your hand is weak (no piece above 9). Ask for a redeal? The round would count ×' + (g.multiplier + 1) + '.</p>'
+        + '<button id="redeal-request" data-action="redeal_request">Ask for a redeal</button> '
+        + '<button id="redeal-decline" data-action="redeal_decline" class="secondary">Keep my hand</button>';
+    }
+    if (allowed.indexOf('declare') >= 0) {
+      html += '<p>How many piles will you win this round?</p>'
+        + (g.declareOptions || []).map((n) => '<button class="declare" data-piles="' + n + '">' + n + '</button>').join(' ');
+    }
+    if (allowed.indexOf('play') >= 0) {
+      const count = g.turn ? g.turn.pieceCount : 0;
+      html += '<p>' + (count ? 'Play ' + count + ' piece' + (count === 1 ? '' : 's') + ' (a ' + esc((g.turn.type || '').toLowerCase().replace(/_/g, ' '))
+        + ' to compete, anything else is discarded).' : 'Lead with a valid play of 1 to 6 pieces.') + '</p>';
+      const options = g.playOptions || [];
+      if (options.length) {
+        html += '<div class="options">' + options.slice(0, 24).map((o, i) => '<button class="play-option" data-option="' + i + '"'
+          + (o.beatsCurrent ? ' data-beats="true"' : '') + '>' + pieces(o.pieces, esc) + '<small>' + esc(o.type.toLowerCase().replace(/_/g, ' '))
+          + ' · ' + o.value + (o.beatsCurrent ? ' · wins so far' : '') + '</small></button>').join('') + '</div>';
+      }
+      html += '<p><button id="play-selected" disabled>Play selected pieces</button> <span class="hint">or pick pieces in your hand</span></p>';
+    }
+    return html + '</div>';
+  }
+
+  function render(el, ctx) {
+    const esc = ctx.esc;
+    const g = ctx.game;
+    if (!g) {
+      el.innerHTML = '<p class="hint">Waiting for the game…</p>';
+      return;
+    }
+    values = g.pieceValues || values;
+    const hand = g.hand || [];
+    const key = hand.join(',') + '|' + g.round + '|' + (g.turn ? g.turn.number : '');
+    if (key !== local.handKey) {
+      local.handKey = key;
+      local.selected = [];
+    }
+    const canPlay = (ctx.allowed || []).indexOf('play') >= 0;
+    const handHtml = hand.map((p, i) => piece(p, esc, ' data-index="' + i + '"'
+      + (local.selected.indexOf(i) >= 0 ? ' data-selected="true"' : '') + (canPlay ? ' role="button" tabindex="0"' : ''))).join('');
+    const log = ctx.log.map((e) => describe(e, ctx)).filter((t) => t).slice(-10).reverse()
+      .map((t) => '<li>' + esc(t) + '</li>').join('');
+    const over = ctx.result || (g.phase === 'GAME_OVER' ? { scores: g.scores, winners: g.winners } : null);
+    const overHtml = over ? '<div id="game-over" class="game-over"><h3>Game over</h3><p>'
+      + ((over.winners || []).map((w) => esc(ctx.seatName(w))).join(' and ') || 'Nobody') + ' win'
+      + ((over.winners || []).length === 1 ? 's' : '') + '.</p><p>Final scores: '
+      + (over.scores || []).map((x, i) => esc(ctx.seatName(i)) + ' <b class="final-score">' + x + '</b>').join(', ')
+      + '</p><button id="back-to-lobby">Back to the lobby</button></div>' : '';
+    el.innerHTML =
+      '<div class="game-head"><h2>' + esc(ctx.room.name) + '</h2>'
+      + '<span id="game-phase" data-phase="' + esc(g.phase) + '">' + esc(PHASES[g.phase] || g.phase) + '</span>'
+      + ' · round <span id="round">' + g.round + '</span> of ' + g.maxRounds
+      + (g.multiplier > 1 ? ' · <b>×' + g.multiplier + '</b>' : '')
+      + (ctx.room.state === 'PAUSED' ? ' · <b class="paused">paused</b>' : '') + '</div>'
+      + overHtml
+      + '<div class="board">' + scoreTable(g, ctx, esc) + tableArea(g, ctx, esc) + '</div>'
+      + actionArea(g, ctx, esc)
+      + '<div class="hand"><h3>Your hand' + (g.weakHand && g.phase === 'PREPARATION' ? ' <span class="tag">weak</span>' : '') + '</h3><div id="hand">'
+      + (handHtml || '<span class="hint">empty</span>') + '</div></div>'
+      + '<ol class="log">' + log + '</ol>'
+      + (over ? '' : '<p><button id="leave" class="secondary">Leave the game</button> <span class="hint">a bot takes your seat</span></p>');
+
+    el.querySelectorAll('[data-action]').forEach((b) => {
+      b.onclick = () => ctx.act(b.dataset.action, {});
+    });
+    el.querySelectorAll('button.declare').forEach((b) => {
+      b.onclick = () => ctx.act('declare', { piles: Number(b.dataset.piles) });
+    });
+    el.querySelectorAll('button.play-option').forEach((b) => {
+      b.onclick = () => ctx.act('play', { pieces: g.playOptions[Number(b.dataset.option)].pieces });
+    });
+    const count = g.turn ? g.turn.pieceCount : 0;
+    const playSelected = el.querySelector('#play-selected');
+    if (playSelected) {
+      const n = local.selected.length;
+      playSelected.disabled = !(count ? n === count : n >= 1 && n <= 6);
+      playSelected.onclick = () => ctx.act('play', { pieces: local.selected.map((i) => hand[i]) });
+    }
+    if (canPlay) {
+      el.querySelectorAll('#hand .piece').forEach((p) => {
+        p.onclick = () => {
+          const i = Number(p.dataset.index);
+          const at = local.selected.indexOf(i);
+          if (at >= 0) {
+            local.selected.splice(at, 1);
+          } else {
+            local.selected.push(i);
+          }
+          render(el, ctx);
+        };
+      });
+    }
+    const leave = el.querySelector('#leave') || el.querySelector('#back-to-lobby');
+    if (leave) {
+      leave.onclick = ctx.leave;
+    }
+  }
+
+  window.LudusGames = window.LudusGames || {};
+  window.LudusGames['liap-tui'] = { render: render };
+}());

@@ -1,0 +1,539 @@
+package dev.ludus.gateway;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomService;
+import dev.ludus.api.rooms.SeatInfo;
+import dev.ludus.rooms.TestRooms;
+
+/**
+ * The gateway over real WebSockets (Jetty 12 server, JDK client) in front of the real rooms
+ * runtime, with a small test game. The same behaviour is proven with Liap Tui in the distribution
+ * by the integration tests.
+ */
+public class GatewayTest {
+
+    private final byte[] key = new byte[32];
+    private MemoryEventStore events;
+    private TestRooms rooms;
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final ExecutorService players = Executors.newCachedThreadPool();
+
+    @Before
+    public void setUp() {
+        new SecureRandom().nextBytes(key);
+        events = new MemoryEventStore();
+        rooms = new TestRooms(new TurnGame(), events, events, 20);
+    }
+
+    @After
+    public void tearDown() throws Exception {
+        players.shutdownNow();
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try {
+                open.get(i).close();
+            } catch (Exception e) {
+                // already closed
+            }
+        }
+        rooms.close();
+        events.close();
+    }
+
+    private TestServer server(TestConfig cfg) throws Exception {
+        TestServer s = new TestServer(cfg, rooms.service(), key);
+        open.add(s);
+        return s;
+    }
+
+    private TestClient hello(TestServer s, String name) throws Exception {
+        TestClient c = TestClient.hello(s.uri(), name);
+        open.add(c);
+        assertEquals("ok", c.welcome.get("type"));
+        return c;
+    }
+
+    private RoomService service() {
+        return rooms.service();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String roomId(Map<String, Object> result) {
+        return (String) ((Map<String, Object>) result.get("room")).get("roomId");
+    }
+
+    /** Creates a room for {@code target}, seats the client and fills the other seats with bots. */
+    private String roomWithBots(TestClient c, int target) throws Exception {
+        String room = roomId(c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "t", "options", Map.of("target", target))));
+        c.ok("join_room", Map.of("room", room));
+        for (int i = 0; i < 3; i++) {
+            c.ok("add_bot", Map.of());
+        }
+        return room;
+    }
+
+    private static boolean isGameOver(Map<String, Object> m) {
+        return "event".equals(m.get("type")) && "game_over".equals(m.get("name"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean myMove(Map<String, Object> m) {
+        Object allowed = m.get("allowedActions");
+        return ("state".equals(m.get("type")) || "snapshot".equals(m.get("type")))
+                && allowed instanceof List<?> l && ((List<Object>) l).contains("add");
+    }
+
+    /** Makes the client's moves (add 1) until the game is over; returns the number of moves made. */
+    private static int playUntilOver(TestClient c, long timeoutMillis) throws Exception {
+        long end = System.currentTimeMillis() + timeoutMillis;
+        long actedOn = -1;
+        int moves = 0;
+        while (System.currentTimeMillis() < end) {
+            List<Map<String, Object>> all = c.messages();
+            if (all.stream().anyMatch(GatewayTest::isGameOver)) {
+                return moves;
+            }
+            Map<String, Object> latest = null;
+            for (Map<String, Object> m : all) {
+                if ("state".equals(m.get("type")) || "snapshot".equals(m.get("type"))) {
+                    latest = m;
+                }
+            }
+            if (latest != null && myMove(latest) && ((Number) latest.get("seq")).longValue() > actedOn) {
+                actedOn = ((Number) latest.get("seq")).longValue();
+                Map<String, Object> reply = c.request("act", Map.of("action", "add", "args", Map.of("n", 1)));
+                // Right after a resume, a bot that was already about to move for the seat may move first.
+                if (!"not_your_turn".equals(reply.get("code"))) {
+                    assertEquals(reply.toString(), "ok", reply.get("type"));
+                    moves++;
+                }
+            } else {
+                c.awaitAfter(all.size(), "a new message", m -> true, Math.max(1, end - System.currentTimeMillis()));
+            }
+        }
+        throw new AssertionError("the game did not end in time; last messages " + c.tail(5));
+    }
+
+    /** Every event seq the client received, in arrival order. */
+    private static List<Long> seqs(TestClient c) {
+        List<Long> out = new ArrayList<>();
+        for (Map<String, Object> m : c.messages()) {
+            if (m.get("seq") instanceof Number n) {
+                out.add(n.longValue());
+            }
+        }
+        return out;
+    }
+
+    private static void assertContiguous(List<Long> seqs, long first) {
+        for (int i = 0; i < seqs.size(); i++) {
+            assertEquals("seq at position " + i + " of " + seqs, first + i, (long) seqs.get(i));
+        }
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    public void helloGivesASignedTokenAndEveryRequestGetsOneReplyCarryingItsId() throws Exception {
+        TestServer s = server(new TestConfig());
+        TestClient c = TestClient.connect(s.uri());
+        open.add(c);
+        Map<String, Object> early = c.request("list_rooms", Map.of());
+        assertEquals("error", early.get("type"));
+        assertEquals("no_session", early.get("code"));
+
+        Map<String, Object> welcome = c.request("hello", Map.of("name", "Ann"));
+        assertEquals("ok", welcome.get("type"));
+        Map<String, Object> r = TestClient.result(welcome);
+        assertEquals("Ann", r.get("name"));
+        assertEquals("new", r.get("resumed"));
+        assertTrue(((String) r.get("token")).startsWith("v1." + r.get("playerId") + "."));
+        Map<String, Object> snap = c.await("first snapshot", m -> "snapshot".equals(m.get("type")), 5000);
+        assertEquals(1L, ((Number) snap.get("seq")).longValue());
+        assertNull("no room yet", snap.get("room"));
+
+        c.sendRaw("{\"id\":42,\"type\":\"ping\"}");
+        Map<String, Object> pong = c.await("pong", m -> m.get("id") instanceof Number n && n.longValue() == 42, 5000);
+        assertEquals("ok", pong.get("type"));
+        Map<String, Object> again = c.request("hello", Map.of("name", "Ann"));
+        assertEquals("bad_request", again.get("code"));
+        Map<String, Object> created = c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "Table"));
+        Map<String, Object> listed = c.ok("list_rooms", Map.of("game", TurnGame.TYPE));
+        assertEquals(roomId(created), ((Map<?, ?>) ((List<?>) listed.get("rooms")).get(0)).get("roomId"));
+        assertEquals("unknown_game", c.request("create_room", Map.of("game", "chess", "name", "x")).get("code"));
+        assertEquals("no_such_room", c.request("join_room", Map.of("room", "nope")).get("code"));
+        assertEquals("not_in_room", c.request("act", Map.of("action", "add")).get("code"));
+    }
+
+    @Test
+    public void fourPlayersPlayAFullGameAndSeeOnlyTheirOwnSecrets() throws Exception {
+        TestServer s = server(new TestConfig());
+        List<TestClient> cs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            cs.add(hello(s, "p" + i));
+        }
+        String room = roomId(cs.get(0).ok("create_room", Map.of("game", TurnGame.TYPE, "name", "four", "options", Map.of("target", 40))));
+        for (TestClient c : cs) {
+            c.ok("join_room", Map.of("room", room));
+        }
+        assertEquals("room_full", hello(s, "late").request("join_room", Map.of("room", room)).get("code"));
+        cs.get(0).ok("start", Map.of());
+        List<Future<Integer>> games = new ArrayList<>();
+        for (TestClient c : cs) {
+            games.add(players.submit(() -> playUntilOver(c, 30_000)));
+        }
+        int moves = 0;
+        for (Future<Integer> g : games) {
+            moves += g.get(40, TimeUnit.SECONDS);
+        }
+        assertEquals("every move was a person's", 40, moves);
+        RoomInfo info = service().get(room).orElseThrow();
+        assertTrue(info.seats().stream().noneMatch(SeatInfo::bot));
+        for (int seat = 0; seat < 4; seat++) {
+            TestClient c = cs.get(seat);
+            c.await("won", m -> "event".equals(m.get("type")) && "won".equals(m.get("name")), 5000);
+            int mine = seat;
+            for (Map<String, Object> m : c.messages()) {
+                if ("event".equals(m.get("type")) && "secret".equals(m.get("name"))) {
+                    assertEquals("a private event reaches only its seat", mine, ((Number) ((Map<?, ?>) m.get("data")).get("seat")).intValue());
+                }
+            }
+            assertContiguous(seqs(c), 1);
+        }
+        Map<String, Object> over = cs.get(2).await("game over", GatewayTest::isGameOver, 5000);
+        assertNotNull(((Map<?, ?>) over.get("data")).get("result"));
+    }
+
+    @Test
+    public void garbageGetsStableErrorsOrACloseCodeAndOthersAreServedNormally() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.flood = 60;
+        // Small enough that an oversized frame is read whole before the server closes: a big one can
+        // end in a TCP reset instead of the close frame, depending on timing.
+        cfg.maxMessage = 4096;
+        cfg.maxFrame = 8192;
+        TestServer s = server(cfg);
+        TestClient good = hello(s, "good");
+        roomWithBots(good, 60);
+        good.ok("start", Map.of());
+
+        TestClient bad = hello(s, "bad");
+        bad.sendRaw("{not json");
+        assertEquals("bad_json", bad.await("bad_json", m -> "bad_json".equals(m.get("code")), 5000).get("code"));
+        bad.sendRaw("[1,2,3]");
+        bad.sendRaw("{\"type\":\"ping\"}");
+        bad.sendRaw("{\"id\":{},\"type\":\"ping\"}");
+        bad.await("three bad_request", m -> bad.messages().stream().filter(x -> "bad_request".equals(x.get("code"))).count() == 3, 5000);
+        assertEquals("unknown_type", bad.request("teleport", Map.of()).get("code"));
+        assertEquals("bad_request", bad.request("remove_bot", Map.of("seat", "two")).get("code"));
+        assertEquals("bad_request", bad.request("act", Map.of("action", "add", "args", List.of(1))).get("code"));
+        bad.sendRaw("{\"id\":\"big\",\"type\":\"ping\",\"pad\":\"" + "x".repeat(5000) + "\"}");
+        assertEquals("too_large", bad.await("too_large", m -> "too_large".equals(m.get("code")), 5000).get("code"));
+        bad.sendBinary(new byte[] {1, 2, 3});
+        assertEquals("bad_frame", bad.await("bad_frame", m -> "bad_frame".equals(m.get("code")), 5000).get("code"));
+        assertEquals("still usable", "ok", bad.request("ping", Map.of()).get("type"));
+
+        // A frame over the hard limit closes the connection with 1009.
+        TestClient huge = hello(s, "huge");
+        try {
+            huge.sendRaw("{\"id\":1,\"type\":\"ping\",\"pad\":\"" + "y".repeat(9000) + "\"}");
+        } catch (Exception e) {
+            // the server may close before the client finishes writing
+        }
+        assertTrue(huge.awaitClosed(5000));
+        assertEquals(1009, huge.closeCode());
+
+        // Random bytes after the handshake, invalid UTF-8, and bytes that are not even HTTP.
+        Random random = new Random(1);
+        try (RawClient raw = new RawClient(s.port())) {
+            byte[] noise = new byte[4096];
+            random.nextBytes(noise);
+            raw.sendBytes(noise);
+            RawClient.Frame f = raw.readUntilClose(5000);
+            assertTrue("closed with an error code, or dropped", f == null || f.closeCode() >= 1002);
+        }
+        try (RawClient raw = new RawClient(s.port())) {
+            raw.sendFrame(1, new byte[] {(byte) 0xc3, (byte) 0x28, (byte) 0xff});
+            RawClient.Frame f = raw.readUntilClose(5000);
+            assertNotNull(f);
+            assertEquals("invalid UTF-8", 1007, f.closeCode());
+        }
+        try (Socket junk = new Socket("127.0.0.1", s.port())) {
+            OutputStream out = junk.getOutputStream();
+            byte[] noise = new byte[2048];
+            random.nextBytes(noise);
+            out.write(noise);
+            out.flush();
+            junk.setSoTimeout(5000);
+            byte[] answer = junk.getInputStream().readNBytes(12);
+            assertTrue(new String(answer, StandardCharsets.ISO_8859_1), answer.length == 0
+                    || new String(answer, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 4"));
+        }
+
+        // A flood: over the budget the messages are refused with rate_limited, then the connection closes.
+        TestClient flood = hello(s, "flood");
+        for (int i = 0; i < 150 && !flood.awaitClosed(0); i++) {
+            try {
+                flood.sendRaw("{\"id\":" + i + ",\"type\":\"ping\"}");
+            } catch (Exception e) {
+                break;
+            }
+        }
+        assertTrue(flood.awaitClosed(5000));
+        assertEquals(Codes.CLOSE_FLOOD, flood.closeCode());
+        assertTrue(flood.messages().stream().anyMatch(m -> "rate_limited".equals(m.get("code")) && m.get("id") != null));
+
+        // Meanwhile the good client's game went on normally.
+        assertEquals("ok", good.request("ping", Map.of()).get("type"));
+        playUntilOver(good, 30_000);
+        assertContiguous(seqs(good), 1);
+        Map<String, Object> health = s.gateway.health().details();
+        assertTrue(health.toString(), ((Number) health.get("closedFlood")).longValue() >= 1);
+        assertTrue(health.toString(), ((Number) health.get("tooLarge")).longValue() >= 1);
+    }
+
+    @Test
+    public void aPlayerWhoDropsMidGameIsCoveredByABotAndResumesWithTheMissedEvents() throws Exception {
+        TestServer s = server(new TestConfig());
+        TestClient a = hello(s, "Ann");
+        String room = roomWithBots(a, 200);
+        a.ok("start", Map.of());
+        String player = a.playerId();
+        a.await("first move", GatewayTest::myMove, 5000);
+        a.ok("act", Map.of("action", "add", "args", Map.of("n", 2)));
+        long versionAtDrop = service().get(room).orElseThrow().version();
+        a.drop();
+        // The bots, one of them on Ann's seat, play on.
+        waitUntil(() -> service().get(room).orElseThrow().version() >= versionAtDrop + 10, 10_000);
+        SeatInfo away = service().get(room).orElseThrow().seats().get(0);
+        assertEquals(player, away.playerId());
+        assertFalse("disconnected while away", away.connected());
+
+        long lastSeq = a.lastSeq();
+        TestClient back = TestClient.connect(s.uri());
+        open.add(back);
+        Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", lastSeq));
+        assertEquals("ok", welcome.get("type"));
+        assertEquals("events", TestClient.result(welcome).get("resumed"));
+        assertEquals(player, TestClient.result(welcome).get("playerId"));
+        playUntilOver(back, 30_000);
+        assertContiguous(seqs(back), lastSeq + 1);
+        RoomInfo info = service().get(room).orElseThrow();
+        assertEquals("one seat, not two", 1, info.seats().stream().filter(x -> player.equals(x.playerId())).count());
+        assertTrue(info.seats().get(0).connected());
+        assertTrue("the bot made moves for the seat while she was away",
+                back.messages().stream().anyMatch(m -> "event".equals(m.get("type")) && "added".equals(m.get("name"))
+                        && ((Number) ((Map<?, ?>) m.get("data")).get("seat")).intValue() == 0));
+    }
+
+    @Test
+    public void aResumeFromTooFarBackGetsASnapshotAndThenNewEvents() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.replay = PlayerSession.KEEP_WHILE_CONNECTED;
+        TestServer s = server(cfg);
+        TestClient a = hello(s, "Ann");
+        String room = roomWithBots(a, 1000);
+        a.ok("start", Map.of());
+        a.await("first move", GatewayTest::myMove, 5000);
+        a.drop();
+        long before = service().get(room).orElseThrow().version();
+        waitUntil(() -> service().get(room).orElseThrow().version() >= before + 60, 15_000);
+        TestClient back = TestClient.connect(s.uri());
+        open.add(back);
+        Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
+        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
+        assertEquals(room, ((Map<?, ?>) snap.get("room")).get("roomId"));
+        assertEquals(0, ((Number) snap.get("seat")).intValue());
+        assertTrue(((Number) snap.get("seq")).longValue() > a.lastSeq());
+        long snapTotal = ((Number) ((Map<?, ?>) snap.get("game")).get("total")).longValue();
+        if (myMove(snap)) {
+            back.request("act", Map.of("action", "add", "args", Map.of("n", 3))); // or a bot moved first
+        }
+        Map<String, Object> next = back.await("an event after the snapshot", m -> "event".equals(m.get("type"))
+                && "added".equals(m.get("name")), 10_000);
+        assertEquals("the first event after the snapshot continues from it", snapTotal + ((Number) ((Map<?, ?>) next.get("data")).get("n")).longValue(),
+                ((Number) ((Map<?, ?>) next.get("data")).get("total")).longValue());
+        List<Long> seqs = seqs(back);
+        assertContiguous(seqs, seqs.get(0));
+    }
+
+    @Test
+    public void resumingOnASecondConnectionClosesTheFirstWith4001() throws Exception {
+        TestServer s = server(new TestConfig());
+        TestClient a = hello(s, "Ann");
+        String room = roomWithBots(a, 100);
+        TestClient twin = TestClient.connect(s.uri());
+        open.add(twin);
+        assertEquals("ok", twin.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq())).get("type"));
+        assertTrue(a.awaitClosed(5000));
+        assertEquals(Codes.CLOSE_REPLACED, a.closeCode());
+        twin.ok("start", Map.of());
+        assertEquals(1, service().get(room).orElseThrow().seats().stream().filter(x -> a.playerId().equals(x.playerId())).count());
+        playUntilOver(twin, 30_000);
+    }
+
+    @Test
+    public void aForgedOrExpiredTokenIsRefused() throws Exception {
+        TestServer s = server(new TestConfig());
+        TestClient a = hello(s, "Ann");
+        String token = a.token();
+        String forged = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
+        TestClient b = TestClient.connect(s.uri());
+        open.add(b);
+        assertEquals("bad_token", b.request("hello", Map.of("token", forged)).get("code"));
+        String otherPlayer = token.replace(a.playerId(), "someone-else");
+        assertEquals("bad_token", b.request("hello", Map.of("token", otherPlayer)).get("code"));
+        ResumeTokens old = new ResumeTokens(key, java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofDays(-2)));
+        assertEquals("token_expired", b.request("hello", Map.of("token", old.issue(a.playerId(), 3600))).get("code"));
+        assertEquals("ok", b.request("hello", Map.of("name", "fresh")).get("type"));
+    }
+
+    @Test
+    public void aReaderThatStopsReadingIsDisconnectedWithoutSlowingOthers() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.outbound = 50;
+        cfg.perSecond = 100_000;
+        cfg.burst = 100_000;
+        cfg.flood = 1_000_000;
+        TestServer s = server(cfg);
+        TestClient maker = hello(s, "maker");
+        for (int i = 0; i < 60; i++) {
+            maker.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "room number " + i + " with a long name to fill bytes"));
+        }
+        TestClient slow = hello(s, "slow");
+        TestClient other = hello(s, "other");
+        slow.stopReading();
+        for (int i = 0; i < 3000 && !slow.awaitClosed(0); i++) {
+            try {
+                slow.send("list_rooms", Map.of());
+            } catch (Exception e) {
+                break;
+            }
+            if (i % 200 == 0) {
+                long t0 = System.nanoTime();
+                assertEquals("ok", other.request("ping", Map.of()).get("type"));
+                assertTrue("others are answered promptly", System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
+            }
+        }
+        waitUntil(() -> ((Number) s.gateway.health().details().get("closedSlow")).longValue() >= 1, 10_000);
+        slow.resumeReading();
+        assertTrue("the slow connection ends", slow.awaitClosed(10_000));
+        assertEquals("ok", other.request("ping", Map.of()).get("type"));
+    }
+
+    @Test
+    public void aSilentConnectionIsClosedAfterTheIdleTimeoutWhileAnAnsweringOneStays() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.idle = 2;
+        cfg.ping = 1;
+        TestServer s = server(cfg);
+        TestClient alive = hello(s, "alive");
+        try (RawClient silent = new RawClient(s.port())) {
+            long t0 = System.currentTimeMillis();
+            RawClient.Frame close = silent.readUntilClose(8000);
+            assertNotNull("a close frame after pings went unanswered", close);
+            assertEquals(Codes.CLOSE_IDLE, close.closeCode());
+            assertTrue(System.currentTimeMillis() - t0 >= 1500);
+        }
+        assertFalse("the JDK client answers pings and stays", alive.awaitClosed(0));
+        assertEquals("ok", alive.request("ping", Map.of()).get("type"));
+    }
+
+    @Test
+    public void stoppingTheGatewayClosesWith1012AndPlayersResumeTheirGameOnTheNextOne() throws Exception {
+        TestConfig cfg = new TestConfig();
+        TestServer first = new TestServer(cfg, service(), key);
+        TestClient a = TestClient.hello(first.uri(), "Ann");
+        open.add(a);
+        String room = roomWithBots(a, 120);
+        a.ok("start", Map.of());
+        a.await("first move", GatewayTest::myMove, 5000);
+        first.close();
+        assertTrue(a.awaitClosed(5000));
+        assertEquals(Codes.CLOSE_RESTART, a.closeCode());
+        long v = service().get(room).orElseThrow().version();
+        waitUntil(() -> service().get(room).orElseThrow().version() > v + 4, 10_000);
+
+        TestServer second = server(cfg);
+        TestClient back = TestClient.connect(second.uri());
+        open.add(back);
+        Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
+        assertEquals("ok", welcome.get("type"));
+        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
+        assertEquals(room, ((Map<?, ?>) snap.get("room")).get("roomId"));
+        assertTrue("seq keeps increasing for the player", ((Number) snap.get("seq")).longValue() > a.lastSeq());
+        playUntilOver(back, 30_000);
+        assertTrue(service().get(room).orElseThrow().seats().get(0).connected());
+    }
+
+    @Test
+    public void whenTheGracePeriodEndsTheSeatStaysWithTheBot() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.grace = 1;
+        TestServer s = server(cfg);
+        TestClient a = hello(s, "Ann");
+        String room = roomWithBots(a, 100_000);
+        a.ok("start", Map.of());
+        a.drop();
+        waitUntil(() -> service().get(room).orElseThrow().seats().get(0).bot(), 10_000);
+        assertNotEquals(a.playerId(), service().get(room).orElseThrow().seats().get(0).playerId());
+        TestClient back = TestClient.connect(s.uri());
+        open.add(back);
+        Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
+        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
+        assertNull("the player sits nowhere now", snap.get("room"));
+    }
+
+    @Test
+    public void limitsChangedInTheConfigurationApplyToNewConnections() throws Exception {
+        TestServer s = server(new TestConfig());
+        TestConfig smaller = new TestConfig();
+        smaller.maxFrame = 1000;
+        s.gateway.configure(smaller);
+        TestClient c = hello(s, "x");
+        try {
+            c.sendRaw("{\"id\":1,\"type\":\"ping\",\"pad\":\"" + "p".repeat(2000) + "\"}");
+        } catch (Exception e) {
+            // closed while sending
+        }
+        assertTrue(c.awaitClosed(5000));
+        assertEquals(1009, c.closeCode());
+    }
+
+    private static void waitUntil(java.util.concurrent.Callable<Boolean> c, long millis) throws Exception {
+        long end = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < end) {
+            if (c.call()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("condition not met within " + millis + " ms");
+    }
+}

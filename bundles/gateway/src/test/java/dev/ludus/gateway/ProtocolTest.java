@@ -1,0 +1,95 @@
+package dev.ludus.gateway;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+public class ProtocolTest {
+
+    private final Protocol protocol = new Protocol();
+
+    private Request good(String json) {
+        Protocol.Parsed p = protocol.parse(json);
+        assertTrue(json + " -> " + p, p instanceof Protocol.Good);
+        return ((Protocol.Good) p).request();
+    }
+
+    private Protocol.Bad bad(String json) {
+        Protocol.Parsed p = protocol.parse(json);
+        assertTrue(json + " -> " + p, p instanceof Protocol.Bad);
+        return (Protocol.Bad) p;
+    }
+
+    @Test
+    public void everyRequestTypeIsRead() {
+        assertEquals(new Request.Hello("a", "Ann", null, -1), good("{\"id\":\"a\",\"type\":\"hello\",\"name\":\"Ann\"}"));
+        assertEquals(new Request.Hello(7L, null, "t", 12), good("{\"id\":7,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":12}"));
+        assertEquals(new Request.ListRooms(1L, "liap-tui", 100), good("{\"id\":1,\"type\":\"list_rooms\",\"game\":\"liap-tui\"}"));
+        assertEquals(new Request.ListRooms(1L, null, 500), good("{\"id\":1,\"type\":\"list_rooms\",\"limit\":100000}"));
+        assertEquals(new Request.CreateRoom(1L, "liap-tui", "Table", Map.of("maxRounds", "2", "fast", "true")),
+                good("{\"id\":1,\"type\":\"create_room\",\"game\":\"liap-tui\",\"name\":\"Table\",\"options\":{\"maxRounds\":2,\"fast\":true}}"));
+        assertEquals(new Request.JoinRoom(1L, "r1", null), good("{\"id\":1,\"type\":\"join_room\",\"room\":\"r1\"}"));
+        assertEquals(new Request.JoinRoom(1L, "r1", "Bo"), good("{\"id\":1,\"type\":\"join_room\",\"room\":\"r1\",\"name\":\"Bo\"}"));
+        assertEquals(new Request.LeaveRoom(1L), good("{\"id\":1,\"type\":\"leave_room\"}"));
+        assertEquals(new Request.AddBot(1L), good("{\"id\":1,\"type\":\"add_bot\"}"));
+        assertEquals(new Request.RemoveBot(1L, 2), good("{\"id\":1,\"type\":\"remove_bot\",\"seat\":2}"));
+        assertEquals(new Request.StartGame(1L), good("{\"id\":1,\"type\":\"start\"}"));
+        assertEquals(new Request.Act(1L, "play", Map.of("pieces", List.of("RED_GENERAL"))),
+                good("{\"id\":1,\"type\":\"act\",\"action\":\"play\",\"args\":{\"pieces\":[\"RED_GENERAL\"]}}"));
+        assertEquals(new Request.Act(1L, "redeal_decline", Map.of()), good("{\"id\":1,\"type\":\"act\",\"action\":\"redeal_decline\"}"));
+        assertEquals(new Request.Sync(1L), good("{\"id\":1,\"type\":\"sync\"}"));
+        assertEquals(new Request.Ping(1L), good("{\"id\":1,\"type\":\"ping\",\"extra\":\"ignored\"}"));
+    }
+
+    @Test
+    public void malformedInputGetsAStableCodeAndTheIdWhenItCanBeRead() {
+        assertEquals("bad_json", bad("{\"id\":1,").code());
+        assertEquals("bad_json", bad("\u0000\u0001garbage").code());
+        assertEquals("bad_request", bad("[1,2]").code());
+        assertEquals("bad_request", bad("42").code());
+        assertEquals("bad_request", bad("").code());
+        Protocol.Bad noId = bad("{\"type\":\"ping\"}");
+        assertEquals("bad_request", noId.code());
+        assertNull(noId.id());
+        assertEquals("bad_request", bad("{\"id\":1.5,\"type\":\"ping\"}").code());
+        assertEquals("bad_request", bad("{\"id\":\"" + "x".repeat(65) + "\",\"type\":\"ping\"}").code());
+        Protocol.Bad unknown = bad("{\"id\":\"q\",\"type\":\"fly\"}");
+        assertEquals("unknown_type", unknown.code());
+        assertEquals("q", unknown.id());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":7}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"join_room\"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"join_room\",\"room\":5}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"remove_bot\",\"seat\":\"1\"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"act\"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"act\",\"action\":\"x\",\"args\":[1]}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"act\",\"action\":\"x\",\"args\":{\"a\":null}}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"create_room\",\"game\":\"g\",\"name\":\"n\",\"options\":{\"o\":{}}}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"hello\",\"lastSeq\":\"5\"}").code());
+        assertEquals(1L, bad("{\"id\":1,\"type\":\"join_room\"}").id());
+    }
+
+    @Test
+    public void repliesAndErrorsAreJsonObjectsCarryingTheId() {
+        Map<String, Object> ok = protocol.read(protocol.ok("x", Map.of("a", 1)));
+        assertEquals(Map.of("type", "ok", "id", "x", "result", Map.of("a", 1)), ok);
+        Map<String, Object> err = protocol.read(protocol.error(3L, "room_full", "full"));
+        assertEquals("error", err.get("type"));
+        assertEquals(3, err.get("id"));
+        assertEquals("room_full", err.get("code"));
+        assertEquals("full", err.get("message"));
+        assertTrue(protocol.read(protocol.error(null, "bad_json", "x")).containsKey("id"));
+    }
+
+    @Test
+    public void utf8LengthCountsBytesAndStopsEarly() {
+        assertEquals(3, Gateway.utf8Length("abc", 10));
+        assertEquals(6, Gateway.utf8Length("ééé", 5));
+        assertEquals(4, Gateway.utf8Length("\uD83D\uDE00", 3));
+        assertTrue(Gateway.utf8Length("€".repeat(10_000), 100) <= 103);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.ludus.gateway;
+
+import java.lang.annotation.Annotation;
+
+/** Gateway settings for tests: the defaults, with fields a test may change before use. */
+final class TestConfig implements GatewayConfig {
+    int grace = 120;
+    int tokenTtl = 86400;
+    int maxMessage = 8192;
+    int maxFrame = 65536;
+    int outbound = 1024;
+    int idle = 60;
+    int ping = 15;
+    int perSecond = 20;
+    int burst = 40;
+    int flood = 100;
+    int replay = 1024;
+    int maxConnections = 20000;
+    int lobbyThreads = 4;
+
+    @Override public Class<? extends Annotation> annotationType() { return GatewayConfig.class; }
+    @Override public int gracePeriodSeconds() { return grace; }
+    @Override public int tokenTtlSeconds() { return tokenTtl; }
+    @Override public int maxMessageBytes() { return maxMessage; }
+    @Override public int maxFrameBytes() { return maxFrame; }
+    @Override public int outboundQueueLimit() { return outbound; }
+    @Override public int idleTimeoutSeconds() { return idle; }
+    @Override public int pingIntervalSeconds() { return ping; }
+    @Override public int messagesPerSecond() { return perSecond; }
+    @Override public int messageBurst() { return burst; }
+    @Override public int floodLimit() { return flood; }
+    @Override public int replayBufferEvents() { return replay; }
+    @Override public int maxConnections() { return maxConnections; }
+    @Override public int lobbyThreads() { return lobbyThreads; }
+}

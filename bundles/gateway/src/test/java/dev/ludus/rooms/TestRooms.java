@@ -1,0 +1,40 @@
+package dev.ludus.rooms;
+
+import java.lang.annotation.Annotation;
+
+import dev.ludus.api.event.EventStore;
+import dev.ludus.api.event.SnapshotStore;
+import dev.ludus.api.game.GameDefinition;
+import dev.ludus.api.rooms.RoomService;
+
+/**
+ * The real rooms runtime for the gateway's unit tests, wired by hand the way Declarative Services
+ * wires it in the framework (the integration tests run it in Felix).
+ */
+public final class TestRooms implements AutoCloseable {
+
+    private final RoomRuntime runtime = new RoomRuntime();
+
+    public TestRooms(GameDefinition game, EventStore events, SnapshotStore snapshots, long botThinkMillis) {
+        runtime.bindGame(game);
+        runtime.bindEventStore(events);
+        runtime.bindSnapshotStore(snapshots);
+        runtime.activate(new RoomsConfig() {
+            @Override public Class<? extends Annotation> annotationType() { return RoomsConfig.class; }
+            @Override public int snapshotEvery() { return 20; }
+            @Override public long botThinkMillis() { return botThinkMillis; }
+            @Override public long idleTimeoutMillis() { return 600_000; }
+            @Override public int archiveRetrySeconds() { return 60; }
+            @Override public int threads() { return 2; }
+        });
+    }
+
+    public RoomService service() {
+        return runtime;
+    }
+
+    @Override
+    public void close() {
+        runtime.deactivate();
+    }
+}

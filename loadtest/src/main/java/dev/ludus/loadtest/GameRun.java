@@ -1,0 +1,355 @@
+package dev.ludus.loadtest;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Tables of four simulated players against a running Ludus: each table creates a Liap Tui room,
+ * its players join, start, and play to GAME_OVER through the protocol, choosing only among what
+ * the server offers. Measures action→broadcast latency: from the moment a player sends an action
+ * to the first event of the resulting room version at each of the table's four players.
+ */
+final class GameRun {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param broadcast       action→broadcast latency, every action
+     * @param steadyBroadcast the same, only actions sent once every table had started (no lobby
+     *                        traffic of other tables competing)
+     */
+    record Result(int tables, int completed, int playersConnected, int peakOpen, long actions, double seconds,
+                  Latencies.Summary broadcast, Latencies.Summary steadyBroadcast, Latencies.Summary reply,
+                  Map<String, Integer> errors, String failure) {
+        double actionsPerSecond() {
+            return seconds <= 0 ? 0 : actions / seconds;
+        }
+    }
+
+    private final LoadTool.Options options;
+    private final List<HttpClient> clients;
+    private final ScheduledExecutorService timer;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
+    private final AtomicLong actions = new AtomicLong();
+    private final Latencies broadcast = new Latencies();
+    private final Latencies steadyBroadcast = new Latencies();
+    private final AtomicInteger started = new AtomicInteger();
+    /** nanoTime when the last table started; 0 until then. */
+    private volatile long allStartedAt;
+    private final Latencies reply = new Latencies();
+    private final Map<String, Integer> errors = new ConcurrentHashMap<>();
+    private final AtomicInteger unexpectedCloses = new AtomicInteger();
+    private volatile boolean finishing;
+
+    GameRun(LoadTool.Options options, List<HttpClient> clients, ScheduledExecutorService timer) {
+        this.options = options;
+        this.tables = options.players() / 4;
+        this.clients = clients;
+        this.timer = timer;
+    }
+
+    private void error(String code) {
+        errors.merge(code, 1, Integer::sum);
+    }
+
+    private final int tables;
+
+    Result run() throws Exception {
+        URI uri = URI.create(options.url());
+        List<Table> all = new ArrayList<>();
+        for (int t = 0; t < tables; t++) {
+            all.add(new Table(t));
+        }
+        // Connect and say hello, at most 200 handshakes at a time.
+        Semaphore handshakes = new Semaphore(200);
+        List<CompletableFuture<?>> hellos = new ArrayList<>();
+        int n = 0;
+        for (Table table : all) {
+            for (Player p : table.players) {
+                handshakes.acquire();
+                HttpClient http = clients.get(n++ % clients.size());
+                hellos.add(Connection.open(http, uri, p::onMessage, p::onClosed, open)
+                        .thenCompose(c -> {
+                            p.connection = c;
+                            return p.request("hello", Map.of("name", "load-" + table.index + "-" + p.seat));
+                        })
+                        .whenComplete((r, e) -> handshakes.release()));
+            }
+        }
+        CompletableFuture.allOf(hellos.toArray(new CompletableFuture[0])).get(options.timeoutSeconds(), TimeUnit.SECONDS);
+        int connected = open.get();
+        peak.set(connected);
+
+        // Every table: create, four joins, start. Then the game plays itself.
+        long started = System.nanoTime();
+        CountDownLatch done = new CountDownLatch(tables);
+        for (Table table : all) {
+            table.done = done;
+            table.setUp();
+        }
+        boolean allDone = done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        peak.accumulateAndGet(open.get(), Math::max);
+        int completed = (int) all.stream().filter(t -> t.over.get() == 4).count();
+        finishing = true;
+        for (Table table : all) {
+            for (Player p : table.players) {
+                if (p.connection != null) {
+                    p.connection.close();
+                }
+            }
+        }
+        String failure = null;
+        if (!allDone) {
+            failure = (tables - completed) + " of " + tables + " games did not end within " + options.timeoutSeconds() + " s";
+        } else if (unexpectedCloses.get() > 0) {
+            failure = unexpectedCloses.get() + " connections closed during the run";
+        }
+        return new Result(tables, completed, connected, peak.get(), actions.get(), seconds, broadcast.summary(),
+                steadyBroadcast.summary(), reply.summary(), Map.copyOf(errors), failure);
+    }
+
+    /** Four players at one room. */
+    final class Table {
+        final int index;
+        final Player[] players = new Player[4];
+        /** When each room version's action was sent (nanoTime), by version. */
+        final AtomicLongArray sentAt = new AtomicLongArray(8192);
+        final AtomicInteger over = new AtomicInteger();
+        volatile String roomId;
+        CountDownLatch done;
+
+        Table(int index) {
+            this.index = index;
+            for (int s = 0; s < 4; s++) {
+                players[s] = new Player(this, s);
+            }
+        }
+
+        void setUp() {
+            Player host = players[0];
+            Map<String, Object> opts = Map.of("maxRounds", String.valueOf(options.rounds()));
+            host.request("create_room", Map.of("game", "liap-tui", "name", "load " + index, "options", opts))
+                    .thenCompose(r -> {
+                        roomId = r.path("room").path("roomId").asText();
+                        CompletableFuture<JsonNode> chain = CompletableFuture.completedFuture(null);
+                        for (Player p : players) {
+                            chain = chain.thenCompose(x -> p.request("join_room", Map.of("room", roomId)));
+                        }
+                        return chain;
+                    })
+                    .thenCompose(x -> host.request("start", Map.of()))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            error("setup: " + rootMessage(e));
+                        } else if (started.incrementAndGet() == GameRun.this.tables) {
+                            allStartedAt = System.nanoTime();
+                        }
+                    });
+        }
+
+        void markSent(long version, long nanos) {
+            if (version >= 0 && version < sentAt.length()) {
+                sentAt.compareAndSet((int) version, 0, nanos);
+            }
+        }
+
+        long sentAt(long version) {
+            return version >= 0 && version < sentAt.length() ? sentAt.get((int) version) : 0;
+        }
+
+        void playerFinished() {
+            if (over.incrementAndGet() == 4) {
+                done.countDown();
+            }
+        }
+    }
+
+    /** One simulated person. Message handling runs on the client's threads, one message at a time. */
+    final class Player {
+        final Table table;
+        final int seat;
+        volatile Connection connection;
+        private final AtomicLong ids = new AtomicLong();
+        private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+        private long lastEventVersion = -1;
+        private long actedOn = -1;
+        private boolean finished;
+
+        Player(Table table, int seat) {
+            this.table = table;
+            this.seat = seat;
+        }
+
+        CompletableFuture<JsonNode> request(String type, Map<String, Object> fields) {
+            long id = ids.incrementAndGet();
+            CompletableFuture<JsonNode> f = new CompletableFuture<>();
+            pending.put(id, f);
+            ObjectNode m = JSON.valueToTree(fields);
+            m.put("id", id);
+            m.put("type", type);
+            connection.send(m.toString());
+            return f;
+        }
+
+        void onClosed() {
+            if (!finishing) {
+                unexpectedCloses.incrementAndGet();
+                pending.values().forEach(f -> f.completeExceptionally(new IOException("connection closed")));
+            }
+        }
+
+        void onMessage(String text) {
+            long now = System.nanoTime();
+            // Most messages are events and other players' states: read what is needed from them
+            // without parsing the whole message, so the tool spends its CPU on being many clients.
+            if (text.startsWith("{\"type\":\"event\",")) {
+                onEvent(text, now);
+                return;
+            }
+            if (text.startsWith("{\"type\":\"room\",")
+                    || (text.startsWith("{\"type\":\"state\",") && text.contains("\"allowedActions\":[]"))) {
+                return;
+            }
+            JsonNode m;
+            try {
+                m = JSON.readTree(text);
+            } catch (IOException e) {
+                error("unparseable");
+                return;
+            }
+            String type = m.path("type").asText();
+            switch (type) {
+                case "ok", "error" -> {
+                    CompletableFuture<JsonNode> f = pending.remove(m.path("id").asLong());
+                    if ("error".equals(type)) {
+                        error(m.path("code").asText());
+                        if (f != null) {
+                            f.completeExceptionally(new IOException(m.path("code").asText() + ": " + m.path("message").asText()));
+                        }
+                    } else if (f != null) {
+                        f.complete(m.path("result"));
+                    }
+                }
+                case "event" -> onEvent(text, now);
+                case "state", "snapshot" -> onView(m);
+                default -> {
+                    // room updates need no answer
+                }
+            }
+        }
+
+        /** An event: the first of each room version is that version's broadcast reaching this player. */
+        private void onEvent(String text, long now) {
+            int at = text.indexOf(",\"v\":");
+            if (at < 0) {
+                error("event without v");
+                return;
+            }
+            int end = at + 5;
+            while (end < text.length() && Character.isDigit(text.charAt(end))) {
+                end++;
+            }
+            long v = Long.parseLong(text, at + 5, end, 10);
+            if (v > lastEventVersion) {
+                lastEventVersion = v;
+                long sent = table.sentAt(v);
+                if (sent != 0) {
+                    broadcast.record(now - sent);
+                    long steadyFrom = allStartedAt;
+                    if (steadyFrom != 0 && sent > steadyFrom) {
+                        steadyBroadcast.record(now - sent);
+                    }
+                }
+            }
+            if (!finished && text.startsWith(",\"name\":\"game_over\",\"data\":{\"result\":", end)) {
+                finished = true;
+                table.playerFinished();
+            }
+        }
+
+        private void onView(JsonNode m) {
+            JsonNode allowed = m.path("allowedActions");
+            long seq = m.path("seq").asLong();
+            if (allowed.size() == 0 || seq <= actedOn) {
+                return;
+            }
+            actedOn = seq;
+            long version = m.path("v").asLong(-1);
+            if (version < 0) {
+                version = m.path("room").path("version").asLong(-1);
+            }
+            Map<String, Object> move = choose(allowed, m.path("game"));
+            long v = version;
+            if (options.thinkMillis() > 0) {
+                long think = ThreadLocalRandom.current().nextLong(options.thinkMillis() * 2 + 1);
+                timer.schedule(() -> act(move, v), think, TimeUnit.MILLISECONDS);
+            } else {
+                act(move, v);
+            }
+        }
+
+        private void act(Map<String, Object> move, long version) {
+            long sent = System.nanoTime();
+            table.markSent(version + 1, sent);
+            request("act", move).whenComplete((r, e) -> {
+                reply.record(System.nanoTime() - sent);
+                if (e == null) {
+                    actions.incrementAndGet();
+                }
+            });
+        }
+
+        /** A legal move from what the server offers; no rules are known here. */
+        private Map<String, Object> choose(JsonNode allowed, JsonNode game) {
+            List<String> a = new ArrayList<>();
+            allowed.forEach(x -> a.add(x.asText()));
+            if (a.contains("redeal_decline")) {
+                return Map.of("action", "redeal_decline");
+            }
+            if (a.contains("declare")) {
+                JsonNode options = game.path("declareOptions");
+                return Map.of("action", "declare", "args", Map.of("piles", options.get(options.size() / 2).asInt()));
+            }
+            List<String> pieces = new ArrayList<>();
+            JsonNode options = game.path("playOptions");
+            if (options.size() > 0) {
+                options.get(ThreadLocalRandom.current().nextInt(options.size())).path("pieces").forEach(p -> pieces.add(p.asText()));
+            } else {
+                int count = game.path("turn").path("pieceCount").asInt();
+                JsonNode hand = game.path("hand");
+                for (int i = 0; i < count && i < hand.size(); i++) {
+                    pieces.add(hand.get(hand.size() - 1 - i).asText());
+                }
+            }
+            return Map.of("action", "play", "args", Map.of("pieces", pieces));
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable c = e;
+        while (c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+}
