@@ -4,13 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
-import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -20,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,7 +50,6 @@ import dev.ludus.api.archive.CompletedGame;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
-import dev.ludus.runtime.FeaturePlan;
 
 /**
  * The archive in a real Felix with the default features plus {@code archive-jdbc}, against the
@@ -86,42 +78,14 @@ public class ArchiveIT {
     @Configuration
     public Option[] config() throws Exception {
         Path dist = Path.of(System.getProperty("ludus.dist"));
-        ArchiveFixtures.requirePostgres(dist);
-        Path work = Path.of(System.getProperty("ludus.itest.work")).resolve("archive-" + UUID.randomUUID());
-        Path conf = Files.createDirectories(work.resolve("conf"));
-        Path deploy = Files.createDirectories(work.resolve("deploy"));
         String schema = "ludus_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> ArchiveFixtures.dropSchema(dist, schema)));
-        Files.writeString(conf.resolve("dev.ludus.archive.jdbc.cfg"), "url = " + ArchiveFixtures.JDBC_URL + "\nuser = "
-                + ArchiveFixtures.JDBC_USER + "\nschema = " + schema + "\nconnectTimeoutSeconds = 2\n");
-        Files.writeString(conf.resolve(ARCHIVE_PID + ".cfg"), "backend.target = " + FS + "\nretryMaxMillis = 1000\n");
-        String password = UUID.randomUUID().toString();
-        List<String> features = new ArrayList<>(FeaturePlan.DEFAULT_FEATURES);
-        features.add("archive-jdbc");
-        List<Option> options = new ArrayList<>();
-        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, features)) {
-            options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
-        }
-        options.add(junitBundles());
-        options.add(frameworkStartLevel(100));
-        options.add(systemTimeout(60_000));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(workingDirectory(work.resolve("paxexam").toString()));
-        options.add(frameworkProperty("ludus.data").value(work.resolve("data").toString()));
-        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(Ports.free())));
-        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(deploy + "," + conf));
-        options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.(jar|cfg|config)"));
-        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
-        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(frameworkProperty("felix.cm.dir").value(work.resolve("config").toString()));
-        options.add(frameworkProperty("felix.webconsole.username").value("admin"));
-        byte[] hash = MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
-        options.add(frameworkProperty("felix.webconsole.password").value("{sha-256}" + Base64.getEncoder().encodeToString(hash)));
-        options.add(frameworkProperty("ludus.itest.password").value(password));
-        options.add(frameworkProperty("ludus.itest.conf").value(conf.toString()));
-        options.add(frameworkProperty("ludus.itest.schema").value(schema));
-        return options.toArray(new Option[0]);
+        Map<String, String> conf = Map.of(
+                "dev.ludus.archive.jdbc.cfg", "url = " + ArchiveFixtures.JDBC_URL + "\nuser = "
+                        + ArchiveFixtures.JDBC_USER + "\nschema = " + schema + "\nconnectTimeoutSeconds = 2\n",
+                ARCHIVE_PID + ".cfg", "backend.target = " + FS + "\nretryMaxMillis = 1000\n");
+        return ExamConfig.defaultFeatureSet("archive", List.of("archive-jdbc"), conf,
+                frameworkProperty("ludus.itest.schema").value(schema));
     }
 
     // ---------------------------------------------------------------- the tests

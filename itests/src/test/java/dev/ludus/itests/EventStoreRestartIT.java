@@ -5,12 +5,6 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
-import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,7 +44,6 @@ import dev.ludus.api.event.Snapshot;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
-import dev.ludus.runtime.FeaturePlan;
 
 /**
  * The event store bundle in the default feature set: its services and health, a bundle restart and
@@ -68,23 +61,7 @@ public class EventStoreRestartIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path dist = Path.of(System.getProperty("ludus.dist"));
-        Path work = Path.of(System.getProperty("ludus.itest.work")).resolve("eventstore-" + UUID.randomUUID());
-        List<Option> options = new ArrayList<>();
-        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, FeaturePlan.DEFAULT_FEATURES)) {
-            options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
-        }
-        options.add(junitBundles());
-        options.add(frameworkStartLevel(100));
-        options.add(systemTimeout(60_000));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(workingDirectory(work.resolve("paxexam").toString()));
-        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(Ports.free())));
-        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(Files.createDirectories(work.resolve("deploy")).toString()));
-        options.add(frameworkProperty("felix.cm.dir").value(work.resolve("config").toString()));
-        options.add(frameworkProperty("ludus.data").value(Files.createDirectories(work.resolve("data")).toString()));
-        return options.toArray(new Option[0]);
+        return ExamConfig.defaultFeatureSet("eventstore", List.of());
     }
 
     private Bundle eventStoreBundle() {

@@ -32,11 +32,24 @@ final class ExamConfig {
     }
 
     static Option[] defaultFeatureSet(String name, List<String> extraFeatures, Option... extra) throws Exception {
+        return defaultFeatureSet(name, extraFeatures, java.util.Map.of(), extra);
+    }
+
+    /**
+     * Like {@link #defaultFeatureSet(String, List, Option...)}, with files written into the
+     * watched {@code conf/} folder before the framework starts (for example component
+     * configurations, {@code pid.cfg} → content).
+     */
+    static Option[] defaultFeatureSet(String name, List<String> extraFeatures, java.util.Map<String, String> confFiles,
+                                      Option... extra) throws Exception {
         Path dist = Path.of(System.getProperty("ludus.dist"));
         Path work = Path.of(System.getProperty("ludus.itest.work")).resolve(name + "-" + UUID.randomUUID());
         Path deploy = Files.createDirectories(work.resolve("deploy"));
         Path conf = Files.createDirectories(work.resolve("conf"));
         Path data = Files.createDirectories(work.resolve("data"));
+        for (java.util.Map.Entry<String, String> file : confFiles.entrySet()) {
+            Files.writeString(conf.resolve(file.getKey()), file.getValue());
+        }
         String password = UUID.randomUUID().toString();
         List<String> features = new ArrayList<>(FeaturePlan.DEFAULT_FEATURES);
         features.addAll(extraFeatures);

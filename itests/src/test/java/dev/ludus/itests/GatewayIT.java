@@ -5,25 +5,15 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
-import static org.ops4j.pax.exam.CoreOptions.workingDirectory;
 
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,7 +35,6 @@ import org.osgi.framework.startlevel.BundleStartLevel;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.SeatInfo;
-import dev.ludus.runtime.FeaturePlan;
 
 /**
  * Players over real WebSockets against the default feature set in Felix: the durable event store,
@@ -65,30 +54,8 @@ public class GatewayIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path dist = Path.of(System.getProperty("ludus.dist"));
-        Path work = Path.of(System.getProperty("ludus.itest.work")).resolve("gateway-" + UUID.randomUUID());
-        Path conf = Files.createDirectories(work.resolve("conf"));
         // Bots think for 20 ms here, so games against them take seconds.
-        Files.writeString(conf.resolve("dev.ludus.rooms.cfg"), "botThinkMillis = 20\n");
-        List<Option> options = new ArrayList<>();
-        for (FeaturePlan.PlannedBundle b : FeaturePlan.of(dist, FeaturePlan.DEFAULT_FEATURES)) {
-            options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
-        }
-        options.add(junitBundles());
-        options.add(frameworkStartLevel(100));
-        options.add(systemTimeout(60_000));
-        options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
-        options.add(workingDirectory(work.resolve("paxexam").toString()));
-        options.add(frameworkProperty("ludus.data").value(work.resolve("data").toString()));
-        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(Ports.free())));
-        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
-        options.add(frameworkProperty("org.apache.felix.jetty.websocket.enable").value("true"));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(conf.toString()));
-        options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.cfg"));
-        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
-        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
-        options.add(frameworkProperty("felix.cm.dir").value(work.resolve("config").toString()));
-        return options.toArray(new Option[0]);
+        return ExamConfig.defaultFeatureSet("gateway", List.of(), Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 20\n"));
     }
 
     private URI ws() {
