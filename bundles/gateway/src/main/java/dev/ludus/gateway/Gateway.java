@@ -34,7 +34,6 @@ import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.RoomState;
-import dev.ludus.api.rooms.SeatInfo;
 
 /**
  * The players' side of Ludus, independent of how it is deployed: accepts connections, reads the
@@ -693,25 +692,7 @@ final class Gateway {
 
     /** A room as the protocol shows it (the same shape as {@code room} events). */
     static Map<String, Object> roomMap(RoomInfo info) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("roomId", info.roomId());
-        m.put("name", info.name());
-        m.put("gameType", info.gameType());
-        m.put("state", info.state().name());
-        m.put("version", info.version());
-        m.put("pauseReason", info.pauseReason());
-        List<Map<String, Object>> seats = new ArrayList<>();
-        for (SeatInfo s : info.seats()) {
-            Map<String, Object> sm = new LinkedHashMap<>();
-            sm.put("seat", s.seat());
-            sm.put("playerId", s.playerId());
-            sm.put("name", s.name());
-            sm.put("bot", s.bot());
-            sm.put("connected", s.connected());
-            seats.add(sm);
-        }
-        m.put("seats", seats);
-        return m;
+        return info.toData();
     }
 
     private static void closeQuietly(AutoCloseable c) {

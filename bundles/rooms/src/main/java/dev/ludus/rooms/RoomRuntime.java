@@ -60,7 +60,6 @@ import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomListener;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.RoomState;
-import dev.ludus.api.rooms.SeatInfo;
 import dev.ludus.api.store.GameStore;
 import dev.ludus.api.store.VersionConflictException;
 import dev.ludus.api.store.Versioned;
@@ -1223,28 +1222,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
     }
 
     static Map<String, Object> toMap(RoomInfo info) {
-        if (info == null) {
-            return Map.of();
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("roomId", info.roomId());
-        m.put("name", info.name());
-        m.put("gameType", info.gameType());
-        m.put("state", info.state().name());
-        m.put("version", info.version());
-        m.put("pauseReason", info.pauseReason());
-        List<Map<String, Object>> seats = new ArrayList<>();
-        for (SeatInfo s : info.seats()) {
-            Map<String, Object> sm = new LinkedHashMap<>();
-            sm.put("seat", s.seat());
-            sm.put("playerId", s.playerId());
-            sm.put("name", s.name());
-            sm.put("bot", s.bot());
-            sm.put("connected", s.connected());
-            seats.add(sm);
-        }
-        m.put("seats", seats);
-        return m;
+        return info == null ? Map.of() : info.toData();
     }
 
     // ---------------------------------------------------------------- health
