@@ -3,15 +3,18 @@ package dev.ludus.gateway;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * One WebSocket connection. Receives frames from Jetty (one at a time per connection) and hands
- * them to the {@link Gateway}; sends text without blocking, counting the messages Jetty has not
- * yet written. When more than the configured limit wait, the client is reading too slowly and is
- * disconnected with {@link Codes#CLOSE_SLOW_CONSUMER}: the rest of the server never waits for it.
+ * them to the {@link Gateway}; sends text without blocking, counting the messages and the bytes
+ * Jetty has not yet written. When more than the configured number of messages or bytes wait, or
+ * the whole gateway holds too many bytes and this connection a good share of them, the client is
+ * reading too slowly and is disconnected with {@link Codes#CLOSE_SLOW_CONSUMER}: the rest of the
+ * server never waits for it, and the heap it can fill is bounded.
  */
 public final class Connection implements Session.Listener.AutoDemanding {
 
@@ -20,8 +23,13 @@ public final class Connection implements Session.Listener.AutoDemanding {
     final String remote;
     final SerialQueue requests;
     final MessageBudget budget;
+    final String address;
     private final int outboundLimit;
+    private final long outboundBytesLimit;
+    private final OutboundBytes total;
     private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final AtomicBoolean flooded = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile Session ws;
     private volatile long lastHeardMillis;
@@ -29,11 +37,14 @@ public final class Connection implements Session.Listener.AutoDemanding {
     /** The player whose session this connection carries, once it has said hello. Guarded by this. */
     private PlayerSession player;
 
-    Connection(Gateway gateway, long id, String remote, SerialQueue requests, MessageBudget budget, int outboundLimit,
-               long nowMillis) {
+    Connection(Gateway gateway, long id, String remote, String address, SerialQueue requests, MessageBudget budget,
+               int outboundLimit, long outboundBytesLimit, OutboundBytes total, long nowMillis) {
         this.gateway = gateway;
         this.id = id;
         this.remote = remote;
+        this.address = address;
+        this.outboundBytesLimit = outboundBytesLimit;
+        this.total = total;
         this.requests = requests;
         this.budget = budget;
         this.outboundLimit = outboundLimit;
@@ -99,14 +110,59 @@ public final class Connection implements Session.Listener.AutoDemanding {
         if (s == null || closing.get()) {
             return false;
         }
+        long bytes = utf8Bytes(text);
         if (pending.incrementAndGet() > outboundLimit) {
             pending.decrementAndGet();
-            gateway.slowConsumer(this);
-            close(Codes.CLOSE_SLOW_CONSUMER, "outbound queue over " + outboundLimit + " messages: reading too slowly");
-            return false;
+            return overflow("outbound queue over " + outboundLimit + " messages: reading too slowly");
         }
-        s.sendText(text, Callback.from(pending::decrementAndGet, failure -> pending.decrementAndGet()));
+        long mine = pendingBytes.addAndGet(bytes);
+        long all = total.add(bytes);
+        // A single message larger than the limit still goes to a connection that has nothing waiting.
+        boolean overMine = mine > outboundBytesLimit && mine > bytes;
+        boolean overAll = all > total.limit() && mine > OutboundBytes.FAIR_SHARE;
+        if (overMine || overAll) {
+            unqueue(bytes);
+            return overflow(overMine
+                    ? "outbound queue over " + outboundBytesLimit + " bytes: reading too slowly"
+                    : "the server's outbound memory is full and this connection holds " + mine + " bytes of it");
+        }
+        s.sendText(text, Callback.from(() -> unqueue(bytes), failure -> unqueue(bytes)));
         return true;
+    }
+
+    private void unqueue(long bytes) {
+        pending.decrementAndGet();
+        pendingBytes.addAndGet(-bytes);
+        total.add(-bytes);
+    }
+
+    private boolean overflow(String reason) {
+        if (!closing.get()) {
+            gateway.slowConsumer(this, reason);
+            close(Codes.CLOSE_SLOW_CONSUMER, reason);
+        }
+        return false;
+    }
+
+    /** The length of {@code s} in UTF-8, as Jetty will queue it. */
+    static long utf8Bytes(String s) {
+        long n = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch >= 0x80) {
+                // 2 bytes below U+0800, 3 above; a surrogate pair (2 chars) makes 4.
+                n += ch < 0x800 ? 1 : Character.isSurrogate(ch) ? 1 : 2;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Marks this connection as flooding; true only the first time, so a client that goes on sending
+     * after its close is logged and counted once.
+     */
+    boolean markFlooded() {
+        return flooded.compareAndSet(false, true);
     }
 
     /** Sets this connection's frame and message size limit and its network idle timeout. */
@@ -150,6 +206,10 @@ public final class Connection implements Session.Listener.AutoDemanding {
 
     int pendingMessages() {
         return pending.get();
+    }
+
+    long pendingBytes() {
+        return pendingBytes.get();
     }
 
     long lastHeardMillis() {

@@ -1,6 +1,8 @@
 package dev.ludus.gateway;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,6 +76,15 @@ final class Gateway {
     private final LongAdder floodClosed = new LongAdder();
     private final LongAdder idleClosed = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder refusedAddress = new LongAdder();
+    private final LongAdder refusedOrigin = new LongAdder();
+    private final LongAdder refusedHost = new LongAdder();
+    private final AtomicLong lastRefusalLogMillis = new AtomicLong(Long.MIN_VALUE);
+    private final ConnectionLimits limits = new ConnectionLimits();
+    private final OutboundBytes outbound;
+    private final long fdLimit;
+    private volatile int maxConnections;
+    private volatile UpgradeCheck upgradeCheck;
     private final LongAdder resumedWithEvents = new LongAdder();
     private final LongAdder resumedWithSnapshot = new LongAdder();
     private final LongAdder expired = new LongAdder();
@@ -86,6 +97,29 @@ final class Gateway {
         this.clock = clock;
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.lobbyThreads()), named("ludus-gateway"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(named("ludus-gateway-timer"));
+        this.outbound = new OutboundBytes(OutboundBytes.limitFor(config.outboundTotalMegabytes(),
+                Runtime.getRuntime().maxMemory()));
+        this.fdLimit = ConnectionLimits.fileDescriptorLimit();
+        applyLimits(config);
+    }
+
+    /** Derives the limits that settings leave to the gateway, and says what they came to. */
+    private void applyLimits(GatewayConfig cfg) {
+        outbound.limit(OutboundBytes.limitFor(cfg.outboundTotalMegabytes(), Runtime.getRuntime().maxMemory()));
+        int max = ConnectionLimits.effectiveMax(cfg.maxConnections(), fdLimit);
+        maxConnections = max;
+        upgradeCheck = new UpgradeCheck(cfg.allowedOrigins(), cfg.allowedHosts());
+        String fds = fdLimit > 0 ? String.valueOf(fdLimit) : "unknown";
+        if (cfg.maxConnections() > 0 && fdLimit > 0 && cfg.maxConnections() > fdLimit - 256) {
+            LOG.warn("gateway: maxConnections {} is at or above what the process's file-descriptor limit ({}) allows;"
+                    + " the process will run out of descriptors before it refuses upgrades. Raise the limit (ulimit -n)"
+                    + " or lower maxConnections", cfg.maxConnections(), fds);
+        }
+        LOG.info("gateway: at most {} connections ({}; file-descriptor limit {}), {} per address; outbound queues"
+                        + " bounded at {} messages / {} bytes per connection and {} MiB in all",
+                max, cfg.maxConnections() > 0 ? "maxConnections" : "derived from the descriptor limit", fds,
+                cfg.maxConnectionsPerAddress(), cfg.outboundQueueLimit(), cfg.outboundQueueBytes(),
+                outbound.limit() >> 20);
     }
 
     private static ThreadFactory named(String prefix) {
@@ -107,6 +141,7 @@ final class Gateway {
     /** Applies new settings; limits of open connections apply to new ones. */
     void configure(GatewayConfig cfg) {
         config = cfg;
+        applyLimits(cfg);
     }
 
     GatewayConfig config() {
@@ -186,23 +221,66 @@ final class Gateway {
 
     // ---------------------------------------------------------------- connections
 
-    /** Creates the endpoint for an upgrade request, or refuses it with 503 (stopping, or full). */
+    /**
+     * Creates the endpoint for an upgrade request, or refuses it: 400/403 for a Host or Origin that
+     * is not allowed, 429 when the address has too many connections, 503 when stopping or full.
+     */
     Object accept(JettyServerUpgradeRequest req, JettyServerUpgradeResponse resp) throws IOException {
         GatewayConfig cfg = config;
-        if (stopping || connections.size() >= cfg.maxConnections()) {
+        SocketAddress local = req.getLocalSocketAddress();
+        boolean loopback = local instanceof InetSocketAddress l && l.getAddress() != null && l.getAddress().isLoopbackAddress();
+        String origin = req.getHeader("Origin");
+        UpgradeCheck.Refusal refusal = upgradeCheck.check(origin, req.getHeader("Host"), loopback);
+        if (refusal != null) {
+            (refusal.reason().startsWith("origin") ? refusedOrigin : refusedHost).increment();
+            logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + " (" + refusal.reason()
+                    + ": Origin " + Protocol.clip(String.valueOf(origin)) + ", Host "
+                    + Protocol.clip(String.valueOf(req.getHeader("Host"))) + ")");
+            resp.sendError(refusal.status(), refusal.reason());
+            return null;
+        }
+        if (stopping || connections.size() >= maxConnections) {
             refused.increment();
+            if (!stopping) {
+                logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + ": "
+                        + connections.size() + " connections open, the limit (maxConnections)");
+            }
             resp.sendError(503, stopping ? "the gateway is stopping" : "too many connections");
             return null;
         }
+        SocketAddress remoteAddress = req.getRemoteSocketAddress();
+        String address = remoteAddress instanceof InetSocketAddress i && i.getAddress() != null
+                ? i.getAddress().getHostAddress() : String.valueOf(remoteAddress);
+        if (limits.openFrom(address) >= cfg.maxConnectionsPerAddress()) {
+            refusedAddress.increment();
+            logRefusal(() -> "refused a WebSocket upgrade from " + address + ": " + limits.openFrom(address)
+                    + " connections from this address, the limit (maxConnectionsPerAddress)");
+            resp.sendError(429, "too many connections from this address");
+            return null;
+        }
         long now = nowMillis();
-        String remote = String.valueOf(req.getRemoteSocketAddress());
-        return new Connection(this, connectionIds.incrementAndGet(), remote, new SerialQueue(pool),
-                new MessageBudget(cfg.messagesPerSecond(), cfg.messageBurst(), now), cfg.outboundQueueLimit(), now);
+        return new Connection(this, connectionIds.incrementAndGet(), String.valueOf(remoteAddress), address,
+                new SerialQueue(pool), new MessageBudget(cfg.messagesPerSecond(), cfg.messageBurst(), now),
+                cfg.outboundQueueLimit(), cfg.outboundQueueBytes(), outbound, now);
+    }
+
+    /**
+     * Logs a refused upgrade at most once every 10 seconds, with how many were refused meanwhile:
+     * whoever makes the refusals must not also control the log's size.
+     */
+    private void logRefusal(java.util.function.Supplier<String> message) {
+        long now = nowMillis();
+        long last = lastRefusalLogMillis.get();
+        if ((last == Long.MIN_VALUE || now - last >= 10_000) && lastRefusalLogMillis.compareAndSet(last, now)) {
+            LOG.info("gateway: {} (refused so far: origin {}, host {}, per address {}, full {}; logged at most every 10 s)",
+                    message.get(), refusedOrigin.sum(), refusedHost.sum(), refusedAddress.sum(), refused.sum());
+        }
     }
 
     void opened(Connection c) {
         opened.increment();
         connections.add(c);
+        limits.opened(c.address);
         GatewayConfig cfg = config;
         // The factory's limits are read once, when the servlet starts; these follow configuration changes.
         c.limits(cfg.maxFrameBytes(), Duration.ofSeconds(2L * cfg.idleTimeoutSeconds() + cfg.pingIntervalSeconds()));
@@ -212,7 +290,9 @@ final class Gateway {
     }
 
     void closed(Connection c, int code, String reason) {
-        connections.remove(c);
+        if (connections.remove(c)) {
+            limits.closed(c.address);
+        }
         PlayerSession p = c.player();
         if (p != null) {
             p.detach(c, nowMillis(), presence(p, false));
@@ -224,9 +304,10 @@ final class Gateway {
         LOG.debug("gateway: {} failed: {}", c, cause.toString());
     }
 
-    void slowConsumer(Connection c) {
+    void slowConsumer(Connection c, String reason) {
         slowClosed.increment();
-        LOG.info("gateway: {} reads too slowly ({} messages waiting): disconnected", c, c.pendingMessages());
+        LOG.info("gateway: {} reads too slowly ({} messages, {} bytes waiting; {}): disconnected", c,
+                c.pendingMessages(), c.pendingBytes(), reason);
         abortLater(c);
     }
 
@@ -249,6 +330,9 @@ final class Gateway {
 
     void receivedBinary(Connection c) {
         messagesIn.increment();
+        if (c.isClosing()) {
+            return; // being closed: nothing it sends is answered, counted as refused, or logged
+        }
         if (!c.budget.tryTake(nowMillis())) {
             overBudget(c, null);
             return;
@@ -260,6 +344,9 @@ final class Gateway {
     /** One text message from a client. Runs on a Jetty thread; never blocks. */
     void received(Connection c, String text) {
         messagesIn.increment();
+        if (c.isClosing()) {
+            return; // being closed: nothing it sends is answered, counted as refused, or logged
+        }
         GatewayConfig cfg = config;
         boolean small = utf8Length(text, cfg.maxMessageBytes()) <= cfg.maxMessageBytes();
         if (!c.budget.tryTake(nowMillis())) {
@@ -305,6 +392,9 @@ final class Gateway {
         rateLimited.increment();
         GatewayConfig cfg = config;
         if (c.budget.refusedRecently() >= cfg.floodLimit()) {
+            if (!c.markFlooded()) {
+                return;
+            }
             floodClosed.increment();
             LOG.info("gateway: {} floods ({} messages over budget within 10 s): disconnected", c, c.budget.refusedRecently());
             closeAndAbort(c, Codes.CLOSE_FLOOD, "flooding: " + cfg.floodLimit() + " messages over the budget within 10 s");
@@ -430,6 +520,7 @@ final class Gateway {
             }
             return;
         }
+        p.continueAfter(h.lastSeq());
         if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
             resumedWithSnapshot.increment();
             resync(p);
@@ -438,6 +529,7 @@ final class Gateway {
 
     /** A player the gateway does not remember: their seat (if any) from the rooms service, and a snapshot. */
     private void rebuild(Connection c, PlayerSession p, Request.Hello h) {
+        p.continueAfter(h.lastSeq());
         if (!attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
             return;
         }
@@ -779,6 +871,13 @@ final class Gateway {
         d.put("closedFlood", floodClosed.sum());
         d.put("closedIdle", idleClosed.sum());
         d.put("refusedUpgrades", refused.sum());
+        d.put("refusedOrigin", refusedOrigin.sum());
+        d.put("refusedHost", refusedHost.sum());
+        d.put("refusedPerAddress", refusedAddress.sum());
+        d.put("maxConnections", maxConnections);
+        d.put("fileDescriptorLimit", fdLimit);
+        d.put("outboundBytes", outbound.waiting());
+        d.put("outboundBytesLimit", outbound.limit());
         d.put("resumedWithEvents", resumedWithEvents.sum());
         d.put("resumedWithSnapshot", resumedWithSnapshot.sum());
         d.put("expiredSessions", expired.sum());

@@ -51,9 +51,40 @@ public @interface GatewayConfig {
             description = "Events kept per disconnected player for a resume; beyond this the player gets a snapshot.")
     int replayBufferEvents() default 1024;
 
+    @AttributeDefinition(name = "Outbound queue limit (bytes)",
+            description = "Bytes waiting to be written to one connection. A client that lets more pile up (for"
+                    + " example by asking for large lobby pages without reading them) is disconnected with close code"
+                    + " 4000; the others are unaffected.", min = "16384", max = "1073741824")
+    int outboundQueueBytes() default 1048576;
+
+    @AttributeDefinition(name = "Outbound bytes, whole gateway (MiB)",
+            description = "Bytes waiting to be written to all connections together. Past this, every connection holding"
+                    + " more than 64 KiB of it is closed as a slow reader (4000). 0: a quarter of the JVM's maximum heap.",
+            min = "0", max = "65536")
+    int outboundTotalMegabytes() default 0;
+
     @AttributeDefinition(name = "Maximum connections",
-            description = "WebSocket upgrades beyond this many open connections are refused with HTTP 503.")
-    int maxConnections() default 20000;
+            description = "WebSocket upgrades beyond this many open connections are refused with HTTP 503. 0: derived"
+                    + " from the process's file-descriptor limit (the limit less a tenth, at least 256, kept for files"
+                    + " and other sockets); both numbers are logged at start.", min = "0", max = "10000000")
+    int maxConnections() default 0;
+
+    @AttributeDefinition(name = "Maximum connections per address",
+            description = "WebSocket upgrades from one IP address beyond this many open connections are refused with"
+                    + " HTTP 429. Behind a reverse proxy every player shares the proxy's address: raise it there.",
+            min = "1", max = "10000000")
+    int maxConnectionsPerAddress() default 64;
+
+    @AttributeDefinition(name = "Allowed origins",
+            description = "Browser pages allowed to open /ws, as origins (https://play.example.com) or * for any."
+                    + " A page of this server's own origin is always allowed, and so are clients that send no Origin"
+                    + " header (native clients, tools). Others are refused with HTTP 403.")
+    String[] allowedOrigins() default {};
+
+    @AttributeDefinition(name = "Allowed host names",
+            description = "When a connection arrives on a loopback address, its Host header must name localhost, a"
+                    + " loopback address or one of these names (defence against DNS rebinding); others get HTTP 403.")
+    String[] allowedHosts() default {};
 
     @AttributeDefinition(name = "Lobby threads",
             description = "Threads for lobby requests, which wait for the event store (join, create, start...).")

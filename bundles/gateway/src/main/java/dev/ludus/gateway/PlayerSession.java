@@ -70,6 +70,17 @@ final class PlayerSession {
         return seq;
     }
 
+    /**
+     * Makes the next event's {@code seq} greater than {@code lastSeq}, for a client that claims to
+     * have seen more than this session sent (after a server restart, or a bogus value): the snapshot
+     * it gets next must still follow its {@code lastSeq}, as the protocol promises.
+     */
+    synchronized void continueAfter(long lastSeq) {
+        if (lastSeq > seq) {
+            seq = lastSeq;
+        }
+    }
+
     synchronized Connection connection() {
         return connection;
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -21,13 +22,20 @@ final class Protocol {
     /** Longest string id, room id, name or action type the protocol accepts. */
     static final int MAX_ID = 64;
     static final int MAX_NAME = 100;
+    /**
+     * The largest {@code seq} a client may send: the largest integer a JavaScript number holds
+     * exactly. A session's numbering continues from a resumed {@code lastSeq}, so a larger one could
+     * overflow it.
+     */
+    static final long MAX_SEQ = (1L << 53) - 1;
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
 
     private static final int SHARED_SLOTS = 256;
 
-    private final ObjectMapper mapper = new ObjectMapper();
+    // A frame holds exactly one JSON value: anything after it is refused, not silently dropped.
+    private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final AtomicReferenceArray<Object[]> shared = new AtomicReferenceArray<>(SHARED_SLOTS);
 
     /** The outcome of parsing one frame. */
@@ -91,7 +99,7 @@ final class Protocol {
     private Request request(String type, Object id, JsonNode r) throws Refusal, UnknownType {
         return switch (type) {
             case "hello" -> new Request.Hello(id, optionalText(r, "name", 32), optionalText(r, "token", 512),
-                    optionalLong(r, "lastSeq", -1));
+                    lastSeq(r));
             case "list_rooms" -> new Request.ListRooms(id, optionalText(r, "game", MAX_ID),
                     (int) Math.min(500, Math.max(1, optionalLong(r, "limit", 100))));
             case "create_room" -> new Request.CreateRoom(id, text(r, "game", MAX_ID), text(r, "name", MAX_NAME),
@@ -143,6 +151,14 @@ final class Protocol {
             throw new Refusal("\"" + field + "\" is required: an integer");
         }
         return n.asLong();
+    }
+
+    private static long lastSeq(JsonNode r) throws Refusal {
+        long v = optionalLong(r, "lastSeq", -1);
+        if (r.hasNonNull("lastSeq") && (v < 0 || v > MAX_SEQ)) {
+            throw new Refusal("\"lastSeq\" must be an integer from 0 to " + MAX_SEQ + ": the seq of the last event received");
+        }
+        return v;
     }
 
     private static long optionalLong(JsonNode r, String field, long fallback) throws Refusal {

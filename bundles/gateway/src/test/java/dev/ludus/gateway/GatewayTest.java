@@ -81,12 +81,12 @@ public class GatewayTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static String roomId(Map<String, Object> result) {
+    static String roomId(Map<String, Object> result) {
         return (String) ((Map<String, Object>) result.get("room")).get("roomId");
     }
 
     /** Creates a room for {@code target}, seats the client and fills the other seats with bots. */
-    private String roomWithBots(TestClient c, int target) throws Exception {
+    static String roomWithBots(TestClient c, int target) throws Exception {
         String room = roomId(c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "t", "options", Map.of("target", target))));
         c.ok("join_room", Map.of("room", room));
         for (int i = 0; i < 3; i++) {
@@ -95,19 +95,19 @@ public class GatewayTest {
         return room;
     }
 
-    private static boolean isGameOver(Map<String, Object> m) {
+    static boolean isGameOver(Map<String, Object> m) {
         return "event".equals(m.get("type")) && "game_over".equals(m.get("name"));
     }
 
     @SuppressWarnings("unchecked")
-    private static boolean myMove(Map<String, Object> m) {
+    static boolean myMove(Map<String, Object> m) {
         Object allowed = m.get("allowedActions");
         return ("state".equals(m.get("type")) || "snapshot".equals(m.get("type")))
                 && allowed instanceof List<?> l && ((List<Object>) l).contains("add");
     }
 
     /** Makes the client's moves (add 1) until the game is over; returns the number of moves made. */
-    private static int playUntilOver(TestClient c, long timeoutMillis) throws Exception {
+    static int playUntilOver(TestClient c, long timeoutMillis) throws Exception {
         long end = System.currentTimeMillis() + timeoutMillis;
         long actedOn = -1;
         int moves = 0;
@@ -138,7 +138,7 @@ public class GatewayTest {
     }
 
     /** Every event seq the client received, in arrival order. */
-    private static List<Long> seqs(TestClient c) {
+    static List<Long> seqs(TestClient c) {
         List<Long> out = new ArrayList<>();
         for (Map<String, Object> m : c.messages()) {
             if (m.get("seq") instanceof Number n) {
@@ -148,7 +148,7 @@ public class GatewayTest {
         return out;
     }
 
-    private static void assertContiguous(List<Long> seqs, long first) {
+    static void assertContiguous(List<Long> seqs, long first) {
         for (int i = 0; i < seqs.size(); i++) {
             assertEquals("seq at position " + i + " of " + seqs, first + i, (long) seqs.get(i));
         }
@@ -526,7 +526,7 @@ public class GatewayTest {
         assertEquals(1009, c.closeCode());
     }
 
-    private static void waitUntil(java.util.concurrent.Callable<Boolean> c, long millis) throws Exception {
+    static void waitUntil(java.util.concurrent.Callable<Boolean> c, long millis) throws Exception {
         long end = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < end) {
             if (c.call()) {

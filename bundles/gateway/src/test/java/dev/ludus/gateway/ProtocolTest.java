@@ -92,4 +92,19 @@ public class ProtocolTest {
         assertEquals(4, Gateway.utf8Length("\uD83D\uDE00", 3));
         assertTrue(Gateway.utf8Length("€".repeat(10_000), 100) <= 103);
     }
+
+    @Test
+    public void aFrameHoldsExactlyOneJsonValue() {
+        assertEquals("bad_json", bad("{\"id\":\"a\",\"type\":\"ping\"}{\"id\":\"b\",\"type\":\"ping\"}").code());
+        assertEquals("bad_json", bad("{\"id\":\"a\",\"type\":\"ping\"} 1").code());
+        assertEquals(new Request.Ping("a"), good("  {\"id\":\"a\",\"type\":\"ping\"}\n"));
+    }
+
+    @Test
+    public void lastSeqMustBeACountAClientCanHold() {
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":9223372036854775807}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":-5}").code());
+        assertEquals(new Request.Hello(1L, null, "t", Protocol.MAX_SEQ),
+                good("{\"id\":1,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":" + Protocol.MAX_SEQ + "}"));
+    }
 }

@@ -10,6 +10,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -35,20 +36,49 @@ final class RawClient implements AutoCloseable {
     private final Random random = new Random(7);
 
     RawClient(int port) throws IOException {
+        this(port, "127.0.0.1:" + port, Map.of());
+    }
+
+    /** Upgrades with the given Host header and extra headers (such as Origin); fails unless answered 101. */
+    RawClient(int port, String host, Map<String, String> headers) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
-        byte[] nonce = new byte[16];
-        random.nextBytes(nonce);
-        String req = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\nSec-WebSocket-Version: 13\r\n\r\n";
-        out.write(req.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        String head = readHead(in);
+        String head = upgrade(host, headers);
         if (!head.startsWith("HTTP/1.1 101")) {
+            socket.close();
             throw new IOException("no upgrade: " + head);
         }
+    }
+
+    /** The HTTP status an upgrade request with these headers gets (101 when accepted). */
+    static int upgradeStatus(int port, String host, Map<String, String> headers) throws IOException {
+        try (RawClient c = new RawClient(port, host, headers)) {
+            return 101;
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.startsWith("no upgrade: HTTP/1.1 ")) {
+                return Integer.parseInt(m.substring("no upgrade: HTTP/1.1 ".length()).substring(0, 3));
+            }
+            throw e;
+        }
+    }
+
+    private String upgrade(String host, Map<String, String> headers) throws IOException {
+        byte[] nonce = new byte[16];
+        random.nextBytes(nonce);
+        StringBuilder req = new StringBuilder("GET /ws HTTP/1.1\r\n");
+        if (host != null) {
+            req.append("Host: ").append(host).append("\r\n");
+        }
+        req.append("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ")
+                .append(Base64.getEncoder().encodeToString(nonce)).append("\r\nSec-WebSocket-Version: 13\r\n");
+        headers.forEach((k, v) -> req.append(k).append(": ").append(v).append("\r\n"));
+        req.append("\r\n");
+        out.write(req.toString().getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return readHead(in);
     }
 
     private static String readHead(InputStream in) throws IOException {

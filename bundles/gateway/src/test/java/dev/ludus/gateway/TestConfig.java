@@ -15,7 +15,12 @@ final class TestConfig implements GatewayConfig {
     int burst = 40;
     int flood = 100;
     int replay = 1024;
-    int maxConnections = 20000;
+    int outboundBytes = 1 << 20;
+    int outboundTotalMb = 0;
+    int maxConnections = 0;
+    int perAddress = 64;
+    String[] origins = {};
+    String[] hosts = {};
     int lobbyThreads = 4;
 
     @Override public Class<? extends Annotation> annotationType() { return GatewayConfig.class; }
@@ -30,6 +35,11 @@ final class TestConfig implements GatewayConfig {
     @Override public int messageBurst() { return burst; }
     @Override public int floodLimit() { return flood; }
     @Override public int replayBufferEvents() { return replay; }
+    @Override public int outboundQueueBytes() { return outboundBytes; }
+    @Override public int outboundTotalMegabytes() { return outboundTotalMb; }
     @Override public int maxConnections() { return maxConnections; }
+    @Override public int maxConnectionsPerAddress() { return perAddress; }
+    @Override public String[] allowedOrigins() { return origins; }
+    @Override public String[] allowedHosts() { return hosts; }
     @Override public int lobbyThreads() { return lobbyThreads; }
 }

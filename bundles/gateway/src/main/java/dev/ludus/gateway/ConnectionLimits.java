@@ -1,0 +1,63 @@
+package dev.ludus.gateway;
+
+import java.lang.management.ManagementFactory;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.management.ObjectName;
+
+/**
+ * How many WebSocket connections the gateway holds, in all and per IP address. The total's default
+ * comes from the file descriptors the process may open: every connection is one, and a limit at or
+ * above the descriptor limit means the process runs out of descriptors (and fails to open its own
+ * files) before it ever answers 503. Thread safe.
+ */
+final class ConnectionLimits {
+
+    /** Used when the descriptor limit cannot be read (not a Unix JVM). */
+    static final long UNKNOWN_FD_LIMIT = 4096;
+
+    private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
+
+    /** The process's file-descriptor limit, or -1 when the JVM does not tell. */
+    static long fileDescriptorLimit() {
+        try {
+            Object v = ManagementFactory.getPlatformMBeanServer()
+                    .getAttribute(new ObjectName("java.lang:type=OperatingSystem"), "MaxFileDescriptorCount");
+            return v instanceof Number n ? n.longValue() : -1;
+        } catch (Exception | LinkageError e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The connection limit for a setting: the setting when positive, else the descriptor limit less
+     * a reserve of a tenth (at least 256) for the event log, archives, jars and HTTP sockets.
+     */
+    static int effectiveMax(int configured, long fdLimit) {
+        if (configured > 0) {
+            return configured;
+        }
+        long fds = fdLimit > 0 ? fdLimit : UNKNOWN_FD_LIMIT;
+        long reserve = Math.max(256, fds / 10);
+        return (int) Math.max(16, Math.min(Integer.MAX_VALUE, fds - reserve));
+    }
+
+    /** Counts a connection from {@code address}; returns how many it now has open. */
+    int opened(String address) {
+        return perAddress.merge(address, 1, Integer::sum);
+    }
+
+    /** Forgets a connection from {@code address}. */
+    void closed(String address) {
+        perAddress.computeIfPresent(address, (k, n) -> n <= 1 ? null : n - 1);
+    }
+
+    int openFrom(String address) {
+        return perAddress.getOrDefault(address, 0);
+    }
+
+    int addresses() {
+        return perAddress.size();
+    }
+}
