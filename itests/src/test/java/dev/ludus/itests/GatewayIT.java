@@ -91,6 +91,36 @@ public class GatewayIT {
         }
     }
 
+    /** The status line an upgrade with these Host and Origin headers gets (Origin omitted when null). */
+    private String upgradeStatus(String host, String origin) throws Exception {
+        int port = Integer.parseInt(context.getProperty("org.osgi.service.http.port"));
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("GET /ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                    + (origin == null ? "" : "Origin: " + origin + "\r\n") + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
+                line.append((char) c);
+            }
+            return line.toString();
+        }
+    }
+
+    @Test
+    public void aForeignPageOrARebindingHostCannotOpenTheWebSocket() throws Exception {
+        awaitGateway();
+        String self = "127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        assertTrue(upgradeStatus(self, null).startsWith("HTTP/1.1 101"));
+        assertTrue(upgradeStatus(self, "http://" + self).startsWith("HTTP/1.1 101"));
+        assertTrue(upgradeStatus(self, "http://evil.example").startsWith("HTTP/1.1 403"));
+        assertTrue(upgradeStatus(self, "null").startsWith("HTTP/1.1 403"));
+        assertTrue(upgradeStatus("evil.example", "http://evil.example").startsWith("HTTP/1.1 403"));
+    }
+
     @Test
     @SuppressWarnings("unchecked")
     public void onePlayerAndThreeBotsPlayLiapTuiToGameOverSeeingOnlyTheirOwnHand() throws Exception {
