@@ -1,0 +1,31 @@
+package dev.ludus.testing.services;
+
+import java.util.function.Function;
+
+/**
+ * The outside services tests may need. Each has one entry point class (for PostgreSQL,
+ * {@link Postgres}) that knows how to find the real one and how to start an embedded one;
+ * adding Redis, AMQP or NATS means adding a constant here and such a class.
+ */
+public enum Service {
+
+    /** PostgreSQL: {@link Postgres}. */
+    POSTGRESQL("PostgreSQL", Postgres::locate);
+
+    private final String displayName;
+    private final Function<ServicePolicy, Availability<?>> locator;
+
+    Service(String displayName, Function<ServicePolicy, Availability<?>> locator) {
+        this.displayName = displayName;
+        this.locator = locator;
+    }
+
+    /** The name used in messages and in the skip report. */
+    public String displayName() {
+        return displayName;
+    }
+
+    Availability<?> locate(ServicePolicy policy) {
+        return locator.apply(policy);
+    }
+}
