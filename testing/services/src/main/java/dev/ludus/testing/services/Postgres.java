@@ -61,6 +61,7 @@ public final class Postgres {
         PostgresServer real = new PostgresServer(host, port, m.group(3), user, password, null);
         String problem = problemReaching(real);
         if (problem == null) {
+            System.err.println("[test-services] PostgreSQL: the real server at " + host + ":" + port);
             return ready(real, "real server at " + host + ":" + port);
         }
         String why = "not reachable at " + host + ":" + port + ": " + problem;
