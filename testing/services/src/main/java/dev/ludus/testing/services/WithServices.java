@@ -47,7 +47,7 @@ public final class WithServices extends Runner implements Filterable {
     }
 
     private final Runner delegate;
-    private final Description description;
+    private final Class<?> testClass;
     private final List<Description> tests = new ArrayList<>();
     private final Throwable missing;
 
@@ -57,11 +57,9 @@ public final class WithServices extends Runner implements Filterable {
         if (needs == null) {
             throw new IllegalStateException(testClass.getName() + " runs with WithServices but has no @WithServices.Needs");
         }
-        description = Description.createSuiteDescription(testClass);
+        this.testClass = testClass;
         for (FrameworkMethod m : new TestClass(testClass).getAnnotatedMethods(Test.class)) {
-            Description d = Description.createTestDescription(testClass, m.getName());
-            tests.add(d);
-            description.addChild(d);
+            tests.add(Description.createTestDescription(testClass, m.getName()));
         }
         Throwable problem = null;
         try {
@@ -77,7 +75,12 @@ public final class WithServices extends Runner implements Filterable {
 
     @Override
     public Description getDescription() {
-        return delegate != null ? delegate.getDescription() : description;
+        if (delegate != null) {
+            return delegate.getDescription();
+        }
+        Description description = Description.createSuiteDescription(testClass);
+        tests.forEach(description::addChild);
+        return description;
     }
 
     @Override
