@@ -7,9 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -102,13 +100,7 @@ final class EmbeddedPostgresServer {
         } catch (RuntimeException e) {
             System.err.println("[test-services] " + e.getMessage());
         }
-        try (Stream<Path> s = Files.walk(home)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.err.println("[test-services] could not delete " + home + ": " + e);
-        }
+        Endpoints.deleteTree(home);
     }
 
     /** One line for the skip report: the exception and the causes' messages. */

@@ -3,14 +3,20 @@ package dev.ludus.testing.services;
 import java.util.function.Function;
 
 /**
- * The outside services tests may need. Each has one entry point class (for PostgreSQL,
- * {@link Postgres}) that knows how to find the real one and how to start an embedded one;
- * adding Redis, AMQP or NATS means adding a constant here and such a class.
+ * The outside services tests may need. Each has one entry point class ({@link Postgres},
+ * {@link Redis}, {@link Nats}) that knows how to find the real one and how to start an embedded
+ * one; adding another (AMQP) means adding a constant here and such a class.
  */
 public enum Service {
 
     /** PostgreSQL: {@link Postgres}. */
-    POSTGRESQL("PostgreSQL", Postgres::locate);
+    POSTGRESQL("PostgreSQL", Postgres::locate),
+
+    /** Redis: {@link Redis}. */
+    REDIS("Redis", Redis::locate),
+
+    /** NATS: {@link Nats}. */
+    NATS("NATS", Nats::locate);
 
     private final String displayName;
     private final Function<ServicePolicy, Availability<?>> locator;

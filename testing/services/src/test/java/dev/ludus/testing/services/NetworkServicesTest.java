@@ -1,0 +1,91 @@
+package dev.ludus.testing.services;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.List;
+import java.util.function.Function;
+
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * Redis and NATS lookups with the real servers' addresses pointed at a closed port, so that the
+ * fallbacks are exercised whatever runs on this machine.
+ */
+public class NetworkServicesTest {
+
+    @After
+    public void restore() {
+        for (String p : List.of(Redis.URL_VARIABLE, Nats.URL_VARIABLE, Nats.SERVER_VARIABLE)) {
+            System.clearProperty(p);
+        }
+    }
+
+    private static ServiceEndpoint ready(Availability<?> a) {
+        assertTrue(a.toString(), a instanceof Availability.Ready<?>);
+        return (ServiceEndpoint) ((Availability.Ready<?>) a).service();
+    }
+
+    private static String missing(Availability<?> a) {
+        assertTrue(a.toString(), a instanceof Availability.Missing<?>);
+        return ((Availability.Missing<?>) a).reason();
+    }
+
+    @Test
+    public void anUnreachableRedisStartsAnEmbeddedOneThatAnswersPing() {
+        System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
+        ServiceEndpoint e = ready(Redis.locate(new ServicePolicy(true, true)));
+        assertTrue(e.embedded());
+        assertNull(Redis.problemReaching(e));
+    }
+
+    @Test
+    public void anUnreachableNatsStartsTheNatsServerOnThePath() {
+        System.setProperty(Nats.URL_VARIABLE, "nats://127.0.0.1:1");
+        ServiceEndpoint e = ready(Nats.locate(new ServicePolicy(true, true)));
+        assertTrue(e.embedded());
+        assertNull(Nats.problemReaching(e));
+    }
+
+    @Test
+    public void withoutANatsServerProgramTheReasonSaysSo() {
+        System.setProperty(Nats.URL_VARIABLE, "nats://127.0.0.1:1");
+        System.setProperty(Nats.SERVER_VARIABLE, "/nonexistent/nats-server");
+        String reason = missing(Nats.locate(new ServicePolicy(false, true)));
+        assertTrue(reason, reason.startsWith("not reachable at 127.0.0.1:1: "));
+        assertTrue(reason, reason.contains("embedded failed: no /nonexistent/nats-server on the PATH"));
+    }
+
+    @Test
+    public void withEmbeddedOffAnUnreachableServiceIsMissingAndSaysWhy() {
+        System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
+        System.setProperty(Nats.URL_VARIABLE, "nats://127.0.0.1:1");
+        for (Function<ServicePolicy, Availability<?>> locate : List.<Function<ServicePolicy, Availability<?>>>of(Redis::locate, Nats::locate)) {
+            String reason = missing(locate.apply(new ServicePolicy(false, false)));
+            assertTrue(reason, reason.startsWith("not reachable at 127.0.0.1:1: "));
+            assertTrue(reason, reason.endsWith("; embedded disabled by LUDUS_TEST_EMBEDDED=off"));
+        }
+    }
+
+    @Test
+    public void aServerThatSpeaksAnotherProtocolIsNotTakenForIt() {
+        // The embedded Redis does not greet like NATS, and NATS does not answer PING with +PONG.
+        System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
+        ServiceEndpoint redis = ready(Redis.locate(new ServicePolicy(true, true)));
+        assertTrue(Nats.problemReaching(redis), Nats.problemReaching(redis) != null);
+    }
+
+    @Test
+    public void aMalformedAddressIsRefusedNamingTheVariable() {
+        System.setProperty(Redis.URL_VARIABLE, "127.0.0.1:6379");
+        try {
+            Redis.locate(new ServicePolicy(false, false));
+            fail("accepted a malformed address");
+        } catch (IllegalStateException e) {
+            assertEquals("LUDUS_TEST_REDIS_URL must look like redis://127.0.0.1:6379, was '127.0.0.1:6379'", e.getMessage());
+        }
+    }
+}
