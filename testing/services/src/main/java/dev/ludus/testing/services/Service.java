@@ -4,8 +4,8 @@ import java.util.function.Function;
 
 /**
  * The outside services tests may need. Each has one entry point class ({@link Postgres},
- * {@link Redis}, {@link Nats}) that knows how to find the real one and how to start an embedded
- * one; adding another (AMQP) means adding a constant here and such a class.
+ * {@link Redis}, {@link Amqp}, {@link Nats}) that knows how to find the real one and how to start
+ * an embedded one; adding another means adding a constant here and such a class.
  */
 public enum Service {
 
@@ -14,6 +14,9 @@ public enum Service {
 
     /** Redis: {@link Redis}. */
     REDIS("Redis", Redis::locate),
+
+    /** AMQP 0-9-1 (RabbitMQ, Qpid Broker-J): {@link Amqp}. */
+    AMQP("AMQP", Amqp::locate),
 
     /** NATS: {@link Nats}. */
     NATS("NATS", Nats::locate);

@@ -6,7 +6,7 @@ import org.junit.runners.model.Statement;
 
 /**
  * A {@code @ClassRule} giving a test class a network service ({@link Service#REDIS},
- * {@link Service#NATS}) by the same rule as {@link PostgresRule}:
+ * {@link Service#AMQP}, {@link Service#NATS}) by the same rule as {@link PostgresRule}:
  *
  * <pre>
  * &#64;ClassRule public static final ServiceRule REDIS = new ServiceRule(Service.REDIS);

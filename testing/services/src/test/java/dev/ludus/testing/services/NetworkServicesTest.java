@@ -12,14 +12,14 @@ import org.junit.After;
 import org.junit.Test;
 
 /**
- * Redis and NATS lookups with the real servers' addresses pointed at a closed port, so that the
- * fallbacks are exercised whatever runs on this machine.
+ * Redis, AMQP and NATS lookups, mostly with the real servers' addresses pointed at a closed port
+ * so that the fallbacks are exercised whatever runs on this machine.
  */
 public class NetworkServicesTest {
 
     @After
     public void restore() {
-        for (String p : List.of(Redis.URL_VARIABLE, Nats.URL_VARIABLE, Nats.SERVER_VARIABLE)) {
+        for (String p : List.of(Redis.URL_VARIABLE, Amqp.URL_VARIABLE, Nats.URL_VARIABLE, Nats.SERVER_VARIABLE)) {
             System.clearProperty(p);
         }
     }
@@ -43,6 +43,31 @@ public class NetworkServicesTest {
     }
 
     @Test
+    public void anUnreachableAmqpBrokerStartsAnEmbeddedOneThatSpeaksAmqp091() {
+        System.setProperty(Amqp.URL_VARIABLE, "amqp://127.0.0.1:1");
+        ServiceEndpoint e = ready(Amqp.locate(new ServicePolicy(true, true)));
+        assertTrue(e.embedded());
+        assertNull(Amqp.problemReaching(e));
+    }
+
+    @Test
+    public void theRealServicesOfThisMachineAreRecognisedByTheirProtocol() {
+        // Whatever listens on the default ports must speak the protocol to count as real. CI
+        // (LUDUS_TEST_SERVICES=required) runs all of them, so there each must be recognised.
+        boolean required = ServicePolicy.current().required();
+        for (Function<ServicePolicy, Availability<?>> locate : List.<Function<ServicePolicy, Availability<?>>>of(
+                Redis::locate, Amqp::locate, Nats::locate)) {
+            Availability<?> a = locate.apply(new ServicePolicy(false, false));
+            if (a instanceof Availability.Ready<?> r) {
+                assertTrue(r.origin(), r.origin().startsWith("real server at 127.0.0.1:"));
+            } else {
+                String reason = missing(a);
+                assertTrue(reason, !required && reason.startsWith("not reachable at 127.0.0.1:"));
+            }
+        }
+    }
+
+    @Test
     public void anUnreachableNatsStartsTheNatsServerOnThePath() {
         System.setProperty(Nats.URL_VARIABLE, "nats://127.0.0.1:1");
         ServiceEndpoint e = ready(Nats.locate(new ServicePolicy(true, true)));
@@ -63,7 +88,9 @@ public class NetworkServicesTest {
     public void withEmbeddedOffAnUnreachableServiceIsMissingAndSaysWhy() {
         System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
         System.setProperty(Nats.URL_VARIABLE, "nats://127.0.0.1:1");
-        for (Function<ServicePolicy, Availability<?>> locate : List.<Function<ServicePolicy, Availability<?>>>of(Redis::locate, Nats::locate)) {
+        System.setProperty(Amqp.URL_VARIABLE, "amqp://127.0.0.1:1");
+        for (Function<ServicePolicy, Availability<?>> locate : List.<Function<ServicePolicy, Availability<?>>>of(
+                Redis::locate, Amqp::locate, Nats::locate)) {
             String reason = missing(locate.apply(new ServicePolicy(false, false)));
             assertTrue(reason, reason.startsWith("not reachable at 127.0.0.1:1: "));
             assertTrue(reason, reason.endsWith("; embedded disabled by LUDUS_TEST_EMBEDDED=off"));
@@ -72,10 +99,11 @@ public class NetworkServicesTest {
 
     @Test
     public void aServerThatSpeaksAnotherProtocolIsNotTakenForIt() {
-        // The embedded Redis does not greet like NATS, and NATS does not answer PING with +PONG.
+        // Redis does not greet like NATS nor answer the AMQP header with a method frame.
         System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
         ServiceEndpoint redis = ready(Redis.locate(new ServicePolicy(true, true)));
         assertTrue(Nats.problemReaching(redis), Nats.problemReaching(redis) != null);
+        assertTrue(Amqp.problemReaching(redis), Amqp.problemReaching(redis) != null);
     }
 
     @Test
