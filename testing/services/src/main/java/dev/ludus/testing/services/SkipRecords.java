@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 /**
  * Skipped service tests written down where the end-of-build report finds them: one small
  * properties file per skipped test class, in {@code target/test-services/skipped/} of the
- * reactor root (the topmost folder with a {@code pom.xml} above the test's working folder), or
- * in the folder named by the system property {@value #DIRECTORY_PROPERTY}.
+ * reactor root (found from the test's working folder), or in the folder named by the system
+ * property {@value #DIRECTORY_PROPERTY}.
  */
 public final class SkipRecords {
 
@@ -90,12 +90,18 @@ public final class SkipRecords {
         return reactorRoot.resolve("target").resolve("test-services").resolve("skipped");
     }
 
-    /** The topmost folder holding a {@code pom.xml}, from {@code start} upwards; {@code start} if none has one. */
+    /**
+     * The reactor root: the nearest folder, from {@code start} upwards, that holds this module
+     * ({@code testing/services/pom.xml}); {@code start} if none does. (Not "the topmost folder
+     * with a pom.xml": module folders such as {@code testing/} have none.)
+     */
     static Path reactorRoot(Path start) {
-        Path root = start.toAbsolutePath().normalize();
-        for (Path p = root; p != null && Files.isRegularFile(p.resolve("pom.xml")); p = p.getParent()) {
-            root = p;
+        Path from = start.toAbsolutePath().normalize();
+        for (Path p = from; p != null; p = p.getParent()) {
+            if (Files.isRegularFile(p.resolve("testing").resolve("services").resolve("pom.xml"))) {
+                return p;
+            }
         }
-        return root;
+        return from;
     }
 }

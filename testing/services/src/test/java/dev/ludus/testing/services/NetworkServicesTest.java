@@ -24,9 +24,15 @@ public class NetworkServicesTest {
         }
     }
 
-    private static ServiceEndpoint ready(Availability<?> a) {
-        assertTrue(a.toString(), a instanceof Availability.Ready<?>);
-        return (ServiceEndpoint) ((Availability.Ready<?>) a).service();
+    /**
+     * The endpoint of an embedded server; where none can be started here (no nats-server on the
+     * PATH, a platform without binaries) these tests follow the rule they test: skip and say so,
+     * or fail under LUDUS_TEST_SERVICES=required.
+     */
+    private ServiceEndpoint embedded(Service service, Availability<?> a) {
+        ServiceEndpoint e = (ServiceEndpoint) TestServices.use(service, a, ServicePolicy.current(), getClass(), 1);
+        assertTrue(e.embedded());
+        return e;
     }
 
     private static String missing(Availability<?> a) {
@@ -37,16 +43,14 @@ public class NetworkServicesTest {
     @Test
     public void anUnreachableRedisStartsAnEmbeddedOneThatAnswersPing() {
         System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
-        ServiceEndpoint e = ready(Redis.locate(new ServicePolicy(true, true)));
-        assertTrue(e.embedded());
+        ServiceEndpoint e = embedded(Service.REDIS, Redis.locate(new ServicePolicy(true, true)));
         assertNull(Redis.problemReaching(e));
     }
 
     @Test
     public void anUnreachableAmqpBrokerStartsAnEmbeddedOneThatSpeaksAmqp091() {
         System.setProperty(Amqp.URL_VARIABLE, "amqp://127.0.0.1:1");
-        ServiceEndpoint e = ready(Amqp.locate(new ServicePolicy(true, true)));
-        assertTrue(e.embedded());
+        ServiceEndpoint e = embedded(Service.AMQP, Amqp.locate(new ServicePolicy(true, true)));
         assertNull(Amqp.problemReaching(e));
     }
 
@@ -70,8 +74,7 @@ public class NetworkServicesTest {
     @Test
     public void anUnreachableNatsStartsTheNatsServerOnThePath() {
         System.setProperty(Nats.URL_VARIABLE, "nats://127.0.0.1:1");
-        ServiceEndpoint e = ready(Nats.locate(new ServicePolicy(true, true)));
-        assertTrue(e.embedded());
+        ServiceEndpoint e = embedded(Service.NATS, Nats.locate(new ServicePolicy(true, true)));
         assertNull(Nats.problemReaching(e));
     }
 
@@ -101,7 +104,7 @@ public class NetworkServicesTest {
     public void aServerThatSpeaksAnotherProtocolIsNotTakenForIt() {
         // Redis does not greet like NATS nor answer the AMQP header with a method frame.
         System.setProperty(Redis.URL_VARIABLE, "redis://127.0.0.1:1");
-        ServiceEndpoint redis = ready(Redis.locate(new ServicePolicy(true, true)));
+        ServiceEndpoint redis = embedded(Service.REDIS, Redis.locate(new ServicePolicy(true, true)));
         assertTrue(Nats.problemReaching(redis), Nats.problemReaching(redis) != null);
         assertTrue(Amqp.problemReaching(redis), Amqp.problemReaching(redis) != null);
     }

@@ -85,11 +85,15 @@ public class SkipReportTest {
     }
 
     @Test
-    public void theReactorRootIsTheTopmostFolderWithAPom() throws Exception {
-        Path module = Files.createDirectories(root.resolve("bundles/x"));
-        Files.writeString(root.resolve("pom.xml"), "<project/>");
-        Files.writeString(root.resolve("bundles/pom.xml"), "<project/>");
-        Files.writeString(module.resolve("pom.xml"), "<project/>");
-        assertEquals(root.toAbsolutePath().normalize(), SkipRecords.reactorRoot(module));
+    public void theReactorRootIsFoundFromAnyModuleAlsoUnderFoldersWithoutAPom() throws Exception {
+        Files.createDirectories(root.resolve("testing/services"));
+        Files.writeString(root.resolve("testing/services/pom.xml"), "<project/>");
+        Path bundle = Files.createDirectories(root.resolve("bundles/x"));
+        Path example = Files.createDirectories(root.resolve("examples/hello"));
+        Path expected = root.toAbsolutePath().normalize();
+        assertEquals(expected, SkipRecords.reactorRoot(bundle));
+        assertEquals(expected, SkipRecords.reactorRoot(example));
+        assertEquals(expected, SkipRecords.reactorRoot(root.resolve("testing/services")));
+        assertEquals(expected, SkipRecords.reactorRoot(root));
     }
 }
