@@ -1,16 +1,7 @@
 package dev.ludus.itests;
 
-import java.io.IOException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.Driver;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,12 +9,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 import dev.ludus.api.archive.ArchiveException;
 import dev.ludus.api.archive.ArchiveService;
@@ -31,13 +21,9 @@ import dev.ludus.api.archive.CompletedGame;
 
 /**
  * What the archive tests share: realistic completed games, a producer that completes them
- * continuously, PostgreSQL access through the driver jar the distribution ships, and control of
- * the local PostgreSQL server.
+ * continuously, and stopping and starting the test's PostgreSQL server.
  */
 final class ArchiveFixtures {
-
-    static final String JDBC_URL = "jdbc:postgresql://127.0.0.1:5432/test";
-    static final String JDBC_USER = "postgres";
 
     private ArchiveFixtures() {
     }
@@ -161,59 +147,32 @@ final class ArchiveFixtures {
 
     // ---------------------------------------------------------------- PostgreSQL
 
-    /** Opens a connection with the PostgreSQL driver jar found in the distribution's system/. */
-    static Connection connect(Path dist) throws IOException, SQLException {
-        Path jar;
-        try (Stream<Path> s = Files.walk(dist.resolve("system/org/postgresql/postgresql"))) {
-            jar = s.filter(p -> p.toString().endsWith(".jar")).findFirst()
-                    .orElseThrow(() -> new IOException("no PostgreSQL driver under " + dist.resolve("system")));
-        }
-        URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-        Driver driver;
-        try {
-            driver = (Driver) loader.loadClass("org.postgresql.Driver").getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IOException("cannot load the PostgreSQL driver from " + jar, e);
-        }
-        Properties p = new Properties();
-        p.setProperty("user", JDBC_USER);
-        p.setProperty("connectTimeout", "5");
-        Connection c = driver.connect(JDBC_URL, p);
-        if (c == null) {
-            throw new SQLException("driver refused " + JDBC_URL);
-        }
-        return c;
+    /** System property holding the stop/start control of the test's PostgreSQL server. */
+    private static final String SERVER_CONTROL = "ludus.itest.postgres.control";
+
+    /** The archive-jdbc configuration file for a database. */
+    static String jdbcConfig(String url, String user, String password, String schema) {
+        return "url = " + url + "\nuser = " + user + (password.isEmpty() ? "" : "\n.password = " + password)
+                + "\nschema = " + schema + "\nconnectTimeoutSeconds = 2\n";
     }
 
-    /** Fails the test (never skips it) when the local PostgreSQL server does not answer. */
-    static void requirePostgres(Path dist) {
-        try (Connection c = connect(dist)) {
-            if (!c.isValid(5)) {
-                throw new AssertionError("PostgreSQL at " + JDBC_URL + " does not answer");
-            }
-        } catch (IOException | SQLException e) {
-            throw new AssertionError("these tests need PostgreSQL at " + JDBC_URL + " (user " + JDBC_USER
-                    + "); .ci/run starts it. " + e, e);
-        }
+    /**
+     * Called outside the framework: hands the test's server control ("stop", "start") to the
+     * test methods. Pax Exam runs those inside the framework, where the test-services classes
+     * are not visible; a JDK interface kept in the system properties of the shared JVM is.
+     */
+    static void handOverServerControl(Consumer<String> control) {
+        System.getProperties().put(SERVER_CONTROL, control);
     }
 
-    static void dropSchema(Path dist, String schema) {
-        try (Connection c = connect(dist); Statement s = c.createStatement()) {
-            s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        } catch (IOException | SQLException e) {
-            System.err.println("could not drop test schema " + schema + ": " + e);
+    /** Stops or starts ("stop", "start") the PostgreSQL server the test uses, and waits for it. */
+    @SuppressWarnings("unchecked")
+    static void postgres(String action) {
+        Object control = System.getProperties().get(SERVER_CONTROL);
+        if (!(control instanceof Consumer<?>)) {
+            throw new AssertionError("no PostgreSQL server control: the @Configuration method hands it over");
         }
-    }
-
-    /** Runs {@code pg_ctlcluster <version> main <action>} for the local server and waits for it. */
-    static void postgres(String action) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", "-c",
-                "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main " + action)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("pg_ctlcluster " + action + " failed: " + out);
-        }
+        ((Consumer<String>) control).accept(action);
     }
 
     static Duration since(long startNanos) {

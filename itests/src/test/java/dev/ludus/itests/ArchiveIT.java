@@ -50,14 +50,18 @@ import dev.ludus.api.archive.CompletedGame;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
+import dev.ludus.testing.services.Service;
+import dev.ludus.testing.services.WithServices;
 
 /**
- * The archive in a real Felix with the default features plus {@code archive-jdbc}, against the
- * local PostgreSQL: live backend switches while games complete, a database outage, the
- * migration command, retention, and the queue holding games while no backend matches. Each test
- * counts its own games (by id prefix) and prints completed / archived / lost / duplicated.
+ * The archive in a real Felix with the default features plus {@code archive-jdbc}, against
+ * PostgreSQL (testing/services: the local server, else an embedded one; a database of its own):
+ * live backend switches while games complete, a database outage, the migration command,
+ * retention, and the queue holding games while no backend matches. Each test counts its own
+ * games (by id prefix) and prints completed / archived / lost / duplicated.
  */
-@RunWith(PaxExam.class)
+@RunWith(WithServices.class)
+@WithServices.Needs(value = Service.POSTGRESQL, runner = PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ArchiveIT {
 
@@ -77,12 +81,9 @@ public class ArchiveIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path dist = Path.of(System.getProperty("ludus.dist"));
         String schema = "ludus_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> ArchiveFixtures.dropSchema(dist, schema)));
         Map<String, String> conf = Map.of(
-                "dev.ludus.archive.jdbc.cfg", "url = " + ArchiveFixtures.JDBC_URL + "\nuser = "
-                        + ArchiveFixtures.JDBC_USER + "\nschema = " + schema + "\nconnectTimeoutSeconds = 2\n",
+                "dev.ludus.archive.jdbc.cfg", ExamPostgres.archiveJdbcConfig(ArchiveIT.class, schema),
                 ARCHIVE_PID + ".cfg", "backend.target = " + FS + "\nretryMaxMillis = 1000\n");
         return ExamConfig.defaultFeatureSet("archive", List.of("archive-jdbc"), conf,
                 frameworkProperty("ludus.itest.schema").value(schema));

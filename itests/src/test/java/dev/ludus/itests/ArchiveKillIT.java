@@ -14,7 +14,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.junit.ClassRule;
 import org.junit.Test;
+
+import dev.ludus.testing.services.PostgresRule;
+import dev.ludus.testing.services.PostgresDatabase;
 
 /**
  * The distribution as an operator runs it, with the {@code archive-jdbc} feature and the example
@@ -26,93 +30,90 @@ import org.junit.Test;
  */
 public class ArchiveKillIT {
 
+    @ClassRule
+    public static final PostgresRule PG = new PostgresRule();
+
     private static final String FEATURES = "framework, http, webconsole, ludus-core, games, archive-jdbc";
 
     @Test
     public void killedWithSigkillMidRunAndRestartedNothingAcknowledgedIsLostOrDuplicated() throws Exception {
-        Path dist = Path.of(System.getProperty("ludus.dist"));
-        ArchiveFixtures.requirePostgres(dist);
         Path loadgen = loadgenJar();
         String schema = "ludus_it_kill_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         try (Distribution d = Distribution.copy()) {
-            try {
-                d.env.put("LUDUS_FEATURES", FEATURES);
-                Path conf = d.home.resolve("conf");
-                write(conf.resolve("dev.ludus.archive.jdbc.cfg"), "url = " + ArchiveFixtures.JDBC_URL + "\nuser = "
-                        + ArchiveFixtures.JDBC_USER + "\nschema = " + schema + "\nconnectTimeoutSeconds = 2\n");
-                target(d, "jdbc");
-                write(conf.resolve("dev.ludus.example.archive.loadgen.cfg"), "gamesPerSecond = 300\nthreads = 4\nrecordBytes = 3000\n");
-                Files.copy(loadgen, d.home.resolve("deploy/archive-loadgen.jar.part"));
-                Files.move(d.home.resolve("deploy/archive-loadgen.jar.part"), d.home.resolve("deploy/archive-loadgen.jar"),
-                        StandardCopyOption.ATOMIC_MOVE);
+            d.env.put("LUDUS_FEATURES", FEATURES);
+            Path conf = d.home.resolve("conf");
+            PostgresDatabase db = PG.database();
+            write(conf.resolve("dev.ludus.archive.jdbc.cfg"), ArchiveFixtures.jdbcConfig(db.jdbcUrl(), db.user(), db.password(), schema));
+            target(d, "jdbc");
+            write(conf.resolve("dev.ludus.example.archive.loadgen.cfg"), "gamesPerSecond = 300\nthreads = 4\nrecordBytes = 3000\n");
+            Files.copy(loadgen, d.home.resolve("deploy/archive-loadgen.jar.part"));
+            Files.move(d.home.resolve("deploy/archive-loadgen.jar.part"), d.home.resolve("deploy/archive-loadgen.jar"),
+                    StandardCopyOption.ATOMIC_MOVE);
 
-                d.start().awaitHealthy();
-                awaitLedger(d, 500);
-                target(d, "fs");
-                awaitActive(d, "fs");
-                awaitLedger(d, 1000);
-                // Hold games back (no backend matches) so the kill finds a full queue.
-                target(d, "none");
-                awaitActive(d, "none");
-                Wait.until("games waiting in the queue", 15_000, () -> number(health(d), "archive", "queueDepth") >= 300);
-                long depthAtKill = number(health(d), "archive", "queueDepth");
-                d.process().destroyForcibly(); // SIGKILL: no shutdown hook, no orderly stop
-                assertTrue("killed", d.process().waitFor(10, TimeUnit.SECONDS));
-                int killCode = d.process().exitValue();
-                long acknowledgedBeforeKill = ledgerLines(d);
-                Files.copy(d.log, d.home.resolve("ludus-before-kill.log"));
+            d.start().awaitHealthy();
+            awaitLedger(d, 500);
+            target(d, "fs");
+            awaitActive(d, "fs");
+            awaitLedger(d, 1000);
+            // Hold games back (no backend matches) so the kill finds a full queue.
+            target(d, "none");
+            awaitActive(d, "none");
+            Wait.until("games waiting in the queue", 15_000, () -> number(health(d), "archive", "queueDepth") >= 300);
+            long depthAtKill = number(health(d), "archive", "queueDepth");
+            d.process().destroyForcibly(); // SIGKILL: no shutdown hook, no orderly stop
+            assertTrue("killed", d.process().waitFor(10, TimeUnit.SECONDS));
+            int killCode = d.process().exitValue();
+            long acknowledgedBeforeKill = ledgerLines(d);
+            Files.copy(d.log, d.home.resolve("ludus-before-kill.log"));
 
-                target(d, "jdbc");
-                d.start().awaitHealthy();
-                Pattern recovery = Pattern.compile("archive queue: (\\d+) game\\(s\\) waiting from before the last stop");
-                Wait.until("the queue finds its games after the kill", 20_000, () -> recovery.matcher(d.output()).find());
-                Matcher recovered = recovery.matcher(d.output());
-                assertTrue(recovered.find());
-                awaitLedger(d, acknowledgedBeforeKill + 500);
-                target(d, "fs");
-                awaitActive(d, "fs");
-                awaitLedger(d, acknowledgedBeforeKill + 1000);
-                write(conf.resolve("dev.ludus.example.archive.loadgen.cfg"), "enabled = false\nthreads = 4\n");
-                Wait.until("load generator idle", 10_000, () -> {
-                    long before = ledgerLines(d);
-                    Thread.sleep(700);
-                    return ledgerLines(d) == before;
-                });
-                long acknowledged = ledgerLines(d);
-                Wait.until("queue drained", 30_000, () -> number(health(d), "archive", "queueDepth") == 0);
+            target(d, "jdbc");
+            d.start().awaitHealthy();
+            Pattern recovery = Pattern.compile("archive queue: (\\d+) game\\(s\\) waiting from before the last stop");
+            Wait.until("the queue finds its games after the kill", 20_000, () -> recovery.matcher(d.output()).find());
+            Matcher recovered = recovery.matcher(d.output());
+            assertTrue(recovered.find());
+            awaitLedger(d, acknowledgedBeforeKill + 500);
+            target(d, "fs");
+            awaitActive(d, "fs");
+            awaitLedger(d, acknowledgedBeforeKill + 1000);
+            write(conf.resolve("dev.ludus.example.archive.loadgen.cfg"), "enabled = false\nthreads = 4\n");
+            Wait.until("load generator idle", 10_000, () -> {
+                long before = ledgerLines(d);
+                Thread.sleep(700);
+                return ledgerLines(d) == before;
+            });
+            long acknowledged = ledgerLines(d);
+            Wait.until("queue drained", 30_000, () -> number(health(d), "archive", "queueDepth") == 0);
 
-                write(conf.resolve("dev.ludus.example.archive.ledgercheck.cfg"), "run = 1\n");
-                Wait.until("ledger check done", 60_000, () -> health(d).contains("\"archive-ledger-check\":{\"status\":\"UP\",\"details\":{")
-                        && health(d).matches("(?s).*\"archive-ledger-check\":\\{[^}]*\"state\":\"DONE\".*"));
-                String h = health(d);
-                long completed = number(h, "archive-ledger-check", "completed");
-                long archived = number(h, "archive-ledger-check", "archived");
-                long lost = number(h, "archive-ledger-check", "lost");
-                long duplicated = number(h, "archive-ledger-check", "duplicated");
-                long mismatched = number(h, "archive-ledger-check", "mismatched");
-                long stillQueued = number(h, "archive-ledger-check", "stillQueued");
-                long errors = number(h, "archive-ledger-check", "errors");
+            write(conf.resolve("dev.ludus.example.archive.ledgercheck.cfg"), "run = 1\n");
+            Wait.until("ledger check done", 60_000, () -> health(d).contains("\"archive-ledger-check\":{\"status\":\"UP\",\"details\":{")
+                    && health(d).matches("(?s).*\"archive-ledger-check\":\\{[^}]*\"state\":\"DONE\".*"));
+            String h = health(d);
+            long completed = number(h, "archive-ledger-check", "completed");
+            long archived = number(h, "archive-ledger-check", "archived");
+            long lost = number(h, "archive-ledger-check", "lost");
+            long duplicated = number(h, "archive-ledger-check", "duplicated");
+            long mismatched = number(h, "archive-ledger-check", "mismatched");
+            long stillQueued = number(h, "archive-ledger-check", "stillQueued");
+            long errors = number(h, "archive-ledger-check", "errors");
 
-                d.process().destroy();
-                assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
-                System.out.println("ARCHIVE KILL TEST: completed=" + completed + " archived=" + archived + " lost=" + lost
-                        + " duplicated=" + duplicated + " mismatched=" + mismatched + " (acknowledged before SIGKILL "
-                        + acknowledgedBeforeKill + ", queue depth at the kill " + depthAtKill + ", recovered from the queue on restart "
-                        + recovered.group(1) + ", exit code of the killed JVM " + killCode + ")");
-                assertEquals(137, killCode);
-                assertEquals(acknowledged, completed);
-                assertTrue(completed > acknowledgedBeforeKill);
-                assertEquals(0, lost);
-                assertEquals(0, duplicated);
-                assertEquals(0, mismatched);
-                assertEquals(0, stillQueued);
-                assertEquals(0, errors);
-                assertEquals(completed, archived);
-                assertTrue("the restart recovered the games the kill left in the queue",
-                        Long.parseLong(recovered.group(1)) >= depthAtKill);
-            } finally {
-                ArchiveFixtures.dropSchema(dist, schema);
-            }
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
+            System.out.println("ARCHIVE KILL TEST: completed=" + completed + " archived=" + archived + " lost=" + lost
+                    + " duplicated=" + duplicated + " mismatched=" + mismatched + " (acknowledged before SIGKILL "
+                    + acknowledgedBeforeKill + ", queue depth at the kill " + depthAtKill + ", recovered from the queue on restart "
+                    + recovered.group(1) + ", exit code of the killed JVM " + killCode + ")");
+            assertEquals(137, killCode);
+            assertEquals(acknowledged, completed);
+            assertTrue(completed > acknowledgedBeforeKill);
+            assertEquals(0, lost);
+            assertEquals(0, duplicated);
+            assertEquals(0, mismatched);
+            assertEquals(0, stillQueued);
+            assertEquals(0, errors);
+            assertEquals(completed, archived);
+            assertTrue("the restart recovered the games the kill left in the queue",
+                    Long.parseLong(recovered.group(1)) >= depthAtKill);
         }
     }
 
