@@ -18,11 +18,54 @@ import dev.ludus.api.game.ActionResult;
 @ProviderType
 public interface RoomService {
 
-    /** Creates a room for a game type, with all seats empty. */
+    /**
+     * Creates a room for a game type, with all seats empty, on behalf of no particular player: no
+     * per-player limit applies. Players' requests use {@link #create(String, String, Map, String)}.
+     */
     RoomInfo create(String gameType, String name, Map<String, String> options);
 
-    /** Rooms that are not finished, oldest first. */
+    /**
+     * Creates a room for a game type, with all seats empty, on behalf of {@code createdBy}. Blocks
+     * until the room is durable.
+     *
+     * @throws RoomException {@code too_many_rooms} if {@code createdBy} already created as many
+     *                       rooms that are not finished as the runtime allows; {@code unknown_game},
+     *                       {@code bad_options}, {@code unavailable} as for the other form
+     * @since 1.2
+     */
+    RoomInfo create(String gameType, String name, Map<String, String> options, String createdBy);
+
+    /** Rooms that are not finished, oldest first. Prefer {@link #list(RoomQuery)}, which pages. */
     List<RoomInfo> list();
+
+    /**
+     * One page of the lobby: rooms that match the query, joinable rooms first, then the others,
+     * each group newest first. Non-blocking; reads an immutable view of the lobby that is rebuilt
+     * at most once per {@link #lobbyVersion()}, so asking often is cheap.
+     *
+     * @throws RoomException {@code bad_cursor} if the cursor was not made by this service
+     * @since 1.2
+     */
+    RoomPage list(RoomQuery query);
+
+    /**
+     * A number that grows whenever anything a lobby page shows changes (a room created, changed or
+     * gone). Equal versions mean equal pages for equal queries, so a caller may keep a page's
+     * serialised form until the version moves. Not persisted: it starts again after a restart.
+     * Non-blocking.
+     *
+     * @since 1.2
+     */
+    long lobbyVersion();
+
+    /**
+     * The rooms in which {@code playerId} owns a seat and which the runtime still holds, finished
+     * ones included (a finished room stays for a configured time after its game ended, so a player
+     * who comes back sees the result), rooms that are not finished first. Non-blocking.
+     *
+     * @since 1.2
+     */
+    List<RoomInfo> roomsOf(String playerId);
 
     /** A room, finished ones included while they are held in memory. */
     Optional<RoomInfo> get(String roomId);
