@@ -275,7 +275,7 @@ public class RoomRuntimeTest {
         assertFalse(r.get(room.roomId()).orElseThrow().seats().get(0).bot());
     }
 
-    private static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
+    static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
             if (c.call()) {
