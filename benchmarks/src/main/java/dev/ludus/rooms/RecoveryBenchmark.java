@@ -45,7 +45,7 @@ public final class RecoveryBenchmark {
             @Override public int archiveRetrySeconds() { return 3600; }
             @Override public int threads() { return 0; }
             @Override public int maxOpenRoomsPerPlayer() { return 3; }
-            @Override public int emptyRoomSeconds() { return 600; }
+            @Override public int emptyRoomSeconds() { return 604_800; }
             @Override public int finishedRoomSeconds() { return 600; }
             @Override public int maxArgumentDepth() { return 8; }
             @Override public int maxArgumentBytes() { return 2048; }

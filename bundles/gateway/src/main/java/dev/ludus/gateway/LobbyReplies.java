@@ -52,7 +52,7 @@ final class LobbyReplies {
         RoomPage page = rs.list(query);
         List<Map<String, Object>> rooms = new ArrayList<>(page.rooms().size());
         for (RoomInfo info : page.rooms()) {
-            rooms.add(Gateway.roomMap(info));
+            rooms.add(info.toData()); // the shape of Gateway.roomMap
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("rooms", rooms);

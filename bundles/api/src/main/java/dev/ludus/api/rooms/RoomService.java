@@ -95,6 +95,12 @@ public interface RoomService {
      * been applied, and its events have gone to the subscribers. A rejected action changes
      * nothing. Completes exceptionally with {@link RoomException} for room-level refusals
      * ({@code not_in_room}, {@code game_paused}, {@code unavailable}...).
+     *
+     * <p>Arguments are checked before the engine sees them and before anything is stored: nested
+     * deeper or larger than the runtime's limits, or holding a key or a kind of value the game does
+     * not declare for the action ({@link dev.ludus.api.game.GameDefinition#actions()}), they are
+     * answered {@link ActionResult.Rejected} with code {@code bad_arguments}; an action type the game
+     * does not declare, {@code unknown_action}.
      */
     CompletionStage<ActionResult> act(String roomId, String playerId, String type, Map<String, Object> args);
 
