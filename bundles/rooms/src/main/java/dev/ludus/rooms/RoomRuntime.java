@@ -1157,8 +1157,8 @@ public class RoomRuntime implements RoomService, HealthCheck {
     /** Hands a finished game to the archive (durably queued there), then records that. */
     private void handOver(Room room) {
         ArchiveService service = archive;
-        if (service == null || room.archived || !active) {
-            return;
+        if (service == null || room.archived || room.closed || !active) {
+            return; // a closed room held no finished game: nothing to archive
         }
         if (room.quarantined != null && config.archiveRetryQuarantined() <= room.quarantineGeneration) {
             return; // waits for an operator to raise archiveRetryQuarantined
