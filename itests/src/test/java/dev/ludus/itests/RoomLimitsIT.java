@@ -108,7 +108,7 @@ public class RoomLimitsIT {
     public void junkInLiapTuiActionArgumentsIsRefusedAndNeverStored() throws Exception {
         awaitGateway();
         try (WsClient bo = WsClient.hello(ws(), "Bo")) {
-            String room = roomOf(bo.ok("create_room", Map.of("game", "liap-tui", "name", "junk",
+            String room = roomOf(bo.ok("create_room", Map.of("game", "liap-tui", "name", "argument checks",
                     "options", Map.of("redealTimeoutMillis", 3_600_000))));
             bo.ok("join_room", Map.of("room", room));
             for (int i = 0; i < 3; i++) {
@@ -116,7 +116,7 @@ public class RoomLimitsIT {
             }
             bo.ok("start", Map.of());
             assertEquals("bad_arguments", bo.request("act", Map.of("action", "declare",
-                    "args", Map.of("piles", 2, "junk", "x".repeat(100)))).get("code"));
+                    "args", Map.of("piles", 2, "smuggled", "x".repeat(100)))).get("code"));
             assertEquals("bad_arguments", bo.request("act", Map.of("action", "play", "args", Map.of("pieces", "RED_GENERAL"))).get("code"));
             assertEquals("unknown_action", bo.request("act", Map.of("action", "redeal_timeout",
                     "args", Map.of("seat", 0, "round", 1, "deal", 0))).get("code"));
@@ -126,7 +126,7 @@ public class RoomLimitsIT {
             assertEquals("bad_arguments", answer.get("code"));
             for (RecordedEvent e : events.read("room-" + room, 1, 10_000)) {
                 String data = new String(e.data(), StandardCharsets.UTF_8);
-                assertFalse("stored: " + data, data.contains("junk") || data.contains("[[[["));
+                assertFalse("stored: " + data, data.contains("smuggled") || data.contains("[[[["));
             }
         }
     }
