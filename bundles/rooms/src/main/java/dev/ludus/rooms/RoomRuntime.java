@@ -336,10 +336,21 @@ public class RoomRuntime implements RoomService, HealthCheck {
             Room room = new Room(id, workers);
             room.submit(() -> {
                 try {
-                    if (!isEnded(es, stream)) {
+                    RecordedEvent last = lastRecord(es, stream);
+                    String lastType = last == null ? "" : last.type();
+                    if (!"archived".equals(lastType) && !"closed".equals(lastType)) {
                         rooms.put(id, room);
                         resync(room);
                         loaded.incrementAndGet();
+                    } else if ("archived".equals(lastType)) {
+                        // Recently finished games come back for their players to see the result.
+                        long keep = clamp(config.finishedRoomSeconds(), 0, 86_400) * 1000L;
+                        long left = last.timestamp() + keep - clock.millis();
+                        if (left > 0) {
+                            rooms.put(id, room);
+                            resync(room);
+                            scheduleEviction(room, left);
+                        }
                     }
                 } finally {
                     done.countDown();
@@ -360,14 +371,17 @@ public class RoomRuntime implements RoomService, HealthCheck {
         });
     }
 
-    /** Whether the stream's last record ends the room for good: archived, or closed while empty. */
-    private static boolean isEnded(EventStore es, String stream) {
+    /**
+     * The stream's last record, or null. A room whose last record is {@code archived} or
+     * {@code closed} has ended for good.
+     */
+    private static RecordedEvent lastRecord(EventStore es, String stream) {
         long v = es.version(stream);
         if (v <= 0) {
-            return false;
+            return null;
         }
         List<RecordedEvent> last = es.read(stream, v, 1);
-        return !last.isEmpty() && ("archived".equals(last.get(0).type()) || "closed".equals(last.get(0).type()));
+        return last.isEmpty() ? null : last.get(0);
     }
 
     /** Rebuilds a room from its latest snapshot and the later records. Runs as a room step. */
@@ -1254,9 +1268,12 @@ public class RoomRuntime implements RoomService, HealthCheck {
     }
 
     private void scheduleEviction(Room room) {
-        long keep = clamp(config.finishedRoomSeconds(), 0, 86_400);
+        scheduleEviction(room, clamp(config.finishedRoomSeconds(), 0, 86_400) * 1000L);
+    }
+
+    private void scheduleEviction(Room room, long millis) {
         try {
-            scheduler.schedule(() -> evict(room), keep, TimeUnit.SECONDS);
+            scheduler.schedule(() -> evict(room), millis, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopping) {
             // deactivating: every room goes anyway
         }

@@ -249,8 +249,26 @@ public class RoomLimitsTest {
         assertTrue("the result is in the view", r.view(room.roomId(), "ann").containsKey("result"));
         assertFalse("finished rooms are not in the lobby", r.list(RoomQuery.first(10)).rooms().stream()
                 .anyMatch(i -> i.roomId().equals(room.roomId())));
-        assertEquals("game_over", assertThrows(RoomException.class, () -> r.leave(room.roomId(), "ann")).code());
-        assertEquals(List.of(), r.roomsOf("ann"));
+        Object result = r.view(room.roomId(), "ann").get("result");
+
+        // After a restart within finishedRoomSeconds, the room and its result are still there.
+        r.deactivate();
+        runtimes.remove(r);
+        RoomRuntime again = runtime(Map.of("finishedRoomSeconds", 600));
+        waitFor(() -> again.get(room.roomId()).isPresent());
+        again.settle();
+        assertEquals(RoomState.FINISHED, again.roomsOf("ann").get(0).state());
+        assertEquals(result, again.view(room.roomId(), "ann").get("result"));
+        assertEquals("game_over", assertThrows(RoomException.class, () -> again.leave(room.roomId(), "ann")).code());
+        assertEquals(List.of(), again.roomsOf("ann"));
+
+        // Past that time it is not rebuilt: the game is in the archive.
+        again.deactivate();
+        runtimes.remove(again);
+        RoomRuntime later = runtime(Map.of("finishedRoomSeconds", 0));
+        waitFor(() -> ((Number) later.check().details().get("recoveryMillis")).longValue() >= 0);
+        later.settle();
+        assertTrue(later.get(room.roomId()).isEmpty());
     }
 
     @Test
