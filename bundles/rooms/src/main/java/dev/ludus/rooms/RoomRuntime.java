@@ -645,7 +645,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             return createRoom(gameType, name, options, null);
         }
         requirePlayer(createdBy);
-        int limit = clamp(config.maxOpenRoomsPerPlayer(), 1, 1000);
+        int limit = clamp(config.maxOpenRoomsPerPlayer(), 1, 100_000);
         Runnable release = quota.reserve(createdBy, limit, this::openRoomsOf);
         try {
             return createRoom(gameType, name, options, createdBy);

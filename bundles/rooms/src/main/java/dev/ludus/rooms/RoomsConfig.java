@@ -21,7 +21,7 @@ public @interface RoomsConfig {
     @AttributeDefinition(name = "Worker threads", description = "Threads that run rooms; 0 means one per processor.")
     int threads() default 0;
 
-    @AttributeDefinition(name = "Open rooms per player", min = "1", max = "1000", description = "How many rooms that are not finished one player may have created; further create requests answer too_many_rooms.")
+    @AttributeDefinition(name = "Open rooms per player", min = "1", max = "100000", description = "How many rooms that are not finished one player may have created; further create requests answer too_many_rooms.")
     int maxOpenRoomsPerPlayer() default 3;
 
     @AttributeDefinition(name = "Empty room timeout (s)", min = "1", max = "604800", description = "A room in which no human owns a seat (empty, or bots only) for this long is closed for good: it leaves the lobby and is not rebuilt after a restart.")
