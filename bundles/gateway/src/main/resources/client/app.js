@@ -23,6 +23,10 @@
     result: null,
     log: [],
     rooms: [],
+    // Lobby paging: the cursor of the page shown (null: the first), the next page's, and the way back.
+    lobbyCursor: null,
+    lobbyNext: null,
+    lobbyBack: [],
     retry: 0,
     awaitingSnapshot: true,
     replaced: false,
@@ -213,12 +217,28 @@
   }
 
   const actions = {
-    listRooms: () => request('list_rooms', { limit: 50 }).then((r) => {
+    // Joinable rooms come first, newest first; older ones are a page away.
+    listRooms: () => request('list_rooms', { limit: 50, cursor: s.lobbyCursor || undefined }).then((r) => {
       s.rooms = r.rooms;
+      s.lobbyNext = r.next || null;
       if (!s.room) {
         render();
       }
-    }, () => {}),
+    }, (err) => {
+      if (err && err.code === 'bad_cursor') {
+        s.lobbyCursor = null;
+        s.lobbyBack = [];
+      }
+    }),
+    lobbyPage: (forward) => {
+      if (forward && s.lobbyNext) {
+        s.lobbyBack.push(s.lobbyCursor);
+        s.lobbyCursor = s.lobbyNext;
+      } else if (!forward && s.lobbyBack.length) {
+        s.lobbyCursor = s.lobbyBack.pop();
+      }
+      return actions.listRooms();
+    },
     create: (name, game, options) => run(request('create_room', { game: game, name: name, options: options }))
       .then((r) => actions.join(r.room.roomId)),
     join: (roomId) => run(request('join_room', { room: roomId, name: s.name || undefined })),
@@ -310,8 +330,16 @@
         + '</td></tr>';
     }).join('');
     const list = $('#room-list');
-    list.innerHTML = rows ? '<table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
-      + rows + '</tbody></table>' : '<p class="hint">No open rooms yet.</p>';
+    const pager = (s.lobbyBack.length ? '<button id="rooms-newer" type="button">Newer rooms</button> ' : '')
+      + (s.lobbyNext ? '<button id="rooms-older" type="button">More rooms</button>' : '');
+    list.innerHTML = (rows ? '<table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
+      + rows + '</tbody></table>' : '<p class="hint">No open rooms yet.</p>') + (pager ? '<p class="pager">' + pager + '</p>' : '');
+    if ($('#rooms-newer')) {
+      $('#rooms-newer').onclick = () => actions.lobbyPage(false);
+    }
+    if ($('#rooms-older')) {
+      $('#rooms-older').onclick = () => actions.lobbyPage(true);
+    }
     list.querySelectorAll('button.join').forEach((b) => {
       b.onclick = () => {
         actions.rename($('#name').value.trim());

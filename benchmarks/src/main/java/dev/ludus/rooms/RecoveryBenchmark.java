@@ -44,6 +44,13 @@ public final class RecoveryBenchmark {
             @Override public long idleTimeoutMillis() { return 600_000; }
             @Override public int archiveRetrySeconds() { return 3600; }
             @Override public int threads() { return 0; }
+            @Override public int maxOpenRoomsPerPlayer() { return 3; }
+            @Override public int emptyRoomSeconds() { return 604_800; }
+            @Override public int finishedRoomSeconds() { return 600; }
+            @Override public int maxArgumentDepth() { return 8; }
+            @Override public int maxArgumentBytes() { return 2048; }
+            @Override public int archiveQuarantineAfter() { return 5; }
+            @Override public int archiveRetryQuarantined() { return 0; }
         };
     }
 

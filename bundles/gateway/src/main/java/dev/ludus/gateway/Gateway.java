@@ -55,6 +55,7 @@ final class Gateway {
     private static final long ABORT_AFTER_MILLIS = 3000;
 
     private final Protocol protocol = new Protocol();
+    private final LobbyReplies lobbyReplies = new LobbyReplies(protocol);
     private final Clock clock;
     private final ResumeTokens tokens;
     private volatile GatewayConfig config;
@@ -541,14 +542,9 @@ final class Gateway {
         RoomService rs = rooms;
         String room = null;
         if (rs != null) {
-            for (RoomInfo info : rs.list()) {
-                if (info.seatOf(p.playerId) >= 0) {
-                    room = info.roomId();
-                    if (info.state() != RoomState.WAITING) {
-                        break;
-                    }
-                }
-            }
+            // A room that is not over first; else the finished one, so the player sees its result.
+            List<RoomInfo> mine = rs.roomsOf(p.playerId);
+            room = mine.isEmpty() ? null : mine.get(0).roomId();
         }
         if (room == null) {
             p.emptySnapshot();
@@ -662,7 +658,7 @@ final class Gateway {
             } else if (r instanceof Request.ListRooms l) {
                 listRooms(c, p, rs, l);
             } else if (r instanceof Request.CreateRoom cr) {
-                RoomInfo info = rs.create(cr.game(), cr.name(), cr.options());
+                RoomInfo info = rs.create(cr.game(), cr.name(), cr.options(), p.playerId);
                 p.reply(c, protocol.ok(cr.id(), Map.of("room", roomMap(info))));
             } else if (r instanceof Request.JoinRoom j) {
                 join(c, p, rs, j);
@@ -701,17 +697,9 @@ final class Gateway {
         return room;
     }
 
+    /** A lobby page; its JSON is written once per lobby version and shared by every asker. */
     private void listRooms(Connection c, PlayerSession p, RoomService rs, Request.ListRooms l) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (RoomInfo info : rs.list()) {
-            if (out.size() >= l.limit()) {
-                break;
-            }
-            if (l.game() == null || l.game().equals(info.gameType())) {
-                out.add(roomMap(info));
-            }
-        }
-        p.reply(c, protocol.ok(l.id(), Map.of("rooms", out)));
+        p.reply(c, protocol.okJson(l.id(), lobbyReplies.result(rs, l.query())));
     }
 
     private void join(Connection c, PlayerSession p, RoomService rs, Request.JoinRoom j) {
@@ -837,7 +825,8 @@ final class Gateway {
         expired.increment();
         String room = p.roomId();
         RoomService rs = rooms;
-        if (room != null && rs != null) {
+        // A finished room is not left: the player has not seen its result yet and may still resume.
+        if (room != null && rs != null && rs.get(room).map(i -> i.state() != RoomState.FINISHED).orElse(true)) {
             try {
                 rs.leave(room, p.playerId);
             } catch (RoomException e) {
@@ -889,6 +878,11 @@ final class Gateway {
             return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
         }
         return HealthResult.up(d);
+    }
+
+    /** For tests: lobby pages written, and answered from what was written. */
+    long[] lobbyPages() {
+        return new long[] {lobbyReplies.pagesWritten(), lobbyReplies.pagesReused()};
     }
 
     /** For tests: the session of a player, if the gateway holds one. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -12,6 +13,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ludus.api.rooms.RoomQuery;
+import dev.ludus.api.rooms.RoomState;
 
 /**
  * Reads client frames into {@link Request}s and writes server messages, as JSON text. Thread safe.
@@ -28,6 +32,8 @@ final class Protocol {
      * overflow it.
      */
     static final long MAX_SEQ = (1L << 53) - 1;
+    /** Longest lobby cursor; the rooms service makes far shorter ones. */
+    static final int MAX_CURSOR = 256;
 
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
     };
@@ -100,8 +106,10 @@ final class Protocol {
         return switch (type) {
             case "hello" -> new Request.Hello(id, optionalText(r, "name", 32), optionalText(r, "token", 512),
                     lastSeq(r));
-            case "list_rooms" -> new Request.ListRooms(id, optionalText(r, "game", MAX_ID),
-                    (int) Math.min(500, Math.max(1, optionalLong(r, "limit", 100))));
+            case "list_rooms" -> new Request.ListRooms(id, optionalText(r, "game", MAX_ID), roomState(r),
+                    optionalBoolean(r, "joinable"), optionalText(r, "text", MAX_NAME),
+                    (int) Math.min(RoomQuery.MAX_LIMIT, Math.max(1, optionalLong(r, "limit", 100))),
+                    optionalText(r, "cursor", MAX_CURSOR));
             case "create_room" -> new Request.CreateRoom(id, text(r, "game", MAX_ID), text(r, "name", MAX_NAME),
                     options(r.get("options")));
             case "join_room" -> new Request.JoinRoom(id, text(r, "room", MAX_NAME), optionalText(r, "name", 32));
@@ -143,6 +151,29 @@ final class Protocol {
             throw new Refusal("\"" + field + "\" must be a string of at most " + max + " characters");
         }
         return n.asText();
+    }
+
+    private static RoomState roomState(JsonNode r) throws Refusal {
+        String s = optionalText(r, "state", 16);
+        if (s == null) {
+            return null;
+        }
+        try {
+            return RoomState.valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new Refusal("\"state\" must be one of WAITING, PLAYING, PAUSED, FINISHED");
+        }
+    }
+
+    private static Boolean optionalBoolean(JsonNode r, String field) throws Refusal {
+        JsonNode n = r.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isBoolean()) {
+            throw new Refusal("\"" + field + "\" must be true or false");
+        }
+        return n.asBoolean();
     }
 
     private static long longValue(JsonNode r, String field) throws Refusal {
@@ -214,6 +245,14 @@ final class Protocol {
         m.put("id", id);
         m.put("result", result);
         return write(m);
+    }
+
+    /**
+     * A success reply whose result is already JSON (a lobby page serialised once and sent to many):
+     * the same text {@link #ok} would write.
+     */
+    String okJson(Object id, String resultJson) {
+        return "{\"type\":\"ok\",\"id\":" + json(id) + ",\"result\":" + resultJson + "}";
     }
 
     /** An error reply: {@code {"type":"error","id":…,"code":…,"message":…}}; id may be null. */

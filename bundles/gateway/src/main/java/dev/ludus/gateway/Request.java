@@ -2,6 +2,9 @@ package dev.ludus.gateway;
 
 import java.util.Map;
 
+import dev.ludus.api.rooms.RoomQuery;
+import dev.ludus.api.rooms.RoomState;
+
 /**
  * What a client may ask, one record per request {@code type} of the protocol ({@code docs/protocol.md}).
  * Every request carries the client's {@code id}, echoed in its one reply or error.
@@ -15,7 +18,17 @@ sealed interface Request {
     record Hello(Object id, String name, String token, long lastSeq) implements Request {
     }
 
-    record ListRooms(Object id, String game, int limit) implements Request {
+    /**
+     * A page of the lobby. Filters are optional: {@code game}, {@code state}, {@code joinable},
+     * {@code text} (part of the name); {@code cursor} is the previous page's {@code next}.
+     */
+    record ListRooms(Object id, String game, RoomState state, Boolean joinable, String text, int limit, String cursor)
+            implements Request {
+
+        /** As the rooms service asks it. */
+        RoomQuery query() {
+            return new RoomQuery(game, state, joinable, text, limit, cursor);
+        }
     }
 
     record CreateRoom(Object id, String game, String name, Map<String, String> options) implements Request {

@@ -511,6 +511,100 @@ public class GatewayTest {
     }
 
     @Test
+    public void aPlayerWhoseGameEndedWhileAwaySeesTheFinishedRoomAndItsResultOnResume() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.grace = 1;
+        TestServer s = server(cfg);
+        TestClient a = hello(s, "Ann");
+        String room = roomWithBots(a, 40);
+        a.ok("start", Map.of());
+        a.drop();
+        waitUntil(() -> service().get(room).orElseThrow().state() == dev.ludus.api.rooms.RoomState.FINISHED, 20_000);
+        waitUntil(() -> s.gateway.session(a.playerId()) == null, 10_000); // the gateway forgot the session
+        TestClient back = TestClient.connect(s.uri());
+        open.add(back);
+        Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
+        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
+        assertNotNull("the finished room is shown", snap.get("room"));
+        assertEquals("FINISHED", ((Map<?, ?>) snap.get("room")).get("state"));
+        assertNotNull("with its result", snap.get("result"));
+        assertEquals(0L, ((Number) snap.get("seat")).longValue());
+        // Once the player leaves it, it is gone for them.
+        back.ok("leave_room", Map.of());
+        back.close();
+        TestClient later = TestClient.connect(s.uri());
+        open.add(later);
+        s.gateway.session(a.playerId()).end();
+        later.request("hello", Map.of("token", a.token()));
+        Map<String, Object> none = later.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
+        assertNull(none.get("room"));
+    }
+
+    @Test
+    public void theLobbyPagesJoinableRoomsNewestFirstAndWritesEachPageOncePerChange() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.perSecond = 100_000;
+        cfg.burst = 100_000;
+        TestServer s = server(cfg);
+        TestClient c = hello(s, "Ann");
+        List<String> made = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            made.add(service().create(TurnGame.TYPE, "table " + i, Map.of()).roomId());
+            Thread.sleep(2); // distinct creation times, so "newest first" is one order
+        }
+        RoomInfo full = service().create(TurnGame.TYPE, "full", Map.of());
+        for (int i = 0; i < 4; i++) {
+            service().addBot(full.roomId());
+        }
+        List<String> walked = new ArrayList<>();
+        Object cursor = null;
+        do {
+            Map<String, Object> fields = new java.util.HashMap<>(Map.of("limit", 10));
+            if (cursor != null) {
+                fields.put("cursor", cursor);
+            }
+            Map<String, Object> page = c.ok("list_rooms", fields);
+            for (Object r : (List<?>) page.get("rooms")) {
+                walked.add((String) ((Map<?, ?>) r).get("roomId"));
+            }
+            cursor = page.get("next");
+        } while (cursor != null);
+        List<String> expected = new ArrayList<>(made);
+        java.util.Collections.reverse(expected);
+        expected.add(full.roomId());
+        assertEquals("joinable first, newest first, then the full room", expected, walked);
+        assertEquals("joinable filter", 25, ((List<?>) c.ok("list_rooms", Map.of("joinable", true, "limit", 100)).get("rooms")).size());
+        assertEquals("name filter", List.of(full.roomId()), ((List<?>) c.ok("list_rooms", Map.of("text", "FULL")).get("rooms"))
+                .stream().map(r -> ((Map<?, ?>) r).get("roomId")).toList());
+        assertEquals("bad_cursor", c.request("list_rooms", Map.of("cursor", "nonsense")).get("code"));
+
+        long written = s.gateway.lobbyPages()[0];
+        for (int i = 0; i < 50; i++) {
+            Map<String, Object> again = c.ok("list_rooms", Map.of("limit", 10));
+            assertEquals(10, ((List<?>) again.get("rooms")).size());
+        }
+        assertEquals("the walk's first page is not written again, however often it is asked", written,
+                s.gateway.lobbyPages()[0]);
+        String newest = service().create(TurnGame.TYPE, "newest", Map.of()).roomId();
+        Map<String, Object> after = c.ok("list_rooms", Map.of("limit", 10));
+        assertEquals("a change is seen at once", newest, ((Map<?, ?>) ((List<?>) after.get("rooms")).get(0)).get("roomId"));
+        assertEquals(written + 1, s.gateway.lobbyPages()[0]);
+    }
+
+    @Test
+    public void aPlayerCannotCreateRoomsWithoutLimit() throws Exception {
+        rooms.limitRoomsPerPlayer(3);
+        TestServer s = server(new TestConfig());
+        TestClient c = hello(s, "Eve");
+        for (int i = 0; i < 3; i++) {
+            c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "r" + i));
+        }
+        assertEquals("too_many_rooms", c.request("create_room", Map.of("game", TurnGame.TYPE, "name", "one more")).get("code"));
+        assertEquals(3, service().list().size());
+    }
+
+    @Test
     public void limitsChangedInTheConfigurationApplyToNewConnections() throws Exception {
         TestServer s = server(new TestConfig());
         TestConfig smaller = new TestConfig();

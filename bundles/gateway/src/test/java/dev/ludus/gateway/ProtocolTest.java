@@ -29,8 +29,10 @@ public class ProtocolTest {
     public void everyRequestTypeIsRead() {
         assertEquals(new Request.Hello("a", "Ann", null, -1), good("{\"id\":\"a\",\"type\":\"hello\",\"name\":\"Ann\"}"));
         assertEquals(new Request.Hello(7L, null, "t", 12), good("{\"id\":7,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":12}"));
-        assertEquals(new Request.ListRooms(1L, "liap-tui", 100), good("{\"id\":1,\"type\":\"list_rooms\",\"game\":\"liap-tui\"}"));
-        assertEquals(new Request.ListRooms(1L, null, 500), good("{\"id\":1,\"type\":\"list_rooms\",\"limit\":100000}"));
+        assertEquals(new Request.ListRooms(1L, "liap-tui", null, null, null, 100, null), good("{\"id\":1,\"type\":\"list_rooms\",\"game\":\"liap-tui\"}"));
+        assertEquals(new Request.ListRooms(1L, null, null, null, null, 500, null), good("{\"id\":1,\"type\":\"list_rooms\",\"limit\":100000}"));
+        assertEquals(new Request.ListRooms(1L, null, dev.ludus.api.rooms.RoomState.WAITING, true, "ann", 20, "l1:abc"),
+                good("{\"id\":1,\"type\":\"list_rooms\",\"state\":\"waiting\",\"joinable\":true,\"text\":\"ann\",\"limit\":20,\"cursor\":\"l1:abc\"}"));
         assertEquals(new Request.CreateRoom(1L, "liap-tui", "Table", Map.of("maxRounds", "2", "fast", "true")),
                 good("{\"id\":1,\"type\":\"create_room\",\"game\":\"liap-tui\",\"name\":\"Table\",\"options\":{\"maxRounds\":2,\"fast\":true}}"));
         assertEquals(new Request.JoinRoom(1L, "r1", null), good("{\"id\":1,\"type\":\"join_room\",\"room\":\"r1\"}"));
@@ -53,6 +55,8 @@ public class ProtocolTest {
         assertEquals("bad_request", bad("[1,2]").code());
         assertEquals("bad_request", bad("42").code());
         assertEquals("bad_request", bad("").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"list_rooms\",\"state\":\"OVER\"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"list_rooms\",\"joinable\":\"yes\"}").code());
         Protocol.Bad noId = bad("{\"type\":\"ping\"}");
         assertEquals("bad_request", noId.code());
         assertNull(noId.id());

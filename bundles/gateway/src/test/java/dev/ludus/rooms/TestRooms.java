@@ -14,19 +14,37 @@ import dev.ludus.api.rooms.RoomService;
 public final class TestRooms implements AutoCloseable {
 
     private final RoomRuntime runtime = new RoomRuntime();
+    private final long botThink;
 
     public TestRooms(GameDefinition game, EventStore events, SnapshotStore snapshots, long botThinkMillis) {
+        this.botThink = botThinkMillis;
         runtime.bindGame(game);
         runtime.bindEventStore(events);
         runtime.bindSnapshotStore(snapshots);
-        runtime.activate(new RoomsConfig() {
+        runtime.activate(config(botThinkMillis, 1000));
+    }
+
+    /** Lets each player have at most {@code rooms} open rooms (the tests' default is 1000). */
+    public void limitRoomsPerPlayer(int rooms) {
+        runtime.modified(config(botThink, rooms));
+    }
+
+    private static RoomsConfig config(long botThinkMillis, int roomsPerPlayer) {
+        return new RoomsConfig() {
             @Override public Class<? extends Annotation> annotationType() { return RoomsConfig.class; }
             @Override public int snapshotEvery() { return 20; }
             @Override public long botThinkMillis() { return botThinkMillis; }
             @Override public long idleTimeoutMillis() { return 600_000; }
             @Override public int archiveRetrySeconds() { return 60; }
             @Override public int threads() { return 2; }
-        });
+            @Override public int maxOpenRoomsPerPlayer() { return roomsPerPlayer; }
+            @Override public int emptyRoomSeconds() { return 600; }
+            @Override public int finishedRoomSeconds() { return 600; }
+            @Override public int maxArgumentDepth() { return 8; }
+            @Override public int maxArgumentBytes() { return 2048; }
+            @Override public int archiveQuarantineAfter() { return 5; }
+            @Override public int archiveRetryQuarantined() { return 0; }
+        };
     }
 
     public RoomService service() {

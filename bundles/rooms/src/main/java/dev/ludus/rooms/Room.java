@@ -5,7 +5,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -65,6 +67,24 @@ final class Room {
     ScheduledFuture<?> idleTimer;
     ScheduledFuture<?> gameTimer;
     volatile RoomInfo info;
+    /** The player who created the room, or null (created by an operator or a tool). */
+    volatile String createdBy;
+    /** When the latest record of the room was written. */
+    long lastChangeMillis;
+    /** Since when no human owns a seat (0: someone does, or the room is over). Read by the sweeper. */
+    volatile long emptySince;
+    /** A close of this empty room is queued; keeps the sweeper from queueing another. */
+    volatile boolean closing;
+    /** The room was closed because nobody sat in it; it is finished and holds no game. */
+    boolean closed;
+    /** Archive hand-overs that failed in a row. */
+    int handOverFailures;
+    /** Why the archive hand-over is quarantined, or null when it is not. */
+    volatile String quarantined;
+    /** The {@code archiveRetryQuarantined} setting when the hand-over was quarantined. */
+    long quarantineGeneration;
+    /** Players who left the room after its game ended: it is no longer theirs to come back to. */
+    final Set<String> leftAfterEnd = ConcurrentHashMap.newKeySet();
     final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
     private final Executor executor;
@@ -114,6 +134,16 @@ final class Room {
                 return;
             }
         }
+    }
+
+    /** Whether a human (connected or not) owns a seat. */
+    boolean hasHuman() {
+        for (Seat s : seats) {
+            if (s.playerId != null && !s.bot) {
+                return true;
+            }
+        }
+        return false;
     }
 
     int seatOf(String playerId) {

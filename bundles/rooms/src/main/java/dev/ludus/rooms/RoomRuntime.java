@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -47,6 +49,7 @@ import dev.ludus.api.event.Snapshot;
 import dev.ludus.api.event.SnapshotStore;
 import dev.ludus.api.game.Action;
 import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.game.ActionSpec;
 import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameEvent;
@@ -58,6 +61,8 @@ import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.rooms.RoomPage;
+import dev.ludus.api.rooms.RoomQuery;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.RoomState;
 import dev.ludus.api.store.GameStore;
@@ -96,6 +101,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
     private final SecureRandom seeds = new SecureRandom();
     private final AtomicLong acceptedActions = new AtomicLong();
     private final AtomicInteger archiveInFlight = new AtomicInteger();
+    private final AtomicLong closedRooms = new AtomicLong();
+    private final Lobby lobby = new Lobby(() -> rooms.values().stream().map(r -> r.info).toList());
+    private final RoomQuota quota = new RoomQuota();
 
     private volatile EventStore eventStore;
     private volatile SnapshotStore snapshotStore;
@@ -124,6 +132,8 @@ public class RoomRuntime implements RoomService, HealthCheck {
         active = true;
         scheduler.scheduleWithFixedDelay(this::retryArchiving, cfg.archiveRetrySeconds(), cfg.archiveRetrySeconds(),
                 TimeUnit.SECONDS);
+        // Cheap: looks at one volatile field per room; only rooms due to close get a step.
+        scheduler.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
         if (eventStore != null) {
             recoverAll();
         }
@@ -131,7 +141,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     @Modified
     void modified(RoomsConfig cfg) {
+        RoomsConfig before = config;
         config = cfg;
+        if (before != null && cfg.archiveRetryQuarantined() != before.archiveRetryQuarantined() && active) {
+            background.execute(this::retryArchiving); // an operator asks for quarantined hand-overs again
+        }
         // New think and idle times apply at once, not after the moves already scheduled.
         rooms.values().forEach(r -> r.submit(() -> {
             scheduleNextMove(r);
@@ -322,10 +336,21 @@ public class RoomRuntime implements RoomService, HealthCheck {
             Room room = new Room(id, workers);
             room.submit(() -> {
                 try {
-                    if (!isArchived(es, stream)) {
+                    RecordedEvent last = lastRecord(es, stream);
+                    String lastType = last == null ? "" : last.type();
+                    if (!"archived".equals(lastType) && !"closed".equals(lastType)) {
                         rooms.put(id, room);
                         resync(room);
                         loaded.incrementAndGet();
+                    } else if ("archived".equals(lastType)) {
+                        // Recently finished games come back for their players to see the result.
+                        long keep = clamp(config.finishedRoomSeconds(), 0, 86_400) * 1000L;
+                        long left = last.timestamp() + keep - clock.millis();
+                        if (left > 0) {
+                            rooms.put(id, room);
+                            resync(room);
+                            scheduleEviction(room, left);
+                        }
                     }
                 } finally {
                     done.countDown();
@@ -346,13 +371,17 @@ public class RoomRuntime implements RoomService, HealthCheck {
         });
     }
 
-    private static boolean isArchived(EventStore es, String stream) {
+    /**
+     * The stream's last record, or null. A room whose last record is {@code archived} or
+     * {@code closed} has ended for good.
+     */
+    private static RecordedEvent lastRecord(EventStore es, String stream) {
         long v = es.version(stream);
         if (v <= 0) {
-            return false;
+            return null;
         }
         List<RecordedEvent> last = es.read(stream, v, 1);
-        return !last.isEmpty() && "archived".equals(last.get(0).type());
+        return last.isEmpty() ? null : last.get(0);
     }
 
     /** Rebuilds a room from its latest snapshot and the later records. Runs as a room step. */
@@ -427,6 +456,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
         room.version = 0;
         room.snapshotVersion = 0;
         room.archived = false;
+        room.closed = false;
+        room.quarantined = null;
+        room.quarantineGeneration = 0;
     }
 
     /**
@@ -435,9 +467,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
      */
     @SuppressWarnings("unchecked")
     private void applyRecord(Room room, String type, Map<String, Object> d, long timestamp, boolean replay) {
+        room.lastChangeMillis = timestamp;
         switch (type) {
             case "room_created" -> {
                 room.name = (String) d.get("name");
+                room.createdBy = (String) d.get("createdBy");
                 room.gameType = (String) d.get("gameType");
                 room.options = (Map<String, String>) (Map<?, ?>) d.getOrDefault("options", Map.of());
                 room.createdAt = Instant.ofEpochMilli(((Number) d.get("createdAt")).longValue());
@@ -489,6 +523,15 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 }
             }
             case "archived" -> room.archived = true;
+            case "closed" -> {
+                room.closed = true;
+                room.state = RoomState.FINISHED;
+                room.engine = null;
+            }
+            case "quarantined" -> {
+                room.quarantined = String.valueOf(d.get("reason"));
+                room.quarantineGeneration = d.get("generation") instanceof Number n ? n.longValue() : 0;
+            }
             default -> LOG.warn("room {}: unknown record type '{}' ignored", room.id, type);
         }
     }
@@ -531,6 +574,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("name", room.name);
         h.put("gameType", room.gameType);
+        h.put("createdBy", room.createdBy);
         h.put("options", room.options);
         h.put("createdAt", room.createdAt.toEpochMilli());
         h.put("state", room.state.name());
@@ -569,6 +613,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         Map<String, Object> h = codec.decode(header);
         room.name = (String) h.get("name");
         room.gameType = (String) h.get("gameType");
+        room.createdBy = (String) h.get("createdBy");
         room.options = (Map<String, String>) (Map<?, ?>) h.get("options");
         room.createdAt = Instant.ofEpochMilli(((Number) h.get("createdAt")).longValue());
         room.state = RoomState.valueOf((String) h.get("state"));
@@ -591,6 +636,41 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     @Override
     public RoomInfo create(String gameType, String name, Map<String, String> options) {
+        return create(gameType, name, options, null);
+    }
+
+    @Override
+    public RoomInfo create(String gameType, String name, Map<String, String> options, String createdBy) {
+        if (createdBy == null) {
+            return createRoom(gameType, name, options, null);
+        }
+        requirePlayer(createdBy);
+        int limit = clamp(config.maxOpenRoomsPerPlayer(), 1, 100_000);
+        Runnable release = quota.reserve(createdBy, limit, this::openRoomsOf);
+        try {
+            return createRoom(gameType, name, options, createdBy);
+        } finally {
+            release.run();
+        }
+    }
+
+    /** Rooms {@code player} created that are not finished. */
+    private int openRoomsOf(String player) {
+        int n = 0;
+        for (Room r : rooms.values()) {
+            RoomInfo i = r.info;
+            if (player.equals(r.createdBy) && i != null && i.state() != RoomState.FINISHED) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static int clamp(int value, int min, int max) {
+        return Math.max(min, Math.min(max, value));
+    }
+
+    private RoomInfo createRoom(String gameType, String name, Map<String, String> options, String createdBy) {
         GameDefinition def = gameType == null ? null : games.get(gameType);
         if (def == null) {
             throw new RoomException("unknown_game", "no game of type '" + gameType + "' is installed; installed: "
@@ -615,6 +695,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("name", name.strip());
         d.put("gameType", gameType);
+        if (createdBy != null) {
+            d.put("createdBy", createdBy);
+        }
         d.put("options", opts);
         d.put("createdAt", clock.millis());
         d.put("seats", seats);
@@ -629,6 +712,33 @@ public class RoomRuntime implements RoomService, HealthCheck {
     public List<RoomInfo> list() {
         return rooms.values().stream().map(r -> r.info).filter(i -> i != null && i.state() != RoomState.FINISHED)
                 .sorted(Comparator.comparing(RoomInfo::createdAt)).toList();
+    }
+
+    @Override
+    public RoomPage list(RoomQuery query) {
+        return lobby.page(query == null ? RoomQuery.first(100) : query);
+    }
+
+    @Override
+    public long lobbyVersion() {
+        return lobby.version();
+    }
+
+    @Override
+    public List<RoomInfo> roomsOf(String playerId) {
+        if (playerId == null) {
+            return List.of();
+        }
+        List<RoomInfo> out = new ArrayList<>();
+        for (Room r : rooms.values()) {
+            RoomInfo i = r.info;
+            if (i != null && i.seatOf(playerId) >= 0 && !r.leftAfterEnd.contains(playerId)) {
+                out.add(i);
+            }
+        }
+        out.sort(Comparator.comparing((RoomInfo i) -> i.state() == RoomState.FINISHED)
+                .thenComparing(RoomInfo::createdAt, Comparator.reverseOrder()));
+        return out;
     }
 
     @Override
@@ -676,6 +786,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 return seatRecord(seat, null, null, false);
             }
             if (room.state == RoomState.FINISHED) {
+                room.leftAfterEnd.add(playerId); // its result is no longer shown to this player on resume
                 throw new RoomException("game_over", "the game is over");
             }
             return seatRecord(seat, null, "bot " + (seat + 1), true);
@@ -846,15 +957,43 @@ public class RoomRuntime implements RoomService, HealthCheck {
             reply.completeExceptionally(new RoomException("bad_options", "an action needs a type"));
             return reply;
         }
+        Map<String, Object> arguments = args == null ? Map.of() : args;
+        RoomsConfig cfg = config;
+        ActionResult.Rejected tooBig = new ArgumentCheck(clamp(cfg.maxArgumentDepth(), 1, 64),
+                clamp(cfg.maxArgumentBytes(), 64, 65536)).limits(arguments);
+        if (tooBig != null) {
+            reply.complete(tooBig);
+            return reply;
+        }
         room.submit(() -> {
             int seat = room.seatOf(playerId);
             if (seat < 0) {
                 reply.completeExceptionally(new RoomException("not_in_room", playerId + " has no seat in room " + roomId));
                 return null;
             }
-            return applyAction(room, new Action(seat, type, args), reply);
+            ActionResult.Rejected undeclared = ArgumentCheck.declared(declaredActions(room.gameType), type, arguments);
+            if (undeclared != null) {
+                reply.complete(undeclared);
+                return null;
+            }
+            return applyAction(room, new Action(seat, type, arguments), reply);
         });
         return reply;
+    }
+
+    /** The actions the room's game declares; empty if it declares none or is away. */
+    private List<ActionSpec> declaredActions(String gameType) {
+        GameDefinition def = gameType == null ? null : games.get(gameType);
+        if (def == null) {
+            return List.of();
+        }
+        try {
+            List<ActionSpec> specs = def.actions();
+            return specs == null ? List.of() : specs;
+        } catch (RuntimeException e) {
+            LOG.warn("game {}: its action declaration failed, only generic limits apply: {}", gameType, e.toString());
+            return List.of();
+        }
     }
 
     /** The one path by which actions (players', bots', timers') change a game. A room step. */
@@ -1032,8 +1171,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
     /** Hands a finished game to the archive (durably queued there), then records that. */
     private void handOver(Room room) {
         ArchiveService service = archive;
-        if (service == null || room.archived || !active) {
-            return;
+        if (service == null || room.archived || room.closed || !active) {
+            return; // a closed room held no finished game: nothing to archive
+        }
+        if (room.quarantined != null && config.archiveRetryQuarantined() <= room.quarantineGeneration) {
+            return; // waits for an operator to raise archiveRetryQuarantined
         }
         long version = room.version;
         List<String> humans = new ArrayList<>();
@@ -1062,18 +1204,79 @@ public class RoomRuntime implements RoomService, HealthCheck {
                                 if (e == null) {
                                     room.archived = true;
                                     room.version = v;
+                                    if (room.quarantined != null) {
+                                        LOG.info("room {}: quarantined archive hand-over succeeded on retry", room.id);
+                                        room.quarantined = null;
+                                    }
+                                    room.handOverFailures = 0;
                                     publishInfo(room);
-                                    scheduler.schedule(() -> evict(room), 60, TimeUnit.SECONDS);
+                                    scheduleEviction(room);
                                 }
                                 return null;
                             }, workers);
                 });
             } catch (RuntimeException e) {
-                LOG.warn("room {}: archive hand-over failed, will retry: {}", room.id, e.toString());
+                room.submit(() -> handOverFailed(room, e));
             } finally {
                 archiveInFlight.decrementAndGet();
             }
         });
+    }
+
+    /**
+     * Counts a failed hand-over. One that failed {@code archiveQuarantineAfter} times in a row (or
+     * once more after an operator's retry) is quarantined: a {@code quarantined} record says so
+     * durably, it is no longer retried by itself, and health shows it. A room step.
+     */
+    private CompletionStage<?> handOverFailed(Room room, RuntimeException error) {
+        room.handOverFailures++;
+        int after = clamp(config.archiveQuarantineAfter(), 1, 1000);
+        boolean retried = room.quarantined != null;
+        if (room.archived || (!retried && room.handOverFailures < after)) {
+            LOG.warn("room {}: archive hand-over failed ({} of {} before quarantine), will retry: {}", room.id,
+                    room.handOverFailures, after, error.toString());
+            return null;
+        }
+        EventStore es = eventStore;
+        if (es == null) {
+            return null;
+        }
+        long generation = Math.max(0, config.archiveRetryQuarantined());
+        String reason = error.getMessage() == null ? error.toString() : error.getMessage();
+        reason = reason.length() > 300 ? reason.substring(0, 300) + "…" : reason;
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("reason", reason);
+        d.put("generation", generation);
+        d.put("failures", room.handOverFailures);
+        String why = reason;
+        return es.appendAsync(room.stream, room.version, List.of(new NewEvent("quarantined", codec.encode(d))))
+                .handleAsync((v, e) -> {
+                    if (e != null) {
+                        LOG.warn("room {}: could not record the quarantine, will try again: {}", room.id, rootMessage(e));
+                        return null;
+                    }
+                    room.version = v;
+                    room.quarantined = why;
+                    room.quarantineGeneration = generation;
+                    room.handOverFailures = 0;
+                    publishInfo(room);
+                    LOG.warn("room {}: archive hand-over failed {} time(s) ({}): quarantined and no longer retried; set "
+                            + "archiveRetryQuarantined of {} above {} to retry", room.id, d.get("failures"), why, PID,
+                            generation);
+                    return null;
+                }, workers);
+    }
+
+    private void scheduleEviction(Room room) {
+        scheduleEviction(room, clamp(config.finishedRoomSeconds(), 0, 86_400) * 1000L);
+    }
+
+    private void scheduleEviction(Room room, long millis) {
+        try {
+            scheduler.schedule(() -> evict(room), millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // deactivating: every room goes anyway
+        }
     }
 
     private void retryArchiving() {
@@ -1090,15 +1293,91 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
     }
 
+    /** Forgets a room that has ended for good: memory, subscriptions, timers, store entry. */
     private void evict(Room room) {
         room.submit(() -> {
-            rooms.remove(room.id, room);
-            GameStore store = gameStore;
-            if (store != null && room.storeVersion > 0) {
-                store.remove(STORE_PREFIX + room.id, room.storeVersion);
-            }
+            forget(room);
             return null;
         });
+    }
+
+    /** {@link #evict} as a room step. */
+    private void forget(Room room) {
+        room.cancelTimers();
+        rooms.remove(room.id, room);
+        room.subscribers.clear();
+        GameStore store = gameStore;
+        if (store != null && room.storeVersion > 0) {
+            try {
+                store.remove(STORE_PREFIX + room.id, room.storeVersion);
+            } catch (RuntimeException e) {
+                LOG.debug("room {}: store entry not removed: {}", room.id, e.toString());
+            }
+            room.storeVersion = 0;
+        }
+        lobby.changed();
+    }
+
+    // ---------------------------------------------------------------- empty rooms
+
+    /** Queues a close for every room nobody has sat in for {@code emptyRoomSeconds}. Timer thread. */
+    private void closeEmptyRooms() {
+        try {
+            if (!active || eventStore == null) {
+                return;
+            }
+            long limit = clamp(config.emptyRoomSeconds(), 1, 604_800) * 1000L;
+            long now = clock.millis();
+            for (Room r : rooms.values()) {
+                long since = r.emptySince;
+                if (since > 0 && now - since >= limit && !r.closing) {
+                    r.closing = true;
+                    r.submit(() -> closeIfEmpty(r, limit));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("rooms: closing empty rooms failed", e);
+        }
+    }
+
+    /** Ends an empty room durably with a {@code closed} record, then forgets it. A room step. */
+    private CompletionStage<?> closeIfEmpty(Room room, long limit) {
+        room.closing = false;
+        EventStore es = eventStore;
+        if (es == null || room.needsResync || room.closed || room.state == RoomState.FINISHED || room.emptySince == 0
+                || clock.millis() - room.emptySince < limit || !rooms.containsKey(room.id)) {
+            return null;
+        }
+        room.cancelTimers();
+        long seconds = limit / 1000;
+        Map<String, Object> d = Map.of("reason", "nobody sat in the room for " + seconds + " s");
+        return es.appendAsync(room.stream, room.version, List.of(new NewEvent("closed", codec.encode(d))))
+                .handleAsync((v, e) -> {
+                    if (e != null) {
+                        LOG.warn("room {}: could not be closed, will try again: {}", room.id, rootMessage(e));
+                        room.needsResync = true;
+                        resync(room);
+                        return null;
+                    }
+                    room.version = v;
+                    applyRecord(room, "closed", d, clock.millis(), false);
+                    publishInfo(room);
+                    broadcast(room, "room_changed", Map.of("room", toMap(room.info)));
+                    closedRooms.incrementAndGet();
+                    LOG.info("room {}: closed, nobody sat in it for {} s", room.id, seconds);
+                    SnapshotStore snaps = snapshotStore;
+                    if (snaps != null && room.snapshotVersion > 0) {
+                        background.execute(() -> {
+                            try {
+                                snaps.delete(room.stream);
+                            } catch (RuntimeException ex) {
+                                LOG.debug("room {}: snapshots not deleted: {}", room.id, ex.toString());
+                            }
+                        });
+                    }
+                    forget(room);
+                    return null;
+                }, workers);
     }
 
     /** The archived record: the room's whole stream, from which the game can be replayed. */
@@ -1151,8 +1430,17 @@ public class RoomRuntime implements RoomService, HealthCheck {
     }
 
     private void publishInfo(Room room) {
+        RoomInfo before = room.info;
         RoomInfo info = room.snapshotInfo();
         room.info = info;
+        if (before == null || lobbyShows(before, info)) {
+            lobby.changed();
+        }
+        if (room.state == RoomState.FINISHED || room.closed || room.hasHuman()) {
+            room.emptySince = 0;
+        } else if (room.emptySince == 0) {
+            room.emptySince = room.lastChangeMillis > 0 ? room.lastChangeMillis : clock.millis();
+        }
         GameStore store = gameStore;
         if (store == null || room.name == null) {
             return;
@@ -1173,6 +1461,16 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 room.storeVersion = 0;
             }
         }
+    }
+
+    /**
+     * Whether a lobby page could tell the two apart. The stream version alone does not count: it
+     * moves with every action of every running game, and would make the lobby's cached pages
+     * useless while games run.
+     */
+    private static boolean lobbyShows(RoomInfo a, RoomInfo b) {
+        return a.state() != b.state() || !a.seats().equals(b.seats()) || !a.pauseReason().equals(b.pauseReason())
+                || !Objects.equals(a.name(), b.name());
     }
 
     private void broadcast(Room room, String type, Map<String, Object> data) {
@@ -1239,6 +1537,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         int paused = 0;
         int finished = 0;
         int pendingArchive = 0;
+        List<String> quarantined = new ArrayList<>();
         String reason = null;
         for (Room r : rooms.values()) {
             RoomInfo i = r.info;
@@ -1256,6 +1555,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     finished++;
                     if (!r.archived) {
                         pendingArchive++;
+                        if (r.quarantined != null) {
+                            quarantined.add(r.id);
+                        }
                     }
                 }
             }
@@ -1270,11 +1572,23 @@ public class RoomRuntime implements RoomService, HealthCheck {
         d.put("games", games.keySet().stream().sorted().toList().toString());
         d.put("recoveredRooms", recoveredRooms);
         d.put("recoveryMillis", recoveryMillis);
+        d.put("closedEmptyRooms", closedRooms.get());
+        d.put("lobbyVersion", lobby.version());
+        d.put("quarantined", quarantined.size());
+        if (!quarantined.isEmpty()) {
+            quarantined.sort(null);
+            d.put("quarantinedGames", quarantined.subList(0, Math.min(20, quarantined.size())).toString());
+        }
         if (eventStore == null) {
             return HealthResult.degraded("event store unavailable: games are paused", d);
         }
         if (paused > 0) {
             return HealthResult.degraded(paused + " game(s) paused: " + reason, d);
+        }
+        if (!quarantined.isEmpty()) {
+            return HealthResult.degraded(quarantined.size() + " completed game(s) quarantined, their archive hand-over "
+                    + "kept failing: " + quarantined.subList(0, Math.min(5, quarantined.size()))
+                    + "; raise archiveRetryQuarantined of " + PID + " to retry", d);
         }
         if (pendingArchive > 0 && archive == null) {
             return HealthResult.degraded(pendingArchive + " completed game(s) wait for the archive service", d);

@@ -20,4 +20,25 @@ public @interface RoomsConfig {
 
     @AttributeDefinition(name = "Worker threads", description = "Threads that run rooms; 0 means one per processor.")
     int threads() default 0;
+
+    @AttributeDefinition(name = "Open rooms per player", min = "1", max = "100000", description = "How many rooms that are not finished one player may have created; further create requests answer too_many_rooms.")
+    int maxOpenRoomsPerPlayer() default 3;
+
+    @AttributeDefinition(name = "Empty room timeout (s)", min = "1", max = "604800", description = "A room in which no human owns a seat (empty, or bots only) for this long is closed for good: it leaves the lobby and is not rebuilt after a restart.")
+    int emptyRoomSeconds() default 600;
+
+    @AttributeDefinition(name = "Finished room kept (s)", min = "0", max = "86400", description = "How long a finished, archived room stays in memory so returning players see its result.")
+    int finishedRoomSeconds() default 600;
+
+    @AttributeDefinition(name = "Action argument depth", min = "1", max = "64", description = "Deepest nesting of lists and objects a player's action arguments may have; deeper ones answer bad_arguments and are not stored.")
+    int maxArgumentDepth() default 8;
+
+    @AttributeDefinition(name = "Action argument size (bytes)", min = "64", max = "65536", description = "Largest JSON size a player's action arguments may have; larger ones answer bad_arguments and are not stored.")
+    int maxArgumentBytes() default 2048;
+
+    @AttributeDefinition(name = "Quarantine after failed hand-overs", min = "1", max = "1000", description = "A completed game whose archive hand-over failed this many times in a row is quarantined: recorded durably, no longer retried, shown in health.")
+    int archiveQuarantineAfter() default 5;
+
+    @AttributeDefinition(name = "Retry quarantined hand-overs", min = "0", max = "2147483647", description = "Raise this number to retry every quarantined hand-over once more (each is retried when this is greater than the value at which it was quarantined).")
+    int archiveRetryQuarantined() default 0;
 }

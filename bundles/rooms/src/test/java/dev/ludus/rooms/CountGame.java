@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import dev.ludus.api.game.Action;
 import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.game.ActionSpec;
 import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameEvent;
@@ -21,6 +22,8 @@ import dev.ludus.api.game.TimerRequest;
 final class CountGame implements GameDefinition {
 
     final String type;
+    /** What {@link #actions()} declares; nothing unless a test sets it. */
+    volatile List<ActionSpec> declared = List.of();
 
     CountGame(String type) {
         this.type = type;
@@ -30,6 +33,7 @@ final class CountGame implements GameDefinition {
     @Override public String displayName() { return "Count"; }
     @Override public int minSeats() { return 2; }
     @Override public int maxSeats() { return 2; }
+    @Override public List<ActionSpec> actions() { return declared; }
 
     @Override
     public GameEngine create(GameSetup setup) {

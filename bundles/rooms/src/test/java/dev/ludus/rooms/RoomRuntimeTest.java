@@ -5,7 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -35,14 +34,25 @@ public class RoomRuntimeTest {
     private final List<RoomRuntime> runtimes = new ArrayList<>();
 
     static RoomsConfig config(int snapshotEvery, long botThink) {
-        return new RoomsConfig() {
-            @Override public Class<? extends Annotation> annotationType() { return RoomsConfig.class; }
-            @Override public int snapshotEvery() { return snapshotEvery; }
-            @Override public long botThinkMillis() { return botThink; }
-            @Override public long idleTimeoutMillis() { return 600_000; }
-            @Override public int archiveRetrySeconds() { return 1; }
-            @Override public int threads() { return 2; }
-        };
+        return config(Map.of("snapshotEvery", snapshotEvery, "botThinkMillis", botThink));
+    }
+
+    /**
+     * A configuration as ConfigAdmin would give it: the metatype defaults, except the test's own
+     * idle time, retry period and threads, and {@code overrides} (by method name).
+     */
+    static RoomsConfig config(Map<String, Object> overrides) {
+        Map<String, Object> values = new java.util.HashMap<>(Map.of("idleTimeoutMillis", 600_000L,
+                "archiveRetrySeconds", 1, "threads", 2));
+        values.putAll(overrides);
+        return (RoomsConfig) java.lang.reflect.Proxy.newProxyInstance(RoomsConfig.class.getClassLoader(),
+                new Class<?>[] {RoomsConfig.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "annotationType" -> RoomsConfig.class;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    case "toString" -> "RoomsConfig" + values;
+                    default -> values.containsKey(m.getName()) ? values.get(m.getName()) : m.getDefaultValue();
+                });
     }
 
     private RoomRuntime runtime(int snapshotEvery, long botThink) {
@@ -265,7 +275,7 @@ public class RoomRuntimeTest {
         assertFalse(r.get(room.roomId()).orElseThrow().seats().get(0).bot());
     }
 
-    private static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
+    static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
             if (c.call()) {

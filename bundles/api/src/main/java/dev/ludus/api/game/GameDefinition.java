@@ -1,5 +1,7 @@
 package dev.ludus.api.game;
 
+import java.util.List;
+
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -40,4 +42,18 @@ public interface GameDefinition {
      * @throws IllegalArgumentException if the bytes are not a snapshot this definition can read
      */
     GameEngine restore(GameSetup setup, byte[] snapshot);
+
+    /**
+     * The actions seats may send and the arguments each takes. When the list is not empty, the
+     * rooms runtime refuses a player's action whose type is not listed ({@code unknown_action}), or
+     * whose arguments hold a key not declared for it or a value of another kind
+     * ({@code bad_arguments}), before the engine sees it and before anything is stored. Actions of
+     * {@link Action#SYSTEM} (timers) and of the game's own bot are not checked.
+     *
+     * <p>The default, an empty list, declares nothing: only the runtime's generic size and depth
+     * limits apply. Called often: return a constant. Must not block.
+     */
+    default List<ActionSpec> actions() {
+        return List.of();
+    }
 }

@@ -18,11 +18,54 @@ import dev.ludus.api.game.ActionResult;
 @ProviderType
 public interface RoomService {
 
-    /** Creates a room for a game type, with all seats empty. */
+    /**
+     * Creates a room for a game type, with all seats empty, on behalf of no particular player: no
+     * per-player limit applies. Players' requests use {@link #create(String, String, Map, String)}.
+     */
     RoomInfo create(String gameType, String name, Map<String, String> options);
 
-    /** Rooms that are not finished, oldest first. */
+    /**
+     * Creates a room for a game type, with all seats empty, on behalf of {@code createdBy}. Blocks
+     * until the room is durable.
+     *
+     * @throws RoomException {@code too_many_rooms} if {@code createdBy} already created as many
+     *                       rooms that are not finished as the runtime allows; {@code unknown_game},
+     *                       {@code bad_options}, {@code unavailable} as for the other form
+     * @since 1.2
+     */
+    RoomInfo create(String gameType, String name, Map<String, String> options, String createdBy);
+
+    /** Rooms that are not finished, oldest first. Prefer {@link #list(RoomQuery)}, which pages. */
     List<RoomInfo> list();
+
+    /**
+     * One page of the lobby: rooms that match the query, joinable rooms first, then the others,
+     * each group newest first. Non-blocking; reads an immutable view of the lobby that is rebuilt
+     * at most once per {@link #lobbyVersion()}, so asking often is cheap.
+     *
+     * @throws RoomException {@code bad_cursor} if the cursor was not made by this service
+     * @since 1.2
+     */
+    RoomPage list(RoomQuery query);
+
+    /**
+     * A number that grows whenever anything a lobby page shows changes (a room created, changed or
+     * gone). Equal versions mean equal pages for equal queries, so a caller may keep a page's
+     * serialised form until the version moves. Not persisted: it starts again after a restart.
+     * Non-blocking.
+     *
+     * @since 1.2
+     */
+    long lobbyVersion();
+
+    /**
+     * The rooms in which {@code playerId} owns a seat and which the runtime still holds, finished
+     * ones included (a finished room stays for a configured time after its game ended, so a player
+     * who comes back sees the result), rooms that are not finished first. Non-blocking.
+     *
+     * @since 1.2
+     */
+    List<RoomInfo> roomsOf(String playerId);
 
     /** A room, finished ones included while they are held in memory. */
     Optional<RoomInfo> get(String roomId);
@@ -52,6 +95,12 @@ public interface RoomService {
      * been applied, and its events have gone to the subscribers. A rejected action changes
      * nothing. Completes exceptionally with {@link RoomException} for room-level refusals
      * ({@code not_in_room}, {@code game_paused}, {@code unavailable}...).
+     *
+     * <p>Arguments are checked before the engine sees them and before anything is stored: nested
+     * deeper or larger than the runtime's limits, or holding a key or a kind of value the game does
+     * not declare for the action ({@link dev.ludus.api.game.GameDefinition#actions()}), they are
+     * answered {@link ActionResult.Rejected} with code {@code bad_arguments}; an action type the game
+     * does not declare, {@code unknown_action}.
      */
     CompletionStage<ActionResult> act(String roomId, String playerId, String type, Map<String, Object> args);
 

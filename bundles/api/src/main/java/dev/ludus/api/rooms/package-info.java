@@ -3,7 +3,7 @@
  * its protocol onto {@link dev.ludus.api.rooms.RoomService}; nothing else drives games.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.ludus.api.rooms;
 
 import org.osgi.annotation.bundle.Export;

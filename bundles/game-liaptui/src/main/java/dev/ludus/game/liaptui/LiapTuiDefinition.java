@@ -1,7 +1,11 @@
 package dev.ludus.game.liaptui;
 
+import java.util.List;
+
 import org.osgi.service.component.annotations.Component;
 
+import dev.ludus.api.game.ActionSpec;
+import dev.ludus.api.game.ArgumentType;
 import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameSetup;
@@ -17,6 +21,13 @@ import dev.ludus.api.game.GameSetup;
  */
 @Component(service = GameDefinition.class, property = "ludus.game.type=" + LiapTuiEngine.TYPE)
 public class LiapTuiDefinition implements GameDefinition {
+
+    /** What seats may send; {@code redeal_timeout} is the runtime's timer, never a seat's. */
+    private static final List<ActionSpec> ACTIONS = List.of(
+            ActionSpec.of(LiapTuiEngine.REDEAL_REQUEST),
+            ActionSpec.of(LiapTuiEngine.REDEAL_DECLINE),
+            ActionSpec.of(LiapTuiEngine.DECLARE, "piles", ArgumentType.INTEGER),
+            ActionSpec.of(LiapTuiEngine.PLAY, "pieces", ArgumentType.LIST));
 
     /** {@code liap-tui}. */
     @Override
@@ -65,6 +76,16 @@ public class LiapTuiDefinition implements GameDefinition {
     public GameEngine restore(GameSetup setup, byte[] snapshot) {
         LiapTuiOptions options = validate(setup);
         return SnapshotCodec.read(setup, options, new SeededDealer(setup.seed()), snapshot);
+    }
+
+    /**
+     * {@code redeal_request}, {@code redeal_decline} (no arguments), {@code declare}
+     * ({@code piles}: integer), {@code play} ({@code pieces}: list of piece ids). The runtime answers
+     * anything else {@code unknown_action}, and other keys {@code bad_arguments}, before it is stored.
+     */
+    @Override
+    public List<ActionSpec> actions() {
+        return ACTIONS;
     }
 
     private static LiapTuiOptions validate(GameSetup setup) {

@@ -11,6 +11,8 @@ import java.util.Map;
 
 import org.junit.Test;
 
+import dev.ludus.api.game.Action;
+import dev.ludus.api.game.ActionSpec;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameSetup;
 
@@ -24,6 +26,38 @@ public class LiapTuiDefinitionTest {
         assertEquals("Liap Tui", definition.displayName());
         assertEquals(4, definition.minSeats());
         assertEquals(4, definition.maxSeats());
+    }
+
+    @Test
+    public void declaresEveryActionASeatMakesInAWholeGameWithItsArguments() {
+        Map<String, ActionSpec> declared = new java.util.HashMap<>();
+        definition.actions().forEach(a -> declared.put(a.type(), a));
+        GameEngine e = definition.create(Fixtures.setup(7, Map.of("maxRounds", "2")));
+        int moves = 0;
+        while (!e.completed() && moves < 10_000) {
+            boolean moved = false;
+            for (int seat = 0; seat < 4; seat++) {
+                for (String allowed : e.allowedActions(seat)) {
+                    assertTrue("allowed but not declared: " + allowed, declared.containsKey(allowed));
+                }
+                java.util.Optional<Action> bot = e.botAction(seat);
+                if (bot.isPresent()) {
+                    ActionSpec spec = declared.get(bot.get().type());
+                    assertTrue("the bot's " + bot.get().type() + " is declared", spec != null);
+                    bot.get().args().forEach((k, v) -> assertTrue(k + " of " + spec.type(),
+                            spec.args().containsKey(k) && spec.args().get(k).accepts(v)));
+                    e.apply(bot.get());
+                    moves++;
+                    moved = true;
+                    break;
+                }
+            }
+            if (!moved) {
+                e.pendingTimer().ifPresent(t -> e.apply(t.onExpiry()));
+            }
+        }
+        assertTrue("the game ended", e.completed());
+        assertFalse("the timer's action is not a seat's", declared.containsKey("redeal_timeout"));
     }
 
     @Test
