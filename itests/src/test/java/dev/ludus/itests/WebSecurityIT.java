@@ -19,6 +19,8 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Dictionary;
+import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +28,7 @@ import java.util.Map;
 
 import javax.inject.Inject;
 
+import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -61,12 +64,28 @@ public class WebSecurityIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        return ExamConfig.defaultFeatureSet("websecurity", List.of(), Map.of("dev.ludus.web.cfg", String.join("\n",
-                "maxLoginFailures = I\"5\"",
-                "loginFailureWindowSeconds = I\"60\"",
-                "lockoutSeconds = I\"2\"",
-                "maxLockoutSeconds = I\"4\"",
-                "headerTimeoutSeconds = I\"2\"", "")));
+        return ExamConfig.defaultFeatureSet("websecurity", List.of());
+    }
+
+    /**
+     * Short limits so the test runs in seconds, applied live through ConfigAdmin (which also
+     * proves the components follow a configuration change).
+     */
+    @Before
+    public void shortLimits() throws Exception {
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
+        if (c.getProperties() == null || !Integer.valueOf(2).equals(c.getProperties().get("headerTimeoutSeconds"))) {
+            Dictionary<String, Object> p = new Hashtable<>();
+            p.put("maxLoginFailures", 5);
+            p.put("loginFailureWindowSeconds", 60);
+            p.put("lockoutSeconds", 2);
+            p.put("maxLockoutSeconds", 4);
+            p.put("headerTimeoutSeconds", 2);
+            c.update(p);
+        }
+        Wait.until("dev.ludus.web applied", 10_000,
+                () -> Long.valueOf(2).equals(health("http-connections").details().get("headerTimeoutSeconds"))
+                        && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")));
     }
 
     /** A raw HTTP/1.1 exchange: status, headers (lower-case names) and body. */
@@ -181,6 +200,9 @@ public class WebSecurityIT {
         assertEquals("DENY", r.header("X-Frame-Options"));
         assertEquals("frame-ancestors 'none'", r.header("Content-Security-Policy"));
         assertEquals("no-referrer", r.header("Referrer-Policy"));
+        Reply challenge = send("127.0.0.1", "GET", "/system/console/bundles", Map.of(), null);
+        assertEquals(401, challenge.status());
+        assertEquals("the login challenge cannot be framed either", "DENY", challenge.header("X-Frame-Options"));
     }
 
     @Test
@@ -199,6 +221,9 @@ public class WebSecurityIT {
         assertEquals("nosniff", r.header("X-Content-Type-Options"));
         Reply health = send("127.0.0.1", "GET", "/health", Map.of(), null);
         assertEquals("DENY", health.header("X-Frame-Options"));
+        Reply missing = send("127.0.0.1", "GET", "/no-such-file.js", Map.of(), null);
+        assertEquals(404, missing.status());
+        assertNotNull("error pages carry the CSP too", missing.header("Content-Security-Policy"));
     }
 
     @Test

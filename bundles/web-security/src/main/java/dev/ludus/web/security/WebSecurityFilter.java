@@ -165,6 +165,9 @@ public class WebSecurityFilter implements Preprocessor, HealthCheck {
     @Override
     public HealthResult check() {
         Map<String, Object> details = new LinkedHashMap<>();
+        WebSettings s = settings;
+        details.put("maxLoginFailures", s.maxLoginFailures());
+        details.put("lockoutSeconds", s.lockout().toSeconds());
         details.put("lockedAddresses", throttle.lockedAddresses());
         details.put("lockouts", throttle.lockoutsTotal());
         details.put("lockedRequestsRefused", throttle.refusedTotal());
