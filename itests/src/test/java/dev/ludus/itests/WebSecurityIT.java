@@ -74,18 +74,43 @@ public class WebSecurityIT {
     @Before
     public void shortLimits() throws Exception {
         org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
-        if (c.getProperties() == null || !Integer.valueOf(2).equals(c.getProperties().get("headerTimeoutSeconds"))) {
-            Dictionary<String, Object> p = new Hashtable<>();
-            p.put("maxLoginFailures", 5);
-            p.put("loginFailureWindowSeconds", 60);
-            p.put("lockoutSeconds", 2);
-            p.put("maxLockoutSeconds", 4);
-            p.put("headerTimeoutSeconds", 2);
-            c.update(p);
+        if (c.getProperties() == null || !Integer.valueOf(2).equals(c.getProperties().get("headerTimeoutSeconds"))
+                || !Integer.valueOf(5).equals(c.getProperties().get("maxLoginFailures"))) {
+            c.update(shortLimitSettings());
         }
         Wait.until("dev.ludus.web applied", 10_000,
                 () -> Long.valueOf(2).equals(health("http-connections").details().get("headerTimeoutSeconds"))
                         && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")));
+    }
+
+    private static Dictionary<String, Object> shortLimitSettings() {
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put("maxLoginFailures", 5);
+        p.put("loginFailureWindowSeconds", 60);
+        p.put("lockoutSeconds", 2);
+        p.put("maxLockoutSeconds", 4);
+        p.put("headerTimeoutSeconds", 2);
+        return p;
+    }
+
+    @Test
+    public void aBadSettingIsRefusedShownInHealthAndTheLastGoodSettingsStay() throws Exception {
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
+        Dictionary<String, Object> bad = shortLimitSettings();
+        bad.put("maxLoginFailures", "banana");
+        c.update(bad);
+        try {
+            Wait.until("refusal in health", 10_000, () -> health("web").status().name().equals("DEGRADED"));
+            HealthResult web = health("web");
+            assertTrue(web.reason(), web.reason().startsWith("bad_setting: dev.ludus.web maxLoginFailures"));
+            assertEquals("the last good value stays", 5, ((Number) web.details().get("maxLoginFailures")).intValue());
+            assertEquals("DEGRADED", health("http-connections").status().name());
+            Reply page = send("127.0.0.1", "GET", "/", Map.of(), null);
+            assertEquals("the defences stay on", "DENY", page.header("X-Frame-Options"));
+        } finally {
+            c.update(shortLimitSettings());
+        }
+        Wait.until("refusal cleared", 10_000, () -> health("web").status().name().equals("UP"));
     }
 
     /** A raw HTTP/1.1 exchange: status, headers (lower-case names) and body. */

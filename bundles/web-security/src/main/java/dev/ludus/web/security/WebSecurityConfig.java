@@ -39,25 +39,25 @@ public @interface WebSecurityConfig {
                 @org.osgi.service.metatype.annotations.Option(value = "strict-origin")})
     String referrerPolicy() default "no-referrer";
 
-    @AttributeDefinition(name = "Wrong passwords before lockout",
+    @AttributeDefinition(name = "Wrong passwords before lockout", min = "1", max = "1000",
             description = "Requests with wrong credentials (answered 401) from one address within the window that lock"
                     + " it out. 1 to 1000.")
     int maxLoginFailures() default 5;
 
-    @AttributeDefinition(name = "Failure window (s)",
+    @AttributeDefinition(name = "Failure window (s)", min = "1", max = "86400",
             description = "Wrong passwords older than this are forgotten. 1 to 86400.")
     int loginFailureWindowSeconds() default 300;
 
-    @AttributeDefinition(name = "First lockout (s)",
+    @AttributeDefinition(name = "First lockout (s)", min = "1", max = "86400",
             description = "How long an address is refused (429) after its first lockout; each further lockout doubles"
                     + " it. 1 to 86400.")
     int lockoutSeconds() default 30;
 
-    @AttributeDefinition(name = "Longest lockout (s)",
+    @AttributeDefinition(name = "Longest lockout (s)", min = "1", max = "86400",
             description = "Cap for the doubling lockout. At least the first lockout, at most 86400.")
     int maxLockoutSeconds() default 900;
 
-    @AttributeDefinition(name = "Request header deadline (s)",
+    @AttributeDefinition(name = "Request header deadline (s)", min = "1", max = "3600",
             description = "A connection that has not sent a complete request head this long after it opened, or after"
                     + " it began the next request, is closed (slow-header attacks). 1 to 3600.")
     int headerTimeoutSeconds() default 10;

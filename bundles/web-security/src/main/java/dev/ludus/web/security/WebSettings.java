@@ -4,6 +4,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Validated settings of {@value WebSecurityConfig#PID}. */
 record WebSettings(String consolePath, List<Origin> allowedOrigins, String contentSecurityPolicy,
@@ -19,15 +20,17 @@ record WebSettings(String consolePath, List<Origin> allowedOrigins, String conte
      * @throws InvalidSettingException naming the first property out of range
      */
     static WebSettings from(WebSecurityConfig c) throws InvalidSettingException {
-        String console = c.consolePath() == null ? "" : c.consolePath().trim();
+        String consolePath = read("consolePath", c::consolePath);
+        String console = consolePath == null ? "" : consolePath.trim();
         if (!console.startsWith("/") || console.length() < 2 || console.contains(" ")) {
-            throw new InvalidSettingException("consolePath", c.consolePath(), "a path starting with /, like /system/console");
+            throw new InvalidSettingException("consolePath", consolePath, "a path starting with /, like /system/console");
         }
         if (console.endsWith("/")) {
             console = console.substring(0, console.length() - 1);
         }
         List<Origin> origins = new ArrayList<>();
-        for (String o : c.allowedOrigins() == null ? new String[0] : c.allowedOrigins()) {
+        String[] allowed = read("allowedOrigins", c::allowedOrigins);
+        for (String o : allowed == null ? new String[0] : allowed) {
             if (o == null || o.isBlank()) {
                 continue;
             }
@@ -37,20 +40,36 @@ record WebSettings(String consolePath, List<Origin> allowedOrigins, String conte
             }
             origins.add(parsed);
         }
-        String csp = headerValue("contentSecurityPolicy", c.contentSecurityPolicy());
-        String consoleCsp = headerValue("consoleContentSecurityPolicy", c.consoleContentSecurityPolicy());
-        String referrer = c.referrerPolicy() == null ? "" : c.referrerPolicy().trim();
+        String csp = headerValue("contentSecurityPolicy", read("contentSecurityPolicy", c::contentSecurityPolicy));
+        String consoleCsp = headerValue("consoleContentSecurityPolicy",
+                read("consoleContentSecurityPolicy", c::consoleContentSecurityPolicy));
+        String referrerPolicy = read("referrerPolicy", c::referrerPolicy);
+        String referrer = referrerPolicy == null ? "" : referrerPolicy.trim();
         if (!REFERRER_POLICIES.contains(referrer)) {
-            throw new InvalidSettingException("referrerPolicy", c.referrerPolicy(), String.join(", ", REFERRER_POLICIES));
+            throw new InvalidSettingException("referrerPolicy", referrerPolicy, String.join(", ", REFERRER_POLICIES));
         }
-        int failures = range("maxLoginFailures", c.maxLoginFailures(), 1, 1000);
-        int window = range("loginFailureWindowSeconds", c.loginFailureWindowSeconds(), 1, 86_400);
-        int lockout = range("lockoutSeconds", c.lockoutSeconds(), 1, 86_400);
-        int maxLockout = range("maxLockoutSeconds", c.maxLockoutSeconds(), lockout, 86_400);
-        int header = range("headerTimeoutSeconds", c.headerTimeoutSeconds(), 1, 3600);
+        int failures = range("maxLoginFailures", read("maxLoginFailures", c::maxLoginFailures), 1, 1000);
+        int window = range("loginFailureWindowSeconds", read("loginFailureWindowSeconds", c::loginFailureWindowSeconds),
+                1, 86_400);
+        int lockout = range("lockoutSeconds", read("lockoutSeconds", c::lockoutSeconds), 1, 86_400);
+        int maxLockout = range("maxLockoutSeconds", read("maxLockoutSeconds", c::maxLockoutSeconds), lockout, 86_400);
+        int header = range("headerTimeoutSeconds", read("headerTimeoutSeconds", c::headerTimeoutSeconds), 1, 3600);
         return new WebSettings(console, List.copyOf(origins), csp, consoleCsp, referrer, failures,
                 Duration.ofSeconds(window), Duration.ofSeconds(lockout), Duration.ofSeconds(maxLockout),
                 Duration.ofSeconds(header));
+    }
+
+    /**
+     * Reads one property. Declarative Services converts the raw value only when it is read, and
+     * throws if it cannot ({@code maxLoginFailures = banana}); that becomes a refusal naming the
+     * property instead of a component that fails to activate and protects nothing.
+     */
+    private static <T> T read(String property, Supplier<T> accessor) throws InvalidSettingException {
+        try {
+            return accessor.get();
+        } catch (RuntimeException e) {
+            throw new InvalidSettingException(property, "(not convertible: " + e.getMessage() + ")", "see the metatype");
+        }
     }
 
     /** The metatype defaults, read from the annotation so they are written down once. */

@@ -46,6 +46,25 @@ public class WebSettingsTest {
     }
 
     @Test
+    public void aValueThatCannotBeConvertedIsRefusedNamingTheProperty() {
+        // What Declarative Services does when the configuration says maxLoginFailures = banana.
+        WebSecurityConfig c = (WebSecurityConfig) java.lang.reflect.Proxy.newProxyInstance(
+                WebSecurityConfig.class.getClassLoader(), new Class<?>[] {WebSecurityConfig.class}, (p, m, a) -> {
+                    if (m.getName().equals("maxLoginFailures")) {
+                        throw new IllegalArgumentException("Could not coerce banana to int");
+                    }
+                    return m.getDefaultValue();
+                });
+        try {
+            WebSettings.from(c);
+            fail("banana accepted");
+        } catch (InvalidSettingException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("bad_setting: dev.ludus.web maxLoginFailures = "));
+            assertTrue(e.getMessage(), e.getMessage().contains("banana"));
+        }
+    }
+
+    @Test
     public void allowedOriginsAreParsed() throws Exception {
         WebSettings s = WebSettings.from(TestConfig.with(Map.of("allowedOrigins",
                 new String[] {"https://Ops.Example.com", "http://127.0.0.1:8080", ""})));
