@@ -34,7 +34,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * <ul>
  * <li>adds security headers (Content-Security-Policy, X-Frame-Options, Referrer-Policy, nosniff);</li>
  * <li>refuses TRACE (405);</li>
- * <li>refuses POST/PUT/DELETE/PATCH whose Origin, or Referer when there is no Origin, is not the
+ * <li>refuses writes (POST, PUT, DELETE, PATCH: any method but GET, HEAD and OPTIONS) whose Origin, or Referer when there is no Origin, is not the
  * server's own or an allowed origin (403): a browser resends Basic credentials on a cross-site form
  * post, so without this a foreign page could drive the console. Requests with neither header
  * (scripts, curl) are let through: no browser sends a cross-site write without them;</li>
@@ -47,7 +47,8 @@ import jakarta.servlet.http.HttpServletResponse;
 public class WebSecurityFilter implements Preprocessor, HealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebSecurityFilter.class);
-    private static final Set<String> WRITES = Set.of("POST", "PUT", "DELETE", "PATCH");
+    /** Methods that change nothing; every other one (POST, PUT, DELETE, PATCH, WebDAV's) is a write. */
+    private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
     /** TRACE echoes the request (cookies, credentials) back; TRACK is its IIS twin. */
     private static final Set<String> REFUSED_METHODS = Set.of("TRACE", "TRACK");
 
@@ -104,7 +105,7 @@ public class WebSecurityFilter implements Preprocessor, HealthCheck {
             resp.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED, "method_not_allowed: " + method + " is not served");
             return;
         }
-        if (WRITES.contains(method) && !sameOrAllowedOrigin(req, s)) {
+        if (!SAFE.contains(method) && !sameOrAllowedOrigin(req, s)) {
             crossSiteRefused.incrementAndGet();
             resp.sendError(HttpServletResponse.SC_FORBIDDEN, "cross_site_refused: the request comes from another site");
             return;
