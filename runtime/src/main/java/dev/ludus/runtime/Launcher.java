@@ -105,12 +105,12 @@ public final class Launcher {
 
         Path scratch = null;
         String consoleAuthorization = null;
+        Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
+                + openFilesLimit() + (check ? "" : ", data " + config.data()));
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
         } else {
-            Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
-                    + openFilesLimit() + ", data " + config.data());
             String narrowed = DataDirectory.secure(config.data());
             if (narrowed != null) {
                 Log.warn(narrowed);
