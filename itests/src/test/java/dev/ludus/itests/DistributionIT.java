@@ -209,6 +209,23 @@ public class DistributionIT {
             Wait.until("the ready line agrees", 10_000,
                     () -> d.output().contains("Ludus ready at " + d.base() + "/ in ") && d.output().contains("/health/ready 200"));
 
+            // A drop-in that cannot resolve: marked to run, never active, so the node is not ready.
+            Path jar = d.home.resolve("deploy/broken.jar");
+            Manifest mf = new Manifest();
+            mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+            mf.getMainAttributes().putValue("Bundle-SymbolicName", "dev.ludus.test.dropin");
+            mf.getMainAttributes().putValue("Import-Package", "dev.ludus.does.not.exist");
+            Path part = d.home.resolve("deploy/broken.jar.part");
+            new JarOutputStream(Files.newOutputStream(part), mf).close();
+            Files.move(part, jar, StandardCopyOption.ATOMIC_MOVE);
+            Wait.until("not ready with the drop-in", 15_000, () -> Http.get(ready).status() == 503);
+            assertEquals("{\"status\":\"NOT_READY\"}", Http.get(ready).body());
+            String why = Http.get(ready, "admin", d.password()).body();
+            assertTrue(why, why.contains("\"notActive\":[\"dev.ludus.test.dropin (INSTALLED)\"]"));
+            Files.delete(jar);
+            Wait.until("ready again once it is gone", 15_000, () -> Http.get(ready).status() == 200);
+
             // SIGTERM: 503 from the moment the stop begins until nothing listens; never 200 again.
             d.process().destroy();
             List<Integer> duringStop = new ArrayList<>();
@@ -224,6 +241,26 @@ public class DistributionIT {
             assertTrue("503 while stopping: " + duringStop, first503 >= 0);
             assertFalse("no 200 after the stop began: " + duringStop, duringStop.subList(first503, duringStop.size()).contains(200));
             assertEquals(d.output(), 0, d.process().exitValue());
+        }
+    }
+
+    @Test
+    public void whenTheNodeCannotBecomeReadyTheLauncherSaysWhyAndKeepsWaiting() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            // A file where the event log's directory belongs: no event store, so no rooms recovery.
+            Files.createDirectories(d.data);
+            Files.writeString(d.data.resolve("events"), "not a directory");
+            d.env.put("JAVA_OPTS", "-Dludus.ready.timeout.seconds=15");
+            d.start();
+            Wait.until("the launcher's warning", 60_000, () -> d.output().contains("not ready after 15 s"));
+            String warning = d.output().lines().filter(l -> l.contains("not ready after 15 s")).findFirst().orElseThrow();
+            assertTrue(warning, warning.contains("/health/ready answers 503"));
+            assertTrue(warning, warning.contains("rooms is not ready"));
+            assertTrue("still running", d.process().isAlive());
+            assertFalse(d.output().contains("Ludus ready at"));
+            assertEquals("{\"status\":\"NOT_READY\"}", Http.get(d.base() + "/health/ready").body());
+            d.process().destroy();
+            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
         }
     }
 
