@@ -118,8 +118,9 @@ public final class Launcher {
             Files.createDirectories(config.deployDir());
             ConsolePassword.Resolved password = ConsolePassword.resolve(env, config.data());
             config.set("felix.webconsole.password", password.hashed());
-            consoleAuthorization = "Basic " + Base64.getEncoder().encodeToString(
-                    ("admin:" + password.password()).getBytes(StandardCharsets.UTF_8));
+            // Only to ask /health/ready why the node is not ready, should it take too long.
+            consoleAuthorization = "Basic " + Base64.getEncoder().encodeToString((config.get("felix.webconsole.username")
+                    + ":" + password.password()).getBytes(StandardCharsets.UTF_8));
             Log.info("Web Console user admin, password " + password.source());
         }
         Map<String, String> props = config.frameworkProperties(features);
