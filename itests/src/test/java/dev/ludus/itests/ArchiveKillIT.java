@@ -140,7 +140,7 @@ public class ArchiveKillIT {
     }
 
     private static String health(Distribution d) throws Exception {
-        return Http.get(d.base() + "/health").body();
+        return d.healthWithDetails();
     }
 
     /** A number in the details of one component of a /health answer. */

@@ -93,6 +93,35 @@ public class DefaultFeatureSetIT {
     }
 
     @Test
+    public void healthDetailsFollowTheConsolePasswordAlsoWhenChangedInTheConsoleSettings() throws Exception {
+        String url = base() + "/health";
+        String password = context.getProperty("ludus.itest.password");
+        Wait.until("/health/ready answers 200", 20_000, () -> Http.tryGet(base() + "/health/ready", null, null).status() == 200);
+        assertEquals("{\"status\":\"READY\"}", Http.get(base() + "/health/ready").body());
+        assertEquals("{\"status\":\"UP\"}", Http.get(base() + "/health/live").body());
+        assertTrue(!Http.get(url).body().contains("details"));
+        assertTrue(!Http.get(url, "admin", "wrong").body().contains("details"));
+        assertTrue(Http.get(url, "admin", password).body().contains("\"framework\":{\"status\":\"UP\",\"details\":{"));
+
+        // The console's own settings (what its configuration page saves) win over the framework property.
+        org.osgi.service.cm.Configuration console =
+                configAdmin.getConfiguration("org.apache.felix.webconsole.internal.servlet.OsgiManager", null);
+        try {
+            java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+            props.put("password", "changed in the console");
+            console.update(props);
+            Wait.until("the new password opens details", 10_000,
+                    () -> Http.get(url, "admin", "changed in the console").body().contains("\"details\""));
+            assertTrue("the old one no longer does", !Http.get(url, "admin", password).body().contains("details"));
+        } finally {
+            console.delete();
+            Wait.until("the console accepts the configured password again", 10_000,
+                    () -> Http.get(base() + "/system/console/bundles.json", "admin", password).status() == 200);
+        }
+        assertTrue(Http.get(url, "admin", password).body().contains("\"details\""));
+    }
+
+    @Test
     public void consoleRefusesAnonymousAndAcceptsTheConfiguredPassword() throws Exception {
         String url = base() + "/system/console/bundles.json";
         Wait.until("console answers", 10_000, () -> Http.tryGet(url, null, null).status() == 401);

@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,8 @@ final class Distribution implements AutoCloseable {
     final Path log;
     final int port;
     final Map<String, String> env = new HashMap<>();
+    /** When set, {@code bin/ludus} is started under this umask (for example "000"). */
+    String umask;
     private Process process;
 
     private Distribution(Path home, Path data, int port) {
@@ -62,9 +66,12 @@ final class Distribution implements AutoCloseable {
     }
 
     Distribution start(String... args) throws IOException {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = home.resolve("bin/ludus").toString();
-        System.arraycopy(args, 0, cmd, 1, args.length);
+        List<String> cmd = new ArrayList<>();
+        if (umask != null) {
+            cmd.addAll(List.of("sh", "-c", "umask " + umask + " && exec \"$0\" \"$@\""));
+        }
+        cmd.add(home.resolve("bin/ludus").toString());
+        cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().remove("LUDUS_CONSOLE_PASSWORD");
@@ -76,6 +83,17 @@ final class Distribution implements AutoCloseable {
 
     Process process() {
         return process;
+    }
+
+    /** The Web Console password: from the environment given, else the generated file. */
+    String password() throws IOException {
+        String fromEnv = env.get("LUDUS_CONSOLE_PASSWORD");
+        return fromEnv != null ? fromEnv : Files.readString(data.resolve("console.password"), StandardCharsets.UTF_8).strip();
+    }
+
+    /** {@code GET /health} with the console credentials, so the answer carries every detail. */
+    String healthWithDetails() throws Exception {
+        return Http.get(base() + "/health", "admin", password()).body();
     }
 
     String output() throws IOException {

@@ -9,7 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -29,10 +37,10 @@ public class DistributionIT {
             long readyMillis = (System.nanoTime() - started) / 1_000_000;
 
             // /health answers 200 (DEGRADED) while the last start levels are still starting.
-            Wait.until("/health UP", 10_000, () -> Http.get(d.base() + "/health").body().contains("\"status\":\"UP\""));
+            Wait.until("/health UP", 10_000, () -> Http.get(d.base() + "/health").body().startsWith("{\"status\":\"UP\""));
             Http.Response health = Http.get(d.base() + "/health");
             assertEquals(200, health.status());
-            assertTrue(health.body(), health.body().contains("\"status\":\"UP\""));
+            assertTrue(health.body(), health.body().startsWith("{\"status\":\"UP\""));
             Wait.until("the ready line", 10_000, () -> d.output().contains("Ludus ready at " + d.base() + "/ in "));
 
             // The console never accepts the well-known default; its password was generated.
@@ -164,6 +172,206 @@ public class DistributionIT {
             assertTrue(d.output(), d.output().contains("check passed: " + bundles + " bundles from "
                     + dev.ludus.runtime.FeaturePlan.DEFAULT_FEATURES.size() + " features resolve"));
             assertFalse("no state written", Files.exists(d.data.resolve("console.password")));
+        }
+    }
+
+    @Test
+    public void readyOnlyWhenEveryBundleIsActiveAndWsAcceptsPlayersAndNotReadyAgainWhileStopping() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.start();
+            String ready = d.base() + "/health/ready";
+            List<Integer> duringStart = new ArrayList<>();
+            Wait.until("/health/ready 200 (output so far:\n" + d.output() + ")", 60_000, () -> {
+                if (!d.process().isAlive()) {
+                    throw new AssertionError("ludus exited:\n" + d.output());
+                }
+                int status = Http.tryGet(ready, null, null).status();
+                if (duringStart.isEmpty() || duringStart.get(duringStart.size() - 1) != status) {
+                    duringStart.add(status);
+                }
+                if (status == 503 && !duringStart.contains(-200)
+                        && Http.tryGet(d.base() + "/health", null, null).status() == 200) {
+                    // /health already answers 200 here: that is why load balancers must ask /health/ready.
+                    duringStart.add(-200);
+                }
+                return status == 200;
+            });
+            // At the first 200: every bundle is active and a player can say hello at once.
+            String bundles = Http.get(d.base() + "/system/console/bundles.json", "admin", d.password()).body();
+            assertFalse(bundles, bundles.contains("\"state\":\"Resolved\"") || bundles.contains("\"state\":\"Installed\""));
+            try (WsClient c = WsClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "first")) {
+                assertTrue(c != null);
+            }
+            assertEquals("{\"status\":\"READY\"}", Http.get(ready).body());
+            assertEquals(200, Http.get(d.base() + "/health/live").status());
+            System.out.println("/health/ready during start: " + duringStart + " (-200: /health said 200 meanwhile)");
+            assertFalse("never 200 before it was ready: " + duringStart, duringStart.subList(0, duringStart.size() - 1).contains(200));
+            Wait.until("the ready line agrees", 10_000,
+                    () -> d.output().contains("Ludus ready at " + d.base() + "/ in ") && d.output().contains("/health/ready 200"));
+
+            // A drop-in that cannot resolve: marked to run, never active, so the node is not ready.
+            Path jar = d.home.resolve("deploy/broken.jar");
+            Manifest mf = new Manifest();
+            mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+            mf.getMainAttributes().putValue("Bundle-SymbolicName", "dev.ludus.test.dropin");
+            mf.getMainAttributes().putValue("Import-Package", "dev.ludus.does.not.exist");
+            Path part = d.home.resolve("deploy/broken.jar.part");
+            new JarOutputStream(Files.newOutputStream(part), mf).close();
+            Files.move(part, jar, StandardCopyOption.ATOMIC_MOVE);
+            Wait.until("not ready with the drop-in", 15_000, () -> Http.get(ready).status() == 503);
+            assertEquals("{\"status\":\"NOT_READY\"}", Http.get(ready).body());
+            String why = Http.get(ready, "admin", d.password()).body();
+            assertTrue(why, why.contains("\"notActive\":[\"dev.ludus.test.dropin (INSTALLED)\"]"));
+            Files.delete(jar);
+            Wait.until("ready again once it is gone", 15_000, () -> Http.get(ready).status() == 200);
+
+            // SIGTERM: 503 from the moment the stop begins until nothing listens; never 200 again.
+            d.process().destroy();
+            List<Integer> duringStop = new ArrayList<>();
+            while (d.process().isAlive()) {
+                int status = Http.tryGet(ready, null, null).status();
+                if (duringStop.isEmpty() || duringStop.get(duringStop.size() - 1) != status) {
+                    duringStop.add(status);
+                }
+                Thread.sleep(2);
+            }
+            System.out.println("/health/ready during stop: " + duringStop);
+            int first503 = duringStop.indexOf(503);
+            assertTrue("503 while stopping: " + duringStop, first503 >= 0);
+            assertFalse("no 200 after the stop began: " + duringStop, duringStop.subList(first503, duringStop.size()).contains(200));
+            assertEquals(d.output(), 0, d.process().exitValue());
+        }
+    }
+
+    @Test
+    public void whenTheNodeCannotBecomeReadyTheLauncherSaysWhyAndKeepsWaiting() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            // A file where the event log's directory belongs: no event store, so no rooms recovery.
+            Files.createDirectories(d.data);
+            Files.writeString(d.data.resolve("events"), "not a directory");
+            d.env.put("JAVA_OPTS", "-Dludus.ready.timeout.seconds=15");
+            d.start();
+            Wait.until("the launcher's warning", 60_000, () -> d.output().contains("not ready after 15 s"));
+            String warning = d.output().lines().filter(l -> l.contains("not ready after 15 s")).findFirst().orElseThrow();
+            assertTrue(warning, warning.contains("/health/ready answers 503"));
+            assertTrue(warning, warning.contains("rooms is not ready"));
+            assertTrue("still running", d.process().isAlive());
+            assertFalse(d.output().contains("Ludus ready at"));
+            assertEquals("{\"status\":\"NOT_READY\"}", Http.get(d.base() + "/health/ready").body());
+            d.process().destroy();
+            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    public void healthDetailsNeedTheConsolePassword() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.start().awaitHealthy();
+            Wait.until("/health UP", 20_000, () -> Http.get(d.base() + "/health").body().startsWith("{\"status\":\"UP\""));
+            String dataPath = d.data.toString();
+            for (Http.Response r : List.of(Http.get(d.base() + "/health"), Http.get(d.base() + "/health", "admin", "wrong"),
+                    Http.get(d.base() + "/health", "admin", "admin"))) {
+                assertEquals(200, r.status());
+                assertTrue(r.body(), r.body().contains("\"eventstore\":{\"status\":\"UP\"}"));
+                assertFalse("no figures: " + r.body(), r.body().contains("details"));
+                assertFalse("no paths: " + r.body(), r.body().contains(dataPath));
+            }
+            String full = d.healthWithDetails();
+            assertTrue(full, full.contains("\"eventstore\":{\"status\":\"UP\",\"details\":{"));
+            assertTrue(full, full.contains(dataPath));
+            assertFalse("the password is never logged", d.output().contains(d.password()));
+            d.process().destroy();
+            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    public void heapLimitComesFromLudusHeapJavaOptsOverridesItAndOutOfMemoryEndsTheProcess() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.env.put("LUDUS_HEAP", "200m");
+            d.start().awaitHealthy();
+            List<String> args = List.of(d.process().info().arguments().orElseThrow());
+            assertTrue(args.toString(), args.contains("-Xmx200m"));
+            assertTrue(args.toString(), args.contains("-XX:+ExitOnOutOfMemoryError"));
+            Matcher start = Pattern.compile("Ludus starting: Java \\S+, max heap (\\d+) MiB, open files limit (\\d+), data ")
+                    .matcher(d.output());
+            assertTrue(d.output(), start.find());
+            long heap = Long.parseLong(start.group(1));
+            assertTrue("max heap " + heap, heap > 150 && heap <= 200);
+            assertTrue(Long.parseLong(start.group(2)) > 0);
+            d.process().destroy();
+            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
+
+            // JAVA_OPTS comes after LUDUS_HEAP, so its -Xmx wins.
+            d.env.put("JAVA_OPTS", "-Xmx96m");
+            d.start("--check");
+            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+            Matcher check = Pattern.compile("max heap (\\d+) MiB").matcher(d.output());
+            long last = -1;
+            while (check.find()) {
+                last = Long.parseLong(check.group(1));
+            }
+            assertTrue("max heap " + last, last > 64 && last <= 96);
+
+            d.env.remove("JAVA_OPTS");
+            d.env.put("LUDUS_HEAP", "lots");
+            d.start("--check");
+            assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains("LUDUS_HEAP must be a size such as 512m or 2g, got 'lots'"));
+        }
+    }
+
+    @Test
+    public void dataIsOwnerOnlyEvenUnderAPermissiveUmask() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            Files.createDirectories(d.data);
+            Files.setPosixFilePermissions(d.data, PosixFilePermissions.fromString("rwxrwxrwx"));
+            d.umask = "000";
+            // One short game to its end: event segments, snapshots, the archive queue and a pack.
+            Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 1\nsnapshotEvery = 5\n");
+            d.start().awaitHealthy();
+            d.awaitGateway();
+            try (WsClient c = WsClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "Ann")) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> room = (Map<String, Object>) c.ok("create_room", Map.of("game", "liap-tui",
+                        "name", "modes", "options", Map.of("maxRounds", 1))).get("room");
+                c.ok("join_room", Map.of("room", room.get("roomId")));
+                for (int i = 0; i < 3; i++) {
+                    c.ok("add_bot", Map.of());
+                }
+                c.ok("start", Map.of());
+                c.playLiapTui(90_000, -1);
+            }
+            Wait.until("the finished game in an archive pack", 30_000, () -> {
+                try (Stream<Path> s = Files.walk(d.data)) {
+                    return s.anyMatch(p -> p.toString().endsWith(".pack"));
+                }
+            });
+            assertTrue(d.output(), d.output().contains("data directory " + d.data + " was rwxrwxrwx; narrowed to rwx------"));
+            List<String> open = new ArrayList<>();
+            Set<String> kinds = new TreeSet<>();
+            try (Stream<Path> s = Files.walk(d.data)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    String mode;
+                    try {
+                        mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        continue; // a temporary file renamed meanwhile
+                    }
+                    if (!mode.equals(Files.isDirectory(p) ? "rwx------" : "rw-------")) {
+                        open.add(d.data.relativize(p) + " " + mode);
+                    }
+                    Path rel = d.data.relativize(p);
+                    if (rel.getNameCount() > 1) {
+                        kinds.add(rel.getName(0).toString());
+                    }
+                }
+            }
+            assertEquals("files open to other users", List.of(), open);
+            assertTrue(kinds.toString(), kinds.containsAll(List.of("archive", "cache", "events", "snapshots")));
+            d.process().destroy();
+            assertEquals(0, d.awaitExit(15, TimeUnit.SECONDS));
         }
     }
 

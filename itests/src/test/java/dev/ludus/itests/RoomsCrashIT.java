@@ -75,7 +75,7 @@ public class RoomsCrashIT {
                     twice++;
                 }
             }
-            String health = Http.get(d.base() + "/health").body();
+            String health = d.healthWithDetails();
             Matcher m = Pattern.compile("\"recoveryMillis\":(\\d+)").matcher(health);
             String recovery = m.find() ? m.group(1) + " ms" : "?";
             System.out.println("rooms crash test: " + rooms + " rooms, " + ackedEvents + " acknowledged events, missing "
@@ -94,7 +94,7 @@ public class RoomsCrashIT {
     }
 
     private static long acceptedActions(Distribution d) throws Exception {
-        Matcher m = Pattern.compile("\"acceptedActions\":(\\d+)").matcher(Http.get(d.base() + "/health").body());
+        Matcher m = Pattern.compile("\"acceptedActions\":(\\d+)").matcher(d.healthWithDetails());
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 

@@ -2,10 +2,13 @@ package dev.ludus.runtime;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -14,6 +17,8 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -37,7 +42,8 @@ import sun.misc.Signal;
  * without starting anything.
  *
  * <p>Exit codes: 0 stopped cleanly or check passed; 1 bad configuration or missing file; 2 a
- * bundle does not resolve; 3 HTTP never became ready; 4 the framework did not stop in time.
+ * bundle does not resolve; 3 HTTP never answered (the JVM's {@code -XX:+ExitOnOutOfMemoryError}
+ * also exits 3); 4 the framework did not stop in time.
  */
 public final class Launcher {
 
@@ -46,6 +52,8 @@ public final class Launcher {
     static final int EXIT_UNRESOLVED = 2;
     static final int EXIT_NOT_READY = 3;
     static final int EXIT_STOP_TIMEOUT = 4;
+
+    private static final String HEALTH_BUNDLE = "dev.ludus.health";
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
 
@@ -96,14 +104,23 @@ public final class Launcher {
         }
 
         Path scratch = null;
+        String consoleAuthorization = null;
+        Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
+                + openFilesLimit() + (check ? "" : ", data " + config.data()));
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
         } else {
-            Files.createDirectories(config.data());
+            String narrowed = DataDirectory.secure(config.data());
+            if (narrowed != null) {
+                Log.warn(narrowed);
+            }
             Files.createDirectories(config.deployDir());
             ConsolePassword.Resolved password = ConsolePassword.resolve(env, config.data());
             config.set("felix.webconsole.password", password.hashed());
+            // Only to ask /health/ready why the node is not ready, should it take too long.
+            consoleAuthorization = "Basic " + Base64.getEncoder().encodeToString((config.get("felix.webconsole.username")
+                    + ":" + password.password()).getBytes(StandardCharsets.UTF_8));
             Log.info("Web Console user admin, password " + password.source());
         }
         Map<String, String> props = config.frameworkProperties(features);
@@ -137,7 +154,7 @@ public final class Launcher {
                         + " features resolve (" + features.stream().map(Feature::id).collect(Collectors.joining(", ")) + ")");
                 return EXIT_OK;
             }
-            return serve(framework, config, installed);
+            return serve(framework, config, installed, consoleAuthorization);
         } finally {
             if (framework.getState() != Bundle.UNINSTALLED && framework.getState() != Bundle.RESOLVED) {
                 framework.stop();
@@ -149,7 +166,7 @@ public final class Launcher {
         }
     }
 
-    private int serve(Framework framework, LaunchConfig config, List<Bundle> installed)
+    private int serve(Framework framework, LaunchConfig config, List<Bundle> installed, String consoleAuthorization)
             throws BundleException, InterruptedException {
         installSignalHandlers(framework);
         framework.start();
@@ -160,15 +177,32 @@ public final class Launcher {
             shownHost = "[" + shownHost + "]";
         }
         String base = "http://" + shownHost + ":" + config.httpPort();
+        // Ready means what load balancers are told: /health/ready answers 200. Without the health
+        // bundle there is no such answer; then HTTP answering at all is the best there is.
+        boolean health = installed.stream().anyMatch(b -> HEALTH_BUNDLE.equals(b.getSymbolicName()));
+        URI probe = URI.create(base + (health ? "/health/ready" : "/"));
+        IntPredicate ready = health ? code -> code == 200 : code -> true;
+        BooleanSupplier abort = () -> stopRequested.get()
+                || (framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) == 0;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.readyTimeoutSeconds());
-        int status = ReadyProbe.await(URI.create(base + "/health"), deadline, stopRequested::get);
-        if (stopRequested.get()) {
+        ReadyProbe.Answer answer = ReadyProbe.await(probe, ready, deadline, abort);
+        if (abort.getAsBoolean()) {
             return awaitStop(framework, config);
         }
-        if (status < 0) {
-            Log.error("HTTP did not answer at " + base + "/health within " + config.readyTimeoutSeconds()
+        if (answer.status() < 0) {
+            Log.error("HTTP did not answer at " + probe + " within " + config.readyTimeoutSeconds()
                     + " s; is the port " + config.httpPort() + " free? Stopping.");
             return EXIT_NOT_READY;
+        }
+        if (!ready.test(answer.status())) {
+            // HTTP works but something holds readiness up: say what, once, and keep waiting.
+            String why = ReadyProbe.get(probe, consoleAuthorization).body();
+            Log.warn("not ready after " + config.readyTimeoutSeconds() + " s: " + probe + " answers " + answer.status()
+                    + " " + why + "; still waiting");
+            answer = ReadyProbe.await(probe, ready, Long.MAX_VALUE, abort);
+            if (abort.getAsBoolean()) {
+                return awaitStop(framework, config);
+            }
         }
         List<String> notActive = installed.stream()
                 .filter(b -> b.getState() != Bundle.ACTIVE && !Provisioner.isFragment(b))
@@ -178,8 +212,22 @@ public final class Launcher {
         }
         long startedAt = ManagementFactory.getRuntimeMXBean().getStartTime();
         Log.info("Ludus ready at " + base + "/ in " + (System.currentTimeMillis() - startedAt) + " ms ("
-                + installed.size() + " bundles, health " + status + ", console " + base + "/system/console)");
+                + installed.size() + " bundles, " + probe.getPath() + " " + answer.status() + ", console "
+                + base + "/system/console)");
         return awaitStop(framework, config);
+    }
+
+    private static long maxHeapMiB() {
+        return Runtime.getRuntime().maxMemory() / (1024 * 1024);
+    }
+
+    /** The process's limit on open files (sockets count), or "unknown" where the JVM cannot tell. */
+    private static String openFilesLimit() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return String.valueOf(unix.getMaxFileDescriptorCount());
+        }
+        return "unknown";
     }
 
     private int awaitStop(Framework framework, LaunchConfig config) throws InterruptedException {

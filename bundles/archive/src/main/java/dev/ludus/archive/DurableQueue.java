@@ -10,9 +10,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -138,7 +141,7 @@ public final class DurableQueue implements AutoCloseable {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
         this.clock = clock;
-        Files.createDirectories(dir);
+        Files.createDirectories(dir, ownerOnly(dir, true));
         int[] counts = recover();
         this.recoveredEntries = counts[0];
         this.corruptEntries = counts[1];
@@ -535,11 +538,24 @@ public final class DurableQueue implements AutoCloseable {
 
     private Segment openSegment(long id) throws IOException {
         Path path = dir.resolve(String.format("%020d%s", id, SEGMENT_SUFFIX));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel ch = FileChannel.open(path, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), ownerOnly(path, false));
         Segment s = new Segment(id, path, ch);
         segments.put(id, s);
         syncDirectory();
         return s;
+    }
+
+    /**
+     * Owner-only mode (600 for files, 700 for directories) whatever the umask: queued games are whole game records. Nothing
+     * where the file system has no POSIX modes.
+     */
+    private static FileAttribute<?>[] ownerOnly(Path p, boolean directory) {
+        if (!p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))};
     }
 
     private void syncDirectory() throws IOException {
@@ -734,8 +750,8 @@ public final class DurableQueue implements AutoCloseable {
         b.putInt((int) crc.getValue());
         b.flip();
         Path tmp = dir.resolve("cursor.tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), ownerOnly(tmp, false))) {
             while (b.hasRemaining()) {
                 ch.write(b);
             }

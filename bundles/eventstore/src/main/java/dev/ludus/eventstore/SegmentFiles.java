@@ -6,8 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -15,6 +19,30 @@ import java.util.stream.Stream;
 final class SegmentFiles {
 
     private SegmentFiles() {
+    }
+
+    /**
+     * Owner-only mode (600 for files, 700 for directories) whatever the umask: segments hold game
+     * seeds, snapshots hold game state. Nothing where the file system has no POSIX modes.
+     */
+    static FileAttribute<?>[] ownerOnly(Path p, boolean directory) {
+        if (!p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))};
+    }
+
+    /** Creates {@code dir} and any missing parents owner-only. */
+    static void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, ownerOnly(dir, true));
+    }
+
+    /** Opens {@code file} with {@code options}; if they create it, it is created owner-only. */
+    static FileChannel open(Path file, StandardOpenOption... options) throws IOException {
+        EnumSet<StandardOpenOption> set = EnumSet.noneOf(StandardOpenOption.class);
+        set.addAll(Arrays.asList(options));
+        return FileChannel.open(file, set, ownerOnly(file, false));
     }
 
     /** Sequence numbers of the segment files in {@code dir}, ascending. */
@@ -38,7 +66,7 @@ final class SegmentFiles {
      */
     static FileChannel create(Path dir, long sequence, long createdMillis) throws IOException {
         Path file = dir.resolve(LogFormat.segmentFileName(sequence));
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel ch = open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             writeFully(ch, LogFormat.segmentHeader(sequence, createdMillis));
             ch.force(true);

@@ -66,7 +66,7 @@ public final class SnapshotFiles implements SnapshotStore {
             locks[i] = new Object();
         }
         try {
-            Files.createDirectories(directory);
+            SegmentFiles.createDirectories(directory);
             try (Stream<Path> files = Files.list(directory)) {
                 for (Path p : (Iterable<Path>) files::iterator) {
                     if (p.getFileName().toString().contains(SUFFIX + ".tmp")) {
@@ -108,7 +108,7 @@ public final class SnapshotFiles implements SnapshotStore {
             }
             Path temp = directory.resolve(target.getFileName() + ".tmp" + tempCounter.incrementAndGet());
             try {
-                try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                try (FileChannel ch = SegmentFiles.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     SegmentFiles.writeFully(ch, content);
                     ch.force(true);
                 }

@@ -69,12 +69,16 @@ final class HealthReport {
         return status == HealthStatus.DOWN ? 503 : 200;
     }
 
+    /**
+     * The answer's body. Without details, only the node's and each component's status: reasons
+     * and figures can name paths, backends and counters an outsider has no business reading.
+     */
     String toJson(boolean includeDetails) {
         Map<String, Object> comps = new LinkedHashMap<>();
         components.forEach((name, r) -> {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("status", r.status().name());
-            if (!r.reason().isEmpty()) {
+            if (includeDetails && !r.reason().isEmpty()) {
                 c.put("reason", r.reason());
             }
             if (includeDetails && !r.details().isEmpty()) {

@@ -72,11 +72,19 @@ public class HealthReportTest {
     }
 
     @Test
-    public void detailsCanBeHiddenAndStringsAreEscaped() {
+    public void withoutDetailsOnlyStatusesAreShown() {
         HealthReport report = HealthReport.run(List.of(
-                check("q", HealthResult.degraded("say \"hi\"\n<b>", Map.of("secret", 1)))));
-        String json = report.toJson(false);
+                check("q", HealthResult.degraded("segment /srv/ludus/data/events/1.log unreadable", Map.of("secret", 1))),
+                check("r", HealthResult.up(Map.of("dir", "/srv/ludus/data")))));
+        assertEquals("{\"status\":\"DEGRADED\",\"components\":{\"q\":{\"status\":\"DEGRADED\"},"
+                + "\"r\":{\"status\":\"UP\"}}}", report.toJson(false));
+    }
+
+    @Test
+    public void stringsAreEscaped() {
+        HealthReport report = HealthReport.run(List.of(
+                check("q", HealthResult.degraded("say \"hi\"\n<b>", Map.of()))));
         assertEquals("{\"status\":\"DEGRADED\",\"components\":{\"q\":{\"status\":\"DEGRADED\","
-                + "\"reason\":\"say \\\"hi\\\"\\n\\u003cb\\u003e\"}}}", json);
+                + "\"reason\":\"say \\\"hi\\\"\\n\\u003cb\\u003e\"}}}", report.toJson(true));
     }
 }

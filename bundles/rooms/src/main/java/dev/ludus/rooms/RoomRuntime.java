@@ -1530,6 +1530,12 @@ public class RoomRuntime implements RoomService, HealthCheck {
         return "rooms";
     }
 
+    /** Ready once the rooms that ran before the restart are back, so no player finds one missing. */
+    @Override
+    public boolean ready() {
+        return recoveryMillis >= 0;
+    }
+
     @Override
     public HealthResult check() {
         int waiting = 0;

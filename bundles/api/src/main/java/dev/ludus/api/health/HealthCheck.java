@@ -23,4 +23,19 @@ public interface HealthCheck {
 
     /** Reports the component's current state. Non-blocking; never returns {@code null}. */
     HealthResult check();
+
+    /**
+     * Whether this component is ready for players. {@code GET /health/ready} answers 503 while any
+     * registered check answers {@code false}, so override it when the component still has work to
+     * finish after activation before the node may take traffic (for example replaying the rooms
+     * that were running before a restart). The default, {@code true}, never holds readiness up.
+     *
+     * <p>Thread safe and non-blocking like {@link #check()}. A check that throws counts as not
+     * ready. Readiness is not remembered across restarts: it starts {@code false} again.
+     *
+     * @since 1.1
+     */
+    default boolean ready() {
+        return true;
+    }
 }

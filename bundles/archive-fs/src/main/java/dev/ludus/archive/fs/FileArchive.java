@@ -9,12 +9,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -102,7 +105,7 @@ public final class FileArchive implements AutoCloseable {
         }
         this.root = root;
         this.level = compressionLevel;
-        Files.createDirectories(root);
+        Files.createDirectories(root, ownerOnly(root, true));
         this.damagedPacks = scan();
     }
 
@@ -243,7 +246,8 @@ public final class FileArchive implements AutoCloseable {
         Path tmp = dir.resolve("." + name + ".tmp");
         Path pack = dir.resolve(name + PACK_SUFFIX);
         ByteBuffer bytes = ByteBuffer.wrap(builder.finish());
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                ownerOnly(tmp, false))) {
             while (bytes.hasRemaining()) {
                 ch.write(bytes);
             }
@@ -263,8 +267,20 @@ public final class FileArchive implements AutoCloseable {
             return;
         }
         createDirectories(dir.getParent());
-        Files.createDirectory(dir);
+        Files.createDirectory(dir, ownerOnly(dir, true));
         syncDirectory(dir.getParent());
+    }
+
+    /**
+     * Owner-only mode (600 for files, 700 for directories) whatever the umask: packs are finished games with their seeds. Nothing
+     * where the file system has no POSIX modes.
+     */
+    private static FileAttribute<?>[] ownerOnly(Path p, boolean directory) {
+        if (!p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(directory ? "rwx------" : "rw-------"))};
     }
 
     private static void syncDirectory(Path dir) throws IOException {
