@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import org.osgi.framework.Bundle;
@@ -56,6 +57,8 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     private static final Logger LOG = LoggerFactory.getLogger(MetatypeConfigurationPlugin.class);
 
     private final ConfigurationGuard guard = new ConfigurationGuard();
+    /** Rules by bundle id, bundle version (last modified) and PID: finding a range asks validate() some 60 times. */
+    private final Map<String, Map<String, SettingRule>> rulesCache = new ConcurrentHashMap<>();
     private BundleContext context;
 
     @Reference
@@ -139,15 +142,18 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             if (pids == null || !Arrays.asList(pids).contains(ocdPid)) {
                 continue;
             }
-            ObjectClassDefinition ocd = info.getObjectClassDefinition(ocdPid, null);
-            AttributeDefinition[] ads = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
-            Map<String, SettingRule> rules = new LinkedHashMap<>();
-            if (ads != null) {
-                for (AttributeDefinition ad : ads) {
-                    rules.put(ad.getID(), SettingRule.of(ad));
+            String key = bundle.getBundleId() + ":" + bundle.getLastModified() + ":" + ocdPid;
+            return rulesCache.computeIfAbsent(key, k -> {
+                ObjectClassDefinition ocd = info.getObjectClassDefinition(ocdPid, null);
+                AttributeDefinition[] ads = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
+                Map<String, SettingRule> rules = new LinkedHashMap<>();
+                if (ads != null) {
+                    for (AttributeDefinition ad : ads) {
+                        rules.put(ad.getID(), SettingRule.of(ad));
+                    }
                 }
-            }
-            return rules;
+                return Map.copyOf(rules);
+            });
         }
         return null;
     }
