@@ -229,10 +229,11 @@ public class ArchiveIT {
     @Test
     public void withNoMatchingBackendGamesWaitInTheQueueAndHealthSaysWhy() throws Exception {
         awaitBackendsReady();
-        // A malformed filter is reported, not silently ignored.
+        // A malformed filter is refused before it reaches the archive (which keeps its backend),
+        // and health names it.
         setTarget("(ludus.archive.backend=jdbc", How.CONFIG_ADMIN);
         Wait.until("health names the bad filter", 10_000,
-                () -> health("archive").reason().contains("backend.target is not a valid filter"));
+                () -> health("configuration").reason().contains("backend.target = '(ludus.archive.backend=jdbc'"));
         setTarget("(ludus.archive.backend=tape)", How.CONFIG_ADMIN);
         Wait.until("no backend bound", 10_000, () -> archive.status().activeBackend().isEmpty());
         List<CompletedGame> games = new ArrayList<>();

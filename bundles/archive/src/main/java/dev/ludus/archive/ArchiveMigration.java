@@ -40,16 +40,20 @@ public class ArchiveMigration implements HealthCheck {
                     + "as it is). Progress shows in /health under archive-migration. Save again to run again: only "
                     + "missing games are copied. Delete it to stop.")
     public @interface Config {
-        @AttributeDefinition(name = "From backend", description = "ludus.archive.backend name of the source, e.g. fs")
+        @AttributeDefinition(name = "From backend", min = "1",
+                description = "ludus.archive.backend name of the source, e.g. fs")
         String from() default "fs";
 
-        @AttributeDefinition(name = "To backend", description = "ludus.archive.backend name of the target, e.g. jdbc")
+        @AttributeDefinition(name = "To backend", min = "1",
+                description = "ludus.archive.backend name of the target, e.g. jdbc")
         String to() default "jdbc";
 
-        @AttributeDefinition(name = "Batch size", description = "Games per write to the target (1-10000).")
+        @AttributeDefinition(name = "Batch size", min = "1", max = "10000",
+                description = "Games per write to the target (1-10000).")
         int batchSize() default 500;
 
-        @AttributeDefinition(name = "Pause between batches (ms)", description = "Spares a busy target; 0 for none.")
+        @AttributeDefinition(name = "Pause between batches (ms)", min = "0", max = "3600000",
+                description = "Spares a busy target; 0 for none.")
         long pauseMillis() default 0;
 
         @AttributeDefinition(name = "Run", description = "Any text; change it to run the migration again.")

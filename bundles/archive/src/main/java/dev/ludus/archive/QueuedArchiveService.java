@@ -75,33 +75,35 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
                         + "nothing: games wait in the queue until a matching backend takes them.")
         String backend_target() default DEFAULT_TARGET;
 
-        @AttributeDefinition(name = "Batch size", description = "Games per write to the backend (1-10000).")
+        @AttributeDefinition(name = "Batch size", min = "1", max = "10000",
+                description = "Games per write to the backend (1-10000).")
         int batchSize() default 256;
 
-        @AttributeDefinition(name = "First retry after (ms)",
+        @AttributeDefinition(name = "First retry after (ms)", min = "1", max = "3600000",
                 description = "Pause after a failed batch; it doubles on each further failure.")
         long retryInitialMillis() default 200;
 
-        @AttributeDefinition(name = "Longest retry pause (ms)", description = "Upper bound of the growing pause.")
+        @AttributeDefinition(name = "Longest retry pause (ms)", min = "1", max = "3600000",
+                description = "Upper bound of the growing pause.")
         long retryMaxMillis() default 10_000;
 
-        @AttributeDefinition(name = "Queue warning depth",
+        @AttributeDefinition(name = "Queue warning depth", min = "1",
                 description = "Health turns DEGRADED when this many games wait.")
         int queueWarnDepth() default 10_000;
 
-        @AttributeDefinition(name = "Queue warning age (s)",
+        @AttributeDefinition(name = "Queue warning age (s)", min = "1",
                 description = "Health turns DEGRADED when the oldest waiting game is this old.")
         int queueWarnAgeSeconds() default 60;
 
-        @AttributeDefinition(name = "Retention (days)",
+        @AttributeDefinition(name = "Retention (days)", min = "0", max = "365000",
                 description = "Archived games completed longer ago than this are deleted from every backend; "
                         + "0 keeps them forever.")
         int retentionDays() default 0;
 
-        @AttributeDefinition(name = "Retention check interval (minutes)")
+        @AttributeDefinition(name = "Retention check interval (minutes)", min = "1", max = "525600")
         int retentionCheckMinutes() default 60;
 
-        @AttributeDefinition(name = "Largest game record (bytes)",
+        @AttributeDefinition(name = "Largest game record (bytes)", min = "1", max = "67108864",
                 description = "submit() refuses larger records with code invalid_game.")
         int maxRecordBytes() default 8 << 20;
     }

@@ -14,26 +14,26 @@ public @interface EventStoreConfig {
                     + "same base. Changing it opens (and scans) the other directory, then closes this one.")
     String directory() default "";
 
-    @AttributeDefinition(name = "Segment size (bytes)",
+    @AttributeDefinition(name = "Segment size (bytes)", min = "4096", max = "1073741824",
             description = "A new segment file is started once the current one holds this many bytes "
                     + "(4096 to 1073741824).")
     long segmentSize() default LogSettings.DEFAULT_SEGMENT_BYTES;
 
-    @AttributeDefinition(name = "Group commit: max events",
+    @AttributeDefinition(name = "Group commit: max events", min = "1", max = "1000000",
             description = "At most this many events are written and fsynced together. 1 means one fsync per append.")
     int groupMaxEvents() default LogSettings.DEFAULT_GROUP_MAX_EVENTS;
 
-    @AttributeDefinition(name = "Group commit: max bytes",
+    @AttributeDefinition(name = "Group commit: max bytes", min = "1", max = "67108864",
             description = "At most this many record bytes are written and fsynced together (an append larger than "
                     + "this is committed alone).")
     int groupMaxBytes() default LogSettings.DEFAULT_GROUP_MAX_BYTES;
 
-    @AttributeDefinition(name = "Group commit: max linger (microseconds)",
+    @AttributeDefinition(name = "Group commit: max linger (microseconds)", min = "0", max = "1000000",
             description = "How long the writer waits for more appends before committing. 0: commit as soon as the "
                     + "previous fsync has finished (appends arriving during an fsync form the next group).")
     long groupMaxLingerMicros() default LogSettings.DEFAULT_GROUP_LINGER_MICROS;
 
-    @AttributeDefinition(name = "Max pending appends",
+    @AttributeDefinition(name = "Max pending appends", min = "1", max = "10000000",
             description = "Appends waiting for the disk beyond this many are refused with code 'overloaded'.")
     int maxPendingAppends() default LogSettings.DEFAULT_MAX_PENDING_APPENDS;
 

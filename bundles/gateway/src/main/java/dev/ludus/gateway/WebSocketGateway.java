@@ -1,6 +1,9 @@
 package dev.ludus.gateway;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -18,6 +21,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
@@ -41,6 +46,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static final long serialVersionUID = 1L;
 
     static final String PID = "dev.ludus.gateway";
+    private static final Logger LOG = LoggerFactory.getLogger(WebSocketGateway.class);
 
     private transient volatile RoomService rooms;
     private transient volatile Gateway gateway;
@@ -51,7 +57,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         String data = context.getProperty("ludus.data");
         Path dir = data != null && !data.isBlank() ? Path.of(data) : context.getDataFile("").toPath();
         byte[] key = ResumeTokens.loadOrCreateKey(dir.resolve("gateway").resolve("resume.key"));
-        Gateway g = new Gateway(config, new ResumeTokens(key, clock), clock);
+        Gateway g = new Gateway(readable(config, null), new ResumeTokens(key, clock), clock);
         g.start();
         g.rooms(rooms);
         gateway = g;
@@ -59,7 +65,44 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
 
     @Modified
     void modified(GatewayConfig config) {
-        gateway.configure(config);
+        gateway.configure(readable(config, gateway.config()));
+    }
+
+    /**
+     * The configuration guard refuses a value that is not a number before it gets here. Without
+     * the guard, such a value makes its accessor throw at every use (every upgrade answered 500,
+     * nothing logged), so every setting is read once here: if one cannot be read, the previous
+     * configuration is kept (at activation, the defaults) and one line says which.
+     */
+    static GatewayConfig readable(GatewayConfig config, GatewayConfig previous) {
+        for (Method m : GatewayConfig.class.getDeclaredMethods()) {
+            try {
+                m.invoke(config);
+            } catch (InvocationTargetException | IllegalAccessException | RuntimeException e) {
+                Throwable cause = e instanceof InvocationTargetException ite ? ite.getCause() : e;
+                LOG.warn("configuration {} refused: {} cannot be read ({}); keeping the {}", PID, m.getName(),
+                        cause, previous == null ? "defaults" : "previous configuration");
+                return previous != null ? previous : defaults();
+            }
+        }
+        return config;
+    }
+
+    /** Every setting at its declared default. */
+    static GatewayConfig defaults() {
+        return (GatewayConfig) Proxy.newProxyInstance(GatewayConfig.class.getClassLoader(),
+                new Class<?>[] {GatewayConfig.class}, (proxy, method, args) -> {
+                    Object value = method.getDefaultValue();
+                    if (value != null) {
+                        return value;
+                    }
+                    return switch (method.getName()) {
+                        case "annotationType" -> GatewayConfig.class;
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "GatewayConfig(defaults)";
+                    };
+                });
     }
 
     @Deactivate

@@ -130,8 +130,14 @@ public class RoomRuntime implements RoomService, HealthCheck {
         scheduler = Executors.newSingleThreadScheduledExecutor(named("ludus-rooms-timer"));
         background = Executors.newSingleThreadExecutor(named("ludus-rooms-io"));
         active = true;
-        scheduler.scheduleWithFixedDelay(this::retryArchiving, cfg.archiveRetrySeconds(), cfg.archiveRetrySeconds(),
-                TimeUnit.SECONDS);
+        // The configuration guard refuses a retry period below 1 s; without it, 0 would make the
+        // scheduler throw and the whole runtime fail to activate.
+        int retry = cfg.archiveRetrySeconds();
+        if (retry < 1) {
+            LOG.warn("configuration {}: archiveRetrySeconds must be 1..3600, got {}; using 5", PID, retry);
+            retry = 5;
+        }
+        scheduler.scheduleWithFixedDelay(this::retryArchiving, retry, retry, TimeUnit.SECONDS);
         // Cheap: looks at one volatile field per room; only rooms due to close get a step.
         scheduler.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
         if (eventStore != null) {

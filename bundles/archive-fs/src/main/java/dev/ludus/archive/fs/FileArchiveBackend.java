@@ -48,7 +48,8 @@ public class FileArchiveBackend implements ArchiveBackend {
                 description = "Where the archive lives; empty means $LUDUS_DATA/archive/fs.")
         String directory() default "";
 
-        @AttributeDefinition(name = "Compression level", description = "Deflater level, 1 (fastest) to 9 (smallest).")
+        @AttributeDefinition(name = "Compression level", min = "1", max = "9",
+                description = "Deflater level, 1 (fastest) to 9 (smallest).")
         int compressionLevel() default 6;
     }
 

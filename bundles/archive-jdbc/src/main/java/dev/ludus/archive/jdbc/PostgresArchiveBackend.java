@@ -60,27 +60,31 @@ public class PostgresArchiveBackend implements ArchiveBackend {
             description = "Archived games in PostgreSQL through a connection pool. A change restarts this backend; the "
                     + "archive service keeps its games queued meanwhile.")
     public @interface Config {
-        @AttributeDefinition(name = "JDBC URL", description = "jdbc:postgresql://host:port/database (no password in it)")
+        @AttributeDefinition(name = "JDBC URL", min = "1",
+                description = "jdbc:postgresql://host:port/database (no password in it)")
         String url() default "jdbc:postgresql://127.0.0.1:5432/ludus";
 
-        @AttributeDefinition(name = "User")
+        @AttributeDefinition(name = "User", min = "1")
         String user() default "ludus";
 
         @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD, required = false,
                 description = "Stored in property .password, which is never a service property and never logged.")
         String _password() default "";
 
-        @AttributeDefinition(name = "Schema", description = "Schema for the archive tables, created if missing.")
+        @AttributeDefinition(name = "Schema", min = "1", max = "63",
+                description = "Schema for the archive tables, created if missing.")
         String schema() default "ludus_archive";
 
-        @AttributeDefinition(name = "Pool size", description = "Largest number of connections (1-100).")
+        @AttributeDefinition(name = "Pool size", min = "1", max = "100",
+                description = "Largest number of connections (1-100).")
         int poolSize() default 4;
 
-        @AttributeDefinition(name = "Connect timeout (s)",
+        @AttributeDefinition(name = "Connect timeout (s)", min = "1", max = "600",
                 description = "How long a call waits for a connection before it fails (and the batch is retried).")
         int connectTimeoutSeconds() default 5;
 
-        @AttributeDefinition(name = "Statement timeout (s)", description = "Longest wait for the database to answer.")
+        @AttributeDefinition(name = "Statement timeout (s)", min = "1", max = "3600",
+                description = "Longest wait for the database to answer.")
         int socketTimeoutSeconds() default 60;
     }
 

@@ -1,0 +1,44 @@
+package dev.ludus.config.guard;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+
+/**
+ * The health check {@code configuration}: {@code DEGRADED} while any configuration is refused,
+ * naming each PID, property, refused value and the allowed values; {@code UP} otherwise.
+ */
+@Component(service = HealthCheck.class)
+public class ConfigurationHealth implements HealthCheck {
+
+    @Reference
+    private MetatypeConfigurationPlugin plugin;
+
+    @Override
+    public String name() {
+        return "configuration";
+    }
+
+    @Override
+    public HealthResult check() {
+        Map<String, List<Refusal>> refusals = plugin.refusals();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("checkedPids", String.join(", ", plugin.checked()));
+        if (refusals.isEmpty()) {
+            return HealthResult.up(details);
+        }
+        refusals.forEach((pid, list) -> details.put(pid, list.stream().map(Refusal::toString)
+                .collect(Collectors.joining("; "))));
+        String reason = refusals.entrySet().stream()
+                .map(e -> e.getKey() + ": " + e.getValue().stream().map(Refusal::toString).collect(Collectors.joining("; ")))
+                .collect(Collectors.joining(" | ", "configuration refused (" + MetatypeConfigurationPlugin.CODE + "), the last good values or the defaults apply: ", ""));
+        return HealthResult.degraded(reason, details);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.ludus.config.guard;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Dictionary;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.cm.ConfigurationEvent;
+import org.osgi.service.cm.ConfigurationListener;
+import org.osgi.service.cm.ConfigurationPlugin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A ConfigAdmin {@link ConfigurationPlugin}: every {@code dev.ludus.*} configuration passes
+ * through it on its way to a component (Declarative Services asks ConfigAdmin for the processed
+ * properties), is checked against the metatype of its PID, and a refused one is replaced as
+ * {@link ConfigurationGuard} describes. Each new refusal is logged once, as one line. Also a
+ * {@link ConfigurationListener}, to forget a refusal when its configuration is deleted.
+ *
+ * <p>Immediate, so the refusals it remembers survive ConfigAdmin releasing the service between
+ * calls; it must be active before the components whose configuration it checks (start level 3).
+ */
+@Component(service = {ConfigurationPlugin.class, ConfigurationListener.class, MetatypeConfigurationPlugin.class},
+        immediate = true,
+        property = {
+                ConfigurationPlugin.CM_RANKING + ":Integer=" + MetatypeConfigurationPlugin.RANKING,
+                "config.plugin.id=" + MetatypeConfigurationPlugin.PLUGIN_ID
+        })
+public class MetatypeConfigurationPlugin implements ConfigurationPlugin, ConfigurationListener {
+
+    /** Stable code of the refusal log line and health reason. */
+    static final String CODE = "config_refused";
+    static final String PLUGIN_ID = "dev.ludus.config.guard";
+    /** The PIDs this guard checks. */
+    static final String PREFIX = "dev.ludus.";
+    /** Late among the plugins that may change a configuration (0 to 1000): it checks the final values. */
+    static final int RANKING = 900;
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetatypeConfigurationPlugin.class);
+
+    private final ConfigurationGuard guard = new ConfigurationGuard();
+    /** Rules by bundle id, bundle version (last modified) and PID: finding a range asks validate() some 60 times. */
+    private final Map<String, Map<String, SettingRule>> rulesCache = new ConcurrentHashMap<>();
+    private BundleContext context;
+
+    @Reference
+    private MetaTypeService metaType;
+
+    @Activate
+    void activate(BundleContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public void modifyConfiguration(ServiceReference<?> reference, Dictionary<String, Object> properties) {
+        if (!(properties.get(Constants.SERVICE_PID) instanceof String pid) || !pid.startsWith(PREFIX)) {
+            return;
+        }
+        Object factoryPid = properties.get(ConfigurationAdmin.SERVICE_FACTORYPID);
+        try {
+            Map<String, SettingRule> rules = factoryPid instanceof String f ? rules(reference, f, true)
+                    : rules(reference, pid, false);
+            if (rules == null) {
+                return; // no metatype: nothing states what is valid
+            }
+            ConfigurationGuard.Verdict verdict = guard.apply(pid, rules, properties);
+            if (verdict.newlyRefused()) {
+                String list = verdict.refusals().stream().map(Refusal::toString).collect(Collectors.joining("; "));
+                String outcome = verdict.keptLastGood()
+                        ? "it keeps its last good configuration"
+                        : "its other values apply and the refused ones keep their defaults";
+                LOG.warn("configuration {} refused ({}): {}; {} until a valid configuration is saved",
+                        pid, CODE, list, outcome);
+            } else if (verdict.cleared()) {
+                LOG.info("configuration {} is valid again; its refusal is cleared", pid);
+            }
+        } catch (RuntimeException e) {
+            // A fault here must not cost the component its configuration: it is passed on unchecked.
+            LOG.error("configuration {} could not be checked, passed on unchecked: {}", pid, e.toString());
+        }
+    }
+
+    @Override
+    public void configurationEvent(ConfigurationEvent event) {
+        String pid = event.getPid();
+        if (event.getType() == ConfigurationEvent.CM_DELETED && pid != null && pid.startsWith(PREFIX)
+                && guard.deleted(pid)) {
+            LOG.info("configuration {} deleted; its refusal is cleared and its components use their defaults", pid);
+        }
+    }
+
+    /** The refusals in force, by PID. */
+    Map<String, List<Refusal>> refusals() {
+        return guard.refusals();
+    }
+
+    /** The PIDs checked so far. */
+    Set<String> checked() {
+        return guard.checked();
+    }
+
+    /**
+     * The rules of a PID from the metatype of the bundle that receives the configuration, or of
+     * any bundle that describes the PID; {@code null} if none does.
+     */
+    private Map<String, SettingRule> rules(ServiceReference<?> target, String ocdPid, boolean factory) {
+        List<Bundle> candidates = new ArrayList<>();
+        Bundle owner = target == null ? null : target.getBundle();
+        if (owner != null) {
+            candidates.add(owner);
+        }
+        candidates.addAll(Arrays.asList(context.getBundles()));
+        for (Bundle bundle : candidates) {
+            MetaTypeInformation info;
+            try {
+                info = metaType.getMetaTypeInformation(bundle);
+            } catch (RuntimeException e) {
+                continue; // a bundle being uninstalled
+            }
+            if (info == null) {
+                continue;
+            }
+            String[] pids = factory ? info.getFactoryPids() : info.getPids();
+            if (pids == null || !Arrays.asList(pids).contains(ocdPid)) {
+                continue;
+            }
+            String key = bundle.getBundleId() + ":" + bundle.getLastModified() + ":" + ocdPid;
+            return rulesCache.computeIfAbsent(key, k -> {
+                ObjectClassDefinition ocd = info.getObjectClassDefinition(ocdPid, null);
+                AttributeDefinition[] ads = ocd.getAttributeDefinitions(ObjectClassDefinition.ALL);
+                Map<String, SettingRule> rules = new LinkedHashMap<>();
+                if (ads != null) {
+                    for (AttributeDefinition ad : ads) {
+                        rules.put(ad.getID(), SettingRule.of(ad));
+                    }
+                }
+                return Map.copyOf(rules);
+            });
+        }
+        return null;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.ludus.rooms;
+
+import static org.junit.Assert.assertEquals;
+
+import java.util.Map;
+
+import org.junit.Test;
+
+import dev.ludus.api.rooms.RoomInfo;
+
+/**
+ * {@code archiveRetrySeconds = 0} once stopped the runtime from activating ("Service factory
+ * returned null"). The configuration guard refuses it; without the guard the runtime must still
+ * start.
+ */
+public class ArchiveRetryZeroTest {
+
+    @Test
+    public void theRuntimeActivatesAndServesRoomsWithArchiveRetryZero() {
+        RoomsConfig zero = RoomRuntimeTest.config(Map.of("archiveRetrySeconds", 0, "threads", 1));
+        MemoryEvents events = new MemoryEvents();
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(new CountGame("count"));
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(zero);
+        try {
+            RoomInfo room = r.create("count", "t", Map.of());
+            assertEquals(room.roomId(), r.get(room.roomId()).orElseThrow().roomId());
+        } finally {
+            r.deactivate();
+        }
+    }
+}
