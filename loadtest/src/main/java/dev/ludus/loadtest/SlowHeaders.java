@@ -1,14 +1,13 @@
 package dev.ludus.loadtest;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,16 +52,15 @@ public final class SlowHeaders {
         URI uri = URI.create(url);
         byte[] head = ("GET / HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nX-Padding: " + "a".repeat(4000) + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        List<Socket> open = new ArrayList<>();
+        List<SocketChannel> open = new ArrayList<>();
         long[] closedAt = new long[sockets];
         int[] sent = new int[sockets];
         long start = System.nanoTime();
         int refused = 0;
         for (int i = 0; i < sockets; i++) {
-            Socket s = new Socket();
             try {
-                s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5000);
-                s.setSoTimeout(1);
+                SocketChannel s = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                s.configureBlocking(false);
                 open.add(s);
             } catch (IOException e) {
                 refused++;
@@ -75,27 +73,21 @@ public final class SlowHeaders {
         int healthFailed = 0;
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long nextByte = System.nanoTime();
-        byte[] one = new byte[1];
+        ByteBuffer answer = ByteBuffer.allocate(4096);
         while (System.nanoTime() < end) {
             if (System.nanoTime() >= nextByte) {
                 nextByte += TimeUnit.MILLISECONDS.toNanos(every);
                 for (int i = 0; i < open.size(); i++) {
-                    Socket s = open.get(i);
+                    SocketChannel s = open.get(i);
                     if (s == null || closedAt[i] != 0) {
                         continue;
                     }
                     try {
-                        OutputStream out = s.getOutputStream();
-                        out.write(head[sent[i] % head.length]);
-                        out.flush();
+                        s.write(ByteBuffer.wrap(head, sent[i] % head.length, 1));
                         sent[i]++;
-                        InputStream in = s.getInputStream();
-                        try {
-                            if (in.read(one) < 0) {
-                                closedAt[i] = System.nanoTime();
-                            }
-                        } catch (java.net.SocketTimeoutException quiet) {
-                            // still open, nothing said
+                        answer.clear();
+                        if (s.read(answer) < 0) {
+                            closedAt[i] = System.nanoTime(); // the server closed it
                         }
                     } catch (IOException e) {
                         closedAt[i] = System.nanoTime();
