@@ -107,6 +107,11 @@ final class LaunchConfig {
         d.put("felix.fileinstall.noInitialDelay", "true");
         d.put("felix.fileinstall.log.level", "3");
         d.put("felix.fileinstall.start.level", "80");
+        // conf/*.cfg are the operator's files: FileInstall only reads them. Its write-back
+        // truncates a file in place and rewrites it each time a configuration it created is
+        // updated (including by FileInstall itself); a poll that lands in between reads an empty
+        // file, stores an empty configuration, and the next write-back makes the file empty for good.
+        d.put("felix.fileinstall.enableConfigSave", "false");
         d.put("org.apache.felix.jetty.websocket.enable", "true");
         d.put("org.apache.felix.http.enable", "true");
         d.put("felix.webconsole.username", "admin");

@@ -30,6 +30,7 @@ public class LaunchConfigTest {
         Map<String, String> fw = c.frameworkProperties(List.of());
         assertEquals(home.resolve("data/cache").toString(), fw.get("org.osgi.framework.storage"));
         assertEquals(home.resolve("deploy") + "," + home.resolve("conf"), fw.get("felix.fileinstall.dir"));
+        assertEquals("FileInstall never writes into conf/", "false", fw.get("felix.fileinstall.enableConfigSave"));
         assertEquals("true", fw.get("org.apache.felix.jetty.websocket.enable"));
     }
 
