@@ -4,7 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -62,12 +61,8 @@ public class ConfigGuardIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        // FileInstall writes each configuration it creates back into its file, in place; a poll
-        // that reads the file in the middle of that write can empty it (seen about one start in
-        // four here, independent of the guard). This test needs the file as written.
         return ExamConfig.defaultFeatureSet("config-guard", List.of("archive-jdbc"),
-                Map.of(ROOMS_CFG, "archiveRetrySeconds = 0\nbotThinkMillis = 20\n"),
-                frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
+                Map.of(ROOMS_CFG, "archiveRetrySeconds = 0\nbotThinkMillis = 20\n"));
     }
 
     // ---------------------------------------------------------------- item 12: rooms, bad at start

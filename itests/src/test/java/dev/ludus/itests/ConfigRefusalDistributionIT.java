@@ -38,9 +38,6 @@ public class ConfigRefusalDistributionIT {
     public void badConfFilesAtStartAreRefusedWithOneLineEachAndFixingThemClearsHealth() throws Exception {
         try (Distribution d = Distribution.copy()) {
             Path conf = d.home.resolve("conf");
-            // See ConfigGuardIT: FileInstall's in-place write-back can empty a file it just read.
-            Files.writeString(conf.resolve("ludus.properties"), "\nfelix.fileinstall.enableConfigSave = false\n",
-                    java.nio.file.StandardOpenOption.APPEND);
             for (Map.Entry<String, String> e : BAD.entrySet()) {
                 write(conf.resolve(e.getKey() + ".cfg"), e.getValue());
             }

@@ -70,6 +70,7 @@ final class ExamConfig {
         options.add(frameworkProperty("felix.fileinstall.filter").value(".*\\.(jar|cfg|config)"));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
         options.add(frameworkProperty("felix.cm.dir").value(work.resolve("config").toString()));
         options.add(frameworkProperty("felix.webconsole.username").value("admin"));
         options.add(frameworkProperty("felix.webconsole.password").value(sha256(password)));

@@ -30,6 +30,7 @@ final class LaunchConfig {
     static final String HTTP_HOST = "org.apache.felix.http.host";
     static final String READY_TIMEOUT = "ludus.ready.timeout.seconds";
     static final String STOP_TIMEOUT = "ludus.stop.timeout.seconds";
+    static final String CONFIG_SAVE = "felix.fileinstall.enableConfigSave";
 
     private static final List<String> OVERRIDABLE_PREFIXES =
             List.of("ludus.", "felix.", "org.osgi.", "org.apache.felix.", "obr.", "ds.");
@@ -107,6 +108,11 @@ final class LaunchConfig {
         d.put("felix.fileinstall.noInitialDelay", "true");
         d.put("felix.fileinstall.log.level", "3");
         d.put("felix.fileinstall.start.level", "80");
+        // conf/*.cfg are the operator's files: FileInstall only reads them. Its write-back
+        // truncates a file in place and rewrites it each time a configuration it created is
+        // updated (including by FileInstall itself); a poll that lands in between reads an empty
+        // file, stores an empty configuration, and the next write-back makes the file empty for good.
+        d.put(CONFIG_SAVE, "false");
         d.put("org.apache.felix.jetty.websocket.enable", "true");
         d.put("org.apache.felix.http.enable", "true");
         d.put("felix.webconsole.username", "admin");
@@ -140,6 +146,20 @@ final class LaunchConfig {
         }
         throw new IllegalArgumentException(label + " must be a whole number from " + min + " to " + max
                 + ", got '" + v + "'");
+    }
+
+    /**
+     * The warning to log when FileInstall's write-back has been turned on again (stable code
+     * {@code conf_write_back}), or null when it is off.
+     */
+    String confWriteBackWarning() {
+        String v = get(CONFIG_SAVE);
+        if (v == null || !Boolean.parseBoolean(v.trim())) {
+            return null;
+        }
+        return CONFIG_SAVE + " = " + v.trim() + " (conf_write_back): FileInstall rewrites a conf/*.cfg file in place after"
+                + " each update of its configuration, and a poll that reads it meanwhile can leave it empty and its"
+                + " settings lost; remove the setting to keep conf/ read-only";
     }
 
     Path home() {

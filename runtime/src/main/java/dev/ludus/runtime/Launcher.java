@@ -103,6 +103,10 @@ public final class Launcher {
             return EXIT_CONFIG;
         }
 
+        String writeBack = config.confWriteBackWarning();
+        if (writeBack != null) {
+            Log.warn(writeBack);
+        }
         Path scratch = null;
         String consoleAuthorization = null;
         Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "

@@ -1,6 +1,8 @@
 package dev.ludus.runtime;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -30,7 +32,25 @@ public class LaunchConfigTest {
         Map<String, String> fw = c.frameworkProperties(List.of());
         assertEquals(home.resolve("data/cache").toString(), fw.get("org.osgi.framework.storage"));
         assertEquals(home.resolve("deploy") + "," + home.resolve("conf"), fw.get("felix.fileinstall.dir"));
+        assertEquals("FileInstall never writes into conf/", "false", fw.get("felix.fileinstall.enableConfigSave"));
+        assertNull(c.confWriteBackWarning());
         assertEquals("true", fw.get("org.apache.felix.jetty.websocket.enable"));
+    }
+
+    @Test
+    public void turningFileInstallWriteBackOnIsWarnedAbout() throws Exception {
+        Path home = tmp.getRoot().toPath();
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/ludus.properties"), "felix.fileinstall.enableConfigSave = true\n");
+        LaunchConfig c = LaunchConfig.load(home, Map.of(), new Properties());
+        assertEquals("true", c.frameworkProperties(List.of()).get("felix.fileinstall.enableConfigSave"));
+        String warning = c.confWriteBackWarning();
+        assertNotNull(warning);
+        assertTrue(warning, warning.startsWith("felix.fileinstall.enableConfigSave = true (conf_write_back): "));
+
+        Properties sys = new Properties();
+        sys.setProperty("felix.fileinstall.enableConfigSave", "false");
+        assertNull("-D wins over the file", LaunchConfig.load(home, Map.of(), sys).confWriteBackWarning());
     }
 
     @Test
