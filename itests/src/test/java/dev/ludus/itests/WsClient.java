@@ -225,6 +225,19 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
      * pieces of the hand. Stops early once {@code stopAfterMoves} moves are made (-1: never).
      * Returns the number of moves made.
      */
+    /** Whether a view newer than {@code seq} arrives within a moment: the one acted on was stale. */
+    private boolean staleView(long seq) throws InterruptedException {
+        long end = System.currentTimeMillis() + 2000;
+        while (System.currentTimeMillis() < end) {
+            Map<String, Object> v = latestView();
+            if (v != null && ((Number) v.get("seq")).longValue() > seq) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
     @SuppressWarnings("unchecked")
     int playLiapTui(long timeoutMillis, int stopAfterMoves) throws Exception {
         long end = System.currentTimeMillis() + timeoutMillis;
@@ -266,8 +279,11 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
             }
             if ("ok".equals(reply.get("type"))) {
                 moves++;
-            } else if (!"not_your_turn".equals(reply.get("code"))) {
-                // not_your_turn: right after a resume, the bot covering the seat may have moved first
+            } else if (!staleView(actedOn)) {
+                // Right after a resume, the bot covering the seat may have moved first, and the replayed
+                // events may still be arriving: a move made on a view that was already old is refused
+                // (not_your_turn, or illegal_action for pieces the bot played). Only a refusal of a move
+                // made on the newest view is a failure.
                 throw new AssertionError("move refused: " + reply + " for view " + view);
             }
         }
