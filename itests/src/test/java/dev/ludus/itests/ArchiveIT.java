@@ -503,17 +503,7 @@ public class ArchiveIT {
     }
 
     private HealthResult healthOrNull(String name) throws Exception {
-        for (ServiceReference<HealthCheck> r : context.getServiceReferences(HealthCheck.class, null)) {
-            HealthCheck c = context.getService(r);
-            try {
-                if (c != null && name.equals(c.name())) {
-                    return c.check();
-                }
-            } finally {
-                context.ungetService(r);
-            }
-        }
-        return null;
+        return HealthChecks.find(context, name);
     }
 
     private HealthResult health(String name) throws Exception {

@@ -233,11 +233,7 @@ public class ConfigGuardIT {
     }
 
     private void awaitGateway() throws Exception {
-        Wait.until("the gateway answers", 20_000, () -> {
-            try (WsClient c = WsClient.hello(ws(), "probe")) {
-                return "ok".equals(c.request("ping", Map.of()).get("type"));
-            }
-        });
+        WsClient.awaitGateway(ws());
     }
 
     /** A new connection (so /ws upgrades) sends a ping padded to about {@code bytes}; the reply's type, or its error code. */
@@ -273,17 +269,7 @@ public class ConfigGuardIT {
     }
 
     private HealthResult health(String name) throws Exception {
-        for (ServiceReference<HealthCheck> r : context.getServiceReferences(HealthCheck.class, null)) {
-            HealthCheck c = context.getService(r);
-            try {
-                if (c != null && name.equals(c.name())) {
-                    return c.check();
-                }
-            } finally {
-                context.ungetService(r);
-            }
-        }
-        return null;
+        return HealthChecks.find(context, name);
     }
 
 }

@@ -63,11 +63,7 @@ public class GatewayIT {
     }
 
     private void awaitGateway() throws Exception {
-        Wait.until("the gateway answers", 20_000, () -> {
-            try (WsClient c = WsClient.hello(ws(), "probe")) {
-                return "ok".equals(c.request("ping", Map.of()).get("type"));
-            }
-        });
+        WsClient.awaitGateway(ws());
     }
 
     /** A Liap Tui room of one round with the client in seat 0 and three bots, started. */

@@ -57,11 +57,7 @@ public class RoomLimitsIT {
     }
 
     private void awaitGateway() throws Exception {
-        Wait.until("the gateway answers", 20_000, () -> {
-            try (WsClient c = WsClient.hello(ws(), "probe")) {
-                return "ok".equals(c.request("ping", Map.of()).get("type"));
-            }
-        });
+        WsClient.awaitGateway(ws());
     }
 
     @SuppressWarnings("unchecked")

@@ -416,16 +416,10 @@ public class WebSecurityIT {
     }
 
     private HealthResult health(String name) throws Exception {
-        for (ServiceReference<HealthCheck> ref : context.getServiceReferences(HealthCheck.class, null)) {
-            HealthCheck c = context.getService(ref);
-            try {
-                if (c.name().equals(name)) {
-                    return c.check();
-                }
-            } finally {
-                context.ungetService(ref);
-            }
+        HealthResult h = HealthChecks.find(context, name);
+        if (h == null) {
+            throw new AssertionError("no health check " + name);
         }
-        throw new AssertionError("no health check " + name);
+        return h;
     }
 }

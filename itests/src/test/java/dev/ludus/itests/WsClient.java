@@ -43,6 +43,15 @@ final class WsClient implements WebSocket.Listener, AutoCloseable {
         return c;
     }
 
+    /** Waits until the gateway at {@code ws} answers a new player's ping. */
+    static void awaitGateway(URI ws) throws Exception {
+        Wait.until("the gateway answers", 20_000, () -> {
+            try (WsClient c = hello(ws, "probe")) {
+                return "ok".equals(c.request("ping", Map.of()).get("type"));
+            }
+        });
+    }
+
     static WsClient hello(URI uri, String name) throws Exception {
         WsClient c = connect(uri);
         c.welcome = c.ok("hello", Map.of("name", name));

@@ -3,17 +3,14 @@ package dev.ludus.gateway;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 
-import dev.ludus.rooms.TestRooms;
 
 /**
  * The gateway's defences against clients that hurt others by what they make the server hold or
@@ -22,42 +19,15 @@ import dev.ludus.rooms.TestRooms;
  */
 public class GatewayLimitsTest {
 
-    private final byte[] key = new byte[32];
-    private MemoryEventStore events;
-    private TestRooms rooms;
-    private final List<AutoCloseable> open = new ArrayList<>();
-
-    @Before
-    public void setUp() {
-        new SecureRandom().nextBytes(key);
-        events = new MemoryEventStore();
-        rooms = new TestRooms(new TurnGame(), events, events, 20);
-    }
-
-    @After
-    public void tearDown() throws Exception {
-        for (int i = open.size() - 1; i >= 0; i--) {
-            try {
-                open.get(i).close();
-            } catch (Exception e) {
-                // already closed
-            }
-        }
-        rooms.close();
-        events.close();
-    }
+    @Rule
+    public final GatewayFixture fixture = new GatewayFixture();
 
     private TestServer server(TestConfig cfg) throws Exception {
-        TestServer s = new TestServer(cfg, rooms.service(), key);
-        open.add(s);
-        return s;
+        return fixture.server(cfg);
     }
 
     private TestClient hello(TestServer s, String name) throws Exception {
-        TestClient c = TestClient.hello(s.uri(), name);
-        open.add(c);
-        assertEquals("ok", c.welcome.get("type"));
-        return c;
+        return fixture.hello(s, name);
     }
 
     private static long detail(TestServer s, String name) {
@@ -228,7 +198,7 @@ public class GatewayLimitsTest {
         long claimed = a.lastSeq() + 1000;
         a.drop();
         TestClient back = TestClient.connect(s.uri());
-        open.add(back);
+        fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", claimed));
         assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
@@ -236,12 +206,12 @@ public class GatewayLimitsTest {
 
         // A seq past what a client can count is refused, and one at the edge does not overflow.
         TestClient huge = TestClient.connect(s.uri());
-        open.add(huge);
+        fixture.track(huge);
         assertEquals("bad_request", huge.request("hello", Map.of("token", a.token(), "lastSeq", Long.MAX_VALUE)).get("code"));
         s.gateway.stop();
         TestServer s2 = server(new TestConfig());
         TestClient edge = TestClient.connect(s2.uri());
-        open.add(edge);
+        fixture.track(edge);
         Map<String, Object> w = edge.request("hello", Map.of("token", a.token(), "lastSeq", Protocol.MAX_SEQ - 1));
         assertEquals(w.toString(), "ok", w.get("type"));
         Map<String, Object> snap2 = edge.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);

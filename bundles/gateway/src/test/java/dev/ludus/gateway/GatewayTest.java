@@ -10,7 +10,6 @@ import static org.junit.Assert.assertTrue;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +20,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.SeatInfo;
-import dev.ludus.rooms.TestRooms;
 
 /**
  * The gateway over real WebSockets (Jetty 12 server, JDK client) in front of the real rooms
@@ -36,48 +34,25 @@ import dev.ludus.rooms.TestRooms;
  */
 public class GatewayTest {
 
-    private final byte[] key = new byte[32];
-    private MemoryEventStore events;
-    private TestRooms rooms;
-    private final List<AutoCloseable> open = new ArrayList<>();
+    @Rule
+    public final GatewayFixture fixture = new GatewayFixture();
     private final ExecutorService players = Executors.newCachedThreadPool();
 
-    @Before
-    public void setUp() {
-        new SecureRandom().nextBytes(key);
-        events = new MemoryEventStore();
-        rooms = new TestRooms(new TurnGame(), events, events, 20);
-    }
-
     @After
-    public void tearDown() throws Exception {
+    public void stopPlayers() {
         players.shutdownNow();
-        for (int i = open.size() - 1; i >= 0; i--) {
-            try {
-                open.get(i).close();
-            } catch (Exception e) {
-                // already closed
-            }
-        }
-        rooms.close();
-        events.close();
     }
 
     private TestServer server(TestConfig cfg) throws Exception {
-        TestServer s = new TestServer(cfg, rooms.service(), key);
-        open.add(s);
-        return s;
+        return fixture.server(cfg);
     }
 
     private TestClient hello(TestServer s, String name) throws Exception {
-        TestClient c = TestClient.hello(s.uri(), name);
-        open.add(c);
-        assertEquals("ok", c.welcome.get("type"));
-        return c;
+        return fixture.hello(s, name);
     }
 
     private RoomService service() {
-        return rooms.service();
+        return fixture.service();
     }
 
     @SuppressWarnings("unchecked")
@@ -160,7 +135,7 @@ public class GatewayTest {
     public void helloGivesASignedTokenAndEveryRequestGetsOneReplyCarryingItsId() throws Exception {
         TestServer s = server(new TestConfig());
         TestClient c = TestClient.connect(s.uri());
-        open.add(c);
+        fixture.track(c);
         Map<String, Object> early = c.request("list_rooms", Map.of());
         assertEquals("error", early.get("type"));
         assertEquals("no_session", early.get("code"));
@@ -334,7 +309,7 @@ public class GatewayTest {
 
         long lastSeq = a.lastSeq();
         TestClient back = TestClient.connect(s.uri());
-        open.add(back);
+        fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", lastSeq));
         assertEquals("ok", welcome.get("type"));
         assertEquals("events", TestClient.result(welcome).get("resumed"));
@@ -362,7 +337,7 @@ public class GatewayTest {
         long before = service().get(room).orElseThrow().version();
         waitUntil(() -> service().get(room).orElseThrow().version() >= before + 60, 15_000);
         TestClient back = TestClient.connect(s.uri());
-        open.add(back);
+        fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
         assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
@@ -387,7 +362,7 @@ public class GatewayTest {
         TestClient a = hello(s, "Ann");
         String room = roomWithBots(a, 100);
         TestClient twin = TestClient.connect(s.uri());
-        open.add(twin);
+        fixture.track(twin);
         assertEquals("ok", twin.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq())).get("type"));
         assertTrue(a.awaitClosed(5000));
         assertEquals(Codes.CLOSE_REPLACED, a.closeCode());
@@ -403,11 +378,11 @@ public class GatewayTest {
         String token = a.token();
         String forged = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
         TestClient b = TestClient.connect(s.uri());
-        open.add(b);
+        fixture.track(b);
         assertEquals("bad_token", b.request("hello", Map.of("token", forged)).get("code"));
         String otherPlayer = token.replace(a.playerId(), "someone-else");
         assertEquals("bad_token", b.request("hello", Map.of("token", otherPlayer)).get("code"));
-        ResumeTokens old = new ResumeTokens(key, java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofDays(-2)));
+        ResumeTokens old = new ResumeTokens(fixture.key, java.time.Clock.offset(java.time.Clock.systemUTC(), java.time.Duration.ofDays(-2)));
         assertEquals("token_expired", b.request("hello", Map.of("token", old.issue(a.playerId(), 3600))).get("code"));
         assertEquals("ok", b.request("hello", Map.of("name", "fresh")).get("type"));
     }
@@ -466,9 +441,9 @@ public class GatewayTest {
     @Test
     public void stoppingTheGatewayClosesWith1012AndPlayersResumeTheirGameOnTheNextOne() throws Exception {
         TestConfig cfg = new TestConfig();
-        TestServer first = new TestServer(cfg, service(), key);
+        TestServer first = new TestServer(cfg, service(), fixture.key);
         TestClient a = TestClient.hello(first.uri(), "Ann");
-        open.add(a);
+        fixture.track(a);
         String room = roomWithBots(a, 120);
         a.ok("start", Map.of());
         a.await("first move", GatewayTest::myMove, 5000);
@@ -480,7 +455,7 @@ public class GatewayTest {
 
         TestServer second = server(cfg);
         TestClient back = TestClient.connect(second.uri());
-        open.add(back);
+        fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
         assertEquals("ok", welcome.get("type"));
         assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
@@ -503,7 +478,7 @@ public class GatewayTest {
         waitUntil(() -> service().get(room).orElseThrow().seats().get(0).bot(), 10_000);
         assertNotEquals(a.playerId(), service().get(room).orElseThrow().seats().get(0).playerId());
         TestClient back = TestClient.connect(s.uri());
-        open.add(back);
+        fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
         assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
@@ -522,7 +497,7 @@ public class GatewayTest {
         waitUntil(() -> service().get(room).orElseThrow().state() == dev.ludus.api.rooms.RoomState.FINISHED, 20_000);
         waitUntil(() -> s.gateway.session(a.playerId()) == null, 10_000); // the gateway forgot the session
         TestClient back = TestClient.connect(s.uri());
-        open.add(back);
+        fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
         assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
@@ -534,7 +509,7 @@ public class GatewayTest {
         back.ok("leave_room", Map.of());
         back.close();
         TestClient later = TestClient.connect(s.uri());
-        open.add(later);
+        fixture.track(later);
         s.gateway.session(a.playerId()).end();
         later.request("hello", Map.of("token", a.token()));
         Map<String, Object> none = later.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
@@ -594,7 +569,7 @@ public class GatewayTest {
 
     @Test
     public void aPlayerCannotCreateRoomsWithoutLimit() throws Exception {
-        rooms.limitRoomsPerPlayer(3);
+        fixture.rooms.limitRoomsPerPlayer(3);
         TestServer s = server(new TestConfig());
         TestClient c = hello(s, "Eve");
         for (int i = 0; i < 3; i++) {

@@ -275,38 +275,28 @@ record SettingRule(AttributeDefinition ad, String lower, String upper) {
 
     /** The smallest accepted value in [from, to], given that {@code to} is accepted; null if {@code from} is. */
     private static String lowest(Predicate<BigInteger> ok, BigInteger from, BigInteger to) {
-        if (ok.test(from)) {
-            return null;
-        }
-        BigInteger refused = from;
-        BigInteger accepted = to;
-        while (accepted.subtract(refused).compareTo(BigInteger.ONE) > 0) {
-            BigInteger mid = refused.add(accepted).shiftRight(1);
-            if (ok.test(mid)) {
-                accepted = mid;
-            } else {
-                refused = mid;
-            }
-        }
-        return accepted.toString();
+        return ok.test(from) ? null : edge(ok, to, from).toString();
     }
 
     /** The largest accepted value in [from, to], given that {@code from} is accepted; null if {@code to} is. */
     private static String highest(Predicate<BigInteger> ok, BigInteger from, BigInteger to) {
-        if (ok.test(to)) {
-            return null;
-        }
-        BigInteger accepted = from;
-        BigInteger refused = to;
-        while (refused.subtract(accepted).compareTo(BigInteger.ONE) > 0) {
-            BigInteger mid = refused.add(accepted).shiftRight(1);
+        return ok.test(to) ? null : edge(ok, from, to).toString();
+    }
+
+    /**
+     * The accepted value next to the refused ones, by bisection between a value that is accepted and
+     * one that is not (on either side of it).
+     */
+    private static BigInteger edge(Predicate<BigInteger> ok, BigInteger accepted, BigInteger refused) {
+        while (accepted.subtract(refused).abs().compareTo(BigInteger.ONE) > 0) {
+            BigInteger mid = accepted.add(refused).shiftRight(1);
             if (ok.test(mid)) {
                 accepted = mid;
             } else {
                 refused = mid;
             }
         }
-        return accepted.toString();
+        return accepted;
     }
 
     private static List<Object> elements(Object raw) {

@@ -1,0 +1,66 @@
+package dev.ludus.gateway;
+
+import static org.junit.Assert.assertEquals;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.rules.ExternalResource;
+
+import dev.ludus.api.rooms.RoomService;
+import dev.ludus.rooms.TestRooms;
+
+/**
+ * What every gateway test stands on: the real rooms runtime with the small test game over an
+ * in-memory event store, a resume-token key, and the servers and clients a test opened, closed
+ * after it in reverse order.
+ */
+final class GatewayFixture extends ExternalResource {
+
+    final byte[] key = new byte[32];
+    MemoryEventStore events;
+    TestRooms rooms;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @Override
+    protected void before() {
+        new SecureRandom().nextBytes(key);
+        events = new MemoryEventStore();
+        rooms = new TestRooms(new TurnGame(), events, events, 20);
+    }
+
+    @Override
+    protected void after() {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try {
+                open.get(i).close();
+            } catch (Exception e) {
+                // already closed
+            }
+        }
+        rooms.close();
+        events.close();
+    }
+
+    /** Closes {@code c} after the test; returns it. */
+    <T extends AutoCloseable> T track(T c) {
+        open.add(c);
+        return c;
+    }
+
+    TestServer server(TestConfig cfg) throws Exception {
+        return track(new TestServer(cfg, rooms.service(), key));
+    }
+
+    /** A client that has said hello and been welcomed. */
+    TestClient hello(TestServer s, String name) throws Exception {
+        TestClient c = track(TestClient.hello(s.uri(), name));
+        assertEquals("ok", c.welcome.get("type"));
+        return c;
+    }
+
+    RoomService service() {
+        return rooms.service();
+    }
+}
