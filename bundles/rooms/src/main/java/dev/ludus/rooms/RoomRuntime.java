@@ -942,8 +942,10 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     if ("started".equals(type)) {
                         broadcast(room, "game_started", Map.of());
                         publishEngineEvents(room, List.of(), true);
-                        scheduleNextMove(room);
                     }
+                    // Any change moves the version, which voids the moves and timers scheduled for the
+                    // old one (a seat handed to a bot by leave_room, say): decide the next move again.
+                    scheduleNextMove(room);
                     reply.complete(room.info);
                     return null;
                 }, workers);

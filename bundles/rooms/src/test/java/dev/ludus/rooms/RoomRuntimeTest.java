@@ -275,6 +275,43 @@ public class RoomRuntimeTest {
         assertFalse(r.get(room.roomId()).orElseThrow().seats().get(0).bot());
     }
 
+    /**
+     * A player who leaves a running game while their seat is to move hands it to a bot, which must
+     * then move: the leave changes the room's version, which cancels what was scheduled, so the
+     * next move has to be decided again. It once was not, and the table froze until a restart.
+     */
+    @Test
+    public void whenAPlayerLeavesOnTheirTurnTheBotTakingTheSeatMovesAndTheOtherPlayerFinishesTheGame() throws Exception {
+        RoomRuntime r = runtime(50, 10);
+        RoomInfo room = r.create("count", "t", Map.of("target", "30"));
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.setConnected(room.roomId(), "ann", true);
+        r.setConnected(room.roomId(), "bob", true);
+        r.start(room.roomId());
+        r.settle();
+        List<String> seenByStayer = Collections.synchronizedList(new ArrayList<>());
+        String leaver = mover(r, room.roomId());
+        String stayer = leaver.equals("ann") ? "bob" : "ann";
+        AutoCloseable sub = r.subscribe(room.roomId(), stayer, e -> seenByStayer.add(e.type()));
+        try {
+            r.leave(room.roomId(), leaver);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (r.get(room.roomId()).orElseThrow().state() != RoomState.FINISHED && System.nanoTime() < end) {
+                if (mover(r, room.roomId()).equals(stayer)) {
+                    ActionResult res = add(r, room.roomId(), stayer, 1);
+                    assertTrue(res.toString(), res instanceof ActionResult.Accepted || res instanceof ActionResult.Rejected);
+                } else {
+                    Thread.sleep(5);
+                }
+            }
+            assertEquals("the game ended", RoomState.FINISHED, r.get(room.roomId()).orElseThrow().state());
+            assertTrue("the player who stayed saw the end: " + seenByStayer, seenByStayer.contains("game_over"));
+        } finally {
+            sub.close();
+        }
+    }
+
     static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
