@@ -867,6 +867,8 @@ final class Gateway {
         d.put("fileDescriptorLimit", fdLimit);
         d.put("outboundBytes", outbound.waiting());
         d.put("outboundBytesLimit", outbound.limit());
+        d.put("lobbyPagesWritten", lobbyReplies.pagesWritten());
+        d.put("lobbyPagesReused", lobbyReplies.pagesReused());
         d.put("resumedWithEvents", resumedWithEvents.sum());
         d.put("resumedWithSnapshot", resumedWithSnapshot.sum());
         d.put("expiredSessions", expired.sum());
