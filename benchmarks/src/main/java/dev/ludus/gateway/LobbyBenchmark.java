@@ -86,7 +86,7 @@ public class LobbyBenchmark {
             if (out.size() >= 500) {
                 break;
             }
-            out.add(info.toData()); // Gateway.roomMap
+            out.add(Protocol.room(info));
         }
         return protocol.ok(42L, Map.of("rooms", out));
     }

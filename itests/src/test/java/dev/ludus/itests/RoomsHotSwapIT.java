@@ -137,8 +137,7 @@ public class RoomsHotSwapIT {
         EventStore events = service(EventStore.class);
         for (String id : ids) {
             Map<String, Object> view = rooms.view(id, "observer");
-            Map<?, ?> room = (Map<?, ?>) view.get("room");
-            long version = ((Number) room.get("version")).longValue();
+            long version = ((RoomInfo) view.get("room")).version();
             long actions = 0;
             for (RecordedEvent e : events.read("room-" + id, 1, Integer.MAX_VALUE)) {
                 if (e.version() <= version && e.type().equals("action")) {

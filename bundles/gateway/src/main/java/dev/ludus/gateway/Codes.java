@@ -1,8 +1,10 @@
 package dev.ludus.gateway;
 
+import dev.ludus.api.rooms.RoomException;
+
 /**
- * Stable error codes and close codes of the protocol. Room refusals ({@code RoomException}) and game
- * rejections pass through with their own codes ({@code room_full}, {@code not_your_turn}...).
+ * Stable error codes and close codes of the protocol. Room refusals pass through with the codes of
+ * {@link RoomException} ({@code room_full}...), game rejections with the game's ({@code not_your_turn}...).
  */
 final class Codes {
 
@@ -21,9 +23,10 @@ final class Codes {
     static final String TOKEN_EXPIRED = "token_expired";
     /** Join while seated in another room that is not over. */
     static final String ALREADY_IN_ROOM = "already_in_room";
-    static final String NOT_IN_ROOM = "not_in_room";
-    /** The rooms service is not available (being replaced or stopped). */
-    static final String UNAVAILABLE = "unavailable";
+    /** A room request without a room; the rooms service answers the same code for a player with no seat. */
+    static final String NOT_IN_ROOM = RoomException.NOT_IN_ROOM;
+    /** The rooms service is not available (being replaced or stopped); the same code as the event store being away. */
+    static final String UNAVAILABLE = RoomException.UNAVAILABLE;
     static final String INTERNAL_ERROR = "internal_error";
 
     /** The client reads too slowly: its outbound queue overflowed. */

@@ -54,6 +54,10 @@ final class Gateway {
     /** How long a connection we closed may take to finish the close handshake before it is dropped. */
     private static final long ABORT_AFTER_MILLIS = 3000;
 
+    /** Refusals of {@code leave_room} that still leave: the room is over or gone, or the seat is already lost. */
+    private static final Set<String> LEFT_ANYWAY = Set.of(RoomException.GAME_OVER, RoomException.NO_SUCH_ROOM,
+            RoomException.NOT_IN_ROOM);
+
     private final Protocol protocol = new Protocol();
     private final LobbyReplies lobbyReplies = new LobbyReplies(protocol);
     private final Clock clock;
@@ -622,11 +626,10 @@ final class Gateway {
     private void snapshotNow(PlayerSession p, RoomService rs, String room) {
         try {
             Map<String, Object> view = rs.view(room, p.playerId);
-            Object info = view.get("room");
-            long version = info instanceof Map<?, ?> m && m.get("version") instanceof Number n ? n.longValue() : 0;
+            long version = view.get("room") instanceof RoomInfo info ? info.version() : 0;
             p.snapshot(view, version);
         } catch (RoomException e) {
-            if ("no_such_room".equals(e.code())) {
+            if (RoomException.NO_SUCH_ROOM.equals(e.code())) {
                 closeQuietly(p.leave());
                 p.emptySnapshot();
             } else {
@@ -659,20 +662,20 @@ final class Gateway {
                 listRooms(c, p, rs, l);
             } else if (r instanceof Request.CreateRoom cr) {
                 RoomInfo info = rs.create(cr.game(), cr.name(), cr.options(), p.playerId);
-                p.reply(c, protocol.ok(cr.id(), Map.of("room", roomMap(info))));
+                p.reply(c, protocol.ok(cr.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.JoinRoom j) {
                 join(c, p, rs, j);
             } else if (r instanceof Request.LeaveRoom l) {
                 leave(c, p, rs, l);
             } else if (r instanceof Request.AddBot a) {
                 RoomInfo info = rs.addBot(requireRoom(p));
-                p.reply(c, protocol.ok(a.id(), Map.of("room", roomMap(info))));
+                p.reply(c, protocol.ok(a.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.RemoveBot rb) {
                 RoomInfo info = rs.removeBot(requireRoom(p), rb.seat());
-                p.reply(c, protocol.ok(rb.id(), Map.of("room", roomMap(info))));
+                p.reply(c, protocol.ok(rb.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.StartGame s) {
                 RoomInfo info = rs.start(requireRoom(p));
-                p.reply(c, protocol.ok(s.id(), Map.of("room", roomMap(info))));
+                p.reply(c, protocol.ok(s.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.Act a) {
                 act(c, p, rs, a);
             } else if (r instanceof Request.Sync s) {
@@ -731,7 +734,7 @@ final class Gateway {
         if (p.connection() != null) {
             rs.setConnected(j.room(), p.playerId, true);
         }
-        p.reply(c, protocol.ok(j.id(), Map.of("room", roomMap(info), "seat", info.seatOf(p.playerId))));
+        p.reply(c, protocol.ok(j.id(), Map.of("room", Protocol.room(info), "seat", info.seatOf(p.playerId))));
         snapshotNow(p, rs, j.room());
     }
 
@@ -741,7 +744,7 @@ final class Gateway {
             rs.leave(room, p.playerId);
         } catch (RoomException e) {
             // Leaving a room that is over, gone, or where the seat is already lost is still leaving.
-            if (!List.of("game_over", "no_such_room", "not_in_room").contains(e.code())) {
+            if (!LEFT_ANYWAY.contains(e.code())) {
                 throw e;
             }
         }
@@ -768,11 +771,6 @@ final class Gateway {
                 p.reply(c, protocol.ok(a.id(), Map.of()));
             }
         });
-    }
-
-    /** A room as the protocol shows it (the same shape as {@code room} events). */
-    static Map<String, Object> roomMap(RoomInfo info) {
-        return info.toData();
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -52,7 +52,7 @@ final class LobbyReplies {
         RoomPage page = rs.list(query);
         List<Map<String, Object>> rooms = new ArrayList<>(page.rooms().size());
         for (RoomInfo info : page.rooms()) {
-            rooms.add(info.toData()); // the shape of Gateway.roomMap
+            rooms.add(Protocol.room(info));
         }
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("rooms", rooms);

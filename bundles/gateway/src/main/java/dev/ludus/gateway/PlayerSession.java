@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.ludus.api.rooms.RoomEvent;
+import dev.ludus.api.rooms.RoomInfo;
 
 /**
  * One player, across connections: the room they sit in, their event stream with its increasing
@@ -227,7 +228,7 @@ final class PlayerSession {
     synchronized void snapshot(Map<String, Object> view, long viewVersion) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "snapshot");
-        m.put("room", view.get("room"));
+        m.put("room", view.get("room") instanceof RoomInfo info ? Protocol.room(info) : Map.of());
         m.put("seat", view.getOrDefault("seat", -1));
         m.put("game", view.get("game"));
         m.put("allowedActions", view.getOrDefault("allowedActions", List.of()));

@@ -2,8 +2,10 @@ package dev.ludus.gateway;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -14,8 +16,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomQuery;
 import dev.ludus.api.rooms.RoomState;
+import dev.ludus.api.rooms.SeatInfo;
 
 /**
  * Reads client frames into {@link Request}s and writes server messages, as JSON text. Thread safe.
@@ -274,6 +278,34 @@ final class Protocol {
         }
     }
 
+    /**
+     * A room as the protocol shows it, in replies ({@code create_room}, {@code join_room},
+     * {@code list_rooms}...), {@code room} events and snapshots: {@code roomId, name, gameType,
+     * state, version, pauseReason, seats[{seat, playerId, name, bot, connected}]}. The one
+     * definition of that shape; {@code createdAt} and {@code options} stay on the server.
+     */
+    static Map<String, Object> room(RoomInfo info) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("roomId", info.roomId());
+        m.put("name", info.name());
+        m.put("gameType", info.gameType());
+        m.put("state", info.state().name());
+        m.put("version", info.version());
+        m.put("pauseReason", info.pauseReason());
+        List<Map<String, Object>> seats = new ArrayList<>(info.seats().size());
+        for (SeatInfo s : info.seats()) {
+            Map<String, Object> seat = new LinkedHashMap<>();
+            seat.put("seat", s.seat());
+            seat.put("playerId", s.playerId());
+            seat.put("name", s.name());
+            seat.put("bot", s.bot());
+            seat.put("connected", s.connected());
+            seats.add(seat);
+        }
+        m.put("seats", seats);
+        return m;
+    }
+
     /** A string as a JSON string literal. */
     String quote(String s) {
         return json(s);
@@ -282,7 +314,7 @@ final class Protocol {
     /**
      * The JSON of a value that is never changed once made and is handed to several players (the
      * data of one event, the room of one change): written once, then taken from a small cache keyed
-     * by identity.
+     * by identity. A {@link RoomInfo} is written as {@link #room}.
      */
     String sharedJson(Object value) {
         int i = System.identityHashCode(value) & (SHARED_SLOTS - 1);
@@ -290,7 +322,7 @@ final class Protocol {
         if (slot != null && slot[0] == value) {
             return (String) slot[1];
         }
-        String json = json(value);
+        String json = json(value instanceof RoomInfo info ? room(info) : value);
         shared.set(i, new Object[] {value, json});
         return json;
     }

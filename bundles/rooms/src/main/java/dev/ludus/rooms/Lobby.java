@@ -158,7 +158,7 @@ final class Lobby {
             }
             return new Position(group, Long.parseLong(parts[1]), parts[2]);
         } catch (RuntimeException e) {
-            throw new RoomException("bad_cursor", "not a lobby cursor: pass the 'next' of the previous page");
+            throw new RoomException(RoomException.BAD_CURSOR, "not a lobby cursor: pass the 'next' of the previous page");
         }
     }
 }

@@ -24,7 +24,7 @@ final class RoomQuota {
     synchronized Runnable reserve(String player, int limit, ToIntFunction<String> open) {
         int held = open.applyAsInt(player) + pending.getOrDefault(player, 0);
         if (held >= limit) {
-            throw new RoomException("too_many_rooms", "you already created " + held + " room(s) that are not finished,"
+            throw new RoomException(RoomException.TOO_MANY_ROOMS, "you already created " + held + " room(s) that are not finished,"
                     + " the most allowed is " + limit + "; a room counts until its game ends or, left empty, it closes");
         }
         pending.merge(player, 1, Integer::sum);

@@ -679,11 +679,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
     private RoomInfo createRoom(String gameType, String name, Map<String, String> options, String createdBy) {
         GameDefinition def = gameType == null ? null : games.get(gameType);
         if (def == null) {
-            throw new RoomException("unknown_game", "no game of type '" + gameType + "' is installed; installed: "
+            throw new RoomException(RoomException.UNKNOWN_GAME, "no game of type '" + gameType + "' is installed; installed: "
                     + games.keySet().stream().sorted().toList());
         }
         if (name == null || name.isBlank() || name.length() > 100) {
-            throw new RoomException("bad_options", "a room name must have 1 to 100 characters");
+            throw new RoomException(RoomException.BAD_OPTIONS, "a room name must have 1 to 100 characters");
         }
         Map<String, String> opts = options == null ? Map.of() : Map.copyOf(options);
         int seats = def.maxSeats();
@@ -694,7 +694,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             }
             def.create(new GameSetup("options-check", 0, trial, opts));
         } catch (IllegalArgumentException e) {
-            throw new RoomException("bad_options", e.getMessage());
+            throw new RoomException(RoomException.BAD_OPTIONS, e.getMessage());
         }
         requireActive();
         Room room = new Room(UUID.randomUUID().toString(), workers);
@@ -777,7 +777,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     return seatRecord(i, playerId, playerName == null || playerName.isBlank() ? playerId : playerName, false);
                 }
             }
-            throw new RoomException("room_full", "every seat of room " + roomId + " is taken");
+            throw new RoomException(RoomException.ROOM_FULL, "every seat of room " + roomId + " is taken");
         });
     }
 
@@ -786,14 +786,14 @@ public class RoomRuntime implements RoomService, HealthCheck {
         return lobby(roomId, room -> {
             int seat = room.seatOf(playerId);
             if (seat < 0) {
-                throw new RoomException("not_in_room", playerId + " has no seat in room " + roomId);
+                throw new RoomException(RoomException.NOT_IN_ROOM, playerId + " has no seat in room " + roomId);
             }
             if (room.state == RoomState.WAITING) {
                 return seatRecord(seat, null, null, false);
             }
             if (room.state == RoomState.FINISHED) {
                 room.leftAfterEnd.add(playerId); // its result is no longer shown to this player on resume
-                throw new RoomException("game_over", "the game is over");
+                throw new RoomException(RoomException.GAME_OVER, "the game is over");
             }
             return seatRecord(seat, null, "bot " + (seat + 1), true);
         });
@@ -808,7 +808,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     return seatRecord(i, null, "bot " + (i + 1), true);
                 }
             }
-            throw new RoomException("room_full", "every seat of room " + roomId + " is taken");
+            throw new RoomException(RoomException.ROOM_FULL, "every seat of room " + roomId + " is taken");
         });
     }
 
@@ -817,7 +817,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         return lobby(roomId, room -> {
             requireWaiting(room);
             if (seat < 0 || seat >= room.seats.length || !room.seats[seat].bot) {
-                throw new RoomException("bad_seat", "seat " + seat + " holds no bot");
+                throw new RoomException(RoomException.BAD_SEAT, "seat " + seat + " holds no bot");
             }
             return seatRecord(seat, null, null, false);
         });
@@ -829,7 +829,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             requireWaiting(room);
             GameDefinition def = games.get(room.gameType);
             if (def == null) {
-                throw new RoomException("game_paused", "game '" + room.gameType + "' is not available");
+                throw new RoomException(RoomException.GAME_PAUSED, "game '" + room.gameType + "' is not available");
             }
             List<Map<String, Object>> players = new ArrayList<>();
             for (int i = 0; i < room.seats.length; i++) {
@@ -862,22 +862,22 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     private static void requireWaiting(Room room) {
         if (room.state != RoomState.WAITING) {
-            throw new RoomException("already_started", "room " + room.id + " has already started");
+            throw new RoomException(RoomException.ALREADY_STARTED, "room " + room.id + " has already started");
         }
     }
 
     private static void requirePlayer(String playerId) {
         if (playerId == null || playerId.isBlank() || playerId.length() > 100) {
-            throw new RoomException("bad_options", "a player id must have 1 to 100 characters");
+            throw new RoomException(RoomException.BAD_OPTIONS, "a player id must have 1 to 100 characters");
         }
     }
 
     private void requireActive() {
         if (!active) {
-            throw new RoomException("unavailable", "the rooms runtime is stopping");
+            throw new RoomException(RoomException.UNAVAILABLE, "the rooms runtime is stopping");
         }
         if (eventStore == null) {
-            throw new RoomException("unavailable", "the event store is not available");
+            throw new RoomException(RoomException.UNAVAILABLE, "the event store is not available");
         }
     }
 
@@ -888,7 +888,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
     private RoomInfo lobby(String roomId, java.util.function.Function<Room, Map<String, Object>> change) {
         Room room = roomId == null ? null : rooms.get(roomId);
         if (room == null) {
-            throw new RoomException("no_such_room", "no room " + roomId);
+            throw new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId);
         }
         requireActive();
         CompletableFuture<RoomInfo> reply = new CompletableFuture<>();
@@ -896,7 +896,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             Map<String, Object> d;
             try {
                 if (room.needsResync) {
-                    throw new RoomException("game_paused", "room " + roomId + " is being restored");
+                    throw new RoomException(RoomException.GAME_PAUSED, "room " + roomId + " is being restored");
                 }
                 d = change.apply(room);
             } catch (RoomException e) {
@@ -918,13 +918,13 @@ public class RoomRuntime implements RoomService, HealthCheck {
                                        CompletableFuture<RoomInfo> reply, Runnable onDurable) {
         EventStore es = eventStore;
         if (es == null) {
-            reply.completeExceptionally(new RoomException("unavailable", "the event store is not available"));
+            reply.completeExceptionally(new RoomException(RoomException.UNAVAILABLE, "the event store is not available"));
             return null;
         }
         return es.appendAsync(room.stream, expected, List.of(new NewEvent(type, codec.encode(d))))
                 .handleAsync((version, error) -> {
                     if (error != null) {
-                        reply.completeExceptionally(new RoomException("unavailable",
+                        reply.completeExceptionally(new RoomException(RoomException.UNAVAILABLE,
                                 "could not persist the change: " + rootMessage(error)));
                         if (expected != EventStore.NO_STREAM) {
                             room.needsResync = true;
@@ -938,7 +938,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     applyRecord(room, type, d, clock.millis(), false);
                     room.version = version;
                     publishInfo(room);
-                    broadcast(room, "room_changed", Map.of("room", toMap(room.info)));
+                    broadcast(room, "room_changed", Map.of("room", room.info));
                     if ("started".equals(type)) {
                         broadcast(room, "game_started", Map.of());
                         publishEngineEvents(room, List.of(), true);
@@ -958,11 +958,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
         CompletableFuture<ActionResult> reply = new CompletableFuture<>();
         Room room = roomId == null ? null : rooms.get(roomId);
         if (room == null) {
-            reply.completeExceptionally(new RoomException("no_such_room", "no room " + roomId));
+            reply.completeExceptionally(new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId));
             return reply;
         }
         if (type == null || type.isBlank()) {
-            reply.completeExceptionally(new RoomException("bad_options", "an action needs a type"));
+            reply.completeExceptionally(new RoomException(RoomException.BAD_OPTIONS, "an action needs a type"));
             return reply;
         }
         Map<String, Object> arguments = args == null ? Map.of() : args;
@@ -976,7 +976,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         room.submit(() -> {
             int seat = room.seatOf(playerId);
             if (seat < 0) {
-                reply.completeExceptionally(new RoomException("not_in_room", playerId + " has no seat in room " + roomId));
+                reply.completeExceptionally(new RoomException(RoomException.NOT_IN_ROOM, playerId + " has no seat in room " + roomId));
                 return null;
             }
             ActionResult.Rejected undeclared = ArgumentCheck.declared(declaredActions(room.gameType), type, arguments);
@@ -1007,17 +1007,17 @@ public class RoomRuntime implements RoomService, HealthCheck {
     /** The one path by which actions (players', bots', timers') change a game. A room step. */
     private CompletionStage<?> applyAction(Room room, Action action, CompletableFuture<ActionResult> reply) {
         RoomException refusal = switch (room.state) {
-            case WAITING -> new RoomException("not_started", "the game has not started");
-            case FINISHED -> new RoomException("game_over", "the game is over");
-            case PAUSED -> new RoomException("game_paused", "the game is paused: " + room.pauseReason);
+            case WAITING -> new RoomException(RoomException.NOT_STARTED, "the game has not started");
+            case FINISHED -> new RoomException(RoomException.GAME_OVER, "the game is over");
+            case PAUSED -> new RoomException(RoomException.GAME_PAUSED, "the game is paused: " + room.pauseReason);
             case PLAYING -> null;
         };
         if (refusal == null && (room.needsResync || room.engine == null)) {
-            refusal = new RoomException("game_paused", "the game is being restored");
+            refusal = new RoomException(RoomException.GAME_PAUSED, "the game is being restored");
         }
         EventStore es = eventStore;
         if (refusal == null && es == null) {
-            refusal = new RoomException("unavailable", "the event store is not available");
+            refusal = new RoomException(RoomException.UNAVAILABLE, "the event store is not available");
         }
         if (refusal != null) {
             reply.completeExceptionally(refusal);
@@ -1047,7 +1047,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         return es.appendAsync(room.stream, expected, List.of(new NewEvent("action", codec.encode(d))))
                 .handleAsync((version, error) -> {
                     if (error != null) {
-                        reply.completeExceptionally(new RoomException("unavailable",
+                        reply.completeExceptionally(new RoomException(RoomException.UNAVAILABLE,
                                 "the action could not be made durable: " + rootMessage(error)));
                         room.needsResync = true;
                         resync(room);
@@ -1123,13 +1123,13 @@ public class RoomRuntime implements RoomService, HealthCheck {
     public Map<String, Object> view(String roomId, String playerId) {
         Room room = roomId == null ? null : rooms.get(roomId);
         if (room == null) {
-            throw new RoomException("no_such_room", "no room " + roomId);
+            throw new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId);
         }
         CompletableFuture<Map<String, Object>> reply = new CompletableFuture<>();
         room.submit(() -> {
             int seat = room.seatOf(playerId);
             Map<String, Object> v = new LinkedHashMap<>();
-            v.put("room", toMap(room.info));
+            v.put("room", room.info);
             v.put("seat", seat);
             if (room.engine != null) {
                 v.put("gameVersion", room.engine.version());
@@ -1149,7 +1149,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
     public AutoCloseable subscribe(String roomId, String playerId, RoomListener listener) {
         Room room = roomId == null ? null : rooms.get(roomId);
         if (room == null) {
-            throw new RoomException("no_such_room", "no room " + roomId);
+            throw new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId);
         }
         Room.Subscriber s = new Room.Subscriber(playerId, listener);
         room.subscribers.add(s);
@@ -1160,14 +1160,14 @@ public class RoomRuntime implements RoomService, HealthCheck {
     public void setConnected(String roomId, String playerId, boolean connected) {
         Room room = roomId == null ? null : rooms.get(roomId);
         if (room == null) {
-            throw new RoomException("no_such_room", "no room " + roomId);
+            throw new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId);
         }
         room.submit(() -> {
             int seat = room.seatOf(playerId);
             if (seat >= 0 && room.seats[seat].connected != connected) {
                 room.seats[seat].connected = connected;
                 publishInfo(room);
-                broadcast(room, "room_changed", Map.of("room", toMap(room.info)));
+                broadcast(room, "room_changed", Map.of("room", room.info));
                 scheduleNextMove(room);
             }
             return null;
@@ -1370,7 +1370,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     room.version = v;
                     applyRecord(room, "closed", d, clock.millis(), false);
                     publishInfo(room);
-                    broadcast(room, "room_changed", Map.of("room", toMap(room.info)));
+                    broadcast(room, "room_changed", Map.of("room", room.info));
                     closedRooms.incrementAndGet();
                     LOG.info("room {}: closed, nobody sat in it for {} s", room.id, seconds);
                     SnapshotStore snaps = snapshotStore;
@@ -1527,10 +1527,6 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
     }
 
-    static Map<String, Object> toMap(RoomInfo info) {
-        return info == null ? Map.of() : info.toData();
-    }
-
     // ---------------------------------------------------------------- health
 
     @Override
@@ -1619,12 +1615,12 @@ public class RoomRuntime implements RoomService, HealthCheck {
             if (e.getCause() instanceof RoomException re) {
                 throw re;
             }
-            throw new RoomException("unavailable", rootMessage(e));
+            throw new RoomException(RoomException.UNAVAILABLE, rootMessage(e));
         } catch (TimeoutException e) {
-            throw new RoomException("unavailable", "no answer within " + CALL_TIMEOUT_SECONDS + " s");
+            throw new RoomException(RoomException.UNAVAILABLE, "no answer within " + CALL_TIMEOUT_SECONDS + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RoomException("unavailable", "interrupted");
+            throw new RoomException(RoomException.UNAVAILABLE, "interrupted");
         }
     }
 

@@ -15,7 +15,9 @@ import java.util.Objects;
  *                or {@code view}: the subscriber's {@code GameEngine.view} under {@code game} and its
  *                allowed actions under {@code allowedActions}, sent when the game starts and after
  *                the events of every accepted action
- * @param data    JSON-compatible payload
+ * @param data    the payload: JSON-compatible values, except for {@code room_changed}, whose
+ *                {@code room} is the room's {@link RoomInfo} after the change (since 2.0; before,
+ *                a map)
  */
 public record RoomEvent(String roomId, long version, String type, Map<String, Object> data) {
     public RoomEvent {

@@ -1,15 +1,39 @@
 package dev.ludus.api.rooms;
 
 /**
- * A room operation was refused; nothing changed. {@link #code()} is stable: {@code no_such_room},
- * {@code unknown_game}, {@code bad_options}, {@code room_full}, {@code already_started},
- * {@code not_started}, {@code not_in_room}, {@code bad_seat}, {@code game_paused},
- * {@code game_over}, {@code unavailable} (the event store is away), {@code too_many_rooms} (the
- * creator already has as many open rooms as allowed), {@code bad_cursor} (a lobby cursor that
- * this service did not make).
+ * A room operation was refused; nothing changed. {@link #code()} is stable and is one of the
+ * constants of this class; clients see it unchanged as the {@code code} of an error reply. Match
+ * codes with these constants, never with string literals.
  */
 public class RoomException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+
+    /** The room does not exist, or is no longer held (a finished room is kept only for a while). */
+    public static final String NO_SUCH_ROOM = "no_such_room";
+    /** No game bundle provides the requested game type. */
+    public static final String UNKNOWN_GAME = "unknown_game";
+    /** The room's name, the game's options or a player id are not acceptable (the message says which). */
+    public static final String BAD_OPTIONS = "bad_options";
+    /** Every seat is taken: no empty seat to join or to give to a bot. */
+    public static final String ROOM_FULL = "room_full";
+    /** A change only a waiting room allows (join a free seat, add or remove a bot, start) after the start. */
+    public static final String ALREADY_STARTED = "already_started";
+    /** An action in a room whose game has not started. */
+    public static final String NOT_STARTED = "not_started";
+    /** The player owns no seat in the room. */
+    public static final String NOT_IN_ROOM = "not_in_room";
+    /** The seat does not exist, or is not a bot seat that can be emptied. */
+    public static final String BAD_SEAT = "bad_seat";
+    /** The game cannot run right now (its game bundle or the event store is away); it resumes by itself. */
+    public static final String GAME_PAUSED = "game_paused";
+    /** The room's game is over; nothing more can change in it. */
+    public static final String GAME_OVER = "game_over";
+    /** The event store is away or the runtime is stopping, so nothing could be made durable; try again. */
+    public static final String UNAVAILABLE = "unavailable";
+    /** The creator already has as many open (not finished) rooms as the runtime allows. */
+    public static final String TOO_MANY_ROOMS = "too_many_rooms";
+    /** A lobby cursor that this service did not make. */
+    public static final String BAD_CURSOR = "bad_cursor";
 
     private final String code;
 
@@ -18,6 +42,7 @@ public class RoomException extends RuntimeException {
         this.code = code;
     }
 
+    /** The stable code: one of this class's constants. */
     public String code() {
         return code;
     }

@@ -1,14 +1,13 @@
 package dev.ludus.api.rooms;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * A room as the lobby shows it. Immutable.
+ * A room as the lobby shows it. Immutable. How a room is written on the wire is the gateway's
+ * business (docs/protocol.md), not this value's.
  *
  * @param roomId      unique id; also the game id and the event stream's name suffix
  * @param name        display name
@@ -37,32 +36,5 @@ public record RoomInfo(String roomId, String name, String gameType, RoomState st
             }
         }
         return -1;
-    }
-
-    /**
-     * This room as JSON-compatible data: {@code roomId, name, gameType, state, version,
-     * pauseReason, seats[{seat, playerId, name, bot, connected}]}. The one shape in which rooms
-     * travel, in {@code room_changed} events and in the gateway's protocol.
-     */
-    public Map<String, Object> toData() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("roomId", roomId);
-        m.put("name", name);
-        m.put("gameType", gameType);
-        m.put("state", state.name());
-        m.put("version", version);
-        m.put("pauseReason", pauseReason);
-        List<Map<String, Object>> list = new ArrayList<>(seats.size());
-        for (SeatInfo s : seats) {
-            Map<String, Object> sm = new LinkedHashMap<>();
-            sm.put("seat", s.seat());
-            sm.put("playerId", s.playerId());
-            sm.put("name", s.name());
-            sm.put("bot", s.bot());
-            sm.put("connected", s.connected());
-            list.add(sm);
-        }
-        m.put("seats", list);
-        return m;
     }
 }

@@ -106,7 +106,12 @@ public interface RoomService {
 
     /**
      * What a player may see now: the room, and the game view of the player's seat (for a
-     * spectator, the view of no seat), including the actions allowed to the player.
+     * spectator, the view of no seat), including the actions allowed to the player. Keys:
+     * {@code room} (the {@link RoomInfo}; since 2.0, before a map), {@code seat} (the player's seat
+     * or -1), and once the game has started {@code gameVersion}, {@code game} (JSON-compatible),
+     * {@code allowedActions}, and for a finished game {@code result}.
+     *
+     * @throws RoomException {@link RoomException#NO_SUCH_ROOM} if the runtime does not hold the room
      */
     Map<String, Object> view(String roomId, String playerId);
 

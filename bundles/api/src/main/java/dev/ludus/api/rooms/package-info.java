@@ -1,9 +1,14 @@
 /**
  * Rooms: the lobby and the running of games, as a programmatic API. The WebSocket gateway maps
  * its protocol onto {@link dev.ludus.api.rooms.RoomService}; nothing else drives games.
+ *
+ * <p>2.0: the refusal codes are constants of {@link dev.ludus.api.rooms.RoomException}; the API
+ * holds values only, so {@code RoomInfo.toData()} is gone: {@code room_changed} events and
+ * {@code RoomService.view} carry the {@link dev.ludus.api.rooms.RoomInfo} itself, and the gateway
+ * alone decides how a room is written in the protocol.
  */
 @Export
-@Version("1.2.0")
+@Version("2.0.0")
 package dev.ludus.api.rooms;
 
 import org.osgi.annotation.bundle.Export;

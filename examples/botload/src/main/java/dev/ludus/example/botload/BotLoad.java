@@ -132,11 +132,11 @@ public class BotLoad {
                 }
                 // One view is one consistent moment of the room: its version and the engine's count.
                 Map<String, Object> view = rooms.view(id, "botload");
-                Map<?, ?> room = (Map<?, ?>) view.get("room");
-                long version = ((Number) room.get("version")).longValue();
+                RoomInfo room = (RoomInfo) view.get("room");
+                long version = room.version();
                 Object gameVersion = view.getOrDefault("gameVersion", -1);
                 long actions = countActions("room-" + id, version);
-                out.append(id).append(' ').append(room.get("state")).append(' ').append(version).append(' ')
+                out.append(id).append(' ').append(room.state()).append(' ').append(version).append(' ')
                         .append(gameVersion).append(' ').append(actions).append('\n');
             }
             Path tmp = report.resolveSibling(report.getFileName() + ".tmp");
