@@ -72,10 +72,6 @@ public class GatewayTest {
         return room;
     }
 
-    static boolean isGameOver(Map<String, Object> m) {
-        return "event".equals(m.get("type")) && "game_over".equals(m.get("name"));
-    }
-
     @SuppressWarnings("unchecked")
     static boolean myMove(Map<String, Object> m) {
         Object allowed = m.get("allowedActions");
@@ -90,15 +86,10 @@ public class GatewayTest {
         int moves = 0;
         while (System.currentTimeMillis() < end) {
             List<Map<String, Object>> all = c.messages();
-            if (all.stream().anyMatch(GatewayTest::isGameOver)) {
+            if (all.stream().anyMatch(ProtocolClient::isGameOver)) {
                 return moves;
             }
-            Map<String, Object> latest = null;
-            for (Map<String, Object> m : all) {
-                if ("state".equals(m.get("type")) || "snapshot".equals(m.get("type"))) {
-                    latest = m;
-                }
-            }
+            Map<String, Object> latest = c.latestView();
             if (latest != null && myMove(latest) && ((Number) latest.get("seq")).longValue() > actedOn) {
                 actedOn = ((Number) latest.get("seq")).longValue();
                 Map<String, Object> reply = c.request("act", Map.of("action", "add", "args", Map.of("n", 1)));
@@ -189,7 +180,7 @@ public class GatewayTest {
             }
             assertContiguous(c.seqs(), 1);
         }
-        Map<String, Object> over = cs.get(2).await("game over", GatewayTest::isGameOver, 5000);
+        Map<String, Object> over = cs.get(2).await("game over", ProtocolClient::isGameOver, 5000);
         assertNotNull(((Map<?, ?>) over.get("data")).get("result"));
     }
 
