@@ -31,6 +31,7 @@ import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
 import dev.ludus.api.rooms.RoomService;
+import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * Every Ludus configuration PID given bad values, in one framework booted like the distribution:
@@ -233,12 +234,12 @@ public class ConfigGuardIT {
     }
 
     private void awaitGateway() throws Exception {
-        WsClient.awaitGateway(ws());
+        ProtocolClient.awaitGateway(ws(), 20_000);
     }
 
     /** A new connection (so /ws upgrades) sends a ping padded to about {@code bytes}; the reply's type, or its error code. */
     private String pingWithPadding(int bytes) throws Exception {
-        try (WsClient c = WsClient.hello(ws(), "pad")) {
+        try (ProtocolClient c = ProtocolClient.hello(ws(), "pad")) {
             // too_large cannot name the request (it was not read), so any reply to "padded" or any error counts.
             c.sendRaw("{\"id\":\"padded\",\"type\":\"ping\",\"pad\":\"" + "x".repeat(bytes) + "\"}");
             Map<String, Object> reply = c.await("a reply to the padded ping",

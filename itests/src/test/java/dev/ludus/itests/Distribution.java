@@ -14,6 +14,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import dev.ludus.testing.fixtures.ProtocolClient;
+
 /**
  * A private copy of the assembled distribution, started as a user would: {@code bin/ludus} in
  * its own process, output captured to a file.
@@ -124,7 +126,7 @@ final class Distribution implements AutoCloseable {
     void awaitGateway() throws Exception {
         java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + port + "/ws");
         Wait.until("the gateway at " + ws + " (output so far:\n" + output() + ")", 60_000, () -> {
-            try (WsClient c = WsClient.hello(ws, "probe")) {
+            try (ProtocolClient c = ProtocolClient.hello(ws, "probe")) {
                 return true;
             }
         });

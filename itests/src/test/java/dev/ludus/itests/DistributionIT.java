@@ -24,6 +24,8 @@ import java.util.jar.Manifest;
 
 import org.junit.Test;
 
+import dev.ludus.testing.fixtures.ProtocolClient;
+
 /**
  * The assembled distribution as a user runs it: {@code bin/ludus} in its own process.
  */
@@ -199,7 +201,7 @@ public class DistributionIT {
             // At the first 200: every bundle is active and a player can say hello at once.
             String bundles = Http.get(d.base() + "/system/console/bundles.json", "admin", d.password()).body();
             assertFalse(bundles, bundles.contains("\"state\":\"Resolved\"") || bundles.contains("\"state\":\"Installed\""));
-            try (WsClient c = WsClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "first")) {
+            try (ProtocolClient c = ProtocolClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "first")) {
                 assertTrue(c != null);
             }
             assertEquals("{\"status\":\"READY\"}", Http.get(ready).body());
@@ -332,7 +334,7 @@ public class DistributionIT {
             Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 1\nsnapshotEvery = 5\n");
             d.start().awaitHealthy();
             d.awaitGateway();
-            try (WsClient c = WsClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "Ann")) {
+            try (ProtocolClient c = ProtocolClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "Ann")) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> room = (Map<String, Object>) c.ok("create_room", Map.of("game", "liap-tui",
                         "name", "modes", "options", Map.of("maxRounds", 1))).get("room");
@@ -341,7 +343,7 @@ public class DistributionIT {
                     c.ok("add_bot", Map.of());
                 }
                 c.ok("start", Map.of());
-                c.playLiapTui(90_000, -1);
+                LiapTuiPlayer.play(c, 90_000, -1);
             }
             Wait.until("the finished game in an archive pack", 30_000, () -> {
                 try (Stream<Path> s = Files.walk(d.data)) {

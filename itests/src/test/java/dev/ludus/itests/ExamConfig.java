@@ -58,6 +58,8 @@ final class ExamConfig {
             options.add(bundle(b.jar().toUri().toString()).startLevel(b.startLevel()).start(b.start()));
         }
         options.add(junitBundles());
+        // The shared test doubles (the protocol client) for code that runs in the probe; not part of the distribution.
+        options.add(bundle(Path.of(System.getProperty("ludus.fixtures.jar")).toUri().toString()));
         options.add(frameworkStartLevel(100));
         options.add(systemTimeout(120_000));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));

@@ -35,6 +35,7 @@ import org.osgi.framework.startlevel.BundleStartLevel;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.SeatInfo;
+import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * Players over real WebSockets against the default feature set in Felix: the durable event store,
@@ -63,12 +64,12 @@ public class GatewayIT {
     }
 
     private void awaitGateway() throws Exception {
-        WsClient.awaitGateway(ws());
+        ProtocolClient.awaitGateway(ws(), 20_000);
     }
 
     /** A Liap Tui room of one round with the client in seat 0 and three bots, started. */
     @SuppressWarnings("unchecked")
-    private String startAgainstBots(WsClient c, int rounds) throws Exception {
+    private String startAgainstBots(ProtocolClient c, int rounds) throws Exception {
         Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", "itest",
                 "options", Map.of("maxRounds", rounds)));
         String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
@@ -121,14 +122,14 @@ public class GatewayIT {
     @SuppressWarnings("unchecked")
     public void onePlayerAndThreeBotsPlayLiapTuiToGameOverSeeingOnlyTheirOwnHand() throws Exception {
         awaitGateway();
-        try (WsClient c = WsClient.hello(ws(), "Ann")) {
+        try (ProtocolClient c = ProtocolClient.hello(ws(), "Ann")) {
             String room = startAgainstBots(c, 1);
-            int moves = c.playLiapTui(90_000, -1);
+            int moves = LiapTuiPlayer.play(c, 90_000, -1);
             assertTrue("Ann declared and played: " + moves, moves >= 2);
             Map<String, Object> last = (Map<String, Object>) c.latestView().get("game");
             assertEquals("GAME_OVER", last.get("phase"));
             assertEquals("Ann played all her pieces", List.of(), last.get("hand"));
-            Map<String, Object> over = c.await("game over", WsClient::isGameOver, 5000);
+            Map<String, Object> over = c.await("game over", ProtocolClient::isGameOver, 5000);
             Map<String, Object> result = (Map<String, Object>) ((Map<String, Object>) over.get("data")).get("result");
             assertEquals(Boolean.TRUE, result.get("completed"));
             assertEquals(4, ((List<?>) result.get("scores")).size());
@@ -150,17 +151,17 @@ public class GatewayIT {
     @Test
     public void aPlayerWhoDropsMidGameResumesWithTheTokenAndFinishesTheGame() throws Exception {
         awaitGateway();
-        WsClient first = WsClient.hello(ws(), "Bea");
+        ProtocolClient first = ProtocolClient.hello(ws(), "Bea");
         String room = startAgainstBots(first, 2);
-        first.playLiapTui(60_000, 3);
+        LiapTuiPlayer.play(first, 60_000, 3);
         long before = rooms.get(room).orElseThrow().version();
         first.drop();
         Wait.until("bots play on, one of them for Bea", 20_000, () -> rooms.get(room).orElseThrow().version() >= before + 8);
         assertFalse(rooms.get(room).orElseThrow().seats().get(0).connected());
-        try (WsClient back = first.resume(ws())) {
+        try (ProtocolClient back = first.resume(ws())) {
             assertEquals(first.playerId(), back.playerId());
-            assertEquals("events", back.welcome.get("resumed"));
-            back.playLiapTui(90_000, -1);
+            assertEquals("events", back.welcome().get("resumed"));
+            LiapTuiPlayer.play(back, 90_000, -1);
             List<Long> seqs = back.seqs();
             assertEquals("the replay starts right after the last event seen", first.lastSeq() + 1, (long) seqs.get(0));
             assertContiguous(seqs);
@@ -174,11 +175,11 @@ public class GatewayIT {
     public void garbageIsAnsweredOrClosedAndAnotherPlayersGameGoesOn() throws Exception {
         awaitGateway();
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try (WsClient good = WsClient.hello(ws(), "Cy")) {
+        try (ProtocolClient good = ProtocolClient.hello(ws(), "Cy")) {
             startAgainstBots(good, 1);
-            Future<Integer> game = pool.submit(() -> good.playLiapTui(120_000, -1));
+            Future<Integer> game = pool.submit(() -> LiapTuiPlayer.play(good, 120_000, -1));
 
-            try (WsClient bad = WsClient.hello(ws(), "Mallory")) {
+            try (ProtocolClient bad = ProtocolClient.hello(ws(), "Mallory")) {
                 bad.sendRaw("{\"id\":1,\"type\":");
                 bad.sendRaw("null");
                 bad.sendRaw("{\"id\":2,\"type\":\"become_admin\"}");
@@ -199,7 +200,7 @@ public class GatewayIT {
                 assertEquals(4003, bad.closeCode());
                 assertTrue(bad.messages().stream().anyMatch(m -> "rate_limited".equals(m.get("code"))));
             }
-            try (WsClient huge = WsClient.hello(ws(), "Huge")) {
+            try (ProtocolClient huge = ProtocolClient.hello(ws(), "Huge")) {
                 try {
                     huge.sendRaw("\"" + "h".repeat(200_000) + "\"");
                 } catch (Exception e) {
@@ -236,10 +237,10 @@ public class GatewayIT {
     @Test
     public void uninstallingAndReinstallingTheGatewayClosesWith1012AndPlayersResume() throws Exception {
         awaitGateway();
-        WsClient playing = WsClient.hello(ws(), "Dee");
+        ProtocolClient playing = ProtocolClient.hello(ws(), "Dee");
         String room = startAgainstBots(playing, 2);
-        playing.playLiapTui(60_000, 2);
-        WsClient waiting = WsClient.hello(ws(), "Eve");
+        LiapTuiPlayer.play(playing, 60_000, 2);
+        ProtocolClient waiting = ProtocolClient.hello(ws(), "Eve");
         Map<String, Object> created = waiting.ok("create_room", Map.of("game", "liap-tui", "name", "later"));
         @SuppressWarnings("unchecked")
         String waitingRoom = (String) ((Map<String, Object>) created.get("room")).get("roomId");
@@ -265,14 +266,14 @@ public class GatewayIT {
         again.start();
         awaitGateway();
 
-        try (WsClient back = playing.resume(ws()); WsClient eve = waiting.resume(ws())) {
-            assertEquals("snapshot", back.welcome.get("resumed"));
+        try (ProtocolClient back = playing.resume(ws()); ProtocolClient eve = waiting.resume(ws())) {
+            assertEquals("snapshot", back.welcome().get("resumed"));
             Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 10_000);
             assertEquals(room, ((Map<?, ?>) snap.get("room")).get("roomId"));
             assertTrue("seq never goes back", ((Number) snap.get("seq")).longValue() > playing.lastSeq());
             Map<String, Object> eveSnap = eve.await("snapshot", m -> "snapshot".equals(m.get("type")), 10_000);
             assertEquals(waitingRoom, ((Map<?, ?>) eveSnap.get("room")).get("roomId"));
-            back.playLiapTui(120_000, -1);
+            LiapTuiPlayer.play(back, 120_000, -1);
             RoomInfo info = rooms.get(room).orElseThrow();
             SeatInfo dee = info.seats().get(0);
             assertEquals(playing.playerId(), dee.playerId());
@@ -283,7 +284,7 @@ public class GatewayIT {
     }
 
     private boolean failsToConnect() {
-        try (WsClient c = WsClient.connect(ws())) {
+        try (ProtocolClient c = ProtocolClient.connect(ws())) {
             return false;
         } catch (Exception e) {
             return true;

@@ -27,6 +27,7 @@ import org.osgi.framework.BundleContext;
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.rooms.RoomService;
+import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * What keeps players from filling the lobby and the event log, in the default feature set: the
@@ -57,7 +58,7 @@ public class RoomLimitsIT {
     }
 
     private void awaitGateway() throws Exception {
-        WsClient.awaitGateway(ws());
+        ProtocolClient.awaitGateway(ws(), 20_000);
     }
 
     @SuppressWarnings("unchecked")
@@ -68,7 +69,7 @@ public class RoomLimitsIT {
     @Test
     public void aPlayersRoomsAreCappedAndTheLobbyPagesJoinableRoomsNewestFirst() throws Exception {
         awaitGateway();
-        try (WsClient ann = WsClient.hello(ws(), "Ann")) {
+        try (ProtocolClient ann = ProtocolClient.hello(ws(), "Ann")) {
             String mine = roomOf(ann.ok("create_room", Map.of("game", "liap-tui", "name", "ann 1")));
             ann.ok("create_room", Map.of("game", "liap-tui", "name", "ann 2"));
             assertEquals("too_many_rooms", ann.request("create_room", Map.of("game", "liap-tui", "name", "ann 3")).get("code"));
@@ -103,7 +104,7 @@ public class RoomLimitsIT {
     @Test
     public void junkInLiapTuiActionArgumentsIsRefusedAndNeverStored() throws Exception {
         awaitGateway();
-        try (WsClient bo = WsClient.hello(ws(), "Bo")) {
+        try (ProtocolClient bo = ProtocolClient.hello(ws(), "Bo")) {
             String room = roomOf(bo.ok("create_room", Map.of("game", "liap-tui", "name", "argument checks",
                     "options", Map.of("redealTimeoutMillis", 3_600_000))));
             bo.ok("join_room", Map.of("room", room));
@@ -130,7 +131,7 @@ public class RoomLimitsIT {
     @Test
     public void aPlayerWhoseGameEndedWhileTheGatewayRestartedSeesTheResult() throws Exception {
         awaitGateway();
-        WsClient cy = WsClient.hello(ws(), "Cy");
+        ProtocolClient cy = ProtocolClient.hello(ws(), "Cy");
         String room = roomOf(cy.ok("create_room", Map.of("game", "liap-tui", "name", "away", "options", Map.of("maxRounds", 1))));
         cy.ok("join_room", Map.of("room", room));
         for (int i = 0; i < 3; i++) {
@@ -149,8 +150,8 @@ public class RoomLimitsIT {
         gateway.stop(); // the gateway forgets every session
         gateway.start();
         awaitGateway();
-        try (WsClient back = cy.resume(ws())) {
-            assertEquals("snapshot", back.welcome.get("resumed"));
+        try (ProtocolClient back = cy.resume(ws())) {
+            assertEquals("snapshot", back.welcome().get("resumed"));
             Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 10_000);
             assertNotNull("the finished room", snap.get("room"));
             assertEquals(room, ((Map<?, ?>) snap.get("room")).get("roomId"));

@@ -42,6 +42,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * The web defences (bundle ludus-web-security) against real HTTP requests on raw sockets: the Web
@@ -379,7 +380,7 @@ public class WebSecurityIT {
             out.flush();
             assertTrue(readResponseHead(s.getInputStream()).startsWith("HTTP/1.1 200"));
         }
-        WsClient ws = WsClient.hello(URI.create("ws://127.0.0.1:" + port() + "/ws"), "patient");
+        ProtocolClient ws = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + port() + "/ws"), "patient");
         try {
             Thread.sleep(3000);
             assertNull("the WebSocket is still open", ws.ok("list_rooms", Map.of()).get("error"));

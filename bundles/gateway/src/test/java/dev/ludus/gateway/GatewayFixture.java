@@ -1,7 +1,5 @@
 package dev.ludus.gateway;
 
-import static org.junit.Assert.assertEquals;
-
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +8,9 @@ import org.junit.rules.ExternalResource;
 
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.rooms.TestRooms;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.fixtures.TurnGame;
 
 /**
  * What every gateway test stands on: the real rooms runtime with the small test game over an
@@ -54,10 +55,8 @@ final class GatewayFixture extends ExternalResource {
     }
 
     /** A client that has said hello and been welcomed. */
-    TestClient hello(TestServer s, String name) throws Exception {
-        TestClient c = track(TestClient.hello(s.uri(), name));
-        assertEquals("ok", c.welcome.get("type"));
-        return c;
+    ProtocolClient hello(TestServer s, String name) throws Exception {
+        return track(ProtocolClient.hello(s.uri(), name));
     }
 
     RoomService service() {

@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Rule;
 import org.junit.Test;
 
+import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.fixtures.TurnGame;
+
 
 /**
  * The gateway's defences against clients that hurt others by what they make the server hold or
@@ -26,7 +29,7 @@ public class GatewayLimitsTest {
         return fixture.server(cfg);
     }
 
-    private TestClient hello(TestServer s, String name) throws Exception {
+    private ProtocolClient hello(TestServer s, String name) throws Exception {
         return fixture.hello(s, name);
     }
 
@@ -44,18 +47,18 @@ public class GatewayLimitsTest {
         cfg.burst = 100_000;
         cfg.flood = 1_000_000;
         TestServer s = server(cfg);
-        TestClient maker = hello(s, "maker");
+        ProtocolClient maker = hello(s, "maker");
         String longName = "a lobby name long enough to make every page of the lobby weigh something ".repeat(1);
         for (int i = 0; i < 400; i++) {
             maker.ok("create_room", Map.of("game", TurnGame.TYPE, "name", longName.repeat(2).substring(0, 90) + i));
         }
-        TestClient good = hello(s, "good");
+        ProtocolClient good = hello(s, "good");
         GatewayTest.roomWithBots(good, 40);
         good.ok("start", Map.of());
 
-        List<TestClient> slow = new ArrayList<>();
+        List<ProtocolClient> slow = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            TestClient c = hello(s, "slow" + i);
+            ProtocolClient c = hello(s, "slow" + i);
             c.stopReading();
             slow.add(c);
         }
@@ -79,14 +82,14 @@ public class GatewayLimitsTest {
         }
         assertTrue("all three slow readers were closed (sent " + sent + " requests)", detail(s, "closedSlow") >= 3);
         assertTrue("outbound bytes stayed under " + bound + ": at most " + most.get(), most.get() <= bound);
-        for (TestClient c : slow) {
+        for (ProtocolClient c : slow) {
             c.resumeReading();
             assertTrue("the slow connection ends", c.awaitClosed(10_000));
             assertTrue("closed as a slow reader, or dropped: " + c.closeCode(),
                     c.closeCode() == Codes.CLOSE_SLOW_CONSUMER || c.closeCode() == 1006);
         }
         GatewayTest.playUntilOver(good, 30_000);
-        GatewayTest.assertContiguous(GatewayTest.seqs(good), 1);
+        GatewayTest.assertContiguous(good.seqs(), 1);
     }
 
     @Test
@@ -193,24 +196,24 @@ public class GatewayLimitsTest {
     @Test
     public void aResumeClaimingMoreThanWasSentGetsASnapshotAfterItsLastSeq() throws Exception {
         TestServer s = server(new TestConfig());
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         a.ok("ping", Map.of());
         long claimed = a.lastSeq() + 1000;
         a.drop();
-        TestClient back = TestClient.connect(s.uri());
+        ProtocolClient back = ProtocolClient.connect(s.uri());
         fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", claimed));
-        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        assertEquals("snapshot", ProtocolClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
         assertEquals(claimed + 1, ((Number) snap.get("seq")).longValue());
 
         // A seq past what a client can count is refused, and one at the edge does not overflow.
-        TestClient huge = TestClient.connect(s.uri());
+        ProtocolClient huge = ProtocolClient.connect(s.uri());
         fixture.track(huge);
         assertEquals("bad_request", huge.request("hello", Map.of("token", a.token(), "lastSeq", Long.MAX_VALUE)).get("code"));
         s.gateway.stop();
         TestServer s2 = server(new TestConfig());
-        TestClient edge = TestClient.connect(s2.uri());
+        ProtocolClient edge = ProtocolClient.connect(s2.uri());
         fixture.track(edge);
         Map<String, Object> w = edge.request("hello", Map.of("token", a.token(), "lastSeq", Protocol.MAX_SEQ - 1));
         assertEquals(w.toString(), "ok", w.get("type"));

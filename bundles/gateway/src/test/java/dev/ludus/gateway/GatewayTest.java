@@ -26,6 +26,8 @@ import org.junit.Test;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.SeatInfo;
+import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.fixtures.TurnGame;
 
 /**
  * The gateway over real WebSockets (Jetty 12 server, JDK client) in front of the real rooms
@@ -47,7 +49,7 @@ public class GatewayTest {
         return fixture.server(cfg);
     }
 
-    private TestClient hello(TestServer s, String name) throws Exception {
+    private ProtocolClient hello(TestServer s, String name) throws Exception {
         return fixture.hello(s, name);
     }
 
@@ -61,17 +63,13 @@ public class GatewayTest {
     }
 
     /** Creates a room for {@code target}, seats the client and fills the other seats with bots. */
-    static String roomWithBots(TestClient c, int target) throws Exception {
+    static String roomWithBots(ProtocolClient c, int target) throws Exception {
         String room = roomId(c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "t", "options", Map.of("target", target))));
         c.ok("join_room", Map.of("room", room));
         for (int i = 0; i < 3; i++) {
             c.ok("add_bot", Map.of());
         }
         return room;
-    }
-
-    static boolean isGameOver(Map<String, Object> m) {
-        return "event".equals(m.get("type")) && "game_over".equals(m.get("name"));
     }
 
     @SuppressWarnings("unchecked")
@@ -82,21 +80,16 @@ public class GatewayTest {
     }
 
     /** Makes the client's moves (add 1) until the game is over; returns the number of moves made. */
-    static int playUntilOver(TestClient c, long timeoutMillis) throws Exception {
+    static int playUntilOver(ProtocolClient c, long timeoutMillis) throws Exception {
         long end = System.currentTimeMillis() + timeoutMillis;
         long actedOn = -1;
         int moves = 0;
         while (System.currentTimeMillis() < end) {
             List<Map<String, Object>> all = c.messages();
-            if (all.stream().anyMatch(GatewayTest::isGameOver)) {
+            if (all.stream().anyMatch(ProtocolClient::isGameOver)) {
                 return moves;
             }
-            Map<String, Object> latest = null;
-            for (Map<String, Object> m : all) {
-                if ("state".equals(m.get("type")) || "snapshot".equals(m.get("type"))) {
-                    latest = m;
-                }
-            }
+            Map<String, Object> latest = c.latestView();
             if (latest != null && myMove(latest) && ((Number) latest.get("seq")).longValue() > actedOn) {
                 actedOn = ((Number) latest.get("seq")).longValue();
                 Map<String, Object> reply = c.request("act", Map.of("action", "add", "args", Map.of("n", 1)));
@@ -112,17 +105,6 @@ public class GatewayTest {
         throw new AssertionError("the game did not end in time; last messages " + c.tail(5));
     }
 
-    /** Every event seq the client received, in arrival order. */
-    static List<Long> seqs(TestClient c) {
-        List<Long> out = new ArrayList<>();
-        for (Map<String, Object> m : c.messages()) {
-            if (m.get("seq") instanceof Number n) {
-                out.add(n.longValue());
-            }
-        }
-        return out;
-    }
-
     static void assertContiguous(List<Long> seqs, long first) {
         for (int i = 0; i < seqs.size(); i++) {
             assertEquals("seq at position " + i + " of " + seqs, first + i, (long) seqs.get(i));
@@ -134,7 +116,7 @@ public class GatewayTest {
     @Test
     public void helloGivesASignedTokenAndEveryRequestGetsOneReplyCarryingItsId() throws Exception {
         TestServer s = server(new TestConfig());
-        TestClient c = TestClient.connect(s.uri());
+        ProtocolClient c = ProtocolClient.connect(s.uri());
         fixture.track(c);
         Map<String, Object> early = c.request("list_rooms", Map.of());
         assertEquals("error", early.get("type"));
@@ -142,7 +124,7 @@ public class GatewayTest {
 
         Map<String, Object> welcome = c.request("hello", Map.of("name", "Ann"));
         assertEquals("ok", welcome.get("type"));
-        Map<String, Object> r = TestClient.result(welcome);
+        Map<String, Object> r = ProtocolClient.result(welcome);
         assertEquals("Ann", r.get("name"));
         assertEquals("new", r.get("resumed"));
         assertTrue(((String) r.get("token")).startsWith("v1." + r.get("playerId") + "."));
@@ -166,18 +148,18 @@ public class GatewayTest {
     @Test
     public void fourPlayersPlayAFullGameAndSeeOnlyTheirOwnSecrets() throws Exception {
         TestServer s = server(new TestConfig());
-        List<TestClient> cs = new ArrayList<>();
+        List<ProtocolClient> cs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             cs.add(hello(s, "p" + i));
         }
         String room = roomId(cs.get(0).ok("create_room", Map.of("game", TurnGame.TYPE, "name", "four", "options", Map.of("target", 40))));
-        for (TestClient c : cs) {
+        for (ProtocolClient c : cs) {
             c.ok("join_room", Map.of("room", room));
         }
         assertEquals("room_full", hello(s, "late").request("join_room", Map.of("room", room)).get("code"));
         cs.get(0).ok("start", Map.of());
         List<Future<Integer>> games = new ArrayList<>();
-        for (TestClient c : cs) {
+        for (ProtocolClient c : cs) {
             games.add(players.submit(() -> playUntilOver(c, 30_000)));
         }
         int moves = 0;
@@ -188,7 +170,7 @@ public class GatewayTest {
         RoomInfo info = service().get(room).orElseThrow();
         assertTrue(info.seats().stream().noneMatch(SeatInfo::bot));
         for (int seat = 0; seat < 4; seat++) {
-            TestClient c = cs.get(seat);
+            ProtocolClient c = cs.get(seat);
             c.await("won", m -> "event".equals(m.get("type")) && "won".equals(m.get("name")), 5000);
             int mine = seat;
             for (Map<String, Object> m : c.messages()) {
@@ -196,9 +178,9 @@ public class GatewayTest {
                     assertEquals("a private event reaches only its seat", mine, ((Number) ((Map<?, ?>) m.get("data")).get("seat")).intValue());
                 }
             }
-            assertContiguous(seqs(c), 1);
+            assertContiguous(c.seqs(), 1);
         }
-        Map<String, Object> over = cs.get(2).await("game over", GatewayTest::isGameOver, 5000);
+        Map<String, Object> over = cs.get(2).await("game over", ProtocolClient::isGameOver, 5000);
         assertNotNull(((Map<?, ?>) over.get("data")).get("result"));
     }
 
@@ -211,11 +193,11 @@ public class GatewayTest {
         cfg.maxMessage = 4096;
         cfg.maxFrame = 8192;
         TestServer s = server(cfg);
-        TestClient good = hello(s, "good");
+        ProtocolClient good = hello(s, "good");
         roomWithBots(good, 60);
         good.ok("start", Map.of());
 
-        TestClient bad = hello(s, "bad");
+        ProtocolClient bad = hello(s, "bad");
         bad.sendRaw("{not json");
         assertEquals("bad_json", bad.await("bad_json", m -> "bad_json".equals(m.get("code")), 5000).get("code"));
         bad.sendRaw("[1,2,3]");
@@ -232,7 +214,7 @@ public class GatewayTest {
         assertEquals("still usable", "ok", bad.request("ping", Map.of()).get("type"));
 
         // A frame over the hard limit closes the connection with 1009.
-        TestClient huge = hello(s, "huge");
+        ProtocolClient huge = hello(s, "huge");
         try {
             huge.sendRaw("{\"id\":1,\"type\":\"ping\",\"pad\":\"" + "y".repeat(9000) + "\"}");
         } catch (Exception e) {
@@ -269,7 +251,7 @@ public class GatewayTest {
         }
 
         // A flood: over the budget the messages are refused with rate_limited, then the connection closes.
-        TestClient flood = hello(s, "flood");
+        ProtocolClient flood = hello(s, "flood");
         for (int i = 0; i < 150 && !flood.awaitClosed(0); i++) {
             try {
                 flood.sendRaw("{\"id\":" + i + ",\"type\":\"ping\"}");
@@ -284,7 +266,7 @@ public class GatewayTest {
         // Meanwhile the good client's game went on normally.
         assertEquals("ok", good.request("ping", Map.of()).get("type"));
         playUntilOver(good, 30_000);
-        assertContiguous(seqs(good), 1);
+        assertContiguous(good.seqs(), 1);
         Map<String, Object> health = s.gateway.health().details();
         assertTrue(health.toString(), ((Number) health.get("closedFlood")).longValue() >= 1);
         assertTrue(health.toString(), ((Number) health.get("tooLarge")).longValue() >= 1);
@@ -293,7 +275,7 @@ public class GatewayTest {
     @Test
     public void aPlayerWhoDropsMidGameIsCoveredByABotAndResumesWithTheMissedEvents() throws Exception {
         TestServer s = server(new TestConfig());
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         String room = roomWithBots(a, 200);
         a.ok("start", Map.of());
         String player = a.playerId();
@@ -308,14 +290,14 @@ public class GatewayTest {
         assertFalse("disconnected while away", away.connected());
 
         long lastSeq = a.lastSeq();
-        TestClient back = TestClient.connect(s.uri());
+        ProtocolClient back = ProtocolClient.connect(s.uri());
         fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", lastSeq));
         assertEquals("ok", welcome.get("type"));
-        assertEquals("events", TestClient.result(welcome).get("resumed"));
-        assertEquals(player, TestClient.result(welcome).get("playerId"));
+        assertEquals("events", ProtocolClient.result(welcome).get("resumed"));
+        assertEquals(player, ProtocolClient.result(welcome).get("playerId"));
         playUntilOver(back, 30_000);
-        assertContiguous(seqs(back), lastSeq + 1);
+        assertContiguous(back.seqs(), lastSeq + 1);
         RoomInfo info = service().get(room).orElseThrow();
         assertEquals("one seat, not two", 1, info.seats().stream().filter(x -> player.equals(x.playerId())).count());
         assertTrue(info.seats().get(0).connected());
@@ -329,17 +311,17 @@ public class GatewayTest {
         TestConfig cfg = new TestConfig();
         cfg.replay = PlayerSession.KEEP_WHILE_CONNECTED;
         TestServer s = server(cfg);
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         String room = roomWithBots(a, 1000);
         a.ok("start", Map.of());
         a.await("first move", GatewayTest::myMove, 5000);
         a.drop();
         long before = service().get(room).orElseThrow().version();
         waitUntil(() -> service().get(room).orElseThrow().version() >= before + 60, 15_000);
-        TestClient back = TestClient.connect(s.uri());
+        ProtocolClient back = ProtocolClient.connect(s.uri());
         fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
-        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        assertEquals("snapshot", ProtocolClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
         assertEquals(room, ((Map<?, ?>) snap.get("room")).get("roomId"));
         assertEquals(0, ((Number) snap.get("seat")).intValue());
@@ -352,16 +334,16 @@ public class GatewayTest {
                 && "added".equals(m.get("name")), 10_000);
         assertEquals("the first event after the snapshot continues from it", snapTotal + ((Number) ((Map<?, ?>) next.get("data")).get("n")).longValue(),
                 ((Number) ((Map<?, ?>) next.get("data")).get("total")).longValue());
-        List<Long> seqs = seqs(back);
+        List<Long> seqs = back.seqs();
         assertContiguous(seqs, seqs.get(0));
     }
 
     @Test
     public void resumingOnASecondConnectionClosesTheFirstWith4001() throws Exception {
         TestServer s = server(new TestConfig());
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         String room = roomWithBots(a, 100);
-        TestClient twin = TestClient.connect(s.uri());
+        ProtocolClient twin = ProtocolClient.connect(s.uri());
         fixture.track(twin);
         assertEquals("ok", twin.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq())).get("type"));
         assertTrue(a.awaitClosed(5000));
@@ -374,10 +356,10 @@ public class GatewayTest {
     @Test
     public void aForgedOrExpiredTokenIsRefused() throws Exception {
         TestServer s = server(new TestConfig());
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         String token = a.token();
         String forged = token.substring(0, token.length() - 2) + (token.endsWith("A") ? "BB" : "AA");
-        TestClient b = TestClient.connect(s.uri());
+        ProtocolClient b = ProtocolClient.connect(s.uri());
         fixture.track(b);
         assertEquals("bad_token", b.request("hello", Map.of("token", forged)).get("code"));
         String otherPlayer = token.replace(a.playerId(), "someone-else");
@@ -395,12 +377,12 @@ public class GatewayTest {
         cfg.burst = 100_000;
         cfg.flood = 1_000_000;
         TestServer s = server(cfg);
-        TestClient maker = hello(s, "maker");
+        ProtocolClient maker = hello(s, "maker");
         for (int i = 0; i < 60; i++) {
             maker.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "room number " + i + " with a long name to fill bytes"));
         }
-        TestClient slow = hello(s, "slow");
-        TestClient other = hello(s, "other");
+        ProtocolClient slow = hello(s, "slow");
+        ProtocolClient other = hello(s, "other");
         slow.stopReading();
         for (int i = 0; i < 3000 && !slow.awaitClosed(0); i++) {
             try {
@@ -426,7 +408,7 @@ public class GatewayTest {
         cfg.idle = 2;
         cfg.ping = 1;
         TestServer s = server(cfg);
-        TestClient alive = hello(s, "alive");
+        ProtocolClient alive = hello(s, "alive");
         try (RawClient silent = new RawClient(s.port())) {
             long t0 = System.currentTimeMillis();
             RawClient.Frame close = silent.readUntilClose(8000);
@@ -442,7 +424,7 @@ public class GatewayTest {
     public void stoppingTheGatewayClosesWith1012AndPlayersResumeTheirGameOnTheNextOne() throws Exception {
         TestConfig cfg = new TestConfig();
         TestServer first = new TestServer(cfg, service(), fixture.key);
-        TestClient a = TestClient.hello(first.uri(), "Ann");
+        ProtocolClient a = ProtocolClient.hello(first.uri(), "Ann");
         fixture.track(a);
         String room = roomWithBots(a, 120);
         a.ok("start", Map.of());
@@ -454,11 +436,11 @@ public class GatewayTest {
         waitUntil(() -> service().get(room).orElseThrow().version() > v + 4, 10_000);
 
         TestServer second = server(cfg);
-        TestClient back = TestClient.connect(second.uri());
+        ProtocolClient back = ProtocolClient.connect(second.uri());
         fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
         assertEquals("ok", welcome.get("type"));
-        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        assertEquals("snapshot", ProtocolClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
         assertEquals(room, ((Map<?, ?>) snap.get("room")).get("roomId"));
         assertTrue("seq keeps increasing for the player", ((Number) snap.get("seq")).longValue() > a.lastSeq());
@@ -471,16 +453,16 @@ public class GatewayTest {
         TestConfig cfg = new TestConfig();
         cfg.grace = 1;
         TestServer s = server(cfg);
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         String room = roomWithBots(a, 100_000);
         a.ok("start", Map.of());
         a.drop();
         waitUntil(() -> service().get(room).orElseThrow().seats().get(0).bot(), 10_000);
         assertNotEquals(a.playerId(), service().get(room).orElseThrow().seats().get(0).playerId());
-        TestClient back = TestClient.connect(s.uri());
+        ProtocolClient back = ProtocolClient.connect(s.uri());
         fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
-        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        assertEquals("snapshot", ProtocolClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
         assertNull("the player sits nowhere now", snap.get("room"));
     }
@@ -490,16 +472,16 @@ public class GatewayTest {
         TestConfig cfg = new TestConfig();
         cfg.grace = 1;
         TestServer s = server(cfg);
-        TestClient a = hello(s, "Ann");
+        ProtocolClient a = hello(s, "Ann");
         String room = roomWithBots(a, 40);
         a.ok("start", Map.of());
         a.drop();
         waitUntil(() -> service().get(room).orElseThrow().state() == dev.ludus.api.rooms.RoomState.FINISHED, 20_000);
         waitUntil(() -> s.gateway.session(a.playerId()) == null, 10_000); // the gateway forgot the session
-        TestClient back = TestClient.connect(s.uri());
+        ProtocolClient back = ProtocolClient.connect(s.uri());
         fixture.track(back);
         Map<String, Object> welcome = back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq()));
-        assertEquals("snapshot", TestClient.result(welcome).get("resumed"));
+        assertEquals("snapshot", ProtocolClient.result(welcome).get("resumed"));
         Map<String, Object> snap = back.await("snapshot", m -> "snapshot".equals(m.get("type")), 5000);
         assertNotNull("the finished room is shown", snap.get("room"));
         assertEquals("FINISHED", ((Map<?, ?>) snap.get("room")).get("state"));
@@ -508,7 +490,7 @@ public class GatewayTest {
         // Once the player leaves it, it is gone for them.
         back.ok("leave_room", Map.of());
         back.close();
-        TestClient later = TestClient.connect(s.uri());
+        ProtocolClient later = ProtocolClient.connect(s.uri());
         fixture.track(later);
         s.gateway.session(a.playerId()).end();
         later.request("hello", Map.of("token", a.token()));
@@ -522,7 +504,7 @@ public class GatewayTest {
         cfg.perSecond = 100_000;
         cfg.burst = 100_000;
         TestServer s = server(cfg);
-        TestClient c = hello(s, "Ann");
+        ProtocolClient c = hello(s, "Ann");
         List<String> made = new ArrayList<>();
         for (int i = 0; i < 25; i++) {
             made.add(service().create(TurnGame.TYPE, "table " + i, Map.of()).roomId());
@@ -571,7 +553,7 @@ public class GatewayTest {
     public void aPlayerCannotCreateRoomsWithoutLimit() throws Exception {
         fixture.rooms.limitRoomsPerPlayer(3);
         TestServer s = server(new TestConfig());
-        TestClient c = hello(s, "Eve");
+        ProtocolClient c = hello(s, "Eve");
         for (int i = 0; i < 3; i++) {
             c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", "r" + i));
         }
@@ -585,7 +567,7 @@ public class GatewayTest {
         TestConfig smaller = new TestConfig();
         smaller.maxFrame = 1000;
         s.gateway.configure(smaller);
-        TestClient c = hello(s, "x");
+        ProtocolClient c = hello(s, "x");
         try {
             c.sendRaw("{\"id\":1,\"type\":\"ping\",\"pad\":\"" + "p".repeat(2000) + "\"}");
         } catch (Exception e) {

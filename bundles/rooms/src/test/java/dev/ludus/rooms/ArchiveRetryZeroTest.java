@@ -7,6 +7,8 @@ import java.util.Map;
 import org.junit.Test;
 
 import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.TurnGame;
 
 /**
  * {@code archiveRetrySeconds = 0} once stopped the runtime from activating ("Service factory
@@ -18,9 +20,9 @@ public class ArchiveRetryZeroTest {
     @Test
     public void theRuntimeActivatesAndServesRoomsWithArchiveRetryZero() {
         RoomsConfig zero = RoomRuntimeTest.config(Map.of("archiveRetrySeconds", 0, "threads", 1));
-        MemoryEvents events = new MemoryEvents();
+        MemoryEventStore events = new MemoryEventStore();
         RoomRuntime r = new RoomRuntime();
-        r.bindGame(new CountGame("count"));
+        r.bindGame(new TurnGame("count", 2));
         r.bindEventStore(events);
         r.bindSnapshotStore(events);
         r.activate(zero);

@@ -32,12 +32,14 @@ import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomQuery;
 import dev.ludus.api.rooms.RoomState;
 import dev.ludus.store.memory.MemoryGameStore;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.TurnGame;
 
 /** The limits that keep hostile or careless players from filling the lobby, the log or the archive queue. */
 public class RoomLimitsTest {
 
-    private final MemoryEvents events = new MemoryEvents();
-    private final CountGame game = new CountGame("count");
+    private final MemoryEventStore events = new MemoryEventStore();
+    private final TurnGame game = new TurnGame("count", 2);
     private final List<RoomRuntime> runtimes = new ArrayList<>();
 
     private RoomRuntime runtime(Map<String, Object> settings) {
@@ -161,7 +163,7 @@ public class RoomLimitsTest {
         // Without a declaration, extra keys within the limits reach the engine.
         assertTrue(act(r, room.roomId(), mover, "add", Map.of("n", 1, "junk", "a")) instanceof ActionResult.Accepted);
         before = events.version(stream);
-        game.declared = List.of(ActionSpec.of("add", "n", ArgumentType.INTEGER));
+        game.declare(List.of(ActionSpec.of("add", "n", ArgumentType.INTEGER)));
         String next = mover(r, room.roomId());
         ActionResult junk = act(r, room.roomId(), next, "add", Map.of("n", 1, "junk", "a"));
         assertEquals("bad_arguments", ((ActionResult.Rejected) junk).code());
@@ -171,7 +173,7 @@ public class RoomLimitsTest {
         assertEquals("unknown_action", ((ActionResult.Rejected) unknown).code());
         assertEquals("nothing was appended", before, events.version(stream));
         assertTrue(act(r, room.roomId(), next, "add", Map.of("n", 2)) instanceof ActionResult.Accepted);
-        game.declared = List.of();
+        game.declare(List.of());
     }
 
     /** An archive that refuses every game, the way a record it can never read would be refused. */

@@ -26,11 +26,13 @@ import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomState;
 import dev.ludus.store.memory.MemoryGameStore;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.TurnGame;
 
 public class RoomRuntimeTest {
 
-    private final MemoryEvents events = new MemoryEvents();
-    private final CountGame game = new CountGame("count");
+    private final MemoryEventStore events = new MemoryEventStore();
+    private final TurnGame game = new TurnGame("count", 2);
     private final List<RoomRuntime> runtimes = new ArrayList<>();
 
     static RoomsConfig config(int snapshotEvery, long botThink) {
@@ -207,7 +209,7 @@ public class RoomRuntimeTest {
         assertEquals("game_paused", ((RoomException) e.getCause()).code());
         assertEquals("DEGRADED", r.check().status().name());
 
-        CountGame newVersion = new CountGame("count");
+        TurnGame newVersion = new TurnGame("count", 2);
         r.bindGame(newVersion);
         r.settle();
         assertEquals(RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
@@ -222,10 +224,10 @@ public class RoomRuntimeTest {
         RoomInfo room = twoPlayers(r, Map.of());
         Object before = r.view(room.roomId(), "ann").get("game");
         String mover = mover(r, room.roomId());
-        events.failing = true;
+        events.failAppends(true);
         ExecutionException e = assertThrows(ExecutionException.class, () -> add(r, room.roomId(), mover, 2));
         assertEquals("unavailable", ((RoomException) e.getCause()).code());
-        events.failing = false;
+        events.failAppends(false);
         r.settle();
         assertEquals("the engine did not keep the unacknowledged move", before, r.view(room.roomId(), "ann").get("game"));
         assertTrue(add(r, room.roomId(), mover, 2) instanceof ActionResult.Accepted);
@@ -306,6 +308,11 @@ public class RoomRuntimeTest {
                 }
             }
             assertEquals("the game ended", RoomState.FINISHED, r.get(room.roomId()).orElseThrow().state());
+            // The state is FINISHED before the last events are published: wait for them.
+            long seen = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!seenByStayer.contains("game_over") && System.nanoTime() < seen) {
+                Thread.sleep(5);
+            }
             assertTrue("the player who stayed saw the end: " + seenByStayer, seenByStayer.contains("game_over"));
         } finally {
             sub.close();

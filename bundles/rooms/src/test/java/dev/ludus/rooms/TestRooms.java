@@ -8,8 +8,10 @@ import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.rooms.RoomService;
 
 /**
- * The real rooms runtime for the gateway's unit tests, wired by hand the way Declarative Services
- * wires it in the framework (the integration tests run it in Felix).
+ * The real rooms runtime for other modules' unit tests (the gateway's), wired by hand the way
+ * Declarative Services wires it in the framework (the integration tests run it in Felix). It lives
+ * in this package because the runtime's wiring is package-private; the module's test-jar carries
+ * only this class.
  */
 public final class TestRooms implements AutoCloseable {
 
