@@ -14,6 +14,8 @@ import org.junit.Test;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomState;
 import dev.ludus.api.rooms.SeatInfo;
+import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.fixtures.TurnGame;
 
 /**
  * A room has one JSON shape in the protocol, wherever it appears: replies, lobby pages, {@code room}
@@ -50,7 +52,7 @@ public class RoomShapeTest {
     @Test
     public void aRoomHasTheSameShapeInRepliesListsEventsAndSnapshots() throws Exception {
         TestServer s = fixture.server(new TestConfig());
-        TestClient ann = fixture.hello(s, "Ann");
+        ProtocolClient ann = fixture.hello(s, "Ann");
         Map<String, Object> created = ann.ok("create_room",
                 Map.of("game", TurnGame.TYPE, "name", "shape", "options", Map.of("target", 50)));
         assertShape(created.get("room"));

@@ -14,6 +14,8 @@ import org.junit.Test;
 import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.TurnGame;
 
 /**
  * The runtime hands out rooms as {@link RoomInfo} values, never as maps: how a room is written
@@ -21,7 +23,7 @@ import dev.ludus.api.rooms.RoomInfo;
  */
 public class RoomValuesTest {
 
-    private final MemoryEvents events = new MemoryEvents();
+    private final MemoryEventStore events = new MemoryEventStore();
     private final RoomRuntime runtime = new RoomRuntime();
 
     @After
@@ -31,7 +33,7 @@ public class RoomValuesTest {
 
     @Test
     public void roomChangedEventsAndViewsCarryTheRoomInfoItself() throws Exception {
-        runtime.bindGame(new CountGame("count"));
+        runtime.bindGame(new TurnGame("count", 2));
         runtime.bindEventStore(events);
         runtime.bindSnapshotStore(events);
         runtime.activate(RoomRuntimeTest.config(50, 600_000));
