@@ -9,6 +9,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
 /**
  * An OSGi feature (Compendium chapter 159) as the launcher uses it: its bundles and framework
  * properties. Each bundle entry may carry the metadata {@code "start-order"} (the OSGi start
@@ -22,57 +31,75 @@ record Feature(String id, String name, Path file, List<Bundle> bundles, Map<Stri
     record Bundle(ArtifactId artifact, int startOrder, boolean start, String feature) {
     }
 
+    /**
+     * Reads feature files as the Feature specification allows: JSON with {@code //} and
+     * {@code /* *}{@code /} comments. A member named twice or text after the value is an error
+     * rather than a silent choice, so a feature file means one thing only.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     static Feature read(Path file) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         try {
             return parse(text, file);
-        } catch (IllegalArgumentException | ClassCastException e) {
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /**
+     * Parses one feature.
+     *
+     * @throws IllegalArgumentException naming what is wrong, and for malformed JSON where (line
+     *                                  and column)
+     */
     static Feature parse(String text, Path file) {
-        Object root = JsonReader.parse(text);
-        if (!(root instanceof Map)) {
+        JsonNode json = tree(text);
+        if (!json.isObject()) {
             throw new IllegalArgumentException("a feature must be a JSON object");
         }
-        Map<String, Object> json = (Map<String, Object>) root;
-        Object resourceVersion = json.get("feature-resource-version");
-        if (resourceVersion != null && !"1.0".equals(resourceVersion)) {
-            throw new IllegalArgumentException("unsupported feature-resource-version " + resourceVersion);
+        JsonNode resourceVersion = member(json, "feature-resource-version");
+        if (resourceVersion != null && !"1.0".equals(resourceVersion.textValue())) {
+            throw new IllegalArgumentException("unsupported feature-resource-version " + show(resourceVersion));
         }
         String id = requireString(json, "id");
         ArtifactId.parse(id); // a feature id is Maven coordinates too
-        String name = json.get("name") instanceof String s ? s : id;
-        if (json.containsKey("configurations")) {
+        JsonNode nameNode = member(json, "name");
+        String name = nameNode != null && nameNode.isTextual() ? nameNode.textValue() : id;
+        if (json.has("configurations")) {
             throw new IllegalArgumentException("\"configurations\" are not applied by the Ludus launcher;"
                     + " put them in conf/<pid>.cfg instead");
         }
         List<Bundle> bundles = new ArrayList<>();
-        Object list = json.getOrDefault("bundles", List.of());
-        if (!(list instanceof List)) {
+        JsonNode list = member(json, "bundles");
+        if (list != null && !list.isArray()) {
             throw new IllegalArgumentException("\"bundles\" must be an array");
         }
-        for (Object entry : (List<Object>) list) {
+        Iterable<JsonNode> entries = list == null ? List.of() : list;
+        for (JsonNode entry : entries) {
             String bundleId;
             int startOrder = DEFAULT_START_ORDER;
             boolean start = true;
-            if (entry instanceof String s) {
-                bundleId = s;
-            } else if (entry instanceof Map<?, ?> m) {
-                Map<String, Object> b = (Map<String, Object>) m;
-                bundleId = requireString(b, "id");
-                Object order = b.get("start-order");
+            if (entry.isTextual()) {
+                bundleId = entry.textValue();
+            } else if (entry.isObject()) {
+                bundleId = requireString(entry, "id");
+                JsonNode order = member(entry, "start-order");
                 if (order != null) {
-                    if (!(order instanceof Long l) || l < 1 || l > 1000) {
+                    if (!order.isIntegralNumber() || !order.canConvertToInt()
+                            || order.intValue() < 1 || order.intValue() > 1000) {
                         throw new IllegalArgumentException("bundle " + bundleId
                                 + ": \"start-order\" must be a whole number from 1 to 1000");
                     }
-                    startOrder = l.intValue();
+                    startOrder = order.intValue();
                 }
-                if (b.get("start") instanceof Boolean bool) {
-                    start = bool;
+                JsonNode startNode = member(entry, "start");
+                if (startNode != null && startNode.isBoolean()) {
+                    start = startNode.booleanValue();
                 }
             } else {
                 throw new IllegalArgumentException("a bundle entry must be a string or an object");
@@ -80,17 +107,42 @@ record Feature(String id, String name, Path file, List<Bundle> bundles, Map<Stri
             bundles.add(new Bundle(ArtifactId.parse(bundleId), startOrder, start, id));
         }
         Map<String, String> props = new LinkedHashMap<>();
-        Object fp = json.getOrDefault("framework-properties", Map.of());
-        if (!(fp instanceof Map)) {
+        JsonNode fp = member(json, "framework-properties");
+        if (fp != null && !fp.isObject()) {
             throw new IllegalArgumentException("\"framework-properties\" must be an object");
         }
-        ((Map<String, Object>) fp).forEach((k, v) -> props.put(k, String.valueOf(v)));
+        if (fp != null) {
+            fp.fields().forEachRemaining(e -> props.put(e.getKey(), show(e.getValue())));
+        }
         return new Feature(id, name, file, List.copyOf(bundles), Map.copyOf(props));
     }
 
-    private static String requireString(Map<String, Object> json, String key) {
-        if (json.get(key) instanceof String s && !s.isBlank()) {
-            return s;
+    /** The JSON tree; malformed JSON is an error saying what and where, without Jackson's source dump. */
+    private static JsonNode tree(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException(e.getOriginalMessage()
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
+        }
+    }
+
+    /** A member's value; an explicit {@code null} counts as absent. */
+    private static JsonNode member(JsonNode object, String key) {
+        JsonNode v = object.get(key);
+        return v == null || v.isNull() ? null : v;
+    }
+
+    /** A scalar as its text (strings unquoted), anything else as JSON. */
+    private static String show(JsonNode value) {
+        return value.isValueNode() ? value.asText() : value.toString();
+    }
+
+    private static String requireString(JsonNode json, String key) {
+        JsonNode v = json.get(key);
+        if (v != null && v.isTextual() && !v.textValue().isBlank()) {
+            return v.textValue();
         }
         throw new IllegalArgumentException("missing string member \"" + key + "\"");
     }

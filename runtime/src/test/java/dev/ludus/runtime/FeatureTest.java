@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -66,5 +67,52 @@ public class FeatureTest {
         Feature two = parse("{ \"id\": \"g:two:1\", \"bundles\": [ {\"id\":\"g:early:1\",\"start-order\":1}, {\"id\":\"g:x:1\",\"start-order\":3} ] }");
         List<String> ids = Provisioner.plan(List.of(one, two)).stream().map(b -> b.artifact().artifactId()).toList();
         assertEquals(List.of("early", "x", "y", "late"), ids);
+    }
+
+    @Test
+    public void commentsAreAllowedAndMemberOrderIsKept() {
+        Feature f = parse("""
+                // a feature may explain itself
+                { "id": "g:f:1", /* inline */ "bundles": [ "g:b:1", "g:a:1" ],
+                  "framework-properties": { "z": "1", "a": null, "m": { "k": [1, 2.5] } } }
+                """);
+        assertEquals(List.of("b", "a"), f.bundles().stream().map(b -> b.artifact().artifactId()).toList());
+        assertEquals("null", f.frameworkProperties().get("a"));
+        assertEquals("{\"k\":[1,2.5]}", f.frameworkProperties().get("m"));
+    }
+
+    @Test
+    public void malformedJsonSaysWhatAndWhere() {
+        String message = assertThrows(IllegalArgumentException.class,
+                () -> parse("{\n  \"id\": \"g:f:1\",\n  \"bundles\" [ ]\n}")).getMessage();
+        assertTrue(message, message.endsWith(" at line 3, column 13"));
+        assertTrue(message, message.contains("colon"));
+        assertFalse("no parser internals in an operator's message: " + message, message.contains("Source:"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("{ \"id\": \"g:f:1\", \"id\": \"g:f:2\" }"))
+                .getMessage().contains("Duplicate field 'id'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("{ \"id\": \"g:f:1\" } x"))
+                .getMessage().contains("at line 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("{ \"id\": \"g:f:1\", \"bundles\": [ \"g:a:1\","))
+                .getMessage().contains("end-of-input"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("/* open"))
+                .getMessage().contains("at line 1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("[]"))
+                .getMessage().contains("a feature must be a JSON object"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> parse("{ \"id\": \"g:f:1\", \"bundles\": [ { \"id\": \"g:a:1\", \"start-order\": 2.0 } ] }"))
+                .getMessage().contains("whole number"));
+    }
+
+    @Test
+    public void readNamesTheFile() throws Exception {
+        Path file = Files.createTempFile("feature", ".json");
+        try {
+            Files.writeString(file, "{ \"id\": ");
+            String message = assertThrows(IllegalArgumentException.class, () -> Feature.read(file)).getMessage();
+            assertTrue(message, message.startsWith(file + ": "));
+            assertTrue(message, message.contains("line 1"));
+        } finally {
+            Files.delete(file);
+        }
     }
 }

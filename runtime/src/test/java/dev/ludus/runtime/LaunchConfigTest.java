@@ -8,13 +8,19 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.ServiceLoader;
 
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleWiring;
 
 public class LaunchConfigTest {
 
@@ -88,5 +94,29 @@ public class LaunchConfigTest {
         sys.setProperty("ludus.features", " , ");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> LaunchConfig.load(home, Map.of(), sys))
                 .getMessage().contains("names no feature"));
+    }
+
+    @Test
+    public void jacksonOnTheLauncherClassPathIsNotExportedToBundles() throws Exception {
+        // The launcher reads feature files with Jackson from lib/; bundles must wire to the Jackson
+        // bundles the features install (their version, their lifecycle), never to the class path.
+        assertNotNull("Jackson is on this class path, as in lib/",
+                getClass().getClassLoader().getResource("com/fasterxml/jackson/databind/ObjectMapper.class"));
+        Path home = tmp.getRoot().toPath();
+        Map<String, String> fw = new HashMap<>(LaunchConfig.load(home, Map.of(), new Properties())
+                .frameworkProperties(List.of()));
+        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(fw);
+        framework.init();
+        try {
+            List<String> exported = framework.adapt(BundleWiring.class).getCapabilities(PackageNamespace.PACKAGE_NAMESPACE)
+                    .stream().map(c -> (String) c.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE)).toList();
+            assertTrue("the framework exports its own packages", exported.contains("org.osgi.framework"));
+            assertTrue(exported.toString(), exported.stream().noneMatch(p -> p.startsWith("com.fasterxml")));
+            String bootDelegation = framework.getBundleContext().getProperty("org.osgi.framework.bootdelegation");
+            assertTrue(String.valueOf(bootDelegation), bootDelegation == null || !bootDelegation.contains("com.fasterxml"));
+        } finally {
+            framework.stop();
+            framework.waitForStop(10_000);
+        }
     }
 }

@@ -268,14 +268,13 @@ final class PlayerSession {
      */
     private void emitEvent(RoomEvent e) {
         long s = ++seq;
-        String json = switch (e.type()) {
-            case "room_changed" -> "{\"type\":\"room\",\"seq\":" + s + ",\"room\":" + protocol.sharedJson(e.data().get("room")) + "}";
-            case "view" -> "{\"type\":\"state\",\"seq\":" + s + ",\"roomId\":" + protocol.quote(e.roomId()) + ",\"v\":"
-                    + e.version() + ",\"game\":" + protocol.json(e.data().get("game")) + ",\"allowedActions\":"
-                    + protocol.json(e.data().getOrDefault("allowedActions", List.of())) + "}";
-            default -> "{\"type\":\"event\",\"seq\":" + s + ",\"roomId\":" + protocol.quote(e.roomId()) + ",\"v\":"
-                    + e.version() + ",\"name\":" + protocol.quote(e.type()) + ",\"data\":" + protocol.sharedJson(e.data()) + "}";
-        };
+        // One message per player and event; the shared part is written once for all players.
+        String json = protocol.json(switch (e.type()) {
+            case "room_changed" -> new ServerEvent.Room(s, protocol.sharedJson(e.data().get("room")));
+            case "view" -> new ServerEvent.State(s, e.roomId(), e.version(), e.data().get("game"),
+                    e.data().getOrDefault("allowedActions", List.of()));
+            default -> new ServerEvent.Event(s, e.roomId(), e.version(), e.type(), protocol.sharedJson(e.data()));
+        });
         record(s, json);
     }
 

@@ -26,6 +26,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+
 import dev.ludus.api.health.HealthCheck;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -124,7 +126,8 @@ public class HealthEndpoint extends HttpServlet {
             int state = context.getBundle(Constants.SYSTEM_BUNDLE_ID).getState();
             boolean live = state == Bundle.ACTIVE || state == Bundle.STARTING || state == Bundle.STOPPING;
             status = live ? 200 : 503;
-            json = live ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}";
+            json = HealthJson.WRITER.writeValueAsString(
+                    JsonNodeFactory.instance.objectNode().put("status", live ? "UP" : "DOWN"));
         } else if (READY.equals(path)) {
             Readiness readiness = Readiness.of(context, checks, readyChecks);
             status = readiness.httpStatus();

@@ -1,8 +1,16 @@
 package dev.ludus.health;
 
-import java.util.LinkedHashMap;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
@@ -74,21 +82,68 @@ final class HealthReport {
      * and figures can name paths, backends and counters an outsider has no business reading.
      */
     String toJson(boolean includeDetails) {
-        Map<String, Object> comps = new LinkedHashMap<>();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("status", status.name());
+        ObjectNode comps = root.putObject("components");
         components.forEach((name, r) -> {
-            Map<String, Object> c = new LinkedHashMap<>();
+            ObjectNode c = comps.putObject(name);
             c.put("status", r.status().name());
             if (includeDetails && !r.reason().isEmpty()) {
                 c.put("reason", r.reason());
             }
             if (includeDetails && !r.details().isEmpty()) {
-                c.put("details", new TreeMap<>(r.details()));
+                c.set("details", figure(new TreeMap<>(r.details())));
             }
-            comps.put(name, c);
         });
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("status", status.name());
-        root.put("components", comps);
-        return Json.write(root);
+        try {
+            return HealthJson.WRITER.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            // a tree of plain nodes always writes; anything else is a broken Jackson
+            throw new IllegalStateException("cannot write the health report", e);
+        }
+    }
+
+    /**
+     * One detail as JSON. Checks put numbers, strings, booleans, lists and maps in their details;
+     * anything else shows as its text rather than as a bean, so no getter of a check's internals
+     * runs or leaks. A number that is not finite has no JSON form and shows as null.
+     */
+    private static JsonNode figure(Object value) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        if (value == null) {
+            return f.nullNode();
+        } else if (value instanceof Boolean b) {
+            return f.booleanNode(b);
+        } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+            return f.numberNode(((Number) value).intValue());
+        } else if (value instanceof Long l) {
+            return f.numberNode(l);
+        } else if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            if (!Double.isFinite(d)) {
+                return f.nullNode();
+            }
+            return value instanceof Float x ? f.numberNode(x) : f.numberNode(d);
+        } else if (value instanceof BigDecimal d) {
+            return f.numberNode(d);
+        } else if (value instanceof BigInteger i) {
+            return f.numberNode(i);
+        } else if (value instanceof Number n) {
+            // counters such as AtomicLong or LongAdder: their text is the number
+            try {
+                return f.numberNode(new BigDecimal(n.toString()));
+            } catch (NumberFormatException e) {
+                return f.nullNode();
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            ObjectNode o = f.objectNode();
+            map.forEach((k, v) -> o.set(String.valueOf(k), figure(v)));
+            return o;
+        } else if (value instanceof Collection<?> list) {
+            ArrayNode a = f.arrayNode();
+            list.forEach(v -> a.add(figure(v)));
+            return a;
+        }
+        return f.textNode(value.toString());
     }
 }

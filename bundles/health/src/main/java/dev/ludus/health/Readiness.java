@@ -5,6 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -107,15 +111,20 @@ record Readiness(boolean ready, List<String> reasons, List<String> notActive) {
 
     /** The answer's body; the reasons and bundle names only when details are allowed. */
     String toJson(boolean includeDetails) {
-        Map<String, Object> root = new LinkedHashMap<>();
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("status", ready ? "READY" : "NOT_READY");
         if (includeDetails && !ready) {
-            root.put("reasons", reasons);
+            reasons.forEach(root.putArray("reasons")::add);
             if (!notActive.isEmpty()) {
-                root.put("notActive", notActive);
+                notActive.forEach(root.putArray("notActive")::add);
             }
         }
-        return Json.write(root);
+        try {
+            return HealthJson.WRITER.writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            // a tree of plain nodes always writes; anything else is a broken Jackson
+            throw new IllegalStateException("cannot write the readiness answer", e);
+        }
     }
 
     private static int beginningStartLevel(BundleContext context) {

@@ -3,8 +3,14 @@ package dev.ludus.health;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.io.File;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.Test;
 
@@ -86,5 +92,31 @@ public class HealthReportTest {
                 check("q", HealthResult.degraded("say \"hi\"\n<b>", Map.of()))));
         assertEquals("{\"status\":\"DEGRADED\",\"components\":{\"q\":{\"status\":\"DEGRADED\","
                 + "\"reason\":\"say \\\"hi\\\"\\n\\u003cb\\u003e\"}}}", report.toJson(true));
+    }
+
+    @Test
+    public void separatorsAndControlCharactersKeepTheirEscapes() {
+        HealthReport report = HealthReport.run(List.of(
+                check("q", HealthResult.degraded("a\u2028b\u2029c&d\be\ff\u0001\u00e9", Map.of()))));
+        assertEquals("{\"status\":\"DEGRADED\",\"components\":{\"q\":{\"status\":\"DEGRADED\","
+                + "\"reason\":\"a\\u2028b\\u2029c\\u0026d\\u0008e\\u000cf\\u0001\u00e9\"}}}", report.toJson(true));
+    }
+
+    @Test
+    public void detailsKeepTheirShapeAndOddValuesShowAsText() {
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("z", 1);
+        nested.put("a", List.of(true, 2.5, "x"));
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("nested", nested);
+        details.put("nan", Double.NaN);
+        details.put("counter", new AtomicLong(7));
+        details.put("big", new BigDecimal("12.50"));
+        details.put("path", Path.of("data", "events"));
+        details.put("none", Optional.empty());
+        HealthReport report = HealthReport.run(List.of(check("d", HealthResult.up(details))));
+        assertEquals("{\"status\":\"UP\",\"components\":{\"d\":{\"status\":\"UP\",\"details\":{"
+                + "\"big\":12.50,\"counter\":7,\"nan\":null,\"nested\":{\"z\":1,\"a\":[true,2.5,\"x\"]},"
+                + "\"none\":\"Optional.empty\",\"path\":\"data" + File.separator + "events\"}}}}", report.toJson(true));
     }
 }
