@@ -239,12 +239,13 @@ public class WebSecurityIT {
     public void consolePagesCannotBeFramed() throws Exception {
         Reply r = send("127.0.0.1", "GET", "/system/console/bundles", auth(password()), null);
         assertEquals(200, r.status());
-        assertEquals("DENY", r.header("X-Frame-Options"));
-        assertEquals("frame-ancestors 'none'", r.header("Content-Security-Policy"));
+        // Only the console itself may frame its pages (its Licenses viewer does); no other site.
+        assertEquals("SAMEORIGIN", r.header("X-Frame-Options"));
+        assertEquals("frame-ancestors 'self'", r.header("Content-Security-Policy"));
         assertEquals("no-referrer", r.header("Referrer-Policy"));
         Reply challenge = send("127.0.0.1", "GET", "/system/console/bundles", Map.of(), null);
         assertEquals(401, challenge.status());
-        assertEquals("the login challenge cannot be framed either", "DENY", challenge.header("X-Frame-Options"));
+        assertEquals("the login challenge cannot be framed either", "SAMEORIGIN", challenge.header("X-Frame-Options"));
     }
 
     @Test
@@ -277,6 +278,12 @@ public class WebSecurityIT {
         }
         Reply withAuth = send("127.0.0.1", "TRACE", "/system/console", auth(password()), null);
         assertEquals(405, withAuth.status());
+        for (String path : List.of("/", "/health")) {
+            Reply options = send("127.0.0.1", "OPTIONS", path, Map.of(), null);
+            String allow = String.valueOf(options.header("Allow"));
+            assertTrue("OPTIONS " + path + " lists what is served: " + allow, allow.contains("GET"));
+            assertFalse("OPTIONS " + path + " does not offer TRACE: " + allow, allow.toUpperCase(Locale.ROOT).contains("TRACE"));
+        }
     }
 
     @Test

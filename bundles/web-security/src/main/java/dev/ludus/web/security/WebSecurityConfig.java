@@ -30,7 +30,7 @@ public @interface WebSecurityConfig {
 
     @AttributeDefinition(name = "Console Content-Security-Policy",
             description = "Sent on console pages. The console uses inline scripts, so only framing is restricted.")
-    String consoleContentSecurityPolicy() default "frame-ancestors 'none'";
+    String consoleContentSecurityPolicy() default "frame-ancestors 'self'";
 
     @AttributeDefinition(name = "Referrer-Policy", description = "Sent on every response.",
             options = {

@@ -26,6 +26,7 @@ import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 
 /**
  * Runs before every HTTP request is dispatched, whichever servlet context (the browser client,
@@ -111,6 +112,10 @@ public class WebSecurityFilter implements Preprocessor, HealthCheck {
             return;
         }
         boolean credentials = req.getHeader("Authorization") != null;
+        if ("OPTIONS".equals(method)) {
+            // The servlet's default answer lists every method it implements, TRACE included.
+            resp = new AllowWithoutTrace(resp);
+        }
         if (credentials) {
             String address = req.getRemoteAddr();
             Duration wait = throttle.lockedFor(address);
@@ -131,11 +136,43 @@ public class WebSecurityFilter implements Preprocessor, HealthCheck {
         chain.doFilter(req, resp);
     }
 
+    /** Drops TRACE and TRACK from an {@code Allow} header: they are refused on every path. */
+    static final class AllowWithoutTrace extends HttpServletResponseWrapper {
+        AllowWithoutTrace(HttpServletResponse response) {
+            super(response);
+        }
+
+        static String withoutTrace(String allow) {
+            if (allow == null) {
+                return null;
+            }
+            StringBuilder b = new StringBuilder();
+            for (String m : allow.split(",")) {
+                String t = m.trim();
+                if (!t.isEmpty() && !REFUSED_METHODS.contains(t.toUpperCase(Locale.ROOT))) {
+                    b.append(b.length() == 0 ? "" : ", ").append(t);
+                }
+            }
+            return b.toString();
+        }
+
+        @Override
+        public void setHeader(String name, String value) {
+            super.setHeader(name, "Allow".equalsIgnoreCase(name) ? withoutTrace(value) : value);
+        }
+
+        @Override
+        public void addHeader(String name, String value) {
+            super.addHeader(name, "Allow".equalsIgnoreCase(name) ? withoutTrace(value) : value);
+        }
+    }
+
     private static void addHeaders(HttpServletRequest req, HttpServletResponse resp, WebSettings s) {
         String path = req.getRequestURI();
         boolean console = path != null && (path.equals(s.consolePath()) || path.startsWith(s.consolePath() + "/"));
         resp.setHeader("Content-Security-Policy", console ? s.consoleContentSecurityPolicy() : s.contentSecurityPolicy());
-        resp.setHeader("X-Frame-Options", "DENY");
+        // The console frames its own pages (the Licenses viewer): same origin may frame it, no one else.
+        resp.setHeader("X-Frame-Options", console ? "SAMEORIGIN" : "DENY");
         resp.setHeader("Referrer-Policy", s.referrerPolicy());
         resp.setHeader("X-Content-Type-Options", "nosniff");
     }

@@ -31,4 +31,11 @@ public class WebSecurityFilterTest {
         assertEquals(HealthStatus.DEGRADED, h.status());
         assertTrue(h.reason(), h.reason().startsWith("bad_setting: dev.ludus.web lockoutSeconds"));
     }
+
+    @Test
+    public void anAllowHeaderNeverOffersTheRefusedMethods() {
+        assertEquals("GET, HEAD, POST, OPTIONS",
+                WebSecurityFilter.AllowWithoutTrace.withoutTrace("GET, HEAD, POST, TRACE, OPTIONS"));
+        assertEquals("GET", WebSecurityFilter.AllowWithoutTrace.withoutTrace("trace,GET, TRACK"));
+    }
 }
