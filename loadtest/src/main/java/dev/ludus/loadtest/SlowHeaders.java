@@ -54,12 +54,14 @@ public final class SlowHeaders {
                 .getBytes(StandardCharsets.US_ASCII);
         List<SocketChannel> open = new ArrayList<>();
         long[] closedAt = new long[sockets];
+        long[] openedAt = new long[sockets];
         int[] sent = new int[sockets];
         long start = System.nanoTime();
         int refused = 0;
         for (int i = 0; i < sockets; i++) {
             try {
                 SocketChannel s = SocketChannel.open(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                openedAt[i] = System.nanoTime();
                 s.configureBlocking(false);
                 open.add(s);
             } catch (IOException e) {
@@ -113,17 +115,22 @@ public final class SlowHeaders {
             if (closedAt[i] == 0) {
                 stillOpen++;
             } else {
-                held.add(TimeUnit.NANOSECONDS.toMillis(closedAt[i] - start));
+                held.add(TimeUnit.NANOSECONDS.toMillis(closedAt[i] - openedAt[i]));
             }
             open.get(i).close();
         }
         held.sort(null);
+        long lastOpened = 0;
+        for (long t : openedAt) {
+            lastOpened = Math.max(lastOpened, t == 0 ? 0 : t - start);
+        }
         System.out.printf(Locale.ROOT, "slow-header sockets: %d opened (%d refused at connect), %d closed by the server,"
                 + " %d still open after %d s%n", sockets - refused, refused, held.size(), stillOpen, seconds);
         if (!held.isEmpty()) {
-            System.out.printf(Locale.ROOT, "  closed after: first %.1f s, median %.1f s, last %.1f s%n", held.get(0) / 1000.0,
-                    held.get(held.size() / 2) / 1000.0, held.get(held.size() - 1) / 1000.0);
+            System.out.printf(Locale.ROOT, "  held from its connect to its close: shortest %.1f s, median %.1f s, longest %.1f s%n",
+                    held.get(0) / 1000.0, held.get(held.size() / 2) / 1000.0, held.get(held.size() - 1) / 1000.0);
         }
+        System.out.printf(Locale.ROOT, "  the last socket connected %.1f s after the first tried%n", lastOpened / 1e9);
         System.out.printf(Locale.ROOT, "bystander GET /health: %s (%d failed)%n", health.summary(), healthFailed);
     }
 }
