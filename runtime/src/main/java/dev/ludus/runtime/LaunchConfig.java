@@ -115,6 +115,10 @@ final class LaunchConfig {
         d.put(CONFIG_SAVE, "false");
         d.put("org.apache.felix.jetty.websocket.enable", "true");
         d.put("org.apache.felix.http.enable", "true");
+        // Connections the kernel may hold for Jetty to accept. Java's default of 50 drops the SYNs of
+        // a burst (every player reconnecting after a restart), and each dropped one waits a second
+        // for its retry. The kernel caps it at net.core.somaxconn.
+        d.put("org.apache.felix.http.jetty.acceptQueueSize", "1024");
         d.put("felix.webconsole.username", "admin");
         d.put("felix.webconsole.manager.root", "/system/console");
         return d;

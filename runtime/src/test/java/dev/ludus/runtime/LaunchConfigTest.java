@@ -41,6 +41,7 @@ public class LaunchConfigTest {
         assertEquals("FileInstall never writes into conf/", "false", fw.get("felix.fileinstall.enableConfigSave"));
         assertNull(c.confWriteBackWarning());
         assertEquals("true", fw.get("org.apache.felix.jetty.websocket.enable"));
+        assertEquals("a burst of connections is queued, not dropped", "1024", fw.get("org.apache.felix.http.jetty.acceptQueueSize"));
     }
 
     @Test
