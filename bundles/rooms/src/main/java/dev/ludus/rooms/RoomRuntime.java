@@ -72,12 +72,12 @@ import dev.ludus.api.store.Versioned;
 /**
  * The lobby and the game runtime: the only place that drives game engines.
  *
- * <p>Every change to a room is a record in the room's event stream ({@code room-<id>}): created,
- * seat, started, action, archived. An action is applied to the engine to learn whether it is
- * legal, appended to the event store, and only then acknowledged and broadcast; if the append
- * fails, the room reloads from the event store, so memory never holds anything the store lacks.
- * On activation, and whenever a room's game bundle or the event store returns, rooms are rebuilt
- * from their latest snapshot plus the later records.
+ * <p>Every change to a room is a typed {@link RoomRecord} in the room's event stream
+ * ({@code room-<id>}): created, seat, started, action, quarantined, archived, closed. An action is
+ * applied to the engine to learn whether it is legal, appended to the event store, and only then
+ * acknowledged and broadcast; if the append fails, the room reloads from the event store, so
+ * memory never holds anything the store lacks. On activation, and whenever a room's game bundle
+ * or the event store returns, rooms are rebuilt from their latest snapshot plus the later records.
  *
  * <p>Dependencies are dynamic: games, the event store, snapshots, the active game store and the
  * archive may come and go while rooms run. Without its game or the event store a game pauses
@@ -97,7 +97,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     private final Map<String, GameDefinition> games = new ConcurrentHashMap<>();
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
-    private final Codec codec = new Codec();
+    private final RecordCodec codec = new RecordCodec();
     private final SecureRandom seeds = new SecureRandom();
     private final AtomicLong acceptedActions = new AtomicLong();
     private final AtomicInteger archiveInFlight = new AtomicInteger();
@@ -426,7 +426,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             while (true) {
                 List<RecordedEvent> page = es.read(room.stream, from, 1000);
                 for (RecordedEvent e : page) {
-                    applyRecord(room, e.type(), codec.decode(e.data()), e.timestamp(), true);
+                    applyRecord(room, codec.decode(e.type(), e.data()), e.timestamp(), true);
                     room.version = e.version();
                 }
                 if (page.size() < 1000) {
@@ -471,74 +471,67 @@ public class RoomRuntime implements RoomService, HealthCheck {
      * Applies one persisted record to the room. During replay ({@code replay}) actions are applied
      * to the engine; live actions were applied before they were appended.
      */
-    @SuppressWarnings("unchecked")
-    private void applyRecord(Room room, String type, Map<String, Object> d, long timestamp, boolean replay) {
+    private void applyRecord(Room room, RoomRecord record, long timestamp, boolean replay) {
         room.lastChangeMillis = timestamp;
-        switch (type) {
-            case "room_created" -> {
-                room.name = (String) d.get("name");
-                room.createdBy = (String) d.get("createdBy");
-                room.gameType = (String) d.get("gameType");
-                room.options = (Map<String, String>) (Map<?, ?>) d.getOrDefault("options", Map.of());
-                room.createdAt = Instant.ofEpochMilli(((Number) d.get("createdAt")).longValue());
-                int n = ((Number) d.get("seats")).intValue();
-                room.seats = new Room.Seat[n];
-                for (int i = 0; i < n; i++) {
-                    room.seats[i] = new Room.Seat();
+        // Java 17 has no pattern switch: one instanceof per kind of the sealed interface, and a
+        // kind added without a branch here fails loudly instead of being skipped.
+        if (record instanceof RoomRecord.Created c) {
+            room.name = c.name();
+            room.createdBy = c.createdBy();
+            room.gameType = c.gameType();
+            room.options = c.options();
+            room.createdAt = Instant.ofEpochMilli(c.createdAt());
+            room.seats = new Room.Seat[c.seats()];
+            for (int i = 0; i < c.seats(); i++) {
+                room.seats[i] = new Room.Seat();
+            }
+        } else if (record instanceof RoomRecord.SeatChanged c) {
+            Room.Seat s = room.seats[c.seat()];
+            String before = s.playerId;
+            s.playerId = c.playerId();
+            s.name = c.name();
+            s.bot = c.bot();
+            if (s.playerId == null || !s.playerId.equals(before)) {
+                s.connected = false;
+            }
+        } else if (record instanceof RoomRecord.Started st) {
+            room.seed = st.seed();
+            room.startedAt = Instant.ofEpochMilli(st.startedAt());
+            List<RoomRecord.Started.Player> players = st.players();
+            for (int i = 0; i < players.size(); i++) {
+                RoomRecord.Started.Player p = players.get(i);
+                Room.Seat s = room.seats[i];
+                if (s.empty()) {
+                    s.bot = p.bot();
+                    s.name = p.name();
+                    s.playerId = s.bot ? null : p.id();
                 }
             }
-            case "seat" -> {
-                Room.Seat s = room.seats[((Number) d.get("seat")).intValue()];
-                String before = s.playerId;
-                s.playerId = (String) d.get("playerId");
-                s.name = (String) d.get("name");
-                s.bot = Boolean.TRUE.equals(d.get("bot"));
-                if (s.playerId == null || !s.playerId.equals(before)) {
-                    s.connected = false;
+            room.state = RoomState.PLAYING;
+            GameDefinition def = games.get(room.gameType);
+            room.engine = def == null ? null : def.create(setup(room));
+        } else if (record instanceof RoomRecord.ActionTaken a) {
+            if (replay && room.engine != null) {
+                ActionResult r = room.engine.apply(new Action(a.seat(), a.actionType(), a.args()));
+                if (r instanceof ActionResult.Rejected rej) {
+                    throw new IllegalStateException("replay diverged at version " + (room.version + 1)
+                            + ": " + rej.code() + " " + rej.message());
                 }
             }
-            case "started" -> {
-                room.seed = ((Number) d.get("seed")).longValue();
-                room.startedAt = Instant.ofEpochMilli(((Number) d.get("startedAt")).longValue());
-                List<Map<String, Object>> players = (List<Map<String, Object>>) d.get("players");
-                for (int i = 0; i < players.size(); i++) {
-                    Map<String, Object> p = players.get(i);
-                    Room.Seat s = room.seats[i];
-                    if (s.empty()) {
-                        s.bot = Boolean.TRUE.equals(p.get("bot"));
-                        s.name = (String) p.get("name");
-                        s.playerId = s.bot ? null : (String) p.get("id");
-                    }
-                }
-                room.state = RoomState.PLAYING;
-                GameDefinition def = games.get(room.gameType);
-                room.engine = def == null ? null : def.create(setup(room));
-            }
-            case "action" -> {
-                if (replay && room.engine != null) {
-                    Action a = new Action(((Number) d.get("seat")).intValue(), (String) d.get("type"),
-                            (Map<String, Object>) d.getOrDefault("args", Map.of()));
-                    ActionResult r = room.engine.apply(a);
-                    if (r instanceof ActionResult.Rejected rej) {
-                        throw new IllegalStateException("replay diverged at version " + (room.version + 1)
-                                + ": " + rej.code() + " " + rej.message());
-                    }
-                }
-                if (room.engine != null && room.engine.completed()) {
-                    room.state = RoomState.FINISHED;
-                }
-            }
-            case "archived" -> room.archived = true;
-            case "closed" -> {
-                room.closed = true;
+            if (room.engine != null && room.engine.completed()) {
                 room.state = RoomState.FINISHED;
-                room.engine = null;
             }
-            case "quarantined" -> {
-                room.quarantined = String.valueOf(d.get("reason"));
-                room.quarantineGeneration = d.get("generation") instanceof Number n ? n.longValue() : 0;
-            }
-            default -> LOG.warn("room {}: unknown record type '{}' ignored", room.id, type);
+        } else if (record instanceof RoomRecord.Archived) {
+            room.archived = true;
+        } else if (record instanceof RoomRecord.Closed) {
+            room.closed = true;
+            room.state = RoomState.FINISHED;
+            room.engine = null;
+        } else if (record instanceof RoomRecord.Quarantined q) {
+            room.quarantined = String.valueOf(q.reason());
+            room.quarantineGeneration = q.generation();
+        } else {
+            throw new IllegalStateException("room record " + record.type() + " has no effect defined");
         }
     }
 
@@ -577,32 +570,19 @@ public class RoomRuntime implements RoomService, HealthCheck {
     }
 
     private byte[] writeSnapshot(Room room, byte[] engineBytes) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("name", room.name);
-        h.put("gameType", room.gameType);
-        h.put("createdBy", room.createdBy);
-        h.put("options", room.options);
-        h.put("createdAt", room.createdAt.toEpochMilli());
-        h.put("state", room.state.name());
-        h.put("seed", room.seed);
-        h.put("startedAt", room.startedAt == null ? 0 : room.startedAt.toEpochMilli());
-        List<Map<String, Object>> seats = new ArrayList<>();
+        List<SnapshotHeader.Seat> seats = new ArrayList<>();
         for (Room.Seat s : room.seats) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("playerId", s.playerId);
-            m.put("name", s.name);
-            m.put("bot", s.bot);
-            seats.add(m);
+            seats.add(new SnapshotHeader.Seat(s.playerId, s.name, s.bot));
         }
-        h.put("seats", seats);
-        byte[] header = codec.encode(h);
+        byte[] header = codec.encodeHeader(new SnapshotHeader(room.name, room.gameType, room.createdBy, room.options,
+                room.createdAt.toEpochMilli(), room.state.name(), room.seed,
+                room.startedAt == null ? 0 : room.startedAt.toEpochMilli(), seats));
         ByteBuffer buf = ByteBuffer.allocate(8 + header.length + engineBytes.length);
         buf.putInt(SNAPSHOT_MAGIC).putInt(header.length).put(header).put(engineBytes);
         return buf.array();
     }
 
     /** Restores the room's fields from a snapshot; returns the engine bytes. */
-    @SuppressWarnings("unchecked")
     private byte[] readSnapshot(Room room, byte[] data) {
         ByteBuffer buf = ByteBuffer.wrap(data);
         if (data.length < 8 || buf.getInt() != SNAPSHOT_MAGIC) {
@@ -616,23 +596,22 @@ public class RoomRuntime implements RoomService, HealthCheck {
         buf.get(header);
         byte[] engineBytes = new byte[buf.remaining()];
         buf.get(engineBytes);
-        Map<String, Object> h = codec.decode(header);
-        room.name = (String) h.get("name");
-        room.gameType = (String) h.get("gameType");
-        room.createdBy = (String) h.get("createdBy");
-        room.options = (Map<String, String>) (Map<?, ?>) h.get("options");
-        room.createdAt = Instant.ofEpochMilli(((Number) h.get("createdAt")).longValue());
-        room.state = RoomState.valueOf((String) h.get("state"));
-        room.seed = ((Number) h.get("seed")).longValue();
-        long started = ((Number) h.get("startedAt")).longValue();
-        room.startedAt = started == 0 ? null : Instant.ofEpochMilli(started);
-        List<Map<String, Object>> seats = (List<Map<String, Object>>) h.get("seats");
-        room.seats = new Room.Seat[seats.size()];
-        for (int i = 0; i < seats.size(); i++) {
+        SnapshotHeader h = codec.decodeHeader(header);
+        room.name = h.name();
+        room.gameType = h.gameType();
+        room.createdBy = h.createdBy();
+        room.options = h.options();
+        room.createdAt = Instant.ofEpochMilli(h.createdAt());
+        room.state = RoomState.valueOf(h.state());
+        room.seed = h.seed();
+        room.startedAt = h.startedAt() == 0 ? null : Instant.ofEpochMilli(h.startedAt());
+        room.seats = new Room.Seat[h.seats().size()];
+        for (int i = 0; i < room.seats.length; i++) {
+            SnapshotHeader.Seat seat = h.seats().get(i);
             Room.Seat s = new Room.Seat();
-            s.playerId = (String) seats.get(i).get("playerId");
-            s.name = (String) seats.get(i).get("name");
-            s.bot = Boolean.TRUE.equals(seats.get(i).get("bot"));
+            s.playerId = seat.playerId();
+            s.name = seat.name();
+            s.bot = seat.bot();
             room.seats[i] = s;
         }
         return engineBytes;
@@ -698,17 +677,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
         requireActive();
         Room room = new Room(UUID.randomUUID().toString(), workers);
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("name", name.strip());
-        d.put("gameType", gameType);
-        if (createdBy != null) {
-            d.put("createdBy", createdBy);
-        }
-        d.put("options", opts);
-        d.put("createdAt", clock.millis());
-        d.put("seats", seats);
+        RoomRecord.Created created = new RoomRecord.Created(name.strip(), gameType, createdBy, opts, clock.millis(), seats);
         CompletableFuture<RoomInfo> reply = new CompletableFuture<>();
-        room.submit(() -> persist(room, EventStore.NO_STREAM, "room_created", d, reply, () -> {
+        room.submit(() -> persist(room, EventStore.NO_STREAM, created, reply, () -> {
             rooms.put(room.id, room);
         }));
         return await(reply);
@@ -831,33 +802,19 @@ public class RoomRuntime implements RoomService, HealthCheck {
             if (def == null) {
                 throw new RoomException(RoomException.GAME_PAUSED, "game '" + room.gameType + "' is not available");
             }
-            List<Map<String, Object>> players = new ArrayList<>();
+            List<RoomRecord.Started.Player> players = new ArrayList<>();
             for (int i = 0; i < room.seats.length; i++) {
                 Room.Seat s = room.seats[i];
-                Map<String, Object> p = new LinkedHashMap<>();
                 boolean bot = s.empty() || s.bot;
-                p.put("id", bot ? "bot-" + i : s.playerId);
-                p.put("name", s.empty() ? "bot " + (i + 1) : s.name);
-                p.put("bot", bot);
-                players.add(p);
+                players.add(new RoomRecord.Started.Player(bot ? "bot-" + i : s.playerId,
+                        s.empty() ? "bot " + (i + 1) : s.name, bot));
             }
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("__type", "started");
-            d.put("seed", seeds.nextLong());
-            d.put("startedAt", clock.millis());
-            d.put("players", players);
-            return d;
+            return new RoomRecord.Started(seeds.nextLong(), clock.millis(), players);
         });
     }
 
-    private static Map<String, Object> seatRecord(int seat, String playerId, String name, boolean bot) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("__type", "seat");
-        d.put("seat", seat);
-        d.put("playerId", playerId);
-        d.put("name", name);
-        d.put("bot", bot);
-        return d;
+    private static RoomRecord seatRecord(int seat, String playerId, String name, boolean bot) {
+        return new RoomRecord.SeatChanged(seat, playerId, name, bot);
     }
 
     private static void requireWaiting(Room room) {
@@ -883,9 +840,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     /**
      * Runs a lobby change as a room step: {@code change} validates against the current state and
-     * returns the record to persist (with its type under {@code __type}), or null for no change.
+     * returns the record to persist, or null for no change.
      */
-    private RoomInfo lobby(String roomId, java.util.function.Function<Room, Map<String, Object>> change) {
+    private RoomInfo lobby(String roomId, java.util.function.Function<Room, RoomRecord> change) {
         Room room = roomId == null ? null : rooms.get(roomId);
         if (room == null) {
             throw new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId);
@@ -893,7 +850,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         requireActive();
         CompletableFuture<RoomInfo> reply = new CompletableFuture<>();
         room.submit(() -> {
-            Map<String, Object> d;
+            RoomRecord d;
             try {
                 if (room.needsResync) {
                     throw new RoomException(RoomException.GAME_PAUSED, "room " + roomId + " is being restored");
@@ -907,21 +864,20 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 reply.complete(room.info);
                 return null;
             }
-            String type = (String) d.remove("__type");
-            return persist(room, room.version, type, d, reply, null);
+            return persist(room, room.version, d, reply, null);
         });
         return await(reply);
     }
 
     /** Appends one record; once durable applies it, publishes the room and replies. */
-    private CompletionStage<?> persist(Room room, long expected, String type, Map<String, Object> d,
+    private CompletionStage<?> persist(Room room, long expected, RoomRecord d,
                                        CompletableFuture<RoomInfo> reply, Runnable onDurable) {
         EventStore es = eventStore;
         if (es == null) {
             reply.completeExceptionally(new RoomException(RoomException.UNAVAILABLE, "the event store is not available"));
             return null;
         }
-        return es.appendAsync(room.stream, expected, List.of(new NewEvent(type, codec.encode(d))))
+        return es.appendAsync(room.stream, expected, List.of(new NewEvent(d.type(), codec.encode(d))))
                 .handleAsync((version, error) -> {
                     if (error != null) {
                         reply.completeExceptionally(new RoomException(RoomException.UNAVAILABLE,
@@ -935,11 +891,11 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     if (onDurable != null) {
                         onDurable.run();
                     }
-                    applyRecord(room, type, d, clock.millis(), false);
+                    applyRecord(room, d, clock.millis(), false);
                     room.version = version;
                     publishInfo(room);
                     broadcast(room, "room_changed", Map.of("room", room.info));
-                    if ("started".equals(type)) {
+                    if (d instanceof RoomRecord.Started) {
                         broadcast(room, "game_started", Map.of());
                         publishEngineEvents(room, List.of(), true);
                     }
@@ -1038,13 +994,10 @@ public class RoomRuntime implements RoomService, HealthCheck {
             return null;
         }
         // The engine has moved ahead of the store: nothing may see the new state until it is durable.
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("seat", action.seat());
-        d.put("type", action.type());
-        d.put("args", action.args());
+        RoomRecord d = new RoomRecord.ActionTaken(action.seat(), action.type(), action.args());
         long expected = room.version;
         room.cancelTimers();
-        return es.appendAsync(room.stream, expected, List.of(new NewEvent("action", codec.encode(d))))
+        return es.appendAsync(room.stream, expected, List.of(new NewEvent(d.type(), codec.encode(d))))
                 .handleAsync((version, error) -> {
                     if (error != null) {
                         reply.completeExceptionally(new RoomException(RoomException.UNAVAILABLE,
@@ -1207,7 +1160,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     if (es == null) {
                         return null; // retried later; the archive is idempotent by game id
                     }
-                    return es.appendAsync(room.stream, version, List.of(new NewEvent("archived", codec.encode(Map.of()))))
+                    RoomRecord archived = new RoomRecord.Archived();
+                    return es.appendAsync(room.stream, version,
+                                    List.of(new NewEvent(archived.type(), codec.encode(archived))))
                             .handleAsync((v, e) -> {
                                 if (e == null) {
                                     room.archived = true;
@@ -1252,12 +1207,9 @@ public class RoomRuntime implements RoomService, HealthCheck {
         long generation = Math.max(0, config.archiveRetryQuarantined());
         String reason = error.getMessage() == null ? error.toString() : error.getMessage();
         reason = reason.length() > 300 ? reason.substring(0, 300) + "…" : reason;
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("reason", reason);
-        d.put("generation", generation);
-        d.put("failures", room.handOverFailures);
+        RoomRecord.Quarantined d = new RoomRecord.Quarantined(reason, generation, room.handOverFailures);
         String why = reason;
-        return es.appendAsync(room.stream, room.version, List.of(new NewEvent("quarantined", codec.encode(d))))
+        return es.appendAsync(room.stream, room.version, List.of(new NewEvent(d.type(), codec.encode(d))))
                 .handleAsync((v, e) -> {
                     if (e != null) {
                         LOG.warn("room {}: could not record the quarantine, will try again: {}", room.id, rootMessage(e));
@@ -1269,7 +1221,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                     room.handOverFailures = 0;
                     publishInfo(room);
                     LOG.warn("room {}: archive hand-over failed {} time(s) ({}): quarantined and no longer retried; set "
-                            + "archiveRetryQuarantined of {} above {} to retry", room.id, d.get("failures"), why, PID,
+                            + "archiveRetryQuarantined of {} above {} to retry", room.id, d.failures(), why, PID,
                             generation);
                     return null;
                 }, workers);
@@ -1358,8 +1310,8 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
         room.cancelTimers();
         long seconds = limit / 1000;
-        Map<String, Object> d = Map.of("reason", "nobody sat in the room for " + seconds + " s");
-        return es.appendAsync(room.stream, room.version, List.of(new NewEvent("closed", codec.encode(d))))
+        RoomRecord d = new RoomRecord.Closed("nobody sat in the room for " + seconds + " s");
+        return es.appendAsync(room.stream, room.version, List.of(new NewEvent(d.type(), codec.encode(d))))
                 .handleAsync((v, e) -> {
                     if (e != null) {
                         LOG.warn("room {}: could not be closed, will try again: {}", room.id, rootMessage(e));
@@ -1368,7 +1320,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                         return null;
                     }
                     room.version = v;
-                    applyRecord(room, "closed", d, clock.millis(), false);
+                    applyRecord(room, d, clock.millis(), false);
                     publishInfo(room);
                     broadcast(room, "room_changed", Map.of("room", room.info));
                     closedRooms.incrementAndGet();
@@ -1411,7 +1363,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
                 m.put("version", e.version());
                 m.put("type", e.type());
                 m.put("timestamp", e.timestamp());
-                m.put("data", codec.decode(e.data()));
+                m.put("data", codec.tree(e.data()));
                 records.add(m);
                 completedAt = e.timestamp();
             }
@@ -1422,7 +1374,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         doc.put("roomId", roomId);
         doc.put("records", records);
         return new CompletedGame(roomId, gameType, started, Instant.ofEpochMilli(completedAt), humans,
-                codec.encode(doc));
+                codec.write(doc));
     }
 
     // ---------------------------------------------------------------- publishing

@@ -193,6 +193,33 @@ public class RoomRuntimeTest {
         assertTrue("the game goes on", add(second, a.roomId(), mover(second, a.roomId()), 1) instanceof ActionResult.Accepted);
     }
 
+    /**
+     * A record type this runtime does not know (written by a later release, or damage) stops the
+     * room's rebuild with a clear reason: skipping it could rebuild a different game than was
+     * played. The room stays paused and nothing is appended to its stream.
+     */
+    @Test
+    public void aRecordOfUnknownTypePausesTheRoomInsteadOfBeingSkipped() throws Exception {
+        RoomRuntime first = runtime(50, 600_000);
+        RoomInfo room = twoPlayers(first, Map.of("target", "100"));
+        String stream = "room-" + room.roomId();
+        first.deactivate();
+        runtimes.remove(first);
+        events.append(stream, events.version(stream), List.of(new dev.ludus.api.event.NewEvent("teleported",
+                "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        long version = events.version(stream);
+
+        RoomRuntime second = runtime(50, 600_000);
+        waitFor(() -> second.get(room.roomId()).isPresent());
+        second.settle();
+        RoomInfo info = second.get(room.roomId()).orElseThrow();
+        assertEquals(RoomState.PAUSED, info.state());
+        assertTrue(info.pauseReason(), info.pauseReason().contains("unknown room record type 'teleported'"));
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> add(second, room.roomId(), "ann", 1));
+        assertEquals("game_paused", ((RoomException) refused.getCause()).code());
+        assertEquals(version, events.version(stream));
+    }
+
     @Test
     public void removingTheGamePausesItsRoomsAndBringingItBackResumesThemAtTheSameState() throws Exception {
         RoomRuntime r = runtime(50, 600_000);

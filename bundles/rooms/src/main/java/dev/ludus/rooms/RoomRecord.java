@@ -1,0 +1,132 @@
+package dev.ludus.rooms;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * One record of a room's event stream ({@code room-<id>}): everything the runtime appends.
+ *
+ * <p>The stored event carries {@link #type()} as its type and the record's fields as JSON (see
+ * {@link RecordCodec}). The field names and JSON shapes are the ones written since the first
+ * release, so existing streams replay unchanged: renaming a component means renaming its
+ * {@code @JsonProperty}, never the stored name.
+ */
+sealed interface RoomRecord {
+
+    /** The stored event type of this record. */
+    @JsonIgnore
+    String type();
+
+    /**
+     * A room was opened. {@code createdBy} is absent for rooms opened without a player (tests,
+     * operators); {@code seats} is the number of seats, all empty.
+     */
+    record Created(@JsonProperty(required = true) String name,
+                   @JsonProperty(required = true) String gameType,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) String createdBy,
+                   Map<String, String> options,
+                   @JsonProperty(required = true) long createdAt,
+                   @JsonProperty(required = true) int seats) implements RoomRecord {
+        static final String TYPE = "room_created";
+
+        public Created {
+            options = options == null ? Map.of() : options;
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * A seat changed hands before or during play: a player sat or left, a bot was added or
+     * removed, or a leaving player's seat went to a bot. A null {@code playerId} with
+     * {@code bot == false} empties the seat.
+     */
+    record SeatChanged(@JsonProperty(required = true) int seat, String playerId, String name, boolean bot)
+            implements RoomRecord {
+        static final String TYPE = "seat";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** The game started with this seed; {@code players} lists every seat, empty ones as bots. */
+    record Started(@JsonProperty(required = true) long seed,
+                   @JsonProperty(required = true) long startedAt,
+                   @JsonProperty(required = true) List<Player> players) implements RoomRecord {
+        static final String TYPE = "started";
+
+        public Started {
+            players = List.copyOf(players);
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+
+        /** Who holds a seat when the game starts; {@code id} is {@code bot-<seat>} for bots. */
+        record Player(String id, String name, boolean bot) {
+        }
+    }
+
+    /**
+     * An action the engine accepted (a player's, a bot's or a timer's); stored as
+     * {@code {"seat", "type", "args"}}.
+     */
+    record ActionTaken(@JsonProperty(required = true) int seat,
+                       @JsonProperty(value = "type", required = true) String actionType,
+                       Map<String, Object> args) implements RoomRecord {
+        static final String TYPE = "action";
+
+        public ActionTaken {
+            args = args == null ? Map.of() : args;
+        }
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** The finished game was handed to the archive; the room has ended for good. */
+    record Archived() implements RoomRecord {
+        static final String TYPE = "archived";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /** An empty room was closed; it has ended for good without a game to archive. */
+    record Closed(String reason) implements RoomRecord {
+        static final String TYPE = "closed";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * The archive hand-over failed {@code failures} times and is no longer retried until the
+     * operator's retry generation exceeds {@code generation}.
+     */
+    record Quarantined(String reason, long generation, int failures) implements RoomRecord {
+        static final String TYPE = "quarantined";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+}
