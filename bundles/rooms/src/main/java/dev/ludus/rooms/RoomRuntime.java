@@ -626,25 +626,26 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     @Override
     public RoomInfo create(String gameType, String name, Map<String, String> options, String createdBy) {
+        String roomId = UUID.randomUUID().toString();
         if (createdBy == null) {
-            return createRoom(gameType, name, options, null);
+            return createRoom(roomId, gameType, name, options, null);
         }
         requirePlayer(createdBy);
         int limit = clamp(config.maxOpenRoomsPerPlayer(), 1, 100_000);
-        Runnable release = quota.reserve(createdBy, limit, this::openRoomsOf);
+        Runnable release = quota.reserve(createdBy, roomId, limit, this::openRoomsOf);
         try {
-            return createRoom(gameType, name, options, createdBy);
+            return createRoom(roomId, gameType, name, options, createdBy);
         } finally {
             release.run();
         }
     }
 
-    /** Rooms {@code player} created that are not finished. */
-    private int openRoomsOf(String player) {
+    /** Rooms {@code player} created that are not finished, leaving out those still {@code reserved}. */
+    private int openRoomsOf(String player, java.util.Set<String> reserved) {
         int n = 0;
         for (Room r : rooms.values()) {
             RoomInfo i = r.info;
-            if (player.equals(r.createdBy) && i != null && i.state() != RoomState.FINISHED) {
+            if (player.equals(r.createdBy) && i != null && i.state() != RoomState.FINISHED && !reserved.contains(r.id)) {
                 n++;
             }
         }
@@ -655,7 +656,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         return Math.max(min, Math.min(max, value));
     }
 
-    private RoomInfo createRoom(String gameType, String name, Map<String, String> options, String createdBy) {
+    private RoomInfo createRoom(String roomId, String gameType, String name, Map<String, String> options, String createdBy) {
         GameDefinition def = gameType == null ? null : games.get(gameType);
         if (def == null) {
             throw new RoomException(RoomException.UNKNOWN_GAME, "no game of type '" + gameType + "' is installed; installed: "
@@ -676,7 +677,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             throw new RoomException(RoomException.BAD_OPTIONS, e.getMessage());
         }
         requireActive();
-        Room room = new Room(UUID.randomUUID().toString(), workers);
+        Room room = new Room(roomId, workers);
         RoomRecord.Created created = new RoomRecord.Created(name.strip(), gameType, createdBy, opts, clock.millis(), seats);
         CompletableFuture<RoomInfo> reply = new CompletableFuture<>();
         room.submit(() -> persist(room, EventStore.NO_STREAM, created, reply, () -> {
