@@ -109,9 +109,14 @@ public class WebSecurityIT {
             Reply page = send("127.0.0.1", "GET", "/", Map.of(), null);
             assertEquals("the defences stay on", "DENY", page.header("X-Frame-Options"));
         } finally {
-            c.update(shortLimitSettings());
+            // A value that differs from the last good one shows when this configuration has reached the
+            // bundle, so the next update does not overlap this one's delivery.
+            Dictionary<String, Object> good = shortLimitSettings();
+            good.put("lockoutSeconds", 3);
+            c.update(good);
         }
-        Wait.until("refusal cleared", 10_000, () -> health("configuration").details().get("dev.ludus.web") == null);
+        Wait.until("refusal cleared", 10_000, () -> health("configuration").details().get("dev.ludus.web") == null
+                && Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")));
 
         // Well typed but meaningless (no metatype rule can say so): the bundle refuses it itself.
         bad = shortLimitSettings();
@@ -127,7 +132,8 @@ public class WebSecurityIT {
         } finally {
             c.update(shortLimitSettings());
         }
-        Wait.until("refusal cleared", 10_000, () -> health("web").status().name().equals("UP"));
+        Wait.until("refusal cleared", 10_000, () -> health("web").status().name().equals("UP")
+                && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")));
     }
 
     /** A raw HTTP/1.1 exchange: status, headers (lower-case names) and body. */
