@@ -171,6 +171,60 @@ public class GatewayIT {
         }
     }
 
+    /** The status of a bodiless request with this method and path. */
+    private int statusOf(String method, String path) throws Exception {
+        int port = Integer.parseInt(context.getProperty("org.osgi.service.http.port"));
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String line = new String(s.getInputStream().readNBytes(12), java.nio.charset.StandardCharsets.US_ASCII);
+            return Integer.parseInt(line.substring(9, 12));
+        }
+    }
+
+    private Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError("no bundle " + symbolicName);
+    }
+
+    /**
+     * The web defences and the configuration guard are bundles like any other: stopping and
+     * starting them while a game is played loses no move and drops no player, and their defences
+     * are back once they are.
+     */
+    @Test
+    public void webSecurityAndTheConfigurationGuardCanBeStoppedAndStartedWhilePlaying() throws Exception {
+        awaitGateway();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (ProtocolClient player = ProtocolClient.hello(ws(), "Dee")) {
+            String room = startAgainstBots(player, 2);
+            Future<Integer> game = pool.submit(() -> LiapTuiPlayer.play(player, 120_000, -1));
+            for (int round = 0; round < 3; round++) {
+                for (String bsn : List.of("dev.ludus.web.security", "dev.ludus.config.guard")) {
+                    Bundle b = bundle(bsn);
+                    b.stop();
+                    Thread.sleep(150);
+                    b.start();
+                    Thread.sleep(150);
+                }
+            }
+            Wait.until("TRACE refused again", 10_000, () -> statusOf("TRACE", "/") == 405);
+            int moves = game.get(120, TimeUnit.SECONDS); // throws if a move of hers was refused or the game stalled
+            assertTrue("Dee played through the restarts: " + moves, moves >= 2);
+            assertNotNull(player.await("game over", ProtocolClient::isGameOver, 10_000));
+            assertContiguous(player.seqs());
+            assertEquals("FINISHED", rooms.get(room).orElseThrow().state().name());
+            assertFalse("the player was never disconnected", player.awaitClosed(0));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     public void garbageIsAnsweredOrClosedAndAnotherPlayersGameGoesOn() throws Exception {
         awaitGateway();
