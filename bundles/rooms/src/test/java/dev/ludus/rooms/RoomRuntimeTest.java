@@ -85,6 +85,18 @@ public class RoomRuntimeTest {
         return room;
     }
 
+    /** A started room of the given target with Ann and Bob both connected, settled. */
+    private static RoomInfo twoConnectedPlayers(RoomRuntime r, String target) throws InterruptedException {
+        RoomInfo room = r.create("count", "t", Map.of("target", target));
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        r.setConnected(room.roomId(), "ann", true);
+        r.setConnected(room.roomId(), "bob", true);
+        r.start(room.roomId());
+        r.settle();
+        return room;
+    }
+
     /** Who is to move in a count game. */
     private static String mover(RoomRuntime r, String roomId) {
         Map<?, ?> g = (Map<?, ?>) r.view(roomId, "ann").get("game");
@@ -280,13 +292,7 @@ public class RoomRuntimeTest {
     @Test
     public void aDisconnectedPlayersSeatIsPlayedByABotAndGivenBack() throws Exception {
         RoomRuntime r = runtime(50, 10);
-        RoomInfo room = r.create("count", "t", Map.of("target", "200"));
-        r.join(room.roomId(), "ann", "Ann");
-        r.join(room.roomId(), "bob", "Bob");
-        r.setConnected(room.roomId(), "ann", true);
-        r.setConnected(room.roomId(), "bob", true);
-        r.start(room.roomId());
-        r.settle();
+        RoomInfo room = twoConnectedPlayers(r, "200");
         long v = r.get(room.roomId()).orElseThrow().version();
         Thread.sleep(200);
         assertEquals("connected humans are waited for", v, r.get(room.roomId()).orElseThrow().version());
@@ -312,13 +318,7 @@ public class RoomRuntimeTest {
     @Test
     public void whenAPlayerLeavesOnTheirTurnTheBotTakingTheSeatMovesAndTheOtherPlayerFinishesTheGame() throws Exception {
         RoomRuntime r = runtime(50, 10);
-        RoomInfo room = r.create("count", "t", Map.of("target", "30"));
-        r.join(room.roomId(), "ann", "Ann");
-        r.join(room.roomId(), "bob", "Bob");
-        r.setConnected(room.roomId(), "ann", true);
-        r.setConnected(room.roomId(), "bob", true);
-        r.start(room.roomId());
-        r.settle();
+        RoomInfo room = twoConnectedPlayers(r, "30");
         List<String> seenByStayer = Collections.synchronizedList(new ArrayList<>());
         String leaver = mover(r, room.roomId());
         String stayer = leaver.equals("ann") ? "bob" : "ann";
