@@ -1,181 +1,261 @@
 package dev.ludus.rooms;
 
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
-import java.util.function.Supplier;
+import java.util.Objects;
+import java.util.function.Function;
 
+import dev.ludus.api.game.Action;
+import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.game.GameEngine;
-import dev.ludus.api.rooms.RoomInfo;
-import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.game.GameSetup;
 import dev.ludus.api.rooms.RoomState;
-import dev.ludus.api.rooms.SeatInfo;
 
 /**
- * One room and its game. All fields are read and written only by the room's steps, which run one
- * at a time in submission order (a step that starts an asynchronous append holds the queue until
- * the append has been handled). {@link #info} is the only field other threads read.
+ * One room's durable state, and the one function that changes it: {@link #apply}. Everything a
+ * room is (its seats, its game, whether it is archived) follows from its records, and recovery
+ * and live play feed the same records through the same {@code apply}, so a room rebuilt from its
+ * stream is the room that was played.
+ *
+ * <p>The only thing that reaches the engine ahead of a record is {@link #tryAction}: the engine is
+ * the sole judge of an action's legality and has no dry run, so a live action is applied to it
+ * first, and the room remembers that until the {@code action} record arrives (or the room is
+ * rebuilt because the append failed).
+ *
+ * <p>{@link #state()} is {@code WAITING}, {@code PLAYING} or {@code FINISHED}; a pause is not
+ * durable and lives with the running room ({@link LiveRoom}). Not thread safe: a room is confined
+ * to its steps.
  */
 final class Room {
 
-    static final class Seat {
-        String playerId;
-        String name;
-        boolean bot;
-        boolean connected;
+    /** One seat as the records left it. */
+    record Seat(String playerId, String name, boolean bot) {
+        static final Seat EMPTY = new Seat(null, null, false);
 
         boolean empty() {
             return playerId == null && !bot;
         }
 
-        /** Whether a bot makes this seat's moves now. */
-        boolean botControlled() {
-            return bot || !connected;
+        /** Whether a human owns the seat. */
+        boolean human() {
+            return playerId != null && !bot;
         }
     }
 
-    record Subscriber(String playerId, RoomListener listener) {
-    }
+    private final String id;
+    private final Function<String, GameDefinition> games;
+    private String name;
+    private String gameType;
+    private String createdBy;
+    private Map<String, String> options = Map.of();
+    private Instant createdAt = Instant.EPOCH;
+    private Seat[] seats = new Seat[0];
+    private RoomState state = RoomState.WAITING;
+    private long version;
+    private long seed;
+    private Instant startedAt;
+    private long lastMoveAt;
+    private long lastChangeAt;
+    private GameEngine engine;
+    /** The live action the engine has taken but no record has confirmed yet, or null. */
+    private Action ahead;
+    private boolean archived;
+    private boolean closed;
+    private String quarantined;
+    private long quarantineGeneration;
 
-    final String id;
-    final String stream;
-    String name;
-    String gameType;
-    Map<String, String> options = Map.of();
-    Instant createdAt = Instant.EPOCH;
-    Seat[] seats = new Seat[0];
-    RoomState state = RoomState.WAITING;
-    String pauseReason = "";
-    long version;
-    long seed;
-    Instant startedAt;
-    GameEngine engine;
-    boolean archived;
-    long snapshotVersion;
-    /** Set when the in-memory state may be ahead of or behind the event store: reload before use. */
-    boolean needsResync;
-    long storeVersion;
-    ScheduledFuture<?> moveTimer;
-    ScheduledFuture<?> idleTimer;
-    ScheduledFuture<?> gameTimer;
-    volatile RoomInfo info;
-    /** The player who created the room, or null (created by an operator or a tool). */
-    volatile String createdBy;
-    /** When the latest record of the room was written. */
-    long lastChangeMillis;
-    /** Since when no human owns a seat (0: someone does, or the room is over). Read by the sweeper. */
-    volatile long emptySince;
-    /** A close of this empty room is queued; keeps the sweeper from queueing another. */
-    volatile boolean closing;
-    /** The room was closed because nobody sat in it; it is finished and holds no game. */
-    boolean closed;
-    /** Archive hand-overs that failed in a row. */
-    int handOverFailures;
-    /** Why the archive hand-over is quarantined, or null when it is not. */
-    volatile String quarantined;
-    /** The {@code archiveRetryQuarantined} setting when the hand-over was quarantined. */
-    long quarantineGeneration;
-    /** Players who left the room after its game ended: it is no longer theirs to come back to. */
-    final Set<String> leftAfterEnd = ConcurrentHashMap.newKeySet();
-    final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
-
-    private final Executor executor;
-    private final ArrayDeque<Supplier<CompletionStage<?>>> steps = new ArrayDeque<>();
-    private boolean running;
-
-    Room(String id, Executor executor) {
-        this.id = id;
-        this.stream = RoomRuntime.STREAM_PREFIX + id;
-        this.executor = executor;
+    /** @param games the game definitions installed now, by type (null when absent) */
+    Room(String id, Function<String, GameDefinition> games) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.games = games;
     }
 
     /**
-     * Runs {@code step} after every step submitted before it. A step may return a stage; the next
-     * step starts once it completes. Steps must not throw; a throwing step is logged and skipped.
+     * Applies one record that the event store holds at {@code version}, written at {@code at}
+     * (epoch ms). A game whose definition is absent gets no engine; the caller pauses it.
+     *
+     * @throws IllegalStateException if the record cannot follow the state (replay diverged)
      */
-    void submit(Supplier<CompletionStage<?>> step) {
-        synchronized (this) {
-            steps.add(step);
-            if (running) {
-                return;
+    void apply(RoomRecord record, long version, long at) {
+        lastChangeAt = at;
+        // Java 17 has no pattern switch: one instanceof per kind of the sealed interface, and a
+        // kind added without a branch here fails loudly instead of being skipped.
+        if (record instanceof RoomRecord.Created c) {
+            name = c.name();
+            createdBy = c.createdBy();
+            gameType = c.gameType();
+            options = c.options();
+            createdAt = Instant.ofEpochMilli(c.createdAt());
+            seats = new Seat[c.seats()];
+            java.util.Arrays.fill(seats, Seat.EMPTY);
+        } else if (record instanceof RoomRecord.SeatChanged c) {
+            if (c.seat() < 0 || c.seat() >= seats.length) {
+                throw new IllegalStateException("seat " + c.seat() + " does not exist at version " + version);
             }
-            running = true;
-        }
-        executor.execute(this::drain);
-    }
-
-    private void drain() {
-        while (true) {
-            Supplier<CompletionStage<?>> step;
-            synchronized (this) {
-                step = steps.poll();
-                if (step == null) {
-                    running = false;
-                    return;
+            seats[c.seat()] = c.playerId() == null && !c.bot() ? Seat.EMPTY : new Seat(c.playerId(), c.name(), c.bot());
+        } else if (record instanceof RoomRecord.Started st) {
+            seed = st.seed();
+            startedAt = Instant.ofEpochMilli(st.startedAt());
+            lastMoveAt = st.startedAt();
+            List<RoomRecord.Started.Player> players = st.players();
+            for (int i = 0; i < players.size() && i < seats.length; i++) {
+                RoomRecord.Started.Player p = players.get(i);
+                if (seats[i].empty()) {
+                    seats[i] = new Seat(p.bot() ? null : p.id(), p.name(), p.bot());
                 }
             }
-            CompletionStage<?> pending;
-            try {
-                pending = step.get();
-            } catch (RuntimeException | LinkageError e) {
-                RoomRuntime.LOG.error("room {}: step failed", id, e);
-                pending = null;
+            state = RoomState.PLAYING;
+            GameDefinition def = games.apply(gameType);
+            engine = def == null ? null : def.create(setup());
+        } else if (record instanceof RoomRecord.ActionTaken a) {
+            Action action = new Action(a.seat(), a.actionType(), a.args());
+            if (ahead != null) {
+                if (!ahead.equals(action)) {
+                    throw new IllegalStateException("the record at version " + version + " is not the action the game took");
+                }
+                ahead = null;
+            } else if (engine != null) {
+                ActionResult r = engine.apply(action);
+                if (r instanceof ActionResult.Rejected rej) {
+                    throw new IllegalStateException("replay diverged at version " + version + ": " + rej.code() + " "
+                            + rej.message());
+                }
             }
-            if (pending != null && !pending.toCompletableFuture().isDone()) {
-                pending.whenComplete((r, e) -> executor.execute(this::drain));
-                return;
+            lastMoveAt = a.at() > 0 ? a.at() : at;
+            if (engine != null && engine.completed()) {
+                state = RoomState.FINISHED;
             }
+        } else if (record instanceof RoomRecord.Archived) {
+            archived = true;
+            quarantined = null;
+        } else if (record instanceof RoomRecord.Closed) {
+            closed = true;
+            state = RoomState.FINISHED;
+            engine = null;
+        } else if (record instanceof RoomRecord.Quarantined q) {
+            quarantined = String.valueOf(q.reason());
+            quarantineGeneration = q.generation();
+        } else {
+            throw new IllegalStateException("room record " + record.type() + " has no effect defined");
         }
+        this.version = version;
     }
 
-    /** Whether a human (connected or not) owns a seat. */
-    boolean hasHuman() {
-        for (Seat s : seats) {
-            if (s.playerId != null && !s.bot) {
-                return true;
-            }
+    /**
+     * Offers a live action to the engine. If it is accepted the engine is one action ahead of the
+     * room until {@link #apply} receives that action's record; nothing may read the engine's new
+     * state before then, and if the record cannot be stored the room must be rebuilt.
+     */
+    ActionResult tryAction(Action action) {
+        if (ahead != null) {
+            throw new IllegalStateException("room " + id + " already has an action waiting for its record");
         }
-        return false;
+        ActionResult r = engine.apply(action);
+        if (r instanceof ActionResult.Accepted) {
+            ahead = action;
+        }
+        return r;
+    }
+
+    /**
+     * Restores the state a snapshot holds at {@code version}; {@code engine} is the restored game,
+     * or null when its definition is absent.
+     */
+    void restore(SnapshotHeader h, long version, GameEngine engine) {
+        name = h.name();
+        gameType = h.gameType();
+        createdBy = h.createdBy();
+        options = h.options() == null ? Map.of() : h.options();
+        createdAt = Instant.ofEpochMilli(h.createdAt());
+        state = RoomState.valueOf(h.state());
+        seed = h.seed();
+        startedAt = h.startedAt() == 0 ? null : Instant.ofEpochMilli(h.startedAt());
+        lastMoveAt = h.lastMoveAt();
+        seats = new Seat[h.seats().size()];
+        for (int i = 0; i < seats.length; i++) {
+            SnapshotHeader.Seat s = h.seats().get(i);
+            seats[i] = s.playerId() == null && !s.bot() ? Seat.EMPTY : new Seat(s.playerId(), s.name(), s.bot());
+        }
+        this.version = version;
+        this.engine = engine;
+    }
+
+    /** The room part of a snapshot taken now. */
+    SnapshotHeader header() {
+        List<SnapshotHeader.Seat> list = new ArrayList<>(seats.length);
+        for (Seat s : seats) {
+            list.add(new SnapshotHeader.Seat(s.playerId(), s.name(), s.bot()));
+        }
+        return new SnapshotHeader(name, gameType, createdBy, options, createdAt.toEpochMilli(), state.name(), seed,
+                startedAt == null ? 0 : startedAt.toEpochMilli(), list, lastMoveAt);
+    }
+
+    /** The setup the game was (or will be) created from. */
+    GameSetup setup() {
+        List<GameSetup.Player> players = new ArrayList<>(seats.length);
+        for (int i = 0; i < seats.length; i++) {
+            Seat s = seats[i];
+            String player = s.bot() || s.playerId() == null ? "bot-" + i : s.playerId();
+            players.add(new GameSetup.Player(player, s.name(), s.bot()));
+        }
+        return new GameSetup(id, seed, players, options);
+    }
+
+    /** Drops the engine (its game bundle is leaving); the room must be rebuilt to play again. */
+    void dropEngine() {
+        engine = null;
+        ahead = null;
     }
 
     int seatOf(String playerId) {
-        for (int i = 0; i < seats.length; i++) {
-            if (playerId != null && playerId.equals(seats[i].playerId)) {
+        for (int i = 0; playerId != null && i < seats.length; i++) {
+            if (playerId.equals(seats[i].playerId())) {
                 return i;
             }
         }
         return -1;
     }
 
-    RoomInfo snapshotInfo() {
-        List<SeatInfo> list = new ArrayList<>(seats.length);
-        for (int i = 0; i < seats.length; i++) {
-            Seat s = seats[i];
-            list.add(new SeatInfo(i, s.playerId, s.name, s.bot, s.playerId != null && s.connected));
+    /** Whether a human (connected or not) owns a seat. */
+    boolean hasHuman() {
+        for (Seat s : seats) {
+            if (s.human()) {
+                return true;
+            }
         }
-        return new RoomInfo(id, name, gameType, state, list, version, pauseReason, createdAt, options);
+        return false;
     }
 
-    void cancelTimers() {
-        if (moveTimer != null) {
-            moveTimer.cancel(false);
-            moveTimer = null;
-        }
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
-        if (gameTimer != null) {
-            gameTimer.cancel(false);
-            gameTimer = null;
+    String id() { return id; }
+    String name() { return name; }
+    String gameType() { return gameType; }
+    String createdBy() { return createdBy; }
+    Map<String, String> options() { return options; }
+    Instant createdAt() { return createdAt; }
+    int seatCount() { return seats.length; }
+    Seat seat(int i) { return seats[i]; }
+    RoomState state() { return state; }
+    long version() { return version; }
+    Instant startedAt() { return startedAt; }
+    /** When the latest action was taken (or the game started), epoch ms; 0 if unknown. */
+    long lastMoveAt() { return lastMoveAt; }
+    /** When the latest record was written, epoch ms. */
+    long lastChangeAt() { return lastChangeAt; }
+    /** The game, or null before the start, after a close, or while its definition is absent. */
+    GameEngine engine() { return engine; }
+    boolean archived() { return archived; }
+    boolean closed() { return closed; }
+    /** Why the archive hand-over is quarantined, or null. */
+    String quarantined() { return quarantined; }
+    long quarantineGeneration() { return quarantineGeneration; }
+
+    /** Sets when timers count from, for a room restored from a snapshot that did not say. */
+    void assumeLastMoveAt(long millis) {
+        if (lastMoveAt == 0) {
+            lastMoveAt = millis;
         }
     }
 }

@@ -79,13 +79,24 @@ sealed interface RoomRecord {
     }
 
     /**
-     * An action the engine accepted (a player's, a bot's or a timer's); stored as
-     * {@code {"seat", "type", "args"}}.
+     * An action the engine accepted, stored as {@code {"seat", "type", "args", "at", "cause"}}.
+     * {@code at} is when it was taken (epoch ms): the clock from which the next timer, bot move
+     * and idle takeover are counted, so they resume at the same instant after a restart. Records
+     * written before it existed have none (0); their event's store timestamp stands in.
+     * {@code cause} says who took it: {@code player}, {@code bot} (a bot's seat, or a disconnected
+     * player's), {@code idle} (a connected player who let the idle time pass) or {@code timer}
+     * (the game's own timer); absent in older records.
      */
     record ActionTaken(@JsonProperty(required = true) int seat,
                        @JsonProperty(value = "type", required = true) String actionType,
-                       Map<String, Object> args) implements RoomRecord {
+                       Map<String, Object> args,
+                       @JsonInclude(JsonInclude.Include.NON_DEFAULT) long at,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String cause) implements RoomRecord {
         static final String TYPE = "action";
+        static final String BY_PLAYER = "player";
+        static final String BY_BOT = "bot";
+        static final String BY_IDLE = "idle";
+        static final String BY_TIMER = "timer";
 
         public ActionTaken {
             args = args == null ? Map.of() : args;

@@ -80,9 +80,9 @@ public class RecordCodecTest {
         args.put("n", 1);
         args.put("junk", "a");
         compatible("action", "{\"seat\":1,\"type\":\"add\",\"args\":{\"n\":1,\"junk\":\"a\"}}",
-                new RoomRecord.ActionTaken(1, "add", args));
+                new RoomRecord.ActionTaken(1, "add", args, 0, null));
         compatible("action", "{\"seat\":0,\"type\":\"add\",\"args\":{\"n\":3}}",
-                new RoomRecord.ActionTaken(0, "add", Map.of("n", 3)));
+                new RoomRecord.ActionTaken(0, "add", Map.of("n", 3), 0, null));
     }
 
     @Test
@@ -103,8 +103,25 @@ public class RecordCodecTest {
         SnapshotHeader h = codec.decodeHeader(utf8(json));
         assertEquals(new SnapshotHeader("bots", "count", null, Map.of("target", "40"), 1796089645055L, "PLAYING",
                 -5253021926690024666L, 1796089645059L, List.of(new SnapshotHeader.Seat(null, "bot 1", true),
-                        new SnapshotHeader.Seat(null, "bot 2", true))), h);
+                        new SnapshotHeader.Seat(null, "bot 2", true)), 0), h);
         assertEquals(json, text(codec.encodeHeader(h)));
+    }
+
+    @Test
+    public void aNewSnapshotHeaderCarriesWhenTheLatestMoveWasTaken() {
+        SnapshotHeader h = new SnapshotHeader("bots", "count", null, Map.of(), 1, "PLAYING", 7, 2,
+                List.of(new SnapshotHeader.Seat(null, "bot 1", true)), 1796089645100L);
+        byte[] bytes = codec.encodeHeader(h);
+        assertTrue(text(bytes).endsWith(",\"lastMoveAt\":1796089645100}"));
+        assertEquals(h, codec.decodeHeader(bytes));
+    }
+
+    @Test
+    public void anActionRecordCarriesWhenAndWhyItWasTaken() {
+        RoomRecord.ActionTaken a = new RoomRecord.ActionTaken(2, "add", Map.of("n", 1), 1796089645100L, "idle");
+        assertEquals("{\"seat\":2,\"type\":\"add\",\"args\":{\"n\":1},\"at\":1796089645100,\"cause\":\"idle\"}",
+                text(codec.encode(a)));
+        assertEquals(a, codec.decode("action", codec.encode(a)));
     }
 
     @Test
@@ -115,8 +132,8 @@ public class RecordCodecTest {
                 new RoomRecord.SeatChanged(2, "bob", "Bob", false),
                 new RoomRecord.SeatChanged(0, null, null, false),
                 new RoomRecord.Started(Long.MIN_VALUE, Long.MAX_VALUE, List.of(new RoomRecord.Started.Player("bot-0", "bot 1", true))),
-                new RoomRecord.ActionTaken(1, "move", Map.of("to", List.of(1, 2), "why", Map.of("k", true))),
-                new RoomRecord.ActionTaken(0, "pass", Map.of()),
+                new RoomRecord.ActionTaken(1, "move", Map.of("to", List.of(1, 2), "why", Map.of("k", true)), 1796089645055L, "bot"),
+                new RoomRecord.ActionTaken(0, "pass", Map.of(), 0, null),
                 new RoomRecord.Archived(),
                 new RoomRecord.Closed("nobody sat in the room for 600 s"),
                 new RoomRecord.Quarantined("archive down", 4, 5));
@@ -133,7 +150,7 @@ public class RecordCodecTest {
         assertEquals(new RoomRecord.Closed("gone"),
                 codec.decode("closed", utf8("{\"reason\":\"gone\",\"by\":\"operator\"}")));
         // Options and args missing read as empty, as before.
-        assertEquals(new RoomRecord.ActionTaken(0, "pass", Map.of()),
+        assertEquals(new RoomRecord.ActionTaken(0, "pass", Map.of(), 0, null),
                 codec.decode("action", utf8("{\"seat\":0,\"type\":\"pass\"}")));
     }
 

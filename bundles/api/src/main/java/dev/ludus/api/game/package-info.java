@@ -4,7 +4,7 @@
  * sequence of {@link dev.ludus.api.game.Action}s always produce the same state and events.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.ludus.api.game;
 
 import org.osgi.annotation.bundle.Export;

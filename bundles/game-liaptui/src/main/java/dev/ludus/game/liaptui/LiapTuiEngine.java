@@ -12,6 +12,7 @@ import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameEvent;
 import dev.ludus.api.game.GameSetup;
+import dev.ludus.api.game.OpeningEvents;
 import dev.ludus.api.game.TimerRequest;
 
 /**
@@ -20,7 +21,7 @@ import dev.ludus.api.game.TimerRequest;
  *
  * <p>Not thread safe: the runtime confines an engine to one thread at a time.
  */
-final class LiapTuiEngine implements GameEngine {
+final class LiapTuiEngine implements GameEngine, OpeningEvents {
 
     static final String TYPE = "liap-tui";
     static final int SEATS = 4;
@@ -89,11 +90,15 @@ final class LiapTuiEngine implements GameEngine {
     final List<TurnPlay> plays = new ArrayList<>(SEATS);
     CompletedTurn lastTurn;
     RoundSummary lastRound;
+    /** What {@link #start} dealt, for {@link #openingEvents()}; not part of the state. */
+    private List<GameEvent> opening = List.of();
 
     /** A fresh game: deals round 1. */
     static LiapTuiEngine start(GameSetup setup, LiapTuiOptions options, Dealer dealer) {
         LiapTuiEngine e = new LiapTuiEngine(setup, options, dealer);
-        e.startRound(new ArrayList<>());
+        List<GameEvent> events = new ArrayList<>();
+        e.startRound(events);
+        e.opening = List.copyOf(events);
         return e;
     }
 
@@ -111,6 +116,12 @@ final class LiapTuiEngine implements GameEngine {
 
     LiapTuiOptions options() {
         return options;
+    }
+
+    /** The first round's start and deal; empty for an engine restored from a snapshot. */
+    @Override
+    public List<GameEvent> openingEvents() {
+        return opening;
     }
 
     @Override

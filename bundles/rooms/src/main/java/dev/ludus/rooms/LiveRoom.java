@@ -1,0 +1,148 @@
+package dev.ludus.rooms;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.Function;
+
+import dev.ludus.api.game.GameDefinition;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.api.rooms.SeatInfo;
+
+/**
+ * A room as the runtime runs it: its durable {@link Room} plus what lives only while the process
+ * runs: who is connected, a pause, the one armed wake-up, the subscribers, its entry in the
+ * active-game store. Everything here except the fields marked volatile is touched only by the
+ * room's steps ({@link #steps}).
+ */
+final class LiveRoom {
+
+    record Subscriber(String playerId, RoomListener listener) {
+    }
+
+    final String id;
+    final String stream;
+    final StepQueue steps;
+    final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+    /** Players who left the room after its game ended: it is no longer theirs to come back to. */
+    final Set<String> leftAfterEnd = ConcurrentHashMap.newKeySet();
+
+    private final Function<String, GameDefinition> games;
+    private Room room;
+    private final Set<String> connected = new HashSet<>();
+    private String pauseReason = "";
+
+    /** The in-memory state may differ from the event store: rebuild before use. */
+    boolean needsRebuild;
+    /** The stream version of the latest snapshot taken. */
+    long snapshotVersion;
+    /** The entry's version in the active-game store (0: none written yet). */
+    long storeVersion;
+    /** The armed wake-up and what it is for, or null. */
+    ScheduledFuture<?> wakeTimer;
+    Wake wake;
+    /** The eviction of a room that has ended, once armed. */
+    ScheduledFuture<?> eviction;
+    /** Archive hand-overs that failed in a row, and whether one is running. */
+    int handOverFailures;
+    boolean handOverRunning;
+
+    /** What other threads may read: the lobby's view and a few facts for health and quotas. */
+    volatile RoomInfo info;
+    volatile String createdBy;
+    volatile boolean archived;
+    volatile String quarantined;
+    /** Since when no human owns a seat (0: someone does, or the room is over). Read by the sweeper. */
+    volatile long emptySince;
+    /** A close of this empty room is queued; keeps the sweeper from queueing another. */
+    volatile boolean closing;
+
+    LiveRoom(String id, Executor executor, Function<String, GameDefinition> games) {
+        this.id = id;
+        this.stream = RoomRuntime.STREAM_PREFIX + id;
+        this.steps = new StepQueue("room " + id, executor);
+        this.games = games;
+        this.room = new Room(id, games);
+    }
+
+    /** The durable state. */
+    Room room() {
+        return room;
+    }
+
+    /** Starts again from an empty room, to replay the stream into; keeps connections. */
+    Room reset() {
+        room = new Room(id, games);
+        return room;
+    }
+
+    /** Where the room stands, with a pause laid over a running game. */
+    RoomState state() {
+        RoomState s = room.state();
+        return s == RoomState.PLAYING && !pauseReason.isEmpty() ? RoomState.PAUSED : s;
+    }
+
+    boolean paused() {
+        return state() == RoomState.PAUSED;
+    }
+
+    String pauseReason() {
+        return pauseReason;
+    }
+
+    /** Pauses a running game (or, with "", resumes it); a room not playing keeps no reason. */
+    void pauseReason(String reason) {
+        pauseReason = reason == null ? "" : reason;
+    }
+
+    /** Whether the room can take an action now: playing, not paused, its engine present, in step with the store. */
+    boolean playable() {
+        return room.state() == RoomState.PLAYING && pauseReason.isEmpty() && room.engine() != null && !needsRebuild;
+    }
+
+    /** Records whether a seated player is connected; false if nothing changed. */
+    boolean connected(String playerId, boolean now) {
+        if (room.seatOf(playerId) < 0) {
+            return false;
+        }
+        return now ? connected.add(playerId) : connected.remove(playerId);
+    }
+
+    /** Forgets the connections of players who no longer hold a seat. */
+    void dropUnseated() {
+        connected.removeIf(p -> room.seatOf(p) < 0);
+    }
+
+    /** Whether a bot makes the seat's moves now: a bot's seat, or one whose player is not connected. */
+    boolean botControlled(int seat) {
+        Room.Seat s = room.seat(seat);
+        return s.bot() || s.playerId() == null || !connected.contains(s.playerId());
+    }
+
+    /** The room as the lobby, the store and clients see it. */
+    RoomInfo snapshotInfo() {
+        List<SeatInfo> list = new ArrayList<>(room.seatCount());
+        for (int i = 0; i < room.seatCount(); i++) {
+            Room.Seat s = room.seat(i);
+            list.add(new SeatInfo(i, s.playerId(), s.name(), s.bot(), s.playerId() != null && connected.contains(s.playerId())));
+        }
+        return new RoomInfo(id, room.name(), room.gameType(), state(), list, room.version(),
+                paused() ? pauseReason : "", room.createdAt(), room.options());
+    }
+
+    /** Cancels the armed wake-up, if any. */
+    void disarm() {
+        if (wakeTimer != null) {
+            wakeTimer.cancel(false);
+            wakeTimer = null;
+        }
+        wake = null;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.ludus.rooms;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.ludus.api.rooms.RoomException;
+import dev.ludus.api.rooms.RoomState;
+
+/**
+ * The lobby's rules: each method checks a change against the room's state and returns the record
+ * that makes it, null when there is nothing to change, or throws the refusal. Pure: nothing is
+ * changed here; the driver commits what these return.
+ */
+final class LobbyRules {
+
+    private LobbyRules() {
+    }
+
+    static RoomRecord join(Room room, String playerId, String playerName) {
+        if (room.seatOf(playerId) >= 0) {
+            return null; // already seated
+        }
+        requireWaiting(room);
+        int seat = firstEmpty(room);
+        String name = playerName == null || playerName.isBlank() ? playerId : playerName;
+        return new RoomRecord.SeatChanged(seat, playerId, name, false);
+    }
+
+    /**
+     * A player leaves: before the start the seat empties, during the game a bot takes it. After the
+     * game ends there is nothing to leave ({@code game_over}).
+     */
+    static RoomRecord leave(Room room, String playerId) {
+        int seat = room.seatOf(playerId);
+        if (seat < 0) {
+            throw new RoomException(RoomException.NOT_IN_ROOM, playerId + " has no seat in room " + room.id());
+        }
+        if (room.state() == RoomState.WAITING) {
+            return new RoomRecord.SeatChanged(seat, null, null, false);
+        }
+        if (room.state() == RoomState.FINISHED) {
+            throw new RoomException(RoomException.GAME_OVER, "the game is over");
+        }
+        return new RoomRecord.SeatChanged(seat, null, "bot " + (seat + 1), true);
+    }
+
+    static RoomRecord addBot(Room room) {
+        requireWaiting(room);
+        int seat = firstEmpty(room);
+        return new RoomRecord.SeatChanged(seat, null, "bot " + (seat + 1), true);
+    }
+
+    static RoomRecord removeBot(Room room, int seat) {
+        requireWaiting(room);
+        if (seat < 0 || seat >= room.seatCount() || !room.seat(seat).bot()) {
+            throw new RoomException(RoomException.BAD_SEAT, "seat " + seat + " holds no bot");
+        }
+        return new RoomRecord.SeatChanged(seat, null, null, false);
+    }
+
+    /** Starts the game with {@code seed}; empty seats get bots. */
+    static RoomRecord start(Room room, boolean gameInstalled, long seed, long now) {
+        requireWaiting(room);
+        if (!gameInstalled) {
+            throw new RoomException(RoomException.GAME_PAUSED, "game '" + room.gameType() + "' is not available");
+        }
+        List<RoomRecord.Started.Player> players = new ArrayList<>(room.seatCount());
+        for (int i = 0; i < room.seatCount(); i++) {
+            Room.Seat s = room.seat(i);
+            boolean bot = s.empty() || s.bot();
+            players.add(new RoomRecord.Started.Player(bot ? "bot-" + i : s.playerId(), s.empty() ? "bot " + (i + 1) : s.name(),
+                    bot));
+        }
+        return new RoomRecord.Started(seed, now, players);
+    }
+
+    static void requirePlayer(String playerId) {
+        if (playerId == null || playerId.isBlank() || playerId.length() > 100) {
+            throw new RoomException(RoomException.BAD_OPTIONS, "a player id must have 1 to 100 characters");
+        }
+    }
+
+    private static void requireWaiting(Room room) {
+        if (room.state() != RoomState.WAITING) {
+            throw new RoomException(RoomException.ALREADY_STARTED, "room " + room.id() + " has already started");
+        }
+    }
+
+    private static int firstEmpty(Room room) {
+        for (int i = 0; i < room.seatCount(); i++) {
+            if (room.seat(i).empty()) {
+                return i;
+            }
+        }
+        throw new RoomException(RoomException.ROOM_FULL, "every seat of room " + room.id() + " is taken");
+    }
+}

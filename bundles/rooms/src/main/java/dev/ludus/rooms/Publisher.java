@@ -1,0 +1,150 @@
+package dev.ludus.rooms;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.game.GameEngine;
+import dev.ludus.api.game.GameEvent;
+import dev.ludus.api.rooms.RoomEvent;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.store.GameStore;
+import dev.ludus.api.store.VersionConflictException;
+import dev.ludus.api.store.Versioned;
+
+/**
+ * Tells the world about a room: its {@link RoomInfo} to the lobby and the active-game store, and
+ * events to its subscribers, each filtered to what the subscriber's seat may see. Called from room
+ * steps only, after the change it publishes is durable.
+ */
+final class Publisher {
+
+    static final String STORE_PREFIX = "room:";
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+    private final RoomsContext ctx;
+
+    Publisher(RoomsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** Refreshes the room's info for the lobby, health, the empty-room sweeper and the store. */
+    void refresh(LiveRoom live) {
+        Room room = live.room();
+        RoomInfo before = live.info;
+        RoomInfo info = live.snapshotInfo();
+        live.info = info;
+        live.createdBy = room.createdBy();
+        live.archived = room.archived();
+        live.quarantined = room.archived() ? null : room.quarantined();
+        if (before == null || lobbyShows(before, info)) {
+            ctx.lobby.changed();
+        }
+        if (room.state() == dev.ludus.api.rooms.RoomState.FINISHED || room.hasHuman()) {
+            live.emptySince = 0;
+        } else if (live.emptySince == 0) {
+            live.emptySince = room.lastChangeAt() > 0 ? room.lastChangeAt() : ctx.clock.millis();
+        }
+        GameStore store = ctx.gameStore;
+        if (store == null || room.name() == null) {
+            return;
+        }
+        String key = STORE_PREFIX + live.id;
+        try {
+            live.storeVersion = live.storeVersion == 0
+                    ? store.create(key, info).version()
+                    : store.compareAndSet(key, live.storeVersion, info).version();
+        } catch (VersionConflictException e) {
+            // The store was replaced or written by someone else: take its version and write again.
+            Optional<Versioned<RoomInfo>> current = store.get(key);
+            try {
+                live.storeVersion = current.isPresent()
+                        ? store.compareAndSet(key, current.get().version(), info).version()
+                        : store.create(key, info).version();
+            } catch (VersionConflictException again) {
+                live.storeVersion = 0;
+            }
+        }
+    }
+
+    /** Removes the room's entry from the active-game store. */
+    void unpublish(LiveRoom live) {
+        GameStore store = ctx.gameStore;
+        if (store != null && live.storeVersion > 0) {
+            try {
+                store.remove(STORE_PREFIX + live.id, live.storeVersion);
+            } catch (RuntimeException e) {
+                LOG.debug("room {}: store entry not removed: {}", live.id, e.toString());
+            }
+        }
+        live.storeVersion = 0;
+        ctx.lobby.changed();
+    }
+
+    /**
+     * Whether a lobby page could tell the two apart. The stream version alone does not count: it
+     * moves with every action of every running game, and would make the lobby's cached pages
+     * useless while games run.
+     */
+    private static boolean lobbyShows(RoomInfo a, RoomInfo b) {
+        return a.state() != b.state() || !a.seats().equals(b.seats()) || !a.pauseReason().equals(b.pauseReason())
+                || !Objects.equals(a.name(), b.name());
+    }
+
+    /** The room's new info to every subscriber. */
+    void roomChanged(LiveRoom live) {
+        broadcast(live, "room_changed", Map.of("room", live.info));
+    }
+
+    void broadcast(LiveRoom live, String type, Map<String, Object> data) {
+        RoomEvent e = new RoomEvent(live.id, live.room().version(), type, data);
+        for (LiveRoom.Subscriber s : live.subscribers) {
+            deliver(live, s, e);
+        }
+    }
+
+    /**
+     * Sends game events to each subscriber, filtered to what its seat may see, then the
+     * subscriber's new view and allowed actions as a {@code view} event, so a client can render the
+     * game without knowing its rules.
+     */
+    void gameEvents(LiveRoom live, List<GameEvent> events) {
+        Room room = live.room();
+        for (LiveRoom.Subscriber s : live.subscribers) {
+            int seat = room.seatOf(s.playerId());
+            for (GameEvent g : events) {
+                if (g.visibleTo(seat)) {
+                    deliver(live, s, new RoomEvent(live.id, room.version(), g.type(), g.data()));
+                }
+            }
+            GameEngine engine = room.engine();
+            if (engine != null) {
+                deliver(live, s, new RoomEvent(live.id, room.version(), "view", Map.of("game", view(live, seat),
+                        "allowedActions", seat < 0 ? List.of() : engine.allowedActions(seat))));
+            }
+        }
+    }
+
+    /** The engine's view for a seat; spectators (seat -1) see what every seat may see. */
+    static Map<String, Object> view(LiveRoom live, int seat) {
+        try {
+            return live.room().engine().view(seat);
+        } catch (RuntimeException e) {
+            LOG.warn("room {}: the game's view of seat {} failed: {}", live.id, seat, e.toString());
+            return Map.of();
+        }
+    }
+
+    static void deliver(LiveRoom live, LiveRoom.Subscriber s, RoomEvent e) {
+        try {
+            s.listener().onEvent(e);
+        } catch (RuntimeException ex) {
+            LOG.warn("room {}: listener of {} failed and is unsubscribed: {}", live.id, s.playerId(), ex.toString());
+            live.subscribers.remove(s);
+        }
+    }
+}

@@ -1,0 +1,355 @@
+package dev.ludus.rooms;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.event.EventStore;
+import dev.ludus.api.event.NewEvent;
+import dev.ludus.api.game.Action;
+import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.game.GameEngine;
+import dev.ludus.api.game.GameEvent;
+import dev.ludus.api.game.OpeningEvents;
+import dev.ludus.api.rooms.RoomException;
+import dev.ludus.api.rooms.RoomState;
+
+/**
+ * Drives rooms: the one write path every change takes, and the one place that decides what a
+ * room does next.
+ *
+ * <p><b>One write path.</b> Lobby changes, players' actions, bots' and timers' moves, the archive's
+ * and the sweeper's records all go through {@link #commit}: the change was validated (for an
+ * action, by the engine), its record is appended to the room's stream, and only once that is
+ * durable is the record applied to the {@link Room}, published, and the caller answered. If the
+ * append fails, the room is rebuilt from the store, so memory never holds anything the store
+ * lacks.
+ *
+ * <p><b>One scheduler.</b> After every applied step {@link #next} looks at the room's state and
+ * arms what follows: its one {@link Wake} (timer, bot move, idle takeover), its archive hand-over,
+ * or its eviction. Whatever was armed before is cancelled first, so a change that voids a pending
+ * move (a seat handed to a bot, a reconnect) is always followed by a fresh decision.
+ */
+final class RoomDriver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoomDriver.class);
+
+    /**
+     * How the caller of {@link #commit} learns the outcome: {@code applied} runs once the record
+     * is durable and applied (before events go out), {@code published} after they went out, and
+     * {@code failed} if the record could not be stored.
+     */
+    record Reply(Runnable applied, Runnable published, Consumer<RoomException> failed) {
+        static Reply afterEffects(Runnable published, Consumer<RoomException> failed) {
+            return new Reply(() -> { }, published, failed);
+        }
+    }
+
+    private final RoomsContext ctx;
+    private final Publisher publisher;
+    private final Snapshots snapshots;
+    private final ArchiveHandOver archive;
+    private Recovery recovery;
+
+    RoomDriver(RoomsContext ctx, Publisher publisher, Snapshots snapshots) {
+        this.ctx = ctx;
+        this.publisher = publisher;
+        this.snapshots = snapshots;
+        this.archive = new ArchiveHandOver(ctx, this);
+    }
+
+    void recovery(Recovery r) {
+        this.recovery = r;
+    }
+
+    ArchiveHandOver archive() {
+        return archive;
+    }
+
+    // ---------------------------------------------------------------- the write path
+
+    /**
+     * Appends {@code record} to the room's stream; once durable, applies it, publishes it with the
+     * game's {@code events} (an action's, or the opening deal's), answers, and decides what comes
+     * next. A room step: returns the stage the room's next step waits for.
+     */
+    CompletionStage<?> commit(LiveRoom live, RoomRecord record, List<GameEvent> events, Reply reply) {
+        EventStore es = ctx.eventStore;
+        if (es == null) {
+            reply.failed().accept(new RoomException(RoomException.UNAVAILABLE, "the event store is not available"));
+            if (record instanceof RoomRecord.ActionTaken) {
+                rebuild(live); // the engine took the action: it is ahead of the store
+            }
+            return null;
+        }
+        boolean create = record instanceof RoomRecord.Created;
+        long expected = create ? EventStore.NO_STREAM : live.room().version();
+        long at = record instanceof RoomRecord.ActionTaken a ? a.at() : ctx.clock.millis();
+        if (!create) {
+            live.disarm(); // nothing may fire against the old version while the append is in flight
+        }
+        return es.appendAsync(live.stream, expected, List.of(new NewEvent(record.type(), ctx.codec.encode(record))))
+                .handleAsync((version, error) -> {
+                    if (error != null) {
+                        failed(live, record, error, reply);
+                        return null;
+                    }
+                    if (create) {
+                        ctx.rooms.put(live.id, live);
+                    }
+                    live.room().apply(record, version, at);
+                    publisher.refresh(live);
+                    reply.applied().run();
+                    effects(live, record, events);
+                    reply.published().run();
+                    next(live);
+                    return null;
+                }, ctx.workers);
+    }
+
+    private void failed(LiveRoom live, RoomRecord record, Throwable error, Reply reply) {
+        String why = rootMessage(error);
+        reply.failed().accept(new RoomException(RoomException.UNAVAILABLE, record instanceof RoomRecord.ActionTaken
+                ? "the action could not be made durable: " + why : "could not persist the change: " + why));
+        // Nothing was applied, except an action the engine took ahead of its record; and a
+        // refused append may mean the stream moved on elsewhere. Either way: start again from
+        // the store. A room that was never created, and the archive's own bookkeeping records
+        // (retried by themselves), need no rebuild.
+        if (!(record instanceof RoomRecord.Created || record instanceof RoomRecord.Archived
+                || record instanceof RoomRecord.Quarantined)) {
+            rebuild(live);
+        } else {
+            next(live);
+        }
+    }
+
+    /** What each kind of record means to the world once it is durable and applied. */
+    private void effects(LiveRoom live, RoomRecord record, List<GameEvent> events) {
+        Room room = live.room();
+        if (record instanceof RoomRecord.Created || record instanceof RoomRecord.SeatChanged) {
+            live.dropUnseated();
+            publisher.refresh(live);
+            publisher.roomChanged(live);
+        } else if (record instanceof RoomRecord.Started) {
+            publisher.roomChanged(live);
+            publisher.broadcast(live, "game_started", Map.of());
+            GameEngine engine = room.engine();
+            publisher.gameEvents(live, engine instanceof OpeningEvents o ? opening(live, o) : List.of());
+        } else if (record instanceof RoomRecord.ActionTaken) {
+            ctx.acceptedActions.incrementAndGet();
+            publisher.gameEvents(live, events);
+            if (room.state() == RoomState.FINISHED) {
+                publisher.broadcast(live, "game_over", Map.of("result", room.engine().result()));
+            } else if (snapshots.due(live)) {
+                snapshots.save(live, true);
+            }
+        } else if (record instanceof RoomRecord.Closed c) {
+            publisher.roomChanged(live);
+            ctx.closedRooms.incrementAndGet();
+            LOG.info("room {}: closed: {}", live.id, c.reason());
+            snapshots.delete(live);
+            forget(live);
+        } else if (record instanceof RoomRecord.Archived || record instanceof RoomRecord.Quarantined) {
+            // nothing to tell the players: the game's result went out with game_over
+        } else {
+            throw new IllegalStateException("room record " + record.type() + " has no effect defined");
+        }
+    }
+
+    private static List<GameEvent> opening(LiveRoom live, OpeningEvents o) {
+        try {
+            List<GameEvent> events = o.openingEvents();
+            return events == null ? List.of() : events;
+        } catch (RuntimeException e) {
+            LOG.warn("room {}: the game's opening events failed, players get its view only: {}", live.id, e.toString());
+            return List.of();
+        }
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    /**
+     * The one path by which an action (a player's, a bot's, a timer's) changes a game: the engine
+     * judges it, then it is committed. A room step.
+     */
+    CompletionStage<?> act(LiveRoom live, Action action, String cause, CompletableFuture<ActionResult> reply) {
+        RoomException refusal = switch (live.state()) {
+            case WAITING -> new RoomException(RoomException.NOT_STARTED, "the game has not started");
+            case FINISHED -> new RoomException(RoomException.GAME_OVER, "the game is over");
+            case PAUSED -> new RoomException(RoomException.GAME_PAUSED, "the game is paused: " + live.pauseReason());
+            case PLAYING -> null;
+        };
+        if (refusal == null && !live.playable()) {
+            refusal = new RoomException(RoomException.GAME_PAUSED, "the game is being restored");
+        }
+        if (refusal == null && ctx.eventStore == null) {
+            refusal = new RoomException(RoomException.UNAVAILABLE, "the event store is not available");
+        }
+        if (refusal != null) {
+            reply.completeExceptionally(refusal);
+            return null;
+        }
+        ActionResult result;
+        try {
+            result = live.room().tryAction(action);
+        } catch (RuntimeException e) {
+            LOG.error("room {}: engine failed on {}", live.id, action, e);
+            rebuild(live);
+            reply.complete(new ActionResult.Rejected("illegal_action", "the game could not apply the action"));
+            return null;
+        }
+        if (!(result instanceof ActionResult.Accepted accepted)) {
+            reply.complete(result);
+            return null;
+        }
+        RoomRecord.ActionTaken record = new RoomRecord.ActionTaken(action.seat(), action.type(), action.args(),
+                ctx.clock.millis(), cause);
+        return commit(live, record, accepted.events(),
+                new Reply(() -> reply.complete(result), () -> { }, reply::completeExceptionally));
+    }
+
+    // ---------------------------------------------------------------- what happens next
+
+    /**
+     * Decides, from the room's state alone, what follows: a finished game goes to the archive (and
+     * an archived one is evicted when its time is up); a running one arms its next wake-up.
+     * Cancels whatever was armed before. A room step.
+     */
+    void next(LiveRoom live) {
+        live.disarm();
+        if (!ctx.active || live.needsRebuild) {
+            return;
+        }
+        Room room = live.room();
+        if (room.state() == RoomState.FINISHED) {
+            if (room.archived()) {
+                evictLater(live, room.lastChangeAt() + finishedMillis() - ctx.clock.millis());
+            } else {
+                archive.start(live);
+            }
+            return;
+        }
+        if (!live.playable()) {
+            return;
+        }
+        RoomsConfig cfg = ctx.config;
+        Optional<Wake> wake = Wake.next(room, live::botControlled, cfg.botThinkMillis(), cfg.idleTimeoutMillis());
+        if (wake.isEmpty()) {
+            return;
+        }
+        Wake w = wake.get();
+        long delay = Math.max(0, w.at() - ctx.clock.millis());
+        try {
+            live.wake = w;
+            live.wakeTimer = ctx.timers.schedule(() -> live.steps.submit(() -> fire(live, w)), delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            live.wake = null; // deactivating
+        }
+    }
+
+    /** A wake-up is due: take its move if it is still what the room waits for. A room step. */
+    private CompletionStage<?> fire(LiveRoom live, Wake w) {
+        if (live.wake != w) {
+            return null; // superseded by a later decision
+        }
+        live.wake = null;
+        live.wakeTimer = null;
+        if (!live.playable()) {
+            return null;
+        }
+        RoomsConfig cfg = ctx.config;
+        Room room = live.room();
+        Optional<Wake> now = Wake.next(room, live::botControlled, cfg.botThinkMillis(), cfg.idleTimeoutMillis());
+        if (!now.equals(Optional.of(w))) {
+            next(live);
+            return null;
+        }
+        Optional<Action> action = w.action(room.engine());
+        if (action.isEmpty()) {
+            return null;
+        }
+        return act(live, action.get(), w.kind().cause, new CompletableFuture<>());
+    }
+
+    // ---------------------------------------------------------------- pause, rebuild, end
+
+    /** Pauses a running game and tells its players why. A room step. */
+    void pause(LiveRoom live, String reason) {
+        live.pauseReason(reason);
+        live.disarm();
+        publisher.refresh(live);
+        publisher.broadcast(live, "game_paused", Map.of("reason", reason));
+    }
+
+    /** Rebuilds the room from the store (see {@link Recovery#rebuild}). A room step. */
+    void rebuild(LiveRoom live) {
+        live.needsRebuild = true;
+        recovery.rebuild(live);
+    }
+
+    /** A player's connection came or went: bots may now cover the seat, or stop. A room step. */
+    void connected(LiveRoom live, String playerId, boolean connected) {
+        if (live.connected(playerId, connected)) {
+            publisher.refresh(live);
+            publisher.roomChanged(live);
+            next(live);
+        }
+    }
+
+    /** Ends an empty room durably with a {@code closed} record, then forgets it. A room step. */
+    CompletionStage<?> closeIfEmpty(LiveRoom live, long limitMillis) {
+        live.closing = false;
+        Room room = live.room();
+        if (ctx.eventStore == null || live.needsRebuild || room.closed() || room.state() == RoomState.FINISHED
+                || live.emptySince == 0 || ctx.clock.millis() - live.emptySince < limitMillis
+                || ctx.rooms.get(live.id) != live) {
+            return null;
+        }
+        RoomRecord.Closed close = new RoomRecord.Closed("nobody sat in the room for " + limitMillis / 1000 + " s");
+        return commit(live, close, List.of(), Reply.afterEffects(() -> { },
+                e -> LOG.warn("room {}: could not be closed, will try again: {}", live.id, e.getMessage())));
+    }
+
+    long finishedMillis() {
+        return RoomsContext.clamp(ctx.config.finishedRoomSeconds(), 0, 86_400) * 1000L;
+    }
+
+    /** Forgets the room after {@code millis} (at once if not positive), unless already armed. */
+    void evictLater(LiveRoom live, long millis) {
+        if (live.eviction != null) {
+            return;
+        }
+        try {
+            live.eviction = ctx.timers.schedule(() -> live.steps.run(() -> forget(live)), Math.max(0, millis),
+                    TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // deactivating: every room goes anyway
+        }
+    }
+
+    /** Forgets a room that has ended for good: memory, subscriptions, timers, store entry. A room step. */
+    void forget(LiveRoom live) {
+        live.disarm();
+        ctx.rooms.remove(live.id, live);
+        live.subscribers.clear();
+        publisher.unpublish(live);
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+}

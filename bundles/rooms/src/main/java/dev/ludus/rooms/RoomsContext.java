@@ -1,0 +1,56 @@
+package dev.ludus.rooms;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.ludus.api.archive.ArchiveService;
+import dev.ludus.api.event.EventStore;
+import dev.ludus.api.event.SnapshotStore;
+import dev.ludus.api.game.GameDefinition;
+import dev.ludus.api.store.GameStore;
+
+/**
+ * What the parts of the rooms runtime share: the rooms, the installed games, the services that
+ * come and go (each null while absent), the configuration and the threads. Owned by
+ * {@link RoomRuntime}, which alone writes the service fields.
+ */
+final class RoomsContext {
+
+    final Map<String, GameDefinition> games = new ConcurrentHashMap<>();
+    final Map<String, LiveRoom> rooms = new ConcurrentHashMap<>();
+    final RecordCodec codec = new RecordCodec();
+    final Lobby lobby = new Lobby(() -> rooms.values().stream().map(r -> r.info).toList());
+    final AtomicLong acceptedActions = new AtomicLong();
+    final AtomicLong closedRooms = new AtomicLong();
+
+    volatile EventStore eventStore;
+    volatile SnapshotStore snapshotStore;
+    volatile GameStore gameStore;
+    volatile ArchiveService archive;
+    volatile Clock clock = Clock.systemUTC();
+    volatile RoomsConfig config;
+    volatile boolean active;
+
+    /** Runs room steps. */
+    ExecutorService workers;
+    /** Arms wake-ups, evictions and the periodic sweeps; its tasks only submit room steps. */
+    ScheduledExecutorService timers;
+    /** Slow work off the room steps: archive hand-overs, asynchronous snapshot saves. */
+    ExecutorService background;
+
+    GameDefinition game(String type) {
+        return type == null ? null : games.get(type);
+    }
+
+    LiveRoom newRoom(String id) {
+        return new LiveRoom(id, workers, this::game);
+    }
+
+    static int clamp(int value, int min, int max) {
+        return Math.max(min, Math.min(max, value));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.ludus.rooms;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.rooms.RoomInfo;
+
+/** The rooms runtime's health: counts by state, archive backlog, quarantines, recovery. */
+final class RoomsHealth {
+
+    private final RoomsContext ctx;
+    private final Recovery recovery;
+
+    RoomsHealth(RoomsContext ctx, Recovery recovery) {
+        this.ctx = ctx;
+        this.recovery = recovery;
+    }
+
+    HealthResult check() {
+        int waiting = 0;
+        int playing = 0;
+        int paused = 0;
+        int finished = 0;
+        int pendingArchive = 0;
+        List<String> quarantined = new ArrayList<>();
+        String reason = null;
+        for (LiveRoom r : ctx.rooms.values()) {
+            RoomInfo i = r.info;
+            if (i == null) {
+                continue;
+            }
+            switch (i.state()) {
+                case WAITING -> waiting++;
+                case PLAYING -> playing++;
+                case PAUSED -> {
+                    paused++;
+                    reason = i.pauseReason();
+                }
+                case FINISHED -> {
+                    finished++;
+                    if (!r.archived) { // closed rooms are forgotten at once: a finished room here holds a game
+                        pendingArchive++;
+                        if (r.quarantined != null) {
+                            quarantined.add(r.id);
+                        }
+                    }
+                }
+            }
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("waiting", waiting);
+        d.put("playing", playing);
+        d.put("paused", paused);
+        d.put("finished", finished);
+        d.put("pendingArchive", pendingArchive);
+        d.put("acceptedActions", ctx.acceptedActions.get());
+        d.put("games", ctx.games.keySet().stream().sorted().toList().toString());
+        d.put("recoveredRooms", recovery.recoveredRooms());
+        d.put("recoveryMillis", recovery.millis());
+        d.put("closedEmptyRooms", ctx.closedRooms.get());
+        d.put("lobbyVersion", ctx.lobby.version());
+        d.put("quarantined", quarantined.size());
+        if (!quarantined.isEmpty()) {
+            quarantined.sort(null);
+            d.put("quarantinedGames", quarantined.subList(0, Math.min(20, quarantined.size())).toString());
+        }
+        if (ctx.eventStore == null) {
+            return HealthResult.degraded("event store unavailable: games are paused", d);
+        }
+        if (paused > 0) {
+            return HealthResult.degraded(paused + " game(s) paused: " + reason, d);
+        }
+        if (!quarantined.isEmpty()) {
+            return HealthResult.degraded(quarantined.size() + " completed game(s) quarantined, their archive hand-over "
+                    + "kept failing: " + quarantined.subList(0, Math.min(5, quarantined.size()))
+                    + "; raise archiveRetryQuarantined of " + RoomRuntime.PID + " to retry", d);
+        }
+        if (pendingArchive > 0 && ctx.archive == null) {
+            return HealthResult.degraded(pendingArchive + " completed game(s) wait for the archive service", d);
+        }
+        return HealthResult.up(d);
+    }
+}
