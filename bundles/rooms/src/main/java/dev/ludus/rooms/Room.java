@@ -254,7 +254,7 @@ final class Room {
 
     /** Sets when timers count from, for a room restored from a snapshot that did not say. */
     void assumeLastMoveAt(long millis) {
-        if (lastMoveAt == 0) {
+        if (lastMoveAt == 0 && state == RoomState.PLAYING) {
             lastMoveAt = millis;
         }
     }

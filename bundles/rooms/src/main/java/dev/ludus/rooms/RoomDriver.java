@@ -281,6 +281,20 @@ final class RoomDriver {
         return act(live, action.get(), w.kind().cause, new CompletableFuture<>());
     }
 
+    /** For tests: takes the armed wake-up now, whatever its deadline. A room step. */
+    CompletionStage<?> fireNow(LiveRoom live) {
+        Wake w = live.wake;
+        if (w == null) {
+            return null;
+        }
+        if (!live.playable()) {
+            return null;
+        }
+        live.disarm();
+        Optional<Action> action = w.action(live.room().engine());
+        return action.isEmpty() ? null : act(live, action.get(), w.kind().cause, new CompletableFuture<>());
+    }
+
     // ---------------------------------------------------------------- pause, rebuild, end
 
     /** Pauses a running game and tells its players why. A room step. */

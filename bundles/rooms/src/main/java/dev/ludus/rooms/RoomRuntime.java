@@ -1,6 +1,5 @@
 package dev.ludus.rooms;
 
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -82,7 +81,6 @@ public class RoomRuntime implements RoomService, HealthCheck {
     private final Recovery recovery = new Recovery(ctx, driver, publisher, snapshots);
     private final RoomsHealth health = new RoomsHealth(ctx, recovery);
     private final RoomQuota quota = new RoomQuota();
-    private final SecureRandom seeds = new SecureRandom();
 
     public RoomRuntime() {
         driver.recovery(recovery);
@@ -437,7 +435,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     @Override
     public RoomInfo start(String roomId) {
-        return lobby(roomId, room -> LobbyRules.start(room, ctx.game(room.gameType()) != null, seeds.nextLong(),
+        return lobby(roomId, room -> LobbyRules.start(room, ctx.game(room.gameType()) != null, ctx.seeds.nextLong(),
                 ctx.clock.millis()));
     }
 
@@ -651,5 +649,29 @@ public class RoomRuntime implements RoomService, HealthCheck {
     /** For tests: the runtime's shared state. */
     RoomsContext context() {
         return ctx;
+    }
+
+    /** For tests: takes the room's armed wake-up now, whatever its deadline. */
+    void wakeNow(String roomId) throws InterruptedException {
+        LiveRoom live = room(roomId);
+        CountDownLatch l = new CountDownLatch(1);
+        live.steps.submit(() -> {
+            CompletionStage<?> s = driver.fireNow(live);
+            if (s == null) {
+                l.countDown();
+                return null;
+            }
+            return s.whenComplete((r, e) -> l.countDown());
+        });
+        l.await(30, TimeUnit.SECONDS);
+    }
+
+    /** For tests: stops dead, as a crash would: no snapshots, nothing more written. */
+    void halt() {
+        ctx.active = false;
+        ctx.eventStore = null;
+        ctx.timers.shutdownNow();
+        ctx.background.shutdownNow();
+        ctx.workers.shutdownNow();
     }
 }

@@ -34,6 +34,8 @@ final class RoomsContext {
     volatile Clock clock = Clock.systemUTC();
     volatile RoomsConfig config;
     volatile boolean active;
+    /** Where games' seeds come from; tests set a seeded generator to replay a history. */
+    volatile java.util.random.RandomGenerator seeds = new java.security.SecureRandom();
 
     /** Runs room steps. */
     ExecutorService workers;

@@ -1,0 +1,202 @@
+package dev.ludus.rooms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.After;
+import org.junit.Test;
+
+import dev.ludus.api.event.RecordedEvent;
+import dev.ludus.api.rooms.RoomException;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.TurnGame;
+
+/**
+ * The rooms runtime's central promise, as a property over random histories: replaying a room's
+ * stream gives exactly the state live play reached, and a runtime that crashes at any point comes
+ * back to exactly that state, next wake-up included.
+ *
+ * <p>Each history is drawn from a seeded generator: lobby operations (join, leave, bots, start),
+ * legal and illegal actions, connections coming and going, the room's wake-up taken (a bot's move,
+ * an idle takeover, the game's timer), clean restarts and crashes. After every step the live room
+ * is compared with a {@link Room} rebuilt from the stream alone; after every restart or crash, the
+ * new runtime's room is compared with the one before. A failure names the seed that reproduces it.
+ */
+public class ReplayPropertyTest {
+
+    private static final int HISTORIES = 100;
+    private static final int STEPS = 50;
+    private static final long NEVER = 1_000_000_000L;
+    private static final List<String> PLAYERS = List.of("ann", "bob", "cy", "dee");
+
+    private final List<RoomRuntime> runtimes = new ArrayList<>();
+
+    @After
+    public void tearDown() {
+        for (RoomRuntime r : runtimes) {
+            if (r.context().active) {
+                r.deactivate();
+            }
+        }
+    }
+
+    private RoomRuntime runtime(MemoryEventStore events, TurnGame game, int snapshotEvery) {
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        // Nothing wakes by itself: the history takes each wake-up when it chooses to.
+        r.activate(RoomRuntimeTest.config(Map.of("snapshotEvery", snapshotEvery, "botThinkMillis", NEVER,
+                "idleTimeoutMillis", NEVER)));
+        runtimes.add(r);
+        return r;
+    }
+
+    /** A new runtime over the same store, once it has brought every room back. */
+    private RoomRuntime recovered(MemoryEventStore events, TurnGame game, int snapshotEvery) throws InterruptedException {
+        RoomRuntime r = runtime(events, game, snapshotEvery);
+        for (int i = 0; i < 1000 && !r.ready(); i++) {
+            Thread.sleep(5);
+        }
+        assertTrue("recovery did not finish", r.ready());
+        r.settle();
+        return r;
+    }
+
+    @Test
+    public void replayGivesTheLiveStateAfterEveryStepAndEveryCrash() throws Exception {
+        long base = Long.getLong("ludus.property.seed", 20261201L);
+        int checks = 0;
+        int crashes = 0;
+        int actions = 0;
+        for (int h = 0; h < HISTORIES; h++) {
+            long seed = base + h;
+            int[] counts = history(seed);
+            checks += counts[0];
+            crashes += counts[1];
+            actions += counts[2];
+        }
+        // The generator must reach what the property is about, or it proves nothing.
+        assertTrue("too few crash points: " + crashes, crashes >= HISTORIES / 2);
+        assertTrue("too few accepted actions: " + actions, actions >= HISTORIES * 5);
+        assertTrue("too few checks: " + checks, checks >= HISTORIES * STEPS / 2);
+    }
+
+    /** One history; returns {checks, crashes or restarts, accepted actions}. */
+    private int[] history(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        MemoryEventStore events = new MemoryEventStore();
+        TurnGame game = new TurnGame("count", 3);
+        int snapshotEvery = 1 + rnd.nextInt(6);
+        RoomRuntime r = runtime(events, game, snapshotEvery);
+        r.context().seeds = new Random(seed); // game seeds too, so a seed redraws the same history
+        Map<String, String> options = rnd.nextBoolean() ? Map.of("target", "30") : Map.of("target", "30", "turnMillis", "900000");
+        String room = r.create("count", "property " + seed, options).roomId();
+        int checks = 0;
+        int restarts = 0;
+        for (int step = 0; step < STEPS; step++) {
+            int op = rnd.nextInt(100);
+            String player = PLAYERS.get(rnd.nextInt(PLAYERS.size()));
+            String what;
+            try {
+                if (op < 12) {
+                    what = "join " + player;
+                    r.join(room, player, player.toUpperCase());
+                } else if (op < 18) {
+                    what = "leave " + player;
+                    r.leave(room, player);
+                } else if (op < 24) {
+                    what = "add bot";
+                    r.addBot(room);
+                } else if (op < 27) {
+                    int seat = rnd.nextInt(3);
+                    what = "remove bot " + seat;
+                    r.removeBot(room, seat);
+                } else if (op < 35) {
+                    what = "start";
+                    r.start(room);
+                } else if (op < 62) {
+                    int n = rnd.nextInt(5); // 0 and 4 are illegal
+                    what = "act " + player + " " + n;
+                    r.act(room, player, "add", Map.of("n", n)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } else if (op < 72) {
+                    boolean on = rnd.nextBoolean();
+                    what = "connected " + player + " " + on;
+                    r.setConnected(room, player, on);
+                } else if (op < 88) {
+                    what = "wake";
+                    r.wakeNow(room);
+                } else if (op < 94) {
+                    what = "crash";
+                    Fingerprint before = fingerprint(r, room);
+                    r.halt();
+                    r = recovered(events, game, snapshotEvery);
+                    assertEquals("seed " + seed + ", step " + step + ": state after a crash", before, fingerprint(r, room));
+                    restarts++;
+                } else {
+                    what = "restart";
+                    Fingerprint before = fingerprint(r, room);
+                    r.deactivate();
+                    r = recovered(events, game, snapshotEvery);
+                    assertEquals("seed " + seed + ", step " + step + ": state after a restart", before, fingerprint(r, room));
+                    restarts++;
+                }
+            } catch (RoomException | java.util.concurrent.ExecutionException refused) {
+                what = "refused";
+            }
+            r.settle();
+            if (!r.context().rooms.containsKey(room)) {
+                break; // the game ended and went to no archive; nothing more to play
+            }
+            Fingerprint live = fingerprint(r, room);
+            Fingerprint replayed = replay(events, game, room);
+            assertEquals("seed " + seed + ", step " + step + " (" + what + "): replay differs from live play", live, replayed);
+            checks++;
+        }
+        long actions = events.read(RoomRuntime.STREAM_PREFIX + room, 1, 100_000).stream()
+                .filter(e -> e.type().equals(RoomRecord.ActionTaken.TYPE)).count();
+        return new int[] {checks, restarts, (int) actions};
+    }
+
+    /**
+     * Everything durable about a room, and what it would do next if every seat were a bot's (who
+     * is connected is not durable: a restart forgets it).
+     */
+    record Fingerprint(long version, String header, boolean archived, boolean closed, String quarantined,
+                       String engine, String wake, RoomState state) {
+    }
+
+    private static Fingerprint fingerprint(Room room) {
+        String engine = room.engine() == null ? "none"
+                : Base64.getEncoder().encodeToString(room.engine().snapshot()) + " " + room.engine().pendingTimer();
+        String wake = String.valueOf(Wake.next(room, seat -> true, 1000, 5000).orElse(null));
+        return new Fingerprint(room.version(), room.name() == null ? "" : String.valueOf(room.header()), room.archived(),
+                room.closed(), room.quarantined(), engine, wake, room.state());
+    }
+
+    /** The live room's fingerprint, read in a step of the room. */
+    private static Fingerprint fingerprint(RoomRuntime r, String roomId) throws Exception {
+        LiveRoom live = r.context().rooms.get(roomId);
+        java.util.concurrent.CompletableFuture<Fingerprint> f = new java.util.concurrent.CompletableFuture<>();
+        live.steps.run(() -> f.complete(fingerprint(live.room())));
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    /** A room rebuilt from nothing but its records, through the same {@link Room#apply}. */
+    private static Fingerprint replay(MemoryEventStore events, TurnGame game, String roomId) {
+        Room room = new Room(roomId, type -> type.equals(game.type()) ? game : null);
+        RecordCodec codec = new RecordCodec();
+        for (RecordedEvent e : events.read(RoomRuntime.STREAM_PREFIX + roomId, 1, 100_000)) {
+            room.apply(codec.decode(e.type(), e.data()), e.version(), e.timestamp());
+        }
+        return fingerprint(room);
+    }
+}
