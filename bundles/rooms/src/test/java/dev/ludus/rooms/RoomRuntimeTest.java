@@ -69,7 +69,7 @@ public class RoomRuntimeTest {
 
     @After
     public void tearDown() {
-        runtimes.forEach(RoomRuntime::deactivate);
+        runtimes.stream().filter(r -> r.context().active).forEach(RoomRuntime::deactivate); // halted ones crashed
     }
 
     private static ActionResult add(RoomRuntime r, String room, String player, int n) throws Exception {
@@ -344,6 +344,97 @@ public class RoomRuntimeTest {
         } finally {
             sub.close();
         }
+    }
+
+    /** A clock tests move by hand. */
+    static final class HandClock extends java.time.Clock {
+        private final java.util.concurrent.atomic.AtomicLong now;
+
+        HandClock(long start) {
+            now = new java.util.concurrent.atomic.AtomicLong(start);
+        }
+
+        void advance(long millis) {
+            now.addAndGet(millis);
+        }
+
+        @Override public java.time.ZoneId getZone() { return java.time.ZoneOffset.UTC; }
+        @Override public java.time.Clock withZone(java.time.ZoneId zone) { return this; }
+        @Override public long millis() { return now.get(); }
+        @Override public java.time.Instant instant() { return java.time.Instant.ofEpochMilli(millis()); }
+    }
+
+    private RoomRuntime runtimeWithClock(HandClock clock, long botThink, long idle) {
+        RoomRuntime r = new RoomRuntime();
+        r.context().clock = clock;
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(config(Map.of("snapshotEvery", 50, "botThinkMillis", botThink, "idleTimeoutMillis", idle)));
+        runtimes.add(r);
+        return r;
+    }
+
+    private RoomRecord lastRecord(String roomId) {
+        String stream = "room-" + roomId;
+        var last = events.read(stream, events.version(stream), 1).get(0);
+        return new RecordCodec().decode(last.type(), last.data());
+    }
+
+    @Test
+    public void aGameTimerResumesAtItsDeadlineAfterACrashNotAFullDelayLater() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime first = runtimeWithClock(clock, 1_000_000_000L, 1_000_000_000L);
+        RoomInfo room = first.create("count", "t", Map.of("target", "30", "turnMillis", "10000"));
+        first.join(room.roomId(), "ann", "Ann");
+        first.join(room.roomId(), "bob", "Bob");
+        first.setConnected(room.roomId(), "ann", true);
+        first.setConnected(room.roomId(), "bob", true);
+        first.start(room.roomId());
+        first.settle();
+        first.halt(); // a crash: no snapshot, nothing more written
+        String stream = "room-" + room.roomId();
+        long before = events.version(stream);
+
+        // The game's timer was armed for 10 s after the start; the new runtime comes up 9.9 s after it.
+        clock.advance(9_900);
+        RoomRuntime second = runtimeWithClock(clock, 1_000_000_000L, 1_000_000_000L);
+        waitFor(() -> second.ready());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        while (events.version(stream) == before && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertEquals("the timer fired within 3 s of the restart, not 10 s after it", before + 1, events.version(stream));
+        RoomRecord.ActionTaken fired = (RoomRecord.ActionTaken) lastRecord(room.roomId());
+        assertEquals(RoomRecord.ActionTaken.BY_TIMER, fired.cause());
+        assertEquals("timeout", fired.actionType());
+    }
+
+    @Test
+    public void aConnectedPlayerWhoLetsTheIdleTimePassIsCoveredByABotAndTheRecordSaysWhy() throws Exception {
+        RoomRuntime r = runtimeWithClock(new HandClock(System.currentTimeMillis()), 1_000_000_000L, 150);
+        RoomInfo room = twoConnectedPlayers(r, "30");
+        String stream = "room-" + room.roomId();
+        long before = events.version(stream);
+        waitFor(() -> events.version(stream) > before);
+        RoomRecord.ActionTaken taken = (RoomRecord.ActionTaken) lastRecord(room.roomId());
+        assertEquals(RoomRecord.ActionTaken.BY_IDLE, taken.cause());
+    }
+
+    @Test
+    public void theFirstDealReachesEachPlayerAsEventsOfTheirOwnSeatBeforeTheView() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = r.create("count", "t", Map.of("target", "10"));
+        r.join(room.roomId(), "ann", "Ann");
+        r.join(room.roomId(), "bob", "Bob");
+        List<RoomEvent> annSees = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "ann", annSees::add);
+        r.start(room.roomId());
+        r.settle();
+        List<String> types = annSees.stream().map(RoomEvent::type).toList();
+        assertEquals(List.of("room_changed", "game_started", "first_turn", "secret", "view"), types);
+        RoomEvent secret = annSees.get(3);
+        assertEquals("only Ann's own secret reaches Ann", 0, ((Number) secret.data().get("seat")).intValue());
     }
 
     static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
