@@ -119,7 +119,7 @@ final class ArchiveHandOver {
         return driver.commit(live, q, List.of(), RoomDriver.Reply.afterEffects(() -> {
             live.handOverFailures = 0;
             LOG.warn("room {}: archive hand-over failed {} time(s) ({}): quarantined and no longer retried; set "
-                    + "archiveRetryQuarantined of {} above {} to retry", live.id, q.failures(), why, RoomRuntime.PID,
+                    + "archiveRetryQuarantined of {} above {} to retry", live.id, q.failures(), why, RoomsContext.PID,
                     generation);
         }, e -> LOG.warn("room {}: could not record the quarantine, will try again: {}", live.id, e.getMessage())));
     }

@@ -66,7 +66,7 @@ final class LiveRoom {
 
     LiveRoom(String id, Executor executor, Function<String, GameDefinition> games) {
         this.id = id;
-        this.stream = RoomRuntime.STREAM_PREFIX + id;
+        this.stream = RoomsContext.STREAM_PREFIX + id;
         this.steps = new StepQueue("room " + id, executor);
         this.games = games;
         this.room = new Room(id, games);

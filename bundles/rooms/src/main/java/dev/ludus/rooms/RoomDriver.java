@@ -59,17 +59,14 @@ final class RoomDriver {
     private final Publisher publisher;
     private final Snapshots snapshots;
     private final ArchiveHandOver archive;
-    private Recovery recovery;
+    private final Replay replay;
 
     RoomDriver(RoomsContext ctx, Publisher publisher, Snapshots snapshots) {
         this.ctx = ctx;
         this.publisher = publisher;
         this.snapshots = snapshots;
         this.archive = new ArchiveHandOver(ctx, this);
-    }
-
-    void recovery(Recovery r) {
-        this.recovery = r;
+        this.replay = new Replay(ctx, snapshots);
     }
 
     ArchiveHandOver archive() {
@@ -305,10 +302,43 @@ final class RoomDriver {
         publisher.broadcast(live, "game_paused", Map.of("reason", reason));
     }
 
-    /** Rebuilds the room from the store (see {@link Recovery#rebuild}). A room step. */
+    /**
+     * Rebuilds a room from its latest snapshot and the later records ({@link Replay}), then
+     * pauses or resumes it and decides what comes next. Used whenever the room's memory may
+     * differ from its stream: at recovery, after a failed append, when its game bundle or the
+     * event store returns. A room step.
+     */
     void rebuild(LiveRoom live) {
-        live.needsRebuild = true;
-        recovery.rebuild(live);
+        live.disarm();
+        boolean wasPaused = live.paused();
+        EventStore es = ctx.eventStore;
+        if (es == null) {
+            live.needsRebuild = true;
+            live.room().dropEngine();
+            pause(live, "event store unavailable");
+            return;
+        }
+        try {
+            Room room = replay.replay(live, es);
+            live.needsRebuild = false;
+            room.assumeLastMoveAt(ctx.clock.millis());
+            if (room.state() == RoomState.PLAYING && room.engine() == null) {
+                pause(live, "game '" + room.gameType() + "' is not available");
+            } else {
+                live.pauseReason("");
+                if (wasPaused && room.state() == RoomState.PLAYING) {
+                    publisher.broadcast(live, "game_resumed", Map.of());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("room {}: cannot be rebuilt", live.id, e);
+            live.room().dropEngine();
+            live.needsRebuild = true;
+            pause(live, "cannot be rebuilt: " + e.getMessage());
+        }
+        live.dropUnseated();
+        publisher.refresh(live);
+        next(live);
     }
 
     /** A player's connection came or went: bots may now cover the seat, or stop. A room step. */

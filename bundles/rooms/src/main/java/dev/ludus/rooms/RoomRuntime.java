@@ -55,21 +55,17 @@ import dev.ludus.api.store.GameStore;
 @Designate(ocd = RoomsConfig.class)
 public class RoomRuntime implements RoomService, HealthCheck {
 
-    static final String PID = "dev.ludus.rooms";
-    static final String STREAM_PREFIX = "room-";
+    static final String PID = RoomsContext.PID;
+    static final String STREAM_PREFIX = RoomsContext.STREAM_PREFIX;
     private static final Logger LOG = LoggerFactory.getLogger(RoomRuntime.class);
 
     private final RoomsContext ctx = new RoomsContext();
     private final Publisher publisher = new Publisher(ctx);
     private final Snapshots snapshots = new Snapshots(ctx);
     private final RoomDriver driver = new RoomDriver(ctx, publisher, snapshots);
-    private final Recovery recovery = new Recovery(ctx, driver, publisher, snapshots);
+    private final Recovery recovery = new Recovery(ctx, driver);
     private final RoomsHealth health = new RoomsHealth(ctx, recovery);
     private final RoomCommands commands = new RoomCommands(ctx, driver);
-
-    public RoomRuntime() {
-        driver.recovery(recovery);
-    }
 
     // ---------------------------------------------------------------- lifecycle
 
@@ -178,7 +174,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         } else {
             eachRoom(live -> {
                 if (live.needsRebuild) {
-                    recovery.rebuild(live);
+                    driver.rebuild(live);
                 }
             });
         }
@@ -242,7 +238,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
         eachRoomOf(definition.type(), live -> {
             if (live.paused() || live.needsRebuild) {
-                recovery.rebuild(live);
+                driver.rebuild(live);
             }
         });
     }

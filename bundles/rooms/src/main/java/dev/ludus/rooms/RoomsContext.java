@@ -20,6 +20,11 @@ import dev.ludus.api.store.GameStore;
  */
 final class RoomsContext {
 
+    /** The configuration PID of the rooms runtime. */
+    static final String PID = "dev.ludus.rooms";
+    /** A room's event stream is this prefix and the room's id. */
+    static final String STREAM_PREFIX = "room-";
+
     final Map<String, GameDefinition> games = new ConcurrentHashMap<>();
     final Map<String, LiveRoom> rooms = new ConcurrentHashMap<>();
     final RecordCodec codec = new RecordCodec();

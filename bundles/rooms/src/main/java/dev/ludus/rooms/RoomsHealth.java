@@ -76,7 +76,7 @@ final class RoomsHealth {
         if (!quarantined.isEmpty()) {
             return HealthResult.degraded(quarantined.size() + " completed game(s) quarantined, their archive hand-over "
                     + "kept failing: " + quarantined.subList(0, Math.min(5, quarantined.size()))
-                    + "; raise archiveRetryQuarantined of " + RoomRuntime.PID + " to retry", d);
+                    + "; raise archiveRetryQuarantined of " + RoomsContext.PID + " to retry", d);
         }
         if (pendingArchive > 0 && ctx.archive == null) {
             return HealthResult.degraded(pendingArchive + " completed game(s) wait for the archive service", d);

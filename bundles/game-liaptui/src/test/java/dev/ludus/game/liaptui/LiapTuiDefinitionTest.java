@@ -29,6 +29,23 @@ public class LiapTuiDefinitionTest {
     }
 
     @Test
+    public void aNewGameToldItsFirstDealAsEventsEachHandToItsOwnSeatAndARestoredOneTellsNothing() {
+        GameEngine e = definition.create(Fixtures.setup(7));
+        List<dev.ludus.api.game.GameEvent> opening = ((dev.ludus.api.game.OpeningEvents) e).openingEvents();
+        assertEquals("round_started", opening.get(0).type());
+        for (int seat = 0; seat < 4; seat++) {
+            dev.ludus.api.game.GameEvent hand = opening.get(1 + seat);
+            assertEquals("hand_dealt", hand.type());
+            assertEquals("only its own seat sees a hand", seat, hand.audience());
+            assertEquals(e.view(seat).get("hand"), hand.data().get("hand"));
+        }
+        String next = opening.get(5).type();
+        assertTrue(next, next.equals("redeal_offered") || next.equals("declaration_started"));
+        GameEngine restored = definition.restore(Fixtures.setup(7), e.snapshot());
+        assertEquals(List.of(), ((dev.ludus.api.game.OpeningEvents) restored).openingEvents());
+    }
+
+    @Test
     public void declaresEveryActionASeatMakesInAWholeGameWithItsArguments() {
         Map<String, ActionSpec> declared = new java.util.HashMap<>();
         definition.actions().forEach(a -> declared.put(a.type(), a));
