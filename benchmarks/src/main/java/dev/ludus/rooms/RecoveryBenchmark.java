@@ -139,8 +139,8 @@ public final class RecoveryBenchmark {
     }
 
     /**
-     * Creates and starts {@code games} rooms of Liap Tui, every seat held by a human who is not
-     * connected (so a bot plays it). Returns each room's players, by room id, in creation order.
+     * Creates {@code games} rooms of Liap Tui, every seat held by a human who is not connected (so a
+     * bot plays it), then starts them all. Returns each room's players, by room id, in creation order.
      */
     static Map<String, List<String>> startGames(RoomService rooms, int games) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(64);
@@ -156,7 +156,6 @@ public final class RecoveryBenchmark {
                         rooms.join(r.roomId(), player, player);
                         seated.add(player);
                     }
-                    rooms.start(r.roomId());
                     return Map.entry(r.roomId(), seated);
                 }));
             }
@@ -164,6 +163,14 @@ public final class RecoveryBenchmark {
             for (Future<Map.Entry<String, List<String>>> f : created) {
                 Map.Entry<String, List<String>> e = f.get();
                 players.put(e.getKey(), e.getValue());
+            }
+            // Started only once all are seated, so every game plays about as many actions.
+            List<Future<RoomInfo>> started = new ArrayList<>();
+            for (String id : players.keySet()) {
+                started.add(pool.submit(() -> rooms.start(id)));
+            }
+            for (Future<RoomInfo> f : started) {
+                f.get();
             }
             return players;
         } finally {
