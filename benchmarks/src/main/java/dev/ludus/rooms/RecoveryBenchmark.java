@@ -25,7 +25,8 @@ import dev.ludus.game.liaptui.LiapTuiDefinition;
  * until each has some history, abandons the runtime without its shutdown snapshots (as a crash
  * would), then starts a fresh runtime on the reopened log and measures until every game answers
  * again, checking each is at exactly the state it was left in. Baseline in the same run: the same
- * recovery with snapshots ignored (full replay).
+ * recovery with snapshots ignored (full replay). A first recovery of each kind warms the code and
+ * the page cache up and is reported apart; the medians are of the {@code runs} after it.
  *
  * <p>Every seat is held by a player who is not connected, so bots play it; connecting all of them
  * stops the games where they are. The benchmark touches the runtime only through its component
@@ -98,11 +99,12 @@ public final class RecoveryBenchmark {
         List<Long> withSnapshots = new ArrayList<>();
         List<Long> fullReplay = new ArrayList<>();
         List<Long> scans = new ArrayList<>();
-        for (int r = 0; r < runs; r++) {
+        List<Long> cold = new ArrayList<>();
+        for (int r = -1; r < runs; r++) { // run -1 warms the code and the page cache up; not counted
             for (boolean useSnapshots : new boolean[] {true, false}) {
                 long s0 = System.nanoTime();
                 EventLog reopened = EventLog.open(dir.resolve("events"), LogSettings.defaults(), clock);
-                scans.add((System.nanoTime() - s0) / 1_000_000);
+                long scan = (System.nanoTime() - s0) / 1_000_000;
                 RoomRuntime second = new RoomRuntime();
                 second.bindGame(liapTui);
                 if (useSnapshots) {
@@ -119,7 +121,12 @@ public final class RecoveryBenchmark {
                     after.put(id, second.view(id, "observer"));
                 }
                 long millis = (System.nanoTime() - r0) / 1_000_000;
-                (useSnapshots ? withSnapshots : fullReplay).add(millis);
+                if (r < 0) {
+                    cold.add(millis);
+                } else {
+                    (useSnapshots ? withSnapshots : fullReplay).add(millis);
+                    scans.add(scan);
+                }
                 for (String id : ids) {
                     if (!before.get(id).equals(comparable(after.get(id)))) {
                         throw new AssertionError("room " + id + " recovered at a different state");
@@ -128,6 +135,8 @@ public final class RecoveryBenchmark {
                 reopened.close(); // the runtime is abandoned too: a shutdown would write snapshots
             }
         }
+        System.out.printf("first (cold) recovery, not counted: %d ms with snapshots, %d ms full replay%n",
+                cold.get(0), cold.get(1));
         System.out.printf("recover %d games (%d events), snapshots every 50 actions: runs %s ms, median %d ms%n",
                 games, events, withSnapshots, median(withSnapshots));
         System.out.printf("baseline, full replay without snapshots: runs %s ms, median %d ms%n", fullReplay,
