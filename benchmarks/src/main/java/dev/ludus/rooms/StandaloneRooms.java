@@ -16,7 +16,7 @@ public final class StandaloneRooms implements AutoCloseable {
         runtime.bindGame(game);
         runtime.bindEventStore(events);
         // Rooms created without a creator are not capped; empty ones stay for a week.
-        runtime.activate(RecoveryBenchmark.config(1_000_000_000L));
+        runtime.activate(BenchmarkConfig.withBotThink(1_000_000_000L));
     }
 
     public RoomService service() {
