@@ -58,6 +58,8 @@ final class Gateway {
     private static final Set<String> LEFT_ANYWAY = Set.of(RoomException.GAME_OVER, RoomException.NO_SUCH_ROOM,
             RoomException.NOT_IN_ROOM);
 
+    /** How long a connected player may hear nothing of a room that moved on before a snapshot. */
+    static final long QUIET_MILLIS = 3000;
     private final Protocol protocol = new Protocol();
     private final LobbyReplies lobbyReplies = new LobbyReplies(protocol);
     private final Clock clock;
@@ -93,6 +95,7 @@ final class Gateway {
     private final LongAdder resumedWithEvents = new LongAdder();
     private final LongAdder resumedWithSnapshot = new LongAdder();
     private final LongAdder expired = new LongAdder();
+    private final LongAdder leftBehind = new LongAdder();
     /** From an action's arrival to its reply being queued: event store, engine and broadcast included. */
     private final LatencyHistogram actLatency = new LatencyHistogram();
 
@@ -806,15 +809,44 @@ final class Gateway {
                 }
             }
             long graceMillis = cfg.gracePeriodSeconds() * 1000L;
+            RoomService rs = rooms;
+            long nowNanos = System.nanoTime();
             for (PlayerSession p : sessions.values()) {
                 long away = p.detachedFor(now);
                 if (away > graceMillis && !p.ended()) {
                     p.end();
                     p.tasks.submit(() -> expire(p));
+                } else if (away < 0 && rs != null) {
+                    catchUp(p, rs, nowNanos);
                 }
             }
         } catch (RuntimeException e) {
             LOG.error("gateway: maintenance failed", e);
+        }
+    }
+
+    /**
+     * The guard behind every delivery path: a connected player whose room has moved on while
+     * nothing reached them for {@value #QUIET_MILLIS} ms (or whose snapshot has been pending for
+     * as long) gets a fresh snapshot. Should never fire; when it does it is counted
+     * ({@code playersCaughtUp} in health) and logged, since it means an event went astray.
+     */
+    private void catchUp(PlayerSession p, RoomService rs, long nowNanos) {
+        String room = p.roomId();
+        if (room == null) {
+            return;
+        }
+        Optional<RoomInfo> info = rs.get(room);
+        long version = info.filter(i -> i.state() != RoomState.FINISHED).map(RoomInfo::version).orElse(0L);
+        if (p.leftBehind(version, QUIET_MILLIS, QUIET_MILLIS, nowNanos)) {
+            leftBehind.increment();
+            LOG.warn("gateway: {} heard nothing of room {} (now at version {}) for {} ms: sending a snapshot",
+                    p.playerId, room, version, QUIET_MILLIS);
+            p.tasks.submit(() -> {
+                if (room.equals(p.roomId())) {
+                    resync(p);
+                }
+            });
         }
     }
 
@@ -870,6 +902,7 @@ final class Gateway {
         d.put("resumedWithEvents", resumedWithEvents.sum());
         d.put("resumedWithSnapshot", resumedWithSnapshot.sum());
         d.put("expiredSessions", expired.sum());
+        d.put("playersCaughtUp", leftBehind.sum());
         d.put("actions", actLatency.count());
         d.put("actionP50Millis", actLatency.quantileMillis(0.50));
         d.put("actionP99Millis", actLatency.quantileMillis(0.99));

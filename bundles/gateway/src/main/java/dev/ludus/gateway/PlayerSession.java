@@ -42,6 +42,12 @@ final class PlayerSession {
     private final ArrayDeque<Sent> recent = new ArrayDeque<>();
     /** Room events that arrived while a snapshot was being taken; null when not taking one. */
     private List<RoomEvent> held;
+    /** Since when events are held (System.nanoTime), meaningful while {@link #held} is set. */
+    private long heldSinceNanos;
+    /** The newest room version this player was told of, by an event or a snapshot. */
+    private long roomVersion;
+    /** When the player was last sent anything of the room (System.nanoTime). */
+    private long lastRoomNewsNanos = System.nanoTime();
     private boolean ended;
 
     PlayerSession(String playerId, String name, long firstSeq, SerialQueue tasks, Protocol protocol, int replayLimit,
@@ -144,6 +150,7 @@ final class PlayerSession {
         connection = c;
         if (roomId != null && held == null) {
             held = new ArrayList<>();
+            heldSinceNanos = System.nanoTime();
         }
         presence.accept(roomId);
         c.send(reply);
@@ -176,6 +183,9 @@ final class PlayerSession {
         roomId = room;
         subscription = null;
         held = new ArrayList<>();
+        heldSinceNanos = System.nanoTime();
+        roomVersion = 0;
+        lastRoomNewsNanos = System.nanoTime();
         return old;
     }
 
@@ -201,7 +211,27 @@ final class PlayerSession {
     synchronized void hold() {
         if (held == null) {
             held = new ArrayList<>();
+            heldSinceNanos = System.nanoTime();
         }
+    }
+
+    /**
+     * Whether this connected player may have been left behind: events have been held for a
+     * snapshot for longer than {@code heldMillis}, or the room stands at {@code roomVersionNow},
+     * newer than anything the player was told, and nothing of the room reached the player for
+     * {@code quietMillis}.
+     */
+    synchronized boolean leftBehind(long roomVersionNow, long quietMillis, long heldMillis, long nowNanos) {
+        if (connection == null || roomId == null) {
+            return false;
+        }
+        boolean behind = held != null ? nowNanos - heldSinceNanos > heldMillis * 1_000_000L
+                : roomVersionNow > roomVersion && nowNanos - lastRoomNewsNanos > quietMillis * 1_000_000L;
+        if (behind) {
+            heldSinceNanos = nowNanos; // asked again only after another quiet period
+            lastRoomNewsNanos = nowNanos;
+        }
+        return behind;
     }
 
     // ---------------------------------------------------------------- the event stream
@@ -236,6 +266,8 @@ final class PlayerSession {
             m.put("result", view.get("result"));
         }
         emit(m);
+        roomVersion = Math.max(roomVersion, viewVersion);
+        lastRoomNewsNanos = System.nanoTime();
         List<RoomEvent> pending = held == null ? List.of() : held;
         held = null;
         for (RoomEvent e : pending) {
@@ -267,6 +299,8 @@ final class PlayerSession {
      * data, room info) is written once per event, not once per player. Caller holds the lock.
      */
     private void emitEvent(RoomEvent e) {
+        roomVersion = Math.max(roomVersion, e.version());
+        lastRoomNewsNanos = System.nanoTime();
         long s = ++seq;
         // One message per player and event; the shared part is written once for all players.
         String json = protocol.json(switch (e.type()) {

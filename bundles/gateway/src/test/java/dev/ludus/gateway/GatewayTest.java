@@ -145,6 +145,27 @@ public class GatewayTest {
         assertEquals("not_in_room", c.request("act", Map.of("action", "add")).get("code"));
     }
 
+    /**
+     * The guard behind every delivery path: a player whose events are held back for a snapshot
+     * that never comes (as a lost snapshot would leave them) is caught up within a few seconds,
+     * finishes the game, and health counts it.
+     */
+    @Test
+    public void aConnectedPlayerWhoStopsHearingOfAMovingRoomIsSentASnapshot() throws Exception {
+        TestServer s = server(new TestConfig());
+        ProtocolClient c = hello(s, "ann");
+        roomWithBots(c, 200);
+        c.ok("start", Map.of());
+        c.await("the first view", GatewayTest::myMove, 10_000);
+        s.gateway.session(c.playerId()).hold(); // from here on, nothing reaches Ann by itself
+        int before = c.count();
+        Map<String, Object> snapshot = c.awaitAfter(before, "a snapshot", m -> "snapshot".equals(m.get("type")), 10_000);
+        assertNotNull(snapshot);
+        assertEquals(1L, s.gateway.health().details().get("playersCaughtUp"));
+        assertTrue("Ann plays on to the end", playUntilOver(c, 60_000) > 0);
+        assertContiguous(c.seqs(), 1);
+    }
+
     @Test
     public void fourPlayersPlayAFullGameAndSeeOnlyTheirOwnSecrets() throws Exception {
         TestServer s = server(new TestConfig());

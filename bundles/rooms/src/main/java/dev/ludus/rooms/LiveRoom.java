@@ -63,6 +63,8 @@ final class LiveRoom {
     volatile long emptySince;
     /** A close of this empty room is queued; keeps the sweeper from queueing another. */
     volatile boolean closing;
+    /** The version the stall check saw last (timer thread only). */
+    long sweptVersion = -1;
 
     LiveRoom(String id, Executor executor, Function<String, GameDefinition> games) {
         this.id = id;

@@ -204,6 +204,12 @@ final class Room {
         return new GameSetup(id, seed, players, options);
     }
 
+    /** Sets the engine restored from a snapshot by {@link #restore}. */
+    void attach(GameEngine restored) {
+        engine = restored;
+        ahead = null;
+    }
+
     /** Drops the engine (its game bundle is leaving); the room must be rebuilt to play again. */
     void dropEngine() {
         engine = null;

@@ -43,6 +43,8 @@ import dev.ludus.api.rooms.RoomState;
 final class RoomDriver {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomDriver.class);
+    /** The pause reason of games whose event store is away. */
+    static final String STORE_AWAY = "event store unavailable";
 
     /**
      * How the caller of {@link #commit} learns the outcome: {@code applied} runs once the record
@@ -264,13 +266,13 @@ final class RoomDriver {
         if (!live.playable()) {
             return null;
         }
-        RoomsConfig cfg = ctx.config;
-        Room room = live.room();
-        Optional<Wake> now = Wake.next(room, live::botControlled, cfg.botThinkMillis(), cfg.idleTimeoutMillis());
-        if (!now.equals(Optional.of(w))) {
-            next(live);
+        if (ctx.eventStore == null) {
+            // The move could not be stored: hold the game, visibly, until the store returns.
+            pause(live, STORE_AWAY);
             return null;
         }
+        // Every change decides again and arms a new wake-up, so the armed one is still the decision.
+        Room room = live.room();
         Optional<Action> action = w.action(room.engine());
         if (action.isEmpty()) {
             return null;
@@ -315,7 +317,7 @@ final class RoomDriver {
         if (es == null) {
             live.needsRebuild = true;
             live.room().dropEngine();
-            pause(live, "event store unavailable");
+            pause(live, STORE_AWAY);
             return;
         }
         try {
@@ -339,6 +341,54 @@ final class RoomDriver {
         live.dropUnseated();
         publisher.refresh(live);
         next(live);
+    }
+
+    /** The event store left: running games pause until it returns. A room step. */
+    void storeLeft(LiveRoom live) {
+        if (ctx.eventStore == null && live.room().state() == RoomState.PLAYING && !live.paused()) {
+            pause(live, STORE_AWAY);
+        }
+    }
+
+    /**
+     * The event store is back: a room whose memory may differ from it is rebuilt; one that only
+     * waited for it resumes where it stood. A room step.
+     */
+    void storeReturned(LiveRoom live) {
+        if (live.needsRebuild) {
+            rebuild(live);
+        } else if (STORE_AWAY.equals(live.pauseReason())) {
+            Room room = live.room();
+            if (room.state() == RoomState.PLAYING && room.engine() == null) {
+                pause(live, "game '" + room.gameType() + "' is not available");
+                return;
+            }
+            live.pauseReason("");
+            publisher.refresh(live);
+            if (room.state() == RoomState.PLAYING) {
+                publisher.broadcast(live, "game_resumed", Map.of());
+            }
+            next(live);
+        }
+    }
+
+    /**
+     * A safety net under the scheduler: a running game with a move to make and nothing armed to
+     * make it would wait for ever. Should never find one; if it does, it says so and decides
+     * again. A room step; returns whether the room was stalled.
+     */
+    boolean unstall(LiveRoom live) {
+        if (!ctx.active || !live.playable() || live.wake != null || ctx.eventStore == null) {
+            return false;
+        }
+        RoomsConfig cfg = ctx.config;
+        if (Wake.next(live.room(), live::botControlled, cfg.botThinkMillis(), cfg.idleTimeoutMillis()).isEmpty()) {
+            return false;
+        }
+        LOG.warn("room {}: running at version {} with nothing armed to make its next move; deciding again", live.id,
+                live.room().version());
+        next(live);
+        return true;
     }
 
     /** A player's connection came or went: bots may now cover the seat, or stop. A room step. */

@@ -87,6 +87,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         ctx.timers.scheduleWithFixedDelay(driver.archive()::retryAll, retry, retry, TimeUnit.SECONDS);
         // Cheap: looks at one volatile field per room; only rooms due to close get a step.
         ctx.timers.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
+        ctx.timers.scheduleWithFixedDelay(this::checkStalls, 5, 5, TimeUnit.SECONDS);
         if (ctx.eventStore != null) {
             recovery.recoverAll();
         }
@@ -172,17 +173,16 @@ public class RoomRuntime implements RoomService, HealthCheck {
         if (!recovery.started()) {
             recovery.recoverAll();
         } else {
-            eachRoom(live -> {
-                if (live.needsRebuild) {
-                    driver.rebuild(live);
-                }
-            });
+            eachRoom(driver::storeReturned);
         }
     }
 
     void unbindEventStore(EventStore store) {
         if (ctx.eventStore == store) {
             ctx.eventStore = null;
+            if (ctx.active) {
+                eachRoom(driver::storeLeft);
+            }
         }
     }
 
@@ -322,6 +322,32 @@ public class RoomRuntime implements RoomService, HealthCheck {
             }
         } catch (RuntimeException e) {
             LOG.error("rooms: closing empty rooms failed", e);
+        }
+    }
+
+    /**
+     * Looks, in a step of the room, at each running game whose version has not moved for a sweep
+     * period: one with a move due and nothing armed is decided again ({@link RoomDriver#unstall}).
+     * Timer thread.
+     */
+    private void checkStalls() {
+        try {
+            for (LiveRoom live : ctx.rooms.values()) {
+                RoomInfo i = live.info;
+                if (i == null || i.state() != RoomState.PLAYING) {
+                    continue;
+                }
+                if (i.version() == live.sweptVersion) {
+                    live.steps.run(() -> {
+                        if (driver.unstall(live)) {
+                            ctx.stallsRepaired.incrementAndGet();
+                        }
+                    });
+                }
+                live.sweptVersion = i.version();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("rooms: the stall check failed", e);
         }
     }
 

@@ -31,6 +31,8 @@ final class RoomsContext {
     final Lobby lobby = new Lobby(() -> rooms.values().stream().map(r -> r.info).toList());
     final AtomicLong acceptedActions = new AtomicLong();
     final AtomicLong closedRooms = new AtomicLong();
+    /** Running games the stall check found with nothing armed (should stay 0). */
+    final AtomicLong stallsRepaired = new AtomicLong();
 
     volatile EventStore eventStore;
     volatile SnapshotStore snapshotStore;

@@ -61,6 +61,7 @@ final class RoomsHealth {
         d.put("recoveredRooms", recovery.recoveredRooms());
         d.put("recoveryMillis", recovery.millis());
         d.put("closedEmptyRooms", ctx.closedRooms.get());
+        d.put("stallsRepaired", ctx.stallsRepaired.get());
         d.put("lobbyVersion", ctx.lobby.version());
         d.put("quarantined", quarantined.size());
         if (!quarantined.isEmpty()) {

@@ -94,13 +94,13 @@ final class Snapshots {
         byte[] engineBytes = new byte[buf.remaining()];
         buf.get(engineBytes);
         SnapshotHeader h = ctx.codec.decodeHeader(header);
-        GameEngine engine = null;
+        room.restore(h, version, null);
         if (RoomState.valueOf(h.state()) == RoomState.PLAYING) {
             GameDefinition def = ctx.game(h.gameType());
-            room.restore(h, version, null); // the setup the engine is restored with comes from the header
-            engine = def == null ? null : def.restore(room.setup(), engineBytes);
+            if (def != null) {
+                room.attach(def.restore(room.setup(), engineBytes)); // the setup comes from the header
+            }
         }
-        room.restore(h, version, engine);
     }
 
     static byte[] encode(SnapshotHeader h, byte[] engineBytes, RecordCodec codec) {

@@ -437,6 +437,50 @@ public class RoomRuntimeTest {
         assertEquals("only Ann's own secret reaches Ann", 0, ((Number) secret.data().get("seat")).intValue());
     }
 
+    @Test
+    public void aRoomWhoseBotMovesWhileTheEventStoreIsAwayPausesAndPlaysOnWhenItReturns() throws Exception {
+        RoomRuntime r = runtime(50, 5);
+        RoomInfo room = r.create("count", "t", Map.of("target", "400"));
+        r.addBot(room.roomId());
+        r.addBot(room.roomId());
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "watcher", e -> seen.add(e.type()));
+        r.start(room.roomId());
+        String stream = "room-" + room.roomId();
+        waitFor(() -> events.version(stream) > 20);
+        r.unbindEventStore(events);
+        Thread.sleep(200); // bots are due every 5 ms: several come due while the store is away
+        waitFor(() -> r.get(room.roomId()).orElseThrow().state() == RoomState.PAUSED);
+        assertTrue("the watcher was told: " + seen, seen.contains("game_paused"));
+        long paused = events.version(stream);
+        r.bindEventStore(events);
+        waitFor(() -> r.get(room.roomId()).orElseThrow().state() == RoomState.FINISHED);
+        assertTrue("the game went on after the store returned", events.version(stream) > paused);
+        waitFor(() -> seen.contains("game_over"));
+        assertTrue(seen.toString(), seen.indexOf("game_resumed") > seen.indexOf("game_paused"));
+    }
+
+    @Test
+    public void aRunningGameLeftWithNothingArmedIsFoundAndPlaysOn() throws Exception {
+        RoomRuntime r = runtime(50, 5);
+        RoomInfo room = r.create("count", "t", Map.of("target", "100000"));
+        r.addBot(room.roomId());
+        r.addBot(room.roomId());
+        r.start(room.roomId());
+        String stream = "room-" + room.roomId();
+        waitFor(() -> events.version(stream) > 10);
+        LiveRoom live = r.context().rooms.get(room.roomId());
+        java.util.concurrent.CountDownLatch lost = new java.util.concurrent.CountDownLatch(1);
+        live.steps.run(() -> {
+            live.disarm(); // as a defect in the scheduler would: the next move is never armed
+            lost.countDown();
+        });
+        lost.await();
+        long stalled = events.version(stream);
+        waitFor(() -> events.version(stream) > stalled + 10);
+        assertEquals(1L, r.check().details().get("stallsRepaired"));
+    }
+
     static void waitFor(java.util.concurrent.Callable<Boolean> c) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < end) {
