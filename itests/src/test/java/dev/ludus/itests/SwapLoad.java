@@ -1,0 +1,345 @@
+package dev.ludus.itests;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomService;
+import dev.ludus.api.rooms.RoomState;
+import dev.ludus.testing.fixtures.ProtocolClient;
+
+/**
+ * A steady load of players for the swap suite: each player plays Liap Tui against three bots over
+ * a real WebSocket, game after game, choosing among what the server offers, and keeps playing
+ * through anything a swap does to it: refused requests are retried, a closed connection is resumed
+ * with the player's token. Everything a player sees is recorded for {@link SwapIT} to count.
+ */
+final class SwapLoad implements AutoCloseable {
+
+    /** One request and its answer; {@code code} is null for ok. */
+    record Req(int player, String type, long sentNanos, long doneNanos, String code) {
+        long millis() {
+            return (doneNanos - sentNanos) / 1_000_000;
+        }
+    }
+
+    /** One player's life, read by the suite between swaps. */
+    static final class Player {
+        final int index;
+        volatile ProtocolClient client;
+        volatile String room;
+        /** The newest room version the player was told of, and when the player last heard anything. */
+        volatile long seenVersion;
+        volatile long lastHeardNanos = System.nanoTime();
+        volatile boolean connected;
+        /** Acknowledged moves per room. */
+        final Map<String, Integer> acked = new ConcurrentHashMap<>();
+        final Set<String> rooms = ConcurrentHashMap.newKeySet();
+        final List<Integer> closeCodes = Collections.synchronizedList(new ArrayList<>());
+        final List<Long> resumeMillis = Collections.synchronizedList(new ArrayList<>());
+        volatile Throwable failure;
+
+        Player(int index) {
+            this.index = index;
+        }
+    }
+
+    private final URI uri;
+    private final Supplier<RoomService> rooms;
+    private final List<Player> players = new ArrayList<>();
+    final List<Req> requests = Collections.synchronizedList(new ArrayList<>());
+    private final ExecutorService pool;
+    private volatile boolean draining;
+    private volatile boolean stopped;
+
+    SwapLoad(URI uri, Supplier<RoomService> rooms, int count) {
+        this.uri = uri;
+        this.rooms = rooms;
+        this.pool = Executors.newFixedThreadPool(count);
+        for (int i = 0; i < count; i++) {
+            players.add(new Player(i));
+        }
+    }
+
+    List<Player> players() {
+        return players;
+    }
+
+    void start() {
+        for (Player p : players) {
+            pool.execute(() -> {
+                try {
+                    run(p);
+                } catch (Throwable t) {
+                    p.failure = t;
+                }
+            });
+        }
+    }
+
+    /** Players finish the games they are in and start no more. */
+    void drain() {
+        draining = true;
+    }
+
+    /** Waits until every player has finished; true if all did within {@code millis}. */
+    boolean awaitDrained(long millis) throws InterruptedException {
+        pool.shutdown();
+        return pool.awaitTermination(millis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        pool.shutdownNow();
+        for (Player p : players) {
+            if (p.client != null) {
+                p.client.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- one player
+
+    private void run(Player p) throws Exception {
+        p.client = connectNew(p);
+        int seen = 0;
+        long actedOn = -1;
+        while (!stopped) {
+            ProtocolClient c = p.client;
+            if (c.awaitClosed(0)) {
+                p.connected = false;
+                p.closeCodes.add(c.closeCode());
+                long closedAt = System.nanoTime();
+                p.client = resume(p, c);
+                p.resumeMillis.add((System.nanoTime() - closedAt) / 1_000_000);
+                seen = 0;
+                actedOn = -1;
+                continue;
+            }
+            List<Map<String, Object>> all = c.messages();
+            if (all.size() > seen) {
+                p.lastHeardNanos = System.nanoTime();
+                for (int i = seen; i < all.size(); i++) {
+                    note(p, all.get(i));
+                }
+                seen = all.size();
+            }
+            if (p.room == null || gameOver(all, p.room)) {
+                String shown = roomOf(c.latestView());
+                if (shown != null && !shown.equals(p.room) && !gameOver(all, shown)) {
+                    // A game this player sits in that it did not see start (its reply was lost in a swap).
+                    p.room = shown;
+                    p.rooms.add(shown);
+                    continue;
+                }
+                if (draining) {
+                    return;
+                }
+                if (!newGame(p, c)) {
+                    Thread.sleep(100);
+                }
+                continue;
+            }
+            Map<String, Object> view = c.latestView();
+            @SuppressWarnings("unchecked")
+            List<String> allowed = view == null ? List.of() : (List<String>) view.getOrDefault("allowedActions", List.of());
+            long seq = view == null ? -1 : ((Number) view.get("seq")).longValue();
+            if (allowed.isEmpty() || seq <= actedOn) {
+                try {
+                    c.awaitAfter(all.size(), "news", m -> true, 200);
+                } catch (AssertionError quiet) {
+                    // nothing new within 200 ms: look again
+                }
+                continue;
+            }
+            actedOn = seq;
+            Map<String, Object> move = move(view, allowed);
+            Map<String, Object> reply = request(p, c, "act", move);
+            if (reply != null && "ok".equals(reply.get("type"))) {
+                p.acked.merge(p.room, 1, Integer::sum);
+            }
+        }
+    }
+
+    private ProtocolClient connectNew(Player p) throws Exception {
+        long end = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try {
+                ProtocolClient c = ProtocolClient.hello(uri, "swapper" + p.index);
+                p.connected = true;
+                return c;
+            } catch (Exception | AssertionError e) {
+                if (System.currentTimeMillis() > end) {
+                    throw new IllegalStateException("player " + p.index + " could not connect", e);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private ProtocolClient resume(Player p, ProtocolClient old) throws Exception {
+        long end = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                ProtocolClient c = old.resume(uri);
+                p.connected = true;
+                return c;
+            } catch (Exception | AssertionError e) {
+                if (System.currentTimeMillis() > end) {
+                    throw new IllegalStateException("player " + p.index + " could not resume", e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Remembers the room version the message tells of. */
+    @SuppressWarnings("unchecked")
+    private static void note(Player p, Map<String, Object> m) {
+        if (m.get("roomId") instanceof String id && !id.equals(p.room)) {
+            return; // late news of an earlier game
+        }
+        Object v = m.get("v");
+        if (v == null && m.get("room") instanceof Map<?, ?> room) {
+            v = ((Map<String, Object>) room).get("version");
+            if (room.get("roomId") != null && !room.get("roomId").equals(p.room)) {
+                return;
+            }
+        }
+        if (v instanceof Number n && n.longValue() > p.seenVersion) {
+            p.seenVersion = n.longValue();
+        }
+    }
+
+    /** The room a state or snapshot message is about, or null. */
+    private static String roomOf(Map<String, Object> view) {
+        if (view == null) {
+            return null;
+        }
+        if (view.get("roomId") instanceof String id) {
+            return id;
+        }
+        return view.get("room") instanceof Map<?, ?> r && r.get("roomId") instanceof String id ? id : null;
+    }
+
+    private static boolean gameOver(List<Map<String, Object>> all, String room) {
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Map<String, Object> m = all.get(i);
+            if (ProtocolClient.isGameOver(m) && room.equals(m.get("roomId"))) {
+                return true;
+            }
+            if ("snapshot".equals(m.get("type")) && m.containsKey("result") && m.get("room") instanceof Map<?, ?> r
+                    && room.equals(r.get("roomId"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Creates, fills and starts a one-round game; false if a step was refused (it is retried). */
+    @SuppressWarnings("unchecked")
+    private boolean newGame(Player p, ProtocolClient c) throws Exception {
+        Map<String, Object> created = request(p, c, "create_room", Map.of("game", "liap-tui", "name", "swap " + p.index,
+                "options", Map.of("maxRounds", 1)));
+        if (created == null || !"ok".equals(created.get("type"))) {
+            return false;
+        }
+        String room = (String) ((Map<String, Object>) ((Map<String, Object>) created.get("result")).get("room")).get("roomId");
+        if (!ok(request(p, c, "join_room", Map.of("room", room)))) {
+            return false;
+        }
+        boolean started = true;
+        for (int i = 0; i < 3 && started; i++) {
+            started = ok(request(p, c, "add_bot", Map.of()));
+        }
+        started = started && ok(request(p, c, "start", Map.of()));
+        if (!started) {
+            // Refused half-way (a swap): leave the unstarted room to its empty-room close, and try anew.
+            request(p, c, "leave_room", Map.of());
+            return false;
+        }
+        p.seenVersion = 0;
+        p.room = room;
+        p.rooms.add(room);
+        return true;
+    }
+
+    private static boolean ok(Map<String, Object> reply) {
+        return reply != null && "ok".equals(reply.get("type"));
+    }
+
+    /** Sends a request and records it; null if the connection closed before the reply. */
+    private Map<String, Object> request(Player p, ProtocolClient c, String type, Map<String, Object> fields) {
+        long sent = System.nanoTime();
+        try {
+            Map<String, Object> reply = c.request(type, fields);
+            String code = "ok".equals(reply.get("type")) ? null : String.valueOf(reply.get("code"));
+            requests.add(new Req(p.index, type, sent, System.nanoTime(), code));
+            return reply;
+        } catch (Exception | AssertionError e) {
+            requests.add(new Req(p.index, type, sent, System.nanoTime(), c.isClosed() ? "closed" : "no_reply"));
+            return null;
+        }
+    }
+
+    /** The first move among those offered, as {@link LiapTuiPlayer} chooses. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> move(Map<String, Object> view, List<String> allowed) {
+        Map<String, Object> game = (Map<String, Object>) view.get("game");
+        if (allowed.contains("redeal_decline")) {
+            return Map.of("action", "redeal_decline");
+        }
+        if (allowed.contains("declare")) {
+            List<Number> options = (List<Number>) game.get("declareOptions");
+            return Map.of("action", "declare", "args", Map.of("piles", options.get(0)));
+        }
+        List<Map<String, Object>> options = (List<Map<String, Object>>) game.getOrDefault("playOptions", List.of());
+        List<String> pieces;
+        if (!options.isEmpty()) {
+            pieces = (List<String>) options.get(0).get("pieces");
+        } else {
+            int count = ((Number) ((Map<String, Object>) game.get("turn")).get("pieceCount")).intValue();
+            pieces = ((List<String>) game.get("hand")).subList(0, count);
+        }
+        return Map.of("action", "play", "args", Map.of("pieces", pieces));
+    }
+
+    // ---------------------------------------------------------------- what the suite reads
+
+    /**
+     * Players left silently behind: connected, in a game the rooms service shows running at a
+     * version newer than any they were told of, and nothing heard for {@code quietMillis}.
+     */
+    List<Integer> silentlyBehind(long quietMillis) {
+        List<Integer> out = new ArrayList<>();
+        RoomService rs = rooms.get();
+        if (rs == null) {
+            return out;
+        }
+        long now = System.nanoTime();
+        for (Player p : players) {
+            String room = p.room;
+            if (room == null || !p.connected || p.client == null || p.client.isClosed()) {
+                continue;
+            }
+            RoomInfo info = rs.get(room).orElse(null);
+            if (info == null || info.state() == RoomState.FINISHED || info.state() == RoomState.WAITING) {
+                continue;
+            }
+            if (info.version() > p.seenVersion && now - p.lastHeardNanos > quietMillis * 1_000_000L) {
+                out.add(p.index);
+            }
+        }
+        return out;
+    }
+}
