@@ -64,7 +64,6 @@ public class SwapIT {
             "dev.ludus.web.security", "dev.ludus.config.guard");
     static final List<String> KINDS = List.of("stop/start", "update", "uninstall/reinstall");
     private static final long SLOW_MILLIS = 100;
-    private static final long SILENT_MILLIS = 5000;
 
     @Inject
     BundleContext context;
@@ -88,7 +87,7 @@ public class SwapIT {
     /** One swap's row. */
     record Row(String bundle, String kind, long pauseP99, long pauseMax, String ackDuring, String ackAfter,
                Map<String, Integer> errors, Map<Integer, Integer> closes, long resumedWithin5s, long players,
-               int silent, long ackDuringP99, long caughtUp, long stalls) {
+               long t0, long ackDuringP99, long caughtUp, long stalls) {
     }
 
     /** A counter from a health check's details ({@code name}'s {@code key}), or 0. */
@@ -135,13 +134,18 @@ public class SwapIT {
                 }
             }
             load.drain();
-            assertTrue("every player finished the game they were in", load.awaitDrained(180_000));
+            boolean drained = load.awaitDrained(120_000);
+            int[] silent = silences(rows, load);
+            String table = table(rows, silent, full, playerCount);
+            if (!drained) {
+                System.out.println(table);
+            }
+            assertTrue("every player finished the game they were in; not:\n" + load.stuck(), drained);
             for (SwapLoad.Player p : load.players()) {
                 if (p.failure != null) {
                     throw new AssertionError("player " + p.index + " failed", p.failure);
                 }
             }
-            String table = table(rows, full, playerCount);
             Map<String, Long> end = ending(load, rooms, events, archive);
             table += "\nAfter every swap: " + end.get("games") + " games, " + end.get("unfinished") + " not finished, "
                     + end.get("acked") + " acknowledged moves, " + end.get("lost") + " lost, "
@@ -152,8 +156,9 @@ public class SwapIT {
             if (out != null && !out.isBlank()) {
                 Files.writeString(Path.of(out), table);
             }
-            for (Row r : rows) {
-                assertEquals("players left silently behind after " + r.kind() + " of " + r.bundle(), 0, r.silent());
+            for (int i = 0; i < rows.size(); i++) {
+                assertEquals("players left silently behind after " + rows.get(i).kind() + " of " + rows.get(i).bundle(), 0,
+                        silent[i]);
             }
             assertEquals("games not finished", 0L, (long) end.get("unfinished"));
             assertEquals("acknowledged moves lost", 0L, (long) end.get("lost"));
@@ -207,7 +212,6 @@ public class SwapIT {
         long t1 = System.nanoTime();
         Thread.sleep(look);
         long t2 = System.nanoTime();
-        List<Integer> silent = load.silentlyBehind(SILENT_MILLIS);
         List<SwapLoad.Req> reqs;
         synchronized (load.requests) {
             reqs = List.copyOf(load.requests.subList(before, load.requests.size()));
@@ -268,7 +272,7 @@ public class SwapIT {
             }
         }
         return new Row(bsn, kind, quantile(pauses, 0.99), pauses.isEmpty() ? 0 : pauses.get(pauses.size() - 1),
-                summary(during), summary(after), errors, closes, resumedFast, closedPlayers, silent.size(),
+                summary(during), summary(after), errors, closes, resumedFast, closedPlayers, t0,
                 quantile(sorted(during), 0.99), delta(caughtBefore, healthCounter("gateway", "playersCaughtUp")),
                 delta(stallsBefore, healthCounter("rooms", "stallsRepaired")));
     }
@@ -294,7 +298,25 @@ public class SwapIT {
         return quantile(s, 0.5) + " / " + quantile(s, 0.99) + " / " + s.get(s.size() - 1);
     }
 
-    private static String table(List<Row> rows, boolean full, int players) {
+    /** Silences per row: each counted in the swap during which it began. */
+    private static int[] silences(List<Row> rows, SwapLoad load) {
+        int[] out = new int[rows.size()];
+        List<long[]> all;
+        synchronized (load.silences) {
+            all = List.copyOf(load.silences);
+        }
+        for (long[] s : all) {
+            for (int i = rows.size() - 1; i >= 0; i--) {
+                if (s[1] >= rows.get(i).t0() || i == 0) {
+                    out[i]++;
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String table(List<Row> rows, int[] silent, boolean full, int players) {
         StringBuilder t = new StringBuilder();
         t.append("Swap suite, ").append(full ? "full" : "short").append(" form: ").append(players)
                 .append(" players, each against three bots (bots think 30 ms), ").append(Instant.now()).append("\n\n");
@@ -302,13 +324,14 @@ public class SwapIT {
                 + "closed (code: players) | resumed ≤ 5 s | silently behind | caught up by the gateway's guard | "
                 + "stalls repaired |\n");
         t.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
             String errors = r.errors().isEmpty() ? "–" : r.errors().toString().replaceAll("[{}]", "").replace("=", ": ");
             String closes = r.closes().isEmpty() ? "–" : r.closes().toString().replaceAll("[{}]", "").replace("=", ": ");
             String resumed = r.players() == 0 ? "–" : r.resumedWithin5s() + " of " + r.players();
             t.append(String.format(Locale.ROOT, "| `%s` | %s | %d / %d | %s | %s | %s | %s | %s | %d | %d | %d |%n",
                     r.bundle().replace("dev.ludus.", ""), r.kind(), r.pauseP99(), r.pauseMax(), r.ackDuring(),
-                    r.ackAfter(), errors, closes, resumed, r.silent(), r.caughtUp(), r.stalls()));
+                    r.ackAfter(), errors, closes, resumed, silent[i], r.caughtUp(), r.stalls()));
         }
         return t.toString();
     }

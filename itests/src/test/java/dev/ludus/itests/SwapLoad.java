@@ -47,16 +47,26 @@ final class SwapLoad implements AutoCloseable {
         final List<Integer> closeCodes = Collections.synchronizedList(new ArrayList<>());
         final List<Long> resumeMillis = Collections.synchronizedList(new ArrayList<>());
         volatile Throwable failure;
+        volatile boolean done;
+        /** The last-heard time of the silence already recorded, so one silence counts once. */
+        volatile long flaggedSilence = -1;
 
         Player(int index) {
             this.index = index;
         }
     }
 
+    /** Refusals that mean the view acted on was already old: wait for the next one. */
+    private static final long SILENT_NANOS = 5_000_000_000L;
+    private static final Set<String> STALE = Set.of("not_your_turn", "illegal_action", "game_over");
+
     private final URI uri;
     private final Supplier<RoomService> rooms;
     private final List<Player> players = new ArrayList<>();
     final List<Req> requests = Collections.synchronizedList(new ArrayList<>());
+    /** Each time a player was left silently behind: {player, since (nanoTime of the last thing heard)}. */
+    final List<long[]> silences = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.concurrent.ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService pool;
     private volatile boolean draining;
     private volatile boolean stopped;
@@ -75,12 +85,15 @@ final class SwapLoad implements AutoCloseable {
     }
 
     void start() {
+        monitor.scheduleWithFixedDelay(this::watch, 500, 500, TimeUnit.MILLISECONDS);
         for (Player p : players) {
             pool.execute(() -> {
                 try {
                     run(p);
                 } catch (Throwable t) {
                     p.failure = t;
+                } finally {
+                    p.done = true;
                 }
             });
         }
@@ -100,6 +113,7 @@ final class SwapLoad implements AutoCloseable {
     @Override
     public void close() {
         stopped = true;
+        monitor.shutdownNow();
         pool.shutdownNow();
         for (Player p : players) {
             if (p.client != null) {
@@ -135,12 +149,19 @@ final class SwapLoad implements AutoCloseable {
                 seen = all.size();
             }
             if (p.room == null || gameOver(all, p.room)) {
-                String shown = roomOf(c.latestView());
+                Map<String, Object> latest = c.latestView();
+                String shown = roomOf(latest);
                 if (shown != null && !shown.equals(p.room) && !gameOver(all, shown)) {
-                    // A game this player sits in that it did not see start (its reply was lost in a swap).
-                    p.room = shown;
-                    p.rooms.add(shown);
-                    continue;
+                    // A room this player sits in that it did not see start (a reply lost in a swap):
+                    // start it if it still waits, then play it.
+                    if ("WAITING".equals(stateOf(latest)) && !ok(request(p, c, "start", Map.of()))) {
+                        request(p, c, "leave_room", Map.of());
+                    } else {
+                        p.seenVersion = 0;
+                        p.room = shown;
+                        p.rooms.add(shown);
+                        continue;
+                    }
                 }
                 if (draining) {
                     return;
@@ -167,6 +188,10 @@ final class SwapLoad implements AutoCloseable {
             Map<String, Object> reply = request(p, c, "act", move);
             if (reply != null && "ok".equals(reply.get("type"))) {
                 p.acked.merge(p.room, 1, Integer::sum);
+            } else if (reply == null || !STALE.contains(String.valueOf(reply.get("code")))) {
+                // Refused for a passing reason (paused, unavailable): the same view stands; try it again.
+                actedOn = -1;
+                Thread.sleep(100);
             }
         }
     }
@@ -219,6 +244,11 @@ final class SwapLoad implements AutoCloseable {
         if (v instanceof Number n && n.longValue() > p.seenVersion) {
             p.seenVersion = n.longValue();
         }
+    }
+
+    /** The room state a snapshot message shows, or null. */
+    private static Object stateOf(Map<String, Object> view) {
+        return view != null && view.get("room") instanceof Map<?, ?> r ? r.get("state") : null;
     }
 
     /** The room a state or snapshot message is about, or null. */
@@ -316,30 +346,54 @@ final class SwapLoad implements AutoCloseable {
 
     // ---------------------------------------------------------------- what the suite reads
 
-    /**
-     * Players left silently behind: connected, in a game the rooms service shows running at a
-     * version newer than any they were told of, and nothing heard for {@code quietMillis}.
-     */
-    List<Integer> silentlyBehind(long quietMillis) {
-        List<Integer> out = new ArrayList<>();
+    /** What each player that has not finished is doing, for a failure message. */
+    String stuck() {
+        StringBuilder b = new StringBuilder();
         RoomService rs = rooms.get();
-        if (rs == null) {
-            return out;
-        }
-        long now = System.nanoTime();
         for (Player p : players) {
+            if (p.done) {
+                continue;
+            }
             String room = p.room;
-            if (room == null || !p.connected || p.client == null || p.client.isClosed()) {
-                continue;
-            }
-            RoomInfo info = rs.get(room).orElse(null);
-            if (info == null || info.state() == RoomState.FINISHED || info.state() == RoomState.WAITING) {
-                continue;
-            }
-            if (info.version() > p.seenVersion && now - p.lastHeardNanos > quietMillis * 1_000_000L) {
-                out.add(p.index);
-            }
+            ProtocolClient c = p.client;
+            b.append("player ").append(p.index).append(" room ").append(room).append(' ')
+                    .append(rs == null || room == null ? "?" : rs.get(room).map(i -> i.state() + " v" + i.version()).orElse("gone"))
+                    .append(" seen v").append(p.seenVersion).append(" heard ")
+                    .append((System.nanoTime() - p.lastHeardNanos) / 1_000_000).append(" ms ago, closed ")
+                    .append(c == null || c.isClosed()).append(", last ").append(c == null ? "" : c.tail(3)).append('\n');
         }
-        return out;
+        return b.toString();
+    }
+
+    /**
+     * Watches for players left silently behind: connected, in a game the rooms service shows
+     * running at a version newer than any they were told of, and nothing heard for 5 s. Each such
+     * silence is recorded once, with when it began.
+     */
+    private void watch() {
+        try {
+            RoomService rs = rooms.get();
+            if (rs == null) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Player p : players) {
+                String room = p.room;
+                ProtocolClient c = p.client;
+                long heard = p.lastHeardNanos;
+                if (room == null || !p.connected || c == null || c.isClosed() || heard == p.flaggedSilence
+                        || now - heard < SILENT_NANOS) {
+                    continue;
+                }
+                RoomInfo info = rs.get(room).orElse(null);
+                if (info != null && (info.state() == RoomState.PLAYING || info.state() == RoomState.PAUSED)
+                        && info.version() > p.seenVersion) {
+                    p.flaggedSilence = heard;
+                    silences.add(new long[] {p.index, heard});
+                }
+            }
+        } catch (RuntimeException e) {
+            // a swap in progress: look again next time
+        }
     }
 }

@@ -65,6 +65,9 @@ final class Recovery {
         AtomicInteger loaded = new AtomicInteger();
         for (String stream : streams) {
             LiveRoom live = ctx.newRoom(stream.substring(RoomsContext.STREAM_PREFIX.length()));
+            // Known at once, so a call for the room (a gateway subscribing its players again)
+            // finds it and queues behind its rebuild instead of being told it does not exist.
+            ctx.rooms.put(live.id, live);
             live.steps.run(() -> {
                 try {
                     RecordedEvent last = lastRecord(es, stream);
@@ -73,11 +76,13 @@ final class Recovery {
                     boolean showResult = RoomRecord.Archived.TYPE.equals(type)
                             && last.timestamp() + driver.finishedMillis() > ctx.clock.millis();
                     if (!ended || showResult) {
-                        ctx.rooms.put(live.id, live);
                         driver.rebuild(live);
                         if (!ended) {
                             loaded.incrementAndGet();
                         }
+                    } else {
+                        ctx.rooms.remove(live.id, live);
+                        live.subscribers.clear();
                     }
                 } finally {
                     done.countDown();
