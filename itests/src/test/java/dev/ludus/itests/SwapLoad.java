@@ -44,6 +44,8 @@ final class SwapLoad implements AutoCloseable {
         /** Acknowledged moves per room. */
         final Map<String, Integer> acked = new ConcurrentHashMap<>();
         final Set<String> rooms = ConcurrentHashMap.newKeySet();
+        /** Rooms whose end this player saw, over every connection it had. */
+        final Set<String> over = ConcurrentHashMap.newKeySet();
         final List<Integer> closeCodes = Collections.synchronizedList(new ArrayList<>());
         final List<Long> resumeMillis = Collections.synchronizedList(new ArrayList<>());
         volatile Throwable failure;
@@ -148,10 +150,10 @@ final class SwapLoad implements AutoCloseable {
                 }
                 seen = all.size();
             }
-            if (p.room == null || gameOver(all, p.room)) {
+            if (p.room == null || p.over.contains(p.room)) {
                 Map<String, Object> latest = c.latestView();
                 String shown = roomOf(latest);
-                if (shown != null && !shown.equals(p.room) && !gameOver(all, shown)) {
+                if (shown != null && !shown.equals(p.room) && !p.over.contains(shown)) {
                     // A room this player sits in that it did not see start (a reply lost in a swap):
                     // start it if it still waits, then play it.
                     if ("WAITING".equals(stateOf(latest)) && !ok(request(p, c, "start", Map.of()))) {
@@ -231,6 +233,12 @@ final class SwapLoad implements AutoCloseable {
     /** Remembers the room version the message tells of. */
     @SuppressWarnings("unchecked")
     private static void note(Player p, Map<String, Object> m) {
+        if (ProtocolClient.isGameOver(m) && m.get("roomId") instanceof String id) {
+            p.over.add(id);
+        } else if ("snapshot".equals(m.get("type")) && m.containsKey("result") && m.get("room") instanceof Map<?, ?> r
+                && r.get("roomId") instanceof String id) {
+            p.over.add(id);
+        }
         if (m.get("roomId") instanceof String id && !id.equals(p.room)) {
             return; // late news of an earlier game
         }
@@ -260,20 +268,6 @@ final class SwapLoad implements AutoCloseable {
             return id;
         }
         return view.get("room") instanceof Map<?, ?> r && r.get("roomId") instanceof String id ? id : null;
-    }
-
-    private static boolean gameOver(List<Map<String, Object>> all, String room) {
-        for (int i = all.size() - 1; i >= 0; i--) {
-            Map<String, Object> m = all.get(i);
-            if (ProtocolClient.isGameOver(m) && room.equals(m.get("roomId"))) {
-                return true;
-            }
-            if ("snapshot".equals(m.get("type")) && m.containsKey("result") && m.get("room") instanceof Map<?, ?> r
-                    && room.equals(r.get("roomId"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Creates, fills and starts a one-round game; false if a step was refused (it is retried). */
