@@ -35,26 +35,7 @@ final class LiapTuiPlayer {
                 continue;
             }
             actedOn = seq;
-            Map<String, Object> game = (Map<String, Object>) view.get("game");
-            Map<String, Object> reply;
-            if (allowed.contains("redeal_decline")) {
-                reply = c.request("act", Map.of("action", "redeal_decline"));
-            } else if (allowed.contains("declare")) {
-                List<Number> options = (List<Number>) game.get("declareOptions");
-                reply = c.request("act", Map.of("action", "declare", "args", Map.of("piles", options.get(0))));
-            } else if (allowed.contains("play")) {
-                List<Map<String, Object>> options = (List<Map<String, Object>>) game.getOrDefault("playOptions", List.of());
-                List<String> pieces;
-                if (!options.isEmpty()) {
-                    pieces = (List<String>) options.get(0).get("pieces");
-                } else {
-                    int count = ((Number) ((Map<String, Object>) game.get("turn")).get("pieceCount")).intValue();
-                    pieces = ((List<String>) game.get("hand")).subList(0, count);
-                }
-                reply = c.request("act", Map.of("action", "play", "args", Map.of("pieces", pieces)));
-            } else {
-                throw new AssertionError("an action this player does not know: " + allowed);
-            }
+            Map<String, Object> reply = c.request("act", move(view, allowed));
             if ("ok".equals(reply.get("type"))) {
                 moves++;
             } else if (!staleView(c, actedOn)) {
@@ -66,6 +47,35 @@ final class LiapTuiPlayer {
             }
         }
         throw new AssertionError("the game did not end within " + timeoutMillis + " ms");
+    }
+
+    /**
+     * The move this player makes on {@code view}, as the fields of an {@code act} request: keeps
+     * the hand at a redeal offer, declares the first allowed number, plays the first valid play
+     * offered, or, as a follower with no play of the lead's type, discards the first pieces.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> move(Map<String, Object> view, List<String> allowed) {
+        Map<String, Object> game = (Map<String, Object>) view.get("game");
+        if (allowed.contains("redeal_decline")) {
+            return Map.of("action", "redeal_decline");
+        }
+        if (allowed.contains("declare")) {
+            List<Number> options = (List<Number>) game.get("declareOptions");
+            return Map.of("action", "declare", "args", Map.of("piles", options.get(0)));
+        }
+        if (!allowed.contains("play")) {
+            throw new AssertionError("an action this player does not know: " + allowed);
+        }
+        List<Map<String, Object>> options = (List<Map<String, Object>>) game.getOrDefault("playOptions", List.of());
+        List<String> pieces;
+        if (!options.isEmpty()) {
+            pieces = (List<String>) options.get(0).get("pieces");
+        } else {
+            int count = ((Number) ((Map<String, Object>) game.get("turn")).get("pieceCount")).intValue();
+            pieces = ((List<String>) game.get("hand")).subList(0, count);
+        }
+        return Map.of("action", "play", "args", Map.of("pieces", pieces));
     }
 
     /** Whether a view newer than {@code seq} arrives within a moment: the one acted on was stale. */

@@ -186,7 +186,7 @@ final class SwapLoad implements AutoCloseable {
                 continue;
             }
             actedOn = seq;
-            Map<String, Object> move = move(view, allowed);
+            Map<String, Object> move = LiapTuiPlayer.move(view, allowed);
             Map<String, Object> reply = request(p, c, "act", move);
             if (reply != null && "ok".equals(reply.get("type"))) {
                 p.acked.merge(p.room, 1, Integer::sum);
@@ -314,28 +314,6 @@ final class SwapLoad implements AutoCloseable {
             requests.add(new Req(p.index, type, sent, System.nanoTime(), c.isClosed() ? "closed" : "no_reply"));
             return null;
         }
-    }
-
-    /** The first move among those offered, as {@link LiapTuiPlayer} chooses. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> move(Map<String, Object> view, List<String> allowed) {
-        Map<String, Object> game = (Map<String, Object>) view.get("game");
-        if (allowed.contains("redeal_decline")) {
-            return Map.of("action", "redeal_decline");
-        }
-        if (allowed.contains("declare")) {
-            List<Number> options = (List<Number>) game.get("declareOptions");
-            return Map.of("action", "declare", "args", Map.of("piles", options.get(0)));
-        }
-        List<Map<String, Object>> options = (List<Map<String, Object>>) game.getOrDefault("playOptions", List.of());
-        List<String> pieces;
-        if (!options.isEmpty()) {
-            pieces = (List<String>) options.get(0).get("pieces");
-        } else {
-            int count = ((Number) ((Map<String, Object>) game.get("turn")).get("pieceCount")).intValue();
-            pieces = ((List<String>) game.get("hand")).subList(0, count);
-        }
-        return Map.of("action", "play", "args", Map.of("pieces", pieces));
     }
 
     // ---------------------------------------------------------------- what the suite reads
