@@ -107,6 +107,9 @@ final class RoomDriver {
                         ctx.rooms.put(live.id, live);
                     }
                     live.room().apply(record, version, at);
+                    if (record instanceof RoomRecord.SeatChanged) {
+                        live.dropUnseated(); // a player who lost the seat is no longer shown connected
+                    }
                     publisher.refresh(live);
                     reply.applied().run();
                     effects(live, record, events);
@@ -136,8 +139,6 @@ final class RoomDriver {
     private void effects(LiveRoom live, RoomRecord record, List<GameEvent> events) {
         Room room = live.room();
         if (record instanceof RoomRecord.Created || record instanceof RoomRecord.SeatChanged) {
-            live.dropUnseated();
-            publisher.refresh(live);
             publisher.roomChanged(live);
         } else if (record instanceof RoomRecord.Started) {
             publisher.roomChanged(live);

@@ -87,7 +87,12 @@ public class RoomRuntimeTest {
 
     /** A started room of the given target with Ann and Bob both connected, settled. */
     private static RoomInfo twoConnectedPlayers(RoomRuntime r, String target) throws InterruptedException {
-        RoomInfo room = r.create("count", "t", Map.of("target", target));
+        return twoConnectedPlayers(r, Map.of("target", target));
+    }
+
+    /** The same, created with these game options. */
+    private static RoomInfo twoConnectedPlayers(RoomRuntime r, Map<String, String> options) throws InterruptedException {
+        RoomInfo room = r.create("count", "t", options);
         r.join(room.roomId(), "ann", "Ann");
         r.join(room.roomId(), "bob", "Bob");
         r.setConnected(room.roomId(), "ann", true);
@@ -385,13 +390,7 @@ public class RoomRuntimeTest {
     public void aGameTimerResumesAtItsDeadlineAfterACrashNotAFullDelayLater() throws Exception {
         HandClock clock = new HandClock(1_800_000_000_000L);
         RoomRuntime first = runtimeWithClock(clock, 1_000_000_000L, 1_000_000_000L);
-        RoomInfo room = first.create("count", "t", Map.of("target", "30", "turnMillis", "10000"));
-        first.join(room.roomId(), "ann", "Ann");
-        first.join(room.roomId(), "bob", "Bob");
-        first.setConnected(room.roomId(), "ann", true);
-        first.setConnected(room.roomId(), "bob", true);
-        first.start(room.roomId());
-        first.settle();
+        RoomInfo room = twoConnectedPlayers(first, Map.of("target", "30", "turnMillis", "10000"));
         first.halt(); // a crash: no snapshot, nothing more written
         String stream = "room-" + room.roomId();
         long before = events.version(stream);
