@@ -1,7 +1,13 @@
 package dev.ludus.rooms;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -11,9 +17,17 @@ import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.RecordedEvent;
 
 /**
- * Brings every room back from the event store when the runtime starts (or the event store first
- * appears), each rebuilt by {@link RoomDriver#rebuild}, and tells health and readiness when all
- * are back.
+ * Brings the rooms back from the event store when the runtime starts (or the event store first
+ * appears), and tells health and readiness when the rooms that were running are back.
+ *
+ * <p>Every stream's room is known at once (in {@link RoomsContext#asleep}), so a call for any of
+ * them (a gateway subscribing its players again) wakes it and queues behind its rebuild instead of
+ * being told it does not exist. A recovery thread then looks at each stream's last record: rooms
+ * still waiting or playing are rebuilt first, and readiness waits for them only; rooms closed, or
+ * archived longer ago than {@code finishedRoomSeconds}, are forgotten; rooms archived more recently
+ * (kept so their players see the result) are rebuilt afterwards, newest first, one at a time, or
+ * at once when someone asks for one. A restart after a busy hour thus brings the running games
+ * back in the time their own replay takes, not that of every game finished in the last minutes.
  */
 final class Recovery {
 
@@ -21,6 +35,7 @@ final class Recovery {
 
     private final RoomsContext ctx;
     private final RoomDriver driver;
+    private final AtomicInteger running = new AtomicInteger();
     private volatile boolean started;
     private volatile long millis = -1;
     private volatile int recovered;
@@ -28,9 +43,10 @@ final class Recovery {
     Recovery(RoomsContext ctx, RoomDriver driver) {
         this.ctx = ctx;
         this.driver = driver;
+        ctx.restore = this::restore;
     }
 
-    /** Whether every room that ran before has been brought back. */
+    /** Whether every room that was running before has been brought back. */
     boolean done() {
         return millis >= 0;
     }
@@ -48,11 +64,7 @@ final class Recovery {
         return recovered;
     }
 
-    /**
-     * Loads every room that has not ended for good, once per activation. Rooms whose game was
-     * archived come back too while {@code finishedRoomSeconds} lasts, so their players see the
-     * result; closed rooms do not.
-     */
+    /** Makes every room of the event store known, then brings them back on a thread of its own. Once per activation. */
     void recoverAll() {
         EventStore es = ctx.eventStore;
         if (es == null || started) {
@@ -60,45 +72,135 @@ final class Recovery {
         }
         started = true;
         long start = System.nanoTime();
-        List<String> streams = es.streams().stream().filter(s -> s.startsWith(RoomsContext.STREAM_PREFIX)).sorted().toList();
-        CountDownLatch done = new CountDownLatch(streams.size());
-        AtomicInteger loaded = new AtomicInteger();
-        for (String stream : streams) {
-            LiveRoom live = ctx.newRoom(stream.substring(RoomsContext.STREAM_PREFIX.length()));
-            // Known at once, so a call for the room (a gateway subscribing its players again)
-            // finds it and queues behind its rebuild instead of being told it does not exist.
-            ctx.rooms.put(live.id, live);
-            live.steps.run(() -> {
-                try {
-                    RecordedEvent last = lastRecord(es, stream);
-                    String type = last == null ? "" : last.type();
-                    boolean ended = RoomRecord.Archived.TYPE.equals(type) || RoomRecord.Closed.TYPE.equals(type);
-                    boolean showResult = RoomRecord.Archived.TYPE.equals(type)
-                            && last.timestamp() + driver.finishedMillis() > ctx.clock.millis();
-                    if (!ended || showResult) {
-                        driver.rebuild(live);
-                        if (!ended) {
-                            loaded.incrementAndGet();
-                        }
-                    } else {
-                        ctx.rooms.remove(live.id, live);
-                        live.subscribers.clear();
-                    }
-                } finally {
-                    done.countDown();
-                }
-            });
+        List<String> ids = es.streams().stream().filter(s -> s.startsWith(RoomsContext.STREAM_PREFIX))
+                .map(s -> s.substring(RoomsContext.STREAM_PREFIX.length())).sorted().toList();
+        for (String id : ids) {
+            ctx.asleep.put(id, -1L);
         }
-        ctx.background.execute(() -> {
+        Thread t = new Thread(() -> recover(es, ids, start), "ludus-rooms-recovery");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void recover(EventStore es, List<String> ids, long start) {
+        try {
+            List<CompletableFuture<Void>> rebuilt = new ArrayList<>();
+            List<Map.Entry<String, Long>> finished = new ArrayList<>();
+            for (String id : ids) {
+                if (!ctx.active) {
+                    return;
+                }
+                if (!ctx.asleep.containsKey(id)) {
+                    continue; // a call woke it already
+                }
+                RecordedEvent last;
+                try {
+                    last = lastRecord(es, RoomsContext.STREAM_PREFIX + id);
+                } catch (RuntimeException e) {
+                    ctx.wake(id, rebuilt); // its rebuild decides, and pauses the room if the store is away
+                    continue;
+                }
+                switch (classify(last)) {
+                    case RUNNING -> ctx.wake(id, rebuilt);
+                    case SHOW_RESULT -> {
+                        if (ctx.asleep.replace(id, last.timestamp()) != null) {
+                            finished.add(Map.entry(id, last.timestamp()));
+                        }
+                    }
+                    case ENDED -> ctx.asleep.remove(id);
+                }
+            }
+            if (!awaitAll(rebuilt)) {
+                return;
+            }
+            recovered = running.get();
+            millis = (System.nanoTime() - start) / 1_000_000;
+            LOG.info("rooms: recovered {} rooms from {} streams in {} ms; {} finished rooms follow in the background",
+                    recovered, ids.size(), millis, finished.size());
+            long later = System.nanoTime();
+            finished.sort(Map.Entry.<String, Long>comparingByValue(Comparator.reverseOrder()));
+            int n = 0;
+            for (Map.Entry<String, Long> f : finished) {
+                List<CompletableFuture<Void>> one = new ArrayList<>(1);
+                ctx.wake(f.getKey(), one);
+                if (!awaitAll(one)) {
+                    return;
+                }
+                n++;
+            }
+            if (n > 0) {
+                LOG.info("rooms: restored {} finished rooms in {} ms", n, (System.nanoTime() - later) / 1_000_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("rooms: recovery failed; rooms not yet rebuilt are rebuilt when asked for", e);
+        }
+    }
+
+    /** Waits for every future while the runtime is active; false if it stopped first. */
+    private boolean awaitAll(List<CompletableFuture<Void>> futures) throws InterruptedException {
+        CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+        while (true) {
+            if (!ctx.active) {
+                return false;
+            }
             try {
-                done.await();
-                recovered = loaded.get();
-                millis = (System.nanoTime() - start) / 1_000_000;
-                LOG.info("rooms: recovered {} rooms from {} streams in {} ms", loaded.get(), streams.size(), millis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                all.get(1, TimeUnit.SECONDS);
+                return true;
+            } catch (TimeoutException e) {
+                // look at ctx.active again
+            } catch (ExecutionException e) {
+                return true; // a rebuild's failure is the room's own (it pauses); recovery goes on
+            }
+        }
+    }
+
+    private enum Kind { RUNNING, SHOW_RESULT, ENDED }
+
+    /** What a stream's last record says of its room. */
+    private Kind classify(RecordedEvent last) {
+        String type = last == null ? "" : last.type();
+        if (RoomRecord.Closed.TYPE.equals(type)) {
+            return Kind.ENDED;
+        }
+        if (RoomRecord.Archived.TYPE.equals(type)) {
+            return last.timestamp() + driver.finishedMillis() > ctx.clock.millis() ? Kind.SHOW_RESULT : Kind.ENDED;
+        }
+        return Kind.RUNNING;
+    }
+
+    /**
+     * Rebuilds a room just taken out of {@link RoomsContext#asleep}, as a step of the room; a room
+     * that turns out to have ended for good is forgotten instead.
+     */
+    private CompletableFuture<Void> restore(LiveRoom live) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        live.steps.run(() -> {
+            try {
+                EventStore es = ctx.eventStore;
+                if (es == null) {
+                    driver.rebuild(live); // pauses it until the store returns
+                    return;
+                }
+                Kind kind = classify(lastRecord(es, live.stream));
+                if (kind == Kind.ENDED) {
+                    ctx.rooms.remove(live.id, live);
+                    live.subscribers.clear();
+                    return;
+                }
+                driver.rebuild(live);
+                if (kind == Kind.RUNNING) {
+                    running.incrementAndGet();
+                }
+            } catch (RuntimeException e) {
+                LOG.error("room {}: cannot be restored", live.id, e);
+                driver.rebuild(live);
+            } finally {
+                done.complete(null);
             }
         });
+        return done;
     }
 
     /** The stream's last record, or null. */

@@ -151,7 +151,13 @@ final class RoomCommands implements RoomService {
 
     @Override
     public Optional<RoomInfo> get(String roomId) {
-        LiveRoom r = roomId == null ? null : ctx.rooms.get(roomId);
+        LiveRoom r = ctx.room(roomId);
+        if (r != null && r.info == null) {
+            // Woken just now, or still being rebuilt: answer from the rebuilt room.
+            CompletableFuture<Void> rebuilt = new CompletableFuture<>();
+            r.steps.run(() -> rebuilt.complete(null));
+            await(rebuilt);
+        }
         if (r == null || r.info == null) {
             // Not (or not yet) held here: what the store may still hold is from an earlier runtime.
             return Optional.empty();
@@ -209,7 +215,7 @@ final class RoomCommands implements RoomService {
     }
 
     private LiveRoom room(String roomId) {
-        LiveRoom live = roomId == null ? null : ctx.rooms.get(roomId);
+        LiveRoom live = ctx.room(roomId);
         if (live == null) {
             throw new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId);
         }
@@ -254,7 +260,7 @@ final class RoomCommands implements RoomService {
     @Override
     public CompletionStage<ActionResult> act(String roomId, String playerId, String type, Map<String, Object> args) {
         CompletableFuture<ActionResult> reply = new CompletableFuture<>();
-        LiveRoom live = roomId == null ? null : ctx.rooms.get(roomId);
+        LiveRoom live = ctx.room(roomId);
         if (live == null) {
             reply.completeExceptionally(new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId));
             return reply;

@@ -143,6 +143,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
             live.subscribers.forEach(s -> Publisher.deliver(live, s, stopping));
         }
         ctx.rooms.clear();
+        ctx.asleep.clear();
     }
 
     private static ThreadFactory named(String prefix) {

@@ -1,11 +1,14 @@
 package dev.ludus.rooms;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.event.EventStore;
@@ -27,6 +30,14 @@ final class RoomsContext {
 
     final Map<String, GameDefinition> games = new ConcurrentHashMap<>();
     final Map<String, LiveRoom> rooms = new ConcurrentHashMap<>();
+    /**
+     * Rooms known from the event store but not yet rebuilt since the runtime started: the stream
+     * id mapped to when its game was archived (epoch ms), or -1 while not yet looked at. Disjoint
+     * from {@link #rooms}; a room leaves it when {@link #wake} rebuilds it.
+     */
+    final Map<String, Long> asleep = new ConcurrentHashMap<>();
+    /** Queues the rebuild of a room just taken out of {@link #asleep} (set by {@link Recovery}). */
+    volatile Function<LiveRoom, CompletableFuture<Void>> restore;
     final RecordCodec codec = new RecordCodec();
     final Lobby lobby = new Lobby(() -> rooms.values().stream().map(r -> r.info).toList());
     final AtomicLong acceptedActions = new AtomicLong();
@@ -53,6 +64,35 @@ final class RoomsContext {
 
     GameDefinition game(String type) {
         return type == null ? null : games.get(type);
+    }
+
+    /**
+     * The room with this id, woken first if it is asleep (its rebuild queued ahead of whatever the
+     * caller queues next); null if there is no such room.
+     */
+    LiveRoom room(String id) {
+        if (id == null) {
+            return null;
+        }
+        LiveRoom live = rooms.get(id);
+        return live != null || asleep.isEmpty() ? live : wake(id, null);
+    }
+
+    /**
+     * Takes room {@code id} out of {@link #asleep}, if it is there, and queues its rebuild; adds the
+     * rebuild's completion to {@code done} when given. Returns the room, or null if there is none.
+     */
+    LiveRoom wake(String id, List<CompletableFuture<Void>> done) {
+        asleep.computeIfPresent(id, (k, archivedAt) -> {
+            LiveRoom live = newRoom(k);
+            rooms.put(k, live);
+            CompletableFuture<Void> f = restore.apply(live);
+            if (done != null) {
+                done.add(f);
+            }
+            return null;
+        });
+        return rooms.get(id);
     }
 
     LiveRoom newRoom(String id) {

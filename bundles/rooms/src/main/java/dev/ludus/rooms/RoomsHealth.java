@@ -60,6 +60,7 @@ final class RoomsHealth {
         d.put("games", ctx.games.keySet().stream().sorted().toList().toString());
         d.put("recoveredRooms", recovery.recoveredRooms());
         d.put("recoveryMillis", recovery.millis());
+        d.put("finishedRoomsToRestore", ctx.asleep.size());
         d.put("closedEmptyRooms", ctx.closedRooms.get());
         d.put("stallsRepaired", ctx.stallsRepaired.get());
         d.put("lobbyVersion", ctx.lobby.version());

@@ -211,6 +211,82 @@ public class RoomRuntimeTest {
     }
 
     /**
+     * After a restart the rooms still open (waiting or playing) come back first, and readiness
+     * waits only for them: rooms whose game was archived a short while ago (kept so their players
+     * see the result) follow in the background, newest first, and one asked for is rebuilt at once.
+     * The replays here are slowed so that rebuilding the finished rooms first would hold readiness
+     * back for seconds.
+     */
+    @Test
+    public void afterARestartRunningGamesAreBackFirstAndFinishedRoomsFollowOrComeWhenAskedFor() throws Exception {
+        RoomRuntime first = runtime(1000, 0);
+        List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
+        first.bindArchive(new RecordingArchive(archived));
+        List<String> finished = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            RoomInfo room = first.create("count", "bots " + i, Map.of("target", "30"));
+            first.start(room.roomId());
+            finished.add(room.roomId());
+        }
+        waitFor(() -> archived.size() == 40 && finished.stream().allMatch(id -> events.types("room-" + id).contains("archived")));
+        RoomInfo waiting = first.create("count", "w", Map.of());
+        first.join(waiting.roomId(), "cat", "Cat");
+        Map<String, Object> lastResult = first.view(finished.get(39), "nobody");
+        first.deactivate();
+        runtimes.remove(first);
+
+        // Every replay (a read of more than the last record) takes 50 ms: 40 finished rooms ≈ 2 s.
+        dev.ludus.api.event.EventStore slow = new dev.ludus.api.event.EventStore() {
+            @Override public long append(String stream, long expected, List<dev.ludus.api.event.NewEvent> e) {
+                return events.append(stream, expected, e);
+            }
+            @Override public java.util.concurrent.CompletionStage<Long> appendAsync(String stream, long expected,
+                                                                                   List<dev.ludus.api.event.NewEvent> e) {
+                return events.appendAsync(stream, expected, e);
+            }
+            @Override public List<dev.ludus.api.event.RecordedEvent> read(String stream, long from, int max) {
+                if (max > 1) {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return events.read(stream, from, max);
+            }
+            @Override public long version(String stream) {
+                return events.version(stream);
+            }
+            @Override public java.util.Set<String> streams() {
+                return events.streams();
+            }
+        };
+        RoomRuntime second = new RoomRuntime();
+        second.bindGame(game);
+        second.bindEventStore(slow);
+        second.bindSnapshotStore(events);
+        second.bindArchive(new RecordingArchive(archived));
+        second.activate(config(1000, 0));
+        runtimes.add(second);
+        long start = System.nanoTime();
+        // A finished room asked for straight away is rebuilt ahead of its turn and shows its result.
+        assertEquals(lastResult, second.view(finished.get(39), "nobody"));
+        waitFor(second::ready);
+        long readyMillis = (System.nanoTime() - start) / 1_000_000;
+        long toRestore = ((Number) second.check().details().get("finishedRoomsToRestore")).longValue();
+        assertTrue("ready after " + readyMillis + " ms with " + toRestore + " finished rooms still to restore",
+                toRestore >= 20);
+        assertEquals(0, second.get(waiting.roomId()).orElseThrow().seatOf("cat"));
+        second.join(waiting.roomId(), "dan", "Dan");
+        waitFor(() -> ((Number) second.check().details().get("finishedRoomsToRestore")).longValue() == 0);
+        for (String id : finished) {
+            assertEquals(RoomState.FINISHED, second.get(id).orElseThrow().state());
+        }
+        Thread.sleep(1500); // a retry round of the archive loop must not hand any of them over again
+        assertEquals(40, archived.size());
+    }
+
+    /**
      * A record type this runtime does not know (written by a later release, or damage) stops the
      * room's rebuild with a clear reason: skipping it could rebuild a different game than was
      * played. The room stays paused and nothing is appended to its stream.
