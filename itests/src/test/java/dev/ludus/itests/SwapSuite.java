@@ -431,6 +431,23 @@ abstract class SwapSuite {
                     r.bundle().replace("dev.ludus.", ""), r.kind(), r.pauseP99(), r.pauseMax(), r.ackDuring(),
                     r.ackAfter(), errors, closes, resumed, silent[i], r.caughtUp(), r.stalls()));
         }
+        List<String> missed = new ArrayList<>();
+        for (Row r : rows) {
+            String name = "`" + r.bundle().replace("dev.ludus.", "") + "` " + r.kind();
+            if (r.kind().equals("stop/start") && !r.bundle().equals("dev.ludus.gateway") && r.pauseP99() >= 1000) {
+                missed.add(name + ": pause p99 " + r.pauseP99() + " ms");
+            }
+            if (r.players() > 0 && r.resumedWithin5s() * 100 < r.players() * 99) {
+                missed.add(name + ": " + r.resumedWithin5s() + " of " + r.players() + " resumed within 5 s");
+            }
+            if (r.ackDuringP99() >= 100) {
+                missed.add(name + ": ack p99 during the swap " + r.ackDuringP99() + " ms");
+            }
+        }
+        t.append("\nTargets (pause p99 < 1 s for a stop/start of any bundle but the gateway; ≥ 99 % of players resumed "
+                + "within 5 s when closed; acknowledged-move p99 during a swap < 100 ms): ")
+                .append(missed.isEmpty() ? "met in every row." : "missed in " + missed.size() + ": " + String.join("; ", missed) + ".")
+                .append("\n");
         t.append("\nPhases of each swap (what the suite did, and when the distribution was ready again):\n\n");
         for (Row r : rows) {
             t.append("- `").append(r.bundle().replace("dev.ludus.", "")).append("` ").append(r.kind()).append(": ")
