@@ -80,6 +80,10 @@ final class Log {
         return b.append('}').toString();
     }
 
+    /**
+     * Appends {@code s} as a JSON string. The bundles' encoder (dev.ludus.logging) escapes the same
+     * way; it lives inside Logback's bundle, which the launcher's class path cannot see.
+     */
     private static void string(StringBuilder b, String s) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
