@@ -55,8 +55,10 @@ public class GatewayIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        // Bots think for 20 ms here, so games against them take seconds.
-        return ExamConfig.defaultFeatureSet("gateway", List.of(), Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 20\n"));
+        // Bots think for 20 ms here, so games against them take seconds. No disconnect grace: the
+        // dropped player's test counts on bots playing her seat at once while she is away.
+        return ExamConfig.defaultFeatureSet("gateway", List.of(), Map.of("dev.ludus.rooms.cfg",
+                "botThinkMillis = 20\ndisconnectGraceSeconds = 0\n"));
     }
 
     private URI ws() {
