@@ -325,6 +325,10 @@ public class GatewayTest {
         assertTrue("the bot made moves for the seat while she was away",
                 back.messages().stream().anyMatch(m -> "event".equals(m.get("type")) && "added".equals(m.get("name"))
                         && ((Number) ((Map<?, ?>) m.get("data")).get("seat")).intValue() == 0));
+        assertTrue("and the replay says which moves were played for her",
+                back.messages().stream().anyMatch(m -> "event".equals(m.get("type"))
+                        && "played_for_player".equals(m.get("name"))
+                        && Map.of("seat", 0, "cause", "away", "action", "add").equals(m.get("data"))));
     }
 
     @Test
