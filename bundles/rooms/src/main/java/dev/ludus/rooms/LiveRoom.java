@@ -81,7 +81,7 @@ final class LiveRoom {
         this.id = id;
         this.takenUpAt = takenUpAt;
         this.stream = RoomsContext.STREAM_PREFIX + id;
-        this.steps = new StepQueue("room " + id, executor);
+        this.steps = new StepQueue("room " + id, id, executor);
         this.games = games;
         this.room = new Room(id, games);
     }

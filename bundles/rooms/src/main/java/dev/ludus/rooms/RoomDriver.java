@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.NewEvent;
@@ -103,26 +104,38 @@ final class RoomDriver {
         if (!create) {
             live.disarm(); // nothing may fire against the old version while the append is in flight
         }
+        Map<String, String> logContext = MDC.getCopyOfContextMap(); // the rest of the step runs on another thread
         return es.appendAsync(live.stream, expected, List.of(new NewEvent(record.type(), ctx.codec.encode(record))))
                 .handleAsync((version, error) -> {
-                    if (error != null) {
-                        failed(live, record, error, reply);
-                        return null;
+                    StepQueue.enter(logContext, null);
+                    try {
+                        return appended(live, record, version, error, at, create, events, reply);
+                    } finally {
+                        MDC.clear();
                     }
-                    if (create) {
-                        ctx.rooms.put(live.id, live);
-                    }
-                    live.room().apply(record, version, at);
-                    if (record instanceof RoomRecord.SeatChanged) {
-                        live.dropUnseated(); // a player who lost the seat is no longer shown connected
-                    }
-                    publisher.refresh(live);
-                    reply.applied().run();
-                    effects(live, record, events);
-                    reply.published().run();
-                    next(live);
-                    return null;
                 }, ctx.workers);
+    }
+
+    /** The rest of {@link #commit} once the store answered: apply, publish, answer, decide next. */
+    private Void appended(LiveRoom live, RoomRecord record, Long version, Throwable error, long at, boolean create,
+                          List<GameEvent> events, Reply reply) {
+        if (error != null) {
+            failed(live, record, error, reply);
+            return null;
+        }
+        if (create) {
+            ctx.rooms.put(live.id, live);
+        }
+        live.room().apply(record, version, at);
+        if (record instanceof RoomRecord.SeatChanged) {
+            live.dropUnseated(); // a player who lost the seat is no longer shown connected
+        }
+        publisher.refresh(live);
+        reply.applied().run();
+        effects(live, record, events);
+        reply.published().run();
+        next(live);
+        return null;
     }
 
     private void failed(LiveRoom live, RoomRecord record, Throwable error, Reply reply) {

@@ -139,6 +139,37 @@ public class RoomRuntimeTest {
         assertEquals(List.of(started), r.list().stream().filter(i -> i.roomId().equals(room.roomId())).toList());
     }
 
+    /**
+     * The logging context travels with the work: an action's steps (before and after its append,
+     * which completes on another thread) log with the caller's {@code requestId} and
+     * {@code playerId} and the room's {@code roomId}; a bot's move names its room and no request.
+     */
+    @Test
+    public void anActionsStepsCarryTheCallersLoggingContextAndTheRoomsId() throws Exception {
+        RoomRuntime r = runtime(50, 0);
+        RoomInfo room = twoConnectedPlayers(r, "10");
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "ann", e -> seen.add(e.type() + " " + org.slf4j.MDC.get("requestId") + " "
+                + org.slf4j.MDC.get("playerId") + " " + org.slf4j.MDC.get("roomId")));
+        String mover = mover(r, room.roomId());
+        org.slf4j.MDC.put("requestId", "c7:42");
+        org.slf4j.MDC.put("playerId", mover);
+        try {
+            assertTrue(add(r, room.roomId(), mover, 1) instanceof ActionResult.Accepted);
+        } finally {
+            org.slf4j.MDC.clear();
+        }
+        r.settle();
+        assertTrue(seen.toString(), seen.contains("added c7:42 " + mover + " " + room.roomId()));
+        // Ann leaves her seat to a bot: its moves are nobody's request, but still the room's.
+        seen.clear();
+        r.setConnected(room.roomId(), "ann", false);
+        r.setConnected(room.roomId(), "bob", false);
+        waitFor(() -> seen.stream().anyMatch(l -> l.startsWith("added ")));
+        String botMove = seen.stream().filter(l -> l.startsWith("added ")).findFirst().orElseThrow();
+        assertEquals("added null null " + room.roomId(), botMove);
+    }
+
     @Test
     public void actionsAreDurableBeforeTheyAreAcknowledgedAndIllegalOnesChangeNothing() throws Exception {
         RoomRuntime r = runtime(50, 600_000);
