@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +34,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * {@code GET /metrics} in the default distribution: JVM and HTTP request series in the Prometheus
@@ -54,6 +56,9 @@ public class MetricsIT {
 
     @Inject
     BundleContext context;
+
+    @Inject
+    ConfigurationAdmin configAdmin;
 
     @Configuration
     public Option[] config() throws Exception {
@@ -123,6 +128,33 @@ public class MetricsIT {
                 r.headers().firstValue("Content-Type").orElse(""));
         assertTrue(r.body(), r.body().contains("# TYPE ludus_http_requests counter\n"));
         assertTrue(r.body(), r.body().endsWith("# EOF\n"));
+    }
+
+    @Test
+    public void jvmAndHttpSeriesTurnOffAndOnLive() throws Exception {
+        awaitMetrics(200);
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.metrics", "?");
+        try {
+            Hashtable<String, Object> off = new Hashtable<>();
+            off.put("jvmSeries", false);
+            off.put("httpSeries", false);
+            c.update(off);
+            Wait.until("no JVM or HTTP series", 10_000, () -> {
+                String body = get("/metrics", null).body();
+                return !body.contains("ludus_jvm_") && !body.contains("ludus_http_");
+            });
+            Hashtable<String, Object> on = new Hashtable<>();
+            on.put("jvmSeries", true);
+            on.put("httpSeries", true);
+            c.update(on);
+            Wait.until("JVM and HTTP series back", 10_000, () -> {
+                String body = get("/metrics", null).body();
+                return body.contains("ludus_jvm_memory_used_bytes{area=\"heap\",} ")
+                        && body.contains("ludus_http_requests_total{method=\"GET\",status=\"2xx\",} ");
+            });
+        } finally {
+            c.delete();
+        }
     }
 
     /** Requests {@code /health} and {@code /metrics} in turn, without pause, and tallies the answers. */
