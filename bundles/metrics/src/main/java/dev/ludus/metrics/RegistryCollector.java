@@ -73,7 +73,7 @@ final class RegistryCollector extends Collector implements Collector.Describable
         List<MetricFamilySamples> out = new ArrayList<>(families.size());
         for (Family f : families.values()) {
             if (f.samples().isEmpty()) {
-                continue; // only gauges of something other than a number
+                continue; // its only series could not be read
             }
             String text = help.apply(f.name());
             out.add(new MetricFamilySamples(f.name(), f.type(), text != null ? text
@@ -94,6 +94,21 @@ final class RegistryCollector extends Collector implements Collector.Describable
         if (type == null) {
             return;
         }
+        double gaugeValue = 0;
+        if (type == Type.GAUGE) {
+            Object value;
+            try {
+                value = ((Gauge<?>) metric).getValue();
+            } catch (RuntimeException e) {
+                // A gauge that throws costs its own series, never the scrape.
+                warnOnce(dropwizardName, "metric '" + dropwizardName + "' could not be read: " + e);
+                return;
+            }
+            if (!(value instanceof Number n)) {
+                return; // not a number: nothing Prometheus can hold
+            }
+            gaugeValue = n.doubleValue();
+        }
         String familyName = type == Type.COUNTER && name.family().endsWith("_total")
                 ? name.family().substring(0, name.family().length() - "_total".length()) : name.family();
         Family family = families.computeIfAbsent(familyName,
@@ -111,25 +126,20 @@ final class RegistryCollector extends Collector implements Collector.Describable
             return;
         }
         try {
-            samples(family, labelNames, labelValues, metric);
+            samples(family, labelNames, labelValues, metric, gaugeValue);
         } catch (RuntimeException e) {
-            // A gauge that throws costs its own series, never the scrape.
             warnOnce(dropwizardName, "metric '" + dropwizardName + "' could not be read: " + e);
         }
     }
 
-    private static void samples(Family family, List<String> labelNames, List<String> labelValues, Metric metric) {
+    private static void samples(Family family, List<String> labelNames, List<String> labelValues, Metric metric,
+                                double gaugeValue) {
         List<MetricFamilySamples.Sample> out = family.samples();
         String name = family.name();
         switch (family.type()) {
             case COUNTER -> out.add(new MetricFamilySamples.Sample(name + "_total", labelNames, labelValues,
                     counterValue(metric)));
-            case GAUGE -> {
-                Object value = ((Gauge<?>) metric).getValue();
-                if (value instanceof Number n) {
-                    out.add(new MetricFamilySamples.Sample(name, labelNames, labelValues, n.doubleValue()));
-                }
-            }
+            case GAUGE -> out.add(new MetricFamilySamples.Sample(name, labelNames, labelValues, gaugeValue));
             case SUMMARY -> {
                 boolean timer = metric instanceof Timer;
                 Snapshot snapshot = timer ? ((Timer) metric).getSnapshot() : ((Histogram) metric).getSnapshot();

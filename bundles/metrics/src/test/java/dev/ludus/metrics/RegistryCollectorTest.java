@@ -169,6 +169,20 @@ public class RegistryCollectorTest {
     }
 
     @Test
+    public void aGaugeOfTextDoesNotClaimItsFamily() throws IOException {
+        registry.register("ludus_test_state{part=\"a\"}", (Gauge<String>) () -> "open");
+        registry.counter("ludus_test_state{part=\"b\"}").inc();
+        registry.register("ludus_test_broken", (CumulativeGauge) () -> {
+            throw new IllegalStateException("closed");
+        });
+        assertEquals("""
+                # HELP ludus_test_state_total counter ludus_test_state
+                # TYPE ludus_test_state_total counter
+                ludus_test_state_total{part="b",} 1.0
+                """, scrape());
+    }
+
+    @Test
     public void cumulativeGaugesAreCounters() throws IOException {
         registry.register("ludus_test_cpu_seconds", (CumulativeGauge) () -> 1.5);
         assertEquals("""
