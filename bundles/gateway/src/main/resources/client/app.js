@@ -14,8 +14,8 @@
   // A socket that does not open in CONNECT_TIMEOUT_MS, or stays silent for PING_AFTER_MS and then
   // does not answer a ping within PING_TIMEOUT_MS, is dead even if the browser has not noticed.
   const CONNECT_TIMEOUT_MS = 4000;
-  const PING_AFTER_MS = 4000;
-  const PING_TIMEOUT_MS = 4000;
+  const PING_AFTER_MS = 3000;
+  const PING_TIMEOUT_MS = 3000;
   const NOTICE_MS = 4000;
   const ERROR_NOTICE_MS = 9000;
   // The seq a page once kept in localStorage: it belongs to the state of a page that is gone.
@@ -601,14 +601,13 @@
         + '</section>';
       $('#name').onchange = (e) => actions.rename(e.target.value.trim());
       // The room's name follows the player's until they type one of their own.
+      $('#room-name').dataset.auto = tableName(s.name);
       $('#name').oninput = (e) => {
         const room = $('#room-name');
-        if (!room.dataset.edited) {
-          room.value = tableName(e.target.value.trim());
+        if (room.value.trim() === room.dataset.auto) {
+          room.dataset.auto = tableName(e.target.value.trim());
+          room.value = room.dataset.auto;
         }
-      };
-      $('#room-name').oninput = (e) => {
-        e.target.dataset.edited = 'true';
       };
       $('#create-form').onsubmit = (e) => {
         e.preventDefault();
@@ -618,7 +617,11 @@
         if (mr) {
           opts.maxRounds = mr;
         }
-        actions.create($('#room-name').value.trim() || 'table', $('#game-type').value, opts).catch(() => {});
+        // A room name still as the page filled it in follows the player's name as finally given.
+        const room = $('#room-name');
+        const typed = room.value.trim();
+        const roomName = typed && typed !== room.dataset.auto ? typed : tableName(s.name);
+        actions.create(roomName, $('#game-type').value, opts).catch(() => {});
       };
     }
     const rows = s.rooms.map((r) => {

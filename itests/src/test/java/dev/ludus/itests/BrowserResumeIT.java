@@ -90,6 +90,7 @@ public class BrowserResumeIT {
                     + " ms after the reload began");
             assertEquals("the same phase, round and hand: no bot moved for the player", before, page.eval(STATE));
             assertEquals("the hand is drawn again", handBefore, page.eval(SHOWN_HAND));
+            shot(page, "after-reload");
             assertTrue("the score table marks the player",
                     (Boolean) page.eval("document.querySelector('table.scores tr.me').textContent.includes('(you)')"));
             String did = (String) page.eval(MOVE);
@@ -109,6 +110,7 @@ public class BrowserResumeIT {
             assertTrue("the second tab marks the player's seat",
                     (Boolean) second.eval("document.querySelector('.seats').textContent.includes('Twotabs you')"));
             waitFor(first, "the first tab replaced", STATUS + " === 'replaced'", 5_000);
+            shot(first, "replaced-tab");
             assertTrue("the replaced tab says so", (Boolean) first.eval(
                     "!document.querySelector('#banner').hidden && document.querySelector('#banner').textContent.includes('another tab')"));
             assertTrue("the replaced tab's buttons are disabled",
@@ -146,6 +148,7 @@ public class BrowserResumeIT {
                         + " return !!b && !b.hidden && b.textContent.includes('reconnecting'); })()");
                 boolean buttonsDisabled = (Boolean) page.eval(
                         "Array.from(document.querySelectorAll('#main button')).every((b) => b.disabled)");
+                shot(page, "offline");
                 Thread.sleep(Math.max(0, cutAt + 5000 - System.currentTimeMillis()));
                 relay.restore();
                 long back = System.currentTimeMillis();
@@ -162,6 +165,66 @@ public class BrowserResumeIT {
                 assertTrue("the banner is gone", (Boolean) page.eval("document.querySelector('#banner').hidden"));
             });
         }
+    }
+
+    @Test
+    public void aConnectionThatGoesSilentWithoutClosingIsGivenUpAndReplaced() throws Exception {
+        try (TcpRelay relay = new TcpRelay(dist.port)) {
+            inBrowser("dead-link", (browser, page) -> {
+                enterWaitingRoom(page, "http://127.0.0.1:" + relay.port(), "Silent");
+                long holeAt = System.currentTimeMillis();
+                relay.blackHole();
+                waitFor(page, "the page gives up on the silent connection", STATUS + " !== 'connected'", 15_000);
+                long noticed = System.currentTimeMillis() - holeAt;
+                waitFor(page, "connected on a new connection", CONNECTED, 5_000);
+                System.out.println("BrowserResumeIT: a connection that went silent was given up after " + noticed
+                        + " ms, and the page was back " + (System.currentTimeMillis() - holeAt) + " ms after it went silent");
+                waitFor(page, "the waiting room again", "!!document.querySelector('#start:not([disabled])')", 5_000);
+                assertTrue((Boolean) page.eval("document.querySelector('.seats').textContent.includes('Silent you')"));
+            });
+        }
+    }
+
+    @Test
+    public void theKeyboardMakesMovesAndPicksPiecesAndTheFocusStaysInTheGame() throws Exception {
+        inBrowser("keyboard", (browser, page) -> {
+            enterWaitingRoom(page, dist.base(), "Keys");
+            startGame(page);
+            waitFor(page, "the player's move", "!!document.querySelector('#your-move button:not([disabled])')", 30_000);
+            assertTrue("the tab's title says it is the player's move", (Boolean) page.eval("document.title.includes('Your turn')"));
+            assertEquals("Your turn.", page.eval("document.querySelector('#announce').textContent"));
+            page.eval("(document.querySelector('#redeal-decline') || document.querySelector('button.declare')).focus()");
+            press(page, "Enter");
+            waitFor(page, "the move's answer", "!ludus.state.busy && !document.querySelector('#your-move button[aria-disabled]')", 5_000);
+            Thread.sleep(200);
+            assertTrue("after the move the focus is still in the game, not on the page's body: "
+                    + page.eval("document.activeElement.outerHTML.slice(0, 80)"),
+                    (Boolean) page.eval("document.querySelector('.game').contains(document.activeElement)"));
+
+            long end = System.currentTimeMillis() + 40_000;
+            while (!Boolean.TRUE.equals(page.eval("ludus.state.allowed.includes('play')")) && System.currentTimeMillis() < end) {
+                if (Boolean.TRUE.equals(page.eval("!!document.querySelector('#your-move button:not([disabled]):not([aria-disabled])')"))) {
+                    page.eval(MOVE);
+                }
+                Thread.sleep(100);
+            }
+            waitFor(page, "pieces to pick", "!!document.querySelector('#hand .piece[role=button]')", 5_000);
+            page.eval("document.querySelector('#hand .piece[role=button]').focus()");
+            press(page, " ");
+            assertTrue("Space picks the piece and keeps the focus on it", (Boolean) page.eval(
+                    "document.activeElement.dataset.index === '0' && document.activeElement.dataset.selected === 'true'"));
+            press(page, "Enter");
+            assertTrue("Enter puts it back", (Boolean) page.eval(
+                    "document.activeElement.dataset.index === '0' && !document.activeElement.dataset.selected"));
+
+            // Leaving a running game asks first.
+            page.eval("document.querySelector('#leave').click()");
+            assertTrue("leaving asks first", (Boolean) page.eval("!!document.querySelector('#confirm-leave')"));
+            assertTrue("the player still sits", (Boolean) page.eval("ludus.state.seat >= 0 && !!ludus.state.room"));
+            assertEquals("leave-cancel", page.eval("document.activeElement.id"));
+            press(page, "Enter");
+            assertTrue("staying puts the Leave button back", (Boolean) page.eval("document.activeElement.id === 'leave'"));
+        });
     }
 
     @Test
@@ -252,6 +315,24 @@ public class BrowserResumeIT {
         waitFor(page, "three bots seated", "document.querySelectorAll('.seats .remove-bot').length === 3 && !ludus.state.busy", 10_000);
         page.eval("document.querySelector('#start').click()");
         waitFor(page, "the game", "!!document.querySelector('#game-phase')", 10_000);
+    }
+
+    /** Presses Enter or Space on the focused element, as a keyboard does. */
+    private static void press(Chromium.Page page, String key) throws Exception {
+        boolean space = " ".equals(key);
+        Map<String, Object> down = Map.of("type", "keyDown", "key", key, "code", space ? "Space" : key,
+                "windowsVirtualKeyCode", space ? 32 : 13, "text", space ? " " : "\r");
+        page.call("Input.dispatchKeyEvent", down);
+        page.call("Input.dispatchKeyEvent", Map.of("type", "keyUp", "key", key, "code", space ? "Space" : key,
+                "windowsVirtualKeyCode", space ? 32 : 13));
+    }
+
+    /** With -Dludus.browser.screenshots=DIR, leaves pictures of the client along the way. */
+    private static void shot(Chromium.Page page, String name) {
+        String dir = System.getProperty("ludus.browser.screenshots");
+        if (dir != null && !dir.isBlank()) {
+            page.screenshot(Path.of(dir).resolve("resume-" + name + ".png"));
+        }
     }
 
     private static void waitFor(Chromium.Page page, String what, String condition, long millis) throws Exception {

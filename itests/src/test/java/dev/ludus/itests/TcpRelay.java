@@ -11,15 +11,19 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP relay on a loopback port in front of another loopback port, that can cut the network: a
- * cut closes every relayed connection and stops listening, so new connections are refused, until
- * {@link #restore}. Each relayed connection is two daemon threads copying bytes.
+ * A TCP relay on a loopback port in front of another loopback port, that can break the network in
+ * two ways: a {@linkplain #cut cut} closes every relayed connection and stops listening, so new
+ * connections are refused, until {@link #restore}; a {@linkplain #blackHole black hole} keeps the
+ * open connections open but drops whatever they carry from then on (a dead link that never closes),
+ * while new connections work. Each relayed connection is two daemon threads copying bytes.
  */
 final class TcpRelay implements AutoCloseable {
 
     private final int target;
     private final int port;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    /** The sockets whose bytes are dropped. */
+    private final Set<Socket> holes = ConcurrentHashMap.newKeySet();
     private ServerSocket server;
 
     TcpRelay(int target) throws IOException {
@@ -40,6 +44,11 @@ final class TcpRelay implements AutoCloseable {
             closeQuietly(s);
         }
         sockets.clear();
+    }
+
+    /** From now on, drops every byte on the connections open now, without closing them. */
+    void blackHole() {
+        holes.addAll(sockets);
     }
 
     /** Listens again on the same port; returns once new connections are accepted. */
@@ -85,7 +94,9 @@ final class TcpRelay implements AutoCloseable {
             byte[] buf = new byte[16384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buf)) >= 0;) {
-                    out.write(buf, 0, n);
+                    if (!holes.contains(from)) {
+                        out.write(buf, 0, n);
+                    }
                 }
             } catch (IOException e) {
                 // one side ended
@@ -94,6 +105,8 @@ final class TcpRelay implements AutoCloseable {
                 closeQuietly(to);
                 sockets.remove(from);
                 sockets.remove(to);
+                holes.remove(from);
+                holes.remove(to);
             }
         }, "relay-pump");
         t.setDaemon(true);
