@@ -7,10 +7,12 @@
   'use strict';
 
   const STORE = window.localStorage;
-  // Reconnecting: the first retry at once-ish, then doubling up to RETRY_CAP_MS, each with jitter, so
-  // a client is back within about a second of the server being reachable again.
+  // Reconnecting: the first retry at once-ish, then doubling up to RETRY_CAP_MS, each with ±15 %
+  // jitter, so a client is back within a second of the server being reachable again. After a close
+  // for flooding (4003) the server asks for a pause.
   const RETRY_FIRST_MS = 100;
-  const RETRY_CAP_MS = 700;
+  const RETRY_CAP_MS = 600;
+  const FLOOD_PAUSE_MS = 5000;
   // A socket that does not open in CONNECT_TIMEOUT_MS, or stays silent for PING_AFTER_MS and then
   // does not answer a ping within PING_TIMEOUT_MS, is dead even if the browser has not noticed.
   const CONNECT_TIMEOUT_MS = 4000;
@@ -174,14 +176,14 @@
       return;
     }
     setStatus('reconnecting');
-    scheduleReconnect();
+    scheduleReconnect(code === 4003 ? FLOOD_PAUSE_MS : 0);
   }
 
-  function scheduleReconnect() {
+  function scheduleReconnect(atLeast) {
     if (s.replaced || s.ws || s.retryTimer) {
       return;
     }
-    const base = Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * Math.pow(2, s.retry));
+    const base = Math.max(atLeast || 0, Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * Math.pow(2, s.retry)));
     s.retry++;
     s.retryTimer = setTimeout(connect, Math.round(base * (0.85 + 0.3 * Math.random())));
   }

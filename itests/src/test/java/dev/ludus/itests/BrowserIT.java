@@ -101,9 +101,10 @@ public class BrowserIT {
             }
             if (!dropped && moves >= 4) {
                 // The network drops: the client notices, reconnects by itself and resumes its seat.
-                browser.eval("ludus.socket.close(3000, 'network drop')");
-                waitFor(browser, "reconnecting", "document.querySelector('#status').dataset.status !== 'connected'", 5_000);
-                waitFor(browser, "connected again", "document.querySelector('#status').dataset.status === 'connected'", 20_000);
+                // (The client may be back before a poll could see it away: wait for its new connection.)
+                browser.eval("window.droppedSocket = ludus.socket; ludus.socket.close(3000, 'network drop')");
+                waitFor(browser, "connected again on a new connection", "ludus.socket !== window.droppedSocket"
+                        + " && document.querySelector('#status').dataset.status === 'connected'", 20_000);
                 dropped = true;
             }
             Thread.sleep(60);
