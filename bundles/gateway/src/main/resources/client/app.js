@@ -13,9 +13,10 @@
   const RETRY_FIRST_MS = 100;
   const RETRY_CAP_MS = 600;
   const FLOOD_PAUSE_MS = 5000;
-  // A socket that does not open in CONNECT_TIMEOUT_MS, or stays silent for PING_AFTER_MS and then
-  // does not answer a ping within PING_TIMEOUT_MS, is dead even if the browser has not noticed.
-  const CONNECT_TIMEOUT_MS = 4000;
+  // A socket that is not open with its hello answered in CONNECT_TIMEOUT_MS, or stays silent for
+  // PING_AFTER_MS and then does not answer a ping within PING_TIMEOUT_MS, is dead even if the
+  // browser has not noticed.
+  const CONNECT_TIMEOUT_MS = 5000;
   const PING_AFTER_MS = 3000;
   const PING_TIMEOUT_MS = 3000;
   const NOTICE_MS = 4000;
@@ -84,7 +85,9 @@
   const online = () => s.status === 'connected';
 
   function setStatus(status) {
-    const changed = s.status !== status;
+    if (s.status === status) {
+      return;
+    }
     s.status = status;
     const el = $('#status');
     el.textContent = status;
@@ -103,9 +106,7 @@
       banner.hidden = true;
       banner.textContent = '';
     }
-    if (changed) {
-      render();
-    }
+    render();
   }
 
   // ------------------------------------------------------------------ connection
@@ -193,12 +194,15 @@
     if (s.replaced) {
       return;
     }
-    if (!s.ws) {
-      s.retry = 0;
-      connect();
-    } else if (online()) {
+    if (s.ws && online()) {
       ping();
+      return;
     }
+    if (s.ws) {
+      drop(4104); // an attempt made while the network was down may hang: start afresh
+    }
+    s.retry = 0;
+    connect();
   }
 
   /** Takes the seat back from the tab or window that replaced this one. */
@@ -222,13 +226,13 @@
     }, () => {});
   }
 
-  /** Runs every second: notices a socket that never opened, or went silent and answers no ping. */
+  /** Runs every second: notices a socket that never got going, or went silent and answers no ping. */
   function watchdog() {
     if (!s.ws) {
       return;
     }
     const now = Date.now();
-    if (s.ws.readyState === WebSocket.CONNECTING && now - s.openedAt > CONNECT_TIMEOUT_MS) {
+    if (!online() && now - s.openedAt > CONNECT_TIMEOUT_MS) {
       drop(4101);
     } else if (s.pingSentAt && s.heardAt < s.pingSentAt && now - s.pingSentAt > PING_TIMEOUT_MS) {
       drop(4102);
@@ -377,7 +381,7 @@
       case 'not_your_turn':
         return toMove >= 0 && toMove !== s.seat ? 'Not your turn: ' + named(toMove) + ' plays next.' : 'Not your turn yet.';
       case 'disconnected':
-        return 'Not sent: the connection is down. Try again once reconnected.';
+        return 'No answer: the connection dropped. Once reconnected, the game shows what happened.';
       case 'already_in_room':
         return 'You already sit in a room: here it is.';
       case 'room_full':

@@ -39,6 +39,14 @@
   }
 
   function describe(e, ctx) {
+    const text = describeOnly(e, ctx);
+    const d = e.data || {};
+    // A move the server made for a seat whose player was away or did not answer, when it says so.
+    return text && e.name !== 'played_for_player' && (d.cause === 'away' || d.cause === 'idle')
+      ? text + ' (a bot, for ' + ctx.seatName(d.seat) + ')' : text;
+  }
+
+  function describeOnly(e, ctx) {
     const d = e.data || {};
     const who = (seat) => ctx.seatName(seat);
     switch (e.name) {
