@@ -357,7 +357,7 @@
 
   /**
    * A move the server made for this player's seat while they were away or did not answer (events
-   * may carry a {@code cause}; older servers send none, and then nothing is said).
+   * may carry a `cause`; older servers send none, and then nothing is said).
    */
   function playedForMe(data) {
     if (!data || data.seat !== s.seat || s.seat < 0 || (data.cause !== 'away' && data.cause !== 'idle')) {
