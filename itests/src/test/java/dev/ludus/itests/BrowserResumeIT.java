@@ -19,7 +19,8 @@ import org.junit.Test;
  * against one distribution: a reload (in the waiting room and in the middle of the player's move)
  * brings the seat and the state back, a second tab shows the player's room and the first can take
  * it back, a network cut ends within a second of the network returning, a connection that goes
- * silent without closing is given up and replaced, a double click sends one move, and the keyboard
+ * silent without closing is given up and replaced, the browser's offline and online events are
+ * acted on at once, a double click sends one move, and the keyboard
  * plays without losing the focus. Bots think {@value #BOT_THINK_MILLIS} ms, longer than a reload
  * takes, so a move of the player's that a bot made during a reload would show. The network breaks
  * in a {@link TcpRelay} between the browser and the gateway, so the page is loaded through it too.
@@ -185,6 +186,27 @@ public class BrowserResumeIT {
                 assertTrue((Boolean) page.eval("document.querySelector('.seats').textContent.includes('Silent you')"));
             });
         }
+    }
+
+    @Test
+    public void whenTheBrowserSaysItIsOfflineThePageSaysSoAndIsBackAsSoonAsItIsOnline() throws Exception {
+        inBrowser("offline-event", (browser, page) -> {
+            enterWaitingRoom(page, dist.base(), "Flighty");
+            page.call("Network.enable", Map.of());
+            page.call("Network.emulateNetworkConditions", Map.of("offline", true, "latency", 0,
+                    "downloadThroughput", -1, "uploadThroughput", -1));
+            waitFor(page, "the page offline", STATUS + " !== 'connected'", 1_000);
+            assertTrue("offline, the page says it is reconnecting", (Boolean) page.eval(
+                    "!document.querySelector('#banner').hidden && document.querySelector('#start').disabled"));
+            Thread.sleep(2000);
+            long online = System.currentTimeMillis();
+            page.call("Network.emulateNetworkConditions", Map.of("offline", false, "latency", 0,
+                    "downloadThroughput", -1, "uploadThroughput", -1));
+            waitFor(page, "connected again", CONNECTED, 3_000);
+            System.out.println("BrowserResumeIT: connected " + (System.currentTimeMillis() - online)
+                    + " ms after the browser was online again");
+            waitFor(page, "the waiting room again", "!!document.querySelector('#start:not([disabled])')", 5_000);
+        });
     }
 
     @Test
