@@ -17,8 +17,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.ComponentFactory;
@@ -32,6 +30,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.EventStoreException;
@@ -76,7 +76,7 @@ public class ConfiguredEventStore implements HealthCheck {
     static final String DEFAULT_FOLDER = "events";
     static final long RECENT_ERROR_MILLIS = 60_000;
 
-    private static final Logger LOG = Logger.getLogger(ConfiguredEventStore.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(ConfiguredEventStore.class);
 
     /** What the health check reports from; replaced as a whole. */
     private record State(EventLog log, String down, Path directory, String warning) {
@@ -142,10 +142,10 @@ public class ConfiguredEventStore implements HealthCheck {
             // in the background.
             opened.get(openWaitMillis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.log(Level.INFO, "event store: still scanning the log after " + openWaitMillis
+            LOG.info("event store: still scanning the log after " + openWaitMillis
                     + " ms; it continues in the background, health is DOWN until it is done");
         } catch (ExecutionException e) {
-            LOG.log(Level.SEVERE, "event store: opening failed", e.getCause());
+            LOG.error("event store: opening failed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -189,7 +189,7 @@ public class ConfiguredEventStore implements HealthCheck {
     }
 
     private void fail(Path dir, String reason) {
-        LOG.log(Level.SEVERE, "event store not started, no EventStore service: " + reason);
+        LOG.error("event store not started, no EventStore service: " + reason);
         if (registration != null) {
             registration.dispose();
             registration = null;
@@ -228,21 +228,21 @@ public class ConfiguredEventStore implements HealthCheck {
             dir = directory(config);
             settings = settings(config);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            LOG.log(Level.SEVERE, "configuration of " + PID + " ignored: " + e.getMessage());
+            LOG.error("configuration of " + PID + " ignored: " + e.getMessage());
             warn("configuration change ignored: " + e.getMessage());
             return;
         }
         if (sameDirectory(dir, log.directory())) {
             log.reconfigure(settings);
             state = new State(log, null, dir, "");
-            LOG.log(Level.INFO, () -> "event store reconfigured: " + settings);
+            LOG.info("event store reconfigured: " + settings);
             return;
         }
         EventLog next;
         try {
             next = EventLog.open(dir, settings, clock);
         } catch (EventStoreException e) {
-            LOG.log(Level.SEVERE, "event store stays in " + log.directory() + ": cannot open " + dir + ": "
+            LOG.error("event store stays in " + log.directory() + ": cannot open " + dir + ": "
                     + e.getMessage());
             warn("cannot switch to " + dir + " (" + e.code() + ": " + e.getMessage() + "); still using "
                     + log.directory());
@@ -251,7 +251,7 @@ public class ConfiguredEventStore implements HealthCheck {
         current.set(next);
         state = new State(next, null, dir, "");
         log.close();
-        LOG.log(Level.INFO, () -> "event store moved from " + log.directory() + " to " + dir);
+        LOG.info("event store moved from " + log.directory() + " to " + dir);
     }
 
     private void warn(String warning) {
@@ -284,7 +284,7 @@ public class ConfiguredEventStore implements HealthCheck {
         lifecycle.shutdown();
         try {
             if (!lifecycle.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.log(Level.WARNING, "event store: still scanning after 10 s; the log will be closed when the scan ends");
+                LOG.warn("event store: still scanning after 10 s; the log will be closed when the scan ends");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -22,9 +22,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.EventStoreException;
@@ -53,7 +54,7 @@ import dev.ludus.api.event.WrongExpectedVersionException;
  */
 public final class EventLog implements EventStore, AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
     private static final long CLOSE_WAIT_MILLIS = 5_000;
     private static final int MIN_READ_WINDOW = 1 << 10;
     private static final int MAX_READ_WINDOW = 256 << 10;
@@ -320,7 +321,7 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private void runWriter() {
         // Logged here rather than in open(), which often runs on the framework's start-level thread.
-        LOG.log(Level.INFO, () -> "event log " + directory + ": " + durableEvents + " events in " + streamCount
+        LOG.info("event log " + directory + ": " + durableEvents + " events in " + streamCount
                 + " streams, " + segmentCount + " segment(s), scanned in " + TimeUnit.NANOSECONDS.toMillis(scanNanos)
                 + " ms" + (droppedBytes > 0 ? ", torn tail of " + droppedBytes + " bytes cut" : ""));
         List<PendingAppend> group = new ArrayList<>();
@@ -348,7 +349,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         } catch (Throwable t) {
             // A bug or an Error: the state of the last group is unknown, so refuse everything from here.
             failure = "the writer stopped: " + t;
-            LOG.log(Level.SEVERE, "event log " + directory + ": writer stopped", t);
+            LOG.error("event log " + directory + ": writer stopped", t);
             for (PendingAppend p : group) {
                 p.future.completeExceptionally(new EventStoreException(Codes.IO_ERROR,
                         "the event log's writer stopped; the outcome of this append is unknown: " + t, t));
@@ -551,7 +552,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         ioFailures++;
         lastError = what;
         lastErrorMillis = clock.millis();
-        LOG.log(Level.SEVERE, "event log " + directory + ": " + what, e);
+        LOG.error("event log " + directory + ": " + what, e);
     }
 
     private static void failAll(List<PendingAppend> group, RuntimeException error) {
@@ -818,7 +819,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             }
         }
         if (writer.isAlive() && Thread.currentThread() != writer) {
-            LOG.log(Level.WARNING, "event log " + directory + ": the writer is still committing a group after "
+            LOG.warn("event log " + directory + ": the writer is still committing a group after "
                     + CLOSE_WAIT_MILLIS + " ms (slow fsync?); its appends complete when the disk answers");
         }
         failQueued();
@@ -848,7 +849,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             try {
                 ch.close();
             } catch (IOException e) {
-                LOG.log(Level.FINE, "closing a segment channel failed", e);
+                LOG.debug("closing a segment channel failed", e);
             }
         }
     }

@@ -12,9 +12,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.event.EventStoreException;
 
@@ -37,7 +38,7 @@ import dev.ludus.api.event.EventStoreException;
  */
 final class LogRecovery {
 
-    private static final Logger LOG = Logger.getLogger(LogRecovery.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
 
     /** What the scan found; the log continues from here. */
     record Result(Map<String, StreamIndex> streams, long activeSegment, long activeEnd, long lastGroup,
@@ -131,7 +132,7 @@ final class LogRecovery {
             }
             // The crash came while the segment was being created: no record was ever written to it.
             SegmentFiles.rewriteHeader(dir, seq, clock.millis());
-            LOG.log(Level.WARNING, "event log: " + name + " had a torn header (" + size + " bytes); rewrote it");
+            LOG.warn("event log: " + name + " had a torn header (" + size + " bytes); rewrote it");
             return new long[] {LogFormat.SEGMENT_HEADER_BYTES, size};
         }
         if (headerSeq != seq) {
@@ -174,7 +175,7 @@ final class LogRecovery {
         discardPendingGroup();
         SegmentFiles.truncate(dir, seq, groupEnd);
         long dropped = size - groupEnd;
-        LOG.log(Level.WARNING, "event log: cut the torn tail of " + name + ": dropped " + dropped
+        LOG.warn("event log: cut the torn tail of " + name + ": dropped " + dropped
                 + " bytes after offset " + groupEnd + " (" + problem + " at offset " + at + ")");
         return new long[] {groupEnd, dropped};
     }

@@ -16,10 +16,11 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.event.EventStoreException;
 import dev.ludus.api.event.Snapshot;
@@ -41,7 +42,7 @@ import dev.ludus.api.event.SnapshotStore;
  */
 public final class SnapshotFiles implements SnapshotStore {
 
-    private static final Logger LOG = Logger.getLogger(SnapshotFiles.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotFiles.class);
     private static final int MAGIC = 0x4C534E50; // "LSNP"
     private static final short FORMAT = 1;
     private static final int HEADER = 32;
@@ -102,8 +103,8 @@ public final class SnapshotFiles implements SnapshotStore {
         synchronized (lockOf(snapshot.stream())) {
             Optional<Snapshot> existing = read(snapshot.stream(), target, false);
             if (existing.isPresent() && existing.get().version() > snapshot.version()) {
-                LOG.log(Level.FINE, () -> "snapshot of '" + snapshot.stream() + "' at version " + snapshot.version()
-                        + " not saved: version " + existing.get().version() + " is already stored");
+                LOG.debug("snapshot of '{}' at version {} not saved: version {} is already stored", snapshot.stream(),
+                        snapshot.version(), existing.get().version());
                 return;
             }
             Path temp = directory.resolve(target.getFileName() + ".tmp" + tempCounter.incrementAndGet());
@@ -160,7 +161,7 @@ public final class SnapshotFiles implements SnapshotStore {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot read the snapshot of '" + stream + "' (" + file + "); ignoring it", e);
+            LOG.warn("cannot read the snapshot of '" + stream + "' (" + file + "); ignoring it", e);
             return Optional.empty();
         }
         String problem = check(bytes, stream);
@@ -172,13 +173,13 @@ public final class SnapshotFiles implements SnapshotStore {
             System.arraycopy(bytes, HEADER + nameLen, data, 0, dataLen);
             return Optional.of(new Snapshot(stream, b.getLong(8), data));
         }
-        LOG.log(Level.WARNING, "the snapshot of '" + stream + "' (" + file + ") is corrupt (" + problem
+        LOG.warn("the snapshot of '" + stream + "' (" + file + ") is corrupt (" + problem
                 + "); ignoring it, the stream will be replayed from its events");
         if (moveAsideIfCorrupt) {
             try {
                 Files.move(file, file.resolveSibling(file.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot move the corrupt snapshot " + file + " aside", e);
+                LOG.warn("cannot move the corrupt snapshot " + file + " aside", e);
             }
         }
         return Optional.empty();

@@ -55,7 +55,7 @@ public class CrashRecoveryTest {
     private void runAndKill(Path dir, Map<String, Long> acked, Map<String, Long> anyAcked, int round) throws Exception {
         Path stderr = dir.resolveSibling("child-" + round + ".err");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", classPath(), CrashAppender.class.getName(), dir.toString(), "12", "2");
+                "-Xmx256m", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classPath(), CrashAppender.class.getName(), dir.toString(), "12", "2");
         pb.redirectError(stderr.toFile());
         Process child = pb.start();
         CountDownLatch ready = new CountDownLatch(1);
@@ -133,7 +133,9 @@ public class CrashRecoveryTest {
     /** This module's classes, its test classes and the API: all the child needs. */
     private static String classPath() throws URISyntaxException {
         StringBuilder cp = new StringBuilder();
-        for (Class<?> c : List.of(CrashAppender.class, EventLog.class, EventStore.class)) {
+        // The child logs through SLF4J like the bundle does: its API and the simple provider.
+        for (Class<?> c : List.of(CrashAppender.class, EventLog.class, EventStore.class, org.slf4j.LoggerFactory.class,
+                org.slf4j.simple.SimpleLogger.class)) {
             if (cp.length() > 0) {
                 cp.append(File.pathSeparator);
             }
