@@ -21,13 +21,17 @@ import org.junit.Test;
  * it back, a network cut ends within a second of the network returning, a connection that goes
  * silent without closing is given up and replaced, the browser's offline and online events are
  * acted on at once, a double click sends one move, and the keyboard
- * plays without losing the focus. Bots think {@value #BOT_THINK_MILLIS} ms, longer than a reload
- * takes, so a move of the player's that a bot made during a reload would show. The network breaks
+ * plays without losing the focus; a move a bot made for the player while they were away is pointed
+ * out. Bots think {@value #BOT_THINK_MILLIS} ms and a disconnected player's seat waits
+ * {@value #DISCONNECT_GRACE_SECONDS} s, so a move of the player's that a bot made during a reload
+ * would show, and a player away for a few seconds has a move made for them. The network breaks
  * in a {@link TcpRelay} between the browser and the gateway, so the page is loaded through it too.
  */
 public class BrowserResumeIT {
 
     private static final long BOT_THINK_MILLIS = 2000;
+    /** Short, so a test can stay away long enough for a bot to move for the player. */
+    private static final int DISCONNECT_GRACE_SECONDS = 1;
     private static final String STATUS = "document.querySelector('#status').dataset.status";
     private static final String CONNECTED = STATUS + " === 'connected'";
     /** What identifies the player's state: where the game is, and the hand. */
@@ -49,7 +53,8 @@ public class BrowserResumeIT {
         }
         work = Path.of(System.getProperty("ludus.itest.work"));
         dist = Distribution.copy();
-        Files.writeString(dist.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = " + BOT_THINK_MILLIS + "\n");
+        Files.writeString(dist.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = " + BOT_THINK_MILLIS
+                + "\ndisconnectGraceSeconds = " + DISCONNECT_GRACE_SECONDS + "\n");
         dist.start().awaitHealthy();
         dist.awaitGateway();
     }
@@ -166,6 +171,25 @@ public class BrowserResumeIT {
                 assertTrue("offline, every button was disabled", buttonsDisabled);
                 waitFor(page, "the game and hand after the cut", "document.querySelectorAll('#hand .piece').length > 0", 5_000);
                 assertTrue("the banner is gone", (Boolean) page.eval("document.querySelector('#banner').hidden"));
+            });
+        }
+    }
+
+    @Test
+    public void aMoveABotMadeForThePlayerWhileTheyWereAwayIsPointedOut() throws Exception {
+        try (TcpRelay relay = new TcpRelay(dist.port)) {
+            inBrowser("played-for-you", (browser, page) -> {
+                enterWaitingRoom(page, "http://127.0.0.1:" + relay.port(), "Absent");
+                startGame(page);
+                waitFor(page, "the player's move", "!!document.querySelector('#your-move button:not([disabled])')", 30_000);
+                relay.cut();
+                Thread.sleep(DISCONNECT_GRACE_SECONDS * 1000L + BOT_THINK_MILLIS + 1000);
+                relay.restore();
+                waitFor(page, "connected again", CONNECTED, 5_000);
+                waitFor(page, "the page says a bot moved for the player", "document.querySelector('#notice').textContent"
+                        + ".includes('While you were away, a bot made a move for you')", 5_000);
+                assertTrue("the log says which move", (Boolean) page.eval(
+                        "document.querySelector('.log').textContent.includes('A bot moves for Absent (you), who is away')"));
             });
         }
     }
