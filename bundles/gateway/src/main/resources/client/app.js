@@ -340,6 +340,12 @@
         s.allowed = m.allowedActions || [];
         break;
       case 'event':
+        // A played_for_player event comes ahead of the events of that move (same v): tie them.
+        if (m.name === 'played_for_player') {
+          s.ui.playedFor = { v: m.v, data: m.data || {} };
+        } else if (s.ui.playedFor && s.ui.playedFor.v === m.v) {
+          m.playedFor = s.ui.playedFor.data;
+        }
         s.log.push(m);
         if (s.log.length > 200) {
           s.log.shift();

@@ -38,12 +38,19 @@
     return (list || []).map((p) => piece(p, esc)).join('');
   }
 
+  // The events that are a seat's own move.
+  const MOVES = ['redeal_requested', 'redeal_declined', 'declared', 'played'];
+
+  // A move the server made for a seat whose player was away or did not answer, when it says so
+  // (app.js attaches the played_for_player event that came ahead of it as playedFor).
   function describe(e, ctx) {
     const text = describeOnly(e, ctx);
     const d = e.data || {};
-    // A move the server made for a seat whose player was away or did not answer, when it says so.
-    return text && e.name !== 'played_for_player' && (d.cause === 'away' || d.cause === 'idle')
-      ? text + ' (a bot, for ' + ctx.seatName(d.seat) + ')' : text;
+    const f = e.playedFor || d;
+    if (!text || MOVES.indexOf(e.name) < 0 || f.seat !== d.seat || (f.cause !== 'away' && f.cause !== 'idle')) {
+      return text;
+    }
+    return text + (f.cause === 'away' ? ' Played by a bot while away.' : ' Played by a bot: no answer in time.');
   }
 
   function describeOnly(e, ctx) {
@@ -65,7 +72,6 @@
       case 'game_over': return d.result ? '' : 'Game over after ' + d.rounds + ' rounds.';
       case 'game_paused': return 'The game is paused: ' + (d.reason || '') + '.';
       case 'game_resumed': return 'The game resumes.';
-      case 'played_for_player': return 'A bot moves for ' + who(d.seat) + (d.cause === 'away' ? ', who is away' : ', who did not answer in time') + ':';
       default: return '';
     }
   }

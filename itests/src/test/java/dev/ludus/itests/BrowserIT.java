@@ -69,6 +69,7 @@ public class BrowserIT {
     private static void play(Chromium browser, String base) throws Exception {
         browser.navigate(base + "/");
         waitFor(browser, "connected", "document.querySelector('#status').dataset.status === 'connected'", 20_000);
+        waitFor(browser, "the lobby", "!!document.querySelector('#create-form')", 10_000);
         browser.eval("document.querySelector('#name').value = 'Tester'");
         browser.eval("document.querySelector('#room-name').value = 'Browser table'");
         browser.eval("document.querySelector('#max-rounds').value = '2'");

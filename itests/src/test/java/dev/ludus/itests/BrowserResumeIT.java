@@ -188,8 +188,9 @@ public class BrowserResumeIT {
                 waitFor(page, "connected again", CONNECTED, 5_000);
                 waitFor(page, "the page says a bot moved for the player", "document.querySelector('#notice').textContent"
                         + ".includes('While you were away, a bot made a move for you')", 5_000);
-                assertTrue("the log says which move", (Boolean) page.eval(
-                        "document.querySelector('.log').textContent.includes('A bot moves for Absent (you), who is away')"));
+                assertTrue("the log says which move the bot made", (Boolean) page.eval("Array.from(document.querySelectorAll('.log li'))"
+                        + ".some((li) => li.textContent.startsWith('Absent (you)') && li.textContent.endsWith('Played by a bot while away.'))"));
+                shot(page, "played-for-you");
             });
         }
     }
