@@ -113,10 +113,6 @@ final class Chromium implements AutoCloseable {
         return first;
     }
 
-    Map<String, Object> call(String method, Map<String, Object> params) throws Exception {
-        return first.call(method, params);
-    }
-
     void navigate(String url) throws Exception {
         first.navigate(url);
     }
