@@ -7,13 +7,33 @@
   'use strict';
 
   const STORE = window.localStorage;
+  // Reconnecting: the first retry at once-ish, then doubling up to RETRY_CAP_MS, each with ±15 %
+  // jitter, so a client is back within a second of the server being reachable again. After a close
+  // for flooding (4003) the server asks for a pause.
+  const RETRY_FIRST_MS = 100;
+  const RETRY_CAP_MS = 600;
+  const FLOOD_PAUSE_MS = 5000;
+  // A socket that is not open with its hello answered in CONNECT_TIMEOUT_MS, or stays silent for
+  // PING_AFTER_MS and then does not answer a ping within PING_TIMEOUT_MS, is dead even if the
+  // browser has not noticed.
+  const CONNECT_TIMEOUT_MS = 5000;
+  const PING_AFTER_MS = 3000;
+  const PING_TIMEOUT_MS = 3000;
+  const NOTICE_MS = 4000;
+  const ERROR_NOTICE_MS = 9000;
+  // The seq a page once kept in localStorage: it belongs to the state of a page that is gone.
+  STORE.removeItem('ludus.lastSeq');
+
   const s = {
     ws: null,
     status: 'offline',
     nextId: 1,
     pending: new Map(),
     token: STORE.getItem('ludus.token'),
-    lastSeq: Number(STORE.getItem('ludus.lastSeq') || 0),
+    // The seq of the last event applied to this page's state; kept in memory only, as it means
+    // something only together with that state (a fresh page asks for a snapshot instead).
+    lastSeq: 0,
+    haveState: false,
     playerId: null,
     name: STORE.getItem('ludus.name') || '',
     room: null,
@@ -28,6 +48,10 @@
     lobbyNext: null,
     lobbyBack: [],
     retry: 0,
+    retryTimer: null,
+    openedAt: 0,
+    heardAt: 0,
+    pingSentAt: 0,
     awaitingSnapshot: true,
     replaced: false,
     busy: false,
@@ -39,32 +63,77 @@
     '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'
   }[c]));
 
+  let noticeTimer = null;
+
+  /** Shows a line in the footer; it fades after a few seconds (errors stay a little longer). */
   function notice(text, isError) {
     const n = $('#notice');
+    clearTimeout(noticeTimer);
     n.textContent = text || '';
     n.className = isError ? 'error' : '';
+    if (text) {
+      noticeTimer = setTimeout(() => {
+        n.className += ' faded';
+        noticeTimer = setTimeout(() => {
+          n.textContent = '';
+          n.className = '';
+        }, 600);
+      }, isError ? ERROR_NOTICE_MS : NOTICE_MS);
+    }
   }
 
+  const online = () => s.status === 'connected';
+
   function setStatus(status) {
+    if (s.status === status) {
+      return;
+    }
     s.status = status;
     const el = $('#status');
     el.textContent = status;
     el.className = 'status ' + status;
     el.dataset.status = status;
+    const banner = $('#banner');
+    if (status === 'replaced') {
+      banner.innerHTML = 'This game is open in another tab or window. '
+        + '<button id="play-here" type="button">Play here instead</button>';
+      banner.hidden = false;
+      $('#play-here').onclick = playHere;
+    } else if (status === 'reconnecting' || status === 'offline') {
+      banner.textContent = 'Offline — reconnecting…';
+      banner.hidden = false;
+    } else {
+      banner.hidden = true;
+      banner.textContent = '';
+    }
+    render();
   }
 
   // ------------------------------------------------------------------ connection
 
   function connect() {
-    if (s.replaced) {
+    clearTimeout(s.retryTimer);
+    s.retryTimer = null;
+    if (s.replaced || s.ws) {
       return;
     }
-    setStatus(s.retry === 0 ? 'connecting' : 'reconnecting');
+    setStatus(s.retry === 0 && !s.haveState ? 'connecting' : 'reconnecting');
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
     const ws = new WebSocket(url);
     s.ws = ws;
-    ws.onopen = () => hello();
+    s.openedAt = Date.now();
+    s.heardAt = 0;
+    s.pingSentAt = 0;
+    ws.onopen = () => {
+      if (s.ws === ws) {
+        hello();
+      }
+    };
     ws.onmessage = (e) => {
+      if (s.ws !== ws) {
+        return;
+      }
+      s.heardAt = Date.now();
       let m;
       try {
         m = JSON.parse(e.data);
@@ -74,26 +143,102 @@
       onMessage(m);
     };
     ws.onclose = (e) => {
-      if (s.ws !== ws) {
-        return;
+      if (s.ws === ws) {
+        lost(e.code);
       }
-      s.ws = null;
-      for (const p of s.pending.values()) {
-        p.reject({ code: 'disconnected', message: 'the connection dropped' });
-      }
-      s.pending.clear();
-      if (e.code === 4001) {
-        s.replaced = true;
-        setStatus('replaced');
-        notice('This game was opened in another window.', true);
-        return;
-      }
-      const delay = Math.min(5000, 300 * Math.pow(2, s.retry));
-      s.retry++;
-      setStatus('reconnecting');
-      notice('Connection lost (' + e.code + '); reconnecting…');
-      setTimeout(connect, delay);
     };
+  }
+
+  /** Gives up on the current socket (dead, or the network is gone) and carries on as if it closed. */
+  function drop(reason) {
+    const ws = s.ws;
+    if (!ws) {
+      return;
+    }
+    lost(reason);
+    try {
+      ws.close(4100, 'client gave up on this connection');
+    } catch (e) {
+      // already closing
+    }
+  }
+
+  function lost(code) {
+    s.ws = null;
+    for (const p of s.pending.values()) {
+      p.reject({ code: 'disconnected', message: 'the connection dropped' });
+    }
+    s.pending.clear();
+    s.busy = false;
+    if (code === 4001) {
+      s.replaced = true;
+      setStatus('replaced');
+      notice('');
+      return;
+    }
+    setStatus('reconnecting');
+    scheduleReconnect(code === 4003 ? FLOOD_PAUSE_MS : 0);
+  }
+
+  function scheduleReconnect(atLeast) {
+    if (s.replaced || s.ws || s.retryTimer) {
+      return;
+    }
+    const base = Math.max(atLeast || 0, Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * Math.pow(2, s.retry)));
+    s.retry++;
+    s.retryTimer = setTimeout(connect, Math.round(base * (0.85 + 0.3 * Math.random())));
+  }
+
+  /** The network came back, or the page came into view: try now rather than at the next retry. */
+  function reconnectNow() {
+    if (s.replaced) {
+      return;
+    }
+    if (s.ws && online()) {
+      ping();
+      return;
+    }
+    if (s.ws) {
+      drop(4104); // an attempt made while the network was down may hang: start afresh
+    }
+    s.retry = 0;
+    connect();
+  }
+
+  /** Takes the seat back from the tab or window that replaced this one. */
+  function playHere() {
+    s.replaced = false;
+    s.haveState = false;
+    s.retry = 0;
+    connect();
+  }
+
+  function ping() {
+    if (s.pingSentAt || !online()) {
+      return;
+    }
+    s.pingSentAt = Date.now();
+    const ws = s.ws;
+    request('ping').then(() => {
+      if (s.ws === ws) {
+        s.pingSentAt = 0;
+      }
+    }, () => {});
+  }
+
+  /** Runs every second: notices a socket that never got going, or went silent and answers no ping. */
+  function watchdog() {
+    if (!s.ws) {
+      return;
+    }
+    const now = Date.now();
+    if (!online() && now - s.openedAt > CONNECT_TIMEOUT_MS) {
+      drop(4101);
+    } else if (s.pingSentAt && s.heardAt < s.pingSentAt && now - s.pingSentAt > PING_TIMEOUT_MS) {
+      drop(4102);
+    } else if (online() && now - Math.max(s.heardAt, s.openedAt) > PING_AFTER_MS) {
+      ping();
+    }
   }
 
   function request(type, fields) {
@@ -112,28 +257,37 @@
     const fields = { name: s.name || 'player' };
     if (s.token) {
       fields.token = s.token;
-      fields.lastSeq = s.lastSeq;
+      // Only a page that holds state can take the missed events; a fresh one asks for a snapshot.
+      if (s.haveState) {
+        fields.lastSeq = s.lastSeq;
+      }
     }
     s.awaitingSnapshot = true;
+    const ws = s.ws;
     request('hello', fields).then((r) => {
       s.token = r.token;
       s.playerId = r.playerId;
       STORE.setItem('ludus.token', r.token);
+      const wasBack = s.retry > 0 || s.haveState;
       s.retry = 0;
-      setStatus('connected');
-      notice(r.resumed === 'new' ? '' : 'Reconnected.');
-      $('#player').textContent = r.name;
       if (r.resumed === 'events') {
         s.awaitingSnapshot = false;
+      }
+      $('#player').textContent = r.name;
+      setStatus('connected');
+      notice(wasBack ? 'Reconnected.' : '');
+      if (!s.room) {
+        actions.listRooms();
       }
     }, (err) => {
       if (err.code === 'bad_token' || err.code === 'token_expired') {
         s.token = null;
         STORE.removeItem('ludus.token');
-        s.lastSeq = 0;
+        s.haveState = false;
         hello();
-      } else {
+      } else if (s.ws === ws && err.code !== 'disconnected') {
         notice(err.message, true);
+        drop(4103);
       }
     });
   }
@@ -164,11 +318,14 @@
         return;
       }
       s.lastSeq = m.seq;
-      STORE.setItem('ludus.lastSeq', String(m.seq));
     }
     switch (m.type) {
       case 'snapshot':
         s.awaitingSnapshot = false;
+        s.haveState = true;
+        if (!m.room || !s.room || m.room.roomId !== s.room.roomId) {
+          s.log = [];
+        }
         s.room = m.room;
         s.seat = m.seat;
         s.game = m.game;
@@ -183,6 +340,12 @@
         s.allowed = m.allowedActions || [];
         break;
       case 'event':
+        // A played_for_player event comes ahead of the events of that move (same v): tie them.
+        if (m.name === 'played_for_player') {
+          s.ui.playedFor = { v: m.v, data: m.data || {} };
+        } else if (s.ui.playedFor && s.ui.playedFor.v === m.v) {
+          m.playedFor = s.ui.playedFor.data;
+        }
         s.log.push(m);
         if (s.log.length > 200) {
           s.log.shift();
@@ -190,6 +353,7 @@
         if (m.name === 'game_over' && m.data && m.data.result) {
           s.result = m.data.result;
         }
+        playedForMe(m.data);
         break;
       default:
         return;
@@ -197,11 +361,68 @@
     render();
   }
 
+  /**
+   * A move the server made for this player's seat while they were away or did not answer (events
+   * may carry a `cause`; older servers send none, and then nothing is said).
+   */
+  function playedForMe(data) {
+    if (!data || data.seat !== s.seat || s.seat < 0 || (data.cause !== 'away' && data.cause !== 'idle')) {
+      return;
+    }
+    notice(data.cause === 'away'
+      ? 'While you were away, a bot made a move for you (see the log).'
+      : 'You did not move in time, so a bot made a move for you (see the log).', true);
+  }
+
   // ------------------------------------------------------------------ actions
 
-  function run(promise, okText) {
+  /**
+   * An error as the player should read it: in the page's own words and seat names (the server
+   * counts seats from 0 and says "seat 1" for the player the page calls "bot 2").
+   */
+  function errorText(err) {
+    const named = (i) => (i === s.seat ? 'you' : seatName(i));
+    const toMove = s.game && typeof s.game.toMove === 'number' && s.game.toMove >= 0 ? s.game.toMove : -1;
+    switch (err.code) {
+      case 'not_your_turn':
+        return toMove >= 0 && toMove !== s.seat ? 'Not your turn: ' + named(toMove) + ' plays next.' : 'Not your turn yet.';
+      case 'disconnected':
+        return 'No answer: the connection dropped. Once reconnected, the game shows what happened.';
+      case 'already_in_room':
+        return 'You already sit in a room: here it is.';
+      case 'room_full':
+        return 'That room is full.';
+      case 'already_started':
+        return 'That game has already started.';
+      case 'no_such_room':
+        return 'That room no longer exists.';
+      case 'not_in_room':
+        return 'You no longer sit in that room.';
+      case 'game_paused':
+        return 'The game is paused for a moment; try again shortly.';
+      case 'game_over':
+        return 'The game is over.';
+      case 'unavailable':
+        return 'The server is busy for a moment; try again.';
+      case 'rate_limited':
+        return 'Too many requests at once; try again in a moment.';
+      default:
+        return String(err.message || err.code || 'something went wrong')
+          .replace(/\bseat (\d+)\b/g, (all, n) => named(Number(n)));
+    }
+  }
+
+  /**
+   * Sends one request for a button: nothing else is sent until its reply (a second click is
+   * ignored and the buttons show disabled), and a refusal is shown in the page's words.
+   */
+  function run(send, okText) {
+    if (s.busy) {
+      return Promise.reject({ code: 'busy', message: 'waiting for the previous answer' });
+    }
     s.busy = true;
-    return promise.then((r) => {
+    render();
+    return send().then((r) => {
       s.busy = false;
       if (okText) {
         notice(okText);
@@ -210,7 +431,10 @@
       return r;
     }, (err) => {
       s.busy = false;
-      notice(err.message || err.code, true);
+      notice(errorText(err), true);
+      if (err.code === 'already_in_room' || err.code === 'not_in_room') {
+        request('sync').catch(() => {});
+      }
       render();
       throw err;
     });
@@ -239,10 +463,10 @@
       }
       return actions.listRooms();
     },
-    create: (name, game, options) => run(request('create_room', { game: game, name: name, options: options }))
+    create: (name, game, options) => run(() => request('create_room', { game: game, name: name, options: options }))
       .then((r) => actions.join(r.room.roomId)),
-    join: (roomId) => run(request('join_room', { room: roomId, name: s.name || undefined })),
-    leave: () => run(request('leave_room')).then(() => {
+    join: (roomId) => run(() => request('join_room', { room: roomId, name: s.name || undefined })),
+    leave: () => run(() => request('leave_room')).then(() => {
       s.room = null;
       s.game = null;
       s.result = null;
@@ -251,18 +475,18 @@
       render();
       actions.listRooms();
     }),
-    addBot: () => run(request('add_bot')),
-    fillWithBots: () => {
+    addBot: () => run(() => request('add_bot')),
+    fillWithBots: () => run(() => {
       const empty = s.room ? s.room.seats.filter((x) => !x.bot && !x.playerId).length : 0;
       let chain = Promise.resolve();
       for (let i = 0; i < empty; i++) {
         chain = chain.then(() => request('add_bot'));
       }
-      return run(chain);
-    },
-    removeBot: (seat) => run(request('remove_bot', { seat: seat })),
-    start: () => run(request('start')),
-    act: (action, args) => run(request('act', { action: action, args: args || {} })),
+      return chain;
+    }),
+    removeBot: (seat) => run(() => request('remove_bot', { seat: seat })),
+    start: () => run(() => request('start')),
+    act: (action, args) => run(() => request('act', { action: action, args: args || {} })),
     rename: (name) => {
       s.name = name;
       STORE.setItem('ludus.name', name);
@@ -274,6 +498,11 @@
 
   // ------------------------------------------------------------------ rendering
 
+  /** The default name of a new room: the player's table, or a plain one before they have a name. */
+  function tableName(player) {
+    return player ? player + "'s table" : 'New table';
+  }
+
   function seatName(seat) {
     if (!s.room || !s.room.seats[seat]) {
       return 'seat ' + (seat + 1);
@@ -284,13 +513,85 @@
 
   function render() {
     const main = $('#main');
-    if (!s.room) {
+    const focused = focusKey(main);
+    if (!s.haveState) {
+      // Until the server has said where the player sits, show neither the lobby nor a room.
+      if (!main.querySelector('#loading')) {
+        main.innerHTML = '<p class="hint" id="loading">Connecting…</p>';
+      }
+    } else if (!s.room) {
       renderLobby(main);
     } else if (s.room.state === 'WAITING') {
       renderWaiting(main);
     } else {
       renderGame(main);
     }
+    lockButtons(main);
+    restoreFocus(main, focused);
+    announceTurn();
+  }
+
+  /**
+   * Offline (or replaced) nothing can be sent: every button is disabled, visibly. While a request
+   * waits for its reply, buttons are marked aria-disabled (and a second click is ignored) but stay
+   * focusable, so the keyboard user's place is not lost.
+   */
+  function lockButtons(main) {
+    const offline = !online();
+    main.classList.toggle('offline', offline);
+    main.querySelectorAll('button').forEach((b) => {
+      if (offline && !b.disabled) {
+        b.disabled = true;
+        b.dataset.offline = 'true';
+      } else if (!offline && b.dataset.offline) {
+        b.disabled = false;
+        delete b.dataset.offline;
+      }
+      if (s.busy && !b.disabled) {
+        b.setAttribute('aria-disabled', 'true');
+      } else {
+        b.removeAttribute('aria-disabled');
+      }
+    });
+  }
+
+  /** What identifies the focused control across a re-render: its id, or its data-key. */
+  function focusKey(main) {
+    const el = document.activeElement;
+    if (!el || el === main || !main.contains(el)) {
+      return null;
+    }
+    if (el.id) {
+      return '#' + CSS.escape(el.id);
+    }
+    return el.dataset.key ? '[data-key="' + CSS.escape(el.dataset.key) + '"]' : '[data-focus-home]';
+  }
+
+  /**
+   * Puts the focus back where it was before a re-render; when that control is gone (the move was
+   * made), on the view's focus home, so it never falls back to the page's body.
+   */
+  function restoreFocus(main, key) {
+    if (!key || (document.activeElement && document.activeElement !== document.body)) {
+      return;
+    }
+    const el = main.querySelector(key);
+    const target = el && !el.disabled ? el : main.querySelector('[data-focus-home]');
+    if (target) {
+      target.focus({ preventScroll: true });
+    }
+  }
+
+  /** Tells the player, also through a live region and the tab's title, when it is their move. */
+  function announceTurn() {
+    const mine = online() && !!s.room && s.room.state === 'PLAYING' && s.allowed.length > 0;
+    if (mine && !s.ui.myTurn) {
+      $('#announce').textContent = 'Your turn.';
+    } else if (!mine && s.ui.myTurn) {
+      $('#announce').textContent = '';
+    }
+    s.ui.myTurn = mine;
+    document.title = (mine ? '● Your turn · ' : '') + 'Ludus';
   }
 
   function renderLobby(main) {
@@ -302,7 +603,7 @@
         + '<h2>New room</h2>'
         + '<form id="create-form" class="row">'
         + '<label>Your name <input id="name" maxlength="32" value="' + esc(s.name) + '" placeholder="player"></label>'
-        + '<label>Room <input id="room-name" maxlength="100" value="' + esc((s.name || 'My') + "'s table") + '"></label>'
+        + '<label>Room <input id="room-name" maxlength="100" value="' + esc(tableName(s.name)) + '"></label>'
         + '<label>Game <select id="game-type"><option value="liap-tui">Liap Tui</option></select></label>'
         + '<label>Max rounds <input id="max-rounds" type="number" min="1" max="1000" value="20"></label>'
         + '<button id="create" type="submit">Create and join</button>'
@@ -311,6 +612,15 @@
         + '<div id="room-list"></div>'
         + '</section>';
       $('#name').onchange = (e) => actions.rename(e.target.value.trim());
+      // The room's name follows the player's until they type one of their own.
+      $('#room-name').dataset.auto = tableName(s.name);
+      $('#name').oninput = (e) => {
+        const room = $('#room-name');
+        if (room.value.trim() === room.dataset.auto) {
+          room.dataset.auto = tableName(e.target.value.trim());
+          room.value = room.dataset.auto;
+        }
+      };
       $('#create-form').onsubmit = (e) => {
         e.preventDefault();
         actions.rename($('#name').value.trim());
@@ -319,14 +629,18 @@
         if (mr) {
           opts.maxRounds = mr;
         }
-        actions.create($('#room-name').value.trim() || 'table', $('#game-type').value, opts).catch(() => {});
+        // A room name still as the page filled it in follows the player's name as finally given.
+        const room = $('#room-name');
+        const typed = room.value.trim();
+        const roomName = typed && typed !== room.dataset.auto ? typed : tableName(s.name);
+        actions.create(roomName, $('#game-type').value, opts).catch(() => {});
       };
     }
     const rows = s.rooms.map((r) => {
       const taken = r.seats.filter((x) => x.bot || x.playerId).length;
       return '<tr><td>' + esc(r.name) + '</td><td>' + esc(r.gameType) + '</td><td>' + esc(r.state) + '</td><td>'
         + taken + '/' + r.seats.length + '</td><td>'
-        + (r.state === 'WAITING' && taken < r.seats.length ? '<button class="join" data-room="' + esc(r.roomId) + '">Join</button>' : '')
+        + (r.state === 'WAITING' && taken < r.seats.length ? '<button class="join" data-room="' + esc(r.roomId) + '" data-key="join-' + esc(r.roomId) + '">Join</button>' : '')
         + '</td></tr>';
     }).join('');
     const list = $('#room-list');
@@ -353,13 +667,13 @@
       const who = x.bot ? esc(x.name) + ' <span class="tag">bot</span>'
         : x.playerId ? esc(x.name) + (i === s.seat ? ' <span class="tag">you</span>' : '')
           : '<span class="hint">empty</span>';
-      const remove = x.bot ? ' <button class="remove-bot" data-seat="' + i + '">Remove</button>' : '';
+      const remove = x.bot ? ' <button class="remove-bot" data-seat="' + i + '" data-key="remove-' + i + '">Remove</button>' : '';
       return '<li data-seat="' + i + '">Seat ' + (i + 1) + ': ' + who + remove + '</li>';
     }).join('');
     const empty = s.room.seats.some((x) => !x.bot && !x.playerId);
     main.innerHTML =
       '<section class="waiting">'
-      + '<h2>' + esc(s.room.name) + ' <span class="tag">' + esc(s.room.gameType) + '</span></h2>'
+      + '<h2 tabindex="-1" data-focus-home>' + esc(s.room.name) + ' <span class="tag">' + esc(s.room.gameType) + '</span></h2>'
       + '<ol class="seats">' + seats + '</ol>'
       + '<div class="row">'
       + '<button id="add-bot"' + (empty ? '' : ' disabled') + '>Add a bot</button>'
@@ -392,6 +706,7 @@
       result: s.result,
       log: s.log,
       busy: s.busy,
+      online: online(),
       seatName: seatName,
       esc: esc,
       act: (action, args) => actions.act(action, args).catch(() => {}),
@@ -402,7 +717,7 @@
   const genericGame = {
     render(el, ctx) {
       const buttons = ctx.allowed.map((a) => '<button class="act" data-action="' + ctx.esc(a) + '">' + ctx.esc(a) + '</button>').join(' ');
-      el.innerHTML = '<h2>' + ctx.esc(ctx.room.name) + ' <span class="tag">' + ctx.esc(ctx.room.state) + '</span></h2>'
+      el.innerHTML = '<h2 tabindex="-1" data-focus-home>' + ctx.esc(ctx.room.name) + ' <span class="tag">' + ctx.esc(ctx.room.state) + '</span></h2>'
         + '<pre class="view">' + ctx.esc(JSON.stringify(ctx.game, null, 1)) + '</pre>'
         + '<div class="row">' + buttons + ' <input id="args" placeholder="{} arguments as JSON"></div>'
         + (ctx.result ? '<pre id="game-over">' + ctx.esc(JSON.stringify(ctx.result)) + '</pre>' : '')
@@ -433,11 +748,18 @@
     }
   };
   setInterval(() => {
-    if (!s.room && s.status === 'connected') {
+    if (s.haveState && !s.room && online()) {
       actions.listRooms();
     }
   }, 3000);
-  connect();
-  setTimeout(actions.listRooms, 300);
+  setInterval(watchdog, 1000);
+  window.addEventListener('online', reconnectNow);
+  window.addEventListener('offline', () => drop(4104));
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') {
+      reconnectNow();
+    }
+  });
   render();
+  connect();
 }());

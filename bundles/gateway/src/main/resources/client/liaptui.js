@@ -18,7 +18,7 @@
 
   // What the player has selected in their hand: indexes into the hand, kept across renders while
   // the hand is the same.
-  const local = { handKey: '', selected: [] };
+  const local = { handKey: '', selected: [], confirmLeave: false, roomId: null };
 
   // Set from each view: the value of every piece id, as the server says.
   let values = {};
@@ -38,7 +38,22 @@
     return (list || []).map((p) => piece(p, esc)).join('');
   }
 
+  // The events that are a seat's own move.
+  const MOVES = ['redeal_requested', 'redeal_declined', 'declared', 'played'];
+
+  // A move the server made for a seat whose player was away or did not answer, when it says so
+  // (app.js attaches the played_for_player event that came ahead of it as playedFor).
   function describe(e, ctx) {
+    const text = describeOnly(e, ctx);
+    const d = e.data || {};
+    const f = e.playedFor || d;
+    if (!text || MOVES.indexOf(e.name) < 0 || f.seat !== d.seat || (f.cause !== 'away' && f.cause !== 'idle')) {
+      return text;
+    }
+    return text + (f.cause === 'away' ? ' Played by a bot while away.' : ' Played by a bot: no answer in time.');
+  }
+
+  function describeOnly(e, ctx) {
     const d = e.data || {};
     const who = (seat) => ctx.seatName(seat);
     switch (e.name) {
@@ -109,7 +124,7 @@
     }
     if (allowed.indexOf('declare') >= 0) {
       html += '<p>How many piles will you win this round?</p>'
-        + (g.declareOptions || []).map((n) => '<button class="declare" data-piles="' + n + '">' + n + '</button>').join(' ');
+        + (g.declareOptions || []).map((n) => '<button class="declare" data-piles="' + n + '" data-key="declare-' + n + '">' + n + '</button>').join(' ');
     }
     if (allowed.indexOf('play') >= 0) {
       const count = g.turn ? g.turn.pieceCount : 0;
@@ -117,7 +132,7 @@
         + ' to compete, anything else is discarded).' : 'Lead with a valid play of 1 to 6 pieces.') + '</p>';
       const options = g.playOptions || [];
       if (options.length) {
-        html += '<div class="options">' + options.slice(0, 24).map((o, i) => '<button class="play-option" data-option="' + i + '"'
+        html += '<div class="options">' + options.slice(0, 24).map((o, i) => '<button class="play-option" data-option="' + i + '" data-key="option-' + i + '"'
           + (o.beatsCurrent ? ' data-beats="true"' : '') + '>' + pieces(o.pieces, esc) + '<small>' + esc(o.type.toLowerCase().replace(/_/g, ' '))
           + ' · ' + o.value + (o.beatsCurrent ? ' · wins so far' : '') + '</small></button>').join('') + '</div>';
       }
@@ -130,8 +145,12 @@
     const esc = ctx.esc;
     const g = ctx.game;
     if (!g) {
-      el.innerHTML = '<p class="hint">Waiting for the game…</p>';
+      el.innerHTML = '<p class="hint" tabindex="-1" data-focus-home>Waiting for the game…</p>';
       return;
+    }
+    if (local.roomId !== ctx.room.roomId) {
+      local.roomId = ctx.room.roomId;
+      local.confirmLeave = false;
     }
     values = g.pieceValues || values;
     const hand = g.hand || [];
@@ -141,8 +160,9 @@
       local.selected = [];
     }
     const canPlay = (ctx.allowed || []).indexOf('play') >= 0;
-    const handHtml = hand.map((p, i) => piece(p, esc, ' data-index="' + i + '"'
-      + (local.selected.indexOf(i) >= 0 ? ' data-selected="true"' : '') + (canPlay ? ' role="button" tabindex="0"' : ''))).join('');
+    const handHtml = hand.map((p, i) => piece(p, esc, ' data-index="' + i + '" data-key="piece-' + i + '"'
+      + (local.selected.indexOf(i) >= 0 ? ' data-selected="true"' : '')
+      + (canPlay ? ' role="button" tabindex="0" aria-pressed="' + (local.selected.indexOf(i) >= 0) + '"' : ''))).join('');
     const log = ctx.log.map((e) => describe(e, ctx)).filter((t) => t).slice(-10).reverse()
       .map((t) => '<li>' + esc(t) + '</li>').join('');
     const over = ctx.result || (g.phase === 'GAME_OVER' ? { scores: g.scores, winners: g.winners } : null);
@@ -151,8 +171,13 @@
       + ((over.winners || []).length === 1 ? 's' : '') + '.</p><p>Final scores: '
       + (over.scores || []).map((x, i) => esc(ctx.seatName(i)) + ' <b class="final-score">' + x + '</b>').join(', ')
       + '</p><button id="back-to-lobby">Back to the lobby</button></div>' : '';
+    const leaveHtml = over ? ''
+      : local.confirmLeave
+        ? '<p class="confirm-leave" id="confirm-leave">Leave for good? A bot takes your seat for the rest of the game. '
+          + '<button id="leave-confirmed">Leave for good</button> <button id="leave-cancel" class="secondary">Stay</button></p>'
+        : '<p><button id="leave" class="secondary">Leave the game</button> <span class="hint">a bot takes your seat</span></p>';
     el.innerHTML =
-      '<div class="game-head"><h2>' + esc(ctx.room.name) + '</h2>'
+      '<div class="game-head"><h2 tabindex="-1" data-focus-home>' + esc(ctx.room.name) + '</h2>'
       + '<span id="game-phase" data-phase="' + esc(g.phase) + '">' + esc(PHASES[g.phase] || g.phase) + '</span>'
       + ' · round <span id="round">' + g.round + '</span> of ' + g.maxRounds
       + (g.multiplier > 1 ? ' · <b>×' + g.multiplier + '</b>' : '')
@@ -163,7 +188,7 @@
       + '<div class="hand"><h3>Your hand' + (g.weakHand && g.phase === 'PREPARATION' ? ' <span class="tag">weak</span>' : '') + '</h3><div id="hand">'
       + (handHtml || '<span class="hint">empty</span>') + '</div></div>'
       + '<ol class="log">' + log + '</ol>'
-      + (over ? '' : '<p><button id="leave" class="secondary">Leave the game</button> <span class="hint">a bot takes your seat</span></p>');
+      + leaveHtml;
 
     el.querySelectorAll('[data-action]').forEach((b) => {
       b.onclick = () => ctx.act(b.dataset.action, {});
@@ -183,7 +208,7 @@
     }
     if (canPlay) {
       el.querySelectorAll('#hand .piece').forEach((p) => {
-        p.onclick = () => {
+        const toggle = () => {
           const i = Number(p.dataset.index);
           const at = local.selected.indexOf(i);
           if (at >= 0) {
@@ -192,12 +217,48 @@
             local.selected.push(i);
           }
           render(el, ctx);
+          const again = el.querySelector('#hand [data-index="' + i + '"]');
+          if (again) {
+            again.focus();
+          }
+        };
+        p.onclick = toggle;
+        p.onkeydown = (e) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            toggle();
+          }
         };
       });
     }
-    const leave = el.querySelector('#leave') || el.querySelector('#back-to-lobby');
+    if (!ctx.online) {
+      el.querySelectorAll('button').forEach((b) => {
+        b.disabled = true;
+      });
+    }
+    const back = el.querySelector('#back-to-lobby');
+    if (back) {
+      back.onclick = ctx.leave;
+    }
+    const leave = el.querySelector('#leave');
     if (leave) {
-      leave.onclick = ctx.leave;
+      leave.onclick = () => {
+        local.confirmLeave = true;
+        render(el, ctx);
+        el.querySelector('#leave-cancel').focus();
+      };
+    }
+    const confirmed = el.querySelector('#leave-confirmed');
+    if (confirmed) {
+      confirmed.onclick = () => {
+        local.confirmLeave = false;
+        ctx.leave();
+      };
+      el.querySelector('#leave-cancel').onclick = () => {
+        local.confirmLeave = false;
+        render(el, ctx);
+        el.querySelector('#leave').focus();
+      };
     }
   }
 

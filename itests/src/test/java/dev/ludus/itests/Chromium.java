@@ -24,8 +24,9 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Headless Chromium (Debian's {@code chromium}) driven through the DevTools protocol: one page,
- * JavaScript evaluated in it, and every uncaught page error recorded.
+ * Headless Chromium (Debian's {@code chromium}) driven through the DevTools protocol: one browser
+ * profile, its first page and any further pages (tabs sharing the profile's storage), JavaScript
+ * evaluated in a page, and every uncaught page error recorded.
  */
 final class Chromium implements AutoCloseable {
 
@@ -37,10 +38,10 @@ final class Chromium implements AutoCloseable {
 
     private final Process process;
     private final Path profile;
-    private final WebSocket page;
-    private final AtomicInteger ids = new AtomicInteger();
-    private final Map<Integer, CompletableFuture<Map<String, Object>>> calls = new ConcurrentHashMap<>();
-    private final List<String> pageErrors = new ArrayList<>();
+    private final int port;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Page first;
+    private final List<Page> pages = new ArrayList<>();
 
     static boolean available() {
         return Files.isExecutable(Path.of(BINARY));
@@ -61,11 +62,10 @@ final class Chromium implements AutoCloseable {
             }
             return Files.isRegularFile(portFile) && Files.readAllLines(portFile).size() >= 2;
         });
-        int port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
-        HttpClient http = HttpClient.newHttpClient();
+        port = Integer.parseInt(Files.readAllLines(portFile).get(0).trim());
         String pageUrl = null;
         for (int i = 0; i < 100 && pageUrl == null; i++) {
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/json/list")).build(),
+            String body = http.send(HttpRequest.newBuilder(devTools("/json/list")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (Object t : JSON.readValue(body, List.class)) {
                 Map<String, Object> target = (Map<String, Object>) t;
@@ -80,92 +80,151 @@ final class Chromium implements AutoCloseable {
         if (pageUrl == null) {
             throw new IOException("Chromium shows no page target");
         }
-        page = http.newWebSocketBuilder().buildAsync(URI.create(pageUrl), new Listener()).get(10, TimeUnit.SECONDS);
-        call("Runtime.enable", Map.of());
-        call("Page.enable", Map.of());
+        first = attach(pageUrl);
     }
 
-    private final class Listener implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                try {
-                    Map<String, Object> m = JSON.readValue(partial.toString(), MAP);
-                    if (m.get("id") instanceof Number n) {
-                        CompletableFuture<Map<String, Object>> f = calls.remove(n.intValue());
-                        if (f != null) {
-                            f.complete(m);
-                        }
-                    } else if ("Runtime.exceptionThrown".equals(m.get("method"))) {
-                        synchronized (pageErrors) {
-                            pageErrors.add(String.valueOf(((Map<String, Object>) m.get("params")).get("exceptionDetails")));
-                        }
-                    }
-                } catch (IOException e) {
-                    // not for us
-                }
-                partial.setLength(0);
-            }
-            ws.request(1);
-            return null;
-        }
+    private URI devTools(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    /** Calls a DevTools method and returns its result; fails on a protocol error. */
-    @SuppressWarnings("unchecked")
-    Map<String, Object> call(String method, Map<String, Object> params) throws Exception {
-        int id = ids.incrementAndGet();
-        CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
-        calls.put(id, f);
-        page.sendText(JSON.writeValueAsString(Map.of("id", id, "method", method, "params", params)), true).get(10, TimeUnit.SECONDS);
-        Map<String, Object> reply = f.get(30, TimeUnit.SECONDS);
-        if (reply.containsKey("error")) {
-            throw new IOException(method + ": " + reply.get("error"));
+    private Page attach(String pageUrl) throws Exception {
+        Page p = new Page();
+        p.socket = http.newWebSocketBuilder().buildAsync(URI.create(pageUrl), p.new Listener()).get(10, TimeUnit.SECONDS);
+        p.call("Runtime.enable", Map.of());
+        p.call("Page.enable", Map.of());
+        synchronized (pages) {
+            pages.add(p);
         }
-        return (Map<String, Object>) reply.get("result");
+        return p;
+    }
+
+    /** Opens another tab of this browser (same profile, so the same storage per origin), at about:blank. */
+    Page newPage() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(devTools("/json/new?about:blank"))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("Chromium refused a new tab: " + r.statusCode() + " " + r.body());
+        }
+        return attach((String) JSON.readValue(r.body(), MAP).get("webSocketDebuggerUrl"));
+    }
+
+    /** The first page. */
+    Page page() {
+        return first;
     }
 
     void navigate(String url) throws Exception {
-        call("Page.navigate", Map.of("url", url));
+        first.navigate(url);
     }
 
-    /** Evaluates an expression in the page (awaiting a promise) and returns its JSON value. */
-    @SuppressWarnings("unchecked")
     Object eval(String expression) throws Exception {
-        Map<String, Object> r = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,
-                "awaitPromise", true));
-        if (r.containsKey("exceptionDetails")) {
-            throw new IOException("script failed: " + r.get("exceptionDetails"));
-        }
-        return ((Map<String, Object>) r.get("result")).get("value");
+        return first.eval(expression);
     }
 
-    /** Uncaught errors the page has thrown so far. */
     List<String> pageErrors() {
-        synchronized (pageErrors) {
-            return List.copyOf(pageErrors);
-        }
+        return first.pageErrors();
     }
 
-    /** A PNG screenshot of the page, for a failing test to leave behind. */
-    @SuppressWarnings("unchecked")
     void screenshot(Path file) {
-        try {
-            Map<String, Object> r = call("Page.captureScreenshot", Map.of("format", "png"));
-            Files.write(file, java.util.Base64.getDecoder().decode((String) r.get("data")));
-        } catch (Exception e) {
-            // best effort
+        first.screenshot(file);
+    }
+
+    /** One tab, driven through its own DevTools connection. */
+    static final class Page {
+        private WebSocket socket;
+        private final AtomicInteger ids = new AtomicInteger();
+        private final Map<Integer, CompletableFuture<Map<String, Object>>> calls = new ConcurrentHashMap<>();
+        private final List<String> pageErrors = new ArrayList<>();
+
+        private final class Listener implements WebSocket.Listener {
+            private final StringBuilder partial = new StringBuilder();
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+                partial.append(data);
+                if (last) {
+                    try {
+                        Map<String, Object> m = JSON.readValue(partial.toString(), MAP);
+                        if (m.get("id") instanceof Number n) {
+                            CompletableFuture<Map<String, Object>> f = calls.remove(n.intValue());
+                            if (f != null) {
+                                f.complete(m);
+                            }
+                        } else if ("Runtime.exceptionThrown".equals(m.get("method"))) {
+                            synchronized (pageErrors) {
+                                pageErrors.add(String.valueOf(((Map<String, Object>) m.get("params")).get("exceptionDetails")));
+                            }
+                        }
+                    } catch (IOException e) {
+                        // not for us
+                    }
+                    partial.setLength(0);
+                }
+                ws.request(1);
+                return null;
+            }
+        }
+
+        /** Calls a DevTools method and returns its result; fails on a protocol error. */
+        @SuppressWarnings("unchecked")
+        Map<String, Object> call(String method, Map<String, Object> params) throws Exception {
+            int id = ids.incrementAndGet();
+            CompletableFuture<Map<String, Object>> f = new CompletableFuture<>();
+            calls.put(id, f);
+            socket.sendText(JSON.writeValueAsString(Map.of("id", id, "method", method, "params", params)), true)
+                    .get(10, TimeUnit.SECONDS);
+            Map<String, Object> reply = f.get(30, TimeUnit.SECONDS);
+            if (reply.containsKey("error")) {
+                throw new IOException(method + ": " + reply.get("error"));
+            }
+            return (Map<String, Object>) reply.get("result");
+        }
+
+        void navigate(String url) throws Exception {
+            call("Page.navigate", Map.of("url", url));
+        }
+
+        /** Reloads the page as a person pressing F5 would; returns without waiting for the load. */
+        void reload() throws Exception {
+            call("Page.reload", Map.of());
+        }
+
+        /** Evaluates an expression in the page (awaiting a promise) and returns its JSON value. */
+        @SuppressWarnings("unchecked")
+        Object eval(String expression) throws Exception {
+            Map<String, Object> r = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,
+                    "awaitPromise", true));
+            if (r.containsKey("exceptionDetails")) {
+                throw new IOException("script failed: " + r.get("exceptionDetails"));
+            }
+            return ((Map<String, Object>) r.get("result")).get("value");
+        }
+
+        /** Uncaught errors the page has thrown so far. */
+        List<String> pageErrors() {
+            synchronized (pageErrors) {
+                return List.copyOf(pageErrors);
+            }
+        }
+
+        /** A PNG screenshot of the page, for a failing test to leave behind. */
+        void screenshot(Path file) {
+            try {
+                Map<String, Object> r = call("Page.captureScreenshot", Map.of("format", "png"));
+                Files.write(file, java.util.Base64.getDecoder().decode((String) r.get("data")));
+            } catch (Exception e) {
+                // best effort
+            }
         }
     }
 
     @Override
     public void close() throws Exception {
         try {
-            page.abort();
+            synchronized (pages) {
+                pages.forEach(p -> p.socket.abort());
+            }
         } finally {
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
