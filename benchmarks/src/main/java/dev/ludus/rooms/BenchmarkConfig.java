@@ -19,12 +19,14 @@ final class BenchmarkConfig {
 
     /**
      * A configuration with long timeouts (nothing idles out or is closed during a benchmark),
-     * snapshots every 50 actions and the given bot think time.
+     * snapshots every 50 actions and the given bot think time. No disconnect grace: the benchmarks
+     * seat players who never connect and have bots play for them from the first move.
      */
     static RoomsConfig withBotThink(long botThinkMillis) {
         return of(Map.of(
                 "snapshotEvery", 50,
                 "botThinkMillis", botThinkMillis,
+                "disconnectGraceSeconds", 0,
                 "idleTimeoutMillis", 600_000,
                 "archiveRetrySeconds", 3600,
                 "emptyRoomSeconds", 604_800,

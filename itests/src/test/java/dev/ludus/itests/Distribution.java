@@ -78,6 +78,7 @@ final class Distribution implements AutoCloseable {
                 .redirectOutput(log.toFile());
         pb.environment().remove("LUDUS_CONSOLE_PASSWORD");
         pb.environment().remove("LUDUS_FEATURES");
+        pb.environment().remove("LUDUS_LOG_FORMAT");
         pb.environment().putAll(env);
         process = pb.start();
         return this;

@@ -24,12 +24,59 @@ import java.util.jar.Manifest;
 
 import org.junit.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * The assembled distribution as a user runs it: {@code bin/ludus} in its own process.
  */
 public class DistributionIT {
+
+    /**
+     * {@code LUDUS_LOG_FORMAT=json}: every line, the launcher's and every bundle's, is one JSON
+     * object with time, level, logger and message; a bundle's line names its bundle. An unknown
+     * format is refused before anything starts.
+     */
+    @Test
+    public void jsonLogsAreOneObjectPerLineAndNameTheBundle() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.env.put("LUDUS_LOG_FORMAT", "json");
+            d.start().awaitHealthy();
+            Wait.until("the ready line", 10_000, () -> d.output().contains("Ludus ready at " + d.base() + "/ in "));
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(10, TimeUnit.SECONDS));
+            ObjectMapper json = new ObjectMapper();
+            Set<String> bundles = new TreeSet<>();
+            int lines = 0;
+            for (String line : d.output().lines().filter(l -> !l.isBlank()).toList()) {
+                JsonNode j;
+                try {
+                    j = json.readTree(line);
+                } catch (java.io.IOException e) {
+                    throw new AssertionError("not one JSON object: " + line, e);
+                }
+                for (String field : List.of("time", "level", "logger", "message")) {
+                    assertTrue(field + " in " + line, j.hasNonNull(field));
+                }
+                assertTrue(line, j.get("time").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"));
+                if (j.has("bundle")) {
+                    bundles.add(j.get("logger").asText() + " " + j.get("bundle").asText());
+                }
+                lines++;
+            }
+            assertTrue(d.output(), lines >= 5);
+            assertTrue(bundles.toString(), bundles.contains("dev.ludus.eventstore.EventLog dev.ludus.eventstore"));
+            assertTrue(bundles.toString(), bundles.contains("dev.ludus.rooms.Recovery dev.ludus.rooms"));
+            assertTrue(d.output(), d.output().contains("\"logger\":\"ludus\",\"thread\":\"main\",\"message\":\"Ludus stopped\""));
+
+            d.env.put("LUDUS_LOG_FORMAT", "xml");
+            d.start();
+            assertEquals(d.output(), 1, d.awaitExit(30, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains("LUDUS_LOG_FORMAT / ludus.log.format must be text or json, got 'xml'"));
+        }
+    }
 
     @Test
     public void startsServesHotDeploysAndStopsWithExitZeroOnSigterm() throws Exception {

@@ -55,8 +55,11 @@ public class GatewayIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        // Bots think for 20 ms here, so games against them take seconds.
-        return ExamConfig.defaultFeatureSet("gateway", List.of(), Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 20\n"));
+        // Bots think for 20 ms here, so games against them take seconds. No disconnect grace: the
+        // dropped player's test waits 20 s for bots to play on, her seat included; a 15 s grace
+        // would leave it 5 s.
+        return ExamConfig.defaultFeatureSet("gateway", List.of(), Map.of("dev.ludus.rooms.cfg",
+                "botThinkMillis = 20\ndisconnectGraceSeconds = 0\n"));
     }
 
     private URI ws() {

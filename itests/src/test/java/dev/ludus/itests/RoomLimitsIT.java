@@ -49,8 +49,10 @@ public class RoomLimitsIT {
 
     @Configuration
     public Option[] config() throws Exception {
+        // No disconnect grace: a test drops its player and waits for the bots to finish the game;
+        // the grace (tested in the rooms module) would only add its 15 s to that wait.
         return ExamConfig.defaultFeatureSet("room-limits", List.of(),
-                Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 20\nmaxOpenRoomsPerPlayer = 2\n"));
+                Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 20\nmaxOpenRoomsPerPlayer = 2\ndisconnectGraceSeconds = 0\n"));
     }
 
     private URI ws() {

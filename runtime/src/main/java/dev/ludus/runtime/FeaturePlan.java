@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * The bundles a distribution would install for a list of features, in install order. For tools
@@ -15,7 +17,7 @@ public final class FeaturePlan {
     /** The features a distribution starts unless {@code ludus.features} says otherwise. */
     public static final List<String> DEFAULT_FEATURES = List.of("framework", "http", "webconsole", "ludus-core", "games");
 
-    /** One bundle to install: its jar, start level, and whether to start it. */
+    /** One bundle to install: its jar, start level, and whether to start it (never a fragment). */
     public record PlannedBundle(Path jar, int startLevel, boolean start, String artifact) {
     }
 
@@ -42,8 +44,16 @@ public final class FeaturePlan {
         List<PlannedBundle> out = new ArrayList<>();
         for (Feature.Bundle b : plan) {
             Path jar = b.artifact().repositoryPath(home.resolve("system"));
-            out.add(new PlannedBundle(jar, b.startOrder(), b.start(), b.artifact().toString()));
+            out.add(new PlannedBundle(jar, b.startOrder(), b.start() && !isFragment(jar), b.artifact().toString()));
         }
         return out;
+    }
+
+    /** Whether the jar is a fragment (it attaches to its host and cannot be started). */
+    private static boolean isFragment(Path jar) throws IOException {
+        try (JarFile f = new JarFile(jar.toFile())) {
+            Manifest m = f.getManifest();
+            return m != null && m.getMainAttributes().getValue("Fragment-Host") != null;
+        }
     }
 }

@@ -74,6 +74,12 @@ public final class Launcher {
                 System.exit(EXIT_CONFIG);
             }
         }
+        try {
+            Log.useFormat(System.getenv("LUDUS_LOG_FORMAT"), System.getProperty(Log.FORMAT_PROPERTY));
+        } catch (IllegalArgumentException e) {
+            Log.error(e.getMessage());
+            System.exit(EXIT_CONFIG);
+        }
         int code;
         try {
             code = new Launcher().run(check);
@@ -128,7 +134,7 @@ public final class Launcher {
             Log.info("Web Console user admin, password " + password.source());
         }
         Map<String, String> props = config.frameworkProperties(features);
-        applyLoggingProperties(props);
+        useLogbackConfiguration(config.home());
 
         Framework framework = newFramework(props);
         framework.init();
@@ -320,13 +326,20 @@ public final class Launcher {
         return factories.next().newFramework(new HashMap<>(props));
     }
 
-    /** slf4j-simple reads system properties; let conf/ludus.properties set them. */
-    private static void applyLoggingProperties(Map<String, String> props) {
-        props.forEach((k, v) -> {
-            if (k.startsWith("org.slf4j.simpleLogger.") && System.getProperty(k) == null) {
-                System.setProperty(k, v);
-            }
-        });
+    /**
+     * Points Logback (the bundles' log) at {@code conf/logback.xml}, or {@code conf/logback-json.xml}
+     * with {@code LUDUS_LOG_FORMAT=json}, unless {@code -Dlogback.configurationFile} names another.
+     */
+    private static void useLogbackConfiguration(Path home) {
+        if (System.getProperty("logback.configurationFile") != null) {
+            return;
+        }
+        Path file = home.resolve("conf").resolve(Log.json() ? "logback-json.xml" : "logback.xml");
+        if (Files.isRegularFile(file)) {
+            System.setProperty("logback.configurationFile", file.toString());
+        } else {
+            Log.warn("no " + file + ": the bundles log with Logback's defaults (everything, as text)");
+        }
     }
 
     private static String rootMessage(Throwable t) {

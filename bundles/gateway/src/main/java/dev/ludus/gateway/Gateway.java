@@ -29,6 +29,7 @@ import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.health.HealthResult;
@@ -51,6 +52,10 @@ import dev.ludus.api.rooms.RoomState;
 final class Gateway {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** Correlation fields of the logging context (MDC) while a request is handled; the rooms carry them on. */
+    static final String LOG_REQUEST_ID = "requestId";
+    static final String LOG_PLAYER_ID = "playerId";
+    static final String LOG_ROOM_ID = "roomId";
     /** How long a connection we closed may take to finish the close handshake before it is dropped. */
     private static final long ABORT_AFTER_MILLIS = 3000;
 
@@ -652,7 +657,35 @@ final class Gateway {
 
     // ---------------------------------------------------------------- requests
 
+    /** A request as a session task, with its correlation fields in the logging context. */
     private void handle(Connection c, PlayerSession p, Request r) {
+        MDC.put(LOG_REQUEST_ID, requestId(c, r));
+        MDC.put(LOG_PLAYER_ID, p.playerId);
+        String room = p.roomId();
+        if (room != null) {
+            MDC.put(LOG_ROOM_ID, room);
+        }
+        try {
+            serve(c, p, r);
+        } finally {
+            MDC.remove(LOG_REQUEST_ID);
+            MDC.remove(LOG_PLAYER_ID);
+            MDC.remove(LOG_ROOM_ID);
+        }
+    }
+
+    /**
+     * The request's id in the logs: the connection's number and the client's id for it,
+     * {@code c12:7}; a client's id is cut to 64 characters and stripped of control characters.
+     */
+    static String requestId(Connection c, Request r) {
+        String id = String.valueOf(r.id());
+        StringBuilder b = new StringBuilder(72).append('c').append(c.id).append(':');
+        id.codePoints().filter(cp -> !Character.isISOControl(cp)).limit(64).forEach(b::appendCodePoint);
+        return b.toString();
+    }
+
+    private void serve(Connection c, PlayerSession p, Request r) {
         RoomService rs = rooms;
         if (rs == null && !(r instanceof Request.Ping)) {
             p.reply(c, protocol.error(r.id(), Codes.UNAVAILABLE, "the rooms service is not available right now"));

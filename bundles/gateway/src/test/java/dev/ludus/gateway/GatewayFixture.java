@@ -28,7 +28,9 @@ final class GatewayFixture extends ExternalResource {
     protected void before() {
         new SecureRandom().nextBytes(key);
         events = new MemoryEventStore();
-        rooms = new TestRooms(new TurnGame(), events, events, 20);
+        // These tests are about sessions and resumes, and several count on bots playing a dropped
+        // player's seat at once: no disconnect grace (the rooms module tests the grace).
+        rooms = new TestRooms(new TurnGame(), events, events, 20, 0);
     }
 
     @Override

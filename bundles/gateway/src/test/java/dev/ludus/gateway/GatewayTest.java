@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -164,6 +165,29 @@ public class GatewayTest {
         assertEquals(1L, s.gateway.health().details().get("playersCaughtUp"));
         assertTrue("Ann plays on to the end", playUntilOver(c, 60_000) > 0);
         assertContiguous(c.seqs(), 1);
+    }
+
+    /**
+     * A request's correlation fields (the logging context) go with it into the rooms runtime: the
+     * events its step publishes are delivered with the gateway's {@code requestId} ({@code c<connection>:<id>}),
+     * the player's id and the room's id, so the lines the rooms log for it carry the same fields.
+     */
+    @Test
+    public void aRequestsCorrelationFieldsGoWithItIntoTheRooms() throws Exception {
+        TestServer s = server(new TestConfig());
+        ProtocolClient c = hello(s, "ann");
+        String room = roomWithBots(c, 20);
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        service().subscribe(room, "watcher", e -> seen.add(e.type() + " " + org.slf4j.MDC.get("requestId") + " "
+                + org.slf4j.MDC.get("playerId") + " " + org.slf4j.MDC.get("roomId")));
+        c.ok("start", Map.of());
+        String started = null;
+        for (long end = System.nanoTime() + 10_000_000_000L; started == null && System.nanoTime() < end; Thread.sleep(20)) {
+            started = seen.stream().filter(l -> l.startsWith("game_started ")).findFirst().orElse(null);
+        }
+        assertNotNull(seen.toString(), started);
+        assertTrue(started, started.matches("game_started c\\d+:\\S+ " + java.util.regex.Pattern.quote(c.playerId()) + " "
+                + java.util.regex.Pattern.quote(room)));
     }
 
     @Test
@@ -325,6 +349,10 @@ public class GatewayTest {
         assertTrue("the bot made moves for the seat while she was away",
                 back.messages().stream().anyMatch(m -> "event".equals(m.get("type")) && "added".equals(m.get("name"))
                         && ((Number) ((Map<?, ?>) m.get("data")).get("seat")).intValue() == 0));
+        assertTrue("and the replay says which moves were played for her",
+                back.messages().stream().anyMatch(m -> "event".equals(m.get("type"))
+                        && "played_for_player".equals(m.get("name"))
+                        && Map.of("seat", 0, "cause", "away", "action", "add").equals(m.get("data"))));
     }
 
     @Test

@@ -1,8 +1,10 @@
 package dev.ludus.rooms;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,9 +20,13 @@ import dev.ludus.api.rooms.SeatInfo;
 
 /**
  * A room as the runtime runs it: its durable {@link Room} plus what lives only while the process
- * runs: who is connected, a pause, the one armed wake-up, the subscribers, its entry in the
- * active-game store. Everything here except the fields marked volatile is touched only by the
- * room's steps ({@link #steps}).
+ * runs: who is connected (and since when who is not), a pause, the one armed wake-up, the
+ * subscribers, its entry in the active-game store. Everything here except the fields marked
+ * volatile is touched only by the room's steps ({@link #steps}).
+ *
+ * <p>Connections are not durable: a room the runtime takes up (at a restart, or when it is woken)
+ * has nobody connected, and each seated player counts as disconnected since then, so their grace
+ * ({@link #seats}) runs from the restart, not from some earlier moment nobody recorded.
  */
 final class LiveRoom {
 
@@ -37,6 +43,10 @@ final class LiveRoom {
     private final Function<String, GameDefinition> games;
     private Room room;
     private final Set<String> connected = new HashSet<>();
+    /** Seated players whose connection dropped while the runtime ran this room, and when (epoch ms). */
+    private final Map<String, Long> awaySince = new HashMap<>();
+    /** When the runtime took this room up, epoch ms: the disconnect time of players never seen connected since. */
+    private final long takenUpAt;
     private String pauseReason = "";
 
     /** The in-memory state may differ from the event store: rebuild before use. */
@@ -66,10 +76,12 @@ final class LiveRoom {
     /** The version the stall check saw last (timer thread only). */
     long sweptVersion = -1;
 
-    LiveRoom(String id, Executor executor, Function<String, GameDefinition> games) {
+    /** @param takenUpAt when the runtime takes the room up (created, or woken to be rebuilt), epoch ms */
+    LiveRoom(String id, Executor executor, Function<String, GameDefinition> games, long takenUpAt) {
         this.id = id;
+        this.takenUpAt = takenUpAt;
         this.stream = RoomsContext.STREAM_PREFIX + id;
-        this.steps = new StepQueue("room " + id, executor);
+        this.steps = new StepQueue("room " + id, id, executor);
         this.games = games;
         this.room = new Room(id, games);
     }
@@ -109,23 +121,50 @@ final class LiveRoom {
         return room.state() == RoomState.PLAYING && pauseReason.isEmpty() && room.engine() != null && !needsRebuild;
     }
 
-    /** Records whether a seated player is connected; false if nothing changed. */
-    boolean connected(String playerId, boolean now) {
+    /** Records whether a seated player is connected, and at {@code at} (epoch ms) since when not; false if nothing changed. */
+    boolean connected(String playerId, boolean now, long at) {
         if (room.seatOf(playerId) < 0) {
             return false;
         }
-        return now ? connected.add(playerId) : connected.remove(playerId);
+        if (now) {
+            awaySince.remove(playerId);
+            return connected.add(playerId);
+        }
+        if (!connected.remove(playerId)) {
+            return false;
+        }
+        awaySince.put(playerId, at);
+        return true;
     }
 
     /** Forgets the connections of players who no longer hold a seat. */
     void dropUnseated() {
         connected.removeIf(p -> room.seatOf(p) < 0);
+        awaySince.keySet().removeIf(p -> room.seatOf(p) < 0);
     }
 
-    /** Whether a bot makes the seat's moves now: a bot's seat, or one whose player is not connected. */
-    boolean botControlled(int seat) {
-        Room.Seat s = room.seat(seat);
-        return s.bot() || s.playerId() == null || !connected.contains(s.playerId());
+    /**
+     * How each seat is covered now: a bot's seat (or an empty one) by the bot, a connected player's
+     * by the idle rule, a disconnected player's by the bot once {@code graceMillis} have passed since
+     * the disconnect (or since the room was taken up, for a player not seen connected since).
+     */
+    Wake.Seats seats(long graceMillis) {
+        return new Wake.Seats() {
+            @Override
+            public Wake.Kind cover(int seat) {
+                Room.Seat s = room.seat(seat);
+                if (!s.human()) {
+                    return Wake.Kind.BOT;
+                }
+                return connected.contains(s.playerId()) ? Wake.Kind.IDLE : Wake.Kind.AWAY;
+            }
+
+            @Override
+            public long graceEnds(int seat) {
+                long since = awaySince.getOrDefault(room.seat(seat).playerId(), takenUpAt);
+                return since > Long.MAX_VALUE - graceMillis ? Long.MAX_VALUE : since + graceMillis;
+            }
+        };
     }
 
     /** The room as the lobby, the store and clients see it. */

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.NewEvent;
@@ -36,15 +37,21 @@ import dev.ludus.api.rooms.RoomState;
  * lacks.
  *
  * <p><b>One scheduler.</b> After every applied step {@link #next} looks at the room's state and
- * arms what follows: its one {@link Wake} (timer, bot move, idle takeover), its archive hand-over,
- * or its eviction. Whatever was armed before is cancelled first, so a change that voids a pending
- * move (a seat handed to a bot, a reconnect) is always followed by a fresh decision.
+ * arms what follows: its one {@link Wake} (timer, bot move, idle takeover, a move for a player
+ * disconnected past the grace), its archive hand-over, or its eviction. Whatever was armed before is
+ * cancelled first, so a change that voids a pending move (a seat handed to a bot, a disconnect, a
+ * reconnect) is always followed by a fresh decision.
  */
 final class RoomDriver {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomDriver.class);
     /** The pause reason of games whose event store is away. */
     static final String STORE_AWAY = "event store unavailable";
+    /**
+     * The room event that precedes the events of a move the bot made for a seat its player holds:
+     * {@code {"seat", "cause": "idle" | "away", "action"}}.
+     */
+    static final String PLAYED_FOR_PLAYER = "played_for_player";
 
     /**
      * How the caller of {@link #commit} learns the outcome: {@code applied} runs once the record
@@ -97,26 +104,38 @@ final class RoomDriver {
         if (!create) {
             live.disarm(); // nothing may fire against the old version while the append is in flight
         }
+        Map<String, String> logContext = MDC.getCopyOfContextMap(); // the rest of the step runs on another thread
         return es.appendAsync(live.stream, expected, List.of(new NewEvent(record.type(), ctx.codec.encode(record))))
                 .handleAsync((version, error) -> {
-                    if (error != null) {
-                        failed(live, record, error, reply);
-                        return null;
+                    StepQueue.enter(logContext, null);
+                    try {
+                        return appended(live, record, version, error, at, create, events, reply);
+                    } finally {
+                        MDC.clear();
                     }
-                    if (create) {
-                        ctx.rooms.put(live.id, live);
-                    }
-                    live.room().apply(record, version, at);
-                    if (record instanceof RoomRecord.SeatChanged) {
-                        live.dropUnseated(); // a player who lost the seat is no longer shown connected
-                    }
-                    publisher.refresh(live);
-                    reply.applied().run();
-                    effects(live, record, events);
-                    reply.published().run();
-                    next(live);
-                    return null;
                 }, ctx.workers);
+    }
+
+    /** The rest of {@link #commit} once the store answered: apply, publish, answer, decide next. */
+    private Void appended(LiveRoom live, RoomRecord record, Long version, Throwable error, long at, boolean create,
+                          List<GameEvent> events, Reply reply) {
+        if (error != null) {
+            failed(live, record, error, reply);
+            return null;
+        }
+        if (create) {
+            ctx.rooms.put(live.id, live);
+        }
+        live.room().apply(record, version, at);
+        if (record instanceof RoomRecord.SeatChanged) {
+            live.dropUnseated(); // a player who lost the seat is no longer shown connected
+        }
+        publisher.refresh(live);
+        reply.applied().run();
+        effects(live, record, events);
+        reply.published().run();
+        next(live);
+        return null;
     }
 
     private void failed(LiveRoom live, RoomRecord record, Throwable error, Reply reply) {
@@ -145,8 +164,13 @@ final class RoomDriver {
             publisher.broadcast(live, "game_started", Map.of());
             GameEngine engine = room.engine();
             publisher.gameEvents(live, engine instanceof OpeningEvents o ? opening(live, o) : List.of());
-        } else if (record instanceof RoomRecord.ActionTaken) {
+        } else if (record instanceof RoomRecord.ActionTaken a) {
             ctx.acceptedActions.incrementAndGet();
+            if (a.forAbsentPlayer()) {
+                // Ahead of the move's own events, so a player coming back knows which moves were not theirs.
+                publisher.broadcast(live, PLAYED_FOR_PLAYER, Map.of("seat", a.seat(), "cause", a.cause(),
+                        "action", a.actionType()));
+            }
             publisher.gameEvents(live, events);
             if (room.state() == RoomState.FINISHED) {
                 publisher.broadcast(live, "game_over", Map.of("result", room.engine().result()));
@@ -242,8 +266,7 @@ final class RoomDriver {
         if (!live.playable()) {
             return;
         }
-        RoomsConfig cfg = ctx.config;
-        Optional<Wake> wake = Wake.next(room, live::botControlled, cfg.botThinkMillis(), cfg.idleTimeoutMillis());
+        Optional<Wake> wake = decide(live);
         if (wake.isEmpty()) {
             return;
         }
@@ -255,6 +278,17 @@ final class RoomDriver {
         } catch (RejectedExecutionException stopping) {
             live.wake = null; // deactivating
         }
+    }
+
+    /** The room's next wake-up under the current configuration and connections. */
+    private Optional<Wake> decide(LiveRoom live) {
+        RoomsConfig cfg = ctx.config;
+        return Wake.next(live.room(), live.seats(graceMillis()), cfg.botThinkMillis(), cfg.idleTimeoutMillis());
+    }
+
+    /** How long a disconnected player's seat waits for them, ms. */
+    long graceMillis() {
+        return RoomsContext.clamp(ctx.config.disconnectGraceSeconds(), 0, 600) * 1000L;
     }
 
     /** A wake-up is due: take its move if it is still what the room waits for. A room step. */
@@ -382,8 +416,7 @@ final class RoomDriver {
         if (!ctx.active || !live.playable() || live.wake != null || ctx.eventStore == null) {
             return false;
         }
-        RoomsConfig cfg = ctx.config;
-        if (Wake.next(live.room(), live::botControlled, cfg.botThinkMillis(), cfg.idleTimeoutMillis()).isEmpty()) {
+        if (decide(live).isEmpty()) {
             return false;
         }
         LOG.warn("room {}: running at version {} with nothing armed to make its next move; deciding again", live.id,
@@ -392,9 +425,12 @@ final class RoomDriver {
         return true;
     }
 
-    /** A player's connection came or went: bots may now cover the seat, or stop. A room step. */
+    /**
+     * A player's connection came or went: the seat is now covered by the idle rule, or by a bot once
+     * the grace has passed (the new decision arms that moment). A room step.
+     */
     void connected(LiveRoom live, String playerId, boolean connected) {
-        if (live.connected(playerId, connected)) {
+        if (live.connected(playerId, connected, ctx.clock.millis())) {
             publisher.refresh(live);
             publisher.roomChanged(live);
             next(live);

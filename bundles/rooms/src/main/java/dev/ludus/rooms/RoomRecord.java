@@ -83,9 +83,11 @@ sealed interface RoomRecord {
      * {@code at} is when it was taken (epoch ms): the clock from which the next timer, bot move
      * and idle takeover are counted, so they resume at the same instant after a restart. Records
      * written before it existed have none (0); their event's store timestamp stands in.
-     * {@code cause} says who took it: {@code player}, {@code bot} (a bot's seat, or a disconnected
-     * player's), {@code idle} (a connected player who let the idle time pass) or {@code timer}
-     * (the game's own timer); absent in older records.
+     * {@code cause} says who took it: {@code player}, {@code bot} (a bot's seat, or one its player
+     * gave to a bot by leaving), {@code idle} (the bot, for a connected player who let the idle
+     * time pass), {@code away} (the bot, for a player disconnected longer than the grace) or
+     * {@code timer} (the game's own timer); absent in older records. Records written before
+     * {@code away} existed say {@code bot} for a disconnected player's seat.
      */
     record ActionTaken(@JsonProperty(required = true) int seat,
                        @JsonProperty(value = "type", required = true) String actionType,
@@ -97,9 +99,15 @@ sealed interface RoomRecord {
         static final String BY_BOT = "bot";
         static final String BY_IDLE = "idle";
         static final String BY_TIMER = "timer";
+        static final String BY_AWAY = "away";
 
         public ActionTaken {
             args = args == null ? Map.of() : args;
+        }
+
+        /** Whether the bot moved for a seat its player still holds ({@code idle} or {@code away}). */
+        boolean forAbsentPlayer() {
+            return BY_IDLE.equals(cause) || BY_AWAY.equals(cause);
         }
 
         @Override

@@ -100,7 +100,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
         if (before != null && cfg.archiveRetryQuarantined() != before.archiveRetryQuarantined() && ctx.active) {
             ctx.background.execute(driver.archive()::retryAll); // an operator asks for quarantined hand-overs again
         }
-        // New think and idle times apply at once, not after the moves already armed.
+        // New think, idle and grace times apply at once, not after the moves already armed.
         eachRoom(live -> driver.next(live));
     }
 

@@ -18,6 +18,12 @@ public @interface RoomsConfig {
             description = "A connected player who has a move to make and makes none for this long has a bot move for them once.")
     long idleTimeoutMillis() default 30000;
 
+    @AttributeDefinition(name = "Disconnect grace (s)", min = "0", max = "600",
+            description = "How long the seat of a player whose connection dropped waits for them before a bot makes its moves "
+                    + "(cause 'away'); a player back within it finds their move still to make. After a restart it counts from "
+                    + "the restart. 0: a bot covers the seat as soon as the connection drops.")
+    int disconnectGraceSeconds() default 15;
+
     @AttributeDefinition(name = "Archive retry (s)", min = "1", max = "3600",
             description = "How often completed games not yet handed to the archive are retried.")
     int archiveRetrySeconds() default 5;

@@ -96,7 +96,7 @@ final class RoomsContext {
     }
 
     LiveRoom newRoom(String id) {
-        return new LiveRoom(id, workers, this::game);
+        return new LiveRoom(id, workers, this::game, clock.millis());
     }
 
     static int clamp(int value, int min, int max) {

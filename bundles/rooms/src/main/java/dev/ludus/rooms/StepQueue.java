@@ -1,30 +1,47 @@
 package dev.ludus.rooms;
 
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * A room's steps, run one at a time in submission order on a shared pool. A step may return a
  * stage (an append in flight): the next step starts only once it completes, so a room never sees
  * two changes interleave, while the pool's threads serve other rooms meanwhile.
+ *
+ * <p>A step runs with the logging context (MDC) of the thread that submitted it, plus
+ * {@code roomId}: a player's request keeps its {@code requestId} and {@code playerId} in the room's
+ * log lines, and a bot's or timer's step still names its room.
  */
 final class StepQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(StepQueue.class);
 
+    /** The key of the room's id in the logging context. */
+    static final String ROOM_ID = "roomId";
+
+    private record Step(Supplier<CompletionStage<?>> work, Map<String, String> context) {
+    }
+
     private final String name;
+    private final String roomId;
     private final Executor executor;
-    private final ArrayDeque<Supplier<CompletionStage<?>>> steps = new ArrayDeque<>();
+    private final ArrayDeque<Step> steps = new ArrayDeque<>();
     private boolean running;
 
-    /** @param name what the steps belong to, for the log */
-    StepQueue(String name, Executor executor) {
+    /**
+     * @param name   what the steps belong to, for the log
+     * @param roomId the room's id, put into each step's logging context
+     */
+    StepQueue(String name, String roomId, Executor executor) {
         this.name = name;
+        this.roomId = roomId;
         this.executor = executor;
     }
 
@@ -33,8 +50,9 @@ final class StepQueue {
      * is logged and the queue goes on.
      */
     void submit(Supplier<CompletionStage<?>> step) {
+        Step s = new Step(step, MDC.getCopyOfContextMap());
         synchronized (this) {
-            steps.add(step);
+            steps.add(s);
             if (running) {
                 return;
             }
@@ -53,7 +71,7 @@ final class StepQueue {
 
     private void drain() {
         while (true) {
-            Supplier<CompletionStage<?>> step;
+            Step step;
             synchronized (this) {
                 step = steps.poll();
                 if (step == null) {
@@ -62,16 +80,35 @@ final class StepQueue {
                 }
             }
             CompletionStage<?> pending;
+            enter(step.context(), roomId);
             try {
-                pending = step.get();
+                pending = step.work().get();
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("{}: step failed", name, e);
                 pending = null;
+            } finally {
+                MDC.clear();
             }
             if (pending != null && !pending.toCompletableFuture().isDone()) {
                 pending.whenComplete((r, e) -> executor.execute(this::drain));
                 return;
             }
+        }
+    }
+
+    /**
+     * Puts {@code context} (a copy taken with {@link MDC#getCopyOfContextMap()}, or null) in place
+     * on this thread, with {@code roomId} when given. The pool's threads are the runtime's own:
+     * whoever calls this clears the context when the work is done.
+     */
+    static void enter(Map<String, String> context, String roomId) {
+        if (context == null) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(context);
+        }
+        if (roomId != null) {
+            MDC.put(ROOM_ID, roomId);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.ludus.rooms;
 
 import java.util.Optional;
-import java.util.function.IntPredicate;
 
 import dev.ludus.api.game.Action;
 import dev.ludus.api.game.GameEngine;
@@ -10,10 +9,13 @@ import dev.ludus.api.rooms.RoomState;
 
 /**
  * The one thing a running game does next if nobody acts: the game's own timer fires, a bot takes
- * a seat's move after its think time, or a bot takes over from a connected player who let the
- * idle time pass. Decided by {@link #next} from the room's state alone; every deadline is an
- * absolute time counted from when the latest move was taken ({@link Room#lastMoveAt()}), which
- * the records hold, so a room restored after a restart wakes when it would have woken anyway.
+ * a bot seat's move after its think time, a bot takes over from a connected player who let the
+ * idle time pass, or a bot moves for a player who has been disconnected longer than the grace.
+ * Decided by {@link #next} from the room's state and how each seat is covered ({@link Seats});
+ * every deadline is an absolute time counted from when the latest move was taken
+ * ({@link Room#lastMoveAt()}), which the records hold, so a room restored after a restart wakes
+ * when it would have woken anyway. A disconnected player's grace is the one deadline that is not
+ * durable: it counts from the disconnect, or from when the runtime took the room up.
  *
  * @param kind what fires
  * @param seat the seat that moves ({@link Action#SYSTEM} for the game's timer)
@@ -24,10 +26,12 @@ record Wake(Kind kind, int seat, long at) {
     enum Kind {
         /** The game's timer ({@link GameEngine#pendingTimer()}). */
         TIMER(RoomRecord.ActionTaken.BY_TIMER),
-        /** A bot's seat, or a disconnected player's, after the bots' think time. */
+        /** A bot's seat (or one its player gave to a bot by leaving), after the bots' think time. */
         BOT(RoomRecord.ActionTaken.BY_BOT),
         /** A connected player's seat, after the idle time. */
-        IDLE(RoomRecord.ActionTaken.BY_IDLE);
+        IDLE(RoomRecord.ActionTaken.BY_IDLE),
+        /** A disconnected player's seat, once the grace has passed and not before the bots' think time. */
+        AWAY(RoomRecord.ActionTaken.BY_AWAY);
 
         final String cause;
 
@@ -36,15 +40,27 @@ record Wake(Kind kind, int seat, long at) {
         }
     }
 
+    /** Who makes each seat's moves if nobody acts, as the running room knows it ({@link LiveRoom#seats}). */
+    interface Seats {
+
+        /** {@link Kind#BOT}, {@link Kind#IDLE} (a connected player) or {@link Kind#AWAY} (a disconnected one). */
+        Kind cover(int seat);
+
+        /** For an {@link Kind#AWAY} seat: when its player's grace ends, epoch ms. */
+        long graceEnds(int seat);
+    }
+
     /**
      * The earliest wake-up of a room, or empty when the room waits for nothing: it is not
-     * playing, its game is away, or no seat has a move. Ties go to the game's timer, then bots.
+     * playing, its game is away, or no seat has a move. A disconnected player's seat moves at the
+     * later of its grace's end and the bots' think time after the latest move; the idle time does
+     * not apply to it. Ties go to the game's timer, then to the lowest seat.
      *
-     * @param botControlled whether a bot makes a seat's moves now
-     * @param botThink      the bots' think time, ms
-     * @param idle          how long a connected player may take, ms
+     * @param seats    how each seat is covered now
+     * @param botThink the bots' think time, ms
+     * @param idle     how long a connected player may take, ms
      */
-    static Optional<Wake> next(Room room, IntPredicate botControlled, long botThink, long idle) {
+    static Optional<Wake> next(Room room, Seats seats, long botThink, long idle) {
         GameEngine engine = room.engine();
         if (room.state() != RoomState.PLAYING || engine == null) {
             return Optional.empty();
@@ -55,23 +71,21 @@ record Wake(Kind kind, int seat, long at) {
         if (timer.isPresent()) {
             best = new Wake(Kind.TIMER, Action.SYSTEM, plus(from, timer.get().delayMillis()));
         }
-        boolean botSeen = false;
-        boolean idleSeen = false;
-        for (int seat = 0; seat < room.seatCount() && !(botSeen && idleSeen); seat++) {
-            boolean bot = botControlled.test(seat);
-            if ((bot && botSeen) || (!bot && idleSeen) || engine.allowedActions(seat).isEmpty()) {
-                continue;
-            }
-            Wake w = bot ? new Wake(Kind.BOT, seat, plus(from, botThink)) : new Wake(Kind.IDLE, seat, plus(from, idle));
-            botSeen |= bot;
-            idleSeen |= !bot;
-            if (best == null || w.at < best.at) {
-                best = w;
+        for (int seat = 0; seat < room.seatCount(); seat++) {
+            Kind kind = seats.cover(seat);
+            long at = switch (kind) {
+                case BOT -> plus(from, botThink);
+                case IDLE -> plus(from, idle);
+                case AWAY -> Math.max(seats.graceEnds(seat), plus(from, botThink));
+                case TIMER -> throw new IllegalArgumentException("a seat is not covered by the game's timer");
+            };
+            // The deadline is cheap, the engine's allowed actions may not be: ask only a seat that would win.
+            if ((best == null || at < best.at) && !engine.allowedActions(seat).isEmpty()) {
+                best = new Wake(kind, seat, at);
             }
         }
         return Optional.ofNullable(best);
     }
-
     /** The action this wake-up takes now, or empty if the game no longer offers one. */
     Optional<Action> action(GameEngine engine) {
         if (kind == Kind.TIMER) {

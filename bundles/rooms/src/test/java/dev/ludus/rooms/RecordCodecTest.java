@@ -1,6 +1,7 @@
 package dev.ludus.rooms;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -122,6 +123,18 @@ public class RecordCodecTest {
         assertEquals("{\"seat\":2,\"type\":\"add\",\"args\":{\"n\":1},\"at\":1796089645100,\"cause\":\"idle\"}",
                 text(codec.encode(a)));
         assertEquals(a, codec.decode("action", codec.encode(a)));
+    }
+
+    /** {@code away} is one more value of the optional {@code cause}: the stored shape is unchanged. */
+    @Test
+    public void aMoveMadeForAnAwayPlayerIsStoredInTheSameShape() {
+        RoomRecord.ActionTaken a = new RoomRecord.ActionTaken(1, "add", Map.of("n", 2), 1796089645100L, "away");
+        assertEquals("{\"seat\":1,\"type\":\"add\",\"args\":{\"n\":2},\"at\":1796089645100,\"cause\":\"away\"}",
+                text(codec.encode(a)));
+        assertEquals(a, codec.decode("action", codec.encode(a)));
+        assertTrue(a.forAbsentPlayer());
+        assertFalse(new RoomRecord.ActionTaken(1, "add", Map.of(), 0, "bot").forAbsentPlayer());
+        assertFalse("an older record, without a cause", new RoomRecord.ActionTaken(1, "add", Map.of(), 0, null).forAbsentPlayer());
     }
 
     @Test

@@ -29,6 +29,13 @@ import dev.ludus.testing.fixtures.TurnGame;
  * an idle takeover, the game's timer), clean restarts and crashes. After every step the live room
  * is compared with a {@link Room} rebuilt from the stream alone; after every restart or crash, the
  * new runtime's room is compared with the one before. A failure names the seed that reproduces it.
+ *
+ * <p>Who is connected, and since when a player is not, is legitimately not durable: the stream
+ * does not hold it and a restart forgets it. So the durable comparison decides the next wake-up as
+ * if every seat were a bot's, and a separate check holds the wake-up the live room actually armed
+ * to the one decided from the rebuilt room plus the live room's own connection state, and nothing
+ * else. After a restart that state must be "nobody connected, every seated player's grace counting
+ * from the restart".
  */
 public class ReplayPropertyTest {
 
@@ -143,8 +150,11 @@ public class ReplayPropertyTest {
                     } else {
                         r.deactivate();
                     }
+                    long restartedAt = System.currentTimeMillis();
                     r = recovered(events, game, snapshotEvery);
                     assertEquals("seed " + seed + ", step " + step + ": state after a " + what, before, fingerprint(r, room));
+                    assertGraceCountsFromTheRestart("seed " + seed + ", step " + step + " (" + what + ")", r, room,
+                            restartedAt);
                     restarts++;
                 }
             } catch (RoomException | java.util.concurrent.ExecutionException refused) {
@@ -155,8 +165,13 @@ public class ReplayPropertyTest {
                 break; // the game ended and went to no archive; nothing more to play
             }
             Fingerprint live = fingerprint(r, room);
-            Fingerprint replayed = replay(events, game, room);
-            assertEquals("seed " + seed + ", step " + step + " (" + what + "): replay differs from live play", live, replayed);
+            Room rebuilt = replay(events, game, room);
+            assertEquals("seed " + seed + ", step " + step + " (" + what + "): replay differs from live play", live,
+                    fingerprint(rebuilt));
+            Armed armed = armed(r, room);
+            assertEquals("seed " + seed + ", step " + step + " (" + what + "): the armed wake-up is not the one the "
+                    + "stream and the connections decide", armed.wake(),
+                    Wake.next(rebuilt, armed.seats(), NEVER, NEVER).orElse(null));
             checks++;
         }
         long actions = events.read(RoomRuntime.STREAM_PREFIX + room, 1, 100_000).stream()
@@ -175,7 +190,7 @@ public class ReplayPropertyTest {
     private static Fingerprint fingerprint(Room room) {
         String engine = room.engine() == null ? "none"
                 : Base64.getEncoder().encodeToString(room.engine().snapshot()) + " " + room.engine().pendingTimer();
-        String wake = String.valueOf(Wake.next(room, seat -> true, 1000, 5000).orElse(null));
+        String wake = String.valueOf(Wake.next(room, ALL_BOTS, 1000, 5000).orElse(null));
         return new Fingerprint(room.version(), room.name() == null ? "" : String.valueOf(room.header()), room.archived(),
                 room.closed(), room.quarantined(), engine, wake, room.state());
     }
@@ -189,12 +204,66 @@ public class ReplayPropertyTest {
     }
 
     /** A room rebuilt from nothing but its records, through the same {@link Room#apply}. */
-    private static Fingerprint replay(MemoryEventStore events, TurnGame game, String roomId) {
+    private static Room replay(MemoryEventStore events, TurnGame game, String roomId) {
         Room room = new Room(roomId, type -> type.equals(game.type()) ? game : null);
         RecordCodec codec = new RecordCodec();
         for (RecordedEvent e : events.read(RoomRuntime.STREAM_PREFIX + roomId, 1, 100_000)) {
             room.apply(codec.decode(e.type(), e.data()), e.version(), e.timestamp());
         }
-        return fingerprint(room);
+        return room;
+    }
+
+    /** Every seat played by a bot: the decision the durable state alone makes. */
+    private static final Wake.Seats ALL_BOTS = new Wake.Seats() {
+        @Override public Wake.Kind cover(int seat) { return Wake.Kind.BOT; }
+        @Override public long graceEnds(int seat) { return 0; }
+    };
+
+    /** How a live room covered each seat (the part that is not durable), frozen, and what it armed. */
+    record Armed(Wake wake, Wake.Kind[] cover, long[] graceEnds) {
+        Wake.Seats seats() {
+            return new Wake.Seats() {
+                @Override public Wake.Kind cover(int seat) { return cover[seat]; }
+                @Override public long graceEnds(int seat) { return graceEnds[seat]; }
+            };
+        }
+    }
+
+    /** The live room's armed wake-up and seat cover, read in a step of the room. */
+    private static Armed armed(RoomRuntime r, String roomId) throws Exception {
+        LiveRoom live = r.context().rooms.get(roomId);
+        long grace = r.context().config.disconnectGraceSeconds() * 1000L;
+        java.util.concurrent.CompletableFuture<Armed> f = new java.util.concurrent.CompletableFuture<>();
+        live.steps.run(() -> {
+            int n = live.room().seatCount();
+            Wake.Seats seats = live.seats(grace);
+            Wake.Kind[] cover = new Wake.Kind[n];
+            long[] ends = new long[n];
+            for (int i = 0; i < n; i++) {
+                cover[i] = seats.cover(i);
+                ends[i] = cover[i] == Wake.Kind.AWAY ? seats.graceEnds(i) : 0;
+            }
+            f.complete(new Armed(live.wake, cover, ends));
+        });
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * After a restart nobody is connected, and each seated player's grace counts from the restart:
+     * not from nothing (every seat to a bot at once), not never (a game frozen for good).
+     */
+    private static void assertGraceCountsFromTheRestart(String where, RoomRuntime r, String roomId, long restartedAt)
+            throws Exception {
+        Armed armed = armed(r, roomId);
+        Room room = r.context().rooms.get(roomId).room();
+        long grace = r.context().config.disconnectGraceSeconds() * 1000L;
+        for (int i = 0; i < armed.cover().length; i++) {
+            if (room.seat(i).human()) {
+                assertEquals(where + ": seat " + i + " after the restart", Wake.Kind.AWAY, armed.cover()[i]);
+                long ends = armed.graceEnds()[i];
+                assertTrue(where + ": seat " + i + "'s grace ends at " + ends + ", restarted at " + restartedAt,
+                        ends >= restartedAt + grace && ends <= System.currentTimeMillis() + grace);
+            }
+        }
     }
 }

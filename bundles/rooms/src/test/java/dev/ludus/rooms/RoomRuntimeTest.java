@@ -20,6 +20,7 @@ import dev.ludus.api.archive.ArchiveQuery;
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.archive.ArchiveStatus;
 import dev.ludus.api.archive.CompletedGame;
+import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomException;
@@ -136,6 +137,37 @@ public class RoomRuntimeTest {
         assertEquals(List.of("room_created", "seat", "seat", "seat", "seat", "started"),
                 events.types("room-" + room.roomId()));
         assertEquals(List.of(started), r.list().stream().filter(i -> i.roomId().equals(room.roomId())).toList());
+    }
+
+    /**
+     * The logging context travels with the work: an action's steps (before and after its append,
+     * which completes on another thread) log with the caller's {@code requestId} and
+     * {@code playerId} and the room's {@code roomId}; a bot's move names its room and no request.
+     */
+    @Test
+    public void anActionsStepsCarryTheCallersLoggingContextAndTheRoomsId() throws Exception {
+        RoomRuntime r = runtime(50, 0);
+        RoomInfo room = twoConnectedPlayers(r, "10");
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "ann", e -> seen.add(e.type() + " " + org.slf4j.MDC.get("requestId") + " "
+                + org.slf4j.MDC.get("playerId") + " " + org.slf4j.MDC.get("roomId")));
+        String mover = mover(r, room.roomId());
+        org.slf4j.MDC.put("requestId", "c7:42");
+        org.slf4j.MDC.put("playerId", mover);
+        try {
+            assertTrue(add(r, room.roomId(), mover, 1) instanceof ActionResult.Accepted);
+        } finally {
+            org.slf4j.MDC.clear();
+        }
+        r.settle();
+        assertTrue(seen.toString(), seen.contains("added c7:42 " + mover + " " + room.roomId()));
+        // Ann leaves her seat to a bot: its moves are nobody's request, but still the room's.
+        seen.clear();
+        r.setConnected(room.roomId(), "ann", false);
+        r.setConnected(room.roomId(), "bob", false);
+        waitFor(() -> seen.stream().anyMatch(l -> l.startsWith("added ")));
+        String botMove = seen.stream().filter(l -> l.startsWith("added ")).findFirst().orElseThrow();
+        assertEquals("added null null " + room.roomId(), botMove);
     }
 
     @Test
@@ -370,9 +402,15 @@ public class RoomRuntimeTest {
         assertEquals(1, r.get(room.roomId()).orElseThrow().seatOf("bob"));
     }
 
+    /** With no grace (the earlier behaviour, still a setting), a bot covers a dropped player's seat at once. */
     @Test
-    public void aDisconnectedPlayersSeatIsPlayedByABotAndGivenBack() throws Exception {
-        RoomRuntime r = runtime(50, 10);
+    public void withNoGraceADisconnectedPlayersSeatIsPlayedByABotAtOnceAndGivenBack() throws Exception {
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(config(Map.of("snapshotEvery", 50, "botThinkMillis", 10L, "disconnectGraceSeconds", 0)));
+        runtimes.add(r);
         RoomInfo room = twoConnectedPlayers(r, "200");
         long v = r.get(room.roomId()).orElseThrow().version();
         Thread.sleep(200);
@@ -389,6 +427,130 @@ public class RoomRuntimeTest {
         Thread.sleep(200);
         assertEquals("bots stop when the players are back", after, r.get(room.roomId()).orElseThrow().version());
         assertFalse(r.get(room.roomId()).orElseThrow().seats().get(0).bot());
+        assertEquals(RoomRecord.ActionTaken.BY_AWAY, ((RoomRecord.ActionTaken) lastRecord(room.roomId())).cause());
+    }
+
+    /**
+     * A player whose connection drops keeps their move for the grace: no bot plays it, and on
+     * reconnect it is still theirs to make. The wait is the scheduler's one wake-up, armed for the
+     * grace's end (the hand clock stands still; the decision is taken again after moving it).
+     */
+    @Test
+    public void aPlayerDisconnectedWithinTheGraceGetsNoBotMoveAndFindsTheirTurnWaitingOnReconnect() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime r = runtimeWithClock(clock, 10, 1_000_000_000L);
+        RoomInfo room = twoConnectedPlayers(r, "30");
+        String stream = "room-" + room.roomId();
+        String mover = mover(r, room.roomId());
+        long v = events.version(stream);
+        long droppedAt = clock.millis();
+        r.setConnected(room.roomId(), mover, false);
+        r.settle();
+        Wake armed = armed(r, room.roomId());
+        assertEquals(Wake.Kind.AWAY, armed.kind());
+        assertEquals("the bot is due when the grace ends", droppedAt + 15_000, armed.at());
+
+        clock.advance(10_000);
+        decideAgain(r);
+        Thread.sleep(200);
+        r.settle();
+        assertEquals("nothing was played for the player within the grace", v, events.version(stream));
+        assertEquals(droppedAt + 15_000, armed(r, room.roomId()).at());
+
+        r.setConnected(room.roomId(), mover, true);
+        r.settle();
+        assertEquals("back within the grace: the idle rule again", Wake.Kind.IDLE, armed(r, room.roomId()).kind());
+        assertEquals(mover, mover(r, room.roomId()));
+        assertTrue(add(r, room.roomId(), mover, 1) instanceof ActionResult.Accepted);
+        assertEquals(RoomRecord.ActionTaken.BY_PLAYER, ((RoomRecord.ActionTaken) lastRecord(room.roomId())).cause());
+    }
+
+    /**
+     * Past the grace a bot moves for the disconnected player; the record says {@code away}, and
+     * every subscriber (the player too, when their session replays what they missed) is told the
+     * move was played for them before its events arrive.
+     */
+    @Test
+    public void pastTheGraceABotMovesForTheAwayPlayerAndSaysSo() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime r = runtimeWithClock(clock, 10, 1_000_000_000L);
+        RoomInfo room = twoConnectedPlayers(r, "30");
+        String stream = "room-" + room.roomId();
+        String mover = mover(r, room.roomId());
+        int seat = mover.equals("ann") ? 0 : 1;
+        List<RoomEvent> moverSees = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), mover, moverSees::add);
+        long v = events.version(stream);
+        r.setConnected(room.roomId(), mover, false);
+        r.settle();
+
+        clock.advance(15_000);
+        decideAgain(r);
+        waitFor(() -> events.version(stream) > v);
+        RoomRecord.ActionTaken taken = (RoomRecord.ActionTaken) lastRecord(room.roomId());
+        assertEquals(RoomRecord.ActionTaken.BY_AWAY, taken.cause());
+        assertEquals(seat, taken.seat());
+        r.settle();
+        List<String> types = moverSees.stream().map(RoomEvent::type).toList();
+        assertTrue(types.toString(), types.indexOf(RoomDriver.PLAYED_FOR_PLAYER) >= 0
+                && types.indexOf(RoomDriver.PLAYED_FOR_PLAYER) < types.indexOf("added"));
+        RoomEvent told = moverSees.get(types.indexOf(RoomDriver.PLAYED_FOR_PLAYER));
+        assertEquals(Map.of("seat", seat, "cause", "away", "action", "add"), told.data());
+        assertEquals(events.version(stream), told.version());
+    }
+
+    /**
+     * A restart forgets who was connected. Every seated player's grace then counts from the
+     * restart: the new runtime does not hand every seat to a bot at once, and does not wait for
+     * ever either (a crash may leave players who never come back).
+     */
+    @Test
+    public void afterARestartEachPlayersGraceCountsFromTheRestart() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime first = runtimeWithClock(clock, 10, 1_000_000_000L);
+        RoomInfo room = twoConnectedPlayers(first, "30");
+        String stream = "room-" + room.roomId();
+        String mover = mover(first, room.roomId());
+        first.halt();
+        long v = events.version(stream);
+
+        clock.advance(60_000); // longer than the grace since anyone was last seen
+        long restartedAt = clock.millis();
+        RoomRuntime second = runtimeWithClock(clock, 10, 1_000_000_000L);
+        waitFor(second::ready);
+        second.settle();
+        Thread.sleep(200);
+        second.settle();
+        assertEquals("no seat was handed to a bot at the restart", v, events.version(stream));
+        Wake armed = armed(second, room.roomId());
+        assertEquals(Wake.Kind.AWAY, armed.kind());
+        assertEquals("the grace counts from the restart", restartedAt + 15_000, armed.at());
+
+        clock.advance(15_000);
+        decideAgain(second);
+        waitFor(() -> events.version(stream) > v);
+        // The first move after the restart; the bot goes on for both seats, as neither player came back.
+        RecordedEvent next = events.read(stream, v + 1, 1).get(0);
+        RoomRecord.ActionTaken taken = (RoomRecord.ActionTaken) new RecordCodec().decode(next.type(), next.data());
+        assertEquals("past the grace the bot plays", RoomRecord.ActionTaken.BY_AWAY, taken.cause());
+        assertEquals(mover.equals("ann") ? 0 : 1, taken.seat());
+    }
+
+    /** The room's armed wake-up, read in a step of the room. */
+    private static Wake armed(RoomRuntime r, String roomId) throws Exception {
+        LiveRoom live = r.context().rooms.get(roomId);
+        java.util.concurrent.CompletableFuture<Wake> f = new java.util.concurrent.CompletableFuture<>();
+        live.steps.run(() -> f.complete(live.wake));
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Has every room decide its next wake-up again, as a configuration update does: after the hand
+     * clock moved, a wake-up armed earlier still waits its delay in real time.
+     */
+    private static void decideAgain(RoomRuntime r) throws InterruptedException {
+        r.modified(r.context().config);
+        r.settle();
     }
 
     /**

@@ -17,26 +17,34 @@ public final class TestRooms implements AutoCloseable {
 
     private final RoomRuntime runtime = new RoomRuntime();
     private final long botThink;
+    private final int grace;
 
-    public TestRooms(GameDefinition game, EventStore events, SnapshotStore snapshots, long botThinkMillis) {
+    /**
+     * @param disconnectGraceSeconds how long a disconnected player's seat waits before a bot moves
+     *                               for it (0: at once)
+     */
+    public TestRooms(GameDefinition game, EventStore events, SnapshotStore snapshots, long botThinkMillis,
+                     int disconnectGraceSeconds) {
         this.botThink = botThinkMillis;
+        this.grace = disconnectGraceSeconds;
         runtime.bindGame(game);
         runtime.bindEventStore(events);
         runtime.bindSnapshotStore(snapshots);
-        runtime.activate(config(botThinkMillis, 1000));
+        runtime.activate(config(botThinkMillis, 1000, disconnectGraceSeconds));
     }
 
     /** Lets each player have at most {@code rooms} open rooms (the tests' default is 1000). */
     public void limitRoomsPerPlayer(int rooms) {
-        runtime.modified(config(botThink, rooms));
+        runtime.modified(config(botThink, rooms, grace));
     }
 
-    private static RoomsConfig config(long botThinkMillis, int roomsPerPlayer) {
+    private static RoomsConfig config(long botThinkMillis, int roomsPerPlayer, int graceSeconds) {
         return new RoomsConfig() {
             @Override public Class<? extends Annotation> annotationType() { return RoomsConfig.class; }
             @Override public int snapshotEvery() { return 20; }
             @Override public long botThinkMillis() { return botThinkMillis; }
             @Override public long idleTimeoutMillis() { return 600_000; }
+            @Override public int disconnectGraceSeconds() { return graceSeconds; }
             @Override public int archiveRetrySeconds() { return 60; }
             @Override public int threads() { return 2; }
             @Override public int maxOpenRoomsPerPlayer() { return roomsPerPlayer; }
