@@ -161,6 +161,7 @@ public class MetricsIT {
     private final class Traffic implements AutoCloseable {
         final Map<String, Integer> health = Collections.synchronizedMap(new TreeMap<>());
         final Map<String, Integer> metrics = Collections.synchronizedMap(new TreeMap<>());
+        private final java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
         private volatile boolean running = true;
         private final CountDownLatch done = new CountDownLatch(1);
         private final Thread thread = new Thread(this::run, "metrics-it-traffic");
@@ -174,6 +175,7 @@ public class MetricsIT {
                 while (running) {
                     health.merge(answer("/health"), 1, Integer::sum);
                     metrics.merge(answer("/metrics"), 1, Integer::sum);
+                    rounds.incrementAndGet();
                 }
             } finally {
                 done.countDown();
@@ -186,6 +188,12 @@ public class MetricsIT {
             } catch (Exception e) {
                 return e.getClass().getSimpleName();
             }
+        }
+
+        /** Waits until {@code n} more rounds were answered, so the traffic saw the state the test is in. */
+        void seeRounds(int n) throws Exception {
+            int target = rounds.get() + n;
+            Wait.until(n + " more rounds of traffic", 20_000, () -> rounds.get() >= target);
         }
 
         @Override
@@ -213,20 +221,23 @@ public class MetricsIT {
         List<String> steps = new ArrayList<>();
         try (Traffic traffic = new Traffic()) {
             traffic.start();
-            Thread.sleep(300);
+            traffic.seeRounds(10);
             Bundle b = bundle();
 
             b.stop();
             awaitMetrics(404);
             assertEquals("no registry while stopped", 0, registries());
+            traffic.seeRounds(10);
             b.start();
             awaitMetrics(200);
             assertEquals("one registry after start", 1, registries());
+            traffic.seeRounds(10);
             steps.add("stop/start");
 
             b.update();
             awaitMetrics(200);
             assertEquals("one registry after update", 1, registries());
+            traffic.seeRounds(10);
             steps.add("update");
 
             String location = b.getLocation();
@@ -235,21 +246,23 @@ public class MetricsIT {
             refresh(b);
             awaitMetrics(404);
             assertEquals("no registry while uninstalled", 0, registries());
+            traffic.seeRounds(10);
             Bundle again = context.installBundle(location);
             again.adapt(BundleStartLevel.class).setStartLevel(level);
             again.start();
             awaitMetrics(200);
             assertEquals("one registry after reinstall", 1, registries());
             steps.add("uninstall/reinstall");
-            Thread.sleep(300);
+            traffic.seeRounds(10);
             traffic.close();
 
             String tally = steps + ": /health " + traffic.health + ", /metrics " + traffic.metrics;
             System.out.println("MetricsIT swaps " + tally);
             assertEquals("every /health request answered 200: " + tally, Set.of("200"), traffic.health.keySet());
-            assertTrue("/health kept being asked: " + tally, traffic.health.get("200") > 50);
+            // 10 rounds at least were answered in each state, away ones included.
             assertEquals("/metrics answered 200 or, while the bundle was away, 404: " + tally, Set.of("200", "404"),
                     traffic.metrics.keySet());
+            assertTrue("/metrics answered 404 in both absences: " + tally, traffic.metrics.get("404") >= 20);
         }
         String body = get("/metrics", null).body();
         assertTrue(body, body.contains("ludus_jvm_memory_used_bytes{area=\"heap\",} "));
