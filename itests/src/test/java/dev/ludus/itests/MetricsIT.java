@@ -49,8 +49,12 @@ public class MetricsIT {
     static final String REGISTRY = "com.codahale.metrics.MetricRegistry";
     static final Pattern GET_2XX = Pattern.compile("^ludus_http_requests_total\\{method=\"GET\",status=\"2xx\",} (\\S+)$",
             Pattern.MULTILINE);
-    /** Pool threads of Jetty and of the JDK's HTTP client come and go with traffic, whoever runs. */
-    static final Pattern POOL_THREAD = Pattern.compile("qtp\\d+-\\d+.*|HttpClient-\\d+-Worker-\\d+|ForkJoinPool.*");
+    /**
+     * Pool threads of Jetty and of the JDK's HTTP client come and go with traffic, whoever runs;
+     * Felix HTTP starts its runtime's timer the first time a whiteboard service changes, and keeps it.
+     */
+    static final Pattern POOL_THREAD = Pattern.compile(
+            "qtp\\d+-\\d+.*|HttpClient-\\d+-Worker-\\d+|ForkJoinPool.*|Apache Felix Http Runtime Timer");
 
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -269,6 +273,64 @@ public class MetricsIT {
         Set<String> left = new TreeSet<>(threadNames());
         left.removeAll(threadsBefore);
         assertEquals("threads that outlived the swaps", Set.of(), left);
+    }
+
+    /** The value of the first series matching {@code regex} (its value in group 1), or -1. */
+    private static double value(String body, String regex) {
+        Matcher m = Pattern.compile("^" + regex + " (\\S+)$", Pattern.MULTILINE).matcher(body);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    /**
+     * The rooms runtime, the event store and the gateway record into the registry while it is
+     * there, labelled with their bundle and version; after the metrics bundle is stopped and
+     * started they register again (the gateway's counts go on from where they were; the rooms'
+     * and the event store's start from zero in the new registry).
+     */
+    @Test
+    public void theRoomsGatewayAndEventStoreSeriesComeBackAfterTheMetricsBundleIsSwapped() throws Exception {
+        awaitMetrics(200);
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/ws");
+        dev.ludus.testing.fixtures.ProtocolClient.awaitGateway(ws, 30_000);
+        var ref = context.getServiceReference(dev.ludus.api.rooms.RoomService.class);
+        dev.ludus.api.rooms.RoomService rooms = context.getService(ref);
+        String room = rooms.create("liap-tui", "metrics", Map.of("maxRounds", "1")).roomId();
+        rooms.start(room); // every seat a bot's
+        String pings = "ludus_gateway_request_seconds_count\\{bundle=\"dev.ludus.gateway\",bundleVersion=\"[^\"]+\",type=\"ping\",\\}";
+        String[] series = {
+            "ludus_eventstore_append_seconds_count\\{bundle=\"dev.ludus.eventstore\",bundleVersion=\"[^\"]+\",result=\"durable\",\\}",
+            "ludus_rooms_bot_moves_total\\{bundle=\"dev.ludus.rooms\",bundleVersion=\"[^\"]+\",cause=\"bot\",\\}",
+            "ludus_rooms_rooms\\{bundle=\"dev.ludus.rooms\",bundleVersion=\"[^\"]+\",game=\"liap-tui\",state=\"(?:PLAYING|FINISHED)\",\\}",
+            "ludus_eventstore_streams\\{bundle=\"dev.ludus.eventstore\",bundleVersion=\"[^\"]+\",\\}",
+            pings};
+        try (dev.ludus.testing.fixtures.ProtocolClient c = dev.ludus.testing.fixtures.ProtocolClient.hello(ws, "watcher")) {
+            for (int i = 0; i < 3; i++) {
+                c.ok("ping", Map.of());
+            }
+            Wait.until("the series", 30_000, () -> {
+                String body = get("/metrics", null).body();
+                return java.util.Arrays.stream(series).allMatch(r -> value(body, r) > 0);
+            });
+            double pingsBefore = value(get("/metrics", null).body(), pings);
+            assertTrue(pingsBefore >= 3);
+
+            Bundle b = bundle();
+            b.stop();
+            awaitMetrics(404);
+            c.ok("ping", Map.of()); // counted while no registry is there
+            b.start();
+            awaitMetrics(200);
+            // Counts in the rooms runtime and the event store start again with the new registry: play on.
+            rooms.start(rooms.create("liap-tui", "metrics again", Map.of("maxRounds", "1")).roomId());
+            Wait.until("the series again", 30_000, () -> {
+                String body = get("/metrics", null).body();
+                return java.util.Arrays.stream(series).allMatch(r -> value(body, r) > 0);
+            });
+            assertTrue("the gateway's counts went on across the swap",
+                    value(get("/metrics", null).body(), pings) >= pingsBefore + 1);
+        } finally {
+            context.ungetService(ref);
+        }
     }
 
     private void refresh(Bundle b) throws InterruptedException {
