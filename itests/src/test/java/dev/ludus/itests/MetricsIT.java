@@ -18,6 +18,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -165,7 +166,7 @@ public class MetricsIT {
     private final class Traffic implements AutoCloseable {
         final Map<String, Integer> health = Collections.synchronizedMap(new TreeMap<>());
         final Map<String, Integer> metrics = Collections.synchronizedMap(new TreeMap<>());
-        private final java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger rounds = new AtomicInteger();
         private volatile boolean running = true;
         private final CountDownLatch done = new CountDownLatch(1);
         private final Thread thread = new Thread(this::run, "metrics-it-traffic");

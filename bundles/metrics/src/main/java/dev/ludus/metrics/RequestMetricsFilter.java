@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -94,7 +95,7 @@ public class RequestMetricsFilter implements Filter {
             String status = failed ? "5xx" : statusClass(answer.getStatus());
             Series s = series(method(http.getMethod()), status);
             s.requests().inc();
-            s.duration().update(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            s.duration().update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 

@@ -4,8 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.StringWriter;
+import java.lang.annotation.Annotation;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.junit.Test;
 
@@ -22,7 +26,7 @@ public class JvmSeriesTest {
     public void everyJvmSeriesIsANamedNumberWithHelp() throws Exception {
         MetricRegistry registry = new MetricRegistry();
         List<String> names = JvmSeries.registerOn(registry);
-        assertEquals(registry.getNames(), new java.util.TreeSet<>(names));
+        assertEquals(registry.getNames(), new TreeSet<>(names));
         for (String name : names) {
             MetricName parsed = MetricName.parse(name);
             assertTrue(name, parsed.family().startsWith("ludus_jvm_"));
@@ -43,7 +47,7 @@ public class JvmSeriesTest {
         MetricRegistry registry = new MetricRegistry();
         List<String> names = ProcessSeries.registerOn(registry);
         assertTrue(names.toString(), names.contains("ludus_jvm_process_cpu_seconds"));
-        if (System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        if (System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")) {
             assertEquals(List.of("ludus_jvm_process_cpu_seconds", "ludus_jvm_open_fds", "ludus_jvm_max_fds"), names);
             assertTrue(((Number) registry.getGauges().get("ludus_jvm_open_fds").getValue()).longValue() > 0);
         }
@@ -57,7 +61,7 @@ public class JvmSeriesTest {
         assertTrue(jvm > 20);
         registry.counter("ludus_other_bundle").inc();
         registry.configure(config(false, true));
-        assertEquals(java.util.Set.of("ludus_other_bundle"), registry.getNames());
+        assertEquals(Set.of("ludus_other_bundle"), registry.getNames());
         registry.configure(config(true, true));
         registry.configure(config(true, true));
         assertEquals(jvm + 1, registry.getNames().size());
@@ -71,7 +75,7 @@ public class JvmSeriesTest {
     static MetricsConfig config(boolean jvm, boolean http) {
         return new MetricsConfig() {
             @Override
-            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+            public Class<? extends Annotation> annotationType() {
                 return MetricsConfig.class;
             }
 
