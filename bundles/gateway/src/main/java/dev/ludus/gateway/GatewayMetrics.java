@@ -3,6 +3,7 @@ package dev.ludus.gateway;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import com.codahale.metrics.Counter;
@@ -140,25 +141,20 @@ final class GatewayMetrics {
     }
 
     private Timer newTimer(String type) {
-        Timer t = new Timer();
-        synchronized (this) {
-            Bound b = bound;
-            if (b != null) {
-                put(b, requestName(b, type), t);
-            }
-        }
-        return t;
+        return registered(new Timer(), b -> requestName(b, type));
     }
 
     private Counter newCloseCounter(int code) {
-        Counter c = new Counter();
-        synchronized (this) {
-            Bound b = bound;
-            if (b != null) {
-                put(b, closeName(b, code), c);
-            }
+        return registered(new Counter(), b -> closeName(b, code));
+    }
+
+    /** A series made after {@link #bind}: it joins the bound registry at once. */
+    private synchronized <M extends Metric> M registered(M metric, Function<Bound, MetricName> name) {
+        Bound b = bound;
+        if (b != null) {
+            put(b, name.apply(b), metric);
         }
-        return c;
+        return metric;
     }
 
     private static MetricName name(Bound b, String what) {
