@@ -283,7 +283,7 @@ public class MetricsIT {
     }
 
     /**
-     * The rooms runtime, the event store and the gateway record into the registry while it is
+     * The rooms runtime, the event store, the archive and the gateway record into the registry while it is
      * there, labelled with their bundle and version; after the metrics bundle is stopped and
      * started they register again (the gateway's counts go on from where they were; the rooms'
      * and the event store's start from zero in the new registry).
@@ -304,13 +304,15 @@ public class MetricsIT {
             "ludus_rooms_rooms\\{bundle=\"dev.ludus.rooms\",bundleVersion=\"[^\"]+\",game=\"liap-tui\",state=\"(?:PLAYING|FINISHED)\",\\}",
             "ludus_eventstore_streams\\{bundle=\"dev.ludus.eventstore\",bundleVersion=\"[^\"]+\",\\}",
             pings};
+        // Present, whatever its value (the queue may well be empty).
+        String archiveQueue = "ludus_archive_queue_games\\{bundle=\"dev.ludus.archive\",bundleVersion=\"[^\"]+\",\\}";
         try (dev.ludus.testing.fixtures.ProtocolClient c = dev.ludus.testing.fixtures.ProtocolClient.hello(ws, "watcher")) {
             for (int i = 0; i < 3; i++) {
                 c.ok("ping", Map.of());
             }
             Wait.until("the series", 30_000, () -> {
                 String body = get("/metrics", null).body();
-                return java.util.Arrays.stream(series).allMatch(r -> value(body, r) > 0);
+                return java.util.Arrays.stream(series).allMatch(r -> value(body, r) > 0) && value(body, archiveQueue) >= 0;
             });
             double pingsBefore = value(get("/metrics", null).body(), pings);
             assertTrue(pingsBefore >= 3);
@@ -325,7 +327,7 @@ public class MetricsIT {
             rooms.start(rooms.create("liap-tui", "metrics again", Map.of("maxRounds", "1")).roomId());
             Wait.until("the series again", 30_000, () -> {
                 String body = get("/metrics", null).body();
-                return java.util.Arrays.stream(series).allMatch(r -> value(body, r) > 0);
+                return java.util.Arrays.stream(series).allMatch(r -> value(body, r) > 0) && value(body, archiveQueue) >= 0;
             });
             assertTrue("the gateway's counts went on across the swap",
                     value(get("/metrics", null).body(), pings) >= pingsBefore + 1);
