@@ -491,12 +491,12 @@ public final class EventLog implements EventStore, AutoCloseable {
         LogMetrics m = metrics;
         long done = System.nanoTime();
         for (PendingAppend p : group) {
+            m.appendCompleted(done - p.askedNanos, p.rejection == null); // counted before the caller goes on
             if (p.rejection != null) {
                 p.future.completeExceptionally(p.rejection);
             } else {
                 p.future.complete(p.resultVersion);
             }
-            m.appendCompleted(done - p.askedNanos, p.rejection == null);
         }
         if (buf.capacity() > 4L * Math.max(INITIAL_GROUP_BUFFER, settings.groupMaxBytes())) {
             groupBuffer = ByteBuffer.allocateDirect(INITIAL_GROUP_BUFFER); // let a one-off huge append's buffer go
