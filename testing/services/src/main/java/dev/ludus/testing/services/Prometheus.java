@@ -57,7 +57,7 @@ public final class Prometheus {
             }
             return out.lines().findFirst().orElse(program);
         } catch (IOException e) {
-            problems.append(problems.length() > 0 ? "; " : "").append("no ").append(program).append(" on the PATH (")
+            problems.append(problems.length() > 0 ? "; " : "").append("cannot run ").append(program).append(" (")
                     .append(e.getMessage()).append(')');
             return null;
         } catch (InterruptedException e) {
