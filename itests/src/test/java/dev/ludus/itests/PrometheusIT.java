@@ -145,7 +145,10 @@ public class PrometheusIT {
         assertFalse(prometheus.query("ludus_archive_stored_games_total{job=\"ludus\",backend=\"fs\"} >= 1").isEmpty());
     }
 
-    /** Every panel's query, with the dashboard's variables set to "every node", finds series. */
+    /**
+     * Every panel's query, with the dashboard's variables set to "every node", finds series, and
+     * so does every variable's {@code label_values} query.
+     */
     @Test
     public void everyDashboardQueryFindsSeries() throws Exception {
         JsonNode dashboard = JSON.readTree(OPS.resolve("grafana/ludus-dashboard.json").toFile());
@@ -158,6 +161,16 @@ public class PrometheusIT {
                 queries++;
                 if (prometheus.query(promql).isEmpty()) {
                     empty.add(panel.path("title").asText() + ": " + expr);
+                }
+            }
+        }
+        for (JsonNode variable : dashboard.path("templating").path("list")) {
+            if ("query".equals(variable.path("type").asText())) {
+                Matcher m = Pattern.compile("label_values\\((.+), (\\w+)\\)").matcher(variable.path("definition").asText());
+                assertTrue(variable.toString(), m.matches());
+                queries++;
+                if (prometheus.query("count by (" + m.group(2) + ") (" + m.group(1) + ")").isEmpty()) {
+                    empty.add("variable " + variable.path("name").asText() + ": " + m.group(0));
                 }
             }
         }
