@@ -30,7 +30,8 @@ import dev.ludus.testing.services.PrometheusTools;
  * The operators' kit in {@code ops/} against the real thing: the distribution plays one game with
  * bots, a real Prometheus scrapes it every second with the shipped configuration and rules, and
  * every query of the shipped Grafana dashboard and every recording rule must find series.
- * {@code promtool} checks the rules, the configuration and the node's live {@code /metrics}.
+ * {@code promtool} checks the rules, the configuration and the node's live {@code /metrics}, and
+ * runs the rules' unit tests (each alert fired by made-up series, and only then).
  * Needs Debian's {@code prometheus} package (the server and promtool): without it the class
  * skips, or fails under {@code LUDUS_TEST_SERVICES=required}.
  */
@@ -110,9 +111,11 @@ public class PrometheusIT {
         return text.replace(what, with);
     }
 
+    /** promtool checks the rules and the configuration, and runs the rules' unit tests (ludus-rules.test.yml). */
     @Test
-    public void promtoolAcceptsTheRulesAndTheConfiguration() throws Exception {
+    public void promtoolAcceptsTheRulesAndTheConfigurationAndTheRulesPassTheirTests() throws Exception {
         assertPromtoolClean(null, "check", "rules", OPS.resolve("prometheus/ludus-rules.yml").toString());
+        assertPromtoolClean(null, "test", "rules", OPS.resolve("prometheus/ludus-rules.test.yml").toString());
         Path copy = Files.createDirectories(work.resolve("shipped"));
         Files.copy(OPS.resolve("prometheus/prometheus.yml"), copy.resolve("prometheus.yml"));
         Files.copy(OPS.resolve("prometheus/ludus-rules.yml"), copy.resolve("ludus-rules.yml"));
