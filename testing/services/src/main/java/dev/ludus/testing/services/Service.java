@@ -4,7 +4,7 @@ import java.util.function.Function;
 
 /**
  * The outside services tests may need. Each has one entry point class ({@link Postgres},
- * {@link Redis}, {@link Amqp}, {@link Nats}) that knows how to find the real one and how to start
+ * {@link Redis}, {@link Amqp}, {@link Nats}, {@link Prometheus}) that knows how to find the real one and how to start
  * an embedded one; adding another means adding a constant here and such a class.
  */
 public enum Service {
@@ -19,7 +19,10 @@ public enum Service {
     AMQP("AMQP", Amqp::locate),
 
     /** NATS: {@link Nats}. */
-    NATS("NATS", Nats::locate);
+    NATS("NATS", Nats::locate),
+
+    /** The Prometheus server and promtool, run by the test itself: {@link Prometheus}. */
+    PROMETHEUS("Prometheus", Prometheus::locate);
 
     private final String displayName;
     private final Function<ServicePolicy, Availability<?>> locator;
