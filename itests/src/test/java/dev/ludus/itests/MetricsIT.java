@@ -297,15 +297,15 @@ public class MetricsIT {
         dev.ludus.api.rooms.RoomService rooms = context.getService(ref);
         String room = rooms.create("liap-tui", "metrics", Map.of("maxRounds", "1")).roomId();
         rooms.start(room); // every seat a bot's
-        String pings = "ludus_gateway_request_seconds_count\\{bundle=\"dev.ludus.gateway\",bundleVersion=\"[^\"]+\",type=\"ping\",\\}";
+        String pings = "ludus_gateway_request_seconds_count\\{bundle=\"dev.ludus.gateway\",bundle_version=\"[^\"]+\",type=\"ping\",\\}";
         String[] series = {
-            "ludus_eventstore_append_seconds_count\\{bundle=\"dev.ludus.eventstore\",bundleVersion=\"[^\"]+\",result=\"durable\",\\}",
-            "ludus_rooms_bot_moves_total\\{bundle=\"dev.ludus.rooms\",bundleVersion=\"[^\"]+\",cause=\"bot\",\\}",
-            "ludus_rooms_rooms\\{bundle=\"dev.ludus.rooms\",bundleVersion=\"[^\"]+\",game=\"liap-tui\",state=\"(?:PLAYING|FINISHED)\",\\}",
-            "ludus_eventstore_streams\\{bundle=\"dev.ludus.eventstore\",bundleVersion=\"[^\"]+\",\\}",
+            "ludus_eventstore_append_seconds_count\\{bundle=\"dev.ludus.eventstore\",bundle_version=\"[^\"]+\",result=\"durable\",\\}",
+            "ludus_rooms_bot_moves_total\\{bundle=\"dev.ludus.rooms\",bundle_version=\"[^\"]+\",cause=\"bot\",\\}",
+            "ludus_rooms_rooms\\{bundle=\"dev.ludus.rooms\",bundle_version=\"[^\"]+\",game=\"liap-tui\",state=\"(?:PLAYING|FINISHED)\",\\}",
+            "ludus_eventstore_streams\\{bundle=\"dev.ludus.eventstore\",bundle_version=\"[^\"]+\",\\}",
             pings};
         // Present, whatever its value (the queue may well be empty).
-        String archiveQueue = "ludus_archive_queue_games\\{bundle=\"dev.ludus.archive\",bundleVersion=\"[^\"]+\",\\}";
+        String archiveQueue = "ludus_archive_queue_games\\{bundle=\"dev.ludus.archive\",bundle_version=\"[^\"]+\",\\}";
         try (dev.ludus.testing.fixtures.ProtocolClient c = dev.ludus.testing.fixtures.ProtocolClient.hello(ws, "watcher")) {
             for (int i = 0; i < 3; i++) {
                 c.ok("ping", Map.of());

@@ -11,7 +11,7 @@ import com.codahale.metrics.MetricRegistry;
 
 public class ArchiveMetricsTest {
 
-    private static final String LABELS = "{backend=\"fs\",bundle=\"dev.ludus.archive\",bundleVersion=\"2.0.0\"}";
+    private static final String LABELS = "{backend=\"fs\",bundle=\"dev.ludus.archive\",bundle_version=\"2.0.0\"}";
 
     @Test
     public void batchesAreCountedPerBackendAndTheCountsOutliveASwapOfTheRegistry() {
@@ -27,14 +27,14 @@ public class ArchiveMetricsTest {
         assertEquals(5300, first.counter("ludus_archive_stored_bytes" + LABELS).getCount());
         assertEquals(1, first.counter("ludus_archive_store_failures" + LABELS).getCount());
         assertEquals(3, first.timer("ludus_archive_store_seconds" + LABELS).getCount());
-        String queue = "ludus_archive_queue_games{bundle=\"dev.ludus.archive\",bundleVersion=\"2.0.0\"}";
+        String queue = "ludus_archive_queue_games{bundle=\"dev.ludus.archive\",bundle_version=\"2.0.0\"}";
         assertEquals(7L, first.getGauges().get(queue).getValue());
         depth.set(0);
         assertEquals(0L, first.getGauges().get(queue).getValue());
 
         m.stored("jdbc", 1, 10, 1_000_000); // a backend first seen while bound joins at once
         assertEquals(1, first.counter("ludus_archive_stored_games"
-                + "{backend=\"jdbc\",bundle=\"dev.ludus.archive\",bundleVersion=\"2.0.0\"}").getCount());
+                + "{backend=\"jdbc\",bundle=\"dev.ludus.archive\",bundle_version=\"2.0.0\"}").getCount());
 
         MetricRegistry second = new MetricRegistry();
         m.bind(second, "dev.ludus.archive", "2.0.0");

@@ -24,7 +24,7 @@ public class EventStoreMetricsTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder(new File("target"));
 
-    private static final String LABELS = "{bundle=\"dev.ludus.eventstore\",bundleVersion=\"1.2.3\"";
+    private static final String LABELS = "{bundle=\"dev.ludus.eventstore\",bundle_version=\"1.2.3\"";
 
     @Test
     public void appendsGroupsFsyncsBytesAndTheLogsFiguresAreRecordedWithTheBundlesLabels() throws Exception {

@@ -11,7 +11,7 @@ import com.codahale.metrics.MetricRegistry;
 
 public class GatewayMetricsTest {
 
-    private static final String LABELS = "bundle=\"dev.ludus.gateway\",bundleVersion=\"1.0.0\"";
+    private static final String LABELS = "bundle=\"dev.ludus.gateway\",bundle_version=\"1.0.0\"";
 
     @Test
     public void countsGoOnAcrossRegistriesAndEachRegistryGetsEverySeriesWithTheBundlesLabels() {

@@ -193,7 +193,7 @@ public class RoomRuntimeTest {
         assertTrue(add(r, room.roomId(), mover, 1) instanceof ActionResult.Accepted);
         assertEquals("not_your_turn", ((ActionResult.Rejected) add(r, room.roomId(), mover, 1)).code());
         r.act(room.roomId(), other, "dance", Map.of()).toCompletableFuture().get(10, TimeUnit.SECONDS);
-        String labels = "bundle=\"dev.ludus.rooms\",bundleVersion=\"0\"";
+        String labels = "bundle=\"dev.ludus.rooms\",bundle_version=\"0\"";
         // An answer is counted just after it completes (the caller may see it first).
         waitFor(() -> registry.getTimers().get("ludus_rooms_action_seconds{" + labels + ",game=\"count\"}") != null
                 && registry.getTimers().get("ludus_rooms_action_seconds{" + labels + ",game=\"count\"}").getCount() == 3);

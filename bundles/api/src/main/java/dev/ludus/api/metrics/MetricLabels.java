@@ -7,7 +7,7 @@ public final class MetricLabels {
     public static final String BUNDLE = "bundle";
 
     /** The version of that bundle, e.g. {@code 0.1.0.SNAPSHOT}. */
-    public static final String BUNDLE_VERSION = "bundleVersion";
+    public static final String BUNDLE_VERSION = "bundle_version";
 
     private MetricLabels() {
     }
