@@ -802,8 +802,8 @@
     const list = $('#room-list');
     const pager = (s.lobbyBack.length ? '<button id="rooms-newer" type="button">Newer rooms</button> ' : '')
       + (s.lobbyNext ? '<button id="rooms-older" type="button">More rooms</button>' : '');
-    list.innerHTML = (rows ? '<table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
-      + rows + '</tbody></table>' : '<p class="hint">No open rooms yet.</p>') + (pager ? '<p class="pager">' + pager + '</p>' : '');
+    list.innerHTML = (rows ? '<div class="scroll"><table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
+      + rows + '</tbody></table></div>' : '<p class="hint">No open rooms yet.</p>') + (pager ? '<p class="pager">' + pager + '</p>' : '');
     if ($('#rooms-newer')) {
       $('#rooms-newer').onclick = () => actions.lobbyPage(false);
     }
