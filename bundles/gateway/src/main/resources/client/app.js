@@ -642,7 +642,12 @@
         .then(() => actions.create(name, game, options))
         .then((r) => actions.fillWithBots(r && r.room));
     },
-    act: (action, args) => run(() => request('act', { action: action, args: args || {} })),
+    // Once the server took the move, it is no longer the player's until a state says so again
+    // (the events of the move may still be on their way through the queue).
+    act: (action, args) => run(() => request('act', { action: action, args: args || {} }).then((r) => {
+      s.allowed = [];
+      return r;
+    })),
     rename: (name) => {
       s.name = name;
       STORE.setItem('ludus.name', name);
@@ -802,7 +807,7 @@
     const list = $('#room-list');
     const pager = (s.lobbyBack.length ? '<button id="rooms-newer" type="button">Newer rooms</button> ' : '')
       + (s.lobbyNext ? '<button id="rooms-older" type="button">More rooms</button>' : '');
-    list.innerHTML = (rows ? '<div class="scroll"><table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
+    list.innerHTML = (rows ? '<div class="scroll" tabindex="0" role="region" aria-label="Rooms"><table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
       + rows + '</tbody></table></div>' : '<p class="hint">No open rooms yet.</p>') + (pager ? '<p class="pager">' + pager + '</p>' : '');
     if ($('#rooms-newer')) {
       $('#rooms-newer').onclick = () => actions.lobbyPage(false);

@@ -110,7 +110,7 @@
       + '<td class="score">' + (d.scores || [])[i] + '</td></tr>').join('');
     return '<section id="round-summary" class="summary" aria-labelledby="round-summary-title">'
       + '<h3 id="round-summary-title">Round ' + d.round + ' scored' + (d.multiplier > 1 ? ' · counts ×' + d.multiplier : '') + '</h3>'
-      + '<div class="scroll"><table><thead><tr><th scope="col">Player</th><th scope="col">Declared</th><th scope="col">Won</th>'
+      + '<div class="scroll" tabindex="0" role="region" aria-label="Round ' + d.round + ' scores"><table><thead><tr><th scope="col">Player</th><th scope="col">Declared</th><th scope="col">Won</th>'
       + '<th scope="col">Why</th><th scope="col">Points</th><th scope="col">Total</th></tr></thead><tbody>' + rows + '</tbody></table></div>'
       + '<button id="close-summary" class="secondary">Close</button></section>';
   }
@@ -160,13 +160,13 @@
         (g.winners || []).indexOf(i) >= 0 ? 'winner' : ''].join(' ');
       const x = ctx.room.seats[i];
       rows += '<tr class="' + classes + '" data-seat="' + i + '"><td>' + esc(ctx.seatName(i))
-        + (i === g.toMove && g.phase !== 'GAME_OVER' ? ' <span class="tag turn">to play</span>' : '')
+        + (i === g.toMove && g.phase !== 'GAME_OVER' ? '<span class="visually-hidden"> (to play)</span>' : '')
         + (x && x.bot ? ' <span class="tag">bot</span>' : '')
         + (x && x.playerId && !x.connected ? ' <span class="tag away">away</span>' : '') + '</td>'
         + '<td>' + decl + '</td><td>' + ((g.pilesWon || [])[i] || 0) + '</td><td>' + ((g.handSizes || [])[i] || 0) + '</td>'
         + '<td class="score">' + ((g.scores || [])[i] || 0) + '</td></tr>';
     }
-    return '<div class="scroll"><table class="scores"><thead><tr><th>Player</th><th>Declared</th><th>Piles</th><th>Hand</th><th>Score</th></tr></thead>'
+    return '<div class="scroll" tabindex="0" role="region" aria-label="Scores"><table class="scores"><thead><tr><th>Player</th><th>Declared</th><th>Piles</th><th>Hand</th><th>Score</th></tr></thead>'
       + '<tbody>' + rows + '</tbody></table></div>';
   }
 

@@ -20,7 +20,7 @@ public class BrowserIT {
      * One step of a person playing: answers whatever the page asks, by clicking what the server
      * offered. Returns what it did.
      */
-    private static final String PLAY_STEP = """
+    static final String PLAY_STEP = """
             (() => {
               const q = (s) => document.querySelector(s);
               if (q('#game-over')) return 'over';
