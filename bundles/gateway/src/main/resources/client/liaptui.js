@@ -109,7 +109,8 @@
       + (d.multiplier > 1 ? ', ×' + d.multiplier : '') + '</td><td class="score">' + signed(x) + '</td>'
       + '<td class="score">' + (d.scores || [])[i] + '</td></tr>').join('');
     return '<section id="round-summary" class="summary" aria-labelledby="round-summary-title">'
-      + '<h3 id="round-summary-title">Round ' + d.round + ' scored' + (d.multiplier > 1 ? ' · counts ×' + d.multiplier : '') + '</h3>'
+      + '<h3 id="round-summary-title">Round ' + d.round + ' scored · points ×' + d.multiplier
+      + (d.multiplier > 1 ? ' (redeals)' : '') + '</h3>'
       + '<div class="scroll" tabindex="0" role="region" aria-label="Round ' + d.round + ' scores"><table><thead><tr><th scope="col">Player</th><th scope="col">Declared</th><th scope="col">Won</th>'
       + '<th scope="col">Why</th><th scope="col">Points</th><th scope="col">Total</th></tr></thead><tbody>' + rows + '</tbody></table></div>'
       + '<button id="close-summary" class="secondary">Close</button></section>';
@@ -278,10 +279,10 @@
       + overHtml
       + (over ? '' : summaryPanel(ctx, esc))
       + '<div class="board">' + scoreTable(g, ctx, esc) + tableArea(g, ctx, esc) + '</div>'
-      + '<div class="dock' + ((ctx.allowed || []).length ? ' mine' : '') + '">'
+      + (over ? '' : '<div class="dock' + ((ctx.allowed || []).length ? ' mine' : '') + '">'
       + actionArea(g, ctx, esc)
       + '<div class="hand"><h3>Your hand' + (g.weakHand && g.phase === 'PREPARATION' ? ' <span class="tag">weak</span>' : '') + '</h3><div id="hand">'
-      + (handHtml || '<span class="hint">empty</span>') + '</div></div></div>'
+      + (handHtml || '<span class="hint">empty</span>') + '</div></div></div>')
       + '<h3 id="log-title">What happened</h3><ol class="log" tabindex="0" aria-labelledby="log-title">' + log + '</ol>'
       + leaveHtml;
     const logEl = el.querySelector('.log');

@@ -80,8 +80,8 @@ public class BrowserLookIT {
         page.eval("document.querySelector('#start').click()");
 
         waitFor(page, "the player's turn", "!!document.querySelector('#your-move button:not([disabled])')", 20_000);
-        checkPhoneLayoutOnTurn(page);
         checkBothSizes(page, "declaration");
+        checkPhoneLayoutOnTurn(page);
 
         boolean sawWonTurn = false;
         boolean sawSummary = false;
@@ -167,8 +167,18 @@ public class BrowserLookIT {
         scan(page, name + " (" + PHONE_WIDTH + " px)");
         assertEquals("no horizontal scrolling at " + PHONE_WIDTH + " px in " + name, Boolean.TRUE,
                 page.eval("document.documentElement.scrollWidth <= window.innerWidth"));
+        checkPieceLabels(page, name + " at " + PHONE_WIDTH + " px");
         page.viewport(DESKTOP_WIDTH, DESKTOP_HEIGHT, false);
         scan(page, name + " (desktop)");
+        checkPieceLabels(page, name + " on the desktop");
+    }
+
+    /** Every piece's name is at least 9 px and fits inside the piece. */
+    private static void checkPieceLabels(Chromium.Page page, String where) throws Exception {
+        assertEquals("piece names legible and inside their pieces, " + where + ": ", "[]", page.eval(
+                "JSON.stringify(Array.from(document.querySelectorAll('.piece small')).filter((s) =>"
+                        + " s.scrollWidth > s.clientWidth || parseFloat(getComputedStyle(s).fontSize) < 9)"
+                        + ".map((s) => s.textContent + ' ' + getComputedStyle(s).fontSize + ' ' + s.scrollWidth + '>' + s.clientWidth))"));
     }
 
     /** Runs axe-core in the page; prints every violation, keeps the serious and critical ones. */
