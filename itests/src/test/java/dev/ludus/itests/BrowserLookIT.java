@@ -82,6 +82,12 @@ public class BrowserLookIT {
         waitFor(page, "the player's turn", "!!document.querySelector('#your-move button:not([disabled])')", 20_000);
         checkBothSizes(page, "declaration");
         checkPhoneLayoutOnTurn(page);
+        long left = ((Number) page.eval("Number(document.querySelector('#countdown [data-until]').textContent)")).longValue();
+        assertTrue("a countdown to the bot's move for an idle player: " + left, left > 0 && left <= 30);
+        page.eval("document.querySelector('#rules summary').click()");
+        assertTrue("the rules open from the game", (Boolean) page.eval(
+                "document.querySelector('#rules').open && document.querySelector('#rules').textContent.includes('Scoring')"));
+        page.eval("document.querySelector('#rules summary').click()");
 
         boolean sawWonTurn = false;
         boolean sawSummary = false;
@@ -122,6 +128,8 @@ public class BrowserLookIT {
         assertTrue("it says why the game ended", (Boolean) page.eval(
                 "document.querySelector('#over-reason').textContent.length > 0"));
         checkBothSizes(page, "game-over");
+        assertEquals("the log holds every event in the order it was sent", Boolean.TRUE, page.eval(
+                "ludus.state.log.every((e, i, all) => i === 0 || e.seq > all[i - 1].seq)"));
 
         page.eval("document.querySelector('#play-again').click()");
         waitFor(page, "a new room with the player and three bots", "!!ludus.state.room && ludus.state.room.state === 'WAITING'"
