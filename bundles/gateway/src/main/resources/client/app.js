@@ -423,7 +423,8 @@
         s.room = m.room;
         break;
       case 'state':
-        if (!s.allowed.length && (m.allowedActions || []).length) {
+        // The server's idle time starts again with each move asked of the player.
+        if ((m.allowedActions || []).length && (!s.allowed.length || (s.game && s.game.phase) !== (m.game && m.game.phase))) {
           s.ui.turnSince = m.at;
         }
         s.game = m.game;
@@ -642,12 +643,18 @@
         .then(() => actions.create(name, game, options))
         .then((r) => actions.fillWithBots(r && r.room));
     },
-    // Once the server took the move, it is no longer the player's until a state says so again
-    // (the events of the move may still be on their way through the queue).
-    act: (action, args) => run(() => request('act', { action: action, args: args || {} }).then((r) => {
-      s.allowed = [];
-      return r;
-    })),
+    // Once the server took the move, the choices shown are spent until a newer state comes (the
+    // events of the move may still be on their way through the queue); a newer state applied
+    // already keeps its own.
+    act: (action, args) => {
+      const shown = s.game;
+      return run(() => request('act', { action: action, args: args || {} }).then((r) => {
+        if (s.game === shown) {
+          s.allowed = [];
+        }
+        return r;
+      }));
+    },
     rename: (name) => {
       s.name = name;
       STORE.setItem('ludus.name', name);
