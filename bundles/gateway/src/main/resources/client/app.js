@@ -331,10 +331,10 @@
 
   // Moves are shown one at a time: each play stays PLAY_MS on its own before what follows, and a
   // won turn is held TRICK_HOLD_MS with its winner marked, so a player sees every finished turn,
-  // their own play included. Messages are applied strictly in order and none is skipped; only the
-  // pauses between them shrink. A snapshot, or more than CATCH_UP_AFTER messages waiting (after a
-  // resume, or a tab that was in the background), applies everything waiting at once. ludus.pace
-  // scales every pause (0: none).
+  // their own play included. Messages are applied strictly in order and none is skipped. A
+  // snapshot, more than CATCH_UP_AFTER messages waiting (after a resume with missed events), or a
+  // tab out of view applies everything waiting at once. ludus.pace scales every pause (0: none).
+  // The player's own move waits behind the moves before it only as long as these pauses.
   const PLAY_MS = 700;
   const TRICK_HOLD_MS = 1500;
   const ROUND_HOLD_MS = 2000;
@@ -359,7 +359,6 @@
   function flushQueue() {
     clearTimeout(s.queueTimer);
     s.queueTimer = null;
-    s.ui.held = null;
     while (s.queue.length) {
       apply(s.queue.shift());
     }
@@ -369,7 +368,6 @@
   /** Applies the next message; after a play, a won turn or a scored round, waits before the next. */
   function pump() {
     s.queueTimer = null;
-    s.ui.held = null;
     let pause = 0;
     while (s.queue.length && !pause) {
       const m = s.queue.shift();
@@ -388,12 +386,10 @@
       return 0;
     }
     const pace = typeof window.ludus.pace === 'number' ? window.ludus.pace : 1;
-    const d = m.data || {};
     if (m.name === 'played') {
       return PLAY_MS * pace;
     }
     if (m.name === 'turn_won') {
-      s.ui.held = { seat: d.seat, turn: d.turn };
       return TRICK_HOLD_MS * pace;
     }
     return m.name === 'round_scored' ? ROUND_HOLD_MS * pace : 0;
@@ -448,6 +444,7 @@
         playedForMe(m.data);
         break;
       default:
+        break;
     }
   }
 
@@ -460,7 +457,7 @@
     const d = m.data || {};
     switch (m.name) {
       case 'turn_started':
-        s.ui.trick = { turn: d.turn, leader: d.leader, plays: [], winner: -1 };
+        s.ui.trick = { turn: d.turn, plays: [], winner: -1 };
         s.ui.summary = s.ui.summary && s.ui.summary.round === d.round ? s.ui.summary : null;
         break;
       case 'played':
@@ -491,6 +488,7 @@
         }
         break;
       default:
+        break;
     }
   }
 
@@ -876,7 +874,6 @@
       busy: s.busy,
       online: online(),
       trick: s.ui.trick,
-      held: s.ui.held,
       summary: s.ui.summary,
       overReason: s.ui.overReason,
       deadline: deadline(),
