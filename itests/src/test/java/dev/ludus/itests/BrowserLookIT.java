@@ -22,7 +22,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * What the browser client shows a person through a short game, on a desktop window and on a phone
  * 390 px wide: an axe accessibility scan finds nothing serious or critical in the lobby, the
  * waiting room and the game; on the phone nothing scrolls sideways and the hand and the move
- * buttons are on screen on the player's turn; a won turn is held with its winner marked; the
+ * buttons are on screen on the player's turn; piece names are legible and inside their pieces; the
+ * keyboard's focus is ringed; a countdown runs on the player's move; a won turn is held with its winner marked; the
  * round's summary shows between rounds; the game's end ranks the players and "Play again" opens a
  * new room with bots. With -Dludus.browser.screenshots=DIR it leaves a picture of each step at
  * both sizes there (the README's pictures come from a run with {@code ../docs/client}).
@@ -71,6 +72,7 @@ public class BrowserLookIT {
         page.eval("document.querySelector('#room-name').value = 'Look table'");
         page.eval("document.querySelector('#max-rounds').value = '2'");
         checkBothSizes(page, "lobby");
+        checkFocusRing(page);
         page.eval("document.querySelector('#create').click()");
         waitFor(page, "the waiting room", "!!document.querySelector('#fill-bots:not([disabled])')", 10_000);
         page.eval("document.querySelector('#fill-bots').click()");
@@ -179,6 +181,19 @@ public class BrowserLookIT {
         page.viewport(DESKTOP_WIDTH, DESKTOP_HEIGHT, false);
         scan(page, name + " (desktop)");
         checkPieceLabels(page, name + " on the desktop");
+    }
+
+    /** A control reached with the Tab key shows a focus ring at least 2 px wide. */
+    private static void checkFocusRing(Chromium.Page page) throws Exception {
+        page.eval("document.activeElement && document.activeElement.blur()");
+        for (String type : List.of("keyDown", "keyUp")) {
+            page.call("Input.dispatchKeyEvent", Map.of("type", type, "key", "Tab", "code", "Tab",
+                    "windowsVirtualKeyCode", 9));
+        }
+        assertEquals("a focus ring on " + page.eval("document.activeElement.outerHTML.slice(0, 80)"), Boolean.TRUE,
+                page.eval("(() => { const st = getComputedStyle(document.activeElement);"
+                        + " return document.activeElement.matches(':focus-visible') && st.outlineStyle === 'solid'"
+                        + " && parseFloat(st.outlineWidth) >= 2; })()"));
     }
 
     /** Every piece's name is at least 9 px and fits inside the piece. */
