@@ -22,10 +22,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * What the browser client shows a person through a short game, on a desktop window and on a phone
  * 390 px wide: an axe accessibility scan finds nothing serious or critical in the lobby, the
  * waiting room and the game; on the phone nothing scrolls sideways and the hand and the move
- * buttons are on screen on the player's turn; piece names are legible and inside their pieces; the
- * keyboard's focus is ringed; a countdown runs on the player's move; a won turn is held with its winner marked; the
- * round's summary shows between rounds; the game's end ranks the players and "Play again" opens a
- * new room with bots. With -Dludus.browser.screenshots=DIR it leaves a picture of each step at
+ * buttons are on screen on the player's turn; piece names are legible and inside their pieces;
+ * the keyboard's focus is ringed; a countdown runs on the player's move; a won turn is held with
+ * its winner marked; the round's summary shows between rounds; the log keeps every event in order;
+ * the game's end ranks the players and "Play again" opens a new room with bots. With -Dludus.browser.screenshots=DIR it leaves a picture of each step at
  * both sizes there (the README's pictures come from a run with {@code ../docs/client}).
  */
 public class BrowserLookIT {
