@@ -93,6 +93,7 @@ public class BrowserLookIT {
 
         boolean sawWonTurn = false;
         boolean sawSummary = false;
+        boolean phoneOnPlay = false;
         long end = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < end) {
             if (!sawWonTurn && Boolean.TRUE.equals(page.eval("!!document.querySelector('#table.won .play.winning')"))) {
@@ -112,6 +113,11 @@ public class BrowserLookIT {
                 checkBothSizes(page, "round-summary");
                 sawSummary = true;
             }
+            if (!phoneOnPlay && Boolean.TRUE.equals(page.eval("!!document.querySelector('#play-selected')"
+                    + " && !ludus.state.busy"))) {
+                checkPhoneLayoutOnTurn(page);
+                phoneOnPlay = true;
+            }
             String step = (String) page.eval(BrowserIT.PLAY_STEP);
             if ("over".equals(step)) {
                 break;
@@ -119,6 +125,7 @@ public class BrowserLookIT {
             Thread.sleep(40);
         }
         assertTrue("a won turn was held on the table", sawWonTurn);
+        assertTrue("the phone layout was checked on a turn to play pieces", phoneOnPlay);
         assertTrue("the round's summary showed before the next round", sawSummary);
         waitFor(page, "the game's end", "!!document.querySelector('#game-over table.ranking')", 10_000);
         List<Long> ranked = longs(page.eval("JSON.stringify(Array.from(document.querySelectorAll('#game-over tbody tr'))"
