@@ -43,11 +43,21 @@ public final class Archiver implements AutoCloseable {
         }
     }
 
+    /** Told of every batch a backend took or failed; called on the worker thread, must be quick. */
+    public interface Listener {
+        /** {@code games} with {@code bytes} of records were stored by {@code backend} in {@code nanos}. */
+        void stored(String backend, int games, long bytes, long nanos);
+
+        /** A batch failed on {@code backend} after {@code nanos}; it stays queued and is retried. */
+        void failed(String backend, long nanos);
+    }
+
     /** A backend and its name, as bound when the worker asks. */
     public record Target(String name, ArchiveBackend backend) {
     }
 
     private final DurableQueue queue;
+    private final Listener listener;
     private final Supplier<Target> active;
     private final Clock clock;
     private volatile Settings settings;
@@ -72,6 +82,12 @@ public final class Archiver implements AutoCloseable {
      *               called once per batch
      */
     public Archiver(DurableQueue queue, Supplier<Target> active, Settings settings, Clock clock) {
+        this(queue, active, settings, clock, null);
+    }
+
+    /** The same, telling {@code listener} (may be null) of every batch stored or failed. */
+    public Archiver(DurableQueue queue, Supplier<Target> active, Settings settings, Clock clock, Listener listener) {
+        this.listener = listener;
         this.queue = queue;
         this.active = active;
         this.settings = settings;
@@ -119,16 +135,25 @@ public final class Archiver implements AutoCloseable {
                     continue;
                 }
                 List<CompletedGame> games = new ArrayList<>(batch.size());
+                long bytes = 0;
                 for (DurableQueue.Entry e : batch) {
                     games.add(e.game());
+                    bytes += e.game().record().length;
                 }
+                long t0 = System.nanoTime();
                 try {
                     target.backend().store(games);
                 } catch (RuntimeException | LinkageError e) {
+                    if (listener != null) {
+                        listener.failed(target.name(), System.nanoTime() - t0);
+                    }
                     failed(target, e, backoff);
                     pause(backoff);
                     backoff = next(backoff, s);
                     continue;
+                }
+                if (listener != null) {
+                    listener.stored(target.name(), batch.size(), bytes, System.nanoTime() - t0);
                 }
                 succeeded(target, batch.size());
                 backoff = s.retryInitial();

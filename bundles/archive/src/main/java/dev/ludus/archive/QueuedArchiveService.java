@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
@@ -35,6 +36,8 @@ import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.MetricRegistry;
 
 import dev.ludus.api.archive.ArchiveBackend;
 import dev.ludus.api.archive.ArchiveException;
@@ -160,6 +163,10 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     private ScheduledExecutorService retention;
     private ScheduledFuture<?> retentionRun;
     private final AtomicLong retentionDeleted = new AtomicLong();
+    /** Counts and times; in the node's metrics registry while one is bound. */
+    private final ArchiveMetrics metrics = new ArchiveMetrics(() -> queue == null ? 0 : queue.depth(),
+            () -> queue == null ? 0 : queue.diskBytes(), this::oldestWaitingSeconds, retentionDeleted::get);
+    private volatile MetricRegistry registry;
     private volatile String retentionProblem;
     private volatile Instant retentionLastRun;
 
@@ -176,7 +183,11 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         settings = Settings.of(config);
         settings.problems().forEach(p -> LOG.warn("archive configuration: {}", p));
         queue = new DurableQueue(queueDirectory(context), 64L << 20, clock);
-        archiver = new Archiver(queue, this::currentTarget, settings.archiver(), clock);
+        archiver = new Archiver(queue, this::currentTarget, settings.archiver(), clock, metrics);
+        MetricRegistry bound = registry;
+        if (bound != null) {
+            bindMetrics(bound);
+        }
         retention = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ludus-archive-retention");
             t.setDaemon(true);
@@ -201,6 +212,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
 
     @Deactivate
     void deactivate() {
+        metrics.unbind();
         retention.shutdownNow();
         archiver.close(Duration.ofSeconds(5)); // inside the launcher's stop timeout
         queue.close();
@@ -217,6 +229,43 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     }
 
     // ---------------------------------------------------------------- references
+
+    /**
+     * The node's metrics registry (the metrics bundle), optional: the archive's counts and times
+     * are put there while one is bound, and taken out when it leaves; they go on counting meanwhile.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetricRegistry(MetricRegistry r) {
+        registry = r;
+        if (archiver != null) {
+            bindMetrics(r);
+        }
+    }
+
+    void unbindMetricRegistry(MetricRegistry r) {
+        if (registry == r) {
+            registry = null;
+            if (metrics.registry() == r) {
+                metrics.unbind();
+            }
+        }
+    }
+
+    private void bindMetrics(MetricRegistry r) {
+        Bundle b = FrameworkUtil.getBundle(QueuedArchiveService.class);
+        metrics.bind(r, b == null ? "dev.ludus.archive" : b.getSymbolicName(), b == null ? "0" : b.getVersion().toString());
+    }
+
+    /** How long the oldest queued game has waited, seconds (0 when none waits). */
+    private long oldestWaitingSeconds() {
+        Archiver a = archiver;
+        if (a == null) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        return a.status().oldestWaiting().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L);
+    }
 
     @Reference(name = "backend", service = ArchiveBackend.class, cardinality = ReferenceCardinality.OPTIONAL,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, target = DEFAULT_TARGET)

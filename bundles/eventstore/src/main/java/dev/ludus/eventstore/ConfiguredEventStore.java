@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.ComponentFactory;
 import org.osgi.service.component.ComponentInstance;
 import org.osgi.service.component.annotations.Activate;
@@ -32,6 +34,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.MetricRegistry;
 
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.EventStoreException;
@@ -96,6 +100,8 @@ public class ConfiguredEventStore implements HealthCheck {
     long openWaitMillis = 1000;
     private volatile String ludusData;
     private volatile Path bundleData;
+    /** The series in the node's metrics registry, while one is bound. */
+    private volatile EventStoreMetrics metrics;
 
     /** For Declarative Services. */
     public ConfiguredEventStore() {
@@ -113,6 +119,39 @@ public class ConfiguredEventStore implements HealthCheck {
 
     void unsetClock(Clock c) {
         clock.release(c);
+    }
+
+    /**
+     * The node's metrics registry (the metrics bundle), optional: the store records its series
+     * there while one is bound, and takes them out when it leaves or the store stops.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetricRegistry(MetricRegistry registry) {
+        Bundle b = FrameworkUtil.getBundle(ConfiguredEventStore.class); // bound before activation: no context yet
+        EventStoreMetrics m = new EventStoreMetrics(registry, b == null ? "dev.ludus.eventstore" : b.getSymbolicName(),
+                b == null ? "0" : b.getVersion().toString(), current::get);
+        EventStoreMetrics before = metrics;
+        metrics = m;
+        EventLog log = current.get();
+        if (log != null) {
+            log.metrics(m);
+        }
+        if (before != null) {
+            before.remove(); // a greedy rebind: the old registry's series go
+        }
+    }
+
+    void unbindMetricRegistry(MetricRegistry registry) {
+        EventStoreMetrics m = metrics;
+        if (m != null && m.registry() == registry) {
+            metrics = null;
+            EventLog log = current.get();
+            if (log != null) {
+                log.metrics(null);
+            }
+            m.remove();
+        }
     }
 
     @Activate
@@ -179,6 +218,7 @@ public class ConfiguredEventStore implements HealthCheck {
             log.close(); // deactivation did not wait for this scan to end
             return;
         }
+        log.metrics(metrics);
         current.set(log);
         state = new State(log, null, dir, "");
         if (registration == null) {
@@ -248,6 +288,7 @@ public class ConfiguredEventStore implements HealthCheck {
                     + log.directory());
             return;
         }
+        next.metrics(metrics);
         current.set(next);
         state = new State(next, null, dir, "");
         log.close();

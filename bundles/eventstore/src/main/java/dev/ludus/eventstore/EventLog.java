@@ -103,6 +103,7 @@ public final class EventLog implements EventStore, AutoCloseable {
     private volatile long lastFsyncNanos;
     private volatile long maxFsyncNanos;
     private volatile long ioFailures;
+    private volatile LogMetrics metrics = LogMetrics.NONE;
     private volatile String lastError = "";
     private volatile long lastErrorMillis = -1;
     private final long scanNanos;
@@ -448,12 +449,15 @@ public final class EventLog implements EventStore, AutoCloseable {
                     lastRecordFlags | LogFormat.FLAG_GROUP_END);
             buf.flip();
             int length = buf.remaining();
+            long writeNanos;
             long fsyncNanos;
             try {
+                long w0 = System.nanoTime();
                 SegmentFiles.writeFully(active, buf);
                 long t0 = System.nanoTime();
                 active.force(false);
                 fsyncNanos = System.nanoTime() - t0;
+                writeNanos = t0 - w0;
             } catch (IOException e) {
                 writeFailed(group, groupStart, e);
                 return;
@@ -466,6 +470,7 @@ public final class EventLog implements EventStore, AutoCloseable {
                 maxFsyncNanos = fsyncNanos;
             }
             groups++;
+            metrics.groupCommitted(events, length, writeNanos, fsyncNanos);
             groupedEvents += events;
             lastGroupEvents = events;
             if (events > maxGroupEvents) {
@@ -483,12 +488,15 @@ public final class EventLog implements EventStore, AutoCloseable {
             streamCount += newStreams;
         }
         durableEvents += events;
+        LogMetrics m = metrics;
+        long done = System.nanoTime();
         for (PendingAppend p : group) {
             if (p.rejection != null) {
                 p.future.completeExceptionally(p.rejection);
             } else {
                 p.future.complete(p.resultVersion);
             }
+            m.appendCompleted(done - p.askedNanos, p.rejection == null);
         }
         if (buf.capacity() > 4L * Math.max(INITIAL_GROUP_BUFFER, settings.groupMaxBytes())) {
             groupBuffer = ByteBuffer.allocateDirect(INITIAL_GROUP_BUFFER); // let a one-off huge append's buffer go
@@ -550,6 +558,7 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private void ioFailed(String what, Throwable e) {
         ioFailures++;
+        metrics.ioFailure();
         lastError = what;
         lastErrorMillis = clock.millis();
         LOG.error("event log " + directory + ": " + what, e);
@@ -834,6 +843,11 @@ public final class EventLog implements EventStore, AutoCloseable {
     }
 
     /** Current figures; cheap, never blocks. */
+    /** Where the log reports group commits, appends and I/O failures from now on (null: nowhere). */
+    void metrics(LogMetrics m) {
+        metrics = m == null ? LogMetrics.NONE : m;
+    }
+
     public LogStats stats() {
         long groupsNow = groups;
         long errorAt = lastErrorMillis;

@@ -14,6 +14,8 @@ final class PendingAppend {
     final byte[] records;
     final int count;
     final CompletableFuture<Long> future = new CompletableFuture<>();
+    /** When it was asked for ({@link System#nanoTime()}), for the append-time series. */
+    final long askedNanos = System.nanoTime();
 
     // Set by the writer while it commits the group this append is in.
     RuntimeException rejection;

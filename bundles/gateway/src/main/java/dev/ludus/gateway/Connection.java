@@ -69,8 +69,9 @@ public final class Connection implements Session.Listener.AutoDemanding {
     @Override
     public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
         lastHeardMillis = gateway.nowMillis();
+        int bytes = payload.remaining();
         callback.succeed();
-        gateway.receivedBinary(this);
+        gateway.receivedBinary(this, bytes);
     }
 
     @Override
@@ -127,6 +128,7 @@ public final class Connection implements Session.Listener.AutoDemanding {
                     : "the server's outbound memory is full and this connection holds " + mine + " bytes of it");
         }
         s.sendText(text, Callback.from(() -> unqueue(bytes), failure -> unqueue(bytes)));
+        gateway.metrics.sent(bytes);
         return true;
     }
 

@@ -21,7 +21,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
@@ -79,30 +78,14 @@ final class Gateway {
     private final AtomicLong connectionIds = new AtomicLong();
     private volatile long lastPingMillis;
 
-    private final LongAdder opened = new LongAdder();
-    private final LongAdder messagesIn = new LongAdder();
-    private final LongAdder rateLimited = new LongAdder();
-    private final LongAdder tooLarge = new LongAdder();
-    private final LongAdder badRequests = new LongAdder();
-    private final LongAdder slowClosed = new LongAdder();
-    private final LongAdder floodClosed = new LongAdder();
-    private final LongAdder idleClosed = new LongAdder();
-    private final LongAdder refused = new LongAdder();
-    private final LongAdder refusedAddress = new LongAdder();
-    private final LongAdder refusedOrigin = new LongAdder();
-    private final LongAdder refusedHost = new LongAdder();
     private final AtomicLong lastRefusalLogMillis = new AtomicLong(Long.MIN_VALUE);
     private final ConnectionLimits limits = new ConnectionLimits();
     private final OutboundBytes outbound;
     private final long fdLimit;
     private volatile int maxConnections;
     private volatile UpgradeCheck upgradeCheck;
-    private final LongAdder resumedWithEvents = new LongAdder();
-    private final LongAdder resumedWithSnapshot = new LongAdder();
-    private final LongAdder expired = new LongAdder();
-    private final LongAdder leftBehind = new LongAdder();
-    /** From an action's arrival to its reply being queued: event store, engine and broadcast included. */
-    private final LatencyHistogram actLatency = new LatencyHistogram();
+    /** Counts and times: health details, and the node's metrics while a registry is bound. */
+    final GatewayMetrics metrics;
 
     Gateway(GatewayConfig config, ResumeTokens tokens, Clock clock) {
         this.config = config;
@@ -114,6 +97,7 @@ final class Gateway {
                 Runtime.getRuntime().maxMemory()));
         this.fdLimit = ConnectionLimits.fileDescriptorLimit();
         applyLimits(config);
+        metrics = new GatewayMetrics(connections::size, sessions::size, outbound::waiting);
     }
 
     /** Derives the limits that settings leave to the gateway, and says what they came to. */
@@ -245,7 +229,7 @@ final class Gateway {
         String origin = req.getHeader("Origin");
         UpgradeCheck.Refusal refusal = upgradeCheck.check(origin, req.getHeader("Host"), loopback);
         if (refusal != null) {
-            (refusal.reason().startsWith("origin") ? refusedOrigin : refusedHost).increment();
+            (refusal.reason().startsWith("origin") ? metrics.refusedOrigin : metrics.refusedHost).inc();
             logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + " (" + refusal.reason()
                     + ": Origin " + Protocol.clip(String.valueOf(origin)) + ", Host "
                     + Protocol.clip(String.valueOf(req.getHeader("Host"))) + ")");
@@ -253,7 +237,7 @@ final class Gateway {
             return null;
         }
         if (stopping || connections.size() >= maxConnections) {
-            refused.increment();
+            metrics.refused.inc();
             if (!stopping) {
                 logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + ": "
                         + connections.size() + " connections open, the limit (maxConnections)");
@@ -265,7 +249,7 @@ final class Gateway {
         String address = remoteAddress instanceof InetSocketAddress i && i.getAddress() != null
                 ? i.getAddress().getHostAddress() : String.valueOf(remoteAddress);
         if (limits.openFrom(address) >= cfg.maxConnectionsPerAddress()) {
-            refusedAddress.increment();
+            metrics.refusedAddress.inc();
             logRefusal(() -> "refused a WebSocket upgrade from " + address + ": " + limits.openFrom(address)
                     + " connections from this address, the limit (maxConnectionsPerAddress)");
             resp.sendError(429, "too many connections from this address");
@@ -286,12 +270,12 @@ final class Gateway {
         long last = lastRefusalLogMillis.get();
         if ((last == Long.MIN_VALUE || now - last >= 10_000) && lastRefusalLogMillis.compareAndSet(last, now)) {
             LOG.info("gateway: {} (refused so far: origin {}, host {}, per address {}, full {}; logged at most every 10 s)",
-                    message.get(), refusedOrigin.sum(), refusedHost.sum(), refusedAddress.sum(), refused.sum());
+                    message.get(), metrics.refusedOrigin.getCount(), metrics.refusedHost.getCount(), metrics.refusedAddress.getCount(), metrics.refused.getCount());
         }
     }
 
     void opened(Connection c) {
-        opened.increment();
+        metrics.opened.inc();
         connections.add(c);
         limits.opened(c.address);
         GatewayConfig cfg = config;
@@ -305,6 +289,7 @@ final class Gateway {
     void closed(Connection c, int code, String reason) {
         if (connections.remove(c)) {
             limits.closed(c.address);
+            metrics.closed(code);
         }
         PlayerSession p = c.player();
         if (p != null) {
@@ -318,7 +303,7 @@ final class Gateway {
     }
 
     void slowConsumer(Connection c, String reason) {
-        slowClosed.increment();
+        metrics.slowClosed.inc();
         LOG.info("gateway: {} reads too slowly ({} messages, {} bytes waiting; {}): disconnected", c,
                 c.pendingMessages(), c.pendingBytes(), reason);
         abortLater(c);
@@ -341,8 +326,8 @@ final class Gateway {
         }
     }
 
-    void receivedBinary(Connection c) {
-        messagesIn.increment();
+    void receivedBinary(Connection c, int bytes) {
+        metrics.received(bytes);
         if (c.isClosing()) {
             return; // being closed: nothing it sends is answered, counted as refused, or logged
         }
@@ -350,13 +335,13 @@ final class Gateway {
             overBudget(c, null);
             return;
         }
-        badRequests.increment();
+        metrics.badRequests.inc();
         c.send(protocol.error(null, Codes.BAD_FRAME, "binary frames are not part of the protocol; send JSON text"));
     }
 
     /** One text message from a client. Runs on a Jetty thread; never blocks. */
     void received(Connection c, String text) {
-        messagesIn.increment();
+        metrics.received(Connection.utf8Bytes(text));
         if (c.isClosing()) {
             return; // being closed: nothing it sends is answered, counted as refused, or logged
         }
@@ -367,13 +352,13 @@ final class Gateway {
             return;
         }
         if (!small) {
-            tooLarge.increment();
+            metrics.tooLarge.inc();
             c.send(protocol.error(null, Codes.TOO_LARGE, "a message may have at most " + cfg.maxMessageBytes() + " bytes"));
             return;
         }
         Protocol.Parsed parsed = protocol.parse(text);
         if (parsed instanceof Protocol.Bad b) {
-            badRequests.increment();
+            metrics.badRequests.inc();
             c.send(protocol.error(b.id(), b.code(), b.message()));
             return;
         }
@@ -402,13 +387,13 @@ final class Gateway {
     }
 
     private void overBudget(Connection c, Object id) {
-        rateLimited.increment();
+        metrics.rateLimited.inc();
         GatewayConfig cfg = config;
         if (c.budget.refusedRecently() >= cfg.floodLimit()) {
             if (!c.markFlooded()) {
                 return;
             }
-            floodClosed.increment();
+            metrics.floodClosed.inc();
             LOG.info("gateway: {} floods ({} messages over budget within 10 s): disconnected", c, c.budget.refusedRecently());
             closeAndAbort(c, Codes.CLOSE_FLOOD, "flooding: " + cfg.floodLimit() + " messages over the budget within 10 s");
             return;
@@ -529,13 +514,13 @@ final class Gateway {
         PlayerSession.Attach a = p.attachReplaying(c, welcome(h.id(), p, "events"), h.lastSeq(), presence(p, true));
         if (a.covered()) {
             if (attached(c, p, a, h)) {
-                resumedWithEvents.increment();
+                metrics.resumedWithEvents.inc();
             }
             return;
         }
         p.continueAfter(h.lastSeq());
         if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
-            resumedWithSnapshot.increment();
+            metrics.resumedWithSnapshot.inc();
             resync(p);
         }
     }
@@ -546,7 +531,7 @@ final class Gateway {
         if (!attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
             return;
         }
-        resumedWithSnapshot.increment();
+        metrics.resumedWithSnapshot.inc();
         if (p.roomId() != null) {
             resync(p); // another connection rebuilt it a moment ago
             return;
@@ -665,9 +650,13 @@ final class Gateway {
         if (room != null) {
             MDC.put(LOG_ROOM_ID, room);
         }
+        long taken = System.nanoTime();
         try {
             serve(c, p, r);
         } finally {
+            if (!(r instanceof Request.Act)) {
+                metrics.request(Protocol.typeOf(r), System.nanoTime() - taken); // an act is timed to its reply
+            }
             MDC.remove(LOG_REQUEST_ID);
             MDC.remove(LOG_PLAYER_ID);
             MDC.remove(LOG_ROOM_ID);
@@ -792,7 +781,7 @@ final class Gateway {
         String room = requireRoom(p);
         long arrived = System.nanoTime();
         rs.act(room, p.playerId, a.action(), a.args()).whenComplete((result, error) -> {
-            actLatency.record(System.nanoTime() - arrived);
+            metrics.request("act", System.nanoTime() - arrived);
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 if (cause instanceof RoomException re) {
@@ -835,7 +824,7 @@ final class Gateway {
                     continue;
                 }
                 if (now - c.lastHeardMillis() > idleMillis) {
-                    idleClosed.increment();
+                    metrics.idleClosed.inc();
                     closeAndAbort(c, Codes.CLOSE_IDLE, "nothing received for " + cfg.idleTimeoutSeconds() + " s");
                 } else if (ping) {
                     c.ping();
@@ -872,7 +861,7 @@ final class Gateway {
         Optional<RoomInfo> info = rs.get(room);
         long version = info.filter(i -> i.state() != RoomState.FINISHED).map(RoomInfo::version).orElse(0L);
         if (p.leftBehind(version, QUIET_MILLIS, QUIET_MILLIS, nowNanos)) {
-            leftBehind.increment();
+            metrics.caughtUp.inc();
             LOG.warn("gateway: {} heard nothing of room {} (now at version {}) for {} ms: sending a snapshot",
                     p.playerId, room, version, QUIET_MILLIS);
             p.tasks.submit(() -> {
@@ -885,7 +874,7 @@ final class Gateway {
 
     /** The grace period is over: the player leaves their room for good (a bot keeps their seat). */
     private void expire(PlayerSession p) {
-        expired.increment();
+        metrics.expired.inc();
         String room = p.roomId();
         RoomService rs = rooms;
         // A finished room is not left: the player has not seen its result yet and may still resume.
@@ -914,32 +903,33 @@ final class Gateway {
         d.put("connections", connections.size());
         d.put("players", sessions.size());
         d.put("playersAway", away);
-        d.put("connectionsOpened", opened.sum());
-        d.put("messagesIn", messagesIn.sum());
-        d.put("rateLimited", rateLimited.sum());
-        d.put("tooLarge", tooLarge.sum());
-        d.put("badRequests", badRequests.sum());
-        d.put("closedSlow", slowClosed.sum());
-        d.put("closedFlood", floodClosed.sum());
-        d.put("closedIdle", idleClosed.sum());
-        d.put("refusedUpgrades", refused.sum());
-        d.put("refusedOrigin", refusedOrigin.sum());
-        d.put("refusedHost", refusedHost.sum());
-        d.put("refusedPerAddress", refusedAddress.sum());
+        d.put("connectionsOpened", metrics.opened.getCount());
+        d.put("messagesIn", metrics.messagesIn.getCount());
+        d.put("rateLimited", metrics.rateLimited.getCount());
+        d.put("tooLarge", metrics.tooLarge.getCount());
+        d.put("badRequests", metrics.badRequests.getCount());
+        d.put("closedSlow", metrics.slowClosed.getCount());
+        d.put("closedFlood", metrics.floodClosed.getCount());
+        d.put("closedIdle", metrics.idleClosed.getCount());
+        d.put("refusedUpgrades", metrics.refused.getCount());
+        d.put("refusedOrigin", metrics.refusedOrigin.getCount());
+        d.put("refusedHost", metrics.refusedHost.getCount());
+        d.put("refusedPerAddress", metrics.refusedAddress.getCount());
         d.put("maxConnections", maxConnections);
         d.put("fileDescriptorLimit", fdLimit);
         d.put("outboundBytes", outbound.waiting());
         d.put("outboundBytesLimit", outbound.limit());
         d.put("lobbyPagesWritten", lobbyReplies.pagesWritten());
         d.put("lobbyPagesReused", lobbyReplies.pagesReused());
-        d.put("resumedWithEvents", resumedWithEvents.sum());
-        d.put("resumedWithSnapshot", resumedWithSnapshot.sum());
-        d.put("expiredSessions", expired.sum());
-        d.put("playersCaughtUp", leftBehind.sum());
-        d.put("actions", actLatency.count());
-        d.put("actionP50Millis", actLatency.quantileMillis(0.50));
-        d.put("actionP99Millis", actLatency.quantileMillis(0.99));
-        d.put("actionMaxMillis", Math.round(actLatency.maxMillis() * 10) / 10.0);
+        d.put("resumedWithEvents", metrics.resumedWithEvents.getCount());
+        d.put("resumedWithSnapshot", metrics.resumedWithSnapshot.getCount());
+        d.put("expiredSessions", metrics.expired.getCount());
+        d.put("playersCaughtUp", metrics.caughtUp.getCount());
+        com.codahale.metrics.Snapshot acts = metrics.act.getSnapshot(); // recent actions, weighted to the last minutes
+        d.put("actions", metrics.act.getCount());
+        d.put("actionP50Millis", Math.round(acts.getMedian() / 1e5) / 10.0);
+        d.put("actionP99Millis", Math.round(acts.get99thPercentile() / 1e5) / 10.0);
+        d.put("actionMaxMillis", Math.round(acts.getMax() / 1e5) / 10.0);
         if (rooms == null) {
             return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
         }

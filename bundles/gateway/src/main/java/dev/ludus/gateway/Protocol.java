@@ -236,6 +236,18 @@ final class Protocol {
         return mapper.convertValue(n, MAP);
     }
 
+    private static final Map<Class<?>, String> TYPES = Map.ofEntries(Map.entry(Request.Hello.class, "hello"),
+            Map.entry(Request.ListRooms.class, "list_rooms"), Map.entry(Request.CreateRoom.class, "create_room"),
+            Map.entry(Request.JoinRoom.class, "join_room"), Map.entry(Request.LeaveRoom.class, "leave_room"),
+            Map.entry(Request.AddBot.class, "add_bot"), Map.entry(Request.RemoveBot.class, "remove_bot"),
+            Map.entry(Request.StartGame.class, "start"), Map.entry(Request.Act.class, "act"),
+            Map.entry(Request.Sync.class, "sync"), Map.entry(Request.Ping.class, "ping"));
+
+    /** The protocol's name of a request's type ({@code act}, {@code list_rooms}, …). */
+    static String typeOf(Request r) {
+        return TYPES.getOrDefault(r.getClass(), "other");
+    }
+
     static String clip(String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "…";
     }

@@ -9,7 +9,9 @@ import java.time.Clock;
 
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -23,6 +25,8 @@ import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.MetricRegistry;
 
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
@@ -49,6 +53,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketGateway.class);
 
     private transient volatile RoomService rooms;
+    private transient volatile MetricRegistry registry;
     private transient volatile Gateway gateway;
     transient Clock clock = Clock.systemUTC();
 
@@ -61,6 +66,10 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         g.start();
         g.rooms(rooms);
         gateway = g;
+        MetricRegistry r = registry;
+        if (r != null) {
+            bindMetrics(g, r);
+        }
     }
 
     @Modified
@@ -110,7 +119,37 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         Gateway g = gateway;
         if (g != null) {
             g.stop();
+            g.metrics.unbind();
         }
+    }
+
+    /**
+     * The node's metrics registry (the metrics bundle), optional: the gateway's counts and times
+     * are put there while one is bound, and taken out when it leaves; they go on counting meanwhile.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetricRegistry(MetricRegistry r) {
+        registry = r;
+        Gateway g = gateway;
+        if (g != null) {
+            bindMetrics(g, r);
+        }
+    }
+
+    void unbindMetricRegistry(MetricRegistry r) {
+        if (registry == r) {
+            registry = null;
+            Gateway g = gateway;
+            if (g != null && g.metrics.registry() == r) {
+                g.metrics.unbind();
+            }
+        }
+    }
+
+    private static void bindMetrics(Gateway g, MetricRegistry r) {
+        Bundle b = FrameworkUtil.getBundle(WebSocketGateway.class);
+        g.metrics.bind(r, b == null ? "dev.ludus.gateway" : b.getSymbolicName(), b == null ? "0" : b.getVersion().toString());
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

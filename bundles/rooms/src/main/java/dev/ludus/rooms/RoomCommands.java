@@ -277,6 +277,11 @@ final class RoomCommands implements RoomService {
             reply.complete(tooBig);
             return reply;
         }
+        RoomsMetrics metrics = ctx.metrics;
+        if (metrics.recording()) {
+            long arrived = System.nanoTime();
+            reply.whenComplete((result, error) -> measure(metrics, live, type, result, error, arrived));
+        }
         live.steps.submit(() -> {
             int seat = live.room().seatOf(playerId);
             if (seat < 0) {
@@ -291,6 +296,18 @@ final class RoomCommands implements RoomService {
             return driver.act(live, new Action(seat, type, arguments), RoomRecord.ActionTaken.BY_PLAYER, reply);
         });
         return reply;
+    }
+
+    /** Counts and times a player's action once answered; its type as the game declares it, or "other". */
+    private void measure(RoomsMetrics metrics, LiveRoom live, String type, ActionResult result, Throwable error, long arrived) {
+        long nanos = System.nanoTime() - arrived;
+        RoomInfo info = live.info;
+        String game = info == null ? null : info.gameType();
+        String outcome = result instanceof ActionResult.Rejected r ? r.code()
+                : result != null ? "accepted"
+                : error instanceof RoomException re ? re.code() : "error";
+        String action = declaredActions(game).stream().anyMatch(s -> s.type().equals(type)) ? type : "other";
+        metrics.action(game, action, outcome, nanos);
     }
 
     /** The actions the room's game declares; empty if it declares none or is away. */

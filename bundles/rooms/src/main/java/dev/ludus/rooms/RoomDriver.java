@@ -238,6 +238,9 @@ final class RoomDriver {
         }
         RoomRecord.ActionTaken record = new RoomRecord.ActionTaken(action.seat(), action.type(), action.args(),
                 ctx.clock.millis(), cause);
+        if (!RoomRecord.ActionTaken.BY_PLAYER.equals(cause)) {
+            ctx.metrics.botMove(cause);
+        }
         return commit(live, record, accepted.events(),
                 new Reply(() -> reply.complete(result), () -> { }, reply::completeExceptionally));
     }
@@ -298,6 +301,7 @@ final class RoomDriver {
         }
         live.wake = null;
         live.wakeTimer = null;
+        ctx.metrics.wakeLag(ctx.clock.millis() - w.at());
         if (!live.playable()) {
             return null;
         }

@@ -10,6 +10,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -21,6 +23,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.MetricRegistry;
 
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.event.EventStore;
@@ -231,9 +235,34 @@ public class RoomRuntime implements RoomService, HealthCheck {
         }
     }
 
+    /**
+     * The node's metrics registry (the metrics bundle), optional: the runtime records its series
+     * there while one is bound, and takes them out when it leaves or the runtime stops.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetricRegistry(MetricRegistry registry) {
+        Bundle b = FrameworkUtil.getBundle(RoomRuntime.class); // bound before activation: no context yet
+        RoomsMetrics before = ctx.metrics;
+        ctx.metrics = new RoomsMetrics(registry, b == null ? "dev.ludus.rooms" : b.getSymbolicName(),
+                b == null ? "0" : b.getVersion().toString(), ctx, recovery);
+        if (before.registry() != registry) {
+            before.remove(); // a greedy rebind: the old registry's series go
+        }
+    }
+
+    void unbindMetricRegistry(MetricRegistry registry) {
+        RoomsMetrics m = ctx.metrics;
+        if (m.registry() == registry) {
+            ctx.metrics = RoomsMetrics.NONE;
+            m.remove();
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void bindGame(GameDefinition definition) {
         ctx.games.put(definition.type(), definition);
+        ctx.metrics.gamesChanged();
         if (!ctx.active) {
             return;
         }
@@ -246,6 +275,7 @@ public class RoomRuntime implements RoomService, HealthCheck {
 
     void unbindGame(GameDefinition definition) {
         ctx.games.remove(definition.type(), definition);
+        ctx.metrics.gamesChanged();
         if (!ctx.active) {
             return;
         }

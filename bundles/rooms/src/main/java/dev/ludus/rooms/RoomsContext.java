@@ -45,6 +45,8 @@ final class RoomsContext {
     /** Running games the stall check found with nothing armed (should stay 0). */
     final AtomicLong stallsRepaired = new AtomicLong();
 
+    /** The series in the node's metrics registry; {@link RoomsMetrics#NONE} while none is bound. */
+    volatile RoomsMetrics metrics = RoomsMetrics.NONE;
     volatile EventStore eventStore;
     volatile SnapshotStore snapshotStore;
     volatile GameStore gameStore;

@@ -170,6 +170,53 @@ public class RoomRuntimeTest {
         assertEquals("added null null " + room.roomId(), botMove);
     }
 
+    /**
+     * With the node's metrics registry bound, players' actions are counted by game, declared
+     * action type (anything else is "other") and result, and timed; bots' moves are counted by
+     * cause; the room gauges count rooms by game and state and the people seated. When the
+     * registry leaves, every series goes with it.
+     */
+    @Test
+    public void theRuntimeRecordsItsSeriesWhileAMetricsRegistryIsBoundAndRemovesThemAfter() throws Exception {
+        com.codahale.metrics.MetricRegistry registry = new com.codahale.metrics.MetricRegistry();
+        game.declare(List.of(dev.ludus.api.game.ActionSpec.of("add", "n", dev.ludus.api.game.ArgumentType.INTEGER)));
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.bindMetricRegistry(registry);
+        r.activate(config(Map.of("snapshotEvery", 50, "botThinkMillis", 0L, "disconnectGraceSeconds", 0)));
+        runtimes.add(r);
+        RoomInfo room = twoConnectedPlayers(r, "30");
+        String mover = mover(r, room.roomId());
+        String other = mover.equals("ann") ? "bob" : "ann";
+        assertTrue(add(r, room.roomId(), mover, 1) instanceof ActionResult.Accepted);
+        assertEquals("not_your_turn", ((ActionResult.Rejected) add(r, room.roomId(), mover, 1)).code());
+        r.act(room.roomId(), other, "dance", Map.of()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        String labels = "bundle=\"dev.ludus.rooms\",bundleVersion=\"0\"";
+        // An answer is counted just after it completes (the caller may see it first).
+        waitFor(() -> registry.getTimers().get("ludus_rooms_action_seconds{" + labels + ",game=\"count\"}") != null
+                && registry.getTimers().get("ludus_rooms_action_seconds{" + labels + ",game=\"count\"}").getCount() == 3);
+        assertEquals("a type the game does not declare is counted as other", 1, registry.counter(
+                "ludus_rooms_actions{action=\"other\"," + labels + ",game=\"count\",result=\"unknown_action\"}").getCount());
+        assertEquals(1, registry.counter("ludus_rooms_actions{action=\"add\"," + labels
+                + ",game=\"count\",result=\"accepted\"}").getCount());
+        assertEquals(1, registry.counter("ludus_rooms_actions{action=\"add\"," + labels
+                + ",game=\"count\",result=\"not_your_turn\"}").getCount());
+        assertEquals(2L, registry.getGauges().get("ludus_rooms_players_seated{" + labels + "}").getValue());
+        assertEquals(1L, registry.getGauges().get("ludus_rooms_rooms{" + labels + ",game=\"count\",state=\"PLAYING\"}")
+                .getValue());
+
+        // Both players go: once their grace is over, bots play for them.
+        r.setConnected(room.roomId(), "ann", false);
+        r.setConnected(room.roomId(), "bob", false);
+        waitFor(() -> registry.getCounters().keySet().stream().anyMatch(n -> n.startsWith("ludus_rooms_bot_moves{")));
+        assertTrue(registry.getTimers().get("ludus_rooms_wake_lag_seconds{" + labels + "}").getCount() > 0);
+
+        r.unbindMetricRegistry(registry);
+        assertTrue(registry.getNames().toString(), registry.getNames().isEmpty());
+    }
+
     @Test
     public void actionsAreDurableBeforeTheyAreAcknowledgedAndIllegalOnesChangeNothing() throws Exception {
         RoomRuntime r = runtime(50, 600_000);

@@ -1,0 +1,175 @@
+package dev.ludus.gateway;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Metric;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+import dev.ludus.api.metrics.MetricLabels;
+import dev.ludus.api.metrics.MetricName;
+
+/**
+ * The gateway's counts and times. They live as long as the gateway, feed its health details, and
+ * are put into the node's {@link MetricRegistry} while one is bound (so a swap of the metrics
+ * bundle loses no count), each series labelled with this bundle's symbolic name and version:
+ *
+ * <ul>
+ * <li>{@code ludus_gateway_connections}, {@code ludus_gateway_players}, {@code ludus_gateway_outbound_bytes}
+ * (gauges): open connections, sessions, bytes queued to clients;</li>
+ * <li>{@code ludus_gateway_connections_opened} (counter);</li>
+ * <li>{@code ludus_gateway_upgrades_refused{reason}} ({@code origin}, {@code host}, {@code address}, {@code full});</li>
+ * <li>{@code ludus_gateway_messages{direction}}, {@code ludus_gateway_message_bytes{direction}}
+ * ({@code in}, {@code out}; bytes of UTF-8);</li>
+ * <li>{@code ludus_gateway_requests_refused{reason}} ({@code rate_limited}, {@code too_large}, {@code bad_request});</li>
+ * <li>{@code ludus_gateway_closes{code}}: every closed connection by its close code;</li>
+ * <li>{@code ludus_gateway_request_seconds{type}} (timer): request to reply, by request type (an
+ * {@code act} waits for the event store, the engine and the broadcast);</li>
+ * <li>{@code ludus_gateway_resumes{with}} ({@code events}, {@code snapshot}), {@code ludus_gateway_sessions_expired},
+ * {@code ludus_gateway_players_caught_up} (counters).</li>
+ * </ul>
+ */
+final class GatewayMetrics {
+
+    static final String PREFIX = "ludus_gateway_";
+
+    final Counter opened = new Counter();
+    final Counter messagesIn = new Counter();
+    final Counter bytesIn = new Counter();
+    final Counter messagesOut = new Counter();
+    final Counter bytesOut = new Counter();
+    final Counter rateLimited = new Counter();
+    final Counter tooLarge = new Counter();
+    final Counter badRequests = new Counter();
+    final Counter slowClosed = new Counter();
+    final Counter floodClosed = new Counter();
+    final Counter idleClosed = new Counter();
+    final Counter refused = new Counter();
+    final Counter refusedAddress = new Counter();
+    final Counter refusedOrigin = new Counter();
+    final Counter refusedHost = new Counter();
+    final Counter resumedWithEvents = new Counter();
+    final Counter resumedWithSnapshot = new Counter();
+    final Counter expired = new Counter();
+    final Counter caughtUp = new Counter();
+    /** From an action's arrival to its reply being queued. */
+    final Timer act = new Timer();
+
+    private final Map<String, Timer> requests = new ConcurrentHashMap<>(Map.of("act", act));
+    private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
+    private final LongSupplier connections;
+    private final LongSupplier players;
+    private final LongSupplier outboundBytes;
+    private volatile Bound bound;
+
+    private record Bound(MetricRegistry registry, Map<String, String> labels) {
+    }
+
+    GatewayMetrics(LongSupplier connections, LongSupplier players, LongSupplier outboundBytes) {
+        this.connections = connections;
+        this.players = players;
+        this.outboundBytes = outboundBytes;
+    }
+
+    /** A request of {@code type} was answered {@code nanos} after it was taken up. */
+    void request(String type, long nanos) {
+        requests.computeIfAbsent(type, this::newTimer).update(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A connection closed with {@code code}. */
+    void closed(int code) {
+        closes.computeIfAbsent(code, this::newCloseCounter).inc();
+    }
+
+    void sent(long bytes) {
+        messagesOut.inc();
+        bytesOut.inc(bytes);
+    }
+
+    void received(long bytes) {
+        messagesIn.inc();
+        bytesIn.inc(bytes);
+    }
+
+    /** Puts every series into {@code registry}, under this bundle's labels; takes them out of the previous one. */
+    synchronized void bind(MetricRegistry registry, String bundle, String version) {
+        unbind();
+        Bound b = new Bound(registry, Map.of(MetricLabels.BUNDLE, bundle, MetricLabels.BUNDLE_VERSION, version));
+        registry.removeMatching((name, metric) -> name.startsWith(PREFIX)); // what an earlier gateway may have left
+        put(b, name(b, "connections"), (Gauge<Long>) connections::getAsLong);
+        put(b, name(b, "players"), (Gauge<Long>) players::getAsLong);
+        put(b, name(b, "outbound_bytes"), (Gauge<Long>) outboundBytes::getAsLong);
+        put(b, name(b, "connections_opened"), opened);
+        put(b, name(b, "upgrades_refused").with("reason", "origin"), refusedOrigin);
+        put(b, name(b, "upgrades_refused").with("reason", "host"), refusedHost);
+        put(b, name(b, "upgrades_refused").with("reason", "address"), refusedAddress);
+        put(b, name(b, "upgrades_refused").with("reason", "full"), refused);
+        put(b, name(b, "messages").with("direction", "in"), messagesIn);
+        put(b, name(b, "messages").with("direction", "out"), messagesOut);
+        put(b, name(b, "message_bytes").with("direction", "in"), bytesIn);
+        put(b, name(b, "message_bytes").with("direction", "out"), bytesOut);
+        put(b, name(b, "requests_refused").with("reason", "rate_limited"), rateLimited);
+        put(b, name(b, "requests_refused").with("reason", "too_large"), tooLarge);
+        put(b, name(b, "requests_refused").with("reason", "bad_request"), badRequests);
+        put(b, name(b, "resumes").with("with", "events"), resumedWithEvents);
+        put(b, name(b, "resumes").with("with", "snapshot"), resumedWithSnapshot);
+        put(b, name(b, "sessions_expired"), expired);
+        put(b, name(b, "players_caught_up"), caughtUp);
+        requests.forEach((type, timer) -> put(b, requestName(b, type), timer));
+        closes.forEach((code, counter) -> put(b, closeName(b, code), counter));
+        bound = b;
+    }
+
+    /** Takes every series out of the registry they are in, if any; the counts go on. */
+    synchronized void unbind() {
+        Bound b = bound;
+        bound = null;
+        if (b != null) {
+            b.registry().removeMatching((name, metric) -> name.startsWith(PREFIX));
+        }
+    }
+
+    MetricRegistry registry() {
+        Bound b = bound;
+        return b == null ? null : b.registry();
+    }
+
+    private Timer newTimer(String type) {
+        return registered(new Timer(), b -> requestName(b, type));
+    }
+
+    private Counter newCloseCounter(int code) {
+        return registered(new Counter(), b -> closeName(b, code));
+    }
+
+    /** A series made after {@link #bind}: it joins the bound registry at once. */
+    private synchronized <M extends Metric> M registered(M metric, Function<Bound, MetricName> name) {
+        Bound b = bound;
+        if (b != null) {
+            put(b, name.apply(b), metric);
+        }
+        return metric;
+    }
+
+    private static MetricName name(Bound b, String what) {
+        return MetricName.of(PREFIX + what, b.labels());
+    }
+
+    private static MetricName requestName(Bound b, String type) {
+        return name(b, "request_seconds").with("type", type);
+    }
+
+    private static MetricName closeName(Bound b, int code) {
+        return name(b, "closes").with("code", Integer.toString(code));
+    }
+
+    private static void put(Bound b, MetricName name, Metric metric) {
+        b.registry().register(name.toString(), metric);
+    }
+}
