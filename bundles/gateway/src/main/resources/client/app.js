@@ -55,6 +55,9 @@
     awaitingSnapshot: true,
     replaced: false,
     busy: false,
+    // Room messages waiting to be shown (see enqueue), and the timer of the next.
+    queue: [],
+    queueTimer: null,
     ui: {}
   };
 
@@ -319,6 +322,81 @@
       }
       s.lastSeq = m.seq;
     }
+    if (m.type === 'snapshot' || m.type === 'room' || m.type === 'state' || m.type === 'event') {
+      enqueue(m);
+    }
+  }
+
+  // ------------------------------------------------------------------ pacing
+
+  // Moves are shown one at a time: each play stays PLAY_MS on its own before what follows, and a
+  // won turn is held TRICK_HOLD_MS with its winner marked, so a player sees every finished turn,
+  // their own play included. Messages are applied strictly in order and none is skipped. A
+  // snapshot, more than CATCH_UP_AFTER messages waiting (after a resume with missed events), or a
+  // tab out of view applies everything waiting at once. ludus.pace scales every pause (0: none).
+  // The player's own move waits behind the moves before it only as long as these pauses.
+  const PLAY_MS = 700;
+  const TRICK_HOLD_MS = 1500;
+  const ROUND_HOLD_MS = 2000;
+  const CATCH_UP_AFTER = 12;
+  // The server does not send when a bot will move for an idle player: the countdown runs from the
+  // moment the move became this player's, with the rooms runtime's default idleTimeoutMillis. A
+  // redeal offer carries its own timeoutMillis; REDEAL_TIMEOUT_MS is the game's default.
+  const IDLE_TIMEOUT_MS = 30000;
+  const REDEAL_TIMEOUT_MS = 15000;
+
+  function enqueue(m) {
+    m.at = Date.now();
+    s.queue.push(m);
+    if (m.type === 'snapshot' || s.queue.length > CATCH_UP_AFTER || document.visibilityState === 'hidden') {
+      flushQueue();
+    } else if (!s.queueTimer) {
+      pump();
+    }
+  }
+
+  /** Applies every message waiting, without pauses, then draws once. */
+  function flushQueue() {
+    clearTimeout(s.queueTimer);
+    s.queueTimer = null;
+    while (s.queue.length) {
+      apply(s.queue.shift());
+    }
+    render();
+  }
+
+  /** Applies the next message; after a play, a won turn or a scored round, waits before the next. */
+  function pump() {
+    s.queueTimer = null;
+    let pause = 0;
+    while (s.queue.length && !pause) {
+      const m = s.queue.shift();
+      apply(m);
+      pause = pauseAfter(m);
+    }
+    render();
+    if (pause) {
+      s.queueTimer = setTimeout(pump, pause);
+    }
+  }
+
+  /** How long what a message shows stays on its own: only moves on the table take time. */
+  function pauseAfter(m) {
+    if (m.type !== 'event') {
+      return 0;
+    }
+    const pace = typeof window.ludus.pace === 'number' ? window.ludus.pace : 1;
+    if (m.name === 'played') {
+      return PLAY_MS * pace;
+    }
+    if (m.name === 'turn_won') {
+      return TRICK_HOLD_MS * pace;
+    }
+    return m.name === 'round_scored' ? ROUND_HOLD_MS * pace : 0;
+  }
+
+  /** Takes one message of the room into the page's state (in order; drawing is the caller's). */
+  function apply(m) {
     switch (m.type) {
       case 'snapshot':
         s.awaitingSnapshot = false;
@@ -331,11 +409,20 @@
         s.game = m.game;
         s.allowed = m.allowedActions || [];
         s.result = m.result || null;
+        // Where the game stands now; how it got there (the plays of a turn, a round's scores) is
+        // the events' to tell, and a snapshot has none.
+        s.ui.trick = null;
+        s.ui.summary = null;
+        s.ui.turnSince = s.allowed.length ? m.at : 0;
         break;
       case 'room':
         s.room = m.room;
         break;
       case 'state':
+        // The server's idle time starts again with each move asked of the player.
+        if ((m.allowedActions || []).length && (!s.allowed.length || (s.game && s.game.phase) !== (m.game && m.game.phase))) {
+          s.ui.turnSince = m.at;
+        }
         s.game = m.game;
         s.allowed = m.allowedActions || [];
         break;
@@ -353,12 +440,56 @@
         if (m.name === 'game_over' && m.data && m.data.result) {
           s.result = m.data.result;
         }
+        followTable(m);
         playedForMe(m.data);
         break;
       default:
-        return;
+        break;
     }
-    render();
+  }
+
+  /**
+   * Keeps what the events tell beyond the latest state: the turn on the table play by play (the
+   * state comes only after the whole move), the last round's scores, why the game ended, and when
+   * a redeal offer to this player runs out.
+   */
+  function followTable(m) {
+    const d = m.data || {};
+    switch (m.name) {
+      case 'turn_started':
+        s.ui.trick = { turn: d.turn, plays: [], winner: -1 };
+        s.ui.summary = s.ui.summary && s.ui.summary.round === d.round ? s.ui.summary : null;
+        break;
+      case 'played':
+        if (s.ui.trick) {
+          s.ui.trick.plays.push(d);
+        }
+        break;
+      case 'turn_won':
+        if (s.ui.trick) {
+          s.ui.trick.winner = d.seat;
+          s.ui.trick.piles = d.piles;
+        }
+        break;
+      case 'round_scored':
+        s.ui.summary = d;
+        break;
+      case 'declaration_started':
+        s.ui.trick = null;
+        break;
+      case 'redeal_offered':
+        if (d.seat === s.seat) {
+          s.ui.redealUntil = m.at + (d.timeoutMillis || REDEAL_TIMEOUT_MS);
+        }
+        break;
+      case 'game_over':
+        if (d.reason) {
+          s.ui.overReason = d.reason;
+        }
+        break;
+      default:
+        break;
+    }
   }
 
   /**
@@ -467,6 +598,10 @@
       .then((r) => actions.join(r.room.roomId)),
     join: (roomId) => run(() => request('join_room', { room: roomId, name: s.name || undefined })),
     leave: () => run(() => request('leave_room')).then(() => {
+      flushQueue();
+      s.ui.summary = null;
+      s.ui.trick = null;
+      s.ui.overReason = null;
       s.room = null;
       s.game = null;
       s.result = null;
@@ -476,8 +611,9 @@
       actions.listRooms();
     }),
     addBot: () => run(() => request('add_bot')),
-    fillWithBots: () => run(() => {
-      const empty = s.room ? s.room.seats.filter((x) => !x.bot && !x.playerId).length : 0;
+    fillWithBots: (joined) => run(() => {
+      const room = joined || s.room;
+      const empty = room ? room.seats.filter((x) => !x.bot && !x.playerId).length : 0;
       let chain = Promise.resolve();
       for (let i = 0; i < empty; i++) {
         chain = chain.then(() => request('add_bot'));
@@ -486,7 +622,37 @@
     }),
     removeBot: (seat) => run(() => request('remove_bot', { seat: seat })),
     start: () => run(() => request('start')),
-    act: (action, args) => run(() => request('act', { action: action, args: args || {} })),
+    /**
+     * After a game: leaves it, opens a new room with the same name and options, sits down and
+     * fills the other seats with bots; the waiting room then lets the player swap bots for people
+     * or start.
+     */
+    playAgain: () => {
+      const name = s.room.name;
+      const game = s.room.gameType;
+      const options = {};
+      if (s.game && s.game.maxRounds) {
+        options.maxRounds = s.game.maxRounds;
+      }
+      if (s.game && s.game.winScore) {
+        options.winScore = s.game.winScore;
+      }
+      return actions.leave()
+        .then(() => actions.create(name, game, options))
+        .then((r) => actions.fillWithBots(r && r.room));
+    },
+    // Once the server took the move, the choices shown are spent until a newer state comes (the
+    // events of the move may still be on their way through the queue); a newer state applied
+    // already keeps its own.
+    act: (action, args) => {
+      const shown = s.game;
+      return run(() => request('act', { action: action, args: args || {} }).then((r) => {
+        if (s.game === shown) {
+          s.allowed = [];
+        }
+        return r;
+      }));
+    },
     rename: (name) => {
       s.name = name;
       STORE.setItem('ludus.name', name);
@@ -646,8 +812,8 @@
     const list = $('#room-list');
     const pager = (s.lobbyBack.length ? '<button id="rooms-newer" type="button">Newer rooms</button> ' : '')
       + (s.lobbyNext ? '<button id="rooms-older" type="button">More rooms</button>' : '');
-    list.innerHTML = (rows ? '<table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
-      + rows + '</tbody></table>' : '<p class="hint">No open rooms yet.</p>') + (pager ? '<p class="pager">' + pager + '</p>' : '');
+    list.innerHTML = (rows ? '<div class="scroll" tabindex="0" role="region" aria-label="Rooms"><table class="rooms"><thead><tr><th>Room</th><th>Game</th><th>State</th><th>Seats</th><th></th></tr></thead><tbody>'
+      + rows + '</tbody></table></div>' : '<p class="hint">No open rooms yet.</p>') + (pager ? '<p class="pager">' + pager + '</p>' : '');
     if ($('#rooms-newer')) {
       $('#rooms-newer').onclick = () => actions.lobbyPage(false);
     }
@@ -707,10 +873,41 @@
       log: s.log,
       busy: s.busy,
       online: online(),
+      trick: s.ui.trick,
+      summary: s.ui.summary,
+      overReason: s.ui.overReason,
+      deadline: deadline(),
+      closeSummary: () => {
+        s.ui.summary = null;
+        render();
+      },
+      playAgain: () => actions.playAgain().catch(() => {}),
       seatName: seatName,
       esc: esc,
       act: (action, args) => actions.act(action, args).catch(() => {}),
       leave: () => actions.leave().catch(() => {})
+    });
+  }
+
+  /** When a bot will move for this player if they do not: the redeal offer's end, or the idle time. */
+  function deadline() {
+    if (!s.allowed.length || !s.ui.turnSince) {
+      return 0;
+    }
+    if (s.allowed.indexOf('redeal_request') >= 0 && s.ui.redealUntil > s.ui.turnSince) {
+      return s.ui.redealUntil;
+    }
+    return s.ui.turnSince + IDLE_TIMEOUT_MS;
+  }
+
+  /** Counts down every [data-until] on the page (milliseconds since the epoch) in whole seconds. */
+  function tickCountdowns() {
+    document.querySelectorAll('[data-until]').forEach((el) => {
+      const left = Math.max(0, Math.ceil((Number(el.dataset.until) - Date.now()) / 1000));
+      const text = String(left);
+      if (el.textContent !== text) {
+        el.textContent = text;
+      }
     });
   }
 
@@ -753,6 +950,7 @@
     }
   }, 3000);
   setInterval(watchdog, 1000);
+  setInterval(tickCountdowns, 250);
   window.addEventListener('online', reconnectNow);
   window.addEventListener('offline', () => drop(4104));
   document.addEventListener('visibilitychange', () => {

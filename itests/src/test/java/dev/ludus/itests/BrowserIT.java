@@ -20,7 +20,7 @@ public class BrowserIT {
      * One step of a person playing: answers whatever the page asks, by clicking what the server
      * offered. Returns what it did.
      */
-    private static final String PLAY_STEP = """
+    static final String PLAY_STEP = """
             (() => {
               const q = (s) => document.querySelector(s);
               if (q('#game-over')) return 'over';
@@ -70,6 +70,8 @@ public class BrowserIT {
         browser.navigate(base + "/");
         waitFor(browser, "connected", "document.querySelector('#status').dataset.status === 'connected'", 20_000);
         waitFor(browser, "the lobby", "!!document.querySelector('#create-form')", 10_000);
+        // The page shows moves one at a time; a tenth of the pause keeps a whole game short.
+        browser.eval("ludus.pace = 0.1");
         browser.eval("document.querySelector('#name').value = 'Tester'");
         browser.eval("document.querySelector('#room-name').value = 'Browser table'");
         browser.eval("document.querySelector('#max-rounds').value = '2'");

@@ -185,6 +185,12 @@ final class Chromium implements AutoCloseable {
             call("Page.navigate", Map.of("url", url));
         }
 
+        /** Lays the page out at this size; {@code mobile} as a phone does (meta viewport, touch). */
+        void viewport(int width, int height, boolean mobile) throws Exception {
+            call("Emulation.setDeviceMetricsOverride", Map.of("width", width, "height", height, "deviceScaleFactor", 1,
+                    "mobile", mobile));
+        }
+
         /** Reloads the page as a person pressing F5 would; returns without waiting for the load. */
         void reload() throws Exception {
             call("Page.reload", Map.of());
