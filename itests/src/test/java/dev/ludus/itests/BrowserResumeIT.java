@@ -175,6 +175,45 @@ public class BrowserResumeIT {
         }
     }
 
+    /**
+     * With the default disconnect grace (15 s), a player cut off for 5 s on their own move finds
+     * that move still theirs when the page is back: no bot played it, nothing says one did.
+     */
+    @Test
+    public void withinTheDefaultGraceNoMoveIsPlayedForAPlayerCutOffForFiveSeconds() throws Exception {
+        roomsSettings(BOT_THINK_MILLIS, 15);
+        try (TcpRelay relay = new TcpRelay(dist.port)) {
+            inBrowser("cut-within-grace", (browser, page) -> {
+                enterWaitingRoom(page, "http://127.0.0.1:" + relay.port(), "Patient");
+                startGame(page);
+                waitFor(page, "the player's move", "!!document.querySelector('#your-move button:not([disabled])')", 30_000);
+                String hand = (String) page.eval(SHOWN_HAND);
+                relay.cut();
+                waitFor(page, "the page notices the cut", STATUS + " !== 'connected'", 3_000);
+                Thread.sleep(5000);
+                relay.restore();
+                waitFor(page, "connected again", CONNECTED, 5_000);
+                waitFor(page, "the move is still the player's", "!!document.querySelector('#your-move button:not([disabled])')",
+                        5_000);
+                assertEquals("the hand is as it was: nothing was played from it", hand, page.eval(SHOWN_HAND));
+                assertFalse("no move was played for the player", (Boolean) page.eval("document.querySelector('#notice')"
+                        + ".textContent.includes('While you were away') || Array.from(document.querySelectorAll('.log li'))"
+                        + ".some((li) => li.textContent.endsWith('Played by a bot while away.'))"));
+            });
+        } finally {
+            roomsSettings(BOT_THINK_MILLIS, DISCONNECT_GRACE_SECONDS);
+        }
+    }
+
+    /** Rewrites the rooms' settings file and gives the node's file watcher (1 s poll) time to apply it. */
+    private static void roomsSettings(long botThinkMillis, int graceSeconds) throws Exception {
+        Path file = dist.home.resolve("conf/dev.ludus.rooms.cfg");
+        Path part = dist.home.resolve("conf/dev.ludus.rooms.cfg.part");
+        Files.writeString(part, "botThinkMillis = " + botThinkMillis + "\ndisconnectGraceSeconds = " + graceSeconds + "\n");
+        Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Thread.sleep(3000);
+    }
+
     @Test
     public void aMoveABotMadeForThePlayerWhileTheyWereAwayIsPointedOut() throws Exception {
         try (TcpRelay relay = new TcpRelay(dist.port)) {
