@@ -120,8 +120,8 @@ abstract class SwapSuite {
         int playerCount = Integer.getInteger("ludus.swap.players", full ? 24 : 12);
         // To look at a few swaps after a longer history: -Dludus.swap.bundles=dev.ludus.rooms
         // -Dludus.swap.kinds=stop/start -Dludus.swap.warmupSeconds=100.
-        List<String> bundles = listProperty("ludus.swap.bundles", all);
-        List<String> kinds = listProperty("ludus.swap.kinds", KINDS);
+        List<String> bundles = listProperty("ludus.swap.bundles", ",", all);
+        List<String> kinds = listProperty("ludus.swap.kinds", ";", KINDS); // a kind's name may hold a comma
         long warmup = Long.getLong("ludus.swap.warmupSeconds", 3) * 1000;
         Supplier<RoomService> rooms = tracked(RoomService.class);
         Supplier<EventStore> events = tracked(EventStore.class);
@@ -172,12 +172,12 @@ abstract class SwapSuite {
         }
     }
 
-    private static List<String> listProperty(String name, List<String> all) {
+    private static List<String> listProperty(String name, String separator, List<String> all) {
         String v = System.getProperty(name, "");
         if (v.isBlank()) {
             return all;
         }
-        List<String> out = List.of(v.split(","));
+        List<String> out = java.util.Arrays.stream(v.split(java.util.regex.Pattern.quote(separator))).map(String::strip).toList();
         for (String one : out) {
             if (!all.contains(one)) {
                 throw new IllegalArgumentException(name + ": '" + one + "' is not one of " + all);
