@@ -110,6 +110,10 @@ public class DefaultFeatureSetIT {
             java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
             props.put("password", "changed in the console");
             console.update(props);
+            // The console rewrites a plain password salted and hashed (a moment later); check against that form.
+            Wait.until("the console stores the password hashed", 10_000, () -> String.valueOf(configAdmin.getConfiguration(
+                    "org.apache.felix.webconsole.internal.servlet.OsgiManager", null).getProperties().get("password"))
+                    .startsWith("{"));
             // Polled slowly and at most 8 times: every miss counts as a wrong password for this address,
             // and 10 within a minute (the "wrong" one above included) would lock it out.
             String last = "";

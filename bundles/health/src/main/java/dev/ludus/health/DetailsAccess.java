@@ -109,7 +109,16 @@ final class DetailsAccess {
         return userOk & passwordOk;
     }
 
-    /** Compares in constant time, against the stored form the Web Console accepts. */
+    /** The most digest rounds a stored password may ask for (the Web Console writes 1,000). */
+    static final int MAX_ITERATIONS = 1_000_000;
+
+    /**
+     * Compares in constant time against the stored forms the Web Console accepts: the plain
+     * password; {@code {alg}base64(digest(password))}; and what the console writes when its
+     * settings change a password, {@code {alg}salt-iterations-base64(hash)}, where the hash is the
+     * digest of {@code salt + password} (UTF-8) taken {@code iterations} times over (a salt without
+     * iterations means one).
+     */
     static boolean passwordMatches(String given, String stored) {
         byte[] expected;
         byte[] actual;
@@ -117,8 +126,27 @@ final class DetailsAccess {
         if (stored.startsWith("{") && close > 1) {
             try {
                 MessageDigest digest = MessageDigest.getInstance(stored.substring(1, close));
-                expected = Base64.getDecoder().decode(stored.substring(close + 1));
-                actual = digest.digest(given.getBytes(StandardCharsets.UTF_8));
+                String rest = stored.substring(close + 1);
+                String salt = "";
+                int iterations = 1;
+                int dash = rest.indexOf('-');
+                if (dash >= 0) {
+                    salt = rest.substring(0, dash);
+                    rest = rest.substring(dash + 1);
+                    dash = rest.indexOf('-');
+                    if (dash >= 0) {
+                        iterations = Integer.parseInt(rest.substring(0, dash));
+                        rest = rest.substring(dash + 1);
+                    }
+                }
+                if (iterations < 1 || iterations > MAX_ITERATIONS) {
+                    return false;
+                }
+                expected = Base64.getDecoder().decode(rest);
+                actual = (salt + given).getBytes(StandardCharsets.UTF_8);
+                for (int i = 0; i < iterations; i++) {
+                    actual = digest.digest(actual);
+                }
             } catch (NoSuchAlgorithmException | IllegalArgumentException e) {
                 return false; // a hash we cannot check opens nothing
             }
