@@ -315,6 +315,62 @@ public class BrowserResumeIT {
         });
     }
 
+    /**
+     * A whole game played with the keyboard alone: every move (redeal answer, declaration, play)
+     * is reached with Tab and made with Enter, from the first deal to the final ranking.
+     */
+    @Test
+    public void aWholeGameIsPlayedWithTheKeyboardAlone() throws Exception {
+        roomsSettings(200, DISCONNECT_GRACE_SECONDS);
+        try {
+            inBrowser("keyboard-game", (browser, page) -> {
+                enterWaitingRoom(page, dist.base(), "Keyboard");
+                startGame(page);
+                page.eval("ludus.pace = 0.1");
+                int moves = 0;
+                long end = System.currentTimeMillis() + 150_000;
+                while (!Boolean.TRUE.equals(page.eval("!!document.querySelector('#game-over')"))) {
+                    assertTrue("the game ended within 150 s; moves made so far: " + moves, System.currentTimeMillis() < end);
+                    if (!Boolean.TRUE.equals(page.eval(MARK_MOVE))) {
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    boolean reached = false;
+                    for (int tab = 0; tab < 80 && !reached; tab++) {
+                        press(page, "Tab");
+                        reached = Boolean.TRUE.equals(page.eval(
+                                "!!document.activeElement && document.activeElement.dataset.keyTarget === '1'"));
+                    }
+                    if (reached) {
+                        press(page, "Enter");
+                        moves++;
+                        waitFor(page, "the move's answer", "!ludus.state.busy", 10_000);
+                    }
+                }
+                assertTrue("a declaration and plays were made by keyboard: " + moves, moves >= 2);
+                assertTrue("the final ranking is shown", (Boolean) page.eval("!!document.querySelector('#game-over table.ranking')"));
+                assertFalse("every move of the player's was the player's own", (Boolean) page.eval(
+                        "Array.from(document.querySelectorAll('.log li')).some((li) => li.textContent.startsWith('Keyboard (you)')"
+                        + " && li.textContent.includes('bot'))"));
+                System.out.println("BrowserResumeIT: a whole game by keyboard, " + moves + " moves with Tab and Enter");
+            });
+        } finally {
+            roomsSettings(BOT_THINK_MILLIS, DISCONNECT_GRACE_SECONDS);
+        }
+    }
+
+    /** Marks the move to make next (data-key-target) and says whether there is one. */
+    private static final String MARK_MOVE = """
+            (() => {
+              const free = ':not([disabled]):not([aria-disabled])';
+              const b = document.querySelector('#redeal-decline' + free) || document.querySelector('button.declare' + free)
+                || document.querySelector('button.play-option' + free);
+              document.querySelectorAll('[data-key-target]').forEach((e) => { if (e !== b) delete e.dataset.keyTarget; });
+              if (!b || ludus.state.busy) return false;
+              b.dataset.keyTarget = '1';
+              return true;
+            })()""";
+
     @Test
     public void aDoubleClickSendsOneMoveAndARefusalNamesSeatsAsThePageDoes() throws Exception {
         inBrowser("double-click", (browser, page) -> {
@@ -407,6 +463,11 @@ public class BrowserResumeIT {
 
     /** Presses Enter or Space on the focused element, as a keyboard does. */
     private static void press(Chromium.Page page, String key) throws Exception {
+        if ("Tab".equals(key)) {
+            page.call("Input.dispatchKeyEvent", Map.of("type", "keyDown", "key", "Tab", "code", "Tab", "windowsVirtualKeyCode", 9));
+            page.call("Input.dispatchKeyEvent", Map.of("type", "keyUp", "key", "Tab", "code", "Tab", "windowsVirtualKeyCode", 9));
+            return;
+        }
         boolean space = " ".equals(key);
         Map<String, Object> down = Map.of("type", "keyDown", "key", key, "code", space ? "Space" : key,
                 "windowsVirtualKeyCode", space ? 32 : 13, "text", space ? " " : "\r");
