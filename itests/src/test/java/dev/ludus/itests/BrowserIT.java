@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.junit.Assume;
 import org.junit.Test;
 
 /**
@@ -44,11 +43,7 @@ public class BrowserIT {
 
     @Test
     public void aPersonCreatesARoomFillsItWithBotsPlaysAWholeGameThroughADropAndSeesTheScores() throws Exception {
-        if (!Chromium.available()) {
-            Assume.assumeFalse("browser test skipped on request", Boolean.getBoolean("ludus.skipBrowser"));
-            throw new AssertionError("Chromium is missing at " + Chromium.BINARY
-                    + ": install it (apt-get install -y chromium; .ci/run does) or run with -Dludus.skipBrowser=true");
-        }
+        Chromium.require(BrowserIT.class, 1);
         try (Distribution d = Distribution.copy()) {
             Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 30\n");
             d.start().awaitHealthy();

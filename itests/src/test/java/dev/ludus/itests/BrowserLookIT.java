@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.Assume;
 import org.junit.Test;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -40,11 +39,7 @@ public class BrowserLookIT {
 
     @Test
     public void theClientIsAccessibleFitsAPhoneAndShowsTurnsRoundsAndTheEnd() throws Exception {
-        if (!Chromium.available()) {
-            Assume.assumeFalse("browser test skipped on request", Boolean.getBoolean("ludus.skipBrowser"));
-            throw new AssertionError("Chromium is missing at " + Chromium.BINARY
-                    + ": install it (apt-get install -y chromium; .ci/run does) or run with -Dludus.skipBrowser=true");
-        }
+        Chromium.require(BrowserLookIT.class, 1);
         try (Distribution d = Distribution.copy()) {
             Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 150\n");
             d.start().awaitHealthy();

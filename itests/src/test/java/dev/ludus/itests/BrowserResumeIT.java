@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.AfterClass;
-import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -46,11 +45,7 @@ public class BrowserResumeIT {
 
     @BeforeClass
     public static void startServer() throws Exception {
-        if (!Chromium.available()) {
-            Assume.assumeFalse("browser test skipped on request", Boolean.getBoolean("ludus.skipBrowser"));
-            throw new AssertionError("Chromium is missing at " + Chromium.BINARY
-                    + ": install it (apt-get install -y chromium; .ci/run does) or run with -Dludus.skipBrowser=true");
-        }
+        Chromium.require(BrowserResumeIT.class, 11);
         work = Path.of(System.getProperty("ludus.itest.work"));
         dist = Distribution.copy();
         Files.writeString(dist.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = " + BOT_THINK_MILLIS

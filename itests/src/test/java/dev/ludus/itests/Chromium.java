@@ -30,7 +30,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 final class Chromium implements AutoCloseable {
 
-    static final String BINARY = System.getProperty("ludus.chromium", "/usr/bin/chromium");
+    /** The program, found by {@link #require} (Debian's by default). */
+    static volatile String binary = "/usr/bin/chromium";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
@@ -43,14 +44,19 @@ final class Chromium implements AutoCloseable {
     private final Page first;
     private final List<Page> pages = new ArrayList<>();
 
-    static boolean available() {
-        return Files.isExecutable(Path.of(BINARY));
+    /**
+     * Finds Chromium for {@code tests} tests of {@code testClass} under the test-services rule: a
+     * missing browser skips them (named in the build's skip line), or fails them when services are
+     * required.
+     */
+    static void require(Class<?> testClass, int tests) {
+        binary = dev.ludus.testing.services.Browser.chromium(testClass, tests);
     }
 
     @SuppressWarnings("unchecked")
     Chromium(Path work) throws Exception {
         profile = Files.createDirectories(work.resolve("chromium-" + System.nanoTime()));
-        process = new ProcessBuilder(BINARY, "--headless", "--no-sandbox", "--disable-gpu",
+        process = new ProcessBuilder(binary, "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
                 "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0",
                 "--window-size=1280,900", "about:blank")

@@ -341,12 +341,13 @@ final class Gateway {
 
     /** One text message from a client. Runs on a Jetty thread; never blocks. */
     void received(Connection c, String text) {
-        metrics.received(Connection.utf8Bytes(text));
+        long bytes = Connection.utf8Bytes(text); // one scan serves the count and the size check
+        metrics.received(bytes);
         if (c.isClosing()) {
             return; // being closed: nothing it sends is answered, counted as refused, or logged
         }
         GatewayConfig cfg = config;
-        boolean small = utf8Length(text, cfg.maxMessageBytes()) <= cfg.maxMessageBytes();
+        boolean small = bytes <= cfg.maxMessageBytes();
         if (!c.budget.tryTake(nowMillis())) {
             overBudget(c, small ? idOf(protocol.parse(text)) : null);
             return;

@@ -4,7 +4,7 @@ import java.util.function.Function;
 
 /**
  * The outside services tests may need. Each has one entry point class ({@link Postgres},
- * {@link Redis}, {@link Amqp}, {@link Nats}, {@link Prometheus}) that knows how to find the real one and how to start
+ * {@link Redis}, {@link Amqp}, {@link Nats}, {@link Prometheus}, {@link Browser}) that knows how to find the real one and how to start
  * an embedded one; adding another means adding a constant here and such a class.
  */
 public enum Service {
@@ -22,7 +22,10 @@ public enum Service {
     NATS("NATS", Nats::locate),
 
     /** The Prometheus server and promtool, run by the test itself: {@link Prometheus}. */
-    PROMETHEUS("Prometheus", Prometheus::locate);
+    PROMETHEUS("Prometheus", Prometheus::locate),
+
+    /** A headless Chromium for the browser tests: {@link Browser}. */
+    CHROMIUM("Chromium", Browser::locate);
 
     private final String displayName;
     private final Function<ServicePolicy, Availability<?>> locator;
