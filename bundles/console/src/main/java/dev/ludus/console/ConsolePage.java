@@ -1,0 +1,158 @@
+package dev.ludus.console;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * One Web Console page of category "Ludus". The Web Console frames a plugin's answer to
+ * {@code GET /system/console/<label>} with its own header, menu and footer, and passes
+ * {@code GET /system/console/<label>.json} (any extension) through untouched; a page answers the
+ * first with HTML rendered from its model and the second with the same model as JSON, which the
+ * page's script reads to refresh itself. Everything here is read-only: a page answers GET only.
+ *
+ * <p>Thread safe: a page keeps no per-request state.
+ */
+abstract class ConsolePage extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+
+    /** The Web Console's menu category of every Ludus page. */
+    static final String CATEGORY = "Ludus";
+    /** Request attribute in which the Web Console passes its root path ({@code /system/console}). */
+    static final String APP_ROOT = "felix.webconsole.appRoot";
+    /** How often the pages refresh themselves, in milliseconds. */
+    static final int REFRESH_MILLIS = 2000;
+
+    /** The page's {@code felix.webconsole.label}. */
+    abstract String label();
+
+    /**
+     * What the page shows, as JSON-compatible maps, lists, strings, numbers and booleans.
+     *
+     * @throws BadRequest for a query that names something that cannot be (a bad state, cursor...)
+     */
+    abstract Map<String, Object> model(HttpServletRequest req);
+
+    /** Writes the page's HTML for {@code model}; every value through {@link Html#text}. */
+    abstract void render(Map<String, Object> model, HttpServletRequest req, PrintWriter out);
+
+    /** A refused query: answered with {@code status} (400 unless said) and a stable {@code code}. */
+    static final class BadRequest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String code;
+        final int status;
+
+        BadRequest(String code, String message) {
+            this(HttpServletResponse.SC_BAD_REQUEST, code, message);
+        }
+
+        BadRequest(int status, String code, String message) {
+            super(message);
+            this.code = code;
+            this.status = status;
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        boolean json = req.getRequestURI().endsWith(".json");
+        Map<String, Object> model;
+        try {
+            model = model(req);
+        } catch (BadRequest e) {
+            if (json) {
+                resp.setStatus(e.status);
+                writeJson(resp, Map.of("error", e.code, "message", e.getMessage()));
+            } else {
+                PrintWriter out = resp.getWriter();
+                out.println("<p class=\"ludus-error\">" + Html.text(e.code) + ": " + Html.text(e.getMessage()) + "</p>");
+            }
+            return;
+        }
+        if (json) {
+            writeJson(resp, model);
+            return;
+        }
+        String root = appRoot(req);
+        PrintWriter out = resp.getWriter();
+        out.println("<link rel=\"stylesheet\" href=\"" + Html.text(root + "/" + label() + "/res/ludus-console.css")
+                + "\">");
+        String query = req.getQueryString();
+        out.println("<div class=\"ludus\" data-ludus-json=\"" + Html.text(root + "/" + label() + ".json"
+                + (query == null ? "" : "?" + query)) + "\" data-ludus-refresh=\"" + REFRESH_MILLIS + "\">");
+        out.println("<p class=\"ludus-refresh\">Refreshes every " + REFRESH_MILLIS / 1000
+                + " s <span data-ludus-stamp></span></p>");
+        render(model, req, out);
+        out.println("</div>");
+        out.println("<script src=\"" + Html.text(root + "/" + label() + "/res/ludus-console.js") + "\"></script>");
+    }
+
+    private static void writeJson(HttpServletResponse resp, Object body) throws IOException {
+        resp.setContentType("application/json");
+        resp.setCharacterEncoding(StandardCharsets.UTF_8.name());
+        resp.setHeader("Cache-Control", "no-store");
+        resp.getWriter().write(ConsoleJson.write(body));
+    }
+
+    static String appRoot(HttpServletRequest req) {
+        Object root = req.getAttribute(APP_ROOT);
+        return root instanceof String s ? s : req.getContextPath() + req.getServletPath();
+    }
+
+    // ---------------------------------------------------------------- small HTML pieces
+
+    /** A cell or span whose text the page's script replaces from the JSON at {@code path}. */
+    static String live(String path, Object value) {
+        return "<span data-k=\"" + Html.text(path) + "\">" + Html.text(value) + "</span>";
+    }
+
+    /** A two-column table of a map's entries, each value live at {@code path.key}. */
+    static void keyValues(PrintWriter out, String path, Map<?, ?> values) {
+        out.println("<table class=\"nicetable ludus-kv\"><tbody>");
+        for (Map.Entry<?, ?> e : values.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            out.println("<tr><th>" + Html.text(key) + "</th><td>" + live(path + "." + key, e.getValue()) + "</td></tr>");
+        }
+        out.println("</tbody></table>");
+    }
+
+    /**
+     * A table of {@code rows} (maps), one column per key of {@code columns} (key → heading), which
+     * the page's script rebuilds from the JSON list at {@code path}. With {@code linkKey}, the
+     * first column links to {@code ?<linkParam>=<the row's linkKey value>}.
+     */
+    static void table(PrintWriter out, String path, Map<String, String> columns, java.util.List<Map<String, Object>> rows,
+                      String linkParam, String linkKey) {
+        out.println("<table class=\"nicetable ludus-table\"><thead><tr>");
+        for (String heading : columns.values()) {
+            out.print("<th>" + Html.text(heading) + "</th>");
+        }
+        out.println("</tr></thead>");
+        out.print("<tbody data-rows=\"" + Html.text(path) + "\" data-cols=\"" + Html.text(String.join(",", columns.keySet()))
+                + "\"");
+        if (linkParam != null) {
+            out.print(" data-link-param=\"" + Html.text(linkParam) + "\" data-link-key=\"" + Html.text(linkKey) + "\"");
+        }
+        out.println(">");
+        for (Map<String, Object> row : rows) {
+            out.print("<tr>");
+            boolean first = true;
+            for (String key : columns.keySet()) {
+                String cell = Html.text(row.get(key));
+                if (first && linkParam != null) {
+                    cell = "<a href=\"?" + Html.text(linkParam) + "=" + Html.query(String.valueOf(row.get(linkKey))) + "\">"
+                            + cell + "</a>";
+                }
+                out.print("<td>" + cell + "</td>");
+                first = false;
+            }
+            out.println("</tr>");
+        }
+        out.println("</tbody></table>");
+    }
+}

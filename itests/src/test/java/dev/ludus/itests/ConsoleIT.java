@@ -1,0 +1,205 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomService;
+
+/**
+ * The Ludus pages of the Web Console (bundle {@code dev.ludus.console}) over HTTP, logged in as
+ * the console's admin, in the default distribution: what they show, that a hostile room name is
+ * escaped in the HTML and in the JSON, that bad queries get a stable error, and that removing the
+ * console bundle leaves Ludus running while putting it back brings the pages back.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ConsoleIT {
+
+    static final String CONSOLE_BSN = "dev.ludus.console";
+    static final String HOSTILE = "<script>alert(1)</script> \"double\" 'single' &amp;";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    BundleContext context;
+
+    @Inject
+    RoomService rooms;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return ExamConfig.defaultFeatureSet("console", List.of());
+    }
+
+    private String console() {
+        return "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/system/console";
+    }
+
+    private Http.Response get(String path) throws Exception {
+        return Http.get(console() + path, "admin", context.getProperty("ludus.itest.password"));
+    }
+
+    /** Waits for a page to be served (the Web Console picks plugins up asynchronously). */
+    private Http.Response page(String path, String mustContain) throws Exception {
+        Http.Response[] last = new Http.Response[1];
+        Wait.until(path + " serves " + mustContain, 20_000, () -> {
+            last[0] = get(path);
+            return last[0].status() == 200 && last[0].body().contains(mustContain);
+        });
+        return last[0];
+    }
+
+    @Test
+    public void overviewShowsTheNodeItsBundlesAndWhichImplementationEachServiceUses() throws Exception {
+        RoomInfo room = rooms.create("liap-tui", "overview room", Map.of());
+        assertNotNull(room);
+        String html = page("/ludus", "Ludus bundles").body();
+        for (String expected : List.of("dev.ludus.rooms", "dev.ludus.gateway", "dev.ludus.console", "ACTIVE",
+                "RoomService", "ludus.store=memory", "ludus.archive.backend=fs", "Players connected", "Actions/s",
+                "p99 action latency", "Event store", "ludus-console.js")) {
+            assertTrue("overview shows " + expected, html.contains(expected));
+        }
+        Http.Response json = get("/ludus.json");
+        assertEquals(200, json.status());
+        JsonNode m = JSON.readTree(json.body());
+        assertTrue(json.body(), m.at("/rooms/waiting").asInt() >= 1);
+        assertEquals("fs", m.at("/archive/activeBackend").asText());
+        assertTrue(json.body(), m.at("/players/connected").isNumber());
+        assertTrue(json.body(), m.at("/node/components").size() >= 5);
+        boolean consoleListed = false;
+        for (JsonNode b : m.get("bundles")) {
+            consoleListed |= b.get("symbolicName").asText().equals(CONSOLE_BSN) && b.get("state").asText().equals("ACTIVE");
+        }
+        assertTrue(json.body(), consoleListed);
+    }
+
+    @Test
+    public void aHostileRoomNameIsEscapedInTheRoomsPageItsJsonAndTheRoomView() throws Exception {
+        RoomInfo room = rooms.create("liap-tui", HOSTILE, Map.of());
+        String html = page("/ludus-rooms?q=alert", "alert(1)").body();
+        assertFalse("raw script tag in the HTML", html.contains("<script>alert(1)"));
+        assertFalse("raw double quote of the name in the HTML", html.contains("\"double\""));
+        assertTrue(html, html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &quot;double&quot; &#39;single&#39; &amp;amp;"));
+        assertTrue("the row links to the room", html.contains("?room=" + room.roomId()));
+
+        Http.Response json = get("/ludus-rooms.json?q=alert");
+        assertEquals(200, json.status());
+        assertFalse(json.body(), json.body().contains("<script>"));
+        assertFalse(json.body(), json.body().contains("'single'"));
+        JsonNode m = JSON.readTree(json.body());
+        assertEquals(1, m.get("rooms").size());
+        assertEquals("the JSON decodes to the name exactly", HOSTILE, m.at("/rooms/0/name").asText());
+
+        String view = page("/ludus-rooms?room=" + room.roomId(), "Seats").body();
+        assertFalse(view.contains("<script>alert(1)"));
+        assertTrue(view, view.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        Http.Response viewJson = get("/ludus-rooms.json?room=" + room.roomId());
+        assertFalse(viewJson.body(), viewJson.body().contains("<script>"));
+        assertEquals(HOSTILE, JSON.readTree(viewJson.body()).at("/room/name").asText());
+        assertTrue(viewJson.body(), JSON.readTree(viewJson.body()).at("/room/events").size() >= 1);
+    }
+
+    @Test
+    public void roomsPageThroughEveryRoomOnceWithoutLoadingThemAll() throws Exception {
+        Set<String> created = new HashSet<>();
+        for (int i = 0; i < 120; i++) {
+            created.add(rooms.create("liap-tui", "paged " + i, Map.of()).roomId());
+        }
+        page("/ludus-rooms", "paged");
+        Set<String> seen = new HashSet<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Http.Response r = get("/ludus-rooms.json?q=paged&limit=50" + (cursor == null ? "" : "&cursor="
+                    + java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(r.body(), 200, r.status());
+            JsonNode m = JSON.readTree(r.body());
+            assertTrue(m.get("rooms").size() <= 50);
+            for (JsonNode room : m.get("rooms")) {
+                assertTrue("no room twice", seen.add(room.get("roomId").asText()));
+            }
+            cursor = m.get("next").isNull() ? null : m.get("next").asText();
+            pages++;
+        } while (cursor != null && pages < 10);
+        assertEquals(3, pages);
+        assertEquals(created, seen);
+    }
+
+    @Test
+    public void badQueriesAndMissingCredentialsAreRefused() throws Exception {
+        page("/ludus-rooms", "Search");
+        Http.Response state = get("/ludus-rooms.json?state=sleeping");
+        assertEquals(400, state.status());
+        assertEquals("bad_state", JSON.readTree(state.body()).get("error").asText());
+        Http.Response cursor = get("/ludus-rooms.json?cursor=forged");
+        assertEquals(400, cursor.status());
+        assertEquals("bad_cursor", JSON.readTree(cursor.body()).get("error").asText());
+        Http.Response missing = get("/ludus-rooms.json?room=no-such-room");
+        assertEquals(404, missing.status());
+        assertEquals("no_such_room", JSON.readTree(missing.body()).get("error").asText());
+        assertEquals(401, Http.get(console() + "/ludus.json").status());
+    }
+
+    @Test
+    public void archivePageNamesTheActiveBackendAndTheQueue() throws Exception {
+        String html = page("/ludus-archive", "Active backend").body();
+        assertTrue(html, html.contains("Queue"));
+        JsonNode m = JSON.readTree(get("/ludus-archive.json").body());
+        assertEquals("fs", m.get("activeBackend").asText());
+        assertTrue(m.at("/queue/depth").isNumber());
+        assertTrue(m.get("backends").size() >= 1);
+        assertTrue(m.at("/backends/0/active").asBoolean());
+    }
+
+    @Test
+    public void removingTheConsoleLeavesLudusRunningAndReinstallingBringsThePagesBack() throws Exception {
+        page("/ludus", "Ludus bundles");
+        Bundle console = bundle(CONSOLE_BSN);
+        String location = console.getLocation();
+        int startLevel = console.adapt(org.osgi.framework.startlevel.BundleStartLevel.class).getStartLevel();
+        console.uninstall();
+        Wait.until("the overview page is gone", 10_000, () -> get("/ludus").status() == 404);
+        String health = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/health";
+        assertEquals(200, Http.get(health).status());
+        RoomInfo room = rooms.create("liap-tui", "while the console is away", Map.of());
+        assertTrue(rooms.get(room.roomId()).isPresent());
+
+        Bundle again = context.installBundle(location);
+        again.adapt(org.osgi.framework.startlevel.BundleStartLevel.class).setStartLevel(startLevel);
+        again.start();
+        String html = page("/ludus-rooms?q=console", "while the console is away").body();
+        assertTrue(html, html.contains(room.roomId()));
+        page("/ludus", "Ludus bundles");
+    }
+
+    private Bundle bundle(String bsn) {
+        for (Bundle b : context.getBundles()) {
+            if (bsn.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError(bsn + " is not installed");
+    }
+}
