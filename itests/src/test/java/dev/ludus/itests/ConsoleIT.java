@@ -27,6 +27,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
+import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * The Ludus pages of the Web Console (bundle {@code dev.ludus.console}) over HTTP, logged in as
@@ -145,6 +146,37 @@ public class ConsoleIT {
         } while (cursor != null && pages < 10);
         assertEquals(3, pages);
         assertEquals(created, seen);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void playersPageShowsEachSessionWithItsRoomAndCountsAndEscapesItsName() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                + "/ws");
+        ProtocolClient.awaitGateway(ws, 20_000);
+        String hostileName = "<img src=x onerror=alert(2)>\"'"; // names are at most 32 characters
+        try (ProtocolClient c = ProtocolClient.hello(ws, hostileName)) {
+            Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", "players page"));
+            String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
+            c.ok("join_room", Map.of("room", room));
+            String html = page("/ludus-players?q=onerror", room).body();
+            assertFalse("raw tag of the player's name in the HTML", html.contains("<img src=x"));
+            assertTrue(html, html.contains("&lt;img src=x onerror=alert(2)&gt;&quot;&#39;"));
+            Http.Response json = get("/ludus-players.json?q=onerror");
+            assertFalse(json.body(), json.body().contains("<img"));
+            JsonNode m = JSON.readTree(json.body());
+            assertEquals(1, m.get("players").size());
+            JsonNode p = m.at("/players/0");
+            assertEquals(hostileName, p.get("name").asText());
+            assertEquals(c.playerId(), p.get("playerId").asText());
+            assertEquals(room, p.get("roomId").asText());
+            assertEquals("connected", p.get("state").asText());
+            // hello, create_room and join_room came in; as many replies and more (events) went out
+            assertTrue(p.toString(), p.get("in").asText().startsWith("3 / "));
+            assertTrue(m.get("connected").asInt() >= 1);
+        }
+        Wait.until("the player shows as away, resumable", 10_000, () -> JSON.readTree(
+                get("/ludus-players.json?q=onerror").body()).at("/players/0/state").asText().startsWith("away"));
     }
 
     @Test

@@ -36,6 +36,9 @@ public final class Connection implements Session.Listener.AutoDemanding {
 
     /** The player whose session this connection carries, once it has said hello. Guarded by this. */
     private PlayerSession player;
+    /** When the connection opened (the gateway's clock), and what passed on it: for operators' pages. */
+    final long openedAtMillis;
+    final ConnectionCounts counts = new ConnectionCounts();
 
     Connection(Gateway gateway, long id, String remote, String address, SerialQueue requests, MessageBudget budget,
                int outboundLimit, long outboundBytesLimit, OutboundBytes total, long nowMillis) {
@@ -49,6 +52,7 @@ public final class Connection implements Session.Listener.AutoDemanding {
         this.budget = budget;
         this.outboundLimit = outboundLimit;
         this.lastHeardMillis = nowMillis;
+        this.openedAtMillis = nowMillis;
     }
 
     // ---------------------------------------------------------------- Jetty callbacks
@@ -129,6 +133,7 @@ public final class Connection implements Session.Listener.AutoDemanding {
         }
         s.sendText(text, Callback.from(() -> unqueue(bytes), failure -> unqueue(bytes)));
         gateway.metrics.sent(bytes);
+        counts.sent(bytes);
         return true;
     }
 

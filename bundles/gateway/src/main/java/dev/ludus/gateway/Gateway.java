@@ -328,6 +328,7 @@ final class Gateway {
 
     void receivedBinary(Connection c, int bytes) {
         metrics.received(bytes);
+        c.counts.received(bytes);
         if (c.isClosing()) {
             return; // being closed: nothing it sends is answered, counted as refused, or logged
         }
@@ -343,6 +344,7 @@ final class Gateway {
     void received(Connection c, String text) {
         long bytes = Connection.utf8Bytes(text); // one scan serves the count and the size check
         metrics.received(bytes);
+        c.counts.received(bytes);
         if (c.isClosing()) {
             return; // being closed: nothing it sends is answered, counted as refused, or logged
         }
@@ -949,5 +951,10 @@ final class Gateway {
 
     int connectionCount() {
         return connections.size();
+    }
+
+    /** The sessions held now (connected players and those within their grace period). */
+    java.util.Collection<PlayerSession> sessions() {
+        return sessions.values();
     }
 }

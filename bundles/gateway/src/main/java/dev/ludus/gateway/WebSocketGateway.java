@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
+import dev.ludus.api.gateway.PlayerDirectory;
+import dev.ludus.api.gateway.PlayerSessionInfo;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomService;
@@ -37,16 +40,16 @@ import jakarta.servlet.Servlet;
  * The WebSocket endpoint {@code /ws}, registered through the HTTP whiteboard as a
  * {@link JettyWebSocketServlet} whose endpoints are created in {@link #configure}: when this
  * component goes away its servlet is unregistered with it, leaving no mapping behind. Also the
- * {@code gateway} health check.
+ * {@code gateway} health check, and the {@link PlayerDirectory} of its sessions.
  *
  * <p>The resume-token key lives in {@code <ludus.data>/gateway/resume.key} (the framework
  * property {@code ludus.data}, else the bundle's data area), so tokens stay valid across restarts.
  */
-@Component(service = {Servlet.class, HealthCheck.class}, configurationPid = WebSocketGateway.PID)
+@Component(service = {Servlet.class, HealthCheck.class, PlayerDirectory.class}, configurationPid = WebSocketGateway.PID)
 @Designate(ocd = GatewayConfig.class)
 @HttpWhiteboardServletPattern("/ws")
 @RequireHttpWhiteboard
-public class WebSocketGateway extends JettyWebSocketServlet implements HealthCheck {
+public class WebSocketGateway extends JettyWebSocketServlet implements HealthCheck, PlayerDirectory {
     private static final long serialVersionUID = 1L;
 
     static final String PID = "dev.ludus.gateway";
@@ -186,5 +189,11 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     public HealthResult check() {
         Gateway g = gateway;
         return g == null ? HealthResult.down("not active", null) : g.health();
+    }
+
+    @Override
+    public List<PlayerSessionInfo> players() {
+        Gateway g = gateway;
+        return g == null ? List.of() : GatewayPlayers.of(g);
     }
 }
