@@ -179,6 +179,73 @@ public class ConsoleIT {
                 get("/ludus-players.json?q=onerror").body()).at("/players/0/state").asText().startsWith("away"));
     }
 
+    /** A form POST to a console path as the admin, with an {@code Origin} header unless null. */
+    private Http.Response post(String path, String origin, Map<String, String> form) throws Exception {
+        StringBuilder body = new StringBuilder();
+        for (Map.Entry<String, String> e : form.entrySet()) {
+            body.append(body.length() == 0 ? "" : "&").append(e.getKey()).append('=')
+                    .append(java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String auth = java.util.Base64.getEncoder().encodeToString(("admin:" + context.getProperty("ludus.itest.password"))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console() + path))
+                .timeout(java.time.Duration.ofSeconds(10)).header("Authorization", "Basic " + auth)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return new Http.Response(r.statusCode(), r.body() + r.headers().firstValue("Location").map(l -> "\nLocation: " + l)
+                .orElse(""));
+    }
+
+    @Test
+    public void anOperatorDisconnectsAPlayerWith4004OnlyFromTheConsolesOwnOriginAndItIsAudited() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                + "/ws");
+        ProtocolClient.awaitGateway(ws, 20_000);
+        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        page("/ludus-players", "Disconnect");
+        try (ProtocolClient c = ProtocolClient.hello(ws, "Kicked")) {
+            String reason = "<b>spam</b> & 'abuse'";
+            Map<String, String> form = Map.of("action", "disconnect", "player", c.playerId(), "reason", reason);
+
+            Http.Response crossSite = post("/ludus-players.json", "http://evil.example", form);
+            assertEquals("a foreign page's POST is refused", 403, crossSite.status());
+            Thread.sleep(300);
+            assertFalse("the player is still connected", c.isClosed());
+
+            Http.Response blank = post("/ludus-players.json", self, Map.of("action", "disconnect", "player",
+                    c.playerId(), "reason", " "));
+            assertEquals(400, blank.status());
+            assertEquals("bad_reason", JSON.readTree(blank.body()).get("error").asText());
+            assertEquals(405, post("/ludus.json", self, form).status());
+            assertFalse(c.isClosed());
+
+            Http.Response done = post("/ludus-players.json", self, form);
+            assertEquals(done.body(), 200, done.status());
+            assertFalse(done.body(), done.body().contains("<b>"));
+            JsonNode d = JSON.readTree(done.body());
+            assertEquals("admin", d.get("by").asText());
+            assertEquals(4004, d.get("closeCode").asInt());
+            assertTrue("closed", c.awaitClosed(5000));
+            assertEquals(4004, c.closeCode());
+            assertEquals(reason, c.closeReason());
+
+            Http.Response again = post("/ludus-players.json", self, form);
+            assertEquals("nobody is connected as that player any more", 404, again.status());
+            assertEquals("not_connected", JSON.readTree(again.body()).get("error").asText());
+
+            // The HTML form: answered with a redirect to the page, which shows what was done, escaped.
+            Http.Response formPost = post("/ludus-players", self, form);
+            assertTrue(formPost.body(), formPost.status() == 302 || formPost.status() == 303);
+            String location = formPost.body().substring(formPost.body().indexOf("Location: ") + 10).strip();
+            assertTrue(location, location.contains("/ludus-players?refused="));
+        }
+    }
+
     @Test
     public void badQueriesAndMissingCredentialsAreRefused() throws Exception {
         page("/ludus-rooms", "Search");

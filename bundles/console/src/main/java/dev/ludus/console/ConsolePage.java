@@ -14,7 +14,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * {@code GET /system/console/<label>} with its own header, menu and footer, and passes
  * {@code GET /system/console/<label>.json} (any extension) through untouched; a page answers the
  * first with HTML rendered from its model and the second with the same model as JSON, which the
- * page's script reads to refresh itself. Everything here is read-only: a page answers GET only.
+ * page's script reads to refresh itself. A page that can change something takes a POST
+ * ({@link #act}): the Web Console's login applies, and the web-security bundle refuses a POST
+ * whose {@code Origin} or {@code Referer} is another site (the console's CSRF protection); every
+ * action, done or refused, is logged with who asked ({@code console_action}).
  *
  * <p>Thread safe: a page keeps no per-request state.
  */
@@ -25,6 +28,8 @@ abstract class ConsolePage extends HttpServlet {
     static final String CATEGORY = "Ludus";
     /** Request attribute in which the Web Console passes its root path ({@code /system/console}). */
     static final String APP_ROOT = "felix.webconsole.appRoot";
+    /** Where every console action, done or refused, is logged. */
+    static final org.slf4j.Logger AUDIT = org.slf4j.LoggerFactory.getLogger("dev.ludus.console.audit");
     /** How often the pages refresh themselves, in milliseconds. */
     static final int REFRESH_MILLIS = 2000;
 
@@ -37,6 +42,16 @@ abstract class ConsolePage extends HttpServlet {
      * @throws BadRequest for a query that names something that cannot be (a bad state, cursor...)
      */
     abstract Map<String, Object> model(HttpServletRequest req);
+
+    /**
+     * Carries out the action a POST asks for and says what was done (JSON-compatible), for the
+     * audit line and the caller. The default refuses: most pages change nothing.
+     *
+     * @throws BadRequest when the action is refused; nothing changed then
+     */
+    Map<String, Object> act(HttpServletRequest req) {
+        throw new BadRequest(HttpServletResponse.SC_METHOD_NOT_ALLOWED, "read_only", "this page changes nothing");
+    }
 
     /** Writes the page's HTML for {@code model}; every value through {@link Html#text}. */
     abstract void render(Map<String, Object> model, HttpServletRequest req, PrintWriter out);
@@ -87,9 +102,58 @@ abstract class ConsolePage extends HttpServlet {
                 + (query == null ? "" : "?" + query)) + "\" data-ludus-refresh=\"" + REFRESH_MILLIS + "\">");
         out.println("<p class=\"ludus-refresh\">Refreshes every " + REFRESH_MILLIS / 1000
                 + " s <span data-ludus-stamp></span></p>");
+        String done = req.getParameter("done");
+        if (done != null) {
+            out.println("<p class=\"ludus-done\">" + Html.text(done) + "</p>");
+        }
+        String refused = req.getParameter("refused");
+        if (refused != null) {
+            out.println("<p class=\"ludus-error\">" + Html.text(refused) + "</p>");
+        }
         render(model, req, out);
         out.println("</div>");
         out.println("<script src=\"" + Html.text(root + "/" + label() + "/res/ludus-console.js") + "\"></script>");
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        boolean json = req.getRequestURI().endsWith(".json");
+        String user = user(req);
+        String action = String.valueOf(req.getParameter("action"));
+        Map<String, Object> result;
+        try {
+            result = new java.util.LinkedHashMap<>(act(req));
+        } catch (BadRequest e) {
+            AUDIT.info("console_action refused: user={} page={} action={} code={} reason={}", user, label(), action,
+                    e.code, e.getMessage());
+            if (json) {
+                resp.setStatus(e.status);
+                writeJson(resp, Map.of("error", e.code, "message", e.getMessage()));
+            } else {
+                resp.sendRedirect(appRoot(req) + "/" + label() + "?refused="
+                        + Html.query(e.code + ": " + e.getMessage()));
+            }
+            return;
+        }
+        result.put("by", user);
+        AUDIT.info("console_action: user={} page={} action={} {}", user, label(), action, result);
+        if (json) {
+            writeJson(resp, result);
+        } else {
+            resp.sendRedirect(appRoot(req) + "/" + label() + "?done=" + Html.query(String.valueOf(result.get("done"))));
+        }
+    }
+
+    /** Who is logged in to the console, as the Web Console's authentication tells. */
+    static String user(HttpServletRequest req) {
+        String user = req.getRemoteUser();
+        for (String attribute : new String[] {"org.osgi.service.servlet.context.remote.user",
+                "org.osgi.service.http.authentication.remote.user"}) {
+            if (user == null && req.getAttribute(attribute) instanceof String s) {
+                user = s;
+            }
+        }
+        return user == null ? "unknown" : user;
     }
 
     private static void writeJson(HttpServletResponse resp, Object body) throws IOException {

@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import dev.ludus.api.gateway.PlayerControl;
 import dev.ludus.api.gateway.PlayerDirectory;
 import dev.ludus.api.gateway.PlayerSessionInfo;
 import jakarta.servlet.Servlet;
@@ -23,7 +24,9 @@ import jakarta.servlet.http.HttpServletRequest;
 /**
  * Players: every session the gateway holds, with its room, connection age, messages and bytes
  * each way, outbound queue and resume state; filtered by name or id text, at most
- * {@link #MAX_SHOWN} shown. Read-only.
+ * {@link #MAX_SHOWN} shown. One action: disconnect a player ({@code POST action=disconnect,
+ * player, reason}), which closes the player's connection with code 4004 and the reason
+ * ({@link PlayerControl}).
  */
 @Component(service = Servlet.class, property = {
         "felix.webconsole.label=" + PlayersPage.LABEL,
@@ -39,6 +42,10 @@ public class PlayersPage extends ConsolePage {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile PlayerDirectory directory;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile PlayerControl control;
 
     @Override
     String label() {
@@ -78,6 +85,39 @@ public class PlayersPage extends ConsolePage {
         m.put("matching", matching);
         m.put("shown", rows.size());
         m.put("players", rows);
+        return m;
+    }
+
+    @Override
+    Map<String, Object> act(HttpServletRequest req) {
+        String action = req.getParameter("action");
+        if (!"disconnect".equals(action)) {
+            throw new BadRequest("unknown_action", "the players page knows one action: disconnect");
+        }
+        String player = req.getParameter("player");
+        if (player == null || player.isBlank()) {
+            throw new BadRequest("bad_player", "name the player id to disconnect");
+        }
+        player = player.strip();
+        String reason = req.getParameter("reason");
+        PlayerControl c = control;
+        if (c == null) {
+            throw new BadRequest(503, "unavailable", "the gateway is not running");
+        }
+        boolean closed;
+        try {
+            closed = c.disconnect(player, reason == null ? "" : reason);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequest("bad_reason", e.getMessage());
+        }
+        if (!closed) {
+            throw new BadRequest(404, "not_connected", "player " + player + " has no connection here");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("done", "disconnected " + player + " (close " + PlayerControl.CLOSE_DISCONNECTED + "): " + reason.strip());
+        m.put("player", player);
+        m.put("closeCode", PlayerControl.CLOSE_DISCONNECTED);
+        m.put("reason", reason.strip());
         return m;
     }
 
@@ -126,6 +166,11 @@ public class PlayersPage extends ConsolePage {
         out.println("<form method=\"get\" class=\"ludus-search\"><input type=\"search\" name=\"q\""
                 + " placeholder=\"name, player or room id contains\" value=\"" + Html.text(model.get("query"))
                 + "\"><button type=\"submit\">Search</button></form>");
+        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                + " value=\"disconnect\">Disconnect player id <input type=\"text\" name=\"player\" required>"
+                + " because <input type=\"text\" name=\"reason\" required maxlength=\"" + PlayerControl.MAX_REASON
+                + "\"> <button type=\"submit\">Disconnect (close " + PlayerControl.CLOSE_DISCONNECTED
+                + ")</button> <small>Not a ban: the player may resume.</small></form>");
         table(out, "players", OverviewPage.columns("name", "Name", "playerId", "Player id", "roomId", "Room",
                 "connectedFor", "Connected for", "state", "State", "in", "Messages / bytes in", "out",
                 "Messages / bytes out", "queued", "Outbound queue", "lastSeq", "Last seq", "remote", "Address"),

@@ -37,6 +37,8 @@ final class Codes {
     static final int CLOSE_IDLE = 4002;
     /** The client kept sending far over its message budget. */
     static final int CLOSE_FLOOD = 4003;
+    /** An operator closed the connection ({@code PlayerControl.disconnect}); the reason says why. */
+    static final int CLOSE_OPERATOR = dev.ludus.api.gateway.PlayerControl.CLOSE_DISCONNECTED;
     /** The server is restarting the gateway (bundle stop, update, shutdown): reconnect and resume. */
     static final int CLOSE_RESTART = 1012;
 

@@ -6,13 +6,13 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
+import dev.ludus.api.gateway.PlayerControl;
 import dev.ludus.api.gateway.PlayerDirectory;
-import dev.ludus.api.gateway.PlayerSessionInfo;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomService;
@@ -40,16 +40,17 @@ import jakarta.servlet.Servlet;
  * The WebSocket endpoint {@code /ws}, registered through the HTTP whiteboard as a
  * {@link JettyWebSocketServlet} whose endpoints are created in {@link #configure}: when this
  * component goes away its servlet is unregistered with it, leaving no mapping behind. Also the
- * {@code gateway} health check, and the {@link PlayerDirectory} of its sessions.
+ * {@code gateway} health check. While active it registers the operators' services of its players
+ * ({@link GatewayAdmin}: {@code PlayerDirectory}, {@code PlayerControl}).
  *
  * <p>The resume-token key lives in {@code <ludus.data>/gateway/resume.key} (the framework
  * property {@code ludus.data}, else the bundle's data area), so tokens stay valid across restarts.
  */
-@Component(service = {Servlet.class, HealthCheck.class, PlayerDirectory.class}, configurationPid = WebSocketGateway.PID)
+@Component(service = {Servlet.class, HealthCheck.class}, configurationPid = WebSocketGateway.PID)
 @Designate(ocd = GatewayConfig.class)
 @HttpWhiteboardServletPattern("/ws")
 @RequireHttpWhiteboard
-public class WebSocketGateway extends JettyWebSocketServlet implements HealthCheck, PlayerDirectory {
+public class WebSocketGateway extends JettyWebSocketServlet implements HealthCheck {
     private static final long serialVersionUID = 1L;
 
     static final String PID = "dev.ludus.gateway";
@@ -58,6 +59,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private transient volatile RoomService rooms;
     private transient volatile MetricRegistry registry;
     private transient volatile Gateway gateway;
+    private transient volatile ServiceRegistration<?> admin;
     transient Clock clock = Clock.systemUTC();
 
     @Activate
@@ -69,6 +71,8 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         g.start();
         g.rooms(rooms);
         gateway = g;
+        admin = context.registerService(new String[] {PlayerDirectory.class.getName(), PlayerControl.class.getName()},
+                new GatewayAdmin(() -> gateway), null);
         MetricRegistry r = registry;
         if (r != null) {
             bindMetrics(g, r);
@@ -119,6 +123,11 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
 
     @Deactivate
     void deactivate() {
+        ServiceRegistration<?> a = admin;
+        admin = null;
+        if (a != null) {
+            a.unregister();
+        }
         Gateway g = gateway;
         if (g != null) {
             g.stop();
@@ -189,11 +198,5 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     public HealthResult check() {
         Gateway g = gateway;
         return g == null ? HealthResult.down("not active", null) : g.health();
-    }
-
-    @Override
-    public List<PlayerSessionInfo> players() {
-        Gateway g = gateway;
-        return g == null ? List.of() : GatewayPlayers.of(g);
     }
 }

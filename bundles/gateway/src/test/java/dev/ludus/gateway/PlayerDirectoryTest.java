@@ -65,4 +65,39 @@ public class PlayerDirectoryTest {
                 Duration.between(away.awaySince(), away.resumableUntil()));
         assertEquals(room, away.roomId());
     }
+
+    @Test
+    public void anOperatorDisconnectClosesWith4004AndItsReasonAndRefusesABadReason() throws Exception {
+        TestServer s = fixture.server(new TestConfig());
+        ProtocolClient c = fixture.hello(s, "Bo");
+        GatewayAdmin admin = new GatewayAdmin(() -> s.gateway);
+        try {
+            admin.disconnect(c.playerId(), " ");
+            throw new AssertionError("a blank reason was taken");
+        } catch (IllegalArgumentException expected) {
+            // nothing changed
+        }
+        try {
+            admin.disconnect(c.playerId(), "line\nbreak");
+            throw new AssertionError("a reason with a control character was taken");
+        } catch (IllegalArgumentException expected) {
+            // nothing changed
+        }
+        assertFalse(c.isClosed());
+        assertFalse("no such player", admin.disconnect("nobody", "why"));
+
+        assertTrue(admin.disconnect(c.playerId(), "abusive chat"));
+        assertTrue("closed", c.awaitClosed(5000));
+        assertEquals(4004, c.closeCode());
+        assertEquals("abusive chat", c.closeReason());
+        assertEquals(dev.ludus.api.gateway.PlayerControl.CLOSE_DISCONNECTED, c.closeCode());
+    }
+
+    @Test
+    public void aCloseReasonIsCutToWhatAFrameCarriesNeverInsideACharacter() {
+        assertEquals("short", GatewayAdmin.fit("short"));
+        String cut = GatewayAdmin.fit("\u00e9".repeat(100)); // 200 bytes of UTF-8
+        assertEquals(60, cut.length());
+        assertTrue(cut.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 120);
+    }
 }
