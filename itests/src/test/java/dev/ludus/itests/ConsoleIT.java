@@ -247,6 +247,49 @@ public class ConsoleIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    public void anOperatorRemovesAPlayerFromARunningGameAndABotTakesTheSeat() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                + "/ws");
+        ProtocolClient.awaitGateway(ws, 20_000);
+        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        try (ProtocolClient c = ProtocolClient.hello(ws, "Removed")) {
+            Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", "remove one"));
+            String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
+            c.ok("join_room", Map.of("room", room));
+            for (int i = 0; i < 3; i++) {
+                c.ok("add_bot", Map.of());
+            }
+            c.ok("start", Map.of());
+            String html = page("/ludus-rooms?room=" + room, "Remove (a bot takes the seat)").body();
+            assertTrue(html, html.contains("<option value=\"" + c.playerId() + "\">"));
+            Map<String, String> form = Map.of("action", "remove_player", "room", room, "player", c.playerId(),
+                    "reason", "left the table <idle>");
+
+            assertEquals(403, post("/ludus-rooms.json", "http://evil.example", form).status());
+            assertEquals(0, rooms.get(room).orElseThrow().seatOf(c.playerId()));
+            Http.Response noReason = post("/ludus-rooms.json", self, Map.of("action", "remove_player", "room", room,
+                    "player", c.playerId()));
+            assertEquals(400, noReason.status());
+            assertEquals("bad_reason", JSON.readTree(noReason.body()).get("error").asText());
+
+            Http.Response done = post("/ludus-rooms.json", self, form);
+            assertEquals(done.body(), 200, done.status());
+            assertEquals("admin", JSON.readTree(done.body()).get("by").asText());
+            RoomInfo after = rooms.get(room).orElseThrow();
+            assertEquals("the player has no seat any more", -1, after.seatOf(c.playerId()));
+            assertTrue("a bot plays seat 0: " + after.seats(), after.seats().get(0).bot());
+
+            Http.Response again = post("/ludus-rooms.json", self, form);
+            assertEquals(409, again.status());
+            assertEquals("not_in_room", JSON.readTree(again.body()).get("error").asText());
+            Http.Response formPost = post("/ludus-rooms", self, Map.of("action", "remove_player", "room", room,
+                    "player", c.playerId(), "reason", "again", "back", "room=" + room));
+            assertTrue(formPost.body(), formPost.body().contains("/ludus-rooms?room=" + room + "&refused="));
+        }
+    }
+
+    @Test
     public void badQueriesAndMissingCredentialsAreRefused() throws Exception {
         page("/ludus-rooms", "Search");
         Http.Response state = get("/ludus-rooms.json?state=sleeping");

@@ -94,7 +94,10 @@ abstract class ConsolePage extends HttpServlet {
             return;
         }
         String root = appRoot(req);
-        PrintWriter out = resp.getWriter();
+        // Written whole at the end: row by row, a page of hundreds of rows went out in as many
+        // small writes.
+        java.io.StringWriter page = new java.io.StringWriter(16384);
+        PrintWriter out = new PrintWriter(page);
         out.println("<link rel=\"stylesheet\" href=\"" + Html.text(root + "/" + label() + "/res/ludus-console.css")
                 + "\">");
         String query = req.getQueryString();
@@ -113,6 +116,8 @@ abstract class ConsolePage extends HttpServlet {
         render(model, req, out);
         out.println("</div>");
         out.println("<script src=\"" + Html.text(root + "/" + label() + "/res/ludus-console.js") + "\"></script>");
+        out.flush();
+        resp.getWriter().write(page.toString());
     }
 
     @Override
@@ -130,7 +135,7 @@ abstract class ConsolePage extends HttpServlet {
                 resp.setStatus(e.status);
                 writeJson(resp, Map.of("error", e.code, "message", e.getMessage()));
             } else {
-                resp.sendRedirect(appRoot(req) + "/" + label() + "?refused="
+                resp.sendRedirect(appRoot(req) + "/" + label() + "?" + back(req) + "refused="
                         + Html.query(e.code + ": " + e.getMessage()));
             }
             return;
@@ -140,8 +145,19 @@ abstract class ConsolePage extends HttpServlet {
         if (json) {
             writeJson(resp, result);
         } else {
-            resp.sendRedirect(appRoot(req) + "/" + label() + "?done=" + Html.query(String.valueOf(result.get("done"))));
+            resp.sendRedirect(appRoot(req) + "/" + label() + "?" + back(req) + "done="
+                    + Html.query(String.valueOf(result.get("done"))));
         }
+    }
+
+    /**
+     * The view a form came from ({@code back}, a query string such as {@code room=<id>}) with a
+     * trailing {@code &}, so the answer returns there; only letters, digits and URL-escape
+     * characters pass, so it cannot lead elsewhere.
+     */
+    static String back(HttpServletRequest req) {
+        String back = req.getParameter("back");
+        return back != null && back.matches("[A-Za-z0-9=&%._~+-]{1,300}") ? back + "&" : "";
     }
 
     /** Who is logged in to the console, as the Web Console's authentication tells. */

@@ -31,7 +31,9 @@ import jakarta.servlet.http.HttpServletRequest;
  * Rooms: search (name text, state, game type) and page through them with the lobby's paged query
  * ({@link RoomService#list(RoomQuery)}), so ten thousand rooms are never loaded at once; one room
  * with its seats, its game as a spectator sees it and its last events ({@code ?room=<id>}).
- * Read-only.
+ * One action: remove a player from a room ({@code POST action=remove_player, room, player,
+ * reason}): before the start the seat is freed, during the game a bot plays it from then on
+ * ({@link RoomService#leave}).
  */
 @Component(service = Servlet.class, property = {
         "felix.webconsole.label=" + RoomsPage.LABEL,
@@ -103,6 +105,46 @@ public class RoomsPage extends ConsolePage {
         m.put("lobbyVersion", page.lobbyVersion());
         return m;
     }
+
+    @Override
+    Map<String, Object> act(HttpServletRequest req) {
+        if (!"remove_player".equals(req.getParameter("action"))) {
+            throw new BadRequest("unknown_action", "the rooms page knows one action: remove_player");
+        }
+        String roomId = param(req, "room");
+        String player = param(req, "player");
+        String reason = param(req, "reason");
+        if (roomId == null || player == null) {
+            throw new BadRequest("bad_player", "name the room and the player id to remove");
+        }
+        if (reason == null || reason.length() > MAX_REASON || reason.chars().anyMatch(Character::isISOControl)) {
+            throw new BadRequest("bad_reason", "reason must be 1 to " + MAX_REASON
+                    + " characters without control characters");
+        }
+        RoomService rs = rooms;
+        if (rs == null) {
+            throw new BadRequest(503, "unavailable", "the rooms service is not available");
+        }
+        RoomInfo after;
+        try {
+            after = rs.leave(roomId, player);
+        } catch (RoomException e) {
+            int status = RoomException.NO_SUCH_ROOM.equals(e.code()) ? 404
+                    : RoomException.UNAVAILABLE.equals(e.code()) ? 503 : 409;
+            throw new BadRequest(status, e.code(), e.getMessage());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("done", "removed " + player + " from room " + roomId + " (" + (after.state() == RoomState.WAITING
+                ? "seat freed" : "a bot plays the seat") + "): " + reason);
+        m.put("room", roomId);
+        m.put("player", player);
+        m.put("reason", reason);
+        m.put("version", after.version());
+        return m;
+    }
+
+    /** The longest reason an action takes, in characters. */
+    static final int MAX_REASON = 100;
 
     private static RoomQuery query(HttpServletRequest req) {
         RoomState state = null;
@@ -288,6 +330,24 @@ public class RoomsPage extends ConsolePage {
         out.println("<h3>Seats</h3>");
         table(out, "room.seatList", OverviewPage.columns("seat", "Seat", "kind", "Kind", "name", "Name", "playerId",
                 "Player id", "connected", "Connected"), (List<Map<String, Object>>) room.get("seatList"), null, null);
+        List<Map<String, Object>> humans = new ArrayList<>();
+        for (Map<String, Object> seat : (List<Map<String, Object>>) room.get("seatList")) {
+            if ("player".equals(seat.get("kind"))) {
+                humans.add(seat);
+            }
+        }
+        if (!humans.isEmpty()) {
+            out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                    + " value=\"remove_player\"><input type=\"hidden\" name=\"room\" value=\""
+                    + Html.text(room.get("roomId")) + "\"><input type=\"hidden\" name=\"back\" value=\"room="
+                    + Html.text(Html.query(String.valueOf(room.get("roomId")))) + "\">Remove <select name=\"player\">");
+            for (Map<String, Object> seat : humans) {
+                out.println("<option value=\"" + Html.text(seat.get("playerId")) + "\">" + Html.text(seat.get("seat"))
+                        + " " + Html.text(seat.get("name")) + "</option>");
+            }
+            out.println("</select> because <input type=\"text\" name=\"reason\" required maxlength=\"" + MAX_REASON
+                    + "\"> <button type=\"submit\">Remove (a bot takes the seat)</button></form>");
+        }
         out.println("<h3>Game, as a spectator sees it</h3>");
         if (room.get("viewError") != null) {
             out.println("<p class=\"ludus-error\">" + Html.text(room.get("viewError")) + "</p>");
