@@ -1,0 +1,74 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.Test;
+
+import dev.ludus.testing.fixtures.ProtocolClient;
+
+/**
+ * The console's Ludus pages in headless Chromium against the distribution: values that arrive by
+ * the pages' live refresh, hostile room names among them, are shown as text and never run, and
+ * the Overview's figures move without a reload.
+ */
+public class ConsoleBrowserIT {
+
+    static final String IMG = "<img src=x onerror=window.pwned=1>";
+
+    @Test
+    public void liveRefreshShowsNewRoomsAsTextAndMovesTheOverviewsFigures() throws Exception {
+        Chromium.require(ConsoleBrowserIT.class, 1);
+        try (Distribution d = Distribution.copy()) {
+            d.start().awaitHealthy();
+            d.awaitGateway();
+            URI ws = URI.create(d.base().replace("http://", "ws://") + "/ws");
+            Path work = Path.of(System.getProperty("ludus.itest.work"));
+            try (Chromium browser = new Chromium(work); ProtocolClient player = ProtocolClient.hello(ws, "Host")) {
+                String auth = Base64.getEncoder().encodeToString(("admin:" + d.password())
+                        .getBytes(StandardCharsets.UTF_8));
+                browser.page().call("Network.enable", Map.of());
+                browser.page().call("Network.setExtraHTTPHeaders", Map.of("headers", Map.of("Authorization",
+                        "Basic " + auth)));
+                try {
+                    player.ok("create_room", Map.of("game", "liap-tui", "name", "<script>window.pwned=2</script>"));
+                    browser.navigate(d.base() + "/system/console/ludus-rooms?q=pwned");
+                    waitFor(browser, "the rooms page", "document.querySelectorAll('tbody[data-rows] tr').length === 1",
+                            20_000);
+                    // A room made after the page loaded arrives by the live refresh, through the script.
+                    player.ok("create_room", Map.of("game", "liap-tui", "name", IMG));
+                    waitFor(browser, "the new room shown by the refresh", "[...document.querySelectorAll("
+                            + "'tbody[data-rows] td a')].some(a => a.textContent === " + Chromium.quote(IMG) + ")",
+                            20_000);
+                    assertEquals("the names are text, nothing of them ran", Boolean.TRUE, browser.eval(
+                            "window.pwned === undefined && document.querySelectorAll('.ludus img, .ludus script').length === 0"));
+
+                    browser.navigate(d.base() + "/system/console/ludus");
+                    waitFor(browser, "the overview", "!!document.querySelector('[data-k=\"rooms.waiting\"]')", 20_000);
+                    long before = ((Number) browser.eval(
+                            "Number(document.querySelector('[data-k=\"rooms.waiting\"]').textContent)")).longValue();
+                    player.ok("create_room", Map.of("game", "liap-tui", "name", "one more"));
+                    waitFor(browser, "the waiting rooms counted again without a reload", "Number(document.querySelector("
+                            + "'[data-k=\"rooms.waiting\"]').textContent) === " + (before + 1), 20_000);
+                    assertTrue((Boolean) browser.eval(
+                            "document.querySelector('[data-ludus-stamp]').textContent.startsWith('(updated')"));
+                } catch (Throwable t) {
+                    browser.screenshot(work.resolve("console-browser-failure.png"));
+                    throw t;
+                }
+                assertEquals("no script errors in the pages", List.of(), browser.pageErrors());
+            }
+        }
+    }
+
+    private static void waitFor(Chromium browser, String what, String condition, long millis) throws Exception {
+        Wait.until(what, millis, () -> Boolean.TRUE.equals(browser.eval(condition)));
+    }
+}
