@@ -49,6 +49,12 @@ public class ConsoleIT {
     @Inject
     RoomService rooms;
 
+    @Inject
+    dev.ludus.api.archive.ArchiveService archiveService;
+
+    @Inject
+    org.osgi.service.cm.ConfigurationAdmin configAdmin;
+
     @Configuration
     public Option[] config() throws Exception {
         return ExamConfig.defaultFeatureSet("console", List.of());
@@ -313,6 +319,40 @@ public class ConsoleIT {
         assertTrue(m.at("/queue/depth").isNumber());
         assertTrue(m.get("backends").size() >= 1);
         assertTrue(m.at("/backends/0/active").asBoolean());
+    }
+
+    @Test
+    public void archivePageLooksAGameUpAndSwitchesTheBackendThroughConfigAdmin() throws Exception {
+        String id = "console-" + System.nanoTime();
+        java.time.Instant now = java.time.Instant.now();
+        archiveService.submit(new dev.ludus.api.archive.CompletedGame(id, "liap-tui", now.minusSeconds(60), now,
+                List.of("p1", "p2"), "{\"name\":\"<script>alert(3)</script>\"}".getBytes(
+                        java.nio.charset.StandardCharsets.UTF_8)));
+        String html = page("/ludus-archive?game=" + id, "Record").body();
+        assertFalse(html, html.contains("<script>alert(3)"));
+        assertTrue(html, html.contains("&lt;script&gt;alert(3)&lt;/script&gt;"));
+        assertTrue(html, html.contains("p1, p2"));
+        assertEquals(404, get("/ludus-archive.json?game=no-such-game").status());
+
+        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        Http.Response unknown = post("/ludus-archive.json", self, Map.of("action", "switch_backend", "backend", "nope"));
+        assertEquals(400, unknown.status());
+        assertEquals("unknown_backend", JSON.readTree(unknown.body()).get("error").asText());
+        assertEquals(403, post("/ludus-archive.json", "http://evil.example", Map.of("action", "switch_backend",
+                "backend", "fs")).status());
+        Http.Response switched = post("/ludus-archive.json", self, Map.of("action", "switch_backend", "backend", "fs"));
+        assertEquals(switched.body(), 200, switched.status());
+        assertEquals("(ludus.archive.backend=fs)", configAdmin.getConfiguration("dev.ludus.archive", "?").getProperties()
+                .get("backend.target"));
+        Wait.until("the archive still writes to fs", 10_000, () -> "fs".equals(JSON.readTree(
+                get("/ludus-archive.json").body()).get("activeBackend").asText()));
+
+        Http.Response same = post("/ludus-archive.json", self, Map.of("action", "start_migration", "from", "fs", "to",
+                "fs"));
+        assertEquals("bad_backend", JSON.readTree(same.body()).get("error").asText());
+        Http.Response none = post("/ludus-archive.json", self, Map.of("action", "stop_migration"));
+        assertEquals(409, none.status());
+        assertEquals("no_migration", JSON.readTree(none.body()).get("error").asText());
     }
 
     @Test

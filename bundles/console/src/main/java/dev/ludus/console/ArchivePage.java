@@ -18,7 +18,12 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
 import dev.ludus.api.archive.ArchiveBackend;
+import dev.ludus.api.archive.ArchiveException;
+import dev.ludus.api.archive.CompletedGame;
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.archive.ArchiveStatus;
 import dev.ludus.api.health.HealthCheck;
@@ -28,9 +33,11 @@ import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * The archive: its durable queue (depth, age of the oldest game), the backends installed and the
- * one games are written to, and the archive's health figures. Read-only; switching the backend is
- * the archive's {@code backend.target} setting (the Configuration page, PID
- * {@code dev.ludus.archive}).
+ * one games are written to, the archive's health figures (migration progress among them), and one
+ * game looked up by id ({@code ?game=<id>}). Actions, each the same ConfigAdmin change the
+ * Configuration page makes: switch the backend ({@code backend.target} of PID
+ * {@code dev.ludus.archive}), start a migration (PID {@code dev.ludus.archive.migration}) and stop
+ * it (that configuration deleted).
  */
 @Component(service = Servlet.class, property = {
         "felix.webconsole.label=" + ArchivePage.LABEL,
@@ -40,6 +47,14 @@ public class ArchivePage extends ConsolePage {
     private static final long serialVersionUID = 1L;
 
     static final String LABEL = "ludus-archive";
+    static final String ARCHIVE_PID = "dev.ludus.archive";
+    static final String MIGRATION_PID = "dev.ludus.archive.migration";
+    /** Longest record shown, in characters. */
+    static final int RECORD_TEXT = 20_000;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ConfigurationAdmin configAdmin;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -76,6 +91,11 @@ public class ArchivePage extends ConsolePage {
         ArchiveService a = archive;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("available", a != null);
+        String gameId = req.getParameter("game");
+        if (gameId != null && !gameId.isBlank()) {
+            m.put("game", game(a, gameId.strip()));
+            return m;
+        }
         String active = "";
         Map<String, Object> queue = new LinkedHashMap<>();
         if (a != null) {
@@ -117,6 +137,102 @@ public class ArchivePage extends ConsolePage {
         return m;
     }
 
+    private static Map<String, Object> game(ArchiveService a, String gameId) {
+        if (a == null) {
+            throw new BadRequest(503, "unavailable", "the archive service is not available");
+        }
+        java.util.Optional<CompletedGame> found;
+        try {
+            found = a.find(gameId);
+        } catch (ArchiveException e) {
+            throw new BadRequest("invalid_query".equals(e.code()) ? 400 : 503, e.code(), e.getMessage());
+        }
+        CompletedGame g = found.orElseThrow(() -> new BadRequest(404, "no_such_game",
+                "no archived or queued game has id " + gameId));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("gameId", g.gameId());
+        m.put("gameType", g.gameType());
+        m.put("startedAt", g.startedAt().toString());
+        m.put("completedAt", g.completedAt().toString());
+        m.put("players", String.join(", ", g.playerIds()));
+        m.put("recordBytes", g.record().length);
+        String text = new String(g.record(), java.nio.charset.StandardCharsets.UTF_8);
+        m.put("record", text.length() > RECORD_TEXT ? text.substring(0, RECORD_TEXT) + "…" : text);
+        return m;
+    }
+
+    @Override
+    Map<String, Object> act(HttpServletRequest req) {
+        String action = String.valueOf(req.getParameter("action"));
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            throw new BadRequest(503, "unavailable", "ConfigAdmin is not available");
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        try {
+            switch (action) {
+                case "switch_backend" -> {
+                    String backend = installedBackend(req.getParameter("backend"));
+                    String target = "(" + ArchiveBackend.NAME_PROPERTY + "=" + backend + ")";
+                    Configuration c = ca.getConfiguration(ARCHIVE_PID, "?");
+                    java.util.Dictionary<String, Object> props = c.getProperties() == null
+                            ? new java.util.Hashtable<>() : c.getProperties();
+                    props.put("backend.target", target);
+                    c.update(props);
+                    m.put("done", "archive backend set to " + backend + " (backend.target = " + target + ")");
+                    m.put("backend", backend);
+                }
+                case "start_migration" -> {
+                    String from = installedBackend(req.getParameter("from"));
+                    String to = installedBackend(req.getParameter("to"));
+                    if (from.equals(to)) {
+                        throw new BadRequest("bad_backend", "from and to must be two different backends");
+                    }
+                    Configuration c = ca.getConfiguration(MIGRATION_PID, "?");
+                    java.util.Dictionary<String, Object> props = c.getProperties() == null
+                            ? new java.util.Hashtable<>() : c.getProperties();
+                    props.put("from", from);
+                    props.put("to", to);
+                    props.put("run", String.valueOf(System.currentTimeMillis()));
+                    c.update(props);
+                    m.put("done", "migration from " + from + " to " + to + " started; progress under archive-migration");
+                }
+                case "stop_migration" -> {
+                    org.osgi.service.cm.Configuration[] found = ca.listConfigurations(
+                            "(" + org.osgi.framework.Constants.SERVICE_PID + "=" + MIGRATION_PID + ")");
+                    if (found == null) {
+                        throw new BadRequest(409, "no_migration", "no migration is configured");
+                    }
+                    for (Configuration c : found) {
+                        c.delete();
+                    }
+                    m.put("done", "migration stopped (configuration " + MIGRATION_PID + " deleted)");
+                }
+                default -> throw new BadRequest("unknown_action",
+                        "the archive page knows switch_backend, start_migration and stop_migration");
+            }
+        } catch (java.io.IOException | org.osgi.framework.InvalidSyntaxException e) {
+            throw new BadRequest(503, "config_failed", "ConfigAdmin refused: " + e.getMessage());
+        }
+        return m;
+    }
+
+    /** The name if a backend of that name is installed, else a refusal naming those that are. */
+    private String installedBackend(String name) {
+        List<String> names = new ArrayList<>();
+        for (ServiceReference<ArchiveBackend> ref : backends) {
+            Object n = ref.getProperty(ArchiveBackend.NAME_PROPERTY);
+            if (n != null) {
+                names.add(String.valueOf(n));
+            }
+        }
+        if (name == null || !names.contains(name.strip())) {
+            throw new BadRequest("unknown_backend", "no backend named '" + name + "' is installed; installed: "
+                    + names.stream().sorted().toList());
+        }
+        return name.strip();
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     void render(Map<String, Object> model, HttpServletRequest req, PrintWriter out) {
@@ -124,14 +240,40 @@ public class ArchivePage extends ConsolePage {
             out.println("<p class=\"ludus-error\">The archive service is not available (its bundle is stopped or being"
                     + " replaced). Completed games wait in the rooms runtime until it is back.</p>");
         }
+        if (model.containsKey("game")) {
+            Map<String, Object> g = (Map<String, Object>) model.get("game");
+            out.println("<p><a href=\"?\">Archive</a></p>");
+            out.println("<h2>Game " + Html.text(g.get("gameId")) + "</h2>");
+            out.println("<table class=\"nicetable ludus-kv\"><tbody>");
+            for (String key : List.of("gameType", "startedAt", "completedAt", "players", "recordBytes")) {
+                out.println("<tr><th>" + Html.text(key) + "</th><td>" + Html.text(g.get(key)) + "</td></tr>");
+            }
+            out.println("</tbody></table>");
+            out.println("<h3>Record</h3><pre class=\"ludus-game\">" + Html.text(g.get("record")) + "</pre>");
+            return;
+        }
+        out.println("<form method=\"get\" class=\"ludus-search\">Look up a game by id <input type=\"text\""
+                + " name=\"game\" required> <button type=\"submit\">Show</button></form>");
         out.println("<h2>Active backend: " + live("activeBackend", model.get("activeBackend")) + "</h2>");
         out.println("<h3>Queue</h3>");
         keyValues(out, "queue", (Map<?, ?>) model.get("queue"));
         out.println("<h3>Backends installed</h3>");
         table(out, "backends", OverviewPage.columns("name", "Name", "active", "Active", "bundle", "Bundle"),
                 (List<Map<String, Object>>) model.get("backends"), null, null);
-        out.println("<p>To switch the backend, set <code>backend.target</code> of PID <code>dev.ludus.archive</code> on the"
-                + " Configuration page (for example <code>(ludus.archive.backend=jdbc)</code>).</p>");
+        StringBuilder options = new StringBuilder();
+        for (Map<String, Object> b : (List<Map<String, Object>>) model.get("backends")) {
+            options.append("<option>").append(Html.text(b.get("name"))).append("</option>");
+        }
+        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                + " value=\"switch_backend\">Write games to <select name=\"backend\">" + options + "</select>"
+                + " <button type=\"submit\">Switch backend</button> <small>sets <code>backend.target</code> of PID"
+                + " <code>" + ARCHIVE_PID + "</code>; a <code>conf/" + ARCHIVE_PID + ".cfg</code> file wins when edited or"
+                + " at a restart</small></form>");
+        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                + " value=\"start_migration\">Migrate from <select name=\"from\">" + options + "</select> to <select"
+                + " name=\"to\">" + options + "</select> <button type=\"submit\">Start migration</button></form>");
+        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                + " value=\"stop_migration\"><button type=\"submit\">Stop migration</button></form>");
         Map<String, Object> health = (Map<String, Object>) model.get("health");
         for (Map.Entry<String, Object> e : health.entrySet()) {
             Map<String, Object> c = (Map<String, Object>) e.getValue();
