@@ -129,8 +129,9 @@ abstract class ConsolePage extends HttpServlet {
         try {
             result = new java.util.LinkedHashMap<>(act(req));
         } catch (BadRequest e) {
-            AUDIT.info("console_action refused: user={} page={} action={} code={} reason={}", user, label(), action,
-                    e.code, e.getMessage());
+            // Values as JSON strings: what a client sent cannot start a line of its own in the log.
+            AUDIT.info("console_action refused: user={} page={} action={} code={} reason={}", ConsoleJson.write(user),
+                    label(), ConsoleJson.write(action), e.code, ConsoleJson.write(e.getMessage()));
             if (json) {
                 resp.setStatus(e.status);
                 writeJson(resp, Map.of("error", e.code, "message", e.getMessage()));
@@ -141,7 +142,8 @@ abstract class ConsolePage extends HttpServlet {
             return;
         }
         result.put("by", user);
-        AUDIT.info("console_action: user={} page={} action={} {}", user, label(), action, result);
+        AUDIT.info("console_action: user={} page={} action={} {}", ConsoleJson.write(user), label(),
+                ConsoleJson.write(action), ConsoleJson.write(result));
         if (json) {
             writeJson(resp, result);
         } else {

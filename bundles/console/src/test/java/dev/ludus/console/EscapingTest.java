@@ -32,6 +32,13 @@ public class EscapingTest {
     }
 
     @Test
+    public void jsonKeepsAClientsLineBreaksOutOfTheAuditLine() {
+        String json = ConsoleJson.write("player\nconsole_action: user=\"forged\"");
+        assertFalse(json, json.contains("\n"));
+        assertTrue(json, json.contains("\\n"));
+    }
+
+    @Test
     public void tableCellsAndLinksAreEscaped() {
         java.io.StringWriter s = new java.io.StringWriter();
         java.io.PrintWriter out = new java.io.PrintWriter(s);
