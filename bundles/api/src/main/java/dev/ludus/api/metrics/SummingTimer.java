@@ -6,7 +6,7 @@ import com.codahale.metrics.Timer;
  * A Dropwizard {@link Timer} that also keeps the exact sum of the durations it recorded, so that
  * {@code GET /metrics} can give its summary a {@code _sum} (a plain {@code Timer} keeps only a
  * sample of recent durations, from which no sum can be had). Its quantiles come from the same
- * reservoir as a plain {@code Timer}'s. The node's registry makes these from
+ * algorithm as a plain {@code Timer}'s. The node's registry makes these from
  * {@code registry.timer(name)}; a bundle that owns its timers (to keep them across a swap of the
  * metrics bundle) makes them with {@code new SummingTimer()}.
  *
