@@ -84,7 +84,8 @@ public class HealthEndpoint extends HttpServlet {
     private final transient DetailsAccess access = new DetailsAccess(Clock.systemUTC());
     private transient volatile ConfigurationAdmin configAdmin;
     private transient BundleContext context;
-    private final transient HealthSeries series = new HealthSeries(() -> HealthReport.run(checks), System::nanoTime);
+    private final transient HealthSeries series = new HealthSeries(() -> HealthReport.run(checks),
+            () -> HealthReport.names(checks), System::nanoTime);
     private volatile boolean detailsForEveryone;
     private volatile List<String> readyChecks = List.of();
 

@@ -39,6 +39,7 @@ final class HealthSeries {
     }
 
     private final Supplier<HealthReport> run;
+    private final Supplier<Set<String>> names;
     private final LongSupplier nanoTime;
     private final Set<String> shown = new HashSet<>(); // guarded by this
     private Bound bound; // guarded by this
@@ -46,10 +47,12 @@ final class HealthSeries {
 
     /**
      * @param run      runs the checks registered now
+     * @param names    the names of the checks registered now, as the report gives them
      * @param nanoTime the clock that ages a report
      */
-    HealthSeries(Supplier<HealthReport> run, LongSupplier nanoTime) {
+    HealthSeries(Supplier<HealthReport> run, Supplier<Set<String>> names, LongSupplier nanoTime) {
         this.run = run;
+        this.names = names;
         this.nanoTime = nanoTime;
     }
 
@@ -82,8 +85,8 @@ final class HealthSeries {
         if (bound == null) {
             return;
         }
-        HealthReport report = report(true);
-        Set<String> now = new HashSet<>(report.components().keySet());
+        // Names only: no check runs on the thread that (un)registers one.
+        Set<String> now = new HashSet<>(names.get());
         now.remove(OVERALL); // a check that calls itself "overall" would be the node's series: it has none
         now.add(OVERALL);
         for (String check : Set.copyOf(shown)) {
@@ -109,7 +112,7 @@ final class HealthSeries {
     }
 
     private Double value(String check) {
-        HealthReport report = report(false);
+        HealthReport report = report();
         if (OVERALL.equals(check)) {
             return valueOf(report.status());
         }
@@ -117,10 +120,10 @@ final class HealthSeries {
         return result == null ? null : valueOf(result.status());
     }
 
-    private HealthReport report(boolean fresh) {
+    private HealthReport report() {
         Taken t = taken;
         long now = nanoTime.getAsLong();
-        if (fresh || t == null || now - t.at() > REUSE_NANOS) {
+        if (t == null || now - t.at() > REUSE_NANOS) {
             t = new Taken(now, run.get());
             taken = t;
         }

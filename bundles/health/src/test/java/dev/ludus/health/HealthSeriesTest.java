@@ -31,7 +31,7 @@ public class HealthSeriesTest {
     private final HealthSeries series = new HealthSeries(() -> {
         runs.incrementAndGet();
         return HealthReport.run(checks);
-    }, nanos::get);
+    }, () -> HealthReport.names(checks), nanos::get);
 
     private static HealthCheck check(String name, AtomicReference<HealthStatus> status) {
         return new HealthCheck() {
@@ -106,6 +106,19 @@ public class HealthSeriesTest {
         assertEquals(2, second.getNames().size());
         series.unbindFrom(second);
         assertTrue(second.getNames().isEmpty());
+    }
+
+    @Test
+    public void aCheckComingOrGoingRunsNoCheckAndDuplicateNamesGetTheReportsSuffix() {
+        AtomicReference<HealthStatus> up = new AtomicReference<>(HealthStatus.UP);
+        MetricRegistry registry = new MetricRegistry();
+        series.bind(registry, "dev.ludus.health", "1.0.0");
+        checks.add(check("archive", up));
+        checks.add(check("archive", up));
+        series.checksChanged();
+        assertEquals(0, runs.get());
+        assertEquals(1.0, value(registry, "archive"));
+        assertEquals(1.0, value(registry, "archive#2"));
     }
 
     @Test
