@@ -336,6 +336,55 @@ public class MetricsIT {
         }
     }
 
+    /**
+     * {@code /health} as series: one per registered check and the node's, 1 UP, 0.5 DEGRADED,
+     * 0 DOWN; a check that comes and goes brings and takes its series, and the series come back
+     * when the metrics bundle is swapped.
+     */
+    @Test
+    public void everyHealthCheckAndTheNodeAreSeriesThatFollowTheChecksAndASwap() throws Exception {
+        awaitMetrics(200);
+        String labels = "bundle=\"dev.ludus.health\",bundle_version=\"[^\"]+\",";
+        String overall = "ludus_health_status\\{" + labels + "check=\"overall\",\\}";
+        String probe = "ludus_health_status\\{" + labels + "check=\"itest-probe\",\\}";
+        String eventstore = "ludus_health_status\\{" + labels + "check=\"eventstore\",\\}";
+        Wait.until("the node's health series at 1", 30_000, () -> value(get("/metrics", null).body(), overall) == 1);
+        assertEquals(1.0, value(get("/metrics", null).body(), eventstore), 0);
+
+        java.util.concurrent.atomic.AtomicReference<dev.ludus.api.health.HealthStatus> status =
+                new java.util.concurrent.atomic.AtomicReference<>(dev.ludus.api.health.HealthStatus.DEGRADED);
+        var registration = context.registerService(dev.ludus.api.health.HealthCheck.class,
+                new dev.ludus.api.health.HealthCheck() {
+                    @Override public String name() { return "itest-probe"; }
+                    @Override public dev.ludus.api.health.HealthResult check() {
+                        return new dev.ludus.api.health.HealthResult(status.get(), "probe", Map.of());
+                    }
+                }, null);
+        try {
+            Wait.until("the probe's series at 0.5", 10_000, () -> value(get("/metrics", null).body(), probe) == 0.5);
+            Wait.until("the node at 0.5", 10_000, () -> value(get("/metrics", null).body(), overall) == 0.5);
+            status.set(dev.ludus.api.health.HealthStatus.DOWN);
+            Wait.until("the probe and the node at 0", 10_000, () -> {
+                String body = get("/metrics", null).body();
+                return value(body, probe) == 0 && value(body, overall) == 0;
+            });
+            assertEquals(503, get("/health", null).statusCode()); // the same report as /health
+
+            Bundle b = bundle();
+            b.stop();
+            awaitMetrics(404);
+            b.start();
+            awaitMetrics(200);
+            Wait.until("the series again after the swap", 10_000, () -> value(get("/metrics", null).body(), probe) == 0);
+        } finally {
+            registration.unregister();
+        }
+        Wait.until("the probe's series gone, the node back at 1", 10_000, () -> {
+            String body = get("/metrics", null).body();
+            return value(body, probe) == -1 && value(body, overall) == 1;
+        });
+    }
+
     private void refresh(Bundle b) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(1);
         context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b), e -> done.countDown());

@@ -37,7 +37,7 @@ import dev.ludus.testing.services.PrometheusTools;
  */
 public class PrometheusIT {
 
-    private static final int TESTS = 5;
+    private static final int TESTS = 6;
     private static final Path OPS = Path.of(System.getProperty("ludus.ops"));
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -141,6 +141,24 @@ public class PrometheusIT {
         assertFalse(prometheus.query("ludus_rooms_rooms{job=\"ludus\",game=\"liap-tui\",state=\"FINISHED\"} >= 1").isEmpty());
         assertFalse(prometheus.query("ludus_rooms_actions_total{job=\"ludus\",result=\"accepted\"} > 0").isEmpty());
         assertFalse(prometheus.query("ludus_archive_stored_games_total{job=\"ludus\",backend=\"fs\"} >= 1").isEmpty());
+    }
+
+    /** The summaries carry an exact _sum beside _count, and /health is a series per check and for the node. */
+    @Test
+    public void prometheusFindsTheSumsOfSummariesAndTheHealthStatuses() throws Exception {
+        for (String sum : List.of("ludus_rooms_action_seconds_sum", "ludus_gateway_request_seconds_sum{type=\"act\"}",
+                "ludus_eventstore_append_seconds_sum{result=\"durable\"}", "ludus_eventstore_group_events_sum",
+                "ludus_archive_store_seconds_sum{backend=\"fs\"}")) {
+            assertFalse(sum, prometheus.query(sum + " > 0").isEmpty());
+        }
+        List<JsonNode> overall = prometheus.query("ludus_health_status{job=\"ludus\",check=\"overall\"}");
+        assertEquals(overall.toString(), 1, overall.size());
+        assertEquals(overall.toString(), "1", overall.get(0).path("value").get(1).asText());
+        for (String check : List.of("gateway", "rooms", "eventstore", "archive", "framework")) {
+            assertFalse(check, prometheus.query("ludus_health_status{job=\"ludus\",check=\"" + check + "\"} == 1").isEmpty());
+        }
+        assertFalse(prometheus.query("ludus_rooms_stalls_repaired_total{job=\"ludus\"} == 0").isEmpty());
+        assertFalse(prometheus.query("ludus_archive_retention_deleted_total{job=\"ludus\"} == 0").isEmpty());
     }
 
     /**

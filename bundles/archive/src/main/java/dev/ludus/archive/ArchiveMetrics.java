@@ -14,6 +14,8 @@ import com.codahale.metrics.Timer;
 
 import dev.ludus.api.metrics.MetricLabels;
 import dev.ludus.api.metrics.MetricName;
+import dev.ludus.api.metrics.RunningTotal;
+import dev.ludus.api.metrics.SummingTimer;
 
 /**
  * The archive's counts and times. They live as long as the archive service and are put into the
@@ -25,9 +27,9 @@ import dev.ludus.api.metrics.MetricName;
  * {@code ludus_archive_oldest_waiting_seconds} (gauges): the durable queue;</li>
  * <li>{@code ludus_archive_stored_games{backend}}, {@code ludus_archive_stored_bytes{backend}}
  * (counters): games and their record bytes a backend took;</li>
- * <li>{@code ludus_archive_store_seconds{backend}} (timer): one batch's store call;</li>
+ * <li>{@code ludus_archive_store_seconds{backend}} (timer, with an exact sum): one batch's store call;</li>
  * <li>{@code ludus_archive_store_failures{backend}} (counter): failed batches (each retried);</li>
- * <li>{@code ludus_archive_retention_deleted} (gauge of a running total).</li>
+ * <li>{@code ludus_archive_retention_deleted} (counter, read from the service's running total).</li>
  * </ul>
  */
 final class ArchiveMetrics implements Archiver.Listener {
@@ -72,7 +74,7 @@ final class ArchiveMetrics implements Archiver.Listener {
 
     private PerBackend of(String backend) {
         return backends.computeIfAbsent(backend, name -> {
-            PerBackend b = new PerBackend(new Counter(), new Counter(), new Timer(), new Counter());
+            PerBackend b = new PerBackend(new Counter(), new Counter(), new SummingTimer(), new Counter());
             synchronized (this) {
                 if (bound != null) {
                     put(bound, name, b);
@@ -90,7 +92,7 @@ final class ArchiveMetrics implements Archiver.Listener {
         gauge(b, "queue_games", queueGames);
         gauge(b, "queue_bytes", queueBytes);
         gauge(b, "oldest_waiting_seconds", oldestWaitingSeconds);
-        gauge(b, "retention_deleted", retentionDeleted);
+        register(b, MetricName.of(PREFIX + "retention_deleted", b.labels()), new RunningTotal(retentionDeleted));
         backends.forEach((name, series) -> put(b, name, series));
         bound = b;
     }

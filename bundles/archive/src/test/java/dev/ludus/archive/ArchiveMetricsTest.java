@@ -7,7 +7,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.Test;
 
+import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+
+import dev.ludus.api.metrics.SummingTimer;
 
 public class ArchiveMetricsTest {
 
@@ -16,7 +19,8 @@ public class ArchiveMetricsTest {
     @Test
     public void batchesAreCountedPerBackendAndTheCountsOutliveASwapOfTheRegistry() {
         AtomicLong depth = new AtomicLong(7);
-        ArchiveMetrics m = new ArchiveMetrics(depth::get, () -> 4096, () -> 12, () -> 3);
+        AtomicLong deleted = new AtomicLong(3);
+        ArchiveMetrics m = new ArchiveMetrics(depth::get, () -> 4096, () -> 12, deleted::get);
         m.stored("fs", 5, 5000, 2_000_000); // before any registry: counted all the same
 
         MetricRegistry first = new MetricRegistry();
@@ -26,7 +30,13 @@ public class ArchiveMetricsTest {
         assertEquals(7, first.counter("ludus_archive_stored_games" + LABELS).getCount());
         assertEquals(5300, first.counter("ludus_archive_stored_bytes" + LABELS).getCount());
         assertEquals(1, first.counter("ludus_archive_store_failures" + LABELS).getCount());
-        assertEquals(3, first.timer("ludus_archive_store_seconds" + LABELS).getCount());
+        SummingTimer time = (SummingTimer) first.getTimers().get("ludus_archive_store_seconds" + LABELS);
+        assertEquals(3, time.getCount());
+        assertEquals(4_000_000, time.getSumNanos());
+        // a running total, so a counter (exposed as _total), read from the service's own figure
+        Counter retention = first.getCounters().get("ludus_archive_retention_deleted{bundle=\"dev.ludus.archive\",bundle_version=\"2.0.0\"}");
+        deleted.addAndGet(2);
+        assertEquals(5, retention.getCount());
         String queue = "ludus_archive_queue_games{bundle=\"dev.ludus.archive\",bundle_version=\"2.0.0\"}";
         assertEquals(7L, first.getGauges().get(queue).getValue());
         depth.set(0);

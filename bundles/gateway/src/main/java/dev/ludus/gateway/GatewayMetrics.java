@@ -14,6 +14,7 @@ import com.codahale.metrics.Timer;
 
 import dev.ludus.api.metrics.MetricLabels;
 import dev.ludus.api.metrics.MetricName;
+import dev.ludus.api.metrics.SummingTimer;
 
 /**
  * The gateway's counts and times. They live as long as the gateway, feed its health details, and
@@ -30,7 +31,7 @@ import dev.ludus.api.metrics.MetricName;
  * <li>{@code ludus_gateway_requests_refused{reason}} ({@code rate_limited}, {@code too_large}, {@code bad_request});</li>
  * <li>{@code ludus_gateway_closes{code}}: every closed connection by its close code;</li>
  * <li>{@code ludus_gateway_request_seconds{type}} (timer): request to reply, by request type (an
- * {@code act} waits for the event store, the engine and the broadcast);</li>
+ * {@code act} waits for the event store, the engine and the broadcast), with an exact sum;</li>
  * <li>{@code ludus_gateway_resumes{with}} ({@code events}, {@code snapshot}), {@code ludus_gateway_sessions_expired},
  * {@code ludus_gateway_players_caught_up} (counters).</li>
  * </ul>
@@ -59,7 +60,7 @@ final class GatewayMetrics {
     final Counter expired = new Counter();
     final Counter caughtUp = new Counter();
     /** From an action's arrival to its reply being queued. */
-    final Timer act = new Timer();
+    final Timer act = new SummingTimer();
 
     private final Map<String, Timer> requests = new ConcurrentHashMap<>(Map.of("act", act));
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
@@ -141,7 +142,7 @@ final class GatewayMetrics {
     }
 
     private Timer newTimer(String type) {
-        return registered(new Timer(), b -> requestName(b, type));
+        return registered(new SummingTimer(), b -> requestName(b, type));
     }
 
     private Counter newCloseCounter(int code) {

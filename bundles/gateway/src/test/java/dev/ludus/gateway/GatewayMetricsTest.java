@@ -9,6 +9,8 @@ import org.junit.Test;
 
 import com.codahale.metrics.MetricRegistry;
 
+import dev.ludus.api.metrics.SummingTimer;
+
 public class GatewayMetricsTest {
 
     private static final String LABELS = "bundle=\"dev.ludus.gateway\",bundle_version=\"1.0.0\"";
@@ -32,6 +34,10 @@ public class GatewayMetricsTest {
         assertEquals(1, first.counter("ludus_gateway_closes{" + LABELS + ",code=\"4001\"}").getCount());
         assertEquals(1, first.timer("ludus_gateway_request_seconds{" + LABELS + ",type=\"ping\"}").getCount());
         assertEquals(1, first.timer("ludus_gateway_request_seconds{" + LABELS + ",type=\"act\"}").getCount());
+        assertEquals(2_000_000, ((SummingTimer) first.timer("ludus_gateway_request_seconds{" + LABELS + ",type=\"act\"}"))
+                .getSumNanos()); // a sum for the summary's _sum
+        assertEquals(1_000_000, ((SummingTimer) first.timer("ludus_gateway_request_seconds{" + LABELS + ",type=\"ping\"}"))
+                .getSumNanos());
         assertEquals(3L, first.getGauges().get("ludus_gateway_connections{" + LABELS + "}").getValue());
         assertEquals(512L, first.getGauges().get("ludus_gateway_outbound_bytes{" + LABELS + "}").getValue());
 

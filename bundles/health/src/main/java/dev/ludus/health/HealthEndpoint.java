@@ -10,11 +10,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -26,6 +28,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
+import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import dev.ludus.api.health.HealthCheck;
@@ -44,7 +47,8 @@ import jakarta.servlet.http.HttpServletResponse;
  * 503.</li>
  * </ul>
  * Anyone gets the statuses; reasons and figures only a caller with the Web Console's credentials
- * (HTTP Basic), unless {@code detailsForEveryone} is set.
+ * (HTTP Basic), unless {@code detailsForEveryone} is set. The statuses are also series in the
+ * node's metrics registry while one is bound ({@link HealthSeries}).
  */
 @Component(service = Servlet.class, configurationPid = HealthEndpoint.PID)
 @Designate(ocd = HealthEndpoint.Config.class)
@@ -80,6 +84,8 @@ public class HealthEndpoint extends HttpServlet {
     private final transient DetailsAccess access = new DetailsAccess(Clock.systemUTC());
     private transient volatile ConfigurationAdmin configAdmin;
     private transient BundleContext context;
+    private final transient HealthSeries series = new HealthSeries(() -> HealthReport.run(checks),
+            () -> HealthReport.names(checks), System::nanoTime);
     private volatile boolean detailsForEveryone;
     private volatile List<String> readyChecks = List.of();
 
@@ -99,10 +105,33 @@ public class HealthEndpoint extends HttpServlet {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addCheck(HealthCheck check) {
         checks.add(check);
+        series.checksChanged();
     }
 
     void removeCheck(HealthCheck check) {
         checks.remove(check);
+        series.checksChanged();
+    }
+
+    /**
+     * The node's metrics registry (the metrics bundle), optional: the statuses are series there
+     * ({@link HealthSeries}) while one is bound.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetricRegistry(MetricRegistry registry) {
+        Bundle b = FrameworkUtil.getBundle(HealthEndpoint.class); // bound before activation: no context yet
+        series.bind(registry, b == null ? "dev.ludus.health" : b.getSymbolicName(),
+                b == null ? "0" : b.getVersion().toString());
+    }
+
+    void unbindMetricRegistry(MetricRegistry registry) {
+        series.unbindFrom(registry);
+    }
+
+    @Deactivate
+    void deactivate() {
+        series.unbind();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

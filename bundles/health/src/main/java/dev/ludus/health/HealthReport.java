@@ -3,7 +3,9 @@ package dev.ludus.health;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -45,14 +47,31 @@ final class HealthReport {
             } catch (RuntimeException | LinkageError e) {
                 result = HealthResult.down("check failed: " + e, Map.of());
             }
-            String key = name;
-            for (int n = 2; results.containsKey(key); n++) {
-                key = name + "#" + n;
-            }
-            results.put(key, result);
+            results.put(key(name, results.keySet()), result);
             worst = worst.worst(result.status());
         }
         return new HealthReport(worst, results);
+    }
+
+    /**
+     * The names the checks are reported under, as {@link #run} gives them, without running them
+     * (so without calling into the bundles that registered them).
+     */
+    static Set<String> names(Iterable<HealthCheck> checks) {
+        Set<String> names = new HashSet<>();
+        for (HealthCheck check : checks) {
+            names.add(key(safeName(check), names));
+        }
+        return names;
+    }
+
+    /** {@code name}, or with a {@code #2}, {@code #3}... suffix if it is taken already. */
+    private static String key(String name, Set<String> taken) {
+        String key = name;
+        for (int n = 2; taken.contains(key); n++) {
+            key = name + "#" + n;
+        }
+        return key;
     }
 
     private static String safeName(HealthCheck check) {

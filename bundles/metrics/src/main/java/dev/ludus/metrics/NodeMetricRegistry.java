@@ -8,14 +8,22 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.Designate;
 
+import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricFilter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+import dev.ludus.api.metrics.SummingHistogram;
+import dev.ludus.api.metrics.SummingTimer;
 
 /**
  * The node's one {@link MetricRegistry} service. Other bundles record into it under names built
  * with {@code dev.ludus.api.metrics.MetricName} and remove their series when they stop; when this
  * bundle stops, the registry is emptied, and bundles that hold it dynamically rebind to the next
  * one. It records the JVM series itself ({@link JvmSeries}) unless configured not to.
+ *
+ * <p>{@link #timer(String)} and {@link #histogram(String)} make a {@link SummingTimer} and a
+ * {@link SummingHistogram}, which keep the exact sum that a summary's {@code _sum} needs.
  */
 @Component(service = MetricRegistry.class, configurationPid = NodeMetricRegistry.PID)
 @Designate(ocd = MetricsConfig.class)
@@ -38,6 +46,18 @@ public class NodeMetricRegistry extends MetricRegistry {
             jvmSeries.forEach(this::remove);
             jvmSeries = List.of();
         }
+    }
+
+    /** A {@link SummingTimer}: the same quantiles as Dropwizard's default timer, and a sum. */
+    @Override
+    public Timer timer(String name) {
+        return timer(name, SummingTimer::new);
+    }
+
+    /** A {@link SummingHistogram}: the same quantiles as Dropwizard's default histogram, and a sum. */
+    @Override
+    public Histogram histogram(String name) {
+        return histogram(name, SummingHistogram::new);
     }
 
     @Deactivate

@@ -23,6 +23,8 @@ import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.Timer;
 
 import dev.ludus.api.metrics.MetricName;
+import dev.ludus.api.metrics.SummingHistogram;
+import dev.ludus.api.metrics.SummingTimer;
 import io.prometheus.client.Collector;
 
 /**
@@ -32,14 +34,17 @@ import io.prometheus.client.Collector;
  * <ul>
  * <li>{@link Counter}, {@link Meter} (its count) and {@link CumulativeGauge} → counter;</li>
  * <li>{@link Gauge} of a {@link Number} → gauge (other gauges are left out);</li>
- * <li>{@link Histogram} → summary with quantiles {@link #QUANTILES} and a count;</li>
- * <li>{@link Timer} → the same summary, in seconds.</li>
+ * <li>{@link Histogram} → summary with quantiles {@link #QUANTILES}, a count and, for a
+ * {@link SummingHistogram}, the exact sum;</li>
+ * <li>{@link Timer} → the same summary, in seconds (a sum for a {@link SummingTimer}).</li>
  * </ul>
  * A name not in the convention ({@code jvm.memory.heap}) is kept as a family without labels, its
  * characters outside {@code [a-zA-Z0-9_:]} replaced by {@code _}. A counter family named
  * {@code x_total} is exposed as {@code x}: the formats add {@code _total} to a counter's samples.
  * A series whose family already has another type, or that repeats a series already exposed, is
- * left out and logged once. Thread-safe: each scrape reads the registry afresh.
+ * left out and logged once. A plain Dropwizard {@code Timer} or {@code Histogram} keeps only a
+ * sample of recent values: its summary has no {@code _sum} rather than one guessed from the
+ * sample. Thread-safe: each scrape reads the registry afresh.
  */
 final class RegistryCollector extends Collector implements Collector.Describable {
 
@@ -153,6 +158,12 @@ final class RegistryCollector extends Collector implements Collector.Describable
                     out.add(new MetricFamilySamples.Sample(name, withQuantile, values, snapshot.getValue(q) / scale));
                 }
                 out.add(new MetricFamilySamples.Sample(name + "_count", labelNames, labelValues, count));
+                if (metric instanceof SummingTimer t) {
+                    out.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, labelValues,
+                            t.getSumNanos() / NANOS_PER_SECOND));
+                } else if (metric instanceof SummingHistogram h) {
+                    out.add(new MetricFamilySamples.Sample(name + "_sum", labelNames, labelValues, h.getSum()));
+                }
             }
             default -> throw new IllegalStateException("unexpected type " + family.type());
         }

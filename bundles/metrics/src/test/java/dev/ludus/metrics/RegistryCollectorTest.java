@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.Test;
 
@@ -18,6 +19,9 @@ import com.codahale.metrics.SlidingWindowReservoir;
 import com.codahale.metrics.Timer;
 
 import dev.ludus.api.metrics.MetricName;
+import dev.ludus.api.metrics.RunningTotal;
+import dev.ludus.api.metrics.SummingHistogram;
+import dev.ludus.api.metrics.SummingTimer;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
 
@@ -108,6 +112,49 @@ public class RegistryCollectorTest {
                 ludus_test_write_seconds{quantile="0.99",} 0.25
                 ludus_test_write_seconds{quantile="0.999",} 0.25
                 ludus_test_write_seconds_count 1.0
+                """, scrape());
+    }
+
+    @Test
+    public void aSummingTimerHasItsExactSumInSeconds() throws IOException {
+        Timer t = registry.register("ludus_test_write_seconds", new SummingTimer());
+        for (int i = 1; i <= 2_000; i++) { // more than the reservoir keeps: the sum is not the sample's
+            t.update(i, TimeUnit.MILLISECONDS);
+        }
+        String out = scrape();
+        assertTrue(out, out.contains("\nludus_test_write_seconds_count 2000.0\n"));
+        assertTrue(out, out.contains("\nludus_test_write_seconds_sum 2001.0\n")); // 2000 * 2001 / 2 ms
+        assertEquals(out, 1, out.split("_sum", -1).length - 1);
+    }
+
+    @Test
+    public void aSummingHistogramHasItsSumWithItsLabels() throws IOException {
+        Histogram h = registry.register(MetricName.of("ludus_test_group_events").with("log", "a").toString(),
+                new SummingHistogram());
+        h.update(3);
+        h.update(4);
+        String out = scrape();
+        assertTrue(out, out.contains("\nludus_test_group_events_sum{log=\"a\",} 7.0\n"));
+        assertTrue(out, out.contains("\nludus_test_group_events_count{log=\"a\",} 2.0\n"));
+    }
+
+    @Test
+    public void theNodeRegistryMakesTimersAndHistogramsThatSum() throws IOException {
+        MetricRegistry node = new NodeMetricRegistry();
+        assertTrue(node.timer("ludus_test_seconds") instanceof SummingTimer);
+        assertTrue(node.histogram("ludus_test_values") instanceof SummingHistogram);
+        assertTrue(node.timer("ludus_test_seconds") == node.timer("ludus_test_seconds"));
+    }
+
+    @Test
+    public void aRunningTotalIsACounter() throws IOException {
+        AtomicLong deleted = new AtomicLong(5);
+        registry.register("ludus_test_deleted", new RunningTotal(deleted::get));
+        deleted.incrementAndGet();
+        assertEquals("""
+                # HELP ludus_test_deleted_total counter ludus_test_deleted
+                # TYPE ludus_test_deleted_total counter
+                ludus_test_deleted_total 6.0
                 """, scrape());
     }
 

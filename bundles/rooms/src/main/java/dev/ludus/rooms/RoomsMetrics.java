@@ -16,6 +16,7 @@ import com.codahale.metrics.Timer;
 
 import dev.ludus.api.metrics.MetricLabels;
 import dev.ludus.api.metrics.MetricName;
+import dev.ludus.api.metrics.RunningTotal;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomState;
 import dev.ludus.api.rooms.SeatInfo;
@@ -38,7 +39,9 @@ import dev.ludus.api.rooms.SeatInfo;
  * <li>{@code ludus_rooms_wake_lag_seconds} (timer): how late a bot's or timer's wake-up ran after
  * its deadline;</li>
  * <li>{@code ludus_rooms_recovery_seconds}, {@code ludus_rooms_recovered_rooms},
- * {@code ludus_rooms_finished_rooms_to_restore}, {@code ludus_rooms_stalls_repaired} (gauges).</li>
+ * {@code ludus_rooms_finished_rooms_to_restore} (gauges);</li>
+ * <li>{@code ludus_rooms_stalls_repaired} (counter, read from the runtime's running total): stalled
+ * rooms the runtime's check found and decided again.</li>
  * </ul>
  *
  * <p>Label values stay few: game types installed, states, declared action types, refusal codes,
@@ -79,7 +82,7 @@ final class RoomsMetrics {
                 (Gauge<Double>) () -> recovery.millis() < 0 ? 0.0 : recovery.millis() / 1000.0);
         gauge(name("recovered_rooms"), c -> recovery.recoveredRooms());
         gauge(name("finished_rooms_to_restore"), c -> ctx.asleep.size());
-        gauge(name("stalls_repaired"), c -> ctx.stallsRepaired.get());
+        registry.register(name("stalls_repaired").toString(), new RunningTotal(ctx.stallsRepaired::get));
         gamesChanged();
     }
 

@@ -6,7 +6,7 @@
  * reads the labels back from the name when it serves {@code GET /metrics}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.ludus.api.metrics;
 
 import org.osgi.annotation.bundle.Export;
