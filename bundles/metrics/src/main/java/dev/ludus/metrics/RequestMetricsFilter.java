@@ -58,6 +58,11 @@ public class RequestMetricsFilter implements Filter {
     private MetricRegistry registry;
 
     private final Map<String, Series> series = new ConcurrentHashMap<>();
+    /**
+     * Guards adding series against removing them: a request that began while the series were on
+     * and ends after they were turned off must not put them back into the registry.
+     */
+    private final Object seriesLock = new Object();
     private volatile boolean enabled;
 
     @Activate
@@ -67,15 +72,15 @@ public class RequestMetricsFilter implements Filter {
 
     @Modified
     void configure(MetricsConfig config) {
-        enabled = config.httpSeries();
-        if (!enabled) {
+        if (config.httpSeries()) {
+            enabled = true;
+        } else {
             removeSeries();
         }
     }
 
     @Deactivate
     void deactivate() {
-        enabled = false;
         removeSeries();
     }
 
@@ -94,26 +99,42 @@ public class RequestMetricsFilter implements Filter {
         } finally {
             String status = failed ? "5xx" : statusClass(answer.getStatus());
             Series s = series(method(http.getMethod()), status);
-            s.requests().inc();
-            s.duration().update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            if (s != null) {
+                s.requests().inc();
+                s.duration().update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
         }
     }
 
+    /** The series of a method and status class, or null when the series were turned off meanwhile. */
     private Series series(String method, String status) {
-        return series.computeIfAbsent(method + ' ' + status, k -> {
-            MetricName name = MetricName.of(REQUESTS).with("method", method).with("status", status);
-            return new Series(registry.counter(name.toString()),
-                    registry.timer(MetricName.of(DURATION, name.labels()).toString()));
-        });
+        String key = method + ' ' + status;
+        Series s = series.get(key);
+        if (s != null) {
+            return s;
+        }
+        synchronized (seriesLock) {
+            if (!enabled) {
+                return null;
+            }
+            return series.computeIfAbsent(key, k -> {
+                MetricName name = MetricName.of(REQUESTS).with("method", method).with("status", status);
+                return new Series(registry.counter(name.toString()),
+                        registry.timer(MetricName.of(DURATION, name.labels()).toString()));
+            });
+        }
     }
 
-    /** Drops this filter's series from the registry (their counts start again at 0). */
+    /** Turns the series off and drops them from the registry (their counts start again at 0). */
     private void removeSeries() {
-        series.clear();
-        registry.removeMatching((name, metric) -> {
-            String family = RegistryCollector.nameOf(name).family();
-            return family.equals(REQUESTS) || family.equals(DURATION);
-        });
+        synchronized (seriesLock) {
+            enabled = false;
+            series.clear();
+            registry.removeMatching((name, metric) -> {
+                String family = RegistryCollector.nameOf(name).family();
+                return family.equals(REQUESTS) || family.equals(DURATION);
+            });
+        }
     }
 
     static String method(String method) {
