@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
+import io.opentelemetry.api.OpenTelemetry;
+
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomService;
@@ -54,6 +56,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
 
     private transient volatile RoomService rooms;
     private transient volatile MetricRegistry registry;
+    private transient volatile OpenTelemetry openTelemetry;
     private transient volatile Gateway gateway;
     transient Clock clock = Clock.systemUTC();
 
@@ -69,6 +72,10 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         MetricRegistry r = registry;
         if (r != null) {
             bindMetrics(g, r);
+        }
+        OpenTelemetry otel = openTelemetry;
+        if (otel != null) {
+            g.tracing.bind(otel, version());
         }
     }
 
@@ -145,6 +152,35 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
                 g.metrics.unbind();
             }
         }
+    }
+
+    /**
+     * The node's OpenTelemetry (a tracing bundle's SDK), optional: players' actions are traced
+     * through it while one is bound, and through the API's no-op otherwise.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindOpenTelemetry(OpenTelemetry otel) {
+        openTelemetry = otel;
+        Gateway g = gateway;
+        if (g != null) {
+            g.tracing.bind(otel, version());
+        }
+    }
+
+    void unbindOpenTelemetry(OpenTelemetry otel) {
+        if (openTelemetry == otel) {
+            openTelemetry = null;
+        }
+        Gateway g = gateway;
+        if (g != null) {
+            g.tracing.unbind(otel);
+        }
+    }
+
+    private static String version() {
+        Bundle b = FrameworkUtil.getBundle(WebSocketGateway.class);
+        return b == null ? "0" : b.getVersion().toString();
     }
 
     private static void bindMetrics(Gateway g, MetricRegistry r) {
