@@ -1,6 +1,7 @@
 package dev.ludus.eventstore;
 
 import dev.ludus.api.event.EventStoreException;
+import dev.ludus.api.event.WrongExpectedVersionException;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -68,7 +69,7 @@ final class LogTracing {
                 .setAttribute(STREAM, p.stream).setAttribute(EVENTS, (long) p.count).startSpan();
         p.future.whenComplete((version, error) -> {
             if (error != null) {
-                span.setAttribute(ERROR_CODE, error instanceof EventStoreException e ? e.code() : "error");
+                span.setAttribute(ERROR_CODE, code(error));
                 span.setStatus(StatusCode.ERROR, error.getMessage());
             } else {
                 span.setAttribute(VERSION, version);
@@ -76,6 +77,17 @@ final class LogTracing {
             span.end();
         });
         return span;
+    }
+
+    /** The stable code of an append's failure. */
+    static String code(Throwable error) {
+        if (error instanceof EventStoreException e) {
+            return e.code();
+        }
+        if (error instanceof WrongExpectedVersionException w) {
+            return w.code();
+        }
+        return "error";
     }
 
     /** Starts {@code eventstore.commit} under a traced append as its group's write begins. */

@@ -28,7 +28,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 
 /**
  * Builds an OpenTelemetry SDK exporting over OTLP/HTTP and publishes it as the node's
@@ -86,7 +85,7 @@ public class OtlpTracing {
         provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(Attributes.of(SERVICE_NAME, config.serviceName(),
                         SERVICE_VERSION, version))))
-                .setSampler(sampler(ratio))
+                .setSampler(new ActionSampler(ratio))
                 .addSpanProcessor(BatchSpanProcessor.builder(exporter)
                         .setScheduleDelay(Duration.ofMillis(Math.max(10, config.batchDelayMillis())))
                         .setExporterTimeout(Duration.ofMillis(timeout))
@@ -100,15 +99,6 @@ public class OtlpTracing {
         registration = context.registerService(OpenTelemetry.class, otel, props);
         LOG.info("tracing: exporting spans over OTLP/HTTP to {} (sampler ratio {}, service {})", config.endpoint(),
                 ratio, config.serviceName());
-    }
-
-    /**
-     * Root spans and spans under a client's (remote) parent are sampled by trace id at
-     * {@code ratio}; spans under a local parent follow it, so an action's trace is whole or absent.
-     */
-    static Sampler sampler(double ratio) {
-        Sampler byId = Sampler.traceIdRatioBased(ratio);
-        return Sampler.parentBasedBuilder(byId).setRemoteParentSampled(byId).setRemoteParentNotSampled(byId).build();
     }
 
     @Deactivate
