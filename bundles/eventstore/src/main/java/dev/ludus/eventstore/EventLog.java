@@ -471,7 +471,7 @@ public final class EventLog implements EventStore, AutoCloseable {
                 return;
             }
             for (Span span : commitSpans) {
-                span.end();
+                LogTracing.end(span);
             }
             activeSize += length;
             activeBytes = activeSize;

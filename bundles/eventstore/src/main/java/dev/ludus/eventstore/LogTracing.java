@@ -1,5 +1,8 @@
 package dev.ludus.eventstore;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.ludus.api.event.EventStoreException;
 import dev.ludus.api.event.WrongExpectedVersionException;
 import io.opentelemetry.api.OpenTelemetry;
@@ -27,6 +30,7 @@ import io.opentelemetry.context.Context;
  */
 final class LogTracing {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LogTracing.class);
     static final String SCOPE = "dev.ludus.eventstore";
     static final AttributeKey<String> STREAM = AttributeKey.stringKey("ludus.eventstore.stream");
     static final AttributeKey<Long> EVENTS = AttributeKey.longKey("ludus.eventstore.events");
@@ -65,18 +69,26 @@ final class LogTracing {
         if (!Span.fromContext(parent).getSpanContext().isValid()) {
             return Span.getInvalid();
         }
-        Span span = tracer.spanBuilder("eventstore.append").setParent(parent)
-                .setAttribute(STREAM, p.stream).setAttribute(EVENTS, (long) p.count).startSpan();
-        p.future.whenComplete((version, error) -> {
-            if (error != null) {
-                span.setAttribute(ERROR_CODE, code(error));
-                span.setStatus(StatusCode.ERROR, error.getMessage());
-            } else {
-                span.setAttribute(VERSION, version);
-            }
-            span.end();
-        });
-        return span;
+        try {
+            Span span = tracer.spanBuilder("eventstore.append").setParent(parent)
+                    .setAttribute(STREAM, p.stream).setAttribute(EVENTS, (long) p.count).startSpan();
+            p.future.whenComplete((version, error) -> {
+                try {
+                    if (error != null) {
+                        span.setAttribute(ERROR_CODE, code(error));
+                        span.setStatus(StatusCode.ERROR, error.getMessage());
+                    } else {
+                        span.setAttribute(VERSION, version);
+                    }
+                    span.end();
+                } catch (RuntimeException | LinkageError e) {
+                    failed(e);
+                }
+            });
+            return span;
+        } catch (RuntimeException | LinkageError e) {
+            return failed(e);
+        }
     }
 
     /** The stable code of an append's failure. */
@@ -92,15 +104,43 @@ final class LogTracing {
 
     /** Starts {@code eventstore.commit} under a traced append as its group's write begins. */
     Span startCommit(Span append, long group, int appends, int events, long bytes) {
-        return tracer.spanBuilder("eventstore.commit").setParent(Context.root().with(append))
-                .setAttribute(GROUP, group).setAttribute(GROUP_APPENDS, (long) appends)
-                .setAttribute(GROUP_EVENTS, (long) events).setAttribute(GROUP_BYTES, bytes).startSpan();
+        try {
+            return tracer.spanBuilder("eventstore.commit").setParent(Context.root().with(append))
+                    .setAttribute(GROUP, group).setAttribute(GROUP_APPENDS, (long) appends)
+                    .setAttribute(GROUP_EVENTS, (long) events).setAttribute(GROUP_BYTES, bytes).startSpan();
+        } catch (RuntimeException | LinkageError e) {
+            return failed(e);
+        }
+    }
+
+    /** Ends {@code span}. */
+    static void end(Span span) {
+        try {
+            span.end();
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
+        }
     }
 
     /** Ends a commit span whose write or fsync failed. */
     static void failed(Span commit, String message) {
-        commit.setAttribute(ERROR_CODE, Codes.IO_ERROR);
-        commit.setStatus(StatusCode.ERROR, message);
-        commit.end();
+        try {
+            commit.setAttribute(ERROR_CODE, Codes.IO_ERROR);
+            commit.setStatus(StatusCode.ERROR, message);
+            commit.end();
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
+        }
+    }
+
+    /**
+     * A tracing call failed. Tracing must never cost an append, least of all on the writer's
+     * thread (an exception there stops the log): a span that outlives the SDK that made it (the
+     * tracing bundle updated and refreshed meanwhile) may fail to load its classes. The append
+     * goes on untraced.
+     */
+    private static Span failed(Throwable e) {
+        LOG.debug("event store: a tracing call failed, the append goes on untraced: {}", e.toString());
+        return Span.getInvalid();
     }
 }

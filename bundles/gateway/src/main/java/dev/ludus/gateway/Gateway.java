@@ -668,15 +668,10 @@ final class Gateway {
         if (trace.isValid()) {
             MDC.put(GatewayTracing.LOG_TRACE_ID, trace.getTraceId());
         }
-        if (span.isRecording()) {
-            span.setAttribute(GatewayTracing.PLAYER, p.playerId);
-            span.setAttribute(GatewayTracing.REQUEST, requestId);
-            if (room != null) {
-                span.setAttribute(GatewayTracing.ROOM, room);
-            }
-        }
+        GatewayTracing.annotate(span, p.playerId, requestId, room);
         long taken = System.nanoTime();
-        try (Scope scope = span.makeCurrent()) {
+        // Nothing to carry on without a trace (no traceparent, no SDK): skip the context switch.
+        try (Scope scope = trace.isValid() ? span.makeCurrent() : Scope.noop()) {
             serve(c, p, r, span);
         } finally {
             if (!(r instanceof Request.Act)) {
@@ -812,7 +807,7 @@ final class Gateway {
         long arrived = System.nanoTime();
         rs.act(room, p.playerId, a.action(), a.args()).whenComplete((result, error) -> {
             metrics.request("act", System.nanoTime() - arrived);
-            Span reply = tracing.startReply(span);
+            Span reply = span.isRecording() ? tracing.startReply(span) : Span.getInvalid();
             String refused = null;
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -830,11 +825,11 @@ final class Gateway {
             } else {
                 p.reply(c, protocol.ok(a.id(), Map.of()));
             }
-            reply.end();
+            GatewayTracing.end(reply);
             if (refused != null) {
                 GatewayTracing.fail(span, refused);
             } else {
-                span.end();
+                GatewayTracing.end(span);
             }
         });
     }

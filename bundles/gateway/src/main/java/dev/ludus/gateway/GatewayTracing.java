@@ -2,6 +2,9 @@ package dev.ludus.gateway;
 
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -30,6 +33,8 @@ final class GatewayTracing {
     static final AttributeKey<String> ROOM = AttributeKey.stringKey("ludus.room_id");
     static final AttributeKey<String> REQUEST = AttributeKey.stringKey("ludus.request_id");
     static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey("ludus.error_code");
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayTracing.class);
 
     private static final TextMapGetter<Map<String, String>> FIELDS = new TextMapGetter<>() {
         @Override
@@ -66,25 +71,71 @@ final class GatewayTracing {
      * is ignored, as W3C Trace Context asks).
      */
     Span startAct(String traceparent, String action) {
-        Context parent = Context.root();
-        if (traceparent != null) {
-            parent = W3CTraceContextPropagator.getInstance().extract(parent, Map.of("traceparent", traceparent), FIELDS);
+        try {
+            Context parent = Context.root();
+            if (traceparent != null) {
+                parent = W3CTraceContextPropagator.getInstance().extract(parent, Map.of("traceparent", traceparent), FIELDS);
+            }
+            return bound.tracer().spanBuilder("gateway.act").setParent(parent).setSpanKind(SpanKind.SERVER)
+                    .setAttribute(ACTION, action).startSpan();
+        } catch (RuntimeException | LinkageError e) {
+            return failed(e);
         }
-        return bound.tracer().spanBuilder("gateway.act").setParent(parent).setSpanKind(SpanKind.SERVER)
-                .setAttribute(ACTION, action).startSpan();
     }
 
     /** A child of {@code act} around writing its reply. */
     Span startReply(Span act) {
-        return bound.tracer().spanBuilder("gateway.reply").setParent(Context.root().with(act)).startSpan();
+        try {
+            return bound.tracer().spanBuilder("gateway.reply").setParent(Context.root().with(act)).startSpan();
+        } catch (RuntimeException | LinkageError e) {
+            return failed(e);
+        }
+    }
+
+    /** Names the player, the request and the room on a recording span. */
+    static void annotate(Span span, String player, String request, String room) {
+        try {
+            if (span.isRecording()) {
+                span.setAttribute(PLAYER, player);
+                span.setAttribute(REQUEST, request);
+                if (room != null) {
+                    span.setAttribute(ROOM, room);
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
+        }
+    }
+
+    /** Ends {@code span}. */
+    static void end(Span span) {
+        try {
+            span.end();
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
+        }
     }
 
     /** Ends {@code span} as failed with the stable error {@code code}. */
     static void fail(Span span, String code) {
-        if (span.isRecording()) {
-            span.setAttribute(ERROR_CODE, code);
-            span.setStatus(StatusCode.ERROR, code);
+        try {
+            if (span.isRecording()) {
+                span.setAttribute(ERROR_CODE, code);
+                span.setStatus(StatusCode.ERROR, code);
+            }
+            span.end();
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
         }
-        span.end();
+    }
+
+    /**
+     * A tracing call failed. Tracing must never cost a player an action: a span that outlives the
+     * SDK that made it (the tracing bundle updated and refreshed meanwhile) may fail to load its
+     * classes. The action goes on untraced.
+     */
+    private static Span failed(Throwable e) {
+        LOG.debug("gateway: a tracing call failed, the action goes on untraced: {}", e.toString());
+        return Span.getInvalid();
     }
 }

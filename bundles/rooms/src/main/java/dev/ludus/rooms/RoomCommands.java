@@ -296,7 +296,7 @@ final class RoomCommands implements RoomService {
         if (span.getSpanContext().isValid() && MDC.get(RoomsTracing.LOG_TRACE_ID) == null) {
             MDC.put(RoomsTracing.LOG_TRACE_ID, span.getSpanContext().getTraceId()); // a caller other than the gateway
         }
-        try (Scope scope = span.makeCurrent()) {
+        try (Scope scope = span.getSpanContext().isValid() ? span.makeCurrent() : Scope.noop()) {
             live.steps.submit(() -> RoomsTracing.endWhenDone(span, actStep(live, playerId, type, arguments, reply)));
         } finally {
             if (log == null) {

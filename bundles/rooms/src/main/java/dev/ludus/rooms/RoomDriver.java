@@ -113,7 +113,7 @@ final class RoomDriver {
         return es.appendAsync(live.stream, expected, List.of(new NewEvent(record.type(), ctx.codec.encode(record))))
                 .handleAsync((version, error) -> {
                     StepQueue.enter(logContext, null);
-                    try (Scope scope = trace.makeCurrent()) {
+                    try (Scope scope = trace == Context.root() ? Scope.noop() : trace.makeCurrent()) {
                         return appended(live, record, version, error, at, create, events, reply);
                     } finally {
                         MDC.clear();
@@ -137,13 +137,13 @@ final class RoomDriver {
             live.dropUnseated(); // a player who lost the seat is no longer shown connected
         }
         publisher.refresh(live);
-        apply.end();
+        RoomsTracing.end(apply);
         reply.applied().run();
         Span broadcast = ctx.tracing.startInner("rooms.broadcast");
         try {
             effects(live, record, events);
         } finally {
-            broadcast.end();
+            RoomsTracing.end(broadcast);
         }
         reply.published().run();
         next(live);
@@ -260,7 +260,7 @@ final class RoomDriver {
             reply.complete(result);
             return null;
         }
-        validate.end();
+        RoomsTracing.end(validate);
         RoomRecord.ActionTaken record = new RoomRecord.ActionTaken(action.seat(), action.type(), action.args(),
                 ctx.clock.millis(), cause);
         if (!RoomRecord.ActionTaken.BY_PLAYER.equals(cause)) {

@@ -2,6 +2,9 @@ package dev.ludus.rooms;
 
 import java.util.concurrent.CompletionStage;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -19,6 +22,7 @@ import io.opentelemetry.api.trace.Tracer;
  */
 final class RoomsTracing {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RoomsTracing.class);
     static final String SCOPE = "dev.ludus.rooms";
     /** The key of the trace id in the logging context (MDC), as the gateway names it. */
     static final String LOG_TRACE_ID = "traceId";
@@ -43,8 +47,12 @@ final class RoomsTracing {
 
     /** Starts {@code rooms.act}, a child of the current span (the gateway's), or a new trace. */
     Span startAct(String roomId, String action) {
-        return bound.tracer().spanBuilder("rooms.act").setAttribute(ROOM, roomId).setAttribute(ACTION, action)
-                .startSpan();
+        try {
+            return bound.tracer().spanBuilder("rooms.act").setAttribute(ROOM, roomId).setAttribute(ACTION, action)
+                    .startSpan();
+        } catch (RuntimeException | LinkageError e) {
+            return failed(e);
+        }
     }
 
     /**
@@ -55,25 +63,52 @@ final class RoomsTracing {
         if (!Span.current().getSpanContext().isValid()) {
             return Span.getInvalid();
         }
-        return bound.tracer().spanBuilder(name).startSpan();
+        try {
+            return bound.tracer().spanBuilder(name).startSpan();
+        } catch (RuntimeException | LinkageError e) {
+            return failed(e);
+        }
+    }
+
+    /** Ends {@code span}. */
+    static void end(Span span) {
+        try {
+            span.end();
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
+        }
     }
 
     /** Ends {@code span} with the outcome {@code code} (an error code), marked as an error. */
     static void refused(Span span, String code) {
-        if (span.isRecording()) {
-            span.setAttribute(OUTCOME, code);
-            span.setStatus(StatusCode.ERROR, code);
+        try {
+            if (span.isRecording()) {
+                span.setAttribute(OUTCOME, code);
+                span.setStatus(StatusCode.ERROR, code);
+            }
+            span.end();
+        } catch (RuntimeException | LinkageError e) {
+            failed(e);
         }
-        span.end();
     }
 
     /** Ends {@code span} once {@code stage} completes (at once if it is null); returns the stage. */
     static CompletionStage<?> endWhenDone(Span span, CompletionStage<?> stage) {
         if (stage == null) {
-            span.end();
+            end(span);
         } else {
-            stage.whenComplete((r, e) -> span.end());
+            stage.whenComplete((r, e) -> end(span));
         }
         return stage;
+    }
+
+    /**
+     * A tracing call failed. Tracing must never cost a room its step: a span that outlives the SDK
+     * that made it (the tracing bundle updated and refreshed meanwhile) may fail to load its
+     * classes. The step goes on untraced.
+     */
+    private static Span failed(Throwable e) {
+        LOG.debug("rooms: a tracing call failed, the step goes on untraced: {}", e.toString());
+        return Span.getInvalid();
     }
 }

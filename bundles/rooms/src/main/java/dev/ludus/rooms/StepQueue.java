@@ -85,7 +85,8 @@ final class StepQueue {
             }
             CompletionStage<?> pending;
             enter(step.context(), roomId);
-            try (Scope scope = step.trace().makeCurrent()) {
+            Context trace = step.trace();
+            try (Scope scope = trace == Context.root() ? Scope.noop() : trace.makeCurrent()) {
                 pending = step.work().get();
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("{}: step failed", name, e);
