@@ -55,7 +55,7 @@ import dev.ludus.testing.fixtures.ProtocolClient;
  * acknowledged move must be in the event store, and every game must be archived exactly once.
  *
  * <p>{@link SwapIT} swaps the default distribution's bundles, {@link SwapJdbcIT} those of the
- * opt-in {@code archive-jdbc} feature. {@code -Dludus.swap.form=full} looks 10 s after each swap
+ * opt-in {@code archive-jdbc} feature, {@link SwapTracingIT} the opt-in {@code tracing-otlp}. {@code -Dludus.swap.form=full} looks 10 s after each swap
  * with 24 players; the short form (the default, and what CI runs) looks 3 s with 12. Each class
  * writes its table to {@code target/}; {@code scripts/swap-table} runs the full form and puts the
  * tables into the README. To look at a few swaps after a longer history:

@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
+import io.opentelemetry.api.OpenTelemetry;
+
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.EventStoreException;
 import dev.ludus.api.health.HealthCheck;
@@ -102,6 +104,8 @@ public class ConfiguredEventStore implements HealthCheck {
     private volatile Path bundleData;
     /** The series in the node's metrics registry, while one is bound. */
     private volatile EventStoreMetrics metrics;
+    /** The spans of traced appends, while an OpenTelemetry service is bound. */
+    private volatile LogTracing tracing = LogTracing.NONE;
 
     /** For Declarative Services. */
     public ConfiguredEventStore() {
@@ -151,6 +155,32 @@ public class ConfiguredEventStore implements HealthCheck {
                 log.metrics(null);
             }
             m.remove();
+        }
+    }
+
+    /**
+     * The node's OpenTelemetry (a tracing bundle's SDK), optional: appends made within a traced
+     * action get their spans through it while one is bound; the API's no-op otherwise.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindOpenTelemetry(OpenTelemetry otel) {
+        Bundle b = FrameworkUtil.getBundle(ConfiguredEventStore.class);
+        LogTracing t = LogTracing.of(otel, b == null ? "0" : b.getVersion().toString());
+        tracing = t;
+        EventLog log = current.get();
+        if (log != null) {
+            log.tracing(t);
+        }
+    }
+
+    void unbindOpenTelemetry(OpenTelemetry otel) {
+        if (tracing.otel() == otel) {
+            tracing = LogTracing.NONE;
+            EventLog log = current.get();
+            if (log != null) {
+                log.tracing(null);
+            }
         }
     }
 
@@ -219,6 +249,7 @@ public class ConfiguredEventStore implements HealthCheck {
             return;
         }
         log.metrics(metrics);
+        log.tracing(tracing);
         current.set(log);
         state = new State(log, null, dir, "");
         if (registration == null) {
@@ -289,6 +320,7 @@ public class ConfiguredEventStore implements HealthCheck {
             return;
         }
         next.metrics(metrics);
+        next.tracing(tracing);
         current.set(next);
         state = new State(next, null, dir, "");
         log.close();

@@ -27,6 +27,8 @@ import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.opentelemetry.api.trace.Span;
+
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.EventStoreException;
 import dev.ludus.api.event.NewEvent;
@@ -104,6 +106,7 @@ public final class EventLog implements EventStore, AutoCloseable {
     private volatile long maxFsyncNanos;
     private volatile long ioFailures;
     private volatile LogMetrics metrics = LogMetrics.NONE;
+    private volatile LogTracing tracing = LogTracing.NONE;
     private volatile String lastError = "";
     private volatile long lastErrorMillis = -1;
     private final long scanNanos;
@@ -231,6 +234,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             return CompletableFuture.failedFuture(new EventStoreException(Codes.OVERLOADED,
                     limit + " appends are already waiting for the disk; nothing was appended, retry later", null));
         }
+        p.span = tracing.startAppend(p);
         queue.add(p);
         // close() may have drained the queue between our check and our add: then take it back.
         if (closed && queue.remove(p)) {
@@ -451,6 +455,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             int length = buf.remaining();
             long writeNanos;
             long fsyncNanos;
+            List<Span> commitSpans = commitSpans(group, groupSeq, events, length);
             try {
                 long w0 = System.nanoTime();
                 SegmentFiles.writeFully(active, buf);
@@ -459,8 +464,14 @@ public final class EventLog implements EventStore, AutoCloseable {
                 fsyncNanos = System.nanoTime() - t0;
                 writeNanos = t0 - w0;
             } catch (IOException e) {
+                for (Span span : commitSpans) {
+                    LogTracing.failed(span, e.toString());
+                }
                 writeFailed(group, groupStart, e);
                 return;
+            }
+            for (Span span : commitSpans) {
+                LogTracing.end(span);
             }
             activeSize += length;
             activeBytes = activeSize;
@@ -501,6 +512,20 @@ public final class EventLog implements EventStore, AutoCloseable {
         if (buf.capacity() > 4L * Math.max(INITIAL_GROUP_BUFFER, settings.groupMaxBytes())) {
             groupBuffer = ByteBuffer.allocateDirect(INITIAL_GROUP_BUFFER); // let a one-off huge append's buffer go
         }
+    }
+
+    /** One {@code eventstore.commit} per traced append the group writes (see {@link LogTracing}). */
+    private List<Span> commitSpans(List<PendingAppend> group, long groupSeq, int events, int bytes) {
+        List<Span> spans = List.of();
+        for (PendingAppend p : group) {
+            if (p.rejection == null && p.span.isRecording()) {
+                if (spans.isEmpty()) {
+                    spans = new ArrayList<>();
+                }
+                spans.add(tracing.startCommit(p.span, groupSeq, group.size(), events, bytes));
+            }
+        }
+        return spans;
     }
 
     private ByteBuffer bufferFor(long bytes) {
@@ -844,6 +869,11 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     /** Current figures; cheap, never blocks. */
     /** Where the log reports group commits, appends and I/O failures from now on (null: nowhere). */
+    /** Traces appends made under a span through {@code t} from now on; null stops tracing. */
+    void tracing(LogTracing t) {
+        tracing = t == null ? LogTracing.NONE : t;
+    }
+
     void metrics(LogMetrics m) {
         metrics = m == null ? LogMetrics.NONE : m;
     }

@@ -2,6 +2,8 @@ package dev.ludus.eventstore;
 
 import java.util.concurrent.CompletableFuture;
 
+import io.opentelemetry.api.trace.Span;
+
 /**
  * One append waiting for the writer. The caller's thread validates and encodes the records
  * (so the payload is copied once, and the writer only fills in versions, timestamps and checksums).
@@ -16,6 +18,9 @@ final class PendingAppend {
     final CompletableFuture<Long> future = new CompletableFuture<>();
     /** When it was asked for ({@link System#nanoTime()}), for the append-time series. */
     final long askedNanos = System.nanoTime();
+
+    /** {@code eventstore.append} when the caller was traced, else the invalid span. */
+    Span span = Span.getInvalid();
 
     // Set by the writer while it commits the group this append is in.
     RuntimeException rejection;

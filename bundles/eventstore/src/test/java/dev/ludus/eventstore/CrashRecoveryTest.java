@@ -130,12 +130,14 @@ public class CrashRecoveryTest {
         }
     }
 
-    /** This module's classes, its test classes and the API: all the child needs. */
+    /** This module's classes, its test classes and the APIs: all the child needs. */
     private static String classPath() throws URISyntaxException {
         StringBuilder cp = new StringBuilder();
-        // The child logs through SLF4J like the bundle does: its API and the simple provider.
+        // The child logs through SLF4J like the bundle does: its API and the simple provider. The
+        // log traces through the OpenTelemetry API (its no-op here): the API's three jars.
         for (Class<?> c : List.of(CrashAppender.class, EventLog.class, EventStore.class, org.slf4j.LoggerFactory.class,
-                org.slf4j.simple.SimpleLogger.class)) {
+                org.slf4j.simple.SimpleLogger.class, io.opentelemetry.api.OpenTelemetry.class,
+                io.opentelemetry.context.Context.class, io.opentelemetry.common.ComponentLoader.class)) {
             if (cp.length() > 0) {
                 cp.append(File.pathSeparator);
             }

@@ -30,6 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Scope;
+
 import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomException;
@@ -86,6 +90,8 @@ final class Gateway {
     private volatile UpgradeCheck upgradeCheck;
     /** Counts and times: health details, and the node's metrics while a registry is bound. */
     final GatewayMetrics metrics;
+    /** The spans of players' actions; the API's no-op while no OpenTelemetry service is bound. */
+    final GatewayTracing tracing = new GatewayTracing();
 
     Gateway(GatewayConfig config, ResumeTokens tokens, Clock clock) {
         this.config = config;
@@ -366,26 +372,29 @@ final class Gateway {
             return;
         }
         Request r = ((Protocol.Good) parsed).request();
+        // An action is traced from here, its frame's arrival, to its reply.
+        Span span = r instanceof Request.Act a ? tracing.startAct(a.traceparent(), a.action()) : Span.getInvalid();
         // Every request passes this connection's queue first, so a client may send hello and its
         // next requests without waiting: they are handled in the order sent.
-        c.requests.runNowOrSubmit(() -> dispatch(c, r));
+        c.requests.runNowOrSubmit(() -> dispatch(c, r, span));
     }
 
     /** Hands a request to its player's queue. Runs in the connection's order; never blocks. */
-    private void dispatch(Connection c, Request r) {
+    private void dispatch(Connection c, Request r, Span span) {
         if (r instanceof Request.Hello h) {
             hello(c, h);
             return;
         }
         PlayerSession p = c.player();
         if (p == null) {
+            GatewayTracing.fail(span, Codes.NO_SESSION);
             c.send(protocol.error(r.id(), Codes.NO_SESSION, "say hello first: {\"id\":1,\"type\":\"hello\",\"name\":\"...\"}"));
             return;
         }
         if (r instanceof Request.Act || r instanceof Request.Ping || r instanceof Request.ListRooms) {
-            p.tasks.runNowOrSubmit(() -> handle(c, p, r));
+            p.tasks.runNowOrSubmit(() -> handle(c, p, r, span));
         } else {
-            p.tasks.submit(() -> handle(c, p, r));
+            p.tasks.submit(() -> handle(c, p, r, span));
         }
     }
 
@@ -645,17 +654,27 @@ final class Gateway {
 
     // ---------------------------------------------------------------- requests
 
-    /** A request as a session task, with its correlation fields in the logging context. */
-    private void handle(Connection c, PlayerSession p, Request r) {
-        MDC.put(LOG_REQUEST_ID, requestId(c, r));
+    /**
+     * A request as a session task, with its correlation fields in the logging context, and an
+     * action's span as the current one (the rooms runtime and the event store continue its trace).
+     */
+    private void handle(Connection c, PlayerSession p, Request r, Span span) {
+        String requestId = requestId(c, r);
+        MDC.put(LOG_REQUEST_ID, requestId);
         MDC.put(LOG_PLAYER_ID, p.playerId);
         String room = p.roomId();
         if (room != null) {
             MDC.put(LOG_ROOM_ID, room);
         }
+        SpanContext trace = span.getSpanContext();
+        if (trace.isValid()) {
+            MDC.put(GatewayTracing.LOG_TRACE_ID, trace.getTraceId());
+        }
+        GatewayTracing.annotate(span, p.playerId, requestId, room);
         long taken = System.nanoTime();
-        try {
-            serve(c, p, r);
+        // Nothing to carry on without a trace (no traceparent, no SDK): skip the context switch.
+        try (Scope scope = trace.isValid() ? span.makeCurrent() : Scope.noop()) {
+            serve(c, p, r, span);
         } finally {
             if (!(r instanceof Request.Act)) {
                 metrics.request(Protocol.typeOf(r), System.nanoTime() - taken); // an act is timed to its reply
@@ -663,6 +682,7 @@ final class Gateway {
             MDC.remove(LOG_REQUEST_ID);
             MDC.remove(LOG_PLAYER_ID);
             MDC.remove(LOG_ROOM_ID);
+            MDC.remove(GatewayTracing.LOG_TRACE_ID);
         }
     }
 
@@ -677,9 +697,11 @@ final class Gateway {
         return b.toString();
     }
 
-    private void serve(Connection c, PlayerSession p, Request r) {
+    /** Serves {@code r}; an action's {@code span} ends with its reply, whichever way it goes. */
+    private void serve(Connection c, PlayerSession p, Request r, Span span) {
         RoomService rs = rooms;
         if (rs == null && !(r instanceof Request.Ping)) {
+            GatewayTracing.fail(span, Codes.UNAVAILABLE);
             p.reply(c, protocol.error(r.id(), Codes.UNAVAILABLE, "the rooms service is not available right now"));
             return;
         }
@@ -705,7 +727,7 @@ final class Gateway {
                 RoomInfo info = rs.start(requireRoom(p));
                 p.reply(c, protocol.ok(s.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.Act a) {
-                act(c, p, rs, a);
+                act(c, p, rs, a, span);
             } else if (r instanceof Request.Sync s) {
                 p.reply(c, protocol.ok(s.id(), Map.of()));
                 resync(p);
@@ -713,9 +735,11 @@ final class Gateway {
                 p.reply(c, protocol.error(r.id(), Codes.BAD_REQUEST, "this connection already has a session"));
             }
         } catch (RoomException e) {
+            GatewayTracing.fail(span, e.code()); // thrown before an action was handed over
             p.reply(c, protocol.error(r.id(), e.code(), e.getMessage()));
         } catch (RuntimeException e) {
             LOG.error("gateway: request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
+            GatewayTracing.fail(span, Codes.INTERNAL_ERROR);
             p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
         }
     }
@@ -780,23 +804,34 @@ final class Gateway {
         p.reply(c, protocol.ok(l.id(), Map.of()));
     }
 
-    private void act(Connection c, PlayerSession p, RoomService rs, Request.Act a) {
+    private void act(Connection c, PlayerSession p, RoomService rs, Request.Act a, Span span) {
         String room = requireRoom(p);
         long arrived = System.nanoTime();
         rs.act(room, p.playerId, a.action(), a.args()).whenComplete((result, error) -> {
             metrics.request("act", System.nanoTime() - arrived);
+            Span reply = span.isRecording() ? tracing.startReply(span) : Span.getInvalid();
+            String refused = null;
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 if (cause instanceof RoomException re) {
+                    refused = re.code();
                     p.reply(c, protocol.error(a.id(), re.code(), re.getMessage()));
                 } else {
                     LOG.warn("gateway: action of {} failed: {}", p.playerId, cause.toString());
+                    refused = Codes.INTERNAL_ERROR;
                     p.reply(c, protocol.error(a.id(), Codes.INTERNAL_ERROR, "the action failed on the server"));
                 }
             } else if (result instanceof ActionResult.Rejected rej) {
+                refused = rej.code();
                 p.reply(c, protocol.error(a.id(), rej.code(), rej.message()));
             } else {
                 p.reply(c, protocol.ok(a.id(), Map.of()));
+            }
+            GatewayTracing.end(reply);
+            if (refused != null) {
+                GatewayTracing.fail(span, refused);
+            } else {
+                GatewayTracing.end(span);
             }
         });
     }

@@ -29,6 +29,8 @@ final class Protocol {
 
     /** Longest string id, room id, name or action type the protocol accepts. */
     static final int MAX_ID = 64;
+    /** A version-00 traceparent has 55 characters; later versions may append fields. */
+    static final int MAX_TRACEPARENT = 512;
     static final int MAX_NAME = 100;
     /**
      * The largest {@code seq} a client may send: the largest integer a JavaScript number holds
@@ -121,11 +123,21 @@ final class Protocol {
             case "add_bot" -> new Request.AddBot(id);
             case "remove_bot" -> new Request.RemoveBot(id, (int) Math.max(-1, Math.min(1000, longValue(r, "seat"))));
             case "start" -> new Request.StartGame(id);
-            case "act" -> new Request.Act(id, text(r, "action", MAX_ID), args(r.get("args")));
+            case "act" -> new Request.Act(id, text(r, "action", MAX_ID), args(r.get("args")), traceparent(r));
             case "sync" -> new Request.Sync(id);
             case "ping" -> new Request.Ping(id);
             default -> throw new UnknownType();
         };
+    }
+
+    /**
+     * The optional W3C {@code traceparent} of a request. Tracing must never cost a player an
+     * action: anything but a string of a sane length is ignored here, and a string that is not a
+     * valid trace context is ignored when the span is started (a new trace is begun instead).
+     */
+    static String traceparent(JsonNode r) {
+        JsonNode n = r.get("traceparent");
+        return n != null && n.isTextual() && n.asText().length() <= MAX_TRACEPARENT ? n.asText() : null;
     }
 
     private static Object id(JsonNode n) throws Refusal {

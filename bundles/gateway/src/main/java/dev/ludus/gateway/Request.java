@@ -50,8 +50,14 @@ sealed interface Request {
     record StartGame(Object id) implements Request {
     }
 
-    /** A game action, for example {@code declare} with {@code {"piles": 2}}. */
-    record Act(Object id, String action, Map<String, Object> args) implements Request {
+    /**
+     * A game action, for example {@code declare} with {@code {"piles": 2}}; {@code traceparent} is
+     * the client's W3C trace context for it, or null (sent none, or not a string).
+     */
+    record Act(Object id, String action, Map<String, Object> args, String traceparent) implements Request {
+        Act(Object id, String action, Map<String, Object> args) {
+            this(id, action, args, null);
+        }
     }
 
     /** Asks for a full snapshot of the player's room and game. */

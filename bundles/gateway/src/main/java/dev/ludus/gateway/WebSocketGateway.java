@@ -34,6 +34,7 @@ import dev.ludus.api.gateway.PlayerDirectory;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomService;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.servlet.Servlet;
 
 /**
@@ -58,6 +59,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
 
     private transient volatile RoomService rooms;
     private transient volatile MetricRegistry registry;
+    private transient volatile OpenTelemetry openTelemetry;
     private transient volatile Gateway gateway;
     private transient volatile ServiceRegistration<?> admin;
     transient Clock clock = Clock.systemUTC();
@@ -76,6 +78,10 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         MetricRegistry r = registry;
         if (r != null) {
             bindMetrics(g, r);
+        }
+        OpenTelemetry otel = openTelemetry;
+        if (otel != null) {
+            g.tracing.bind(otel, version());
         }
     }
 
@@ -157,6 +163,35 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
                 g.metrics.unbind();
             }
         }
+    }
+
+    /**
+     * The node's OpenTelemetry (a tracing bundle's SDK), optional: players' actions are traced
+     * through it while one is bound, and through the API's no-op otherwise.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindOpenTelemetry(OpenTelemetry otel) {
+        openTelemetry = otel;
+        Gateway g = gateway;
+        if (g != null) {
+            g.tracing.bind(otel, version());
+        }
+    }
+
+    void unbindOpenTelemetry(OpenTelemetry otel) {
+        if (openTelemetry == otel) {
+            openTelemetry = null;
+        }
+        Gateway g = gateway;
+        if (g != null) {
+            g.tracing.unbind(otel);
+        }
+    }
+
+    private static String version() {
+        Bundle b = FrameworkUtil.getBundle(WebSocketGateway.class);
+        return b == null ? "0" : b.getVersion().toString();
     }
 
     private static void bindMetrics(Gateway g, MetricRegistry r) {

@@ -26,6 +26,18 @@ public class ProtocolTest {
     }
 
     @Test
+    public void anActKeepsAStringTraceparentAndIgnoresAnyOtherKind() {
+        String tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assertEquals(tp, ((Request.Act) good("{\"id\":1,\"type\":\"act\",\"action\":\"add\",\"traceparent\":\"" + tp + "\"}"))
+                .traceparent());
+        assertNull(((Request.Act) good("{\"id\":1,\"type\":\"act\",\"action\":\"add\"}")).traceparent());
+        assertNull(((Request.Act) good("{\"id\":1,\"type\":\"act\",\"action\":\"add\",\"traceparent\":42}")).traceparent());
+        assertNull(((Request.Act) good("{\"id\":1,\"type\":\"act\",\"action\":\"add\",\"traceparent\":{}}")).traceparent());
+        assertNull(((Request.Act) good("{\"id\":1,\"type\":\"act\",\"action\":\"add\",\"traceparent\":\""
+                + "x".repeat(Protocol.MAX_TRACEPARENT + 1) + "\"}")).traceparent());
+    }
+
+    @Test
     public void everyRequestTypeIsRead() {
         assertEquals(new Request.Hello("a", "Ann", null, -1), good("{\"id\":\"a\",\"type\":\"hello\",\"name\":\"Ann\"}"));
         assertEquals(new Request.Hello(7L, null, "t", 12), good("{\"id\":7,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":12}"));

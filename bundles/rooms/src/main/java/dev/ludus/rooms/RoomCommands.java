@@ -17,6 +17,10 @@ import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 
 import dev.ludus.api.game.Action;
 import dev.ludus.api.game.ActionResult;
@@ -260,12 +264,15 @@ final class RoomCommands implements RoomService {
     @Override
     public CompletionStage<ActionResult> act(String roomId, String playerId, String type, Map<String, Object> args) {
         CompletableFuture<ActionResult> reply = new CompletableFuture<>();
+        Span span = ctx.tracing.startAct(roomId, type);
         LiveRoom live = ctx.room(roomId);
         if (live == null) {
+            RoomsTracing.refused(span, RoomException.NO_SUCH_ROOM);
             reply.completeExceptionally(new RoomException(RoomException.NO_SUCH_ROOM, "no room " + roomId));
             return reply;
         }
         if (type == null || type.isBlank()) {
+            RoomsTracing.refused(span, RoomException.BAD_OPTIONS);
             reply.completeExceptionally(new RoomException(RoomException.BAD_OPTIONS, "an action needs a type"));
             return reply;
         }
@@ -274,6 +281,7 @@ final class RoomCommands implements RoomService {
         ActionResult.Rejected tooBig = new ArgumentCheck(RoomsContext.clamp(cfg.maxArgumentDepth(), 1, 64),
                 RoomsContext.clamp(cfg.maxArgumentBytes(), 64, 65536)).limits(arguments);
         if (tooBig != null) {
+            RoomsTracing.refused(span, tooBig.code());
             reply.complete(tooBig);
             return reply;
         }
@@ -282,20 +290,41 @@ final class RoomCommands implements RoomService {
             long arrived = System.nanoTime();
             reply.whenComplete((result, error) -> measure(metrics, live, type, result, error, arrived));
         }
-        live.steps.submit(() -> {
-            int seat = live.room().seatOf(playerId);
-            if (seat < 0) {
-                reply.completeExceptionally(new RoomException(RoomException.NOT_IN_ROOM, playerId + " has no seat in room " + roomId));
-                return null;
+        // The step runs under this span (the queue carries the current context, as it carries the
+        // log's), so the validation, the append, the apply and the broadcast are its children.
+        Map<String, String> log = MDC.getCopyOfContextMap();
+        if (span.getSpanContext().isValid() && MDC.get(RoomsTracing.LOG_TRACE_ID) == null) {
+            MDC.put(RoomsTracing.LOG_TRACE_ID, span.getSpanContext().getTraceId()); // a caller other than the gateway
+        }
+        try (Scope scope = span.getSpanContext().isValid() ? span.makeCurrent() : Scope.noop()) {
+            live.steps.submit(() -> RoomsTracing.endWhenDone(span, actStep(live, playerId, type, arguments, reply)));
+        } finally {
+            if (log == null) {
+                MDC.clear();
+            } else {
+                MDC.setContextMap(log);
             }
-            ActionResult.Rejected undeclared = ArgumentCheck.declared(declaredActions(live.room().gameType()), type, arguments);
-            if (undeclared != null) {
-                reply.complete(undeclared);
-                return null;
-            }
-            return driver.act(live, new Action(seat, type, arguments), RoomRecord.ActionTaken.BY_PLAYER, reply);
-        });
+        }
         return reply;
+    }
+
+    /** A player's action as a room step: seat and declared action checked, then the driver's. */
+    private CompletionStage<?> actStep(LiveRoom live, String playerId, String type, Map<String, Object> arguments,
+                                       CompletableFuture<ActionResult> reply) {
+        Span validate = ctx.tracing.startInner("rooms.validate");
+        int seat = live.room().seatOf(playerId);
+        if (seat < 0) {
+            RoomsTracing.refused(validate, RoomException.NOT_IN_ROOM);
+            reply.completeExceptionally(new RoomException(RoomException.NOT_IN_ROOM, playerId + " has no seat in room " + live.id));
+            return null;
+        }
+        ActionResult.Rejected undeclared = ArgumentCheck.declared(declaredActions(live.room().gameType()), type, arguments);
+        if (undeclared != null) {
+            RoomsTracing.refused(validate, undeclared.code());
+            reply.complete(undeclared);
+            return null;
+        }
+        return driver.act(live, new Action(seat, type, arguments), RoomRecord.ActionTaken.BY_PLAYER, reply, validate);
     }
 
     /** Counts and times a player's action once answered; its type as the game declares it, or "other". */

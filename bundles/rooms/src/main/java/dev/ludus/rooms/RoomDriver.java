@@ -15,6 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.NewEvent;
 import dev.ludus.api.game.Action;
@@ -105,10 +109,11 @@ final class RoomDriver {
             live.disarm(); // nothing may fire against the old version while the append is in flight
         }
         Map<String, String> logContext = MDC.getCopyOfContextMap(); // the rest of the step runs on another thread
+        Context trace = Context.current(); // and so does its trace
         return es.appendAsync(live.stream, expected, List.of(new NewEvent(record.type(), ctx.codec.encode(record))))
                 .handleAsync((version, error) -> {
                     StepQueue.enter(logContext, null);
-                    try {
+                    try (Scope scope = trace == Context.root() ? Scope.noop() : trace.makeCurrent()) {
                         return appended(live, record, version, error, at, create, events, reply);
                     } finally {
                         MDC.clear();
@@ -126,13 +131,20 @@ final class RoomDriver {
         if (create) {
             ctx.rooms.put(live.id, live);
         }
+        Span apply = ctx.tracing.startInner("rooms.apply");
         live.room().apply(record, version, at);
         if (record instanceof RoomRecord.SeatChanged) {
             live.dropUnseated(); // a player who lost the seat is no longer shown connected
         }
         publisher.refresh(live);
+        RoomsTracing.end(apply);
         reply.applied().run();
-        effects(live, record, events);
+        Span broadcast = ctx.tracing.startInner("rooms.broadcast");
+        try {
+            effects(live, record, events);
+        } finally {
+            RoomsTracing.end(broadcast);
+        }
         reply.published().run();
         next(live);
         return null;
@@ -207,6 +219,15 @@ final class RoomDriver {
      * judges it, then it is committed. A room step.
      */
     CompletionStage<?> act(LiveRoom live, Action action, String cause, CompletableFuture<ActionResult> reply) {
+        return act(live, action, cause, reply, Span.getInvalid());
+    }
+
+    /**
+     * {@link #act(LiveRoom, Action, String, CompletableFuture)} with the span of its validation,
+     * started by the caller and ended here once the engine has answered.
+     */
+    CompletionStage<?> act(LiveRoom live, Action action, String cause, CompletableFuture<ActionResult> reply,
+                           Span validate) {
         RoomException refusal = switch (live.state()) {
             case WAITING -> new RoomException(RoomException.NOT_STARTED, "the game has not started");
             case FINISHED -> new RoomException(RoomException.GAME_OVER, "the game is over");
@@ -220,6 +241,7 @@ final class RoomDriver {
             refusal = new RoomException(RoomException.UNAVAILABLE, "the event store is not available");
         }
         if (refusal != null) {
+            RoomsTracing.refused(validate, refusal.code());
             reply.completeExceptionally(refusal);
             return null;
         }
@@ -228,14 +250,17 @@ final class RoomDriver {
             result = live.room().tryAction(action);
         } catch (RuntimeException e) {
             LOG.error("room {}: engine failed on {}", live.id, action, e);
+            RoomsTracing.refused(validate, "illegal_action");
             rebuild(live);
             reply.complete(new ActionResult.Rejected("illegal_action", "the game could not apply the action"));
             return null;
         }
         if (!(result instanceof ActionResult.Accepted accepted)) {
+            RoomsTracing.refused(validate, result instanceof ActionResult.Rejected r ? r.code() : "rejected");
             reply.complete(result);
             return null;
         }
+        RoomsTracing.end(validate);
         RoomRecord.ActionTaken record = new RoomRecord.ActionTaken(action.seat(), action.type(), action.args(),
                 ctx.clock.millis(), cause);
         if (!RoomRecord.ActionTaken.BY_PLAYER.equals(cause)) {

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
+import io.opentelemetry.api.OpenTelemetry;
+
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.SnapshotStore;
@@ -257,6 +259,21 @@ public class RoomRuntime implements RoomService, HealthCheck {
             ctx.metrics = RoomsMetrics.NONE;
             m.remove();
         }
+    }
+
+    /**
+     * The node's OpenTelemetry (a tracing bundle's SDK), optional: players' actions are traced
+     * through it while one is bound, and through the API's no-op otherwise.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindOpenTelemetry(OpenTelemetry otel) {
+        Bundle b = FrameworkUtil.getBundle(RoomRuntime.class);
+        ctx.tracing.bind(otel, b == null ? "0" : b.getVersion().toString());
+    }
+
+    void unbindOpenTelemetry(OpenTelemetry otel) {
+        ctx.tracing.unbind(otel);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -47,6 +47,8 @@ final class RoomsContext {
 
     /** The series in the node's metrics registry; {@link RoomsMetrics#NONE} while none is bound. */
     volatile RoomsMetrics metrics = RoomsMetrics.NONE;
+    /** The spans of players' actions; the API's no-op while no OpenTelemetry service is bound. */
+    final RoomsTracing tracing = new RoomsTracing();
     volatile EventStore eventStore;
     volatile SnapshotStore snapshotStore;
     volatile GameStore gameStore;

@@ -10,6 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+
 /**
  * A room's steps, run one at a time in submission order on a shared pool. A step may return a
  * stage (an append in flight): the next step starts only once it completes, so a room never sees
@@ -17,7 +20,8 @@ import org.slf4j.MDC;
  *
  * <p>A step runs with the logging context (MDC) of the thread that submitted it, plus
  * {@code roomId}: a player's request keeps its {@code requestId} and {@code playerId} in the room's
- * log lines, and a bot's or timer's step still names its room.
+ * log lines, and a bot's or timer's step still names its room. It runs in the submitter's
+ * OpenTelemetry {@link Context} too, so a traced action's step continues its trace.
  */
 final class StepQueue {
 
@@ -26,7 +30,7 @@ final class StepQueue {
     /** The key of the room's id in the logging context. */
     static final String ROOM_ID = "roomId";
 
-    private record Step(Supplier<CompletionStage<?>> work, Map<String, String> context) {
+    private record Step(Supplier<CompletionStage<?>> work, Map<String, String> context, Context trace) {
     }
 
     private final String name;
@@ -50,7 +54,7 @@ final class StepQueue {
      * is logged and the queue goes on.
      */
     void submit(Supplier<CompletionStage<?>> step) {
-        Step s = new Step(step, MDC.getCopyOfContextMap());
+        Step s = new Step(step, MDC.getCopyOfContextMap(), Context.current());
         synchronized (this) {
             steps.add(s);
             if (running) {
@@ -81,7 +85,8 @@ final class StepQueue {
             }
             CompletionStage<?> pending;
             enter(step.context(), roomId);
-            try {
+            Context trace = step.trace();
+            try (Scope scope = trace == Context.root() ? Scope.noop() : trace.makeCurrent()) {
                 pending = step.work().get();
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("{}: step failed", name, e);
