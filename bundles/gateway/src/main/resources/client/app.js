@@ -54,6 +54,8 @@
     pingSentAt: 0,
     awaitingSnapshot: true,
     replaced: false,
+    // The reason an operator gave when closing this connection (4004); while set, no reconnect.
+    kicked: null,
     busy: false,
     // Room messages waiting to be shown (see enqueue), and the timer of the next.
     queue: [],
@@ -102,6 +104,19 @@
         + '<button id="play-here" type="button">Play here instead</button>';
       banner.hidden = false;
       $('#play-here').onclick = playHere;
+    } else if (status === 'disconnected') {
+      // The operator's reason is text chosen by a person: set as text, never as HTML.
+      banner.textContent = '';
+      const why = document.createElement('span');
+      why.id = 'kicked-reason';
+      why.textContent = 'Disconnected by an operator: ' + (s.kicked || 'no reason given') + '.';
+      const again = document.createElement('button');
+      again.id = 'reconnect';
+      again.type = 'button';
+      again.textContent = 'Reconnect';
+      again.onclick = reconnectAfterKick;
+      banner.append(why, again);
+      banner.hidden = false;
     } else if (status === 'reconnecting' || status === 'offline') {
       banner.textContent = 'Offline — reconnecting…';
       banner.hidden = false;
@@ -117,7 +132,7 @@
   function connect() {
     clearTimeout(s.retryTimer);
     s.retryTimer = null;
-    if (s.replaced || s.ws) {
+    if (s.replaced || s.kicked !== null || s.ws) {
       return;
     }
     setStatus(s.retry === 0 && !s.haveState ? 'connecting' : 'reconnecting');
@@ -147,7 +162,7 @@
     };
     ws.onclose = (e) => {
       if (s.ws === ws) {
-        lost(e.code);
+        lost(e.code, e.reason);
       }
     };
   }
@@ -166,7 +181,7 @@
     }
   }
 
-  function lost(code) {
+  function lost(code, reason) {
     s.ws = null;
     for (const p of s.pending.values()) {
       p.reject({ code: 'disconnected', message: 'the connection dropped' });
@@ -179,12 +194,20 @@
       notice('');
       return;
     }
+    if (code === 4004) {
+      // Closed by an operator (docs/protocol.md): not a network drop, so no retry; the player
+      // decides when to come back.
+      s.kicked = reason || '';
+      setStatus('disconnected');
+      notice('');
+      return;
+    }
     setStatus('reconnecting');
     scheduleReconnect(code === 4003 ? FLOOD_PAUSE_MS : 0);
   }
 
   function scheduleReconnect(atLeast) {
-    if (s.replaced || s.ws || s.retryTimer) {
+    if (s.replaced || s.kicked !== null || s.ws || s.retryTimer) {
       return;
     }
     const base = Math.max(atLeast || 0, Math.min(RETRY_CAP_MS, RETRY_FIRST_MS * Math.pow(2, s.retry)));
@@ -194,7 +217,7 @@
 
   /** The network came back, or the page came into view: try now rather than at the next retry. */
   function reconnectNow() {
-    if (s.replaced) {
+    if (s.replaced || s.kicked !== null) {
       return;
     }
     if (s.ws && online()) {
@@ -212,6 +235,13 @@
   function playHere() {
     s.replaced = false;
     s.haveState = false;
+    s.retry = 0;
+    connect();
+  }
+
+  /** The player chose to come back after an operator closed the connection: resume as after a drop. */
+  function reconnectAfterKick() {
+    s.kicked = null;
     s.retry = 0;
     connect();
   }

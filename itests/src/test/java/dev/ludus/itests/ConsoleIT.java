@@ -3,6 +3,7 @@ package dev.ludus.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.util.HashSet;
@@ -187,12 +188,18 @@ public class ConsoleIT {
 
     /** A form POST to a console path as the admin, with an {@code Origin} header unless null. */
     private Http.Response post(String path, String origin, Map<String, String> form) throws Exception {
+        return post("admin", context.getProperty("ludus.itest.password"), path, origin, form);
+    }
+
+    /** A form POST to a console path as {@code user}, with an {@code Origin} header unless null. */
+    private Http.Response post(String user, String password, String path, String origin, Map<String, String> form)
+            throws Exception {
         StringBuilder body = new StringBuilder();
         for (Map.Entry<String, String> e : form.entrySet()) {
             body.append(body.length() == 0 ? "" : "&").append(e.getKey()).append('=')
                     .append(java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
         }
-        String auth = java.util.Base64.getEncoder().encodeToString(("admin:" + context.getProperty("ludus.itest.password"))
+        String auth = java.util.Base64.getEncoder().encodeToString((user + ":" + password)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console() + path))
                 .timeout(java.time.Duration.ofSeconds(10)).header("Authorization", "Basic " + auth)
@@ -248,7 +255,7 @@ public class ConsoleIT {
             Http.Response formPost = post("/ludus-players", self, form);
             assertTrue(formPost.body(), formPost.status() == 302 || formPost.status() == 303);
             String location = formPost.body().substring(formPost.body().indexOf("Location: ") + 10).strip();
-            assertTrue(location, location.contains("/ludus-players?refused="));
+            assertTrue(location, location.endsWith("/ludus-players?refused=not_connected"));
         }
     }
 
@@ -291,8 +298,90 @@ public class ConsoleIT {
             assertEquals("not_in_room", JSON.readTree(again.body()).get("error").asText());
             Http.Response formPost = post("/ludus-rooms", self, Map.of("action", "remove_player", "room", room,
                     "player", c.playerId(), "reason", "again", "back", "room=" + room));
-            assertTrue(formPost.body(), formPost.body().contains("/ludus-rooms?room=" + room + "&refused="));
+            assertTrue(formPost.body(), formPost.body().contains("/ludus-rooms?room=" + room + "&refused=not_in_room"));
         }
+    }
+
+    @Test
+    public void aReadOnlyOperatorSeesEveryPageButEachOfItsChangesIsRefusedAndChangesNothing() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                + "/ws");
+        ProtocolClient.awaitGateway(ws, 20_000);
+        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String viewerPassword = "look-" + System.nanoTime();
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                ("salt" + viewerPassword).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (int i = 1; i < 1000; i++) {
+            digest = java.security.MessageDigest.getInstance("SHA-256").digest(digest);
+        }
+        org.osgi.service.cm.Configuration readOnly = configAdmin.getConfiguration("dev.ludus.console.readonly", "?");
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put("user", "viewer");
+        // The salted form the Web Console writes for its own password.
+        props.put("password", "{sha-256}salt-1000-" + java.util.Base64.getEncoder().encodeToString(digest));
+        readOnly.update(props);
+        try (ProtocolClient c = ProtocolClient.hello(ws, "Watched")) {
+            Wait.until("the read-only operator logs in", 20_000,
+                    () -> Http.get(console() + "/ludus.json", "viewer", viewerPassword).status() == 200);
+            for (String path : List.of("/ludus", "/ludus-rooms", "/ludus-archive", "/bundles", "/configMgr")) {
+                assertEquals(path, 200, Http.get(console() + path, "viewer", viewerPassword).status());
+            }
+            String players = Http.get(console() + "/ludus-players?q=" + c.playerId(), "viewer", viewerPassword).body();
+            assertTrue(players, players.contains(c.playerId()));
+            assertTrue(players, players.contains("Logged in read-only"));
+            assertFalse("no action is offered to it", players.contains("Disconnect (close"));
+            assertTrue("the admin is offered the action", get("/ludus-players").body().contains("Disconnect (close"));
+
+            Map<String, String> form = Map.of("action", "disconnect", "player", c.playerId(), "reason", "watching");
+            Http.Response refused = post("viewer", viewerPassword, "/ludus-players.json", self, form);
+            assertEquals(refused.body(), 403, refused.status());
+            assertEquals("read_only", JSON.readTree(refused.body()).get("error").asText());
+            Http.Response htmlForm = post("viewer", viewerPassword, "/ludus-players", self, form);
+            assertEquals(403, htmlForm.status());
+            Thread.sleep(300);
+            assertFalse("the player is still connected", c.isClosed());
+
+            // The Web Console's own changes are refused as well: stopping a bundle, writing a configuration.
+            Bundle consoleBundle = java.util.Arrays.stream(context.getBundles())
+                    .filter(b -> b.getSymbolicName().equals(CONSOLE_BSN)).findFirst().orElseThrow();
+            Http.Response stop = post("viewer", viewerPassword, "/bundles/" + consoleBundle.getBundleId(), self,
+                    Map.of("action", "stop"));
+            assertEquals(403, stop.status());
+            assertEquals(Bundle.ACTIVE, consoleBundle.getState());
+            Http.Response config = post("viewer", viewerPassword, "/configMgr/dev.ludus.itest.viewer", self,
+                    Map.of("apply", "true", "action", "ajaxConfigManager", "propertylist", "x", "x", "1"));
+            assertEquals(403, config.status());
+            assertNull(configAdmin.listConfigurations("(service.pid=dev.ludus.itest.viewer)"));
+
+            assertEquals("a wrong password", 401, Http.get(console() + "/ludus", "viewer", "guess").status());
+            assertEquals("the admin's password is not the viewer's", 401,
+                    Http.get(console() + "/ludus", "viewer", context.getProperty("ludus.itest.password")).status());
+
+            Http.Response done = post("/ludus-players.json", self, form);
+            assertEquals(done.body(), 200, done.status());
+            assertEquals("admin", JSON.readTree(done.body()).get("by").asText());
+            assertTrue("the admin's action still works", c.awaitClosed(5000));
+        } finally {
+            readOnly.delete();
+        }
+        Wait.until("no read-only login without its configuration", 20_000,
+                () -> Http.get(console() + "/ludus.json", "viewer", viewerPassword).status() == 401);
+        assertEquals(200, get("/ludus.json").status());
+    }
+
+    @Test
+    public void aLinkCannotMakeAPageSayWhatItLikesOnlyFixedNoticesShow() throws Exception {
+        page("/ludus-players", "Disconnect");
+        String crafted = get("/ludus-players?done=" + java.net.URLEncoder.encode("Your password expired, call the helpdesk",
+                java.nio.charset.StandardCharsets.UTF_8) + "&refused=also_not_a_code").body();
+        assertFalse(crafted, crafted.contains("helpdesk"));
+        assertFalse(crafted, crafted.contains("also_not_a_code"));
+        assertFalse(crafted, crafted.contains("ludus-done"));
+        assertFalse(crafted, crafted.contains("ludus-error\">"));
+        String done = get("/ludus-players?done=disconnect").body();
+        assertTrue(done, done.contains("<p class=\"ludus-done\">Player disconnected with close code 4004"));
+        String refused = get("/ludus-rooms?refused=not_in_room").body();
+        assertTrue(refused, refused.contains("<p class=\"ludus-error\">Refused (not_in_room)"));
     }
 
     @Test

@@ -264,16 +264,18 @@ public class ArchivePage extends ConsolePage {
         for (Map<String, Object> b : (List<Map<String, Object>>) model.get("backends")) {
             options.append("<option>").append(Html.text(b.get("name"))).append("</option>");
         }
-        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
-                + " value=\"switch_backend\">Write games to <select name=\"backend\">" + options + "</select>"
-                + " <button type=\"submit\">Switch backend</button> <small>sets <code>backend.target</code> of PID"
-                + " <code>" + ARCHIVE_PID + "</code>; a <code>conf/" + ARCHIVE_PID + ".cfg</code> file wins when edited or"
-                + " at a restart</small></form>");
-        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
-                + " value=\"start_migration\">Migrate from <select name=\"from\">" + options + "</select> to <select"
-                + " name=\"to\">" + options + "</select> <button type=\"submit\">Start migration</button></form>");
-        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
-                + " value=\"stop_migration\"><button type=\"submit\">Stop migration</button></form>");
+        if (!readOnly(req)) {
+            out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                    + " value=\"switch_backend\">Write games to <select name=\"backend\">" + options + "</select>"
+                    + " <button type=\"submit\">Switch backend</button> <small>sets <code>backend.target</code> of PID"
+                    + " <code>" + ARCHIVE_PID + "</code>; a <code>conf/" + ARCHIVE_PID + ".cfg</code> file wins when edited or"
+                    + " at a restart</small></form>");
+            out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                    + " value=\"start_migration\">Migrate from <select name=\"from\">" + options + "</select> to <select"
+                    + " name=\"to\">" + options + "</select> <button type=\"submit\">Start migration</button></form>");
+            out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                    + " value=\"stop_migration\"><button type=\"submit\">Stop migration</button></form>");
+        }
         Map<String, Object> health = (Map<String, Object>) model.get("health");
         for (Map.Entry<String, Object> e : health.entrySet()) {
             Map<String, Object> c = (Map<String, Object>) e.getValue();

@@ -28,6 +28,9 @@ abstract class ConsolePage extends HttpServlet {
     static final String CATEGORY = "Ludus";
     /** Request attribute in which the Web Console passes its root path ({@code /system/console}). */
     static final String APP_ROOT = "felix.webconsole.appRoot";
+
+    /** Set (to {@code true}) on requests of the read-only operator ({@link ReadOnlyOperator}). */
+    static final String READ_ONLY_ATTRIBUTE = "dev.ludus.console.readOnly";
     /** Where every console action, done or refused, is logged. */
     static final org.slf4j.Logger AUDIT = org.slf4j.LoggerFactory.getLogger("dev.ludus.console.audit");
     /** How often the pages refresh themselves, in milliseconds. */
@@ -100,16 +103,20 @@ abstract class ConsolePage extends HttpServlet {
         PrintWriter out = new PrintWriter(page);
         out.println("<link rel=\"stylesheet\" href=\"" + Html.text(root + "/" + label() + "/res/ludus-console.css")
                 + "\">");
-        String query = req.getQueryString();
+        String query = withoutNotices(req.getQueryString());
         out.println("<div class=\"ludus\" data-ludus-json=\"" + Html.text(root + "/" + label() + ".json"
                 + (query == null ? "" : "?" + query)) + "\" data-ludus-refresh=\"" + REFRESH_MILLIS + "\">");
         out.println("<p class=\"ludus-refresh\">Refreshes every " + REFRESH_MILLIS / 1000
                 + " s <span data-ludus-stamp></span></p>");
-        String done = req.getParameter("done");
+        if (readOnly(req)) {
+            out.println("<p class=\"ludus-note\">Logged in read-only: actions are not offered.</p>");
+        }
+        // Codes only, each with a fixed text: a link cannot make the page say what it likes.
+        String done = Notices.text(Notices.DONE, req.getParameter("done"));
         if (done != null) {
             out.println("<p class=\"ludus-done\">" + Html.text(done) + "</p>");
         }
-        String refused = req.getParameter("refused");
+        String refused = Notices.text(Notices.REFUSED, req.getParameter("refused"));
         if (refused != null) {
             out.println("<p class=\"ludus-error\">" + Html.text(refused) + "</p>");
         }
@@ -137,7 +144,7 @@ abstract class ConsolePage extends HttpServlet {
                 writeJson(resp, Map.of("error", e.code, "message", e.getMessage()));
             } else {
                 resp.sendRedirect(appRoot(req) + "/" + label() + "?" + back(req) + "refused="
-                        + Html.query(e.code + ": " + e.getMessage()));
+                        + Html.query(e.code));
             }
             return;
         }
@@ -148,7 +155,7 @@ abstract class ConsolePage extends HttpServlet {
             writeJson(resp, result);
         } else {
             resp.sendRedirect(appRoot(req) + "/" + label() + "?" + back(req) + "done="
-                    + Html.query(String.valueOf(result.get("done"))));
+                    + Html.query(action));
         }
     }
 
@@ -160,6 +167,25 @@ abstract class ConsolePage extends HttpServlet {
     static String back(HttpServletRequest req) {
         String back = req.getParameter("back");
         return back != null && back.matches("[A-Za-z0-9=&%._~+-]{1,300}") ? back + "&" : "";
+    }
+
+    /** The query without its {@code done} and {@code refused} notices: the JSON twin needs neither. */
+    static String withoutNotices(String query) {
+        if (query == null) {
+            return null;
+        }
+        StringBuilder kept = new StringBuilder();
+        for (String part : query.split("&")) {
+            if (!part.isEmpty() && !part.startsWith("done=") && !part.startsWith("refused=")) {
+                kept.append(kept.length() == 0 ? "" : "&").append(part);
+            }
+        }
+        return kept.length() == 0 ? null : kept.toString();
+    }
+
+    /** Whether the read-only operator asks: its pages offer no action (its POSTs never arrive). */
+    static boolean readOnly(HttpServletRequest req) {
+        return Boolean.TRUE.equals(req.getAttribute(READ_ONLY_ATTRIBUTE));
     }
 
     /** Who is logged in to the console, as the Web Console's authentication tells. */

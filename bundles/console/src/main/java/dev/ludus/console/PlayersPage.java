@@ -166,11 +166,13 @@ public class PlayersPage extends ConsolePage {
         out.println("<form method=\"get\" class=\"ludus-search\"><input type=\"search\" name=\"q\""
                 + " placeholder=\"name, player or room id contains\" value=\"" + Html.text(model.get("query"))
                 + "\"><button type=\"submit\">Search</button></form>");
-        out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
-                + " value=\"disconnect\">Disconnect player id <input type=\"text\" name=\"player\" required>"
-                + " because <input type=\"text\" name=\"reason\" required maxlength=\"" + PlayerControl.MAX_REASON
-                + "\"> <button type=\"submit\">Disconnect (close " + PlayerControl.CLOSE_DISCONNECTED
-                + ")</button> <small>Not a ban: the player may resume.</small></form>");
+        if (!readOnly(req)) {
+            out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                    + " value=\"disconnect\">Disconnect player id <input type=\"text\" name=\"player\" required>"
+                    + " because <input type=\"text\" name=\"reason\" required maxlength=\"" + PlayerControl.MAX_REASON
+                    + "\"> <button type=\"submit\">Disconnect (close " + PlayerControl.CLOSE_DISCONNECTED
+                    + ")</button> <small>Not a ban: the player may resume.</small></form>");
+        }
         table(out, "players", OverviewPage.columns("name", "Name", "playerId", "Player id", "roomId", "Room",
                 "connectedFor", "Connected for", "state", "State", "in", "Messages / bytes in", "out",
                 "Messages / bytes out", "queued", "Outbound queue", "lastSeq", "Last seq", "remote", "Address"),

@@ -275,7 +275,7 @@ public class RoomsPage extends ConsolePage {
                     + " replaced).</p>");
         }
         if (model.containsKey("room")) {
-            renderRoom((Map<String, Object>) model.get("room"), out);
+            renderRoom((Map<String, Object>) model.get("room"), req, out);
             return;
         }
         Map<String, Object> q = (Map<String, Object>) model.get("query");
@@ -315,7 +315,7 @@ public class RoomsPage extends ConsolePage {
     }
 
     @SuppressWarnings("unchecked")
-    private static void renderRoom(Map<String, Object> room, PrintWriter out) {
+    private static void renderRoom(Map<String, Object> room, HttpServletRequest req, PrintWriter out) {
         out.println("<p><a href=\"?\">All rooms</a></p>");
         if (room == null) {
             return;
@@ -336,7 +336,7 @@ public class RoomsPage extends ConsolePage {
                 humans.add(seat);
             }
         }
-        if (!humans.isEmpty()) {
+        if (!humans.isEmpty() && !readOnly(req)) {
             out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
                     + " value=\"remove_player\"><input type=\"hidden\" name=\"room\" value=\""
                     + Html.text(room.get("roomId")) + "\"><input type=\"hidden\" name=\"back\" value=\"room="

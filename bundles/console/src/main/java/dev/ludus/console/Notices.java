@@ -1,0 +1,49 @@
+package dev.ludus.console;
+
+import java.util.Map;
+
+/**
+ * What a page says on top after a form: {@code ?done=<action>} or {@code ?refused=<code>}, each a
+ * code from a fixed list mapped to a fixed text. The URL never carries the text itself, so a crafted
+ * link cannot make a console page say anything of its choosing; an unknown code shows nothing.
+ * What exactly was done, with the values sent, is in the JSON answer and the audit log.
+ */
+final class Notices {
+
+    private Notices() {
+    }
+
+    /** By action name, what was done. */
+    static final Map<String, String> DONE = Map.of(
+            "remove_player", "Player removed from the room: before the start the seat is free, during the game a bot"
+                    + " plays it. The reason is in the audit log.",
+            "disconnect", "Player disconnected with close code 4004 and the reason given. Not a ban: the player may"
+                    + " resume.",
+            "switch_backend", "Archive backend switched (backend.target of PID dev.ludus.archive).",
+            "start_migration", "Archive migration started; its progress shows under archive-migration.",
+            "stop_migration", "Archive migration stopped (PID dev.ludus.archive.migration deleted).");
+
+    /** By stable error code, why an action was refused. */
+    static final Map<String, String> REFUSED = Map.ofEntries(
+            Map.entry("bad_player", "Refused (bad_player): name the player id."),
+            Map.entry("bad_reason", "Refused (bad_reason): give a reason of 1 to 100 characters without control"
+                    + " characters."),
+            Map.entry("unknown_action", "Refused (unknown_action): this page has no such action."),
+            Map.entry("not_connected", "Refused (not_connected): that player has no connection here."),
+            Map.entry("no_such_room", "Refused (no_such_room): the rooms runtime holds no such room."),
+            Map.entry("not_in_room", "Refused (not_in_room): that player has no seat in this room."),
+            Map.entry("game_over", "Refused (game_over): the game is over."),
+            Map.entry("game_paused", "Refused (game_paused): the game is paused."),
+            Map.entry("bad_seat", "Refused (bad_seat): no such seat."),
+            Map.entry("unavailable", "Refused (unavailable): the service this action needs is not running."),
+            Map.entry("unknown_backend", "Refused (unknown_backend): no archive backend of that name is installed."),
+            Map.entry("bad_backend", "Refused (bad_backend): a migration needs two different installed backends."),
+            Map.entry("no_migration", "Refused (no_migration): no migration is configured."),
+            Map.entry("config_failed", "Refused (config_failed): ConfigAdmin did not take the change."),
+            Map.entry("read_only", "Refused (read_only): this login may look but not change anything."));
+
+    /** The fixed text for {@code code} in {@code texts}, or null for none or an unknown one. */
+    static String text(Map<String, String> texts, String code) {
+        return code == null ? null : texts.get(code);
+    }
+}

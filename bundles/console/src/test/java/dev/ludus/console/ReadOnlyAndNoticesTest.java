@@ -1,0 +1,62 @@
+package dev.ludus.console;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+
+import org.junit.Test;
+
+public class ReadOnlyAndNoticesTest {
+
+    private static String digest(String text, int times) throws Exception {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < times; i++) {
+            b = MessageDigest.getInstance("SHA-256").digest(b);
+        }
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    @Test
+    public void everyFormTheWebConsoleAcceptsMatchesOnlyItsPassword() throws Exception {
+        assertTrue(StoredPassword.matches("look", "look"));
+        assertTrue(StoredPassword.matches("look", "{sha-256}" + digest("look", 1)));
+        assertTrue(StoredPassword.matches("look", "{sha-256}pepper-1000-" + digest("pepperlook", 1000)));
+        assertFalse(StoredPassword.matches("touch", "look"));
+        assertFalse(StoredPassword.matches("touch", "{sha-256}" + digest("look", 1)));
+        assertFalse(StoredPassword.matches("look", "{sha-256}pepper-999-" + digest("pepperlook", 1000)));
+    }
+
+    @Test
+    public void anEmptyOrUncheckableStoredFormOpensNothing() {
+        assertFalse(StoredPassword.matches("", ""));
+        assertFalse(StoredPassword.matches("x", null));
+        assertFalse(StoredPassword.matches("x", "{no-such-digest}abc"));
+        assertFalse(StoredPassword.matches("x", "{sha-256}salt-0-abc"));
+    }
+
+    @Test
+    public void basicHeaderSplitsAtTheFirstColonAndRefusesOtherSchemes() {
+        String h = "Basic " + Base64.getEncoder().encodeToString("viewer:a:b".getBytes(StandardCharsets.UTF_8));
+        assertArrayEquals(new String[] {"viewer", "a:b"}, ReadOnlyOperator.basic(h));
+        assertNull(ReadOnlyOperator.basic("Bearer abc"));
+        assertNull(ReadOnlyOperator.basic("Basic !!!"));
+        assertNull(ReadOnlyOperator.basic(null));
+    }
+
+    @Test
+    public void noticesComeOnlyFromFixedCodes() {
+        assertNull("a crafted text is not a code", Notices.text(Notices.REFUSED, "<b>your account is locked</b>"));
+        assertNull(Notices.text(Notices.DONE, "anything at all"));
+        assertNull(Notices.text(Notices.DONE, null));
+        assertTrue(Notices.text(Notices.DONE, "disconnect").contains("4004"));
+        assertTrue(Notices.text(Notices.REFUSED, "read_only").startsWith("Refused (read_only)"));
+        assertEquals("room=r1&q=x", ConsolePage.withoutNotices("room=r1&done=disconnect&q=x&refused=evil"));
+        assertNull(ConsolePage.withoutNotices("done=anything"));
+    }
+}
