@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import dev.ludus.api.security.StoredPassword;
+
 /**
  * A read-only operator for the Web Console: a second Basic login, configured in PID
  * {@value ReadOnlyOperatorConfig#PID}, that sees every console page and whose every request other

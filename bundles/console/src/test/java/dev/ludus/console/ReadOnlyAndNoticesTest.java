@@ -2,43 +2,15 @@ package dev.ludus.console;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Base64;
 
 import org.junit.Test;
 
 public class ReadOnlyAndNoticesTest {
-
-    private static String digest(String text, int times) throws Exception {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        for (int i = 0; i < times; i++) {
-            b = MessageDigest.getInstance("SHA-256").digest(b);
-        }
-        return Base64.getEncoder().encodeToString(b);
-    }
-
-    @Test
-    public void everyFormTheWebConsoleAcceptsMatchesOnlyItsPassword() throws Exception {
-        assertTrue(StoredPassword.matches("look", "look"));
-        assertTrue(StoredPassword.matches("look", "{sha-256}" + digest("look", 1)));
-        assertTrue(StoredPassword.matches("look", "{sha-256}pepper-1000-" + digest("pepperlook", 1000)));
-        assertFalse(StoredPassword.matches("touch", "look"));
-        assertFalse(StoredPassword.matches("touch", "{sha-256}" + digest("look", 1)));
-        assertFalse(StoredPassword.matches("look", "{sha-256}pepper-999-" + digest("pepperlook", 1000)));
-    }
-
-    @Test
-    public void anEmptyOrUncheckableStoredFormOpensNothing() {
-        assertFalse(StoredPassword.matches("", ""));
-        assertFalse(StoredPassword.matches("x", null));
-        assertFalse(StoredPassword.matches("x", "{no-such-digest}abc"));
-        assertFalse(StoredPassword.matches("x", "{sha-256}salt-0-abc"));
-    }
 
     @Test
     public void basicHeaderSplitsAtTheFirstColonAndRefusesOtherSchemes() {

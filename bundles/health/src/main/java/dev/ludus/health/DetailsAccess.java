@@ -2,7 +2,6 @@ package dev.ludus.health;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Map;
@@ -10,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.security.StoredPassword;
 
 /**
  * Decides whether a caller of the health endpoints may see details (reasons, figures, paths): only
@@ -105,55 +106,7 @@ final class DetailsAccess {
         }
         boolean userOk = MessageDigest.isEqual(decoded.substring(0, colon).getBytes(StandardCharsets.UTF_8),
                 expected.user().getBytes(StandardCharsets.UTF_8));
-        boolean passwordOk = passwordMatches(decoded.substring(colon + 1), expected.password());
+        boolean passwordOk = StoredPassword.matches(decoded.substring(colon + 1), expected.password());
         return userOk & passwordOk;
-    }
-
-    /** The most digest rounds a stored password may ask for (the Web Console writes 1,000). */
-    static final int MAX_ITERATIONS = 1_000_000;
-
-    /**
-     * Compares in constant time against the stored forms the Web Console accepts: the plain
-     * password; {@code {alg}base64(digest(password))}; and what the console writes when its
-     * settings change a password, {@code {alg}salt-iterations-base64(hash)}, where the hash is the
-     * digest of {@code salt + password} (UTF-8) taken {@code iterations} times over (a salt without
-     * iterations means one).
-     */
-    static boolean passwordMatches(String given, String stored) {
-        byte[] expected;
-        byte[] actual;
-        int close = stored.indexOf('}');
-        if (stored.startsWith("{") && close > 1) {
-            try {
-                MessageDigest digest = MessageDigest.getInstance(stored.substring(1, close));
-                String rest = stored.substring(close + 1);
-                String salt = "";
-                int iterations = 1;
-                int dash = rest.indexOf('-');
-                if (dash >= 0) {
-                    salt = rest.substring(0, dash);
-                    rest = rest.substring(dash + 1);
-                    dash = rest.indexOf('-');
-                    if (dash >= 0) {
-                        iterations = Integer.parseInt(rest.substring(0, dash));
-                        rest = rest.substring(dash + 1);
-                    }
-                }
-                if (iterations < 1 || iterations > MAX_ITERATIONS) {
-                    return false;
-                }
-                expected = Base64.getDecoder().decode(rest);
-                actual = (salt + given).getBytes(StandardCharsets.UTF_8);
-                for (int i = 0; i < iterations; i++) {
-                    actual = digest.digest(actual);
-                }
-            } catch (NoSuchAlgorithmException | IllegalArgumentException e) {
-                return false; // a hash we cannot check opens nothing
-            }
-        } else {
-            expected = stored.getBytes(StandardCharsets.UTF_8);
-            actual = given.getBytes(StandardCharsets.UTF_8);
-        }
-        return MessageDigest.isEqual(expected, actual);
     }
 }

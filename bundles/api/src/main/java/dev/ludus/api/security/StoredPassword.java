@@ -1,4 +1,4 @@
-package dev.ludus.console;
+package dev.ludus.api.security;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -6,14 +6,16 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
- * A password as configured, in the stored forms the Felix Web Console accepts for its own user, so
- * that an operator hashes the read-only password the same way as the admin's. The same rules as the
- * health bundle's check of the console password.
+ * A password as configured, in the stored forms the Felix Web Console accepts for its own user: the
+ * health bundle checks the console's password with it, and the console bundle its read-only
+ * operator's, so an operator hashes every Ludus password the same way as the console's admin.
+ *
+ * <p>Thread safe; no state.
  */
-final class StoredPassword {
+public final class StoredPassword {
 
     /** The most digest rounds a stored password may ask for (the Web Console writes 1,000). */
-    static final int MAX_ITERATIONS = 1_000_000;
+    public static final int MAX_ITERATIONS = 1_000_000;
 
     private StoredPassword() {
     }
@@ -22,9 +24,10 @@ final class StoredPassword {
      * Compares in constant time against {@code stored}: the plain password;
      * {@code {alg}base64(digest(password))}; or {@code {alg}salt-iterations-base64(hash)}, where the
      * hash is the digest of {@code salt + password} (UTF-8) taken {@code iterations} times over (a
-     * salt without iterations means one). A form that cannot be checked matches nothing.
+     * salt without iterations means one). A form that cannot be checked, a null and an empty stored
+     * password match nothing.
      */
-    static boolean matches(String given, String stored) {
+    public static boolean matches(String given, String stored) {
         if (given == null || stored == null || stored.isEmpty()) {
             return false;
         }
