@@ -190,6 +190,45 @@ public class GatewayTest {
                 + java.util.regex.Pattern.quote(room)));
     }
 
+    /**
+     * An action sent with a W3C {@code traceparent} carries the client's trace id into the logging
+     * context of everything its step does in the rooms runtime, beside its {@code requestId}, even
+     * with no tracing SDK installed: the log lines of one action, gateway to event store, share it.
+     */
+    @Test
+    public void anActionsTraceIdFromTheClientGoesWithItIntoTheRooms() throws Exception {
+        TestServer s = server(new TestConfig());
+        ProtocolClient c = hello(s, "ann");
+        String room = roomWithBots(c, 20);
+        c.ok("start", Map.of());
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        service().subscribe(room, "watcher", e -> seen.add(e.type() + " " + org.slf4j.MDC.get("traceId") + " "
+                + org.slf4j.MDC.get("requestId")));
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        Map<String, Object> reply = null;
+        for (long end = System.nanoTime() + 20_000_000_000L; reply == null && System.nanoTime() < end; ) {
+            Map<String, Object> latest = c.latestView();
+            if (latest != null && myMove(latest)) {
+                Map<String, Object> r = c.request("act", Map.of("action", "add", "args", Map.of("n", 1),
+                        "traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+                if ("ok".equals(r.get("type"))) {
+                    reply = r;
+                }
+            } else {
+                Thread.sleep(20);
+            }
+        }
+        assertNotNull("ann got to make a move", reply);
+        java.util.regex.Pattern traced = java.util.regex.Pattern.compile("\\S+ " + traceId + " c\\d+:\\S+");
+        String line = null;
+        for (long end = System.nanoTime() + 10_000_000_000L; line == null && System.nanoTime() < end; Thread.sleep(20)) {
+            synchronized (seen) {
+                line = seen.stream().filter(l -> traced.matcher(l).matches()).findFirst().orElse(null);
+            }
+        }
+        assertNotNull("an event of ann's action published with her trace id and request id: " + seen, line);
+    }
+
     @Test
     public void fourPlayersPlayAFullGameAndSeeOnlyTheirOwnSecrets() throws Exception {
         TestServer s = server(new TestConfig());
