@@ -60,6 +60,8 @@ final class SwapLoad implements AutoCloseable {
 
     /** Refusals that mean the view acted on was already old: wait for the next one. */
     private static final long SILENT_NANOS = 5_000_000_000L;
+    /** Messages a player's client keeps: what it reads it reads at once, the rest is for failure messages. */
+    private static final int KEEP_MESSAGES = 1000;
     private static final Set<String> STALE = Set.of("not_your_turn", "illegal_action", "game_over");
 
     private final URI uri;
@@ -142,13 +144,12 @@ final class SwapLoad implements AutoCloseable {
                 actedOn = -1;
                 continue;
             }
-            List<Map<String, Object>> all = c.messages();
-            if (all.size() > seen) {
+            // Only the news: a player hears tens of thousands of messages over the suite, and looking
+            // through all of them each time round made its every request slower as the run went on.
+            int heard = c.forEachFrom(seen, m -> note(p, m));
+            if (heard > seen) {
                 p.lastHeardNanos = System.nanoTime();
-                for (int i = seen; i < all.size(); i++) {
-                    note(p, all.get(i));
-                }
-                seen = all.size();
+                seen = heard;
             }
             if (p.room == null || p.over.contains(p.room)) {
                 Map<String, Object> latest = c.latestView();
@@ -179,7 +180,7 @@ final class SwapLoad implements AutoCloseable {
             long seq = view == null ? -1 : ((Number) view.get("seq")).longValue();
             if (allowed.isEmpty() || seq <= actedOn) {
                 try {
-                    c.awaitAfter(all.size(), "news", m -> true, 200);
+                    c.awaitAfter(seen, "news", m -> true, 200);
                 } catch (AssertionError quiet) {
                     // nothing new within 200 ms: look again
                 }
@@ -202,7 +203,8 @@ final class SwapLoad implements AutoCloseable {
         long end = System.currentTimeMillis() + 30_000;
         while (true) {
             try {
-                ProtocolClient c = ProtocolClient.hello(uri, "swapper" + p.index);
+                // A player keeps its recent messages only (its resumed clients too): it plays for long.
+                ProtocolClient c = ProtocolClient.hello(uri, "swapper" + p.index).keepAtMost(KEEP_MESSAGES);
                 p.connected = true;
                 return c;
             } catch (Exception | AssertionError e) {
