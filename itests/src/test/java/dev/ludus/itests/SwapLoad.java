@@ -52,6 +52,9 @@ final class SwapLoad implements AutoCloseable {
         volatile boolean done;
         /** The last-heard time of the silence already recorded, so one silence counts once. */
         volatile long flaggedSilence = -1;
+        /** The request the player waits on the reply of, or null, and since when: for failure messages. */
+        volatile String waitingFor;
+        volatile long waitingSince;
 
         Player(int index) {
             this.index = index;
@@ -70,6 +73,8 @@ final class SwapLoad implements AutoCloseable {
     final List<Req> requests = Collections.synchronizedList(new ArrayList<>());
     /** Each time a player was left silently behind: {player, since (nanoTime of the last thing heard)}. */
     final List<long[]> silences = Collections.synchronizedList(new ArrayList<>());
+    /** For each silence, in the same order: what the player and the room looked like when it was found. */
+    final List<String> silenceDetails = Collections.synchronizedList(new ArrayList<>());
     private final java.util.concurrent.ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService pool;
     private volatile boolean draining;
@@ -307,6 +312,8 @@ final class SwapLoad implements AutoCloseable {
     /** Sends a request and records it; null if the connection closed before the reply. */
     private Map<String, Object> request(Player p, ProtocolClient c, String type, Map<String, Object> fields) {
         long sent = System.nanoTime();
+        p.waitingSince = sent;
+        p.waitingFor = type;
         try {
             Map<String, Object> reply = c.request(type, fields);
             String code = "ok".equals(reply.get("type")) ? null : String.valueOf(reply.get("code"));
@@ -315,10 +322,17 @@ final class SwapLoad implements AutoCloseable {
         } catch (Exception | AssertionError e) {
             requests.add(new Req(p.index, type, sent, System.nanoTime(), c.isClosed() ? "closed" : "no_reply"));
             return null;
+        } finally {
+            p.waitingFor = null;
         }
     }
 
     // ---------------------------------------------------------------- what the suite reads
+
+    private static String waiting(Player p, long now) {
+        String type = p.waitingFor;
+        return type == null ? "waiting on no reply" : "waiting " + (now - p.waitingSince) / 1_000_000 + " ms on the reply to " + type;
+    }
 
     /** What each player that has not finished is doing, for a failure message. */
     String stuck() {
@@ -363,7 +377,13 @@ final class SwapLoad implements AutoCloseable {
                 if (info != null && (info.state() == RoomState.PLAYING || info.state() == RoomState.PAUSED)
                         && info.version() > p.seenVersion) {
                     p.flaggedSilence = heard;
-                    silences.add(new long[] {p.index, heard});
+                    synchronized (silences) {
+                        silences.add(new long[] {p.index, heard});
+                        silenceDetails.add("player " + p.index + " room " + room + " " + info.state() + " v"
+                                + info.version() + ", player saw v" + p.seenVersion + ", heard nothing for "
+                                + (now - heard) / 1_000_000 + " ms, client kept " + c.kept() + " of " + c.count()
+                                + " messages, " + waiting(p, now) + ", last: " + c.tail(4));
+                    }
                 }
             }
         } catch (RuntimeException e) {

@@ -161,9 +161,14 @@ abstract class SwapSuite {
             if (out != null && !out.isBlank()) {
                 Files.writeString(Path.of(out + tableSuffix), table);
             }
+            List<String> silenceDetails;
+            synchronized (load.silences) {
+                silenceDetails = List.copyOf(load.silenceDetails);
+            }
+            silenceDetails.forEach(d -> System.out.println("silently behind: " + d));
             for (int i = 0; i < rows.size(); i++) {
-                assertEquals("players left silently behind after " + rows.get(i).kind() + " of " + rows.get(i).bundle(), 0,
-                        silent[i]);
+                assertEquals("players left silently behind after " + rows.get(i).kind() + " of " + rows.get(i).bundle()
+                        + ": " + silenceDetails, 0, silent[i]);
             }
             assertEquals("games not finished", 0L, (long) end.get("unfinished"));
             assertEquals("acknowledged moves lost", 0L, (long) end.get("lost"));
