@@ -61,7 +61,9 @@ public class ConsoleBrowserIT {
                     assertTrue((Boolean) browser.eval(
                             "document.querySelector('[data-ludus-stamp]').textContent.startsWith('(updated')"));
 
-                    endsARunningGameFromTheRoomsView(d, browser, player);
+                    try (ProtocolClient seated = ProtocolClient.hello(ws, "Seated")) { // Host made its 3 rooms
+                        endsARunningGameFromTheRoomsView(d, browser, seated);
+                    }
                 } catch (Throwable t) {
                     browser.screenshot(work.resolve("console-browser-failure.png"));
                     throw t;
