@@ -516,6 +516,8 @@
         if (d.reason) {
           s.ui.overReason = d.reason;
         }
+        // Ended by an operator: the room's game_over carries their reason and name.
+        s.ui.endedBy = d.endedBy || s.ui.endedBy || null;
         break;
       default:
         break;
@@ -561,6 +563,8 @@
         return 'You no longer sit in that room.';
       case 'game_paused':
         return 'The game is paused for a moment; try again shortly.';
+      case 'room_paused':
+        return 'An operator paused the game; it goes on when they resume it.';
       case 'game_over':
         return 'The game is over.';
       case 'unavailable':
@@ -632,6 +636,7 @@
       s.ui.summary = null;
       s.ui.trick = null;
       s.ui.overReason = null;
+      s.ui.endedBy = null;
       s.room = null;
       s.game = null;
       s.result = null;
@@ -906,6 +911,7 @@
       trick: s.ui.trick,
       summary: s.ui.summary,
       overReason: s.ui.overReason,
+      endedBy: s.ui.endedBy,
       deadline: deadline(),
       closeSummary: () => {
         s.ui.summary = null;

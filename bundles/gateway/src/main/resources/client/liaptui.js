@@ -78,9 +78,10 @@
       case 'turn_won': return who(d.seat) + ' wins turn ' + d.turn + ' and takes ' + d.piles + ' pile' + (d.piles === 1 ? '' : 's') + '.';
       case 'round_scored': return 'Round ' + d.round + ' scored' + (d.multiplier > 1 ? ' (×' + d.multiplier + ')' : '') + ': '
         + (d.delta || []).map((x, i) => who(i) + ' ' + signed(x)).join(', ') + '.';
-      case 'game_over': return d.result ? '' : 'Game over after ' + d.rounds + ' rounds.';
-      case 'game_paused': return 'The game is paused: ' + (d.reason || '') + '.';
-      case 'game_resumed': return 'The game resumes.';
+      case 'game_over': return d.endedBy ? 'An operator ended the game: ' + (d.reason || '') + '.'
+        : d.result ? '' : 'Game over after ' + d.rounds + ' rounds.';
+      case 'game_paused': return (d.by ? 'An operator paused the game: ' : 'The game is paused: ') + (d.reason || '') + '.';
+      case 'game_resumed': return d.by ? 'An operator resumed the game.' : 'The game resumes.';
       default: return '';
     }
   }
@@ -125,7 +126,8 @@
       return '<tr class="' + (place === 1 ? 'winner' : '') + (i === ctx.seat ? ' me' : '') + '" data-seat="' + i + '"><td class="place">' + place + '.</td>'
         + '<th scope="row">' + esc(ctx.seatName(i)) + '</th><td class="score final-score">' + scores[i] + '</td></tr>';
     }).join('');
-    const reason = ctx.overReason === 'win_score'
+    const reason = ctx.endedBy ? 'An operator ended the game: ' + (ctx.overReason || '') + '.'
+      : ctx.overReason === 'win_score'
       ? 'A player reached ' + g.winScore + ' points.'
       : ctx.overReason === 'max_rounds' ? 'All ' + g.maxRounds + ' rounds were played.' : '';
     const winners = (over.winners || []).map((w) => esc(ctx.seatName(w)));

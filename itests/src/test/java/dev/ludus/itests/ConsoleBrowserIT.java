@@ -16,8 +16,9 @@ import dev.ludus.testing.fixtures.ProtocolClient;
 
 /**
  * The console's Ludus pages in headless Chromium against the distribution: values that arrive by
- * the pages' live refresh, hostile room names among them, are shown as text and never run, and
- * the Overview's figures move without a reload.
+ * the pages' live refresh, hostile room names among them, are shown as text and never run, the
+ * Overview's figures move without a reload, and an operator ends a running game from a room's view
+ * (the form the page offers, posted by the browser) and its player is told.
  */
 public class ConsoleBrowserIT {
 
@@ -59,6 +60,10 @@ public class ConsoleBrowserIT {
                             + "'[data-k=\"rooms.waiting\"]').textContent) === " + (before + 1), 20_000);
                     assertTrue((Boolean) browser.eval(
                             "document.querySelector('[data-ludus-stamp]').textContent.startsWith('(updated')"));
+
+                    try (ProtocolClient seated = ProtocolClient.hello(ws, "Seated")) { // Host made its 3 rooms
+                        endsARunningGameFromTheRoomsView(d, browser, seated);
+                    }
                 } catch (Throwable t) {
                     browser.screenshot(work.resolve("console-browser-failure.png"));
                     throw t;
@@ -66,6 +71,39 @@ public class ConsoleBrowserIT {
                 assertEquals("no script errors in the pages", List.of(), browser.pageErrors());
             }
         }
+    }
+
+    /** Opens the player's running game in the Rooms page and ends it with the page's own form. */
+    @SuppressWarnings("unchecked")
+    private static void endsARunningGameFromTheRoomsView(Distribution d, Chromium browser, ProtocolClient player)
+            throws Exception {
+        Map<String, Object> created = player.ok("create_room", Map.of("game", "liap-tui", "name", "to be ended"));
+        String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
+        player.ok("join_room", Map.of("room", room));
+        for (int i = 0; i < 3; i++) {
+            player.ok("add_bot", Map.of());
+        }
+        player.ok("start", Map.of());
+        browser.navigate(d.base() + "/system/console/ludus-rooms?q=" + java.net.URLEncoder.encode("to be ended",
+                StandardCharsets.UTF_8));
+        waitFor(browser, "the room in the list", "[...document.querySelectorAll('tbody[data-rows] td a')]"
+                + ".some(a => a.textContent === 'to be ended')", 20_000);
+        browser.eval("[...document.querySelectorAll('tbody[data-rows] td a')].find(a => a.textContent === 'to be ended')"
+                + ".click()");
+        waitFor(browser, "the room's view with its end form", "!!document.querySelector('#ludus-end-room')", 20_000);
+        assertTrue(player.messages().stream().noneMatch(ProtocolClient::isGameOver));
+        browser.eval("document.querySelector('#ludus-end-room input[name=reason]').value = 'closing time';"
+                + "document.querySelector('#ludus-end-room button').click(); true");
+        waitFor(browser, "the page saying the game ended", "!!document.querySelector('.ludus-done') && document"
+                + ".querySelector('.ludus-done').textContent.startsWith('Game ended')", 20_000);
+        assertTrue(String.valueOf(browser.eval("location.search")), String.valueOf(browser.eval("location.search"))
+                .contains("room=" + room));
+        Map<String, Object> over = player.await("game_over", ProtocolClient::isGameOver, 10_000);
+        Map<String, Object> data = (Map<String, Object>) over.get("data");
+        assertEquals("closing time", data.get("reason"));
+        assertEquals("admin", data.get("endedBy"));
+        waitFor(browser, "the view showing the room finished", "document.querySelector('[data-k=\"room.state\"]')"
+                + ".textContent === 'FINISHED'", 20_000);
     }
 
     private static void waitFor(Chromium browser, String what, String condition, long millis) throws Exception {

@@ -194,6 +194,12 @@ public class ConsoleIT {
     /** A form POST to a console path as {@code user}, with an {@code Origin} header unless null. */
     private Http.Response post(String user, String password, String path, String origin, Map<String, String> form)
             throws Exception {
+        return post(user, password, path, "Origin", origin, form);
+    }
+
+    /** A form POST to a console path as {@code user}, with header {@code header} unless its value is null. */
+    private Http.Response post(String user, String password, String path, String header, String value,
+                               Map<String, String> form) throws Exception {
         StringBuilder body = new StringBuilder();
         for (Map.Entry<String, String> e : form.entrySet()) {
             body.append(body.length() == 0 ? "" : "&").append(e.getKey()).append('=')
@@ -205,8 +211,8 @@ public class ConsoleIT {
                 .timeout(java.time.Duration.ofSeconds(10)).header("Authorization", "Basic " + auth)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (origin != null) {
-            b.header("Origin", origin);
+        if (value != null) {
+            b.header(header, value);
         }
         java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -302,6 +308,96 @@ public class ConsoleIT {
         }
     }
 
+    /** The events named {@code name} that {@code c} received. */
+    private static List<Map<String, Object>> events(ProtocolClient c, String name) {
+        return c.messages().stream().filter(m -> "event".equals(m.get("type")) && name.equals(m.get("name"))).toList();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void anOperatorPausesResumesAndEndsARunningGameAndItsPlayerSeesEachStep() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                + "/ws");
+        ProtocolClient.awaitGateway(ws, 20_000);
+        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String password = context.getProperty("ludus.itest.password");
+        try (ProtocolClient c = ProtocolClient.hello(ws, "Operated")) {
+            Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", "operated"));
+            String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
+            c.ok("join_room", Map.of("room", room));
+            for (int i = 0; i < 3; i++) {
+                c.ok("add_bot", Map.of());
+            }
+            c.ok("start", Map.of());
+            String html = page("/ludus-rooms?room=" + room, "Pause the game (until resumed)").body();
+            assertTrue(html, html.contains("End the game now"));
+            Map<String, String> pause = Map.of("action", "pause_room", "room", room, "reason", "checking <a> report");
+
+            assertEquals(403, post("/ludus-rooms.json", "http://evil.example", pause).status());
+            assertEquals("no Origin, a foreign Referer", 403, post("admin", password, "/ludus-rooms.json", "Referer",
+                    "http://evil.example/page", pause).status());
+            Http.Response blank = post("/ludus-rooms.json", self, Map.of("action", "pause_room", "room", room,
+                    "reason", "  "));
+            assertEquals(400, blank.status());
+            assertEquals("bad_reason", JSON.readTree(blank.body()).get("error").asText());
+            Http.Response notPaused = post("/ludus-rooms.json", self, Map.of("action", "resume_room", "room", room));
+            assertEquals(409, notPaused.status());
+            assertEquals("not_paused", JSON.readTree(notPaused.body()).get("error").asText());
+            assertEquals("nothing refused changed the room", "", rooms.get(room).orElseThrow().pausedBy());
+            assertTrue(events(c, "game_paused").isEmpty());
+
+            Http.Response paused = post("/ludus-rooms.json", self, pause);
+            assertEquals(paused.body(), 200, paused.status());
+            assertEquals("admin", JSON.readTree(paused.body()).get("by").asText());
+            assertEquals("PAUSED", JSON.readTree(paused.body()).get("state").asText());
+            JsonNode view = JSON.readTree(get("/ludus-rooms.json?room=" + room).body()).get("room");
+            assertEquals("admin", view.get("pausedBy").asText());
+            assertEquals("checking <a> report", view.get("pauseReason").asText());
+            assertTrue(view.get("operatorPaused").asBoolean());
+            assertTrue(page("/ludus-rooms?room=" + room, "Resume the game").body().contains("checking &lt;a&gt; report"));
+            Map<String, Object> told = c.await("game_paused", m -> "game_paused".equals(m.get("name")), 5000);
+            assertEquals(Map.of("reason", "checking <a> report", "by", "admin"), told.get("data"));
+            Map<String, Object> latest = c.latestView();
+            List<String> allowed = latest == null ? List.of() : (List<String>) latest.get("allowedActions");
+            Map<String, Object> move = allowed.isEmpty() ? Map.of("action", "declare", "args", Map.of("piles", 0))
+                    : LiapTuiPlayer.move(latest, allowed);
+            Map<String, Object> refused = c.request("act", move);
+            assertEquals(refused.toString(), "error", refused.get("type"));
+            assertEquals(refused.toString(), "room_paused", refused.get("code"));
+            Http.Response twice = post("/ludus-rooms.json", self, pause);
+            assertEquals("room_paused", JSON.readTree(twice.body()).get("error").asText());
+
+            // The HTML form, as the page posts it: back to the room with a fixed notice.
+            Http.Response resumed = post("/ludus-rooms", self, Map.of("action", "resume_room", "room", room, "back",
+                    "room=" + room));
+            assertTrue(resumed.body(), resumed.body().contains("/ludus-rooms?room=" + room + "&done=resume_room"));
+            assertEquals("", rooms.get(room).orElseThrow().pausedBy());
+            assertEquals(Map.of("by", "admin"), c.await("game_resumed", m -> "game_resumed".equals(m.get("name")), 5000)
+                    .get("data"));
+            assertEquals("the player's move is taken again", 1, LiapTuiPlayer.play(c, 60_000, 1));
+
+            Http.Response ended = post("/ludus-rooms.json", self, Map.of("action", "end_room", "room", room, "reason",
+                    "table flipped"));
+            assertEquals(ended.body(), 200, ended.status());
+            assertEquals("FINISHED", JSON.readTree(ended.body()).get("state").asText());
+            Map<String, Object> over = c.await("game_over", ProtocolClient::isGameOver, 5000);
+            Map<String, Object> data = (Map<String, Object>) over.get("data");
+            assertEquals("table flipped", data.get("reason"));
+            assertEquals("admin", data.get("endedBy"));
+            assertEquals(false, ((Map<String, Object>) data.get("result")).get("completed"));
+            Wait.until("the ended game is archived", 20_000, () -> archiveService.find(room).isPresent());
+            assertTrue(new String(archiveService.find(room).orElseThrow().record(),
+                    java.nio.charset.StandardCharsets.UTF_8).contains("\"ended\""));
+            Http.Response again = post("/ludus-rooms.json", self, Map.of("action", "end_room", "room", room, "reason",
+                    "again"));
+            assertEquals(409, again.status());
+            assertEquals("game_over", JSON.readTree(again.body()).get("error").asText());
+            String done = get("/ludus-rooms?room=" + room + "&done=end_room").body();
+            assertTrue(done, done.contains("<p class=\"ludus-done\">Game ended"));
+            assertFalse("a finished game offers no pause or end", done.contains("Pause the game"));
+        }
+    }
+
     @Test
     public void aReadOnlyOperatorSeesEveryPageButEachOfItsChangesIsRefusedAndChangesNothing() throws Exception {
         java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
@@ -338,6 +434,19 @@ public class ConsoleIT {
             assertEquals("read_only", JSON.readTree(refused.body()).get("error").asText());
             Http.Response htmlForm = post("viewer", viewerPassword, "/ludus-players", self, form);
             assertEquals(403, htmlForm.status());
+            RoomInfo game = rooms.create("liap-tui", "watched game", Map.of());
+            rooms.start(game.roomId());
+            assertFalse("no room action is offered to it", Http.get(console() + "/ludus-rooms?room=" + game.roomId(),
+                    "viewer", viewerPassword).body().contains("Pause the game"));
+            for (Map<String, String> op : List.of(Map.of("action", "pause_room", "room", game.roomId(), "reason", "look"),
+                    Map.of("action", "end_room", "room", game.roomId(), "reason", "look"))) {
+                Http.Response r = post("viewer", viewerPassword, "/ludus-rooms.json", self, op);
+                assertEquals(r.body(), 403, r.status());
+                assertEquals("read_only", JSON.readTree(r.body()).get("error").asText());
+            }
+            RoomInfo untouched = rooms.get(game.roomId()).orElseThrow();
+            assertEquals(dev.ludus.api.rooms.RoomState.PLAYING, untouched.state());
+            assertEquals("", untouched.pausedBy());
             Thread.sleep(300);
             assertFalse("the player is still connected", c.isClosed());
 

@@ -31,6 +31,7 @@ import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomOperations;
 import dev.ludus.api.rooms.RoomService;
 import dev.ludus.api.rooms.RoomState;
 
@@ -214,6 +215,33 @@ public class RoomsHotSwapIT {
         }
         assertConsistent(ids);
         assertGoOn(ids);
+    }
+
+    /**
+     * An operator's pause is a record of the room's stream: an update of the rooms bundle (new class
+     * loader, rooms rebuilt from snapshots and records) keeps the game paused, bots still, until an
+     * operator resumes it.
+     */
+    @Test
+    public void anOperatorsPauseOutlivesAnUpdateOfTheRoomsBundle() throws Exception {
+        List<String> ids = startGames(1);
+        String id = ids.get(0);
+        RoomInfo paused = service(RoomOperations.class).pause(id, "under review", "ops");
+        assertEquals(RoomState.PAUSED, paused.state());
+        Bundle runtime = bundle("dev.ludus.rooms");
+        runtime.update();
+        RoomService rooms = service(RoomService.class);
+        Wait.until("the room recovered", 20_000, () -> rooms.get(id).isPresent());
+        RoomInfo after = rooms.get(id).orElseThrow();
+        assertEquals(RoomState.PAUSED, after.state());
+        assertEquals("ops", after.pausedBy());
+        assertEquals("under review", after.pauseReason());
+        assertEquals("the pause is the stream's last record", paused.version(), after.version());
+        Thread.sleep(500); // bots think 5 ms: they would have moved
+        assertEquals("no bot moved", paused.version(), rooms.get(id).orElseThrow().version());
+        service(RoomOperations.class).resume(id, "ops");
+        Wait.until("the bots play again", 20_000, () -> rooms.get(id).orElseThrow().version() > paused.version() + 2);
+        assertEquals(RoomState.FINISHED, service(RoomOperations.class).end(id, "test over", "ops").state());
     }
 
     @Test

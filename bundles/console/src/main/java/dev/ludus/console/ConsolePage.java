@@ -101,6 +101,10 @@ abstract class ConsolePage extends HttpServlet {
         // small writes.
         java.io.StringWriter page = new java.io.StringWriter(16384);
         PrintWriter out = new PrintWriter(page);
+        // Under the node's Referrer-Policy no-referrer, a browser posts this page's forms with
+        // "Origin: null", which web-security must refuse as another site: the page's own policy
+        // lets it send its origin to itself (and still nothing to other sites).
+        out.println("<meta name=\"referrer\" content=\"same-origin\">");
         out.println("<link rel=\"stylesheet\" href=\"" + Html.text(root + "/" + label() + "/res/ludus-console.css")
                 + "\">");
         String query = withoutNotices(req.getQueryString());

@@ -21,7 +21,10 @@ final class Notices {
                     + " resume.",
             "switch_backend", "Archive backend switched (backend.target of PID dev.ludus.archive).",
             "start_migration", "Archive migration started; its progress shows under archive-migration.",
-            "stop_migration", "Archive migration stopped (PID dev.ludus.archive.migration deleted).");
+            "stop_migration", "Archive migration stopped (PID dev.ludus.archive.migration deleted).",
+            "pause_room", "Game paused: players' moves are refused, bots and timers wait, until it is resumed here.",
+            "resume_room", "Game resumed: every deadline counts again from now.",
+            "end_room", "Game ended: its players got game over with the reason given; it goes to the archive.");
 
     /** By stable error code, why an action was refused. */
     static final Map<String, String> REFUSED = Map.ofEntries(
@@ -35,6 +38,12 @@ final class Notices {
             Map.entry("game_over", "Refused (game_over): the game is over."),
             Map.entry("game_paused", "Refused (game_paused): the game is paused."),
             Map.entry("bad_seat", "Refused (bad_seat): no such seat."),
+            Map.entry("bad_room", "Refused (bad_room): name the room."),
+            Map.entry("bad_options", "Refused (bad_options): the rooms service did not take the reason or the user"
+                    + " name."),
+            Map.entry("not_started", "Refused (not_started): the game has not started."),
+            Map.entry("room_paused", "Refused (room_paused): an operator has already paused the game."),
+            Map.entry("not_paused", "Refused (not_paused): no operator paused this game."),
             Map.entry("unavailable", "Refused (unavailable): the service this action needs is not running."),
             Map.entry("unknown_backend", "Refused (unknown_backend): no archive backend of that name is installed."),
             Map.entry("bad_backend", "Refused (bad_backend): a migration needs two different installed backends."),

@@ -19,6 +19,7 @@ import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.api.rooms.RoomOperations;
 import dev.ludus.api.rooms.RoomPage;
 import dev.ludus.api.rooms.RoomQuery;
 import dev.ludus.api.rooms.RoomService;
@@ -31,9 +32,11 @@ import jakarta.servlet.http.HttpServletRequest;
  * Rooms: search (name text, state, game type) and page through them with the lobby's paged query
  * ({@link RoomService#list(RoomQuery)}), so ten thousand rooms are never loaded at once; one room
  * with its seats, its game as a spectator sees it and its last events ({@code ?room=<id>}).
- * One action: remove a player from a room ({@code POST action=remove_player, room, player,
- * reason}): before the start the seat is freed, during the game a bot plays it from then on
- * ({@link RoomService#leave}).
+ * Actions ({@code POST}, each with {@code room}): remove a player ({@code action=remove_player,
+ * player, reason}): before the start the seat is freed, during the game a bot plays it from then on
+ * ({@link RoomService#leave}); pause a running game ({@code pause_room, reason}), resume it
+ * ({@code resume_room}), end it ({@code end_room, reason}) ({@link RoomOperations}, recorded in the
+ * room's stream with the reason and the console user).
  */
 @Component(service = Servlet.class, property = {
         "felix.webconsole.label=" + RoomsPage.LABEL,
@@ -61,6 +64,10 @@ public class RoomsPage extends ConsolePage {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile EventStore events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RoomOperations operations;
 
     @Override
     String label() {
@@ -106,10 +113,17 @@ public class RoomsPage extends ConsolePage {
         return m;
     }
 
+    /** The actions this page takes, by their {@code action} value. */
+    static final List<String> ACTIONS = List.of("remove_player", "pause_room", "resume_room", "end_room");
+
     @Override
     Map<String, Object> act(HttpServletRequest req) {
-        if (!"remove_player".equals(req.getParameter("action"))) {
-            throw new BadRequest("unknown_action", "the rooms page knows one action: remove_player");
+        String action = req.getParameter("action");
+        if (!ACTIONS.contains(action)) {
+            throw new BadRequest("unknown_action", "the rooms page knows the actions " + ACTIONS);
+        }
+        if (!"remove_player".equals(action)) {
+            return operate(req, action);
         }
         String roomId = param(req, "room");
         String player = param(req, "player");
@@ -117,10 +131,7 @@ public class RoomsPage extends ConsolePage {
         if (roomId == null || player == null) {
             throw new BadRequest("bad_player", "name the room and the player id to remove");
         }
-        if (reason == null || reason.length() > MAX_REASON || reason.chars().anyMatch(Character::isISOControl)) {
-            throw new BadRequest("bad_reason", "reason must be 1 to " + MAX_REASON
-                    + " characters without control characters");
-        }
+        requireReason(reason);
         RoomService rs = rooms;
         if (rs == null) {
             throw new BadRequest(503, "unavailable", "the rooms service is not available");
@@ -129,9 +140,7 @@ public class RoomsPage extends ConsolePage {
         try {
             after = rs.leave(roomId, player);
         } catch (RoomException e) {
-            int status = RoomException.NO_SUCH_ROOM.equals(e.code()) ? 404
-                    : RoomException.UNAVAILABLE.equals(e.code()) ? 503 : 409;
-            throw new BadRequest(status, e.code(), e.getMessage());
+            throw refused(e);
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("done", "removed " + player + " from room " + roomId + " (" + (after.state() == RoomState.WAITING
@@ -145,6 +154,66 @@ public class RoomsPage extends ConsolePage {
 
     /** The longest reason an action takes, in characters. */
     static final int MAX_REASON = 100;
+
+    private static void requireReason(String reason) {
+        if (reason == null || reason.length() > MAX_REASON || reason.chars().anyMatch(Character::isISOControl)) {
+            throw new BadRequest("bad_reason", "reason must be 1 to " + MAX_REASON
+                    + " characters without control characters");
+        }
+    }
+
+    /** A refusal of the rooms service as an answer: its own code, with a status that fits. */
+    private static BadRequest refused(RoomException e) {
+        int status = RoomException.NO_SUCH_ROOM.equals(e.code()) ? 404
+                : RoomException.UNAVAILABLE.equals(e.code()) ? 503
+                : RoomException.BAD_OPTIONS.equals(e.code()) ? 400 : 409;
+        return new BadRequest(status, e.code(), e.getMessage());
+    }
+
+    /**
+     * Pauses, resumes or ends a room ({@link RoomOperations}) in the console user's name. The room's
+     * stream records it with the reason and the user; the audit log has the same line as for every
+     * action.
+     */
+    private Map<String, Object> operate(HttpServletRequest req, String action) {
+        String roomId = param(req, "room");
+        if (roomId == null) {
+            throw new BadRequest("bad_room", "name the room");
+        }
+        boolean resume = "resume_room".equals(action);
+        String reason = resume ? null : param(req, "reason");
+        if (!resume) {
+            requireReason(reason);
+        }
+        RoomOperations ops = operations;
+        if (ops == null) {
+            throw new BadRequest(503, "unavailable", "the rooms service is not available");
+        }
+        String by = user(req);
+        RoomInfo after;
+        try {
+            after = switch (action) {
+                case "pause_room" -> ops.pause(roomId, reason, by);
+                case "resume_room" -> ops.resume(roomId, by);
+                default -> ops.end(roomId, reason, by);
+            };
+        } catch (RoomException e) {
+            throw refused(e);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("done", switch (action) {
+            case "pause_room" -> "paused room " + roomId + " until an operator resumes it: " + reason;
+            case "resume_room" -> "resumed room " + roomId;
+            default -> "ended room " + roomId + ", its players got game_over: " + reason;
+        });
+        m.put("room", roomId);
+        if (reason != null) {
+            m.put("reason", reason);
+        }
+        m.put("state", after.state().name());
+        m.put("version", after.version());
+        return m;
+    }
 
     private static RoomQuery query(HttpServletRequest req) {
         RoomState state = null;
@@ -215,6 +284,10 @@ public class RoomsPage extends ConsolePage {
         RoomInfo r = found.get();
         Map<String, Object> m = row(r);
         m.put("pauseReason", r.pauseReason());
+        m.put("pausedBy", r.pausedBy());
+        m.put("operatorPaused", r.operatorPaused());
+        // What the forms may offer: a game that runs (paused or not) can be paused or ended.
+        m.put("running", r.state() == RoomState.PLAYING || r.state() == RoomState.PAUSED);
         m.put("options", r.options());
         List<Map<String, Object>> seats = new ArrayList<>();
         for (SeatInfo s : r.seats()) {
@@ -314,6 +387,26 @@ public class RoomsPage extends ConsolePage {
         return v == null ? "" : String.valueOf(v);
     }
 
+    /** Pause (or resume) and end forms for a running game. */
+    private static void roomForms(Map<String, Object> room, PrintWriter out) {
+        String hidden = "<input type=\"hidden\" name=\"room\" value=\"" + Html.text(room.get("roomId"))
+                + "\"><input type=\"hidden\" name=\"back\" value=\"room="
+                + Html.text(Html.query(String.valueOf(room.get("roomId")))) + "\">";
+        String reason = "<input type=\"text\" name=\"reason\" required maxlength=\"" + MAX_REASON + "\">";
+        if (Boolean.TRUE.equals(room.get("operatorPaused"))) {
+            out.println("<form method=\"post\" class=\"ludus-action\" id=\"ludus-resume-room\">"
+                    + "<input type=\"hidden\" name=\"action\" value=\"resume_room\">" + hidden
+                    + "<button type=\"submit\">Resume the game</button></form>");
+        } else {
+            out.println("<form method=\"post\" class=\"ludus-action\" id=\"ludus-pause-room\">"
+                    + "<input type=\"hidden\" name=\"action\" value=\"pause_room\">" + hidden + "Pause because "
+                    + reason + " <button type=\"submit\">Pause the game (until resumed)</button></form>");
+        }
+        out.println("<form method=\"post\" class=\"ludus-action\" id=\"ludus-end-room\">"
+                + "<input type=\"hidden\" name=\"action\" value=\"end_room\">" + hidden + "End because " + reason
+                + " <button type=\"submit\">End the game now (players get game over)</button></form>");
+    }
+
     @SuppressWarnings("unchecked")
     private static void renderRoom(Map<String, Object> room, HttpServletRequest req, PrintWriter out) {
         out.println("<p><a href=\"?\">All rooms</a></p>");
@@ -322,7 +415,8 @@ public class RoomsPage extends ConsolePage {
         }
         out.println("<h2>" + live("room.name", room.get("name")) + "</h2>");
         out.println("<table class=\"nicetable ludus-kv\"><tbody>");
-        for (String key : List.of("roomId", "gameType", "state", "version", "gameVersion", "createdAt", "pauseReason")) {
+        for (String key : List.of("roomId", "gameType", "state", "version", "gameVersion", "createdAt", "pauseReason",
+                "pausedBy")) {
             out.println("<tr><th>" + Html.text(key) + "</th><td>" + live("room." + key, room.get(key)) + "</td></tr>");
         }
         out.println("<tr><th>options</th><td>" + Html.text(room.get("options")) + "</td></tr>");
@@ -347,6 +441,9 @@ public class RoomsPage extends ConsolePage {
             }
             out.println("</select> because <input type=\"text\" name=\"reason\" required maxlength=\"" + MAX_REASON
                     + "\"> <button type=\"submit\">Remove (a bot takes the seat)</button></form>");
+        }
+        if (Boolean.TRUE.equals(room.get("running")) && !readOnly(req)) {
+            roomForms(room, out);
         }
         out.println("<h3>Game, as a spectator sees it</h3>");
         if (room.get("viewError") != null) {

@@ -31,4 +31,15 @@ public class ReadOnlyAndNoticesTest {
         assertEquals("room=r1&q=x", ConsolePage.withoutNotices("room=r1&done=disconnect&q=x&refused=evil"));
         assertNull(ConsolePage.withoutNotices("done=anything"));
     }
+
+    @Test
+    public void everyActionOfTheRoomsPageHasItsNoticeAndEveryRefusalOfARoomOperationToo() {
+        for (String action : RoomsPage.ACTIONS) {
+            assertTrue(action, Notices.text(Notices.DONE, action) != null);
+        }
+        for (String code : new String[] {"room_paused", "not_paused", "not_started", "game_over", "no_such_room",
+                "bad_options", "bad_reason", "bad_room", "unavailable", "game_paused"}) {
+            assertTrue(code, Notices.text(Notices.REFUSED, code).startsWith("Refused (" + code + ")"));
+        }
+    }
 }

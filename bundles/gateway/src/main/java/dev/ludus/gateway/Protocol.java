@@ -305,7 +305,7 @@ final class Protocol {
     /**
      * A room as the protocol shows it, in replies ({@code create_room}, {@code join_room},
      * {@code list_rooms}...), {@code room} events and snapshots: {@code roomId, name, gameType,
-     * state, version, pauseReason, seats[{seat, playerId, name, bot, connected}]}. The one
+     * state, version, pauseReason, pausedBy, seats[{seat, playerId, name, bot, connected}]}. The one
      * definition of that shape; {@code createdAt} and {@code options} stay on the server.
      */
     static Map<String, Object> room(RoomInfo info) {
@@ -316,6 +316,7 @@ final class Protocol {
         m.put("state", info.state().name());
         m.put("version", info.version());
         m.put("pauseReason", info.pauseReason());
+        m.put("pausedBy", info.pausedBy());
         List<Map<String, Object>> seats = new ArrayList<>(info.seats().size());
         for (SeatInfo s : info.seats()) {
             Map<String, Object> seat = new LinkedHashMap<>();

@@ -25,7 +25,7 @@ import dev.ludus.testing.fixtures.TurnGame;
 public class RoomShapeTest {
 
     private static final List<String> ROOM_KEYS = List.of("roomId", "name", "gameType", "state", "version",
-            "pauseReason", "seats");
+            "pauseReason", "pausedBy", "seats");
     private static final List<String> SEAT_KEYS = List.of("seat", "playerId", "name", "bot", "connected");
 
     @Rule
@@ -43,6 +43,13 @@ public class RoomShapeTest {
         assertEquals("PAUSED", written.get("state"));
         assertEquals(7, written.get("version"));
         assertEquals("game 'turn' is not available", written.get("pauseReason"));
+        assertEquals("no operator paused it", "", written.get("pausedBy"));
+        RoomInfo byOperator = new RoomInfo("r1", "table", "turn", RoomState.PAUSED, info.seats(), 8, "under review",
+                Instant.ofEpochMilli(5), Map.of(), "admin");
+        Map<String, Object> paused = protocol.read(protocol.sharedJson(byOperator));
+        assertShape(paused);
+        assertEquals("admin", paused.get("pausedBy"));
+        assertEquals("under review", paused.get("pauseReason"));
         Map<?, ?> bot = (Map<?, ?>) ((List<?>) written.get("seats")).get(1);
         assertEquals(null, bot.get("playerId"));
         assertEquals(true, bot.get("bot"));

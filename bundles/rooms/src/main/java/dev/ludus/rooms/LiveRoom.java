@@ -97,16 +97,23 @@ final class LiveRoom {
         return room;
     }
 
-    /** Where the room stands, with a pause laid over a running game. */
+    /** Where the room stands, with a pause (the runtime's or an operator's) laid over a running game. */
     RoomState state() {
         RoomState s = room.state();
-        return s == RoomState.PLAYING && !pauseReason.isEmpty() ? RoomState.PAUSED : s;
+        return s == RoomState.PLAYING && (!pauseReason.isEmpty() || operatorPaused()) ? RoomState.PAUSED : s;
     }
 
+    /** Whether the game is paused, by the runtime or by an operator. */
     boolean paused() {
         return state() == RoomState.PAUSED;
     }
 
+    /** Whether an operator's pause is in force (durable, in the room's records). */
+    boolean operatorPaused() {
+        return room.state() == RoomState.PLAYING && room.operatorPause() != null;
+    }
+
+    /** Why the runtime itself paused the game ("" if it did not); an operator's pause is not this. */
     String pauseReason() {
         return pauseReason;
     }
@@ -116,9 +123,13 @@ final class LiveRoom {
         pauseReason = reason == null ? "" : reason;
     }
 
-    /** Whether the room can take an action now: playing, not paused, its engine present, in step with the store. */
+    /**
+     * Whether the room can take an action now: playing, paused by neither the runtime nor an
+     * operator, its engine present, in step with the store.
+     */
     boolean playable() {
-        return room.state() == RoomState.PLAYING && pauseReason.isEmpty() && room.engine() != null && !needsRebuild;
+        return room.state() == RoomState.PLAYING && pauseReason.isEmpty() && !operatorPaused() && room.engine() != null
+                && !needsRebuild;
     }
 
     /** Records whether a seated player is connected, and at {@code at} (epoch ms) since when not; false if nothing changed. */
@@ -174,8 +185,12 @@ final class LiveRoom {
             Room.Seat s = room.seat(i);
             list.add(new SeatInfo(i, s.playerId(), s.name(), s.bot(), s.playerId() != null && connected.contains(s.playerId())));
         }
+        // An operator's pause is what players and operators need to know first; the runtime's own
+        // reason shows again once it is resumed, if it still holds.
+        boolean byOperator = operatorPaused();
         return new RoomInfo(id, room.name(), room.gameType(), state(), list, room.version(),
-                paused() ? pauseReason : "", room.createdAt(), room.options());
+                byOperator ? room.operatorPause().reason() : paused() ? pauseReason : "", room.createdAt(),
+                room.options(), byOperator ? room.operatorPause().by() : "");
     }
 
     /** Cancels the armed wake-up, if any. */

@@ -74,6 +74,66 @@ final class LobbyRules {
         return new RoomRecord.Started(seed, now, players);
     }
 
+    /** The longest reason an operator may give, and the longest operator name. */
+    static final int MAX_REASON = 200;
+    static final int MAX_OPERATOR = 100;
+
+    /** An operator pauses a running game that no operator has paused yet. */
+    static RoomRecord operatorPause(Room room, String reason, String by) {
+        requireRunning(room);
+        if (room.operatorPause() != null) {
+            throw new RoomException(RoomException.ROOM_PAUSED, "room " + room.id() + " is already paused by "
+                    + room.operatorPause().by());
+        }
+        return new RoomRecord.OperatorPaused(reason, by);
+    }
+
+    /** An operator resumes a game an operator paused; deadlines count from {@code now}. */
+    static RoomRecord operatorResume(Room room, String by, long now) {
+        if (room.state() == RoomState.FINISHED) {
+            throw new RoomException(RoomException.GAME_OVER, "the game is over");
+        }
+        if (room.operatorPause() == null) {
+            throw new RoomException(RoomException.NOT_PAUSED, "no operator paused room " + room.id());
+        }
+        return new RoomRecord.OperatorResumed(by, now);
+    }
+
+    /** An operator ends a running game, paused or not. */
+    static RoomRecord end(Room room, String reason, String by) {
+        requireRunning(room);
+        return new RoomRecord.Ended(reason, by);
+    }
+
+    /**
+     * Checks an operator's reason (1 to {@value #MAX_REASON} characters) and name (1 to
+     * {@value #MAX_OPERATOR}), neither with control characters: both go into the room's stream for
+     * good and into players' events.
+     */
+    static void requireOperator(String reason, String by) {
+        if (reason != null && (reason.isBlank() || reason.length() > MAX_REASON || hasControl(reason))) {
+            throw new RoomException(RoomException.BAD_OPTIONS, "a reason must have 1 to " + MAX_REASON
+                    + " characters and no control characters");
+        }
+        if (by == null || by.isBlank() || by.length() > MAX_OPERATOR || hasControl(by)) {
+            throw new RoomException(RoomException.BAD_OPTIONS, "the operator's name must have 1 to " + MAX_OPERATOR
+                    + " characters and no control characters");
+        }
+    }
+
+    private static boolean hasControl(String s) {
+        return s.chars().anyMatch(Character::isISOControl);
+    }
+
+    private static void requireRunning(Room room) {
+        if (room.state() == RoomState.WAITING) {
+            throw new RoomException(RoomException.NOT_STARTED, "the game of room " + room.id() + " has not started");
+        }
+        if (room.state() == RoomState.FINISHED) {
+            throw new RoomException(RoomException.GAME_OVER, "the game is over");
+        }
+    }
+
     static void requirePlayer(String playerId) {
         if (playerId == null || playerId.isBlank() || playerId.length() > 100) {
             throw new RoomException(RoomException.BAD_OPTIONS, "a player id must have 1 to 100 characters");

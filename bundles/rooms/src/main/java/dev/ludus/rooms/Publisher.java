@@ -92,7 +92,7 @@ final class Publisher {
      */
     private static boolean lobbyShows(RoomInfo a, RoomInfo b) {
         return a.state() != b.state() || !a.seats().equals(b.seats()) || !a.pauseReason().equals(b.pauseReason())
-                || !Objects.equals(a.name(), b.name());
+                || !a.pausedBy().equals(b.pausedBy()) || !Objects.equals(a.name(), b.name());
     }
 
     /** The room's new info to every subscriber. */

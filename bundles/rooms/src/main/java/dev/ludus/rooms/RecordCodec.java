@@ -43,6 +43,9 @@ final class RecordCodec {
             case RoomRecord.Archived.TYPE -> RoomRecord.Archived.class;
             case RoomRecord.Closed.TYPE -> RoomRecord.Closed.class;
             case RoomRecord.Quarantined.TYPE -> RoomRecord.Quarantined.class;
+            case RoomRecord.OperatorPaused.TYPE -> RoomRecord.OperatorPaused.class;
+            case RoomRecord.OperatorResumed.TYPE -> RoomRecord.OperatorResumed.class;
+            case RoomRecord.Ended.TYPE -> RoomRecord.Ended.class;
             default -> throw new IllegalArgumentException("unknown room record type '" + type + "'");
         };
         try {

@@ -25,9 +25,10 @@ import dev.ludus.api.rooms.RoomState;
  * first, and the room remembers that until the {@code action} record arrives (or the room is
  * rebuilt because the append failed).
  *
- * <p>{@link #state()} is {@code WAITING}, {@code PLAYING} or {@code FINISHED}; a pause is not
- * durable and lives with the running room ({@link LiveRoom}). Not thread safe: a room is confined
- * to its steps.
+ * <p>{@link #state()} is {@code WAITING}, {@code PLAYING} or {@code FINISHED}. An operator's pause
+ * ({@link #operatorPause()}) is durable and held here; the runtime's own pauses (game bundle or
+ * event store away) are not, and live with the running room ({@link LiveRoom}). Not thread safe: a
+ * room is confined to its steps.
  */
 final class Room {
 
@@ -66,6 +67,10 @@ final class Room {
     private boolean closed;
     private String quarantined;
     private long quarantineGeneration;
+    /** The operator's pause in force, or null. */
+    private SnapshotHeader.OperatorPause operatorPause;
+    /** Why and by whom an operator ended the game, or null. */
+    private SnapshotHeader.OperatorPause ended;
 
     /** @param games the game definitions installed now, by type (null when absent) */
     Room(String id, Function<String, GameDefinition> games) {
@@ -139,10 +144,29 @@ final class Room {
         } else if (record instanceof RoomRecord.Quarantined q) {
             quarantined = String.valueOf(q.reason());
             quarantineGeneration = q.generation();
+        } else if (record instanceof RoomRecord.OperatorPaused p) {
+            requirePlaying(record, version);
+            operatorPause = new SnapshotHeader.OperatorPause(p.reason(), p.by());
+        } else if (record instanceof RoomRecord.OperatorResumed r) {
+            requirePlaying(record, version);
+            operatorPause = null;
+            lastMoveAt = r.at() > 0 ? r.at() : at; // the time it stood still takes nobody's move
+        } else if (record instanceof RoomRecord.Ended e) {
+            requirePlaying(record, version);
+            operatorPause = null;
+            ended = new SnapshotHeader.OperatorPause(e.reason(), e.by());
+            state = RoomState.FINISHED;
         } else {
             throw new IllegalStateException("room record " + record.type() + " has no effect defined");
         }
         this.version = version;
+    }
+
+    private void requirePlaying(RoomRecord record, long version) {
+        if (state != RoomState.PLAYING) {
+            throw new IllegalStateException("record " + record.type() + " at version " + version + " in a room "
+                    + state);
+        }
     }
 
     /**
@@ -175,6 +199,8 @@ final class Room {
         seed = h.seed();
         startedAt = h.startedAt() == 0 ? null : Instant.ofEpochMilli(h.startedAt());
         lastMoveAt = h.lastMoveAt();
+        operatorPause = h.operatorPause();
+        ended = h.ended();
         seats = new Seat[h.seats().size()];
         for (int i = 0; i < seats.length; i++) {
             SnapshotHeader.Seat s = h.seats().get(i);
@@ -191,7 +217,7 @@ final class Room {
             list.add(new SnapshotHeader.Seat(s.playerId(), s.name(), s.bot()));
         }
         return new SnapshotHeader(name, gameType, createdBy, options, createdAt.toEpochMilli(), state.name(), seed,
-                startedAt == null ? 0 : startedAt.toEpochMilli(), list, lastMoveAt);
+                startedAt == null ? 0 : startedAt.toEpochMilli(), list, lastMoveAt, operatorPause, ended);
     }
 
     /** The setup the game was (or will be) created from. */
@@ -258,6 +284,10 @@ final class Room {
     /** Why the archive hand-over is quarantined, or null. */
     String quarantined() { return quarantined; }
     long quarantineGeneration() { return quarantineGeneration; }
+    /** The operator's pause in force (reason and who), or null. */
+    SnapshotHeader.OperatorPause operatorPause() { return operatorPause; }
+    /** Why and by whom an operator ended the game, or null (not ended, or ended by its own rules). */
+    SnapshotHeader.OperatorPause ended() { return ended; }
 
     /** Sets when timers count from, for a room restored from a snapshot that did not say. */
     void assumeLastMoveAt(long millis) {

@@ -30,6 +30,7 @@ import dev.ludus.api.game.GameSetup;
 import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.rooms.RoomOperations;
 import dev.ludus.api.rooms.RoomPage;
 import dev.ludus.api.rooms.RoomQuery;
 import dev.ludus.api.rooms.RoomService;
@@ -38,12 +39,12 @@ import dev.ludus.api.store.GameStore;
 import dev.ludus.api.store.Versioned;
 
 /**
- * The {@link RoomService} calls: each is checked for what can be refused at once (unknown room,
+ * The {@link RoomService} and {@link RoomOperations} calls: each is checked for what can be refused at once (unknown room,
  * bad input, caps), then run as a step of the room it concerns, where {@link LobbyRules} or the
  * engine judge it against the current state and {@link RoomDriver} commits it. Lobby calls wait
  * for the outcome (at most {@value #CALL_TIMEOUT_SECONDS} s); actions answer with a stage.
  */
-final class RoomCommands implements RoomService {
+final class RoomCommands implements RoomService, RoomOperations {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomCommands.class);
     private static final long CALL_TIMEOUT_SECONDS = 30;
@@ -207,6 +208,26 @@ final class RoomCommands implements RoomService {
     public RoomInfo start(String roomId) {
         return lobby(roomId, room -> LobbyRules.start(room, ctx.game(room.gameType()) != null, ctx.seeds.nextLong(),
                 ctx.clock.millis()));
+    }
+
+    // ---------------------------------------------------------------- operators
+
+    @Override
+    public RoomInfo pause(String roomId, String reason, String by) {
+        LobbyRules.requireOperator(reason == null ? "" : reason, by);
+        return lobby(roomId, room -> LobbyRules.operatorPause(room, reason.strip(), by.strip()));
+    }
+
+    @Override
+    public RoomInfo resume(String roomId, String by) {
+        LobbyRules.requireOperator(null, by);
+        return lobby(roomId, room -> LobbyRules.operatorResume(room, by.strip(), ctx.clock.millis()));
+    }
+
+    @Override
+    public RoomInfo end(String roomId, String reason, String by) {
+        LobbyRules.requireOperator(reason == null ? "" : reason, by);
+        return lobby(roomId, room -> LobbyRules.end(room, reason.strip(), by.strip()));
     }
 
     private void requireActive() {

@@ -195,10 +195,40 @@ final class RoomDriver {
             LOG.info("room {}: closed: {}", live.id, c.reason());
             snapshots.delete(live);
             forget(live);
+        } else if (record instanceof RoomRecord.OperatorPaused p) {
+            LOG.info("room {}: paused by operator {}: {}", live.id, p.by(), p.reason());
+            publisher.roomChanged(live);
+            publisher.broadcast(live, "game_paused", Map.of("reason", p.reason(), "by", p.by()));
+        } else if (record instanceof RoomRecord.OperatorResumed r) {
+            LOG.info("room {}: resumed by operator {}", live.id, r.by());
+            publisher.roomChanged(live);
+            if (live.paused()) {
+                // The runtime's own pause (game bundle or event store away) still holds, and ends by itself.
+                publisher.broadcast(live, "game_paused", Map.of("reason", live.pauseReason()));
+            } else {
+                publisher.broadcast(live, "game_resumed", Map.of("by", r.by()));
+            }
+        } else if (record instanceof RoomRecord.Ended e) {
+            LOG.info("room {}: ended by operator {}: {}", live.id, e.by(), e.reason());
+            publisher.roomChanged(live);
+            GameEngine engine = room.engine();
+            publisher.broadcast(live, "game_over", Map.of("result", engine == null ? Map.of() : result(live, engine),
+                    "reason", e.reason(), "endedBy", e.by()));
         } else if (record instanceof RoomRecord.Archived || record instanceof RoomRecord.Quarantined) {
             // nothing to tell the players: the game's result went out with game_over
         } else {
             throw new IllegalStateException("room record " + record.type() + " has no effect defined");
+        }
+    }
+
+    /** The game's result so far, for a game an operator ended; a game that cannot say gives none. */
+    private static Map<String, Object> result(LiveRoom live, GameEngine engine) {
+        try {
+            Map<String, Object> r = engine.result();
+            return r == null ? Map.of() : r;
+        } catch (RuntimeException e) {
+            LOG.warn("room {}: the game's result failed, game_over carries none: {}", live.id, e.toString());
+            return Map.of();
         }
     }
 
@@ -231,7 +261,10 @@ final class RoomDriver {
         RoomException refusal = switch (live.state()) {
             case WAITING -> new RoomException(RoomException.NOT_STARTED, "the game has not started");
             case FINISHED -> new RoomException(RoomException.GAME_OVER, "the game is over");
-            case PAUSED -> new RoomException(RoomException.GAME_PAUSED, "the game is paused: " + live.pauseReason());
+            case PAUSED -> live.operatorPaused()
+                    ? new RoomException(RoomException.ROOM_PAUSED, "an operator paused the game: "
+                            + live.room().operatorPause().reason())
+                    : new RoomException(RoomException.GAME_PAUSED, "the game is paused: " + live.pauseReason());
             case PLAYING -> null;
         };
         if (refusal == null && !live.playable()) {
@@ -392,7 +425,7 @@ final class RoomDriver {
                 pause(live, "game '" + room.gameType() + "' is not available");
             } else {
                 live.pauseReason("");
-                if (wasPaused && room.state() == RoomState.PLAYING) {
+                if (wasPaused && room.state() == RoomState.PLAYING && !live.operatorPaused()) {
                     publisher.broadcast(live, "game_resumed", Map.of());
                 }
             }
@@ -409,7 +442,7 @@ final class RoomDriver {
 
     /** The event store left: running games pause until it returns. A room step. */
     void storeLeft(LiveRoom live) {
-        if (ctx.eventStore == null && live.room().state() == RoomState.PLAYING && !live.paused()) {
+        if (ctx.eventStore == null && live.room().state() == RoomState.PLAYING && live.pauseReason().isEmpty()) {
             pause(live, STORE_AWAY);
         }
     }
@@ -429,7 +462,7 @@ final class RoomDriver {
             }
             live.pauseReason("");
             publisher.refresh(live);
-            if (room.state() == RoomState.PLAYING) {
+            if (room.state() == RoomState.PLAYING && !live.operatorPaused()) {
                 publisher.broadcast(live, "game_resumed", Map.of());
             }
             next(live);

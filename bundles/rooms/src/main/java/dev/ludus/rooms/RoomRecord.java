@@ -137,6 +137,48 @@ sealed interface RoomRecord {
     }
 
     /**
+     * An operator paused the running game: actions are refused, bots and timers stand still, until
+     * an {@link OperatorResumed}. {@code by} is the operator's name.
+     */
+    record OperatorPaused(@JsonProperty(required = true) String reason,
+                          @JsonProperty(required = true) String by) implements RoomRecord {
+        static final String TYPE = "operator_paused";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * An operator resumed the game at {@code at} (epoch ms), from which its deadlines count again,
+     * so the time it stood still takes nobody's move.
+     */
+    record OperatorResumed(@JsonProperty(required = true) String by,
+                           @JsonProperty(required = true) long at) implements RoomRecord {
+        static final String TYPE = "operator_resumed";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
+     * An operator ended the game before its end: the room is finished (with the game's result so
+     * far) and goes to the archive like any finished game.
+     */
+    record Ended(@JsonProperty(required = true) String reason,
+                 @JsonProperty(required = true) String by) implements RoomRecord {
+        static final String TYPE = "ended";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
+    /**
      * The archive hand-over failed {@code failures} times and is no longer retried until the
      * operator's retry generation exceeds {@code generation}.
      */

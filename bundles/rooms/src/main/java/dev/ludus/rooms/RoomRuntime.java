@@ -38,6 +38,7 @@ import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomListener;
+import dev.ludus.api.rooms.RoomOperations;
 import dev.ludus.api.rooms.RoomPage;
 import dev.ludus.api.rooms.RoomQuery;
 import dev.ludus.api.rooms.RoomService;
@@ -46,8 +47,8 @@ import dev.ludus.api.store.GameStore;
 
 /**
  * The rooms runtime as a Declarative Services component: its references, its lifecycle and
- * configuration, and the {@link RoomService} it offers ({@link RoomCommands} turns each call into
- * a step of the room it concerns). The work is done by {@link RoomDriver} (the write path and the scheduler),
+ * configuration, and the {@link RoomService} and {@link RoomOperations} it offers ({@link RoomCommands}
+ * turns each call into a step of the room it concerns). The work is done by {@link RoomDriver} (the write path and the scheduler),
  * {@link Recovery}, {@link ArchiveHandOver}, {@link Publisher} and {@link RoomsHealth}; the state
  * by {@link Room}, changed only by the typed {@link RoomRecord}s of the room's stream
  * ({@code room-<id>}).
@@ -57,9 +58,9 @@ import dev.ludus.api.store.GameStore;
  * (health DEGRADED, actions refused with {@code game_paused}/{@code unavailable}) and resumes by
  * itself.
  */
-@Component(service = {RoomService.class, HealthCheck.class}, configurationPid = RoomRuntime.PID)
+@Component(service = {RoomService.class, RoomOperations.class, HealthCheck.class}, configurationPid = RoomRuntime.PID)
 @Designate(ocd = RoomsConfig.class)
-public class RoomRuntime implements RoomService, HealthCheck {
+public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
 
     static final String PID = RoomsContext.PID;
     static final String STREAM_PREFIX = RoomsContext.STREAM_PREFIX;
@@ -350,6 +351,12 @@ public class RoomRuntime implements RoomService, HealthCheck {
     @Override public void setConnected(String roomId, String playerId, boolean connected) {
         commands.setConnected(roomId, playerId, connected);
     }
+
+    // ---------------------------------------------------------------- RoomOperations, see RoomCommands
+
+    @Override public RoomInfo pause(String roomId, String reason, String by) { return commands.pause(roomId, reason, by); }
+    @Override public RoomInfo resume(String roomId, String by) { return commands.resume(roomId, by); }
+    @Override public RoomInfo end(String roomId, String reason, String by) { return commands.end(roomId, reason, by); }
 
     // ---------------------------------------------------------------- empty rooms
 

@@ -23,6 +23,7 @@ final class RoomsHealth {
         int waiting = 0;
         int playing = 0;
         int paused = 0;
+        int operatorPaused = 0;
         int finished = 0;
         int pendingArchive = 0;
         List<String> quarantined = new ArrayList<>();
@@ -37,7 +38,11 @@ final class RoomsHealth {
                 case PLAYING -> playing++;
                 case PAUSED -> {
                     paused++;
-                    reason = i.pauseReason();
+                    if (i.operatorPaused()) {
+                        operatorPaused++; // an operator's choice, not a fault of the node
+                    } else {
+                        reason = i.pauseReason();
+                    }
                 }
                 case FINISHED -> {
                     finished++;
@@ -54,6 +59,7 @@ final class RoomsHealth {
         d.put("waiting", waiting);
         d.put("playing", playing);
         d.put("paused", paused);
+        d.put("operatorPaused", operatorPaused);
         d.put("finished", finished);
         d.put("pendingArchive", pendingArchive);
         d.put("acceptedActions", ctx.acceptedActions.get());
@@ -72,8 +78,8 @@ final class RoomsHealth {
         if (ctx.eventStore == null) {
             return HealthResult.degraded("event store unavailable: games are paused", d);
         }
-        if (paused > 0) {
-            return HealthResult.degraded(paused + " game(s) paused: " + reason, d);
+        if (paused > operatorPaused) {
+            return HealthResult.degraded(paused - operatorPaused + " game(s) paused: " + reason, d);
         }
         if (!quarantined.isEmpty()) {
             return HealthResult.degraded(quarantined.size() + " completed game(s) quarantined, their archive hand-over "

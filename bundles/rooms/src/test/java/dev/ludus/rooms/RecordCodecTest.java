@@ -118,6 +118,34 @@ public class RecordCodecTest {
     }
 
     @Test
+    public void operatorsRecordsAreStoredWithTheirReasonAndWhoAsked() {
+        assertEquals("{\"reason\":\"checking\",\"by\":\"admin\"}",
+                text(codec.encode(new RoomRecord.OperatorPaused("checking", "admin"))));
+        assertEquals("{\"by\":\"admin\",\"at\":1796089645100}",
+                text(codec.encode(new RoomRecord.OperatorResumed("admin", 1796089645100L))));
+        assertEquals("{\"reason\":\"flipped\",\"by\":\"admin\"}",
+                text(codec.encode(new RoomRecord.Ended("flipped", "admin"))));
+        assertThrows(IllegalArgumentException.class, () -> codec.decode("ended", utf8("{\"reason\":\"x\"}")));
+        assertThrows(IllegalArgumentException.class, () -> codec.decode("operator_resumed", utf8("{\"by\":\"x\"}")));
+    }
+
+    /** A header with an operator's pause carries it; one without (every older one) reads as none. */
+    @Test
+    public void aSnapshotHeaderCarriesAnOperatorsPauseOnlyWhenThereIsOne() {
+        SnapshotHeader paused = new SnapshotHeader("t", "count", null, Map.of(), 1, "PLAYING", 7, 2,
+                List.of(new SnapshotHeader.Seat("ann", "Ann", false)), 3,
+                new SnapshotHeader.OperatorPause("under review", "admin"), null);
+        byte[] bytes = codec.encodeHeader(paused);
+        assertTrue(text(bytes), text(bytes).endsWith(",\"lastMoveAt\":3,\"operatorPause\":{\"reason\":\"under review\","
+                + "\"by\":\"admin\"}}"));
+        assertEquals(paused, codec.decodeHeader(bytes));
+        SnapshotHeader plain = new SnapshotHeader("t", "count", null, Map.of(), 1, "PLAYING", 7, 2,
+                List.of(new SnapshotHeader.Seat("ann", "Ann", false)), 3);
+        assertFalse(text(codec.encodeHeader(plain)).contains("operatorPause"));
+        assertEquals(null, codec.decodeHeader(codec.encodeHeader(plain)).operatorPause());
+    }
+
+    @Test
     public void anActionRecordCarriesWhenAndWhyItWasTaken() {
         RoomRecord.ActionTaken a = new RoomRecord.ActionTaken(2, "add", Map.of("n", 1), 1796089645100L, "idle");
         assertEquals("{\"seat\":2,\"type\":\"add\",\"args\":{\"n\":1},\"at\":1796089645100,\"cause\":\"idle\"}",
@@ -149,7 +177,10 @@ public class RecordCodecTest {
                 new RoomRecord.ActionTaken(0, "pass", Map.of(), 0, null),
                 new RoomRecord.Archived(),
                 new RoomRecord.Closed("nobody sat in the room for 600 s"),
-                new RoomRecord.Quarantined("archive down", 4, 5));
+                new RoomRecord.Quarantined("archive down", 4, 5),
+                new RoomRecord.OperatorPaused("checking a report", "admin"),
+                new RoomRecord.OperatorResumed("admin", 1796089645100L),
+                new RoomRecord.Ended("table flipped", "admin"));
         // Each kind of the sealed interface is covered above.
         assertEquals(RoomRecord.class.getPermittedSubclasses().length,
                 all.stream().map(Object::getClass).distinct().count());

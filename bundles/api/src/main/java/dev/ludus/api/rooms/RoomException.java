@@ -12,7 +12,10 @@ public class RoomException extends RuntimeException {
     public static final String NO_SUCH_ROOM = "no_such_room";
     /** No game bundle provides the requested game type. */
     public static final String UNKNOWN_GAME = "unknown_game";
-    /** The room's name, the game's options or a player id are not acceptable (the message says which). */
+    /**
+     * The room's name, the game's options, a player id, or an operator's reason or name are not
+     * acceptable (the message says which).
+     */
     public static final String BAD_OPTIONS = "bad_options";
     /** Every seat is taken: no empty seat to join or to give to a bot. */
     public static final String ROOM_FULL = "room_full";
@@ -34,6 +37,20 @@ public class RoomException extends RuntimeException {
     public static final String TOO_MANY_ROOMS = "too_many_rooms";
     /** A lobby cursor that this service did not make. */
     public static final String BAD_CURSOR = "bad_cursor";
+    /**
+     * An operator paused the room ({@link RoomOperations#pause}): actions are refused until an
+     * operator resumes it; it does not resume by itself. Also the answer to pausing it again.
+     *
+     * @since 2.1
+     */
+    public static final String ROOM_PAUSED = "room_paused";
+    /**
+     * {@link RoomOperations#resume} of a room that no operator paused (a pause of the runtime's own,
+     * {@link #GAME_PAUSED}, ends by itself).
+     *
+     * @since 2.1
+     */
+    public static final String NOT_PAUSED = "not_paused";
 
     private final String code;
 

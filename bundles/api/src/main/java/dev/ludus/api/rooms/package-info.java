@@ -6,9 +6,13 @@
  * holds values only, so {@code RoomInfo.toData()} is gone: {@code room_changed} events and
  * {@code RoomService.view} carry the {@link dev.ludus.api.rooms.RoomInfo} itself, and the gateway
  * alone decides how a room is written in the protocol.
+ *
+ * <p>2.1: operators pause, resume and end rooms through {@link dev.ludus.api.rooms.RoomOperations};
+ * {@link dev.ludus.api.rooms.RoomInfo#pausedBy()} names who paused a room; codes
+ * {@code room_paused} and {@code not_paused}. Nothing of 2.0 changed.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package dev.ludus.api.rooms;
 
 import org.osgi.annotation.bundle.Export;

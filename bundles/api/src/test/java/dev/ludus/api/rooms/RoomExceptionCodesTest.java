@@ -54,7 +54,7 @@ public class RoomExceptionCodesTest {
     @Test
     public void theRefusalCodesAreTheOnesDocumented() throws Exception {
         Set<String> constants = constants();
-        assertEquals(13, constants.size());
+        assertEquals(15, constants.size());
 
         String readme = read("bundles/rooms/README.md");
         int from = readme.indexOf("Error codes (`RoomException.code()`):");
@@ -86,6 +86,8 @@ public class RoomExceptionCodesTest {
         assertEquals("not_in_room", RoomException.NOT_IN_ROOM);
         assertEquals("game_over", RoomException.GAME_OVER);
         assertEquals("bad_cursor", RoomException.BAD_CURSOR);
+        assertEquals("room_paused", RoomException.ROOM_PAUSED);
+        assertEquals("not_paused", RoomException.NOT_PAUSED);
         assertEquals("no_such_room", new RoomException(RoomException.NO_SUCH_ROOM, "no room x").code());
     }
 }
