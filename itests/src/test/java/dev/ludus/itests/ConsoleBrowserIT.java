@@ -61,6 +61,15 @@ public class ConsoleBrowserIT {
                     assertTrue((Boolean) browser.eval(
                             "document.querySelector('[data-ludus-stamp]').textContent.startsWith('(updated')"));
 
+                    // The Web Console's own scripted writes, sent as a browser sends them under the
+                    // node's Referrer-Policy: no-referrer (Origin: null, Sec-Fetch-Site: same-origin).
+                    browser.navigate(d.base() + "/system/console/configMgr");
+                    waitFor(browser, "the configuration page", "document.readyState === 'complete'", 20_000);
+                    Object status = browser.eval("fetch('/system/console/configMgr/dev.ludus.itest.browser', {method: 'POST',"
+                            + " headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'apply=true&action="
+                            + "ajaxConfigManager&propertylist=color&color=green'}).then(r => r.status)");
+                    assertTrue("the console's own post from the browser: " + status, ((Number) status).intValue() < 400);
+
                     try (ProtocolClient seated = ProtocolClient.hello(ws, "Seated")) { // Host made its 3 rooms
                         endsARunningGameFromTheRoomsView(d, browser, seated);
                     }

@@ -299,10 +299,10 @@ public class DistributionIT {
             // A file where the event log's directory belongs: no event store, so no rooms recovery.
             Files.createDirectories(d.data);
             Files.writeString(d.data.resolve("events"), "not a directory");
-            d.env.put("JAVA_OPTS", "-Dludus.ready.timeout.seconds=15");
+            d.env.put("JAVA_OPTS", "-Dludus.ready.timeout.seconds=8");
             d.start();
-            Wait.until("the launcher's warning", 60_000, () -> d.output().contains("not ready after 15 s"));
-            String warning = d.output().lines().filter(l -> l.contains("not ready after 15 s")).findFirst().orElseThrow();
+            Wait.until("the launcher's warning", 60_000, () -> d.output().contains("not ready after 8 s"));
+            String warning = d.output().lines().filter(l -> l.contains("not ready after 8 s")).findFirst().orElseThrow();
             assertTrue(warning, warning.contains("/health/ready answers 503"));
             assertTrue(warning, warning.contains("rooms is not ready"));
             assertTrue("still running", d.process().isAlive());

@@ -116,7 +116,7 @@ abstract class SwapSuite {
      */
     void run(String title, List<String> all, String tableSuffix) throws Exception {
         boolean full = "full".equals(System.getProperty("ludus.swap.form", "short"));
-        long look = full ? 10_000 : 3_000;
+        long look = full ? 10_000 : 1_000;
         int playerCount = Integer.getInteger("ludus.swap.players", full ? 24 : 12);
         // To look at a few swaps after a longer history: -Dludus.swap.bundles=dev.ludus.rooms
         // -Dludus.swap.kinds=stop/start -Dludus.swap.warmupSeconds=100.

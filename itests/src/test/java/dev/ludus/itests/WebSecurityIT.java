@@ -213,6 +213,9 @@ public class WebSecurityIT {
         assertEquals(byReferer.toString(), 403, byReferer.status());
         Reply opaque = send("127.0.0.1", "POST", "/system/console/configMgr/" + pid, auth(password(), "Origin", "null"), createForm("red"));
         assertEquals(opaque.toString(), 403, opaque.status());
+        Reply opaqueCrossSite = send("127.0.0.1", "POST", "/system/console/configMgr/" + pid,
+                auth(password(), "Origin", "null", "Sec-Fetch-Site", "cross-site"), createForm("red"));
+        assertEquals(opaqueCrossSite.toString(), 403, opaqueCrossSite.status());
         Reply otherPort = send("127.0.0.1", "POST", "/system/console/configMgr/" + pid,
                 auth(password(), "Origin", "http://127.0.0.1:1"), createForm("red"));
         assertEquals(otherPort.toString(), 403, otherPort.status());
@@ -231,6 +234,12 @@ public class WebSecurityIT {
                 auth(password(), "Referer", self() + "/system/console/configMgr"), createForm("blue"));
         assertTrue(viaReferer.toString(), viaReferer.status() < 400);
         Wait.until("configuration created", 5000, () -> configExists(pid2));
+        // What a browser sends with the console's own posts under Referrer-Policy: no-referrer.
+        String pid3 = "dev.ludus.itest.csrf.opaque-same";
+        Reply opaqueSameOrigin = send("127.0.0.1", "POST", "/system/console/configMgr/" + pid3,
+                auth(password(), "Origin", "null", "Sec-Fetch-Site", "same-origin"), createForm("blue"));
+        assertTrue(opaqueSameOrigin.toString(), opaqueSameOrigin.status() < 400);
+        Wait.until("configuration created", 5000, () -> configExists(pid3));
     }
 
     @Test

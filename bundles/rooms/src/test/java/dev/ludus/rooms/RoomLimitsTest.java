@@ -77,7 +77,8 @@ public class RoomLimitsTest {
 
     @Test
     public void aPlayerMayHaveOnlySoManyOpenRoomsAndGetsAStableCode() throws Exception {
-        RoomRuntime r = runtime(Map.of("maxOpenRoomsPerPlayer", 2));
+        // Bots move at once, also for Eve, who never connects: her finished room comes quickly.
+        RoomRuntime r = runtime(Map.of("maxOpenRoomsPerPlayer", 2, "botThinkMillis", 0L, "disconnectGraceSeconds", 0));
         RoomInfo first = r.create("count", "a", Map.of(), "eve");
         r.create("count", "b", Map.of(), "eve");
         RoomException e = assertThrows(RoomException.class, () -> r.create("count", "c", Map.of(), "eve"));
@@ -237,7 +238,7 @@ public class RoomLimitsTest {
 
     @Test
     public void aFinishedRoomStaysVisibleToItsPlayersUntilTheyLeaveIt() throws Exception {
-        RoomRuntime r = runtime(Map.of("botThinkMillis", 0L, "finishedRoomSeconds", 600));
+        RoomRuntime r = runtime(Map.of("botThinkMillis", 0L, "finishedRoomSeconds", 600, "disconnectGraceSeconds", 0));
         r.bindArchive(new RoomRuntimeTest.RecordingArchive(Collections.synchronizedList(new ArrayList<>())));
         RoomInfo room = r.create("count", "t", Map.of("target", "10"));
         r.join(room.roomId(), "ann", "Ann");

@@ -59,21 +59,13 @@ public class RoomOperationsTest {
         return r;
     }
 
-    /** A started room of Ann and Bob, both connected. */
+    /** A started count game of Ann and Bob, both connected. */
     private static RoomInfo annAndBob(RoomRuntime r) throws InterruptedException {
-        RoomInfo room = r.create("count", "t", Map.of("target", "1000"));
-        r.join(room.roomId(), "ann", "Ann");
-        r.join(room.roomId(), "bob", "Bob");
-        r.setConnected(room.roomId(), "ann", true);
-        r.setConnected(room.roomId(), "bob", true);
-        r.start(room.roomId());
-        r.settle();
-        return room;
+        return RoomRuntimeTest.twoConnectedPlayers(r, Map.of("target", "1000"));
     }
 
     private static String mover(RoomRuntime r, String roomId) {
-        Map<?, ?> g = (Map<?, ?>) r.view(roomId, "ann").get("game");
-        return ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
+        return RoomRuntimeTest.mover(r, roomId);
     }
 
     private static ActionResult add(RoomRuntime r, String room, String player) throws Exception {

@@ -92,7 +92,7 @@ public class RoomRuntimeTest {
     }
 
     /** The same, created with these game options. */
-    private static RoomInfo twoConnectedPlayers(RoomRuntime r, Map<String, String> options) throws InterruptedException {
+    static RoomInfo twoConnectedPlayers(RoomRuntime r, Map<String, String> options) throws InterruptedException {
         RoomInfo room = r.create("count", "t", options);
         r.join(room.roomId(), "ann", "Ann");
         r.join(room.roomId(), "bob", "Bob");
@@ -104,7 +104,7 @@ public class RoomRuntimeTest {
     }
 
     /** Who is to move in a count game. */
-    private static String mover(RoomRuntime r, String roomId) {
+    static String mover(RoomRuntime r, String roomId) {
         Map<?, ?> g = (Map<?, ?>) r.view(roomId, "ann").get("game");
         return ((Number) g.get("turn")).intValue() == 0 ? "ann" : "bob";
     }
@@ -147,6 +147,7 @@ public class RoomRuntimeTest {
     @Test
     public void anActionsStepsCarryTheCallersLoggingContextAndTheRoomsId() throws Exception {
         RoomRuntime r = runtime(50, 0);
+        r.modified(config(Map.of("snapshotEvery", 50, "botThinkMillis", 0L, "disconnectGraceSeconds", 1)));
         RoomInfo room = twoConnectedPlayers(r, "10");
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         r.subscribe(room.roomId(), "ann", e -> seen.add(e.type() + " " + org.slf4j.MDC.get("requestId") + " "

@@ -38,7 +38,9 @@ import jakarta.servlet.http.HttpServletResponseWrapper;
  * <li>refuses writes (POST, PUT, DELETE, PATCH: any method but GET, HEAD and OPTIONS) whose Origin, or Referer when there is no Origin, is not the
  * server's own or an allowed origin (403): a browser resends Basic credentials on a cross-site form
  * post, so without this a foreign page could drive the console. Requests with neither header
- * (scripts, curl) are let through: no browser sends a cross-site write without them;</li>
+ * (scripts, curl) are let through: no browser sends a cross-site write without them; so is a
+ * browser's {@code Origin: null} that comes with {@code Sec-Fetch-Site: same-origin} (see
+ * {@link #sameOrAllowedOrigin});</li>
  * <li>locks out an address after repeated wrong passwords (429 with Retry-After).</li>
  * </ul>
  */
@@ -180,10 +182,17 @@ public class WebSecurityFilter implements Preprocessor, HealthCheck {
     /**
      * True when the request carries neither Origin nor Referer, or when the one it carries (Origin
      * first) is the origin the request was sent to or a configured one. The opaque origin
-     * {@code null} and unparsable values are foreign.
+     * {@code null} is foreign, but for one case: under the {@code no-referrer} policy a browser
+     * sends {@code Origin: null} with its pages' own same-origin form posts and scripted writes
+     * (the Fetch standard's rule for writes that are not cross-origin), and says
+     * {@code Sec-Fetch-Site: same-origin} beside it, a header no page's script can set. Unparsable
+     * values are foreign.
      */
     static boolean sameOrAllowedOrigin(HttpServletRequest req, WebSettings s) {
         String origin = req.getHeader("Origin");
+        if ("null".equals(origin) && "same-origin".equals(req.getHeader("Sec-Fetch-Site"))) {
+            return true;
+        }
         String source = origin != null ? origin : req.getHeader("Referer");
         if (source == null) {
             return true;
