@@ -374,7 +374,14 @@ public class ConsoleIT {
             assertEquals("", rooms.get(room).orElseThrow().pausedBy());
             assertEquals(Map.of("by", "admin"), c.await("game_resumed", m -> "game_resumed".equals(m.get("name")), 5000)
                     .get("data"));
+            get("/ludus-rooms.json?q=operated"); // the lobby's page, as of the resume
             assertEquals("the player's move is taken again", 1, LiapTuiPlayer.play(c, 60_000, 1));
+            // The list shows the running game's version now, not as of the lobby's last change (the resume).
+            long before = rooms.get(room).orElseThrow().version();
+            JsonNode listed = JSON.readTree(get("/ludus-rooms.json?q=operated").body()).get("rooms").get(0);
+            long after = rooms.get(room).orElseThrow().version();
+            assertTrue(before + " <= " + listed + " <= " + after, listed.get("version").asLong() >= before
+                    && listed.get("version").asLong() <= after);
 
             Http.Response ended = post("/ludus-rooms.json", self, Map.of("action", "end_room", "room", room, "reason",
                     "table flipped"));

@@ -105,7 +105,9 @@ public class RoomsPage extends ConsolePage {
         }
         List<Map<String, Object>> list = new ArrayList<>();
         for (RoomInfo r : page.rooms()) {
-            list.add(row(r));
+            // The lobby's page is as of its last seat or state change; a running game's version
+            // and pause are the room's own, now.
+            list.add(row(rs.get(r.roomId()).orElse(r)));
         }
         m.put("rooms", list);
         m.put("next", page.next());
