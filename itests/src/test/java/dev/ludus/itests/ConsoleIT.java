@@ -298,6 +298,17 @@ public class ConsoleIT {
             RoomInfo after = rooms.get(room).orElseThrow();
             assertEquals("the player has no seat any more", -1, after.seatOf(c.playerId()));
             assertTrue("a bot plays seat 0: " + after.seats(), after.seats().get(0).bot());
+            // The room's own stream says who removed the player and why, as the room's view shows it.
+            JsonNode stored = JSON.readTree(get("/ludus-rooms.json?room=" + room).body()).get("room").get("events");
+            boolean recorded = false;
+            for (JsonNode e : stored) {
+                if ("seat".equals(e.get("type").asText())) {
+                    JsonNode data = JSON.readTree(e.get("data").asText());
+                    recorded |= "admin".equals(data.path("by").asText())
+                            && "left the table <idle>".equals(data.path("reason").asText());
+                }
+            }
+            assertTrue("a seat record with the operator and the reason: " + stored, recorded);
 
             Http.Response again = post("/ludus-rooms.json", self, form);
             assertEquals(409, again.status());

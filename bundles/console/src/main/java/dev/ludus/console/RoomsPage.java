@@ -34,9 +34,9 @@ import jakarta.servlet.http.HttpServletRequest;
  * with its seats, its game as a spectator sees it and its last events ({@code ?room=<id>}).
  * Actions ({@code POST}, each with {@code room}): remove a player ({@code action=remove_player,
  * player, reason}): before the start the seat is freed, during the game a bot plays it from then on
- * ({@link RoomService#leave}); pause a running game ({@code pause_room, reason}), resume it
- * ({@code resume_room}), end it ({@code end_room, reason}) ({@link RoomOperations}, recorded in the
- * room's stream with the reason and the console user).
+ * ({@link RoomOperations#removePlayer}); pause a running game ({@code pause_room, reason}), resume it
+ * ({@code resume_room}), end it ({@code end_room, reason}) ({@link RoomOperations}; each recorded in
+ * the room's stream with the reason and the console user).
  */
 @Component(service = Servlet.class, property = {
         "felix.webconsole.label=" + RoomsPage.LABEL,
@@ -134,13 +134,14 @@ public class RoomsPage extends ConsolePage {
             throw new BadRequest("bad_player", "name the room and the player id to remove");
         }
         requireReason(reason);
-        RoomService rs = rooms;
-        if (rs == null) {
+        RoomOperations ops = operations;
+        if (ops == null) {
             throw new BadRequest(503, "unavailable", "the rooms service is not available");
         }
         RoomInfo after;
         try {
-            after = rs.leave(roomId, player);
+            // In the console user's name: the room's stream records who removed the player and why.
+            after = ops.removePlayer(roomId, player, reason, user(req));
         } catch (RoomException e) {
             throw refused(e);
         }

@@ -44,6 +44,12 @@ final class LobbyRules {
         return new RoomRecord.SeatChanged(seat, null, "bot " + (seat + 1), true);
     }
 
+    /** An operator removes {@code playerId}: as {@link #leave}, with who did it and why on the record. */
+    static RoomRecord remove(Room room, String playerId, String reason, String by) {
+        RoomRecord.SeatChanged left = (RoomRecord.SeatChanged) leave(room, playerId);
+        return new RoomRecord.SeatChanged(left.seat(), left.playerId(), left.name(), left.bot(), reason, by);
+    }
+
     static RoomRecord addBot(Room room) {
         requireWaiting(room);
         int seat = firstEmpty(room);

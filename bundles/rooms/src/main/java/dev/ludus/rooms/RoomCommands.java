@@ -230,6 +230,13 @@ final class RoomCommands implements RoomService, RoomOperations {
         return lobby(roomId, room -> LobbyRules.end(room, reason.strip(), by.strip()));
     }
 
+    @Override
+    public RoomInfo removePlayer(String roomId, String playerId, String reason, String by) {
+        LobbyRules.requirePlayer(playerId);
+        LobbyRules.requireOperator(reason == null ? "" : reason, by);
+        return lobby(roomId, room -> LobbyRules.remove(room, playerId, reason.strip(), by.strip()));
+    }
+
     private void requireActive() {
         if (!ctx.active) {
             throw new RoomException(RoomException.UNAVAILABLE, "the rooms runtime is stopping");

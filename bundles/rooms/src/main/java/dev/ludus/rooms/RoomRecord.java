@@ -46,11 +46,18 @@ sealed interface RoomRecord {
     /**
      * A seat changed hands before or during play: a player sat or left, a bot was added or
      * removed, or a leaving player's seat went to a bot. A null {@code playerId} with
-     * {@code bot == false} empties the seat.
+     * {@code bot == false} empties the seat. An operator who removed the seat's player is named in
+     * {@code by}, with their {@code reason}; both are absent otherwise.
      */
-    record SeatChanged(@JsonProperty(required = true) int seat, String playerId, String name, boolean bot)
+    record SeatChanged(@JsonProperty(required = true) int seat, String playerId, String name, boolean bot,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String reason,
+                       @JsonInclude(JsonInclude.Include.NON_NULL) String by)
             implements RoomRecord {
         static final String TYPE = "seat";
+
+        SeatChanged(int seat, String playerId, String name, boolean bot) {
+            this(seat, playerId, name, bot, null, null);
+        }
 
         @Override
         public String type() {

@@ -355,6 +355,9 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     // ---------------------------------------------------------------- RoomOperations, see RoomCommands
 
     @Override public RoomInfo pause(String roomId, String reason, String by) { return commands.pause(roomId, reason, by); }
+    @Override public RoomInfo removePlayer(String roomId, String playerId, String reason, String by) {
+        return commands.removePlayer(roomId, playerId, reason, by);
+    }
     @Override public RoomInfo resume(String roomId, String by) { return commands.resume(roomId, by); }
     @Override public RoomInfo end(String roomId, String reason, String by) { return commands.end(roomId, reason, by); }
 

@@ -127,6 +127,34 @@ public class RoomOperationsTest {
     }
 
     @Test
+    public void anOperatorRemovesAPlayerABotTakesTheSeatAndTheStreamSaysWhoAndWhy() throws Exception {
+        RoomRuntime r = runtime(10, true);
+        RoomInfo room = annAndBob(r);
+        String id = room.roomId();
+        RoomInfo after = r.removePlayer(id, "bob", " cheating ", "admin");
+        assertEquals(-1, after.seatOf("bob"));
+        assertTrue("a bot plays Bob's seat", after.seats().get(1).bot());
+        assertEquals("seat", lastType(id));
+        dev.ludus.api.event.RecordedEvent last = events.read("room-" + id, events.version("room-" + id), 1).get(0);
+        String data = new String(last.data(), StandardCharsets.UTF_8);
+        assertTrue(data, data.contains("\"reason\":\"cheating\"") && data.contains("\"by\":\"admin\""));
+        // A player who leaves by themselves leaves no reason or operator on the record.
+        r.leave(id, "ann");
+        String own = new String(events.read("room-" + id, events.version("room-" + id), 1).get(0).data(),
+                StandardCharsets.UTF_8);
+        assertFalse(own, own.contains("\"by\"") || own.contains("\"reason\""));
+        assertEquals(RoomException.NOT_IN_ROOM, refusal(() -> r.removePlayer(id, "bob", "again", "admin")));
+        // The bots play on in both seats.
+        long v = events.version("room-" + id);
+        long end = System.currentTimeMillis() + 10_000;
+        while (events.version("room-" + id) < v + 4 && System.currentTimeMillis() < end) {
+            Thread.sleep(20);
+        }
+        assertTrue("the bots play on", events.version("room-" + id) >= v + 4);
+        assertEquals(RoomState.PLAYING, r.get(id).orElseThrow().state());
+    }
+
+    @Test
     public void botsAndTheGamesTimersStandStillWhilePausedAndGoOnAfter() throws Exception {
         RoomRuntime r = runtime(20, true);
         RoomInfo room = r.create("count", "bots", Map.of("target", "100000", "turnMillis", "30"));
@@ -261,7 +289,11 @@ public class RoomOperationsTest {
         for (String reason : new String[] {null, "", "   ", "a\nb", "tab\there", "x".repeat(201)}) {
             assertEquals(String.valueOf(reason), RoomException.BAD_OPTIONS, refusal(() -> r.pause(p, reason, "admin")));
             assertEquals(String.valueOf(reason), RoomException.BAD_OPTIONS, refusal(() -> r.end(p, reason, "admin")));
+            assertEquals(String.valueOf(reason), RoomException.BAD_OPTIONS,
+                    refusal(() -> r.removePlayer(p, "ann", reason, "admin")));
         }
+        assertEquals(RoomException.NOT_IN_ROOM, refusal(() -> r.removePlayer(p, "eve", "x", "admin")));
+        assertEquals(RoomException.NO_SUCH_ROOM, refusal(() -> r.removePlayer("nope", "ann", "x", "admin")));
         for (String by : new String[] {null, " ", "ad\u0007min", "x".repeat(101)}) {
             assertEquals(String.valueOf(by), RoomException.BAD_OPTIONS, refusal(() -> r.pause(p, "ok", by)));
             assertEquals(String.valueOf(by), RoomException.BAD_OPTIONS, refusal(() -> r.resume(p, by)));

@@ -3,7 +3,7 @@ package dev.ludus.api.rooms;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * What an operator does to a running room: pause it, resume it, end it. Offered by the same
+ * What an operator does to a room: pause, resume or end its game, remove a player from it. Offered by the same
  * runtime as {@link RoomService}. Thread safe. Each call blocks until its change is durable in the
  * room's event stream (at most about 30 s), where it is recorded with its reason and who asked; it
  * then goes to the room's players and spectators as events, like any change of the room. A refused
@@ -56,4 +56,15 @@ public interface RoomOperations {
      *                       {@link RoomException#GAME_OVER} after it ended
      */
     RoomInfo end(String roomId, String reason, String by);
+
+    /**
+     * Removes a player from the room: before the game starts their seat is emptied, during it a
+     * bot takes the seat and plays on. The room's stream records the seat's change with
+     * {@code reason} and {@code by}; the player keeps their connection and may join other rooms.
+     *
+     * @return the room after the change
+     * @throws RoomException {@link RoomException#NOT_IN_ROOM} if the player has no seat in the room,
+     *                       {@link RoomException#GAME_OVER} after the game ended
+     */
+    RoomInfo removePlayer(String roomId, String playerId, String reason, String by);
 }
