@@ -115,7 +115,7 @@ public class WebSecurityIT {
             good.put("lockoutSeconds", 3);
             c.update(good);
         }
-        Wait.until("refusal cleared", 10_000, () -> health("configuration").details().get("dev.ludus.web") == null
+        Wait.until("refusal cleared", 30_000, () -> health("configuration").details().get("dev.ludus.web") == null
                 && Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")));
 
         // Well typed but meaningless (no metatype rule can say so): the bundle refuses it itself.
@@ -132,7 +132,7 @@ public class WebSecurityIT {
         } finally {
             c.update(shortLimitSettings());
         }
-        Wait.until("refusal cleared", 10_000, () -> health("web").status().name().equals("UP")
+        Wait.until("refusal cleared", 30_000, () -> health("web").status().name().equals("UP")
                 && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")));
     }
 
