@@ -122,10 +122,10 @@ final class EchoRun {
         }
         CompletableFuture.allOf(opened.toArray(new CompletableFuture[0])).get(options.timeoutSeconds(), TimeUnit.SECONDS);
         int connected = open.get();
-        // A warm-up pass of a quarter of the round trips, not measured: the server process is new,
-        // and its CPU time would otherwise include compiling its code, which the node, running
-        // for a while already, has done before its games.
-        Pass warmUp = new Pass(Math.max(1, perGroup / 4), groups);
+        // A warm-up pass as long as the measured one, not measured: the server process is new, and
+        // its CPU time would otherwise include compiling its code, which the node, running for a
+        // while already, has done before its games.
+        Pass warmUp = new Pass(perGroup, groups);
         all.forEach(g -> g.start(warmUp));
         boolean warm = warmUp.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
         Pass measured = new Pass(perGroup, groups);
