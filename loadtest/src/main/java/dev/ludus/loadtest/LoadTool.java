@@ -157,26 +157,38 @@ public final class LoadTool {
     private LoadTool() {
     }
 
-    /** Runs the games and then the echo baseline. */
-    public static Report run(Options options) throws Exception {
+    /**
+     * Checks the options that need more than parsing, and returns the node's metrics to read (null
+     * when not to read them).
+     *
+     * @throws IllegalArgumentException naming the option and the value refused
+     */
+    static ServerMetrics check(Options options) {
         if (options.players() < 4 || options.players() % 4 != 0) {
             throw new IllegalArgumentException("--players must be a positive multiple of 4, got " + options.players());
         }
         if (options.echo()) {
             EchoProcess.checkCpuList(options.echoCpus());
         }
-        ServerMetrics metrics = null;
-        if (options.serverCpu()) {
-            try {
-                metrics = new ServerMetrics(options.metricsUrl() != null ? URI.create(options.metricsUrl())
-                        : ServerMetrics.besideGateway(options.url()));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--metrics-url is not a URL: " + e.getMessage(), e);
-            }
-            if (metrics.uri().getScheme() == null || !metrics.uri().getScheme().startsWith("http")) {
-                throw new IllegalArgumentException("--metrics-url must be an http or https URL, got '" + metrics.uri() + "'");
-            }
+        if (!options.serverCpu()) {
+            return null;
         }
+        ServerMetrics metrics;
+        try {
+            metrics = new ServerMetrics(options.metricsUrl() != null ? URI.create(options.metricsUrl())
+                    : ServerMetrics.besideGateway(options.url()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--metrics-url is not a URL: " + e.getMessage(), e);
+        }
+        if (metrics.uri().getScheme() == null || !metrics.uri().getScheme().startsWith("http")) {
+            throw new IllegalArgumentException("--metrics-url must be an http or https URL, got '" + metrics.uri() + "'");
+        }
+        return metrics;
+    }
+
+    /** Runs the games and then the echo baseline. */
+    public static Report run(Options options) throws Exception {
+        ServerMetrics metrics = check(options);
         ExecutorService callbacks = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
             Thread t = new Thread(r, "load-client");
             t.setDaemon(true);
@@ -247,14 +259,15 @@ public final class LoadTool {
                 }
             }
         }
-        Report report;
+        Options options = new Options(url, players, rounds, think, timeout, clients, echo, metricsUrl, serverCpu, echoCpus);
         try {
-            report = run(new Options(url, players, rounds, think, timeout, clients, echo, metricsUrl, serverCpu, echoCpus));
+            check(options);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
         }
+        Report report = run(options);
         System.out.print(report);
         System.exit(report.failure() == null ? 0 : 1);
     }
