@@ -36,10 +36,23 @@ final class EchoRun {
     private static final String MESSAGE =
             "{\"id\":12,\"type\":\"act\",\"action\":\"play\",\"args\":{\"pieces\":[\"RED_CHARIOT\",\"RED_HORSE\",\"RED_CANNON\"]}}";
 
+    /**
+     * @param serverCpuSeconds the echo server process's CPU time over the phase of round trips
+     */
     record Result(int connections, int peakOpen, long roundTrips, double seconds, Latencies.Summary latency,
-                  String failure) {
+                  double serverCpuSeconds, String failure) {
         double roundTripsPerSecond() {
             return seconds <= 0 ? 0 : roundTrips / seconds;
+        }
+
+        /** The echo server's CPU time per round trip, in microseconds; NaN without round trips. */
+        double serverCpuMicrosPerRoundTrip() {
+            return roundTrips == 0 ? Double.NaN : serverCpuSeconds * 1e6 / roundTrips;
+        }
+
+        /** The echo server's CPU utilisation over the phase, in cores. */
+        double serverCores() {
+            return seconds <= 0 ? Double.NaN : serverCpuSeconds / seconds;
         }
     }
 
@@ -53,36 +66,51 @@ final class EchoRun {
         this.timer = timer;
     }
 
+    /** Starts the echo server in its own process, measures against it, and stops it. */
     Result run(long targetRoundTrips) throws Exception {
+        try (EchoProcess server = EchoProcess.start(options.echoCpus())) {
+            return measure(server, targetRoundTrips);
+        }
+    }
+
+    /**
+     * Serves the echo endpoint on 127.0.0.1 at {@code port} (0: any free port) until standard
+     * input ends, so the server lives exactly as long as the load tool that started it. Prints
+     * {@value EchoProcess#READY} and the port on one line once it listens.
+     */
+    static void serve(int port) throws Exception {
         Server server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
+        connector.setPort(port);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
         JettyWebSocketServletContainerInitializer.configure(context, null);
         context.addServlet(new ServletHolder(new EchoServlet()), "/echo");
         server.setHandler(context);
         server.start();
+        System.out.println(EchoProcess.READY + connector.getLocalPort());
+        System.out.flush();
         try {
-            return measure(URI.create("ws://127.0.0.1:" + connector.getLocalPort() + "/echo"), targetRoundTrips);
+            while (System.in.read() >= 0) {
+                // wait for the end of the input
+            }
         } finally {
             server.stop();
         }
     }
 
-    private Result measure(URI uri, long targetRoundTrips) throws Exception {
+    private Result measure(EchoProcess server, long targetRoundTrips) throws Exception {
+        URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/echo");
         int groups = options.players() / 4;
         AtomicInteger open = new AtomicInteger();
-        Latencies latency = new Latencies();
-        AtomicLong trips = new AtomicLong();
         long perGroup = Math.max(1, targetRoundTrips / Math.max(1, groups));
         List<Group> all = new ArrayList<>();
         Semaphore handshakes = new Semaphore(200);
         List<CompletableFuture<?>> opened = new ArrayList<>();
         int n = 0;
-        CountDownLatch done = new CountDownLatch(groups);
         for (int g = 0; g < groups; g++) {
-            Group group = new Group(perGroup, latency, trips, done);
+            Group group = new Group();
             all.add(group);
             for (int s = 0; s < 4; s++) {
                 int seat = s;
@@ -94,35 +122,55 @@ final class EchoRun {
         }
         CompletableFuture.allOf(opened.toArray(new CompletableFuture[0])).get(options.timeoutSeconds(), TimeUnit.SECONDS);
         int connected = open.get();
+        // A warm-up pass as long as the measured one, not measured: the server process is new, and
+        // its CPU time would otherwise include compiling its code, which the node, running for a
+        // while already, has done before its games.
+        Pass warmUp = new Pass(perGroup, groups);
+        all.forEach(g -> g.start(warmUp));
+        boolean warm = warmUp.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
+        Pass measured = new Pass(perGroup, groups);
+        double cpuBefore = server.cpuSeconds();
         long started = System.nanoTime();
-        all.forEach(Group::next);
-        boolean finished = done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
+        if (warm) {
+            all.forEach(g -> g.start(measured));
+        }
+        boolean finished = warm && measured.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - started) / 1e9;
+        double cpu = server.cpuSeconds() - cpuBefore;
         for (Group g : all) {
             for (Connection c : g.connections) {
                 c.close();
             }
         }
-        return new Result(connected, connected, trips.get(), seconds, latency.summary(),
+        return new Result(connected, connected, measured.trips.get(), seconds, measured.latency.summary(), cpu,
                 finished ? null : "echo groups did not finish within " + options.timeoutSeconds() + " s");
+    }
+
+    /** One pass of round trips: every group makes {@code target} of them. */
+    private static final class Pass {
+        final long target;
+        final Latencies latency = new Latencies();
+        final AtomicLong trips = new AtomicLong();
+        final CountDownLatch done;
+
+        Pass(long target, int groups) {
+            this.target = target;
+            this.done = new CountDownLatch(groups);
+        }
     }
 
     /** Four connections taking turns: one message in flight at a time, like a game's turns. */
     private final class Group {
         final Connection[] connections = new Connection[4];
-        final long target;
-        final Latencies latency;
-        final AtomicLong trips;
-        final CountDownLatch done;
+        private volatile Pass pass;
         private long made;
         private int turn;
         private volatile long sentAt;
 
-        Group(long target, Latencies latency, AtomicLong trips, CountDownLatch done) {
-            this.target = target;
-            this.latency = latency;
-            this.trips = trips;
-            this.done = done;
+        void start(Pass p) {
+            made = 0;
+            pass = p;
+            next();
         }
 
         void next() {
@@ -138,12 +186,13 @@ final class EchoRun {
         }
 
         void echoed() {
-            latency.record(System.nanoTime() - sentAt);
-            trips.incrementAndGet();
+            Pass p = pass;
+            p.latency.record(System.nanoTime() - sentAt);
+            p.trips.incrementAndGet();
             made++;
             turn = (turn + 1) % 4;
-            if (made >= target) {
-                done.countDown();
+            if (made >= p.target) {
+                p.done.countDown();
             } else {
                 next();
             }

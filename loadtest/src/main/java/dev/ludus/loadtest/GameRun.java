@@ -38,13 +38,15 @@ final class GameRun {
      */
     record Result(int tables, int completed, int playersConnected, int peakOpen, long actions, double seconds,
                   Latencies.Summary broadcast, Latencies.Summary steadyBroadcast, Latencies.Summary reply,
-                  Map<String, Integer> errors, String failure) {
+                  Map<String, Integer> errors, ServerMetrics.Delta server, String failure) {
         double actionsPerSecond() {
             return seconds <= 0 ? 0 : actions / seconds;
         }
     }
 
     private final LoadTool.Options options;
+    /** The node's metrics, read before and after the play phase; null to skip. */
+    private final ServerMetrics metrics;
     private final List<HttpClient> clients;
     private final ScheduledExecutorService timer;
     private final AtomicInteger open = new AtomicInteger();
@@ -60,8 +62,9 @@ final class GameRun {
     private final AtomicInteger unexpectedCloses = new AtomicInteger();
     private volatile boolean finishing;
 
-    GameRun(LoadTool.Options options, List<HttpClient> clients, ScheduledExecutorService timer) {
+    GameRun(LoadTool.Options options, ServerMetrics metrics, List<HttpClient> clients, ScheduledExecutorService timer) {
         this.options = options;
+        this.metrics = metrics;
         this.tables = options.players() / 4;
         this.clients = clients;
         this.timer = timer;
@@ -100,6 +103,15 @@ final class GameRun {
         peak.set(connected);
 
         // Every table: create, four joins, start. Then the game plays itself.
+        ServerMetrics.Sample before = null;
+        String unreadable = metrics == null ? "not read (--no-server-cpu)" : null;
+        if (metrics != null) {
+            try {
+                before = metrics.read();
+            } catch (IOException e) {
+                unreadable = "could not read " + metrics.uri() + ": " + e.getMessage();
+            }
+        }
         long started = System.nanoTime();
         CountDownLatch done = new CountDownLatch(tables);
         for (Table table : all) {
@@ -108,6 +120,14 @@ final class GameRun {
         }
         boolean allDone = done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - started) / 1e9;
+        ServerMetrics.Delta server = ServerMetrics.Delta.unreadable(unreadable);
+        if (before != null) {
+            try {
+                server = ServerMetrics.Delta.between(before, metrics.read());
+            } catch (IOException e) {
+                server = ServerMetrics.Delta.unreadable("could not read " + metrics.uri() + " after the games: " + e.getMessage());
+            }
+        }
         peak.accumulateAndGet(open.get(), Math::max);
         int completed = (int) all.stream().filter(t -> t.over.get() == 4).count();
         finishing = true;
@@ -125,7 +145,7 @@ final class GameRun {
             failure = unexpectedCloses.get() + " connections closed during the run";
         }
         return new Result(tables, completed, connected, peak.get(), actions.get(), seconds, broadcast.summary(),
-                steadyBroadcast.summary(), reply.summary(), Map.copyOf(errors), failure);
+                steadyBroadcast.summary(), reply.summary(), Map.copyOf(errors), server, failure);
     }
 
     /** Four players at one room. */

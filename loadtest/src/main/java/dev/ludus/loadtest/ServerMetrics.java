@@ -1,0 +1,142 @@
+package dev.ludus.loadtest;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * Reads the node's Prometheus text ({@code GET /metrics}) for the few series the load tool
+ * reports: the server process's CPU time, and the event store's fsyncs.
+ */
+final class ServerMetrics {
+
+    /** The family {@code ludus_jvm_process_cpu_seconds}, a counter: in the text format its sample has {@code _total}. */
+    static final String PROCESS_CPU = "ludus_jvm_process_cpu_seconds_total";
+    /** The same without the counter suffix, as older exporters wrote it. */
+    static final String PROCESS_CPU_BARE = "ludus_jvm_process_cpu_seconds";
+    static final String FSYNC_COUNT = "ludus_eventstore_fsync_seconds_count";
+    static final String FSYNC_SUM = "ludus_eventstore_fsync_seconds_sum";
+
+    /** What one read of the node's metrics said; NaN for a series the node did not report. */
+    record Sample(double cpuSeconds, double fsyncs, double fsyncSeconds) {
+    }
+
+    /**
+     * What the node's metrics moved by over a phase; {@code unreadable} says why there are no
+     * figures (then the numbers are NaN).
+     */
+    record Delta(double cpuSeconds, double fsyncs, double fsyncSeconds, String unreadable) {
+        static Delta between(Sample a, Sample b) {
+            return new Delta(b.cpuSeconds() - a.cpuSeconds(), b.fsyncs() - a.fsyncs(), b.fsyncSeconds() - a.fsyncSeconds(), null);
+        }
+
+        static Delta unreadable(String why) {
+            return new Delta(Double.NaN, Double.NaN, Double.NaN, why);
+        }
+    }
+
+    private final URI uri;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    ServerMetrics(URI uri) {
+        this.uri = uri;
+    }
+
+    URI uri() {
+        return uri;
+    }
+
+    /** The node's {@code /metrics} beside a gateway URL: same host and port, {@code ws} → {@code http}. */
+    static URI besideGateway(String gatewayUrl) {
+        URI ws = URI.create(gatewayUrl);
+        String scheme = "wss".equalsIgnoreCase(ws.getScheme()) ? "https" : "http";
+        return URI.create(scheme + "://" + ws.getRawAuthority() + "/metrics");
+    }
+
+    /**
+     * One read.
+     *
+     * @throws IOException when the node does not answer 200 or reports no process CPU time
+     */
+    Sample read() throws IOException {
+        return parse(fetch());
+    }
+
+    /** The series of one {@code /metrics} text. */
+    static Sample parse(String text) throws IOException {
+        double cpu = value(text, PROCESS_CPU);
+        if (Double.isNaN(cpu)) {
+            cpu = value(text, PROCESS_CPU_BARE);
+        }
+        if (Double.isNaN(cpu)) {
+            throw new IOException("no " + PROCESS_CPU + " in the metrics");
+        }
+        return new Sample(cpu, value(text, FSYNC_COUNT), value(text, FSYNC_SUM));
+    }
+
+    private String fetch() throws IOException {
+        HttpResponse<String> r;
+        try {
+            r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + uri + " answered " + r.statusCode());
+        }
+        return r.body();
+    }
+
+    /**
+     * The value of one series without labels (or the sum over its label sets) in Prometheus text
+     * exposition format; NaN when no line has that name.
+     */
+    static double value(String text, String name) {
+        double sum = Double.NaN;
+        int from = 0;
+        while (from < text.length()) {
+            int end = text.indexOf('\n', from);
+            if (end < 0) {
+                end = text.length();
+            }
+            if (text.startsWith(name, from)) {
+                int at = from + name.length();
+                char next = at < end ? text.charAt(at) : '\n';
+                if (next == '{') {
+                    at = text.indexOf('}', at);
+                    at = at < 0 || at > end ? -1 : at + 1;
+                } else if (next != ' ' && next != '\t') {
+                    at = -1; // a longer name with this one as its prefix
+                }
+                if (at >= 0) {
+                    String[] rest = text.substring(at, end).trim().split("\\s+");
+                    double v = number(rest[0]);
+                    if (!Double.isNaN(v)) {
+                        sum = Double.isNaN(sum) ? v : sum + v;
+                    }
+                }
+            }
+            from = end + 1;
+        }
+        return sum;
+    }
+
+    private static double number(String s) {
+        return switch (s) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> {
+                try {
+                    yield Double.parseDouble(s);
+                } catch (NumberFormatException e) {
+                    yield Double.NaN;
+                }
+            }
+        };
+    }
+}

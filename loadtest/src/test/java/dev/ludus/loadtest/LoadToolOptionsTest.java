@@ -1,0 +1,53 @@
+package dev.ludus.loadtest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.net.URI;
+
+import org.junit.Test;
+
+public class LoadToolOptionsTest {
+
+    private static LoadTool.Options with(String metricsUrl, boolean serverCpu, String echoCpus) {
+        return new LoadTool.Options("ws://127.0.0.1:9123/ws", 8, 1, 0, 10, 1, true, metricsUrl, serverCpu, echoCpus);
+    }
+
+    private static void refused(LoadTool.Options o, String option) {
+        try {
+            LoadTool.check(o);
+            fail("accepted " + o);
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith(option));
+        }
+    }
+
+    @Test
+    public void theMetricsAreReadBesideTheGatewayUnlessToldOtherwise() {
+        assertEquals(URI.create("http://127.0.0.1:9123/metrics"), LoadTool.check(with(null, true, null)).uri());
+        assertEquals(URI.create("http://10.0.0.2:9000/prom"), LoadTool.check(with("http://10.0.0.2:9000/prom", true, null)).uri());
+        assertNull(LoadTool.check(with(null, false, null)));
+    }
+
+    @Test
+    public void aMetricsUrlThatIsNotHttpIsRefusedBeforeAnythingRuns() {
+        refused(with("ftp://127.0.0.1/metrics", true, null), "--metrics-url");
+        refused(with("127.0.0.1:9123/metrics", true, null), "--metrics-url");
+        refused(with("http://bad host/metrics", true, null), "--metrics-url");
+    }
+
+    @Test
+    public void aCpuListThatIsNotOneIsRefused() {
+        refused(with(null, true, "a"), "--echo-cpus");
+        refused(with(null, true, "0,"), "--echo-cpus");
+        refused(with(null, true, "0 1"), "--echo-cpus");
+        refused(with(null, true, ""), "--echo-cpus");
+    }
+
+    @Test
+    public void playersMustFillTables() {
+        refused(new LoadTool.Options("ws://127.0.0.1:9123/ws", 6, 1, 0, 10, 1, true), "--players");
+    }
+}
