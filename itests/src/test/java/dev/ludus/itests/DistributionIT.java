@@ -368,6 +368,17 @@ public class DistributionIT {
             d.start("--check");
             assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
             assertTrue(d.output(), d.output().contains("LUDUS_HEAP must be a size such as 512m or 2g, got 'lots'"));
+
+            // The open-files limit: as asked for (lowering is always allowed), and a clear refusal.
+            d.env.remove("LUDUS_HEAP");
+            d.env.put("LUDUS_OPEN_FILES", "4096");
+            d.start("--check");
+            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains(", open files limit 4096"));
+            d.env.put("LUDUS_OPEN_FILES", "12");
+            d.start("--check");
+            assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains("LUDUS_OPEN_FILES must be a whole number from 1024 to 99999999"));
         }
     }
 
