@@ -94,13 +94,7 @@ public class ConsoleBrowserIT {
     @SuppressWarnings("unchecked")
     private static void endsARunningGameFromTheRoomsView(Distribution d, Chromium browser, ProtocolClient player)
             throws Exception {
-        Map<String, Object> created = player.ok("create_room", Map.of("game", "liap-tui", "name", "to be ended"));
-        String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
-        player.ok("join_room", Map.of("room", room));
-        for (int i = 0; i < 3; i++) {
-            player.ok("add_bot", Map.of());
-        }
-        player.ok("start", Map.of());
+        String room = LiapTuiPlayer.startAgainstBots(player, "to be ended", Map.of());
         browser.navigate(d.base() + "/system/console/ludus-rooms?q=" + java.net.URLEncoder.encode("to be ended",
                 StandardCharsets.UTF_8));
         waitFor(browser, "the room in the list", "[...document.querySelectorAll('tbody[data-rows] td a')]"

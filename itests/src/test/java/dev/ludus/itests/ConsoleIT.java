@@ -273,13 +273,7 @@ public class ConsoleIT {
         ProtocolClient.awaitGateway(ws, 20_000);
         String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
         try (ProtocolClient c = ProtocolClient.hello(ws, "Removed")) {
-            Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", "remove one"));
-            String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
-            c.ok("join_room", Map.of("room", room));
-            for (int i = 0; i < 3; i++) {
-                c.ok("add_bot", Map.of());
-            }
-            c.ok("start", Map.of());
+            String room = LiapTuiPlayer.startAgainstBots(c, "remove one", Map.of());
             String html = page("/ludus-rooms?room=" + room, "Remove (a bot takes the seat)").body();
             assertTrue(html, html.contains("<option value=\"" + c.playerId() + "\">"));
             Map<String, String> form = Map.of("action", "remove_player", "room", room, "player", c.playerId(),
@@ -333,13 +327,7 @@ public class ConsoleIT {
         String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
         String password = context.getProperty("ludus.itest.password");
         try (ProtocolClient c = ProtocolClient.hello(ws, "Operated")) {
-            Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", "operated"));
-            String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
-            c.ok("join_room", Map.of("room", room));
-            for (int i = 0; i < 3; i++) {
-                c.ok("add_bot", Map.of());
-            }
-            c.ok("start", Map.of());
+            String room = LiapTuiPlayer.startAgainstBots(c, "operated", Map.of());
             String html = page("/ludus-rooms?room=" + room, "Pause the game (until resumed)").body();
             assertTrue(html, html.contains("End the game now"));
             Map<String, String> pause = Map.of("action", "pause_room", "room", room, "reason", "checking <a> report");

@@ -393,14 +393,7 @@ public class DistributionIT {
             d.start().awaitHealthy();
             d.awaitGateway();
             try (ProtocolClient c = ProtocolClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "Ann")) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> room = (Map<String, Object>) c.ok("create_room", Map.of("game", "liap-tui",
-                        "name", "modes", "options", Map.of("maxRounds", 1))).get("room");
-                c.ok("join_room", Map.of("room", room.get("roomId")));
-                for (int i = 0; i < 3; i++) {
-                    c.ok("add_bot", Map.of());
-                }
-                c.ok("start", Map.of());
+                LiapTuiPlayer.startAgainstBots(c, "modes", Map.of("maxRounds", 1));
                 LiapTuiPlayer.play(c, 90_000, -1);
             }
             Wait.until("the finished game in an archive pack", 30_000, () -> {

@@ -12,6 +12,22 @@ final class LiapTuiPlayer {
     }
 
     /**
+     * Creates a Liap Tui room named {@code name} with {@code options}, seats the client, fills the
+     * other three seats with bots and starts the game; returns the room's id.
+     */
+    @SuppressWarnings("unchecked")
+    static String startAgainstBots(ProtocolClient c, String name, Map<String, Object> options) throws Exception {
+        Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", name, "options", options));
+        String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
+        c.ok("join_room", Map.of("room", room));
+        for (int i = 0; i < 3; i++) {
+            c.ok("add_bot", Map.of());
+        }
+        c.ok("start", Map.of());
+        return room;
+    }
+
+    /**
      * Plays until the game is over, choosing only among what the server offers: keeps the hand at
      * a redeal offer, declares the first allowed number, plays the first valid play offered, or,
      * as a follower with no play of the lead's type, discards the first pieces of the hand. Stops

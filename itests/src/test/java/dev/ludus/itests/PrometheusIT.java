@@ -73,14 +73,7 @@ public class PrometheusIT {
 
     private static void playOneGameWithBots() throws Exception {
         try (ProtocolClient c = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + node.port + "/ws"), "Ann")) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> room = (Map<String, Object>) c.ok("create_room", Map.of("game", "liap-tui",
-                    "name", "observed", "options", Map.of("maxRounds", 1))).get("room");
-            c.ok("join_room", Map.of("room", room.get("roomId")));
-            for (int i = 0; i < 3; i++) {
-                c.ok("add_bot", Map.of());
-            }
-            c.ok("start", Map.of());
+            LiapTuiPlayer.startAgainstBots(c, "observed", Map.of("maxRounds", 1));
             LiapTuiPlayer.play(c, 60_000, -1);
         }
         // The finished game reaches the archive, so its series carry a backend.
