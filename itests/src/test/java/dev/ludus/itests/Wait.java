@@ -9,6 +9,15 @@ final class Wait {
     }
 
     static void until(String what, long timeoutMillis, Callable<Boolean> condition) throws Exception {
+        until(what, timeoutMillis, condition, null);
+    }
+
+    /**
+     * As {@link #until(String, long, Callable)}; on a time-out the failure also carries what
+     * {@code state} says then, so a wait that never ends shows which part of its condition failed.
+     */
+    static void until(String what, long timeoutMillis, Callable<Boolean> condition, Callable<Object> state)
+            throws Exception {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         Exception last = null;
         while (System.nanoTime() < deadline) {
@@ -21,7 +30,15 @@ final class Wait {
             }
             Thread.sleep(50);
         }
-        AssertionError e = new AssertionError("timed out after " + timeoutMillis + " ms waiting for: " + what);
+        String seen = "";
+        if (state != null) {
+            try {
+                seen = "; last seen: " + state.call();
+            } catch (Exception ex) {
+                seen = "; last seen: (unreadable: " + ex + ")";
+            }
+        }
+        AssertionError e = new AssertionError("timed out after " + timeoutMillis + " ms waiting for: " + what + seen);
         if (last != null) {
             e.initCause(last);
         }

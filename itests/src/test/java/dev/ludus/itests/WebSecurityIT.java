@@ -75,13 +75,18 @@ public class WebSecurityIT {
     @Before
     public void shortLimits() throws Exception {
         org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
-        if (c.getProperties() == null || !Integer.valueOf(2).equals(c.getProperties().get("headerTimeoutSeconds"))
-                || !Integer.valueOf(5).equals(c.getProperties().get("maxLoginFailures"))) {
-            c.update(shortLimitSettings());
+        Dictionary<String, Object> wanted = shortLimitSettings();
+        Dictionary<String, Object> stored = c.getProperties();
+        boolean same = stored != null;
+        for (String key : java.util.Collections.list(wanted.keys())) {
+            same &= stored != null && wanted.get(key).equals(stored.get(key));
+        }
+        if (!same) {
+            c.update(wanted);
         }
         Wait.until("dev.ludus.web applied", 10_000,
                 () -> Long.valueOf(2).equals(health("http-connections").details().get("headerTimeoutSeconds"))
-                        && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")));
+                        && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
     }
 
     private static Dictionary<String, Object> shortLimitSettings() {
@@ -116,7 +121,7 @@ public class WebSecurityIT {
             c.update(good);
         }
         Wait.until("refusal cleared", 30_000, () -> health("configuration").details().get("dev.ludus.web") == null
-                && Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")));
+                && Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
 
         // Well typed but meaningless (no metatype rule can say so): the bundle refuses it itself.
         bad = shortLimitSettings();
@@ -133,7 +138,48 @@ public class WebSecurityIT {
             c.update(shortLimitSettings());
         }
         Wait.until("refusal cleared", 30_000, () -> health("web").status().name().equals("UP")
-                && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")));
+                && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
+    }
+
+    @Test
+    public void aValidSaveClearsARefusalWhileTheBundleIsStopped() throws Exception {
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
+        Dictionary<String, Object> bad = shortLimitSettings();
+        bad.put("lockoutSeconds", "soon");
+        c.update(bad);
+        Wait.until("refusal in health", 10_000, () -> health("configuration").details().get("dev.ludus.web") != null,
+                this::configurationState);
+        org.osgi.framework.Bundle webSecurity = null;
+        for (org.osgi.framework.Bundle b : context.getBundles()) {
+            if ("dev.ludus.web.security".equals(b.getSymbolicName())) {
+                webSecurity = b;
+            }
+        }
+        assertNotNull(webSecurity);
+        webSecurity.stop();
+        try {
+            // No component receives this save: the guard checks it as stored.
+            Dictionary<String, Object> good = shortLimitSettings();
+            good.put("lockoutSeconds", 3);
+            c.update(good);
+            Wait.until("refusal cleared with the bundle stopped", 10_000,
+                    () -> health("configuration").details().get("dev.ludus.web") == null, this::configurationState);
+        } finally {
+            webSecurity.start();
+        }
+        Wait.until("the saved settings in force", 10_000,
+                () -> Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
+        c.update(shortLimitSettings());
+        Wait.until("short limits again", 10_000,
+                () -> Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
+    }
+
+    /** What a configuration wait sees: the stored settings and both health checks that show them. */
+    private Object configurationState() throws Exception {
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
+        return "stored (change " + c.getChangeCount() + "): " + c.getProperties() + "; configuration health: "
+                + health("configuration").details() + "; web health: " + health("web").status() + " "
+                + health("web").details() + "; http-connections: " + health("http-connections").details();
     }
 
     /** A raw HTTP/1.1 exchange: status, headers (lower-case names) and body. */
@@ -441,7 +487,7 @@ public class WebSecurityIT {
     private HealthResult health(String name) throws Exception {
         HealthResult h = HealthChecks.find(context, name);
         if (h == null) {
-            throw new AssertionError("no health check " + name);
+            throw new IllegalStateException("no health check " + name);
         }
         return h;
     }

@@ -14,7 +14,7 @@ import java.util.TreeSet;
  * Decides what a component receives for a configuration: the configuration itself when every
  * property its metatype describes is valid (with text converted to the declared type), and
  * otherwise what the component already runs with. Remembers each refusal until a valid
- * configuration of that PID is delivered or the configuration is deleted.
+ * configuration of that PID is delivered or saved, or the configuration is deleted.
  *
  * <p>What a refused configuration is replaced with:
  * <ul>
@@ -86,6 +86,29 @@ final class ConfigurationGuard {
         }
         List<Refusal> before = refused.put(pid, List.copyOf(refusals));
         return new Verdict(List.copyOf(refusals), previous != null, !refusals.equals(before), false);
+    }
+
+    /**
+     * A configuration of {@code pid} was saved: if it is refused now and every property its
+     * metatype describes is valid in the saved {@code properties} (which are not changed), the
+     * refusal is forgotten without waiting for a component to receive them, as none may (its bundle
+     * stopped). What a later refused delivery keeps stays the last one a component received.
+     * Returns whether a refusal was cleared.
+     */
+    synchronized boolean saved(String pid, Map<String, SettingRule> rules, Dictionary<String, Object> properties) {
+        if (!refused.containsKey(pid)) {
+            return false;
+        }
+        Map<String, SettingRule> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        byName.putAll(rules);
+        for (String key : Collections.list(properties.keys())) {
+            SettingRule rule = byName.get(key);
+            if (rule != null && rule.check(properties.get(key)).refused()) {
+                return false;
+            }
+        }
+        refused.remove(pid);
+        return true;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.ludus.config.guard;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Dictionary;
@@ -13,6 +14,7 @@ import java.util.stream.Collectors;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * through it on its way to a component (Declarative Services asks ConfigAdmin for the processed
  * properties), is checked against the metatype of its PID, and a refused one is replaced as
  * {@link ConfigurationGuard} describes. Each new refusal is logged once, as one line. Also a
- * {@link ConfigurationListener}, to forget a refusal when its configuration is deleted.
+ * {@link ConfigurationListener}, to forget a refusal when its configuration is deleted, or saved
+ * again with valid values (checked as stored, so this holds even while no component receives it).
  *
  * <p>Immediate, so the refusals it remembers survive ConfigAdmin releasing the service between
  * calls; it must be active before the components whose configuration it checks (start level 3).
@@ -101,9 +104,42 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     @Override
     public void configurationEvent(ConfigurationEvent event) {
         String pid = event.getPid();
-        if (event.getType() == ConfigurationEvent.CM_DELETED && pid != null && pid.startsWith(PREFIX)
-                && guard.deleted(pid)) {
+        if (pid == null || !pid.startsWith(PREFIX)) {
+            return;
+        }
+        if (event.getType() == ConfigurationEvent.CM_DELETED && guard.deleted(pid)) {
             LOG.info("configuration {} deleted; its refusal is cleared and its components use their defaults", pid);
+        } else if (event.getType() == ConfigurationEvent.CM_UPDATED && guard.refusals().containsKey(pid)) {
+            savedAgain(event, pid);
+        }
+    }
+
+    /**
+     * A refused configuration was saved again: checks what is stored now, so a valid save clears the
+     * refusal even when no component receives it (its bundle stopped) or receives it later.
+     */
+    private void savedAgain(ConfigurationEvent event, String pid) {
+        ServiceReference<ConfigurationAdmin> ref = event.getReference();
+        ConfigurationAdmin admin = ref == null ? null : context.getService(ref);
+        if (admin == null) {
+            return;
+        }
+        try {
+            org.osgi.service.cm.Configuration[] found = admin.listConfigurations(
+                    "(" + Constants.SERVICE_PID + "=" + pid + ")");
+            Dictionary<String, Object> stored = found == null || found.length == 0 ? null : found[0].getProperties();
+            if (stored == null) {
+                return;
+            }
+            String factoryPid = event.getFactoryPid();
+            Map<String, SettingRule> rules = factoryPid != null ? rules(null, factoryPid, true) : rules(null, pid, false);
+            if (rules != null && guard.saved(pid, rules, stored)) {
+                LOG.info("configuration {} is valid again; its refusal is cleared", pid);
+            }
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.warn("configuration {} could not be checked after a save: {}", pid, e.toString());
+        } finally {
+            context.ungetService(ref);
         }
     }
 

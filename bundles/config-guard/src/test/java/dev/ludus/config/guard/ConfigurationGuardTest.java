@@ -88,6 +88,22 @@ public class ConfigurationGuardTest {
     }
 
     @Test
+    public void aValidSaveClearsTheRefusalEvenBeforeAComponentReceivesIt() {
+        guard.apply(PID, RULES, config("maxConnections", "500"));
+        guard.apply(PID, RULES, config("maxConnections", "x"));
+        Dictionary<String, Object> stillBad = config("maxConnections", "y");
+        assertFalse(guard.saved(PID, RULES, stillBad));
+        assertEquals("left as stored", "y", stillBad.get("maxConnections"));
+        assertFalse("a refusal stays while the save is bad", guard.refusals().isEmpty());
+        assertTrue(guard.saved(PID, RULES, config("maxConnections", "700")));
+        assertTrue(guard.refusals().isEmpty());
+        assertFalse("nothing left to clear", guard.saved(PID, RULES, config("maxConnections", "700")));
+        Dictionary<String, Object> bad = config("maxConnections", "z");
+        assertTrue(guard.apply(PID, RULES, bad).keptLastGood());
+        assertEquals("what a component last received stays the last good", 500, bad.get("maxConnections"));
+    }
+
+    @Test
     public void deletingTheConfigurationClearsTheRefusalAndDefaultsBecomeTheLastGood() {
         guard.apply(PID, RULES, config("maxConnections", "500"));
         guard.apply(PID, RULES, config("maxConnections", "x"));
