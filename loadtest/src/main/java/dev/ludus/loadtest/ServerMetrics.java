@@ -21,7 +21,7 @@ final class ServerMetrics {
     static final String FSYNC_SUM = "ludus_eventstore_fsync_seconds_sum";
     /** The node's resident memory (VmRSS); -1 where its system does not tell. */
     static final String RESIDENT = "ludus_jvm_process_resident_memory_bytes";
-    static final String HEAP_USED = "ludus_jvm_memory_used_bytes{area=\"heap\"}";
+    static final String MEMORY_USED = "ludus_jvm_memory_used_bytes";
 
     /** What one read of the node's metrics said; NaN for a series the node did not report. */
     record Sample(double cpuSeconds, double fsyncs, double fsyncSeconds) {
@@ -48,7 +48,7 @@ final class ServerMetrics {
     record Memory(double residentBytes, double heapUsedBytes) {
         static Memory parse(String text) {
             double rss = value(text, RESIDENT);
-            return new Memory(rss < 0 ? Double.NaN : rss, value(text, HEAP_USED));
+            return new Memory(rss < 0 ? Double.NaN : rss, labelled(text, MEMORY_USED, "area=\"heap\""));
         }
     }
 
@@ -152,6 +152,26 @@ final class ServerMetrics {
             from = end + 1;
         }
         return sum;
+    }
+
+    /**
+     * The value of the series of a family whose labels include {@code label} ({@code area="heap"}),
+     * however the exporter lays out its label set ({@code {area="heap",}}); NaN when none has it.
+     */
+    static double labelled(String text, String family, String label) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(family + "{")) {
+                int close = line.indexOf('}');
+                String labels = close < 0 ? "" : line.substring(family.length() + 1, close);
+                for (String l : labels.split(",")) {
+                    if (l.trim().equals(label)) {
+                        String[] rest = line.substring(close + 1).trim().split("\\s+");
+                        return number(rest[0]);
+                    }
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     private static double number(String s) {

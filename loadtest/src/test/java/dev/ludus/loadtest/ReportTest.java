@@ -110,12 +110,14 @@ public class ReportTest {
     @Test
     public void theNodesMemoryIsReadFromItsMetrics() {
         String text = "# TYPE ludus_jvm_memory_used_bytes gauge\n"
-                + "ludus_jvm_memory_used_bytes{area=\"heap\"} 2.097152E8\n"
-                + "ludus_jvm_memory_used_bytes{area=\"nonheap\"} 9.0E7\n"
+                + "ludus_jvm_memory_used_bytes{area=\"nonheap\",} 9.0E7\n"
+                + "ludus_jvm_memory_used_bytes{area=\"heap\",} 2.097152E8\n"
                 + "ludus_jvm_process_resident_memory_bytes 6.1E8\n";
         ServerMetrics.Memory m = ServerMetrics.Memory.parse(text);
         assertEquals(6.1e8, m.residentBytes(), 0);
         assertEquals(2.097152e8, m.heapUsedBytes(), 0);
+        assertEquals(9.0e7, ServerMetrics.labelled(text, "ludus_jvm_memory_used_bytes", "area=\"nonheap\""), 0);
+        assertEquals(2.097152e8, ServerMetrics.Memory.parse(text.replace(",}", "}")).heapUsedBytes(), 0);
         ServerMetrics.Memory unknown = ServerMetrics.Memory.parse("ludus_jvm_process_resident_memory_bytes -1.0\n");
         assertTrue(Double.isNaN(unknown.residentBytes()));
         assertTrue(Double.isNaN(unknown.heapUsedBytes()));
