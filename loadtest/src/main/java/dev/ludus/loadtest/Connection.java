@@ -23,6 +23,8 @@ final class Connection implements WebSocket.Listener {
     private WebSocket ws;
     private CompletableFuture<?> sending = CompletableFuture.completedFuture(null);
     private volatile boolean closed;
+    /** The close code the server sent, 1006 for a connection that failed without one; 0 while open. */
+    private volatile int closeCode;
 
     private Connection(Consumer<String> onMessage, Runnable onClosed, AtomicInteger open) {
         this.onMessage = onMessage;
@@ -63,12 +65,16 @@ final class Connection implements WebSocket.Listener {
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closeCode = statusCode;
         ended();
         return null;
     }
 
     @Override
     public void onError(WebSocket webSocket, Throwable error) {
+        if (closeCode == 0) {
+            closeCode = 1006;
+        }
         ended();
     }
 
@@ -87,6 +93,11 @@ final class Connection implements WebSocket.Listener {
 
     boolean isClosed() {
         return closed;
+    }
+
+    /** The close code the server sent (1006: the connection failed without one); 0 while open. */
+    int closeCode() {
+        return closeCode;
     }
 
     void close() {

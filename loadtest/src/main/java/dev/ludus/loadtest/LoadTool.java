@@ -5,6 +5,8 @@ import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,28 +36,67 @@ public final class LoadTool {
      *                       games; null: {@code /metrics} on the gateway's host and port
      * @param serverCpu      whether to read the node's CPU time at all
      * @param echoCpus       the CPUs the echo server process is pinned to ({@code taskset -c}); null: not pinned
+     * @param idle           connections that say hello and stay silent, opened before the games and
+     *                       held through them; 0: none
      */
     public record Options(String url, int players, int rounds, long thinkMillis, int timeoutSeconds, int clients,
-                          boolean echo, String metricsUrl, boolean serverCpu, String echoCpus) {
+                          boolean echo, String metricsUrl, boolean serverCpu, String echoCpus, int idle) {
         public static Options defaults() {
-            return new Options("ws://127.0.0.1:8080/ws", 2000, 1, 0, 600, 8, true, null, true, null);
+            return new Options("ws://127.0.0.1:8080/ws", 2000, 1, 0, 600, 8, true, null, true, null, 0);
         }
 
-        /** The defaults for the metrics and the echo server's CPUs. */
+        /** No idle connections. */
+        public Options(String url, int players, int rounds, long thinkMillis, int timeoutSeconds, int clients,
+                       boolean echo, String metricsUrl, boolean serverCpu, String echoCpus) {
+            this(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, 0);
+        }
+
+        /** The defaults for the metrics and the echo server's CPUs, no idle connections. */
         public Options(String url, int players, int rounds, long thinkMillis, int timeoutSeconds, int clients, boolean echo) {
-            this(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, null, true, null);
+            this(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, null, true, null, 0);
+        }
+
+        /** The same with {@code n} idle connections. */
+        public Options withIdle(int n) {
+            return new Options(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, n);
         }
     }
 
-    /** Everything a run measured. */
-    public record Report(Options options, GameRun.Result games, EchoRun.Result echo) {
+    /** The most idle connections one tool process opens (each is an open file of this process too). */
+    static final int MAX_IDLE = 1_000_000;
+
+    /** Everything a run measured; {@code idle} null when no idle connections were asked for. */
+    public record Report(Options options, GameRun.Result games, IdleRun.Result idle, EchoRun.Result echo) {
+
+        /** Without idle connections. */
+        public Report(Options options, GameRun.Result games, EchoRun.Result echo) {
+            this(options, games, null, echo);
+        }
 
         /** Null when every game ended and nothing failed, else what went wrong. */
         public String failure() {
             if (games.failure() != null) {
                 return games.failure();
             }
+            if (idle != null && idle.failure() != null) {
+                return idle.failure();
+            }
             return echo != null ? echo.failure() : null;
+        }
+
+        /** Idle connections whose hello was answered; 0 without idle connections. */
+        public int idleOpened() {
+            return idle == null ? 0 : idle.opened();
+        }
+
+        /** Idle connections still open after the play phase; 0 without idle connections. */
+        public int idleOpenAtEnd() {
+            return idle == null ? 0 : idle.openAtEnd();
+        }
+
+        /** The node's resident memory per idle connection, in bytes; NaN when not measured. */
+        public double serverResidentBytesPerIdleConnection() {
+            return idle == null ? Double.NaN : idle.serverResidentPerConnection();
         }
 
         public int completedGames() {
@@ -133,6 +174,9 @@ public final class LoadTool {
                             server.fsyncs() == 0 ? Double.NaN : server.fsyncSeconds() * 1e3 / server.fsyncs()));
                 }
             }
+            if (idle != null) {
+                appendIdle(b, idle);
+            }
             if (echo != null) {
                 b.append(String.format(Locale.ROOT, "Bare Jetty WebSocket echo, same client and pattern: %d connections%n", echo.connections()));
                 b.append(String.format(Locale.ROOT, "  round trips:               %d in %.1f s, %.0f/s%n", echo.roundTrips(), echo.seconds(),
@@ -152,6 +196,39 @@ public final class LoadTool {
             }
             return b.toString();
         }
+
+        private static void appendIdle(StringBuilder b, IdleRun.Result idle) {
+            b.append(String.format(Locale.ROOT, "Idle connections (hello, then silent), opened before the games and held through them: %d%n",
+                    idle.requested()));
+            b.append(String.format(Locale.ROOT, "  idle opened:               %d of %d in %.1f s%s%n", idle.opened(), idle.requested(),
+                    idle.seconds(), idle.notOpened().isEmpty() ? "" : " (not opened: " + idle.notOpened() + ")"));
+            b.append(String.format(Locale.ROOT, "  idle open at the end:      %d%n", idle.openAtEnd()));
+            b.append(String.format(Locale.ROOT, "  idle dropped:              %d%s%n", idle.droppedCount(),
+                    idle.dropped().isEmpty() ? "" : " (by close code: " + closeCodes(idle.dropped()) + ")"));
+            if (idle.memoryUnknown() != null) {
+                b.append(String.format(Locale.ROOT, "  server memory per idle:    unknown: %s%n", idle.memoryUnknown()));
+            } else {
+                b.append(String.format(Locale.ROOT, "  server memory per idle:    %.1f KiB resident (%.1f MiB before, %.1f MiB with them open, after %d s)%n",
+                        idle.serverResidentPerConnection() / 1024, idle.before().residentBytes() / (1 << 20),
+                        idle.after().residentBytes() / (1 << 20), IdleRun.SETTLE_SECONDS));
+                if (!Double.isNaN(idle.serverHeapPerConnection())) {
+                    b.append(String.format(Locale.ROOT, "  server heap per idle:      %.1f KiB used (%.1f MiB before, %.1f MiB after; no GC forced)%n",
+                            idle.serverHeapPerConnection() / 1024, idle.before().heapUsedBytes() / (1 << 20),
+                            idle.after().heapUsedBytes() / (1 << 20)));
+                }
+            }
+            int answered = idle.healthStatuses().entrySet().stream().filter(e -> e.getKey() > 0).mapToInt(Map.Entry::getValue).sum();
+            b.append(String.format(Locale.ROOT, "  /health while held:        p50 %.2f ms, p99 %.2f ms, max %.2f ms of %d GETs (statuses %s)%n",
+                    idle.health().p50(), idle.health().p99(), idle.health().max(), answered, closeCodes(idle.healthStatuses())));
+            b.append(String.format(Locale.ROOT, "  tool memory per idle:      %s%n", Double.isNaN(idle.toolResidentPerConnection()) ? "unknown"
+                    : String.format(Locale.ROOT, "%.1f KiB resident (this process)", idle.toolResidentPerConnection() / 1024)));
+        }
+
+        private static String closeCodes(Map<Integer, Integer> byCode) {
+            StringBuilder s = new StringBuilder();
+            new TreeMap<>(byCode).forEach((code, n) -> s.append(s.length() == 0 ? "" : ", ").append(code).append(" x").append(n));
+            return s.toString();
+        }
     }
 
     private LoadTool() {
@@ -166,6 +243,9 @@ public final class LoadTool {
     static ServerMetrics check(Options options) {
         if (options.players() < 4 || options.players() % 4 != 0) {
             throw new IllegalArgumentException("--players must be a positive multiple of 4, got " + options.players());
+        }
+        if (options.idle() < 0 || options.idle() > MAX_IDLE) {
+            throw new IllegalArgumentException("--idle must be 0 to " + MAX_IDLE + ", got " + options.idle());
         }
         if (options.echo()) {
             EchoProcess.checkCpuList(options.echoCpus());
@@ -203,22 +283,41 @@ public final class LoadTool {
         for (int i = 0; i < Math.max(1, options.clients()); i++) {
             clients.add(HttpClient.newBuilder().executor(callbacks).build());
         }
+        IdleRun idle = null;
         try {
+            if (options.idle() > 0) {
+                idle = new IdleRun(options, metrics, clients);
+                idle.open();
+            }
             GameRun.Result games = new GameRun(options, metrics, clients, timer).run();
+            IdleRun.Result idleResult = idle == null ? null : idle.finish();
+            idle = null;
             EchoRun.Result echo = null;
             if (options.echo()) {
                 Thread.sleep(1000); // let the closes of the game connections settle
                 echo = new EchoRun(options, clients, timer).run(Math.max(games.actions(), options.players()));
             }
-            return new Report(options, games, echo);
+            return new Report(options, games, idleResult, echo);
         } finally {
+            if (idle != null) {
+                idle.finish();
+            }
             timer.shutdownNow();
             callbacks.shutdownNow();
             callbacks.awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
-    public static void main(String[] args) throws Exception {
+    static final String USAGE = "usage: java -jar ludus-loadtest.jar [--url ws://127.0.0.1:8080/ws] [--players 2000]"
+            + " [--rounds 1] [--think-ms 0] [--timeout-s 600] [--clients 8] [--no-echo]"
+            + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST] [--idle 0]";
+
+    /**
+     * The options of a command line, checked as far as parsing goes; null for {@code --help}.
+     *
+     * @throws IllegalArgumentException naming the option: unknown, without its value, or not a number
+     */
+    static Options parse(String[] args) {
         Options o = Options.defaults();
         String url = o.url();
         int players = o.players();
@@ -230,37 +329,62 @@ public final class LoadTool {
         String metricsUrl = o.metricsUrl();
         boolean serverCpu = o.serverCpu();
         String echoCpus = o.echoCpus();
+        int idle = o.idle();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--url" -> url = value(args, i++);
+                case "--players" -> players = (int) number(args, i++, Integer.MAX_VALUE);
+                case "--rounds" -> rounds = (int) number(args, i++, Integer.MAX_VALUE);
+                case "--think-ms" -> think = number(args, i++, Long.MAX_VALUE);
+                case "--timeout-s" -> timeout = (int) number(args, i++, Integer.MAX_VALUE);
+                case "--clients" -> clients = (int) number(args, i++, Integer.MAX_VALUE);
+                case "--no-echo" -> echo = false;
+                case "--metrics-url" -> metricsUrl = value(args, i++);
+                case "--no-server-cpu" -> serverCpu = false;
+                case "--echo-cpus" -> echoCpus = value(args, i++);
+                case "--idle" -> idle = (int) number(args, i++, Integer.MAX_VALUE);
+                case "-h", "--help" -> {
+                    return null;
+                }
+                default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
+            }
+        }
+        return new Options(url, players, rounds, think, timeout, clients, echo, metricsUrl, serverCpu, echoCpus, idle);
+    }
+
+    private static String value(String[] args, int at) {
+        if (at + 1 >= args.length) {
+            throw new IllegalArgumentException(args[at] + " needs a value");
+        }
+        return args[at + 1];
+    }
+
+    private static long number(String[] args, int at, long max) {
+        String v = value(args, at);
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0 || n > max) {
+                throw new IllegalArgumentException(args[at] + " must be 0 to " + max + ", got " + v);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(args[at] + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--echo-server-only")) {
             EchoRun.serve(Integer.parseInt(args[1]));
             return;
         }
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--url" -> url = args[++i];
-                case "--players" -> players = Integer.parseInt(args[++i]);
-                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
-                case "--think-ms" -> think = Long.parseLong(args[++i]);
-                case "--timeout-s" -> timeout = Integer.parseInt(args[++i]);
-                case "--clients" -> clients = Integer.parseInt(args[++i]);
-                case "--no-echo" -> echo = false;
-                case "--metrics-url" -> metricsUrl = args[++i];
-                case "--no-server-cpu" -> serverCpu = false;
-                case "--echo-cpus" -> echoCpus = args[++i];
-                case "-h", "--help" -> {
-                    System.out.println("usage: java -jar ludus-loadtest.jar [--url ws://127.0.0.1:8080/ws] [--players 2000]"
-                            + " [--rounds 1] [--think-ms 0] [--timeout-s 600] [--clients 8] [--no-echo]"
-                            + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST]");
-                    return;
-                }
-                default -> {
-                    System.err.println("unknown option " + a + " (try --help)");
-                    System.exit(2);
-                }
-            }
-        }
-        Options options = new Options(url, players, rounds, think, timeout, clients, echo, metricsUrl, serverCpu, echoCpus);
+        Options options;
         try {
+            options = parse(args);
+            if (options == null) {
+                System.out.println(USAGE);
+                return;
+            }
             check(options);
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());

@@ -19,6 +19,9 @@ final class ServerMetrics {
     static final String PROCESS_CPU_BARE = "ludus_jvm_process_cpu_seconds";
     static final String FSYNC_COUNT = "ludus_eventstore_fsync_seconds_count";
     static final String FSYNC_SUM = "ludus_eventstore_fsync_seconds_sum";
+    /** The node's resident memory (VmRSS); -1 where its system does not tell. */
+    static final String RESIDENT = "ludus_jvm_process_resident_memory_bytes";
+    static final String MEMORY_USED = "ludus_jvm_memory_used_bytes";
 
     /** What one read of the node's metrics said; NaN for a series the node did not report. */
     record Sample(double cpuSeconds, double fsyncs, double fsyncSeconds) {
@@ -38,6 +41,17 @@ final class ServerMetrics {
         }
     }
 
+    /**
+     * The node's memory at one moment: resident bytes and heap used (NaN for a figure the node did
+     * not report, or reported as unknown).
+     */
+    record Memory(double residentBytes, double heapUsedBytes) {
+        static Memory parse(String text) {
+            double rss = value(text, RESIDENT);
+            return new Memory(rss < 0 ? Double.NaN : rss, labelled(text, MEMORY_USED, "area=\"heap\""));
+        }
+    }
+
     private final URI uri;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -51,9 +65,14 @@ final class ServerMetrics {
 
     /** The node's {@code /metrics} beside a gateway URL: same host and port, {@code ws} → {@code http}. */
     static URI besideGateway(String gatewayUrl) {
+        return besideGateway(gatewayUrl, "/metrics");
+    }
+
+    /** A path of the node beside a gateway URL: same host and port, {@code ws} → {@code http}. */
+    static URI besideGateway(String gatewayUrl, String path) {
         URI ws = URI.create(gatewayUrl);
         String scheme = "wss".equalsIgnoreCase(ws.getScheme()) ? "https" : "http";
-        return URI.create(scheme + "://" + ws.getRawAuthority() + "/metrics");
+        return URI.create(scheme + "://" + ws.getRawAuthority() + path);
     }
 
     /**
@@ -63,6 +82,15 @@ final class ServerMetrics {
      */
     Sample read() throws IOException {
         return parse(fetch());
+    }
+
+    /**
+     * The node's memory figures.
+     *
+     * @throws IOException when the node does not answer 200
+     */
+    Memory readMemory() throws IOException {
+        return Memory.parse(fetch());
     }
 
     /** The series of one {@code /metrics} text. */
@@ -124,6 +152,26 @@ final class ServerMetrics {
             from = end + 1;
         }
         return sum;
+    }
+
+    /**
+     * The value of the series of a family whose labels include {@code label} ({@code area="heap"}),
+     * however the exporter lays out its label set ({@code {area="heap",}}); NaN when none has it.
+     */
+    static double labelled(String text, String family, String label) {
+        for (String line : text.split("\n")) {
+            if (line.startsWith(family + "{")) {
+                int close = line.indexOf('}');
+                String labels = close < 0 ? "" : line.substring(family.length() + 1, close);
+                for (String l : labels.split(",")) {
+                    if (l.trim().equals(label)) {
+                        String[] rest = line.substring(close + 1).trim().split("\\s+");
+                        return number(rest[0]);
+                    }
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     private static double number(String s) {

@@ -50,4 +50,37 @@ public class LoadToolOptionsTest {
     public void playersMustFillTables() {
         refused(new LoadTool.Options("ws://127.0.0.1:9123/ws", 6, 1, 0, 10, 1, true), "--players");
     }
+
+    @Test
+    public void idleConnectionsAreParsedAndDefaultToNone() {
+        assertEquals(0, LoadTool.parse(new String[0]).idle());
+        LoadTool.Options o = LoadTool.parse(new String[] {"--idle", "8000", "--players", "400", "--no-echo"});
+        assertEquals(8000, o.idle());
+        assertEquals(400, o.players());
+        assertEquals(false, o.echo());
+        assertNull(LoadTool.parse(new String[] {"--idle", "5", "--help"}));
+    }
+
+    @Test
+    public void aBadIdleValueIsRefusedNamingTheOption() {
+        parseRefused("--idle", "--idle", "lots");
+        parseRefused("--idle", "--idle", "-1");
+        parseRefused("--idle", "--idle", "99999999999");
+        parseRefused("--idle", "--idle");
+        parseRefused("--players", "--players", "4x");
+        parseRefused("unknown option --idel", "--idel", "10");
+        refused(with(null, true, null).withIdle(-5), "--idle");
+        refused(with(null, true, null).withIdle(LoadTool.MAX_IDLE + 1), "--idle");
+        assertEquals(LoadTool.MAX_IDLE, with(null, false, null).withIdle(LoadTool.MAX_IDLE).idle());
+        assertNull(LoadTool.check(with(null, false, null).withIdle(200)));
+    }
+
+    private static void parseRefused(String start, String... args) {
+        try {
+            LoadTool.Options o = LoadTool.parse(args);
+            fail("accepted " + o);
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith(start));
+        }
+    }
 }

@@ -39,7 +39,8 @@ final class PlayerSession {
     private String roomId;
     private AutoCloseable subscription;
     private long seq;
-    private final ArrayDeque<Sent> recent = new ArrayDeque<>();
+    /** Starts small: a player who only said hello has one message here (the snapshot of no room). */
+    private final ArrayDeque<Sent> recent = new ArrayDeque<>(2);
     /** Room events that arrived while a snapshot was being taken; null when not taking one. */
     private List<RoomEvent> held;
     /** Since when events are held (System.nanoTime), meaningful while {@link #held} is set. */

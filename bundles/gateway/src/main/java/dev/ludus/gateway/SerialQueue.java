@@ -9,14 +9,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared executor: one connection's requests
- * never overtake each other, and no connection holds a thread while it has nothing to do.
+ * never overtake each other, and no connection holds a thread while it has nothing to do. The
+ * queue of waiting tasks exists only while some wait: an idle connection holds none.
  */
 final class SerialQueue {
 
     private static final Logger LOG = LoggerFactory.getLogger(SerialQueue.class);
 
     private final Executor executor;
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    /** Tasks waiting; null when none do. Guarded by this. */
+    private ArrayDeque<Runnable> tasks;
     private boolean running;
 
     SerialQueue(Executor executor) {
@@ -26,7 +28,7 @@ final class SerialQueue {
     /** Queues a task; returns false (and drops it) if the executor refuses work (shutting down). */
     boolean submit(Runnable task) {
         synchronized (this) {
-            tasks.add(task);
+            queue(task);
             if (running) {
                 return true;
             }
@@ -37,7 +39,7 @@ final class SerialQueue {
             return true;
         } catch (RejectedExecutionException e) {
             synchronized (this) {
-                tasks.clear();
+                tasks = null;
                 running = false;
             }
             return false;
@@ -51,7 +53,7 @@ final class SerialQueue {
     void runNowOrSubmit(Runnable task) {
         synchronized (this) {
             if (running) {
-                tasks.add(task);
+                queue(task);
                 return;
             }
             running = true;
@@ -62,7 +64,7 @@ final class SerialQueue {
             LOG.error("gateway: request task failed", e);
         }
         synchronized (this) {
-            if (tasks.isEmpty()) {
+            if (tasks == null) {
                 running = false;
                 return;
             }
@@ -71,7 +73,7 @@ final class SerialQueue {
             executor.execute(this::drain);
         } catch (RejectedExecutionException e) {
             synchronized (this) {
-                tasks.clear();
+                tasks = null;
                 running = false;
             }
         }
@@ -79,17 +81,28 @@ final class SerialQueue {
 
     /** Tasks waiting, for back-pressure decisions. */
     synchronized int waiting() {
-        return tasks.size();
+        return tasks == null ? 0 : tasks.size();
+    }
+
+    /** Adds a task to the waiting ones. Called holding this. */
+    private void queue(Runnable task) {
+        if (tasks == null) {
+            tasks = new ArrayDeque<>(4);
+        }
+        tasks.add(task);
     }
 
     private void drain() {
         while (true) {
             Runnable task;
             synchronized (this) {
-                task = tasks.poll();
+                task = tasks == null ? null : tasks.poll();
                 if (task == null) {
                     running = false;
                     return;
+                }
+                if (tasks.isEmpty()) {
+                    tasks = null; // an idle connection keeps no queue
                 }
             }
             try {

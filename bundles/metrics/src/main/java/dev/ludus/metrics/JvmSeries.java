@@ -10,6 +10,7 @@ import java.lang.management.MemoryUsage;
 import java.lang.management.RuntimeMXBean;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -62,7 +63,9 @@ final class JvmSeries {
             Map.entry("ludus_jvm_available_processors", "Processors available to the JVM."),
             Map.entry("ludus_jvm_process_cpu_seconds", "CPU time used by the process."),
             Map.entry("ludus_jvm_open_fds", "Open file descriptors of the process."),
-            Map.entry("ludus_jvm_max_fds", "Most file descriptors the process may open."));
+            Map.entry("ludus_jvm_max_fds", "Most file descriptors the process may open."),
+            Map.entry("ludus_jvm_process_resident_memory_bytes",
+                    "Resident memory of the process (VmRSS of /proc/self/status); -1 where the system does not tell."));
 
     /** Thread states change fast and cost a walk over every thread: one walk serves one scrape. */
     private static final long THREAD_STATES_CACHE_MILLIS = 1_000;
@@ -83,6 +86,7 @@ final class JvmSeries {
         s.classes();
         s.bufferPools();
         s.runtime();
+        s.residentMemory();
         try {
             s.names.addAll(ProcessSeries.registerOn(registry));
         } catch (NoClassDefFoundError e) {
@@ -169,6 +173,12 @@ final class JvmSeries {
         RuntimeMXBean runtime = ManagementFactory.getRuntimeMXBean();
         gauge(MetricName.of("ludus_jvm_uptime_seconds"), () -> runtime.getUptime() / 1_000.0);
         gauge(MetricName.of("ludus_jvm_available_processors"), Runtime.getRuntime()::availableProcessors);
+    }
+
+    /** Read at each scrape; a system without {@code /proc} (macOS, Windows) answers -1. */
+    private void residentMemory() {
+        Path status = Path.of("/proc/self/status");
+        gauge(MetricName.of("ludus_jvm_process_resident_memory_bytes"), () -> ResidentMemory.read(status));
     }
 
     private void gauge(MetricName name, Gauge<? extends Number> gauge) {
