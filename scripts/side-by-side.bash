@@ -6,7 +6,8 @@
 # (benchmarks, assembly and what they need). Each round runs every measurement once per side, the
 # side that goes first alternating from round to round, one side at a time.
 #
-# The caller sets, before sourcing: tool (its name, for messages and temporary folders); before
+# The caller sets, before sourcing: tool (its name, for messages and temporary folders) and
+# optionally fail_status (the exit status when a build or a run fails, default 1); before
 # sides_prepare: the sizes its measurements use (GAMES, RECOVERY_ACTIONS, RECOVERY_RUNS, WARMUP_S,
 # MEASURE_S, PLAYERS, GATEWAY_ROUNDS). It may define measure_<name> functions of its own
 # (arguments: side, round) and sides_on_exit (run by the exit trap before the worktree goes).
@@ -21,12 +22,13 @@
 server_pid=
 child_pid=
 work=
+fail_status=${fail_status:-1}   # the exit status when a build or a run fails
 
 say() { echo "[$tool $(date +%H:%M:%S)] $*" >&2; }
-fail() { echo "$tool: $*" >&2; exit 1; }
+fail() { echo "$tool: $*" >&2; exit "$fail_status"; }
 
 sides_cleanup() {
-  [ -z "$child_pid" ] || kill -TERM "$child_pid" 2>/dev/null || true
+  [ -z "$child_pid" ] || kill -TERM -- "-$child_pid" 2>/dev/null || kill -TERM "$child_pid" 2>/dev/null || true
   stop_server
   if declare -F sides_on_exit >/dev/null; then sides_on_exit || true; fi
   [ -n "$work" ] || return 0
@@ -35,8 +37,9 @@ sides_cleanup() {
 }
 
 sides_run() { # log command...: in the background and waited for; the exit status is the command's
+  # Its own process group (setsid), so the exit trap stops what it started too (a JMH fork).
   local log=$1 rc=0; shift
-  "$@" >"$log" 2>&1 &
+  setsid "$@" >"$log" 2>&1 &
   child_pid=$!
   wait "$child_pid" || rc=$?
   child_pid=
@@ -46,7 +49,7 @@ sides_run() { # log command...: in the background and waited for; the exit statu
 sides_prepare() { # base-rev
   local base_rev=$1 side dir tool_needed
   for tool_needed in git mvn java curl setsid; do
-    command -v "$tool_needed" >/dev/null || { echo "$tool_needed is needed" >&2; exit 1; }
+    command -v "$tool_needed" >/dev/null || { echo "$tool_needed is needed" >&2; exit "$fail_status"; }
   done
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   base_commit=$(git -C "$root" rev-parse --verify --quiet "$base_rev^{commit}") \
