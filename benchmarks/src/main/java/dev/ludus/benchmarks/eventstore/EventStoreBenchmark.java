@@ -32,11 +32,12 @@ import dev.ludus.eventstore.LogStats;
  *
  * <pre>
  * mvn -B -DskipTests package -pl benchmarks -am
- * java -cp benchmarks/target/benchmarks.jar dev.ludus.benchmarks.eventstore.EventStoreBenchmark [seconds] [directory]
+ * java -cp benchmarks/target/benchmarks.jar dev.ludus.benchmarks.eventstore.EventStoreBenchmark [seconds] [directory] [replay-events]
  * </pre>
  * {@code seconds} is the measured time per scenario (default 3, after 1 s of warm-up);
  * {@code directory} is where the logs are written (default {@code target/eventstore-benchmark}),
- * which must be on the disk you want to measure (not a tmpfs).
+ * which must be on the disk you want to measure (not a tmpfs); {@code replay-events} is how many
+ * events the replay and start-up scan part writes first (default 1,000,000; 0 leaves that part out).
  */
 public final class EventStoreBenchmark {
 
@@ -65,6 +66,10 @@ public final class EventStoreBenchmark {
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 3;
         Path root = Path.of(args.length > 1 ? args[1] : "target/eventstore-benchmark").toAbsolutePath();
+        int replayEvents = args.length > 2 ? Integer.parseInt(args[2]) : 1_000_000;
+        if (replayEvents < 0 || replayEvents % STREAMS != 0) {
+            throw new IllegalArgumentException("replay-events must be 0 or a positive multiple of " + STREAMS + ", got " + replayEvents);
+        }
         Files.createDirectories(root);
         System.out.printf(Locale.ROOT, "event store benchmark: %s (file system %s), %d cores, Java %s, %.0f s per scenario%n",
                 root, Files.getFileStore(root).type(), Runtime.getRuntime().availableProcessors(),
@@ -86,8 +91,10 @@ public final class EventStoreBenchmark {
             System.out.printf(Locale.ROOT, "%-58s %12.0f %10.0f %10.0f %12.1f%n", r.name(), r.perSecond(),
                     r.percentileMicros(0.50), r.percentileMicros(0.99), r.stats().meanGroupEvents());
         }
-        System.out.println();
-        replayAndScan(root, 1_000_000);
+        if (replayEvents > 0) {
+            System.out.println();
+            replayAndScan(root, replayEvents);
+        }
     }
 
     private static Path fresh(Path root, String name) throws IOException {
