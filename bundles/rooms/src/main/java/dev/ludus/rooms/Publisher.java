@@ -1,5 +1,6 @@
 package dev.ludus.rooms;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -110,10 +111,14 @@ final class Publisher {
     /**
      * Sends game events to each subscriber, filtered to what its seat may see, then the
      * subscriber's new view and allowed actions as a {@code view} event, so a client can render the
-     * game without knowing its rules.
+     * game without knowing its rules. A seat's view event is made once per call and handed to every
+     * subscriber at that seat (spectators, seat -1, share one): the engine does not change while
+     * its events are delivered, and a view is a value its receivers only read.
      */
     void gameEvents(LiveRoom live, List<GameEvent> events) {
         Room room = live.room();
+        GameEngine engine = room.engine();
+        Map<Integer, RoomEvent> views = engine == null ? null : new HashMap<>();
         for (LiveRoom.Subscriber s : live.subscribers) {
             int seat = room.seatOf(s.playerId());
             for (GameEvent g : events) {
@@ -121,10 +126,14 @@ final class Publisher {
                     deliver(live, s, new RoomEvent(live.id, room.version(), g.type(), g.data()));
                 }
             }
-            GameEngine engine = room.engine();
-            if (engine != null) {
-                deliver(live, s, new RoomEvent(live.id, room.version(), "view", Map.of("game", view(live, seat),
-                        "allowedActions", seat < 0 ? List.of() : engine.allowedActions(seat))));
+            if (views != null) {
+                RoomEvent view = views.get(seat);
+                if (view == null) {
+                    view = new RoomEvent(live.id, room.version(), "view", Map.of("game", view(live, seat),
+                            "allowedActions", seat < 0 ? List.of() : engine.allowedActions(seat)));
+                    views.put(seat, view);
+                }
+                deliver(live, s, view);
             }
         }
     }
