@@ -723,6 +723,35 @@ public class RoomRuntimeTest {
     }
 
     @Test
+    public void aSeatsViewIsMadeOnceAndEverySubscriberAtThatSeatGetsIt() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = twoPlayers(r, Map.of("target", "10"));
+        Map<String, List<RoomEvent>> seen = new java.util.LinkedHashMap<>();
+        for (String who : List.of("ann", "ann", "bob", "watcher", "other watcher")) {
+            List<RoomEvent> mine = Collections.synchronizedList(new ArrayList<>());
+            seen.put(who + " " + seen.size(), mine);
+            r.subscribe(room.roomId(), who, mine::add);
+        }
+        String mover = mover(r, room.roomId());
+        assertTrue(add(r, room.roomId(), mover, 3) instanceof ActionResult.Accepted);
+        r.settle();
+        List<RoomEvent> views = new ArrayList<>();
+        for (List<RoomEvent> mine : seen.values()) {
+            List<RoomEvent> v = mine.stream().filter(e -> e.type().equals("view")).toList();
+            assertEquals("one view per subscriber and action: " + mine, 1, v.size());
+            views.add(v.get(0));
+        }
+        assertTrue("ann's two subscriptions share her view", views.get(0) == views.get(1));
+        assertTrue("spectators share one view", views.get(3) == views.get(4));
+        assertTrue("seats see their own views", views.get(0) != views.get(2) && views.get(2) != views.get(3));
+        assertEquals(r.view(room.roomId(), "ann").get("game"), views.get(0).data().get("game"));
+        assertEquals(r.view(room.roomId(), "bob").get("game"), views.get(2).data().get("game"));
+        assertEquals(r.view(room.roomId(), "watcher").get("game"), views.get(3).data().get("game"));
+        assertEquals(r.view(room.roomId(), "ann").get("allowedActions"), views.get(0).data().get("allowedActions"));
+        assertEquals(List.of(), views.get(3).data().get("allowedActions"));
+    }
+
+    @Test
     public void aRoomWhoseBotMovesWhileTheEventStoreIsAwayPausesAndPlaysOnWhenItReturns() throws Exception {
         RoomRuntime r = runtime(50, 5);
         RoomInfo room = r.create("count", "t", Map.of("target", "400"));
