@@ -91,6 +91,9 @@ public class DistributionIT {
             assertEquals(200, health.status());
             assertTrue(health.body(), health.body().startsWith("{\"status\":\"UP\""));
             Wait.until("the ready line", 10_000, () -> d.output().contains("Ludus ready at " + d.base() + "/ in "));
+            assertTrue("the ready line says where start-up time went: " + d.output(), java.util.regex.Pattern.compile(
+                    "ms by phase: jvm \\d+, configure \\d+, framework \\d+, install \\d+, resolve \\d+, start \\d+, ready \\d+\\)")
+                    .matcher(d.output()).find());
 
             // The console never accepts the well-known default; its password was generated.
             Path passwordFile = d.data.resolve("console.password");

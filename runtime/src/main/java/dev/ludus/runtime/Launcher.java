@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -57,7 +58,25 @@ public final class Launcher {
 
     private final AtomicBoolean stopRequested = new AtomicBoolean();
 
+    /** Start-up milestones in order, as milliseconds since the JVM started: where boot time goes. */
+    private final Map<String, Long> milestones = new LinkedHashMap<>();
+
     private Launcher() {
+    }
+
+    private void milestone(String name) {
+        milestones.put(name, System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime());
+    }
+
+    /** The milestones as the time each phase took: "jvm 310, configure 40, ..." (ms). */
+    private String phases() {
+        StringBuilder b = new StringBuilder();
+        long before = 0;
+        for (Map.Entry<String, Long> m : milestones.entrySet()) {
+            b.append(b.length() == 0 ? "" : ", ").append(m.getKey()).append(' ').append(m.getValue() - before);
+            before = m.getValue();
+        }
+        return b.toString();
     }
 
     public static void main(String[] args) {
@@ -97,6 +116,7 @@ public final class Launcher {
     }
 
     private int run(boolean check) throws IOException, BundleException, InterruptedException {
+        milestone("jvm");
         Path home = Path.of(System.getProperty(LaunchConfig.HOME, ".")).toAbsolutePath().normalize();
         Map<String, String> env = System.getenv();
         LaunchConfig config = LaunchConfig.load(home, env, System.getProperties());
@@ -136,8 +156,10 @@ public final class Launcher {
         Map<String, String> props = config.frameworkProperties(features);
         useLogbackConfiguration(config.home());
 
+        milestone("configure");
         Framework framework = newFramework(props);
         framework.init();
+        milestone("framework");
         framework.getBundleContext().addFrameworkListener(event -> {
             if (event.getType() == FrameworkEvent.ERROR) {
                 Bundle b = event.getBundle();
@@ -149,9 +171,11 @@ public final class Launcher {
         try {
             List<Bundle> installed = Provisioner.install(framework.getBundleContext(), plan,
                     config.systemRepository(), problems);
+            milestone("install");
             if (problems.isEmpty()) {
                 problems.addAll(Provisioner.resolve(framework.adapt(FrameworkWiring.class), installed));
             }
+            milestone("resolve");
             if (!problems.isEmpty()) {
                 for (Provisioner.Problem p : problems) {
                     Log.error("bundle " + p);
@@ -179,7 +203,10 @@ public final class Launcher {
     private int serve(Framework framework, LaunchConfig config, List<Bundle> installed, String consoleAuthorization)
             throws BundleException, InterruptedException {
         installSignalHandlers(framework);
+        BundleStartTimes startTimes = new BundleStartTimes();
+        framework.getBundleContext().addBundleListener(startTimes);
         framework.start();
+        milestone("start");
 
         String shownHost = config.httpHost().equals("0.0.0.0") || config.httpHost().equals("::")
                 ? "127.0.0.1" : config.httpHost();
@@ -220,10 +247,12 @@ public final class Launcher {
         if (!notActive.isEmpty()) {
             Log.warn("bundles not active: " + String.join(", ", notActive));
         }
-        long startedAt = ManagementFactory.getRuntimeMXBean().getStartTime();
-        Log.info("Ludus ready at " + base + "/ in " + (System.currentTimeMillis() - startedAt) + " ms ("
+        milestone("ready");
+        Log.info("Ludus ready at " + base + "/ in " + milestones.get("ready") + " ms ("
                 + installed.size() + " bundles, " + probe.getPath() + " " + answer.status() + ", console "
-                + base + "/system/console)");
+                + base + "/system/console; ms by phase: " + phases() + "; slowest bundles to start: "
+                + startTimes.slowest(5) + ")");
+        framework.getBundleContext().removeBundleListener(startTimes);
         return awaitStop(framework, config);
     }
 
