@@ -346,6 +346,8 @@ public class DistributionIT {
             List<String> args = List.of(d.process().info().arguments().orElseThrow());
             assertTrue(args.toString(), args.contains("-Xmx200m"));
             assertTrue(args.toString(), args.contains("-XX:+ExitOnOutOfMemoryError"));
+            assertTrue("ZGC by default: " + args, args.contains("-XX:+UseZGC"));
+            assertTrue(d.output(), d.output().contains(", garbage collector ZGC"));
             Matcher start = Pattern.compile("Ludus starting: Java \\S+, max heap (\\d+) MiB, open files limit (\\d+), data ")
                     .matcher(d.output());
             assertTrue(d.output(), start.find());
@@ -366,7 +368,23 @@ public class DistributionIT {
             }
             assertTrue("max heap " + last, last > 64 && last <= 96);
 
+            // LUDUS_GC chooses another collector, a collector in JAVA_OPTS wins, anything else is refused.
             d.env.remove("JAVA_OPTS");
+            d.env.put("LUDUS_GC", "g1");
+            d.start("--check");
+            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains(", garbage collector G1"));
+            d.env.put("JAVA_OPTS", "-XX:+UseSerialGC");
+            d.start("--check");
+            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains(", garbage collector Serial"));
+            d.env.remove("JAVA_OPTS");
+            d.env.put("LUDUS_GC", "fast");
+            d.start("--check");
+            assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
+            assertTrue(d.output(), d.output().contains("LUDUS_GC must be zgc, g1, parallel, serial or jvm, got 'fast'"));
+            d.env.remove("LUDUS_GC");
+
             d.env.put("LUDUS_HEAP", "lots");
             d.start("--check");
             assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));

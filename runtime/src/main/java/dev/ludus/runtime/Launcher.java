@@ -136,7 +136,7 @@ public final class Launcher {
         Path scratch = null;
         String consoleAuthorization = null;
         Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
-                + openFilesLimit() + (check ? "" : ", data " + config.data()));
+                + openFilesLimit() + (check ? "" : ", data " + config.data()) + ", garbage collector " + collector());
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
@@ -254,6 +254,25 @@ public final class Launcher {
                 + startTimes.slowest(5) + ")");
         framework.getBundleContext().removeBundleListener(startTimes);
         return awaitStop(framework, config);
+    }
+
+    /** The collector in force, as its usual name (ZGC, G1, Parallel, Serial), else the JVM's names. */
+    static String collector() {
+        List<String> names = ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .map(java.lang.management.GarbageCollectorMXBean::getName).toList();
+        String all = String.join(", ", names);
+        if (all.contains("ZGC")) {
+            return "ZGC";
+        } else if (all.contains("G1")) {
+            return "G1";
+        } else if (all.contains("PS ")) {
+            return "Parallel";
+        } else if (all.contains("Copy") || all.contains("MarkSweepCompact")) {
+            return "Serial";
+        } else if (all.contains("Shenandoah")) {
+            return "Shenandoah";
+        }
+        return all.isEmpty() ? "unknown" : all;
     }
 
     private static long maxHeapMiB() {
