@@ -1,5 +1,6 @@
-# Sourced by scripts/compare-rooms and scripts/benchmark-gate: measures a base revision and the
-# working tree side by side, in one run on one machine, with the same harness.
+# Sourced by scripts/compare-rooms, scripts/benchmark-gate and scripts/compare-cpu-per-action:
+# measures a base revision and the working tree side by side, in one run on one machine, with the
+# same harness.
 #
 # The base revision is checked out in a temporary git worktree; the working tree's benchmarks/ and
 # loadtest/ are copied over it, so both sides run the same harness; both sides are built offline

@@ -371,36 +371,34 @@ public class DistributionIT {
             // LUDUS_GC chooses another collector, a collector in JAVA_OPTS wins, anything else is refused.
             d.env.remove("JAVA_OPTS");
             d.env.put("LUDUS_GC", "g1");
-            d.start("--check");
-            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
-            assertTrue(d.output(), d.output().contains(", garbage collector G1"));
+            check(d, 0, ", garbage collector G1");
             d.env.put("JAVA_OPTS", "-XX:+UseSerialGC");
-            d.start("--check");
-            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
-            assertTrue(d.output(), d.output().contains(", garbage collector Serial"));
+            check(d, 0, ", garbage collector Serial");
             d.env.remove("JAVA_OPTS");
             d.env.put("LUDUS_GC", "fast");
-            d.start("--check");
-            assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
-            assertTrue(d.output(), d.output().contains("LUDUS_GC must be zgc, g1, parallel, serial or jvm, got 'fast'"));
+            check(d, 1, "LUDUS_GC must be zgc, g1, parallel, serial or jvm, got 'fast'");
             d.env.remove("LUDUS_GC");
 
             d.env.put("LUDUS_HEAP", "lots");
-            d.start("--check");
-            assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
-            assertTrue(d.output(), d.output().contains("LUDUS_HEAP must be a size such as 512m or 2g, got 'lots'"));
+            check(d, 1, "LUDUS_HEAP must be a size such as 512m or 2g, got 'lots'");
 
             // The open-files limit: as asked for (lowering is always allowed), and a clear refusal.
             d.env.remove("LUDUS_HEAP");
             d.env.put("LUDUS_OPEN_FILES", "4096");
-            d.start("--check");
-            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
-            assertTrue(d.output(), d.output().contains(", open files limit 4096"));
+            check(d, 0, ", open files limit 4096");
             d.env.put("LUDUS_OPEN_FILES", "12");
-            d.start("--check");
-            assertEquals(d.output(), 1, d.awaitExit(10, TimeUnit.SECONDS));
-            assertTrue(d.output(), d.output().contains("LUDUS_OPEN_FILES must be a whole number from 1024 to 99999999"));
+            check(d, 1, "LUDUS_OPEN_FILES must be a whole number from 1024 to 99999999");
         }
+    }
+
+    /**
+     * Runs {@code ludus --check} with the environment as set: it exits with {@code exit} (within
+     * 60 s when it passes, 10 s when it refuses) and says {@code expected}.
+     */
+    private static void check(Distribution d, int exit, String expected) throws Exception {
+        d.start("--check");
+        assertEquals(d.output(), exit, d.awaitExit(exit == 0 ? 60 : 10, TimeUnit.SECONDS));
+        assertTrue(d.output(), d.output().contains(expected));
     }
 
     @Test
