@@ -287,7 +287,7 @@
   }
 
   function hello() {
-    const fields = { name: s.name || 'player' };
+    const fields = { name: s.name || 'player', batch: true };
     if (s.token) {
       fields.token = s.token;
       // Only a page that holds state can take the missed events; a fresh one asks for a snapshot.
@@ -326,6 +326,13 @@
   }
 
   function onMessage(m) {
+    if (m.type === 'batch') {
+      // What one action gives this player (its events, then its state), asked for in hello.
+      for (const one of Array.isArray(m.messages) ? m.messages : []) {
+        onMessage(one);
+      }
+      return;
+    }
     if (m.type === 'ok' || m.type === 'error') {
       const p = s.pending.get(m.id);
       if (p) {

@@ -38,7 +38,14 @@ final class GameRun {
      */
     record Result(int tables, int completed, int playersConnected, int peakOpen, long actions, double seconds,
                   Latencies.Summary broadcast, Latencies.Summary steadyBroadcast, Latencies.Summary reply,
-                  Map<String, Integer> errors, ServerMetrics.Delta server, String failure) {
+                  Map<String, Integer> errors, ServerMetrics.Delta server, String failure, long batches) {
+        Result(int tables, int completed, int playersConnected, int peakOpen, long actions, double seconds,
+               Latencies.Summary broadcast, Latencies.Summary steadyBroadcast, Latencies.Summary reply,
+               Map<String, Integer> errors, ServerMetrics.Delta server, String failure) {
+            this(tables, completed, playersConnected, peakOpen, actions, seconds, broadcast, steadyBroadcast, reply, errors,
+                    server, failure, 0);
+        }
+
         double actionsPerSecond() {
             return seconds <= 0 ? 0 : actions / seconds;
         }
@@ -52,6 +59,8 @@ final class GameRun {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
     private final AtomicLong actions = new AtomicLong();
+    /** {@code batch} messages received, over all players. */
+    private final AtomicLong batches = new AtomicLong();
     private final Latencies broadcast = new Latencies();
     private final Latencies steadyBroadcast = new Latencies();
     private final AtomicInteger started = new AtomicInteger();
@@ -93,7 +102,9 @@ final class GameRun {
                 hellos.add(Connection.open(http, uri, p::onMessage, p::onClosed, open)
                         .thenCompose(c -> {
                             p.connection = c;
-                            return p.request("hello", Map.of("name", "load-" + table.index + "-" + p.seat));
+                            return p.request("hello", options.batch()
+                                    ? Map.of("name", "load-" + table.index + "-" + p.seat, "batch", true)
+                                    : Map.of("name", "load-" + table.index + "-" + p.seat));
                         })
                         .whenComplete((r, e) -> handshakes.release()));
             }
@@ -145,7 +156,46 @@ final class GameRun {
             failure = unexpectedCloses.get() + " connections closed during the run";
         }
         return new Result(tables, completed, connected, peak.get(), actions.get(), seconds, broadcast.summary(),
-                steadyBroadcast.summary(), reply.summary(), Map.copyOf(errors), server, failure);
+                steadyBroadcast.summary(), reply.summary(), Map.copyOf(errors), server, failure, batches.get());
+    }
+
+    /** How a {@code batch} message starts, as the node writes it. */
+    static final String BATCH = "{\"type\":\"batch\",\"messages\":[";
+
+    /**
+     * The members of a {@code batch} message, each as its own text, found by scanning rather than
+     * parsing (the tool reads thousands of these a second): objects at the top level of the array,
+     * strings and their escapes skipped. A malformed batch gives the members found before the fault.
+     */
+    static List<String> members(String batch) {
+        List<String> out = new ArrayList<>(4);
+        int depth = 0;
+        int start = -1;
+        boolean inString = false;
+        for (int i = BATCH.length(); i < batch.length(); i++) {
+            char ch = batch.charAt(i);
+            if (inString) {
+                if (ch == '\\') {
+                    i++;
+                } else if (ch == '"') {
+                    inString = false;
+                }
+            } else if (ch == '"') {
+                inString = true;
+            } else if (ch == '{' || ch == '[') {
+                if (depth++ == 0) {
+                    start = i;
+                }
+            } else if (ch == '}' || ch == ']') {
+                if (depth == 0) {
+                    break; // the end of the array
+                }
+                if (--depth == 0) {
+                    out.add(batch.substring(start, i + 1));
+                }
+            }
+        }
+        return out;
     }
 
     /** Four players at one room. */
@@ -240,6 +290,17 @@ final class GameRun {
 
         void onMessage(String text) {
             long now = System.nanoTime();
+            if (text.startsWith(BATCH)) {
+                batches.incrementAndGet();
+                for (String one : members(text)) {
+                    onMessage(one, now);
+                }
+                return;
+            }
+            onMessage(text, now);
+        }
+
+        private void onMessage(String text, long now) {
             // Most messages are events and other players' states: read what is needed from them
             // without parsing the whole message, so the tool spends its CPU on being many clients.
             if (text.startsWith("{\"type\":\"event\",")) {

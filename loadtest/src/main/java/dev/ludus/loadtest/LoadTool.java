@@ -38,11 +38,20 @@ public final class LoadTool {
      * @param echoCpus       the CPUs the echo server process is pinned to ({@code taskset -c}); null: not pinned
      * @param idle           connections that say hello and stay silent, opened before the games and
      *                       held through them; 0: none
+     * @param batch          whether the players ask, in their hello, for what one action gives them
+     *                       as one {@code batch} message (a node that does not know the option sends
+     *                       one message each, which the tool reads as well)
      */
     public record Options(String url, int players, int rounds, long thinkMillis, int timeoutSeconds, int clients,
-                          boolean echo, String metricsUrl, boolean serverCpu, String echoCpus, int idle) {
+                          boolean echo, String metricsUrl, boolean serverCpu, String echoCpus, int idle, boolean batch) {
         public static Options defaults() {
-            return new Options("ws://127.0.0.1:8080/ws", 2000, 1, 0, 600, 8, true, null, true, null, 0);
+            return new Options("ws://127.0.0.1:8080/ws", 2000, 1, 0, 600, 8, true, null, true, null, 0, true);
+        }
+
+        /** Players that ask for batches. */
+        public Options(String url, int players, int rounds, long thinkMillis, int timeoutSeconds, int clients,
+                       boolean echo, String metricsUrl, boolean serverCpu, String echoCpus, int idle) {
+            this(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, idle, true);
         }
 
         /** No idle connections. */
@@ -58,7 +67,14 @@ public final class LoadTool {
 
         /** The same with {@code n} idle connections. */
         public Options withIdle(int n) {
-            return new Options(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, n);
+            return new Options(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, n,
+                    batch);
+        }
+
+        /** The same with players that do or do not ask for batches. */
+        public Options withBatch(boolean on) {
+            return new Options(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, idle,
+                    on);
         }
     }
 
@@ -154,6 +170,9 @@ public final class LoadTool {
             StringBuilder b = new StringBuilder();
             b.append(String.format(Locale.ROOT, "Ludus load run: %d players at %d tables (Liap Tui, maxRounds=%d), think %d ms mean, %s%n",
                     options.players(), games.tables(), options.rounds(), options.thinkMillis(), options.url()));
+            b.append(String.format(Locale.ROOT, "  messages per action:       %s%n", options.batch()
+                    ? "asked for one batch per player (" + games.batches() + " batch messages received)"
+                    : "one per event and state (--no-batch)"));
             b.append(String.format(Locale.ROOT, "  connections held:          %d (peak open %d)%n", games.playersConnected(), games.peakOpen()));
             b.append(String.format(Locale.ROOT, "  games played to the end:   %d of %d in %.1f s%n", games.completed(), games.tables(), games.seconds()));
             b.append(String.format(Locale.ROOT, "  actions:                   %d accepted, %.0f actions/s%n", games.actions(), games.actionsPerSecond()));
@@ -310,7 +329,7 @@ public final class LoadTool {
 
     static final String USAGE = "usage: java -jar ludus-loadtest.jar [--url ws://127.0.0.1:8080/ws] [--players 2000]"
             + " [--rounds 1] [--think-ms 0] [--timeout-s 600] [--clients 8] [--no-echo]"
-            + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST] [--idle 0]";
+            + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST] [--idle 0] [--no-batch]";
 
     /**
      * The options of a command line, checked as far as parsing goes; null for {@code --help}.
@@ -330,6 +349,7 @@ public final class LoadTool {
         boolean serverCpu = o.serverCpu();
         String echoCpus = o.echoCpus();
         int idle = o.idle();
+        boolean batch = o.batch();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -344,13 +364,14 @@ public final class LoadTool {
                 case "--no-server-cpu" -> serverCpu = false;
                 case "--echo-cpus" -> echoCpus = value(args, i++);
                 case "--idle" -> idle = (int) number(args, i++, Integer.MAX_VALUE);
+                case "--no-batch" -> batch = false;
                 case "-h", "--help" -> {
                     return null;
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a + " (try --help)");
             }
         }
-        return new Options(url, players, rounds, think, timeout, clients, echo, metricsUrl, serverCpu, echoCpus, idle);
+        return new Options(url, players, rounds, think, timeout, clients, echo, metricsUrl, serverCpu, echoCpus, idle, batch);
     }
 
     private static String value(String[] args, int at) {

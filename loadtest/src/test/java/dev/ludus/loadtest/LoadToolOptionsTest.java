@@ -47,6 +47,23 @@ public class LoadToolOptionsTest {
     }
 
     @Test
+    public void playersAskForBatchesUnlessToldNotTo() {
+        assertTrue(LoadTool.parse(new String[] {"--players", "8"}).batch());
+        assertEquals(false, LoadTool.parse(new String[] {"--players", "8", "--no-batch"}).batch());
+        assertEquals(false, with(null, true, null).withBatch(false).withIdle(3).batch());
+    }
+
+    @Test
+    public void aBatchIsSplitIntoItsMembersWithoutBeingFooledByBracesInStrings() {
+        String one = "{\"type\":\"event\",\"seq\":3,\"v\":7,\"data\":{\"s\":\"a}]{\\\"[\",\"l\":[1,{\"x\":2}]}}";
+        String two = "{\"type\":\"state\",\"seq\":4,\"v\":7,\"allowedActions\":[]}";
+        assertEquals(java.util.List.of(one, two), GameRun.members(GameRun.BATCH + one + "," + two + "]}"));
+        assertEquals(java.util.List.of(one), GameRun.members(GameRun.BATCH + one + "]}"));
+        assertEquals(java.util.List.of(), GameRun.members(GameRun.BATCH + "]}"));
+        assertEquals("a cut batch gives what came whole", java.util.List.of(one), GameRun.members(GameRun.BATCH + one + ",{\"type\":"));
+    }
+
+    @Test
     public void playersMustFillTables() {
         refused(new LoadTool.Options("ws://127.0.0.1:9123/ws", 6, 1, 0, 10, 1, true), "--players");
     }

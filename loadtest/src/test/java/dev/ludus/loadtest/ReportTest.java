@@ -15,7 +15,7 @@ public class ReportTest {
     private static final LoadTool.Options OPTIONS = new LoadTool.Options("ws://127.0.0.1:9123/ws", 8, 1, 0, 10, 1, true);
 
     private static GameRun.Result games(ServerMetrics.Delta server) {
-        return new GameRun.Result(2, 2, 8, 8, 1000, 2.0, NONE, NONE, NONE, Map.of(), server, null);
+        return new GameRun.Result(2, 2, 8, 8, 1000, 2.0, NONE, NONE, NONE, Map.of(), server, null, 0);
     }
 
     private static EchoRun.Result echo() {

@@ -33,6 +33,8 @@ public final class Connection implements Session.Listener.AutoDemanding {
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile Session ws;
     private volatile long lastHeardMillis;
+    /** Whether the client asked, in its hello, for what one action gives it as one message. */
+    private volatile boolean batch;
 
     /** The player whose session this connection carries, once it has said hello. Guarded by this. */
     private PlayerSession player;
@@ -105,6 +107,14 @@ public final class Connection implements Session.Listener.AutoDemanding {
     }
 
     // ---------------------------------------------------------------- sending
+
+    boolean batch() {
+        return batch;
+    }
+
+    void batch(boolean on) {
+        batch = on;
+    }
 
     /**
      * Queues a text message without blocking. Callers that need an order between messages call this

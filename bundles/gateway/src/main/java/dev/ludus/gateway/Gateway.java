@@ -36,6 +36,8 @@ import io.opentelemetry.context.Scope;
 
 import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.rooms.RoomBatchListener;
+import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
@@ -455,12 +457,13 @@ final class Gateway {
             return;
         }
         String name = cleanName(h.name());
+        c.batch(h.batch());
         if (h.token() == null) {
             PlayerSession p = newSession(tokens.newPlayerId(), name, 0);
             sessions.put(p.playerId, p);
             c.player(p);
             p.tasks.submit(() -> {
-                if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "new"), presence(p, true)), h)) {
+                if (attached(c, p, p.attachHolding(c, welcome(h, p, "new"), presence(p, true)), h)) {
                     p.emptySnapshot();
                 }
             });
@@ -523,7 +526,7 @@ final class Gateway {
 
     /** A known session on a new connection: missed events if they are all kept, else a snapshot. */
     private void resume(Connection c, PlayerSession p, Request.Hello h) {
-        PlayerSession.Attach a = p.attachReplaying(c, welcome(h.id(), p, "events"), h.lastSeq(), presence(p, true));
+        PlayerSession.Attach a = p.attachReplaying(c, welcome(h, p, "events"), h.lastSeq(), presence(p, true));
         if (a.covered()) {
             if (attached(c, p, a, h)) {
                 metrics.resumedWithEvents.inc();
@@ -531,7 +534,7 @@ final class Gateway {
             return;
         }
         p.continueAfter(h.lastSeq());
-        if (attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
+        if (attached(c, p, p.attachHolding(c, welcome(h, p, "snapshot"), presence(p, true)), h)) {
             metrics.resumedWithSnapshot.inc();
             resync(p);
         }
@@ -540,7 +543,7 @@ final class Gateway {
     /** A player the gateway does not remember: their seat (if any) from the rooms service, and a snapshot. */
     private void rebuild(Connection c, PlayerSession p, Request.Hello h) {
         p.continueAfter(h.lastSeq());
-        if (!attached(c, p, p.attachHolding(c, welcome(h.id(), p, "snapshot"), presence(p, true)), h)) {
+        if (!attached(c, p, p.attachHolding(c, welcome(h, p, "snapshot"), presence(p, true)), h)) {
             return;
         }
         metrics.resumedWithSnapshot.inc();
@@ -562,7 +565,7 @@ final class Gateway {
         }
     }
 
-    private String welcome(Object id, PlayerSession p, String resumed) {
+    private String welcome(Request.Hello h, PlayerSession p, String resumed) {
         long ttl = config.tokenTtlSeconds();
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("playerId", p.playerId);
@@ -571,7 +574,8 @@ final class Gateway {
         r.put("expiresAt", tokens.expiresAt(ttl));
         r.put("resumed", resumed);
         r.put("graceSeconds", config.gracePeriodSeconds());
-        return protocol.ok(id, r);
+        r.put("batch", h.batch());
+        return protocol.ok(h.id(), r);
     }
 
     private static String cleanName(String name) {
@@ -585,18 +589,33 @@ final class Gateway {
 
     // ---------------------------------------------------------------- rooms
 
+    /** A player's subscription to their room: hands the room's events to the session. */
+    private record Listener(PlayerSession p) implements RoomBatchListener {
+        @Override
+        public void onEvent(RoomEvent e) {
+            try {
+                p.onRoomEvent(e);
+            } catch (RuntimeException ex) {
+                LOG.warn("gateway: event {} for {} not delivered: {}", e.type(), p.playerId, ex.toString());
+            }
+        }
+
+        @Override
+        public void onEvents(List<RoomEvent> events) {
+            try {
+                p.onRoomEvents(events);
+            } catch (RuntimeException ex) {
+                LOG.warn("gateway: {} events for {} not delivered: {}", events.size(), p.playerId, ex.toString());
+            }
+        }
+    }
+
     /** Subscribes {@code p} to {@code room} and sends a snapshot. A session task. */
     private void enterAndSync(PlayerSession p, RoomService rs, String room) {
         closeQuietly(p.enter(room));
         AutoCloseable sub;
         try {
-            sub = rs.subscribe(room, p.playerId, e -> {
-                try {
-                    p.onRoomEvent(e);
-                } catch (RuntimeException ex) {
-                    LOG.warn("gateway: event {} for {} not delivered: {}", e.type(), p.playerId, ex.toString());
-                }
-            });
+            sub = rs.subscribe(room, p.playerId, new Listener(p));
         } catch (RoomException e) {
             closeQuietly(p.leave());
             p.emptySnapshot();
@@ -772,13 +791,7 @@ final class Gateway {
         RoomInfo info = rs.join(j.room(), p.playerId, p.name());
         if (!j.room().equals(p.roomId())) {
             closeQuietly(p.enter(j.room()));
-            AutoCloseable sub = rs.subscribe(j.room(), p.playerId, e -> {
-                try {
-                    p.onRoomEvent(e);
-                } catch (RuntimeException ex) {
-                    LOG.warn("gateway: event {} for {} not delivered: {}", e.type(), p.playerId, ex.toString());
-                }
-            });
+            AutoCloseable sub = rs.subscribe(j.room(), p.playerId, new Listener(p));
             closeQuietly(p.subscribed(j.room(), sub));
         } else {
             p.hold();

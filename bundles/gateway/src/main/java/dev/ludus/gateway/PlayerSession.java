@@ -252,6 +252,36 @@ final class PlayerSession {
     }
 
     /**
+     * The events of one change of the room (an action's events and this player's view), called by
+     * the room on its thread: sent as one {@code batch} message to a connection that asked for it,
+     * else one message each. Each event still has its own {@code seq} and is kept for a resume on
+     * its own. Never blocks, never throws.
+     */
+    void onRoomEvents(List<RoomEvent> events) {
+        synchronized (this) {
+            if (roomId == null || !roomId.equals(events.get(0).roomId())) {
+                return;
+            }
+            if (held != null) {
+                held.addAll(events);
+                return;
+            }
+            Connection c = connection;
+            if (c == null || !c.batch()) {
+                for (RoomEvent e : events) {
+                    emitEvent(e);
+                }
+                return;
+            }
+            List<String> texts = new ArrayList<>(events.size());
+            for (RoomEvent e : events) {
+                texts.add(keep(eventJson(e)));
+            }
+            c.send(texts.size() == 1 ? texts.get(0) : Protocol.batch(texts));
+        }
+    }
+
+    /**
      * Sends a snapshot (a {@code RoomService.view} taken after {@link #hold}), then the events held
      * since that the snapshot does not already contain. Events of the view's version or older are
      * in it, except room and pause notices, which are repeated (they state, rather than change).
@@ -300,17 +330,21 @@ final class PlayerSession {
      * data, room info) is written once per event, not once per player. Caller holds the lock.
      */
     private void emitEvent(RoomEvent e) {
+        send(keep(eventJson(e)));
+    }
+
+    /** A room event as its protocol message, numbered with the next {@code seq}. Caller holds the lock. */
+    private Sent eventJson(RoomEvent e) {
         roomVersion = Math.max(roomVersion, e.version());
         lastRoomNewsNanos = System.nanoTime();
         long s = ++seq;
         // One message per player and event; the shared part is written once for all players.
-        String json = protocol.json(switch (e.type()) {
+        return new Sent(s, protocol.json(switch (e.type()) {
             case "room_changed" -> new ServerEvent.Room(s, protocol.sharedJson(e.data().get("room")));
             case "view" -> new ServerEvent.State(s, e.roomId(), e.version(), e.data().get("game"),
                     e.data().getOrDefault("allowedActions", List.of()));
             default -> new ServerEvent.Event(s, e.roomId(), e.version(), e.type(), protocol.sharedJson(e.data()));
-        });
-        record(s, json);
+        }));
     }
 
     /** Numbers, records and sends one server message built as a map. Caller holds the lock. */
@@ -324,15 +358,21 @@ final class PlayerSession {
                 m.put(k, v);
             }
         });
-        record(s, protocol.write(m));
+        send(keep(new Sent(s, protocol.write(m))));
     }
 
-    private void record(long s, String json) {
-        recent.addLast(new Sent(s, json));
+    /** Keeps a numbered message for a resume; returns its text. Caller holds the lock. */
+    private String keep(Sent sent) {
+        recent.addLast(sent);
         int keep = connection == null ? replayLimit : KEEP_WHILE_CONNECTED;
         while (recent.size() > keep) {
             recent.removeFirst();
         }
+        return sent.json();
+    }
+
+    /** Sends a message to the player's connection, if any. Caller holds the lock. */
+    private void send(String json) {
         if (connection != null) {
             connection.send(json);
         }

@@ -111,7 +111,7 @@ final class Protocol {
     private Request request(String type, Object id, JsonNode r) throws Refusal, UnknownType {
         return switch (type) {
             case "hello" -> new Request.Hello(id, optionalText(r, "name", 32), optionalText(r, "token", 512),
-                    lastSeq(r));
+                    lastSeq(r), Boolean.TRUE.equals(optionalBoolean(r, "batch")));
             case "list_rooms" -> new Request.ListRooms(id, optionalText(r, "game", MAX_ID), roomState(r),
                     optionalBoolean(r, "joinable"), optionalText(r, "text", MAX_NAME),
                     (int) Math.min(RoomQuery.MAX_LIMIT, Math.max(1, optionalLong(r, "limit", 100))),
@@ -281,6 +281,25 @@ final class Protocol {
      */
     String okJson(Object id, String resultJson) {
         return "{\"type\":\"ok\",\"id\":" + json(id) + ",\"result\":" + resultJson + "}";
+    }
+
+    /**
+     * Messages already written, as one {@code batch} message: {@code {"type":"batch","messages":[…]}},
+     * each member the text it would have been sent as alone.
+     */
+    static String batch(List<String> messages) {
+        int size = 32;
+        for (String m : messages) {
+            size += m.length() + 1;
+        }
+        StringBuilder b = new StringBuilder(size).append("{\"type\":\"batch\",\"messages\":[");
+        for (int i = 0; i < messages.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append(messages.get(i));
+        }
+        return b.append("]}").toString();
     }
 
     /** An error reply: {@code {"type":"error","id":…,"code":…,"message":…}}; id may be null. */

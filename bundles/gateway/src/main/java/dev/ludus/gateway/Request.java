@@ -14,8 +14,14 @@ sealed interface Request {
     /** The client's request id: a string or a number, echoed as given. */
     Object id();
 
-    /** Opens a session, or resumes one with a token; the first request on a connection. */
-    record Hello(Object id, String name, String token, long lastSeq) implements Request {
+    /**
+     * Opens a session, or resumes one with a token; the first request on a connection.
+     * {@code batch}: the client takes what one action gives it as one {@code batch} message.
+     */
+    record Hello(Object id, String name, String token, long lastSeq, boolean batch) implements Request {
+        Hello(Object id, String name, String token, long lastSeq) {
+            this(id, name, token, lastSeq, false);
+        }
     }
 
     /**

@@ -61,6 +61,11 @@ final class GatewayFixture extends ExternalResource {
         return track(ProtocolClient.hello(s.uri(), name));
     }
 
+    /** A client that has said hello asking for {@code batch} messages. */
+    ProtocolClient helloBatching(TestServer s, String name) throws Exception {
+        return track(ProtocolClient.helloBatching(s.uri(), name));
+    }
+
     RoomService service() {
         return rooms.service();
     }

@@ -269,6 +269,64 @@ public class GatewayTest {
     }
 
     @Test
+    public void aPlayerWhoAsksForBatchesGetsWhatEachActionGivesThemAsOneMessageOthersOneEach() throws Exception {
+        TestServer s = server(new TestConfig());
+        List<ProtocolClient> cs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            cs.add(i % 2 == 0 ? fixture.helloBatching(s, "b" + i) : hello(s, "p" + i));
+        }
+        assertEquals(true, cs.get(0).welcome().get("batch"));
+        assertEquals(false, cs.get(1).welcome().get("batch"));
+        String room = roomId(cs.get(0).ok("create_room", Map.of("game", TurnGame.TYPE, "name", "four", "options", Map.of("target", 24))));
+        for (ProtocolClient c : cs) {
+            c.ok("join_room", Map.of("room", room));
+        }
+        cs.get(0).ok("start", Map.of());
+        List<Future<Integer>> games = new ArrayList<>();
+        for (ProtocolClient c : cs) {
+            games.add(players.submit(() -> playUntilOver(c, 30_000)));
+        }
+        int moves = 0;
+        for (Future<Integer> g : games) {
+            moves += g.get(40, TimeUnit.SECONDS);
+        }
+        assertEquals("every move was a person's", 24, moves);
+        for (int seat = 0; seat < 4; seat++) {
+            ProtocolClient c = cs.get(seat);
+            c.await("game over", ProtocolClient::isGameOver, 5000);
+            assertContiguous(c.seqs(), 1);
+            List<List<Map<String, Object>>> batches = c.batches();
+            if (seat % 2 == 1) {
+                assertEquals("no batches for a player who did not ask", List.of(), batches);
+                continue;
+            }
+            // Each of the 24 actions gives every player its event(s) and its new state, together.
+            assertTrue("a batch per action: " + batches.size(), batches.size() >= 24);
+            for (List<Map<String, Object>> b : batches) {
+                assertTrue("a batch holds events and then the state: " + b, b.size() >= 2);
+                Map<String, Object> last = b.get(b.size() - 1);
+                assertEquals("the state comes last: " + b, "state", last.get("type"));
+                for (Map<String, Object> m : b) {
+                    assertEquals("one action's messages share its version: " + b, last.get("v"), m.get("v"));
+                }
+                for (Map<String, Object> m : b.subList(0, b.size() - 1)) {
+                    assertEquals(b.toString(), "event", m.get("type"));
+                }
+            }
+            long statesOutside = c.messages().stream().filter(m -> "state".equals(m.get("type"))).count()
+                    - batches.stream().filter(b -> "state".equals(b.get(b.size() - 1).get("type"))).count();
+            assertEquals("every state after an action came in its action's batch", 0, statesOutside);
+        }
+        // Both kinds of player saw the same game: the same public events, in the same order.
+        assertEquals(publicEvents(cs.get(0)), publicEvents(cs.get(1)));
+    }
+
+    private static List<Object> publicEvents(ProtocolClient c) {
+        return c.messages().stream().filter(m -> "event".equals(m.get("type")) && !"secret".equals(m.get("name")))
+                .map(m -> List.of(m.get("v"), m.get("name"), m.get("data"))).collect(java.util.stream.Collectors.toList());
+    }
+
+    @Test
     public void garbageGetsStableErrorsOrACloseCodeAndOthersAreServedNormally() throws Exception {
         TestConfig cfg = new TestConfig();
         cfg.flood = 60;

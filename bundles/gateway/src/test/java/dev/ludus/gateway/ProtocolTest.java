@@ -38,9 +38,29 @@ public class ProtocolTest {
     }
 
     @Test
+    public void aBatchThatIsNotTrueOrFalseIsRefused() {
+        Protocol.Bad b = bad("{\"id\":1,\"type\":\"hello\",\"batch\":\"yes\"}");
+        assertEquals(Codes.BAD_REQUEST, b.code());
+        assertEquals("\"batch\" must be true or false", b.message());
+    }
+
+    @Test
+    public void aBatchIsTheMessagesItHoldsAsTheyWouldBeSentAlone() {
+        Protocol p = new Protocol();
+        String one = "{\"type\":\"event\",\"seq\":3,\"data\":{\"s\":\"a]}\\\"\"}}";
+        String two = "{\"type\":\"state\",\"seq\":4}";
+        String batch = Protocol.batch(List.of(one, two));
+        assertEquals("{\"type\":\"batch\",\"messages\":[" + one + "," + two + "]}", batch);
+        Map<String, Object> read = p.read(batch);
+        assertEquals(List.of(p.read(one), p.read(two)), read.get("messages"));
+    }
+
+    @Test
     public void everyRequestTypeIsRead() {
         assertEquals(new Request.Hello("a", "Ann", null, -1), good("{\"id\":\"a\",\"type\":\"hello\",\"name\":\"Ann\"}"));
         assertEquals(new Request.Hello(7L, null, "t", 12), good("{\"id\":7,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":12}"));
+        assertEquals(new Request.Hello(1L, "Ann", null, -1, true), good("{\"id\":1,\"type\":\"hello\",\"name\":\"Ann\",\"batch\":true}"));
+        assertEquals(new Request.Hello(1L, "Ann", null, -1, false), good("{\"id\":1,\"type\":\"hello\",\"name\":\"Ann\",\"batch\":false}"));
         assertEquals(new Request.ListRooms(1L, "liap-tui", null, null, null, 100, null), good("{\"id\":1,\"type\":\"list_rooms\",\"game\":\"liap-tui\"}"));
         assertEquals(new Request.ListRooms(1L, null, null, null, null, 500, null), good("{\"id\":1,\"type\":\"list_rooms\",\"limit\":100000}"));
         assertEquals(new Request.ListRooms(1L, null, dev.ludus.api.rooms.RoomState.WAITING, true, "ann", 20, "l1:abc"),

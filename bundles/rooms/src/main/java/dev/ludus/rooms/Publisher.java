@@ -1,5 +1,6 @@
 package dev.ludus.rooms;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameEvent;
+import dev.ludus.api.rooms.RoomBatchListener;
 import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.store.GameStore;
@@ -113,17 +115,20 @@ final class Publisher {
      * subscriber's new view and allowed actions as a {@code view} event, so a client can render the
      * game without knowing its rules. A seat's view event is made once per call and handed to every
      * subscriber at that seat (spectators, seat -1, share one): the engine does not change while
-     * its events are delivered, and a view is a value its receivers only read.
+     * its events are delivered, and a view is a value its receivers only read. A {@link RoomBatchListener} gets a subscriber's
+     * events and view in one call.
      */
     void gameEvents(LiveRoom live, List<GameEvent> events) {
         Room room = live.room();
         GameEngine engine = room.engine();
         Map<Integer, RoomEvent> views = engine == null ? null : new HashMap<>();
+        List<RoomEvent> batch = new ArrayList<>(events.size() + 1);
         for (LiveRoom.Subscriber s : live.subscribers) {
             int seat = room.seatOf(s.playerId());
+            batch.clear();
             for (GameEvent g : events) {
                 if (g.visibleTo(seat)) {
-                    deliver(live, s, new RoomEvent(live.id, room.version(), g.type(), g.data()));
+                    batch.add(new RoomEvent(live.id, room.version(), g.type(), g.data()));
                 }
             }
             if (views != null) {
@@ -133,8 +138,9 @@ final class Publisher {
                             "allowedActions", seat < 0 ? List.of() : engine.allowedActions(seat)));
                     views.put(seat, view);
                 }
-                deliver(live, s, view);
+                batch.add(view);
             }
+            deliver(live, s, batch);
         }
     }
 
@@ -152,8 +158,39 @@ final class Publisher {
         try {
             s.listener().onEvent(e);
         } catch (RuntimeException ex) {
-            LOG.warn("room {}: listener of {} failed and is unsubscribed: {}", live.id, s.playerId(), ex.toString());
-            live.subscribers.remove(s);
+            dropFailed(live, s, ex);
         }
+    }
+
+    /**
+     * The events of one change to one subscriber: in one call to a {@link RoomBatchListener} (when
+     * there are several), else one call each. A listener that throws is unsubscribed and gets none
+     * of the rest.
+     */
+    static void deliver(LiveRoom live, LiveRoom.Subscriber s, List<RoomEvent> events) {
+        if (events.isEmpty()) {
+            return;
+        }
+        if (events.size() == 1 || !(s.listener() instanceof RoomBatchListener batch)) {
+            for (RoomEvent e : events) {
+                try {
+                    s.listener().onEvent(e);
+                } catch (RuntimeException ex) {
+                    dropFailed(live, s, ex);
+                    return;
+                }
+            }
+            return;
+        }
+        try {
+            batch.onEvents(events);
+        } catch (RuntimeException ex) {
+            dropFailed(live, s, ex);
+        }
+    }
+
+    private static void dropFailed(LiveRoom live, LiveRoom.Subscriber s, RuntimeException ex) {
+        LOG.warn("room {}: listener of {} failed and is unsubscribed: {}", live.id, s.playerId(), ex.toString());
+        live.subscribers.remove(s);
     }
 }

@@ -752,6 +752,62 @@ public class RoomRuntimeTest {
     }
 
     @Test
+    public void aBatchListenerGetsAnActionsEventsAndViewInOneCallAPlainOneInOneCallEach() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = twoPlayers(r, Map.of("target", "10"));
+        List<List<RoomEvent>> calls = Collections.synchronizedList(new ArrayList<>());
+        List<RoomEvent> plain = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "ann", new dev.ludus.api.rooms.RoomBatchListener() {
+            @Override
+            public void onEvent(RoomEvent event) {
+                calls.add(List.of(event));
+            }
+
+            @Override
+            public void onEvents(List<RoomEvent> events) {
+                calls.add(List.copyOf(events));
+            }
+        });
+        r.subscribe(room.roomId(), "ann", plain::add);
+        String mover = mover(r, room.roomId());
+        assertTrue(add(r, room.roomId(), mover, 3) instanceof ActionResult.Accepted);
+        r.settle();
+        assertEquals("one call for the action: " + calls, 1, calls.size());
+        List<RoomEvent> batch = calls.get(0);
+        assertTrue("its events, then the view: " + batch, batch.size() >= 2);
+        assertEquals("view", batch.get(batch.size() - 1).type());
+        assertEquals("the same events as the plain listener got one by one", plain, batch);
+    }
+
+    @Test
+    public void aBatchListenerThatThrowsIsUnsubscribedAndOthersStillGetEverything() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = twoPlayers(r, Map.of("target", "10"));
+        java.util.concurrent.atomic.AtomicInteger failing = new java.util.concurrent.atomic.AtomicInteger();
+        r.subscribe(room.roomId(), "ann", new dev.ludus.api.rooms.RoomBatchListener() {
+            @Override
+            public void onEvent(RoomEvent event) {
+                failing.incrementAndGet();
+            }
+
+            @Override
+            public void onEvents(List<RoomEvent> events) {
+                failing.incrementAndGet();
+                throw new IllegalStateException("broken listener");
+            }
+        });
+        List<RoomEvent> plain = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "bob", plain::add);
+        for (int i = 0; i < 2; i++) {
+            assertTrue(add(r, room.roomId(), mover(r, room.roomId()), 1) instanceof ActionResult.Accepted);
+            r.settle();
+        }
+        assertEquals("called once, then unsubscribed", 1, failing.get());
+        assertEquals("the other subscriber got both actions' views", 2,
+                plain.stream().filter(e -> e.type().equals("view")).count());
+    }
+
+    @Test
     public void aRoomWhoseBotMovesWhileTheEventStoreIsAwayPausesAndPlaysOnWhenItReturns() throws Exception {
         RoomRuntime r = runtime(50, 5);
         RoomInfo room = r.create("count", "t", Map.of("target", "400"));

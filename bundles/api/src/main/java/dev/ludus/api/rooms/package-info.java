@@ -10,9 +10,12 @@
  * <p>2.1: operators pause, resume and end rooms through {@link dev.ludus.api.rooms.RoomOperations};
  * {@link dev.ludus.api.rooms.RoomInfo#pausedBy()} names who paused a room; codes
  * {@code room_paused} and {@code not_paused}. Nothing of 2.0 changed.
+ *
+ * <p>2.2: a subscriber that implements {@link dev.ludus.api.rooms.RoomBatchListener} gets what one
+ * accepted action gives it (its events, then its view) in one call. Nothing of 2.1 changed.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package dev.ludus.api.rooms;
 
 import org.osgi.annotation.bundle.Export;
