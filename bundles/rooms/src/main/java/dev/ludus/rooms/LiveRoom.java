@@ -76,12 +76,16 @@ final class LiveRoom {
     /** The version the stall check saw last (timer thread only). */
     long sweptVersion = -1;
 
-    /** @param takenUpAt when the runtime takes the room up (created, or woken to be rebuilt), epoch ms */
-    LiveRoom(String id, Executor executor, Function<String, GameDefinition> games, long takenUpAt) {
+    /**
+     * @param onExecutor whether the calling thread is one of {@code executor}'s
+     * @param takenUpAt  when the runtime takes the room up (created, or woken to be rebuilt), epoch ms
+     */
+    LiveRoom(String id, Executor executor, java.util.function.BooleanSupplier onExecutor,
+             Function<String, GameDefinition> games, long takenUpAt) {
         this.id = id;
         this.takenUpAt = takenUpAt;
         this.stream = RoomsContext.STREAM_PREFIX + id;
-        this.steps = new StepQueue("room " + id, id, executor);
+        this.steps = new StepQueue("room " + id, id, executor, onExecutor);
         this.games = games;
         this.room = new Room(id, games);
     }

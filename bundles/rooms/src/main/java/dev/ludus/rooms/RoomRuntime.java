@@ -80,7 +80,11 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     void activate(RoomsConfig cfg) {
         ctx.config = cfg;
         int threads = cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
-        ctx.workers = Executors.newFixedThreadPool(threads, named("ludus-rooms"));
+        ThreadFactory workerThreads = named("ludus-rooms");
+        ctx.workers = Executors.newFixedThreadPool(threads, r -> workerThreads.newThread(() -> {
+            ctx.markWorker();
+            r.run();
+        }));
         ctx.timers = Executors.newSingleThreadScheduledExecutor(named("ludus-rooms-timer"));
         ctx.background = Executors.newSingleThreadExecutor(named("ludus-rooms-io"));
         ctx.active = true;

@@ -61,6 +61,8 @@ final class RoomsContext {
 
     /** Runs room steps. */
     ExecutorService workers;
+    /** Set on the threads of {@link #workers}. */
+    private final ThreadLocal<Boolean> workerThread = new ThreadLocal<>();
     /** Arms wake-ups, evictions and the periodic sweeps; its tasks only submit room steps. */
     ScheduledExecutorService timers;
     /** Slow work off the room steps: archive hand-overs, asynchronous snapshot saves. */
@@ -100,7 +102,17 @@ final class RoomsContext {
     }
 
     LiveRoom newRoom(String id) {
-        return new LiveRoom(id, workers, this::game, clock.millis());
+        return new LiveRoom(id, workers, this::onWorker, this::game, clock.millis());
+    }
+
+    /** Marks the calling thread as one of {@link #workers}; called by each worker as it starts. */
+    void markWorker() {
+        workerThread.set(Boolean.TRUE);
+    }
+
+    /** Whether the calling thread is one of {@link #workers}. */
+    boolean onWorker() {
+        return workerThread.get() != null;
     }
 
     static int clamp(int value, int min, int max) {

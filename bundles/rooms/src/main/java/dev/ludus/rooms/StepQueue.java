@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -36,17 +37,24 @@ final class StepQueue {
     private final String name;
     private final String roomId;
     private final Executor executor;
+    private final BooleanSupplier onExecutor;
     private final ArrayDeque<Step> steps = new ArrayDeque<>();
     private boolean running;
+    /** The thread in {@link #drain} now, or null. */
+    private volatile Thread draining;
 
     /**
-     * @param name   what the steps belong to, for the log
-     * @param roomId the room's id, put into each step's logging context
+     * @param name       what the steps belong to, for the log
+     * @param roomId     the room's id, put into each step's logging context
+     * @param onExecutor whether the calling thread is one of {@code executor}'s: a step's stage
+     *                   completed there lets the next steps run on that thread at once, rather
+     *                   than after a trip through the executor's queue
      */
-    StepQueue(String name, String roomId, Executor executor) {
+    StepQueue(String name, String roomId, Executor executor, BooleanSupplier onExecutor) {
         this.name = name;
         this.roomId = roomId;
         this.executor = executor;
+        this.onExecutor = onExecutor;
     }
 
     /**
@@ -74,6 +82,15 @@ final class StepQueue {
     }
 
     private void drain() {
+        draining = Thread.currentThread();
+        try {
+            drainSteps();
+        } finally {
+            draining = null;
+        }
+    }
+
+    private void drainSteps() {
         while (true) {
             Step step;
             synchronized (this) {
@@ -95,9 +112,24 @@ final class StepQueue {
                 MDC.clear();
             }
             if (pending != null && !pending.toCompletableFuture().isDone()) {
-                pending.whenComplete((r, e) -> executor.execute(this::drain));
+                pending.whenComplete((r, e) -> resume());
                 return;
             }
+        }
+    }
+
+    /**
+     * Goes on with the steps once a step's stage has completed: on the completing thread when it is
+     * one of the executor's (an append's continuation runs there), so an action costs one hand-off
+     * less; else, or when the stage completed while this queue was still being drained on this
+     * very thread, through the executor.
+     */
+    private void resume() {
+        Thread me = Thread.currentThread();
+        if (draining != me && onExecutor.getAsBoolean()) {
+            drain();
+        } else {
+            executor.execute(this::drain);
         }
     }
 
