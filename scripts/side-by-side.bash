@@ -80,7 +80,7 @@ sides_prepare() { # base-rev
     cp -r "$dir/assembly/target/ludus" "${dist[$side]}"
     rm -rf "${dist[$side]}/data"
     # All simulated players connect from one address.
-    echo 'maxConnectionsPerAddress = 100000' >"${dist[$side]}/conf/dev.ludus.gateway.cfg"
+    printf 'maxConnectionsPerAddress = 100000\nlimits = off\n' >"${dist[$side]}/conf/dev.ludus.gateway.cfg"
   done
   loadtool=$work/ludus-loadtest.jar
   cp "$root/loadtest/target/ludus-loadtest.jar" "$loadtool"

@@ -46,7 +46,7 @@ public class LoadToolIT {
     public void idleConnectionsAreHeldThroughThePlayPhaseAndTheirMemoryIsReported() throws Exception {
         try (Distribution d = Distribution.copy()) {
             // 200 idle and 8 playing, all from 127.0.0.1: above the default of 64 per address
-            Files.writeString(d.home.resolve("conf").resolve("dev.ludus.gateway.cfg"), "maxConnectionsPerAddress = 1000\n");
+            Files.writeString(d.home.resolve("conf").resolve("dev.ludus.gateway.cfg"), "maxConnectionsPerAddress = 1000\nlimits = off\n");
             d.start().awaitHealthy();
             d.awaitGateway();
             LoadTool.Options options = new LoadTool.Options("ws://127.0.0.1:" + d.port + "/ws", 8, 1, 0, 120, 2, false)

@@ -22,7 +22,7 @@ public class SwapIT extends SwapSuite {
     /** The default distribution's bundles that can be swapped while people play. */
     static final List<String> BUNDLES = List.of("dev.ludus.game.liaptui", "dev.ludus.eventstore", "dev.ludus.store.memory",
             "dev.ludus.rooms", "dev.ludus.gateway", "dev.ludus.archive", "dev.ludus.archive.fs", "dev.ludus.health",
-            "dev.ludus.web.security", "dev.ludus.config.guard", "dev.ludus.metrics",
+            "dev.ludus.web.security", "dev.ludus.config.guard", "dev.ludus.metrics", "dev.ludus.limits.local",
             "dev.ludus.console");
 
     @Inject
@@ -36,7 +36,7 @@ public class SwapIT extends SwapSuite {
     @Configuration
     public Option[] config() throws Exception {
         return ExamConfig.defaultFeatureSet("swap", List.of(), Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 30\n",
-                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\n"));
+                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\nlimits = shadow\n"));
     }
 
     @Test

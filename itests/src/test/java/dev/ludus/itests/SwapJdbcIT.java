@@ -46,7 +46,7 @@ public class SwapJdbcIT extends SwapSuite {
                 "dev.ludus.archive.jdbc.cfg", ExamPostgres.archiveJdbcConfig(SwapJdbcIT.class, schema),
                 "dev.ludus.archive.cfg", "backend.target = (ludus.archive.backend=jdbc)\n",
                 "dev.ludus.rooms.cfg", "botThinkMillis = 30\n",
-                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\n"),
+                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\nlimits = shadow\n"),
                 frameworkProperty("ludus.itest.schema").value(schema));
     }
 

@@ -44,7 +44,7 @@ public class SwapTracingIT extends SwapSuite {
         return ExamConfig.defaultFeatureSet("swap-tracing", List.of("tracing-otlp"), Map.of(
                 "dev.ludus.tracing.otlp.cfg", "endpoint = http://127.0.0.1:" + port + "/v1/traces\nbatchDelayMillis = 100\n",
                 "dev.ludus.rooms.cfg", "botThinkMillis = 30\n",
-                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\n"),
+                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\nlimits = shadow\n"),
                 frameworkProperty("ludus.itest.otlp.port").value(String.valueOf(port)));
     }
 

@@ -17,6 +17,8 @@ final class Codes {
     static final String UNKNOWN_TYPE = "unknown_type";
     static final String TOO_LARGE = "too_large";
     static final String RATE_LIMITED = "rate_limited";
+    /** A hello resuming a player banned for repeated rate-limit refusals; {@code retryAfterMillis} says for how long. */
+    static final String BANNED = "banned";
     /** A request other than hello before the session is open. */
     static final String NO_SESSION = "no_session";
     static final String BAD_TOKEN = "bad_token";

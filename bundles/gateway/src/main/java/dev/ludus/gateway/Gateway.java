@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -94,6 +95,8 @@ final class Gateway {
     final GatewayMetrics metrics;
     /** The spans of players' actions; the API's no-op while no OpenTelemetry service is bound. */
     final GatewayTracing tracing = new GatewayTracing();
+    /** The players' rate limits and the escalation of those who keep being refused. */
+    final RequestLimits rateLimits;
 
     Gateway(GatewayConfig config, ResumeTokens tokens, Clock clock) {
         this.config = config;
@@ -106,6 +109,7 @@ final class Gateway {
         this.fdLimit = ConnectionLimits.fileDescriptorLimit();
         applyLimits(config);
         metrics = new GatewayMetrics(connections::size, sessions::size, outbound::waiting);
+        rateLimits = new RequestLimits(config);
     }
 
     /** Derives the limits that settings leave to the gateway, and says what they came to. */
@@ -147,6 +151,7 @@ final class Gateway {
     void configure(GatewayConfig cfg) {
         config = cfg;
         applyLimits(cfg);
+        rateLimits.configure(cfg);
     }
 
     GatewayConfig config() {
@@ -393,10 +398,73 @@ final class Gateway {
             c.send(protocol.error(r.id(), Codes.NO_SESSION, "say hello first: {\"id\":1,\"type\":\"hello\",\"name\":\"...\"}"));
             return;
         }
+        RequestLimits.Refusal refusal = limited(p, r);
+        if (refusal != null) {
+            GatewayTracing.fail(span, Codes.RATE_LIMITED);
+            refuse(c, p, r.id(), refusal);
+            return;
+        }
         if (r instanceof Request.Act || r instanceof Request.Ping || r instanceof Request.ListRooms) {
             p.tasks.runNowOrSubmit(() -> handle(c, p, r, span));
         } else {
             p.tasks.submit(() -> handle(c, p, r, span));
+        }
+    }
+
+    /** The refusal of the player's rate limits for this request, or null when it may go on. */
+    private RequestLimits.Refusal limited(PlayerSession p, Request r) {
+        String player = "player:" + p.playerId;
+        RequestLimits.Refusal refusal = rateLimits.check(RequestLimits.PLAYER_MESSAGES, player);
+        if (refusal != null) {
+            return refusal;
+        }
+        if (r instanceof Request.Act a) {
+            refusal = rateLimits.checkAction(a.action(), player);
+            String room = p.roomId();
+            return refusal != null || room == null ? refusal : rateLimits.check(RequestLimits.ROOM_MESSAGES, "room:" + room);
+        }
+        String policy = r instanceof Request.CreateRoom ? RequestLimits.CREATE_ROOM
+                : r instanceof Request.JoinRoom ? RequestLimits.JOIN_ROOM
+                : r instanceof Request.StartGame ? RequestLimits.START
+                : r instanceof Request.Ping ? RequestLimits.PING : null;
+        return policy == null ? null : rateLimits.check(policy, player);
+    }
+
+    /**
+     * Answers a request refused by a rate limit, and escalates: a warning once the player has been
+     * refused {@code limitWarnAt} times within a minute, the connection closed (4003) at
+     * {@code limitCloseAt}, and a ban after {@code banAfterCloses} such closes within ten minutes.
+     */
+    private void refuse(Connection c, PlayerSession p, Object id, RequestLimits.Refusal refusal) {
+        metrics.rateLimited.inc();
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("retryAfterMillis", refusal.retryAfterMillis());
+        extra.put("policy", refusal.policy());
+        c.send(protocol.error(id, Codes.RATE_LIMITED, (refusal.blocked() ? "blocked by the limit '" : "over the limit '")
+                + refusal.policy() + "'; try again in " + refusal.retryAfterMillis() + " ms", extra));
+        long now = nowMillis();
+        switch (rateLimits.refusedPlayer(p.playerId, now)) {
+            case WARN -> c.send(protocol.warning(Codes.RATE_LIMITED, "slow down: requests are being refused by rate limits;"
+                    + " " + config.limitCloseAt() + " refusals within a minute close the connection"));
+            case CLOSE -> {
+                metrics.floodClosed.inc();
+                boolean banned = rateLimits.closedPlayer(p.playerId, now);
+                String why = banned
+                        ? "refused " + config.limitCloseAt() + " times within a minute, again: banned for " + config.banSeconds() + " s"
+                        : "refused " + config.limitCloseAt() + " times within a minute by rate limits";
+                LOG.info("gateway: player {} on {}: {}", p.playerId, c, why);
+                if (banned) {
+                    for (Connection other : connections) {
+                        if (other != c && other.player() == p) {
+                            closeAndAbort(other, Codes.CLOSE_FLOOD, why);
+                        }
+                    }
+                }
+                closeAndAbort(c, Codes.CLOSE_FLOOD, why);
+            }
+            default -> {
+                // the refusal is the answer
+            }
         }
     }
 
@@ -456,6 +524,14 @@ final class Gateway {
             c.send(protocol.error(h.id(), Codes.BAD_REQUEST, "this connection already has a session"));
             return;
         }
+        RequestLimits.Refusal tooMany = rateLimits.check(RequestLimits.HELLO_PER_ADDRESS, "address:" + c.address);
+        if (tooMany != null) {
+            metrics.rateLimited.inc();
+            c.send(protocol.error(h.id(), Codes.RATE_LIMITED, "too many sessions opened from this address; try again in "
+                    + tooMany.retryAfterMillis() + " ms", Map.of("retryAfterMillis", tooMany.retryAfterMillis(),
+                    "policy", tooMany.policy())));
+            return;
+        }
         String name = cleanName(h.name());
         c.batch(h.batch());
         if (h.token() == null) {
@@ -474,6 +550,12 @@ final class Gateway {
             c.send(protocol.error(h.id(), v.error(), Codes.TOKEN_EXPIRED.equals(v.error())
                     ? "the resume token has expired; say hello without a token to start a new session"
                     : "the resume token is not valid here; say hello without a token to start a new session"));
+            return;
+        }
+        long ban = rateLimits.bannedFor(v.playerId(), nowMillis());
+        if (ban > 0) {
+            c.send(protocol.error(h.id(), Codes.BANNED, "this player is banned for " + (ban + 999) / 1000
+                    + " s more, for being refused by rate limits again and again", Map.of("retryAfterMillis", ban)));
             return;
         }
         PlayerSession existing = sessions.get(v.playerId());
@@ -869,6 +951,7 @@ final class Gateway {
             boolean ping = now - lastPingMillis >= cfg.pingIntervalSeconds() * 1000L;
             if (ping) {
                 lastPingMillis = now;
+                rateLimits.sweep(now);
             }
             for (Connection c : connections) {
                 if (c.isClosing()) {
@@ -981,8 +1064,31 @@ final class Gateway {
         d.put("actionP50Millis", Math.round(acts.getMedian() / 1e5) / 10.0);
         d.put("actionP99Millis", Math.round(acts.get99thPercentile() / 1e5) / 10.0);
         d.put("actionMaxMillis", Math.round(acts.getMax() / 1e5) / 10.0);
+        RequestLimits.Settings ls = rateLimits.settings();
+        Map<String, Object> lim = new LinkedHashMap<>();
+        lim.put("mode", ls.mode().name().toLowerCase(Locale.ROOT));
+        dev.ludus.api.limits.RateLimiter limiter = rateLimits.limiter();
+        lim.put("limiter", limiter == null ? null : limiter.getClass().getName());
+        lim.put("refused", rateLimits.refused.get());
+        lim.put("refusedByPolicy", rateLimits.refusedByPolicy());
+        lim.put("wouldRefuse", rateLimits.shadowRefused.get());
+        lim.put("limiterErrors", rateLimits.errors.get());
+        lim.put("banned", rateLimits.banned(now).size());
+        if (!ls.refused().isEmpty()) {
+            lim.put("policiesRefused", ls.refused());
+        }
+        d.put("limits", lim);
         if (rooms == null) {
             return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
+        }
+        if (ls.mode() != RequestLimits.Mode.OFF && limiter == null) {
+            return HealthResult.degraded(ls.openWithoutLimiter()
+                    ? "no rate limiter is bound: the players' rate limits are not enforced"
+                    : "no rate limiter is bound: limited requests are refused", d);
+        }
+        if (!ls.refused().isEmpty()) {
+            return HealthResult.degraded("rate limit settings refused (the previous ones stay): "
+                    + String.join("; ", ls.refused().values()), d);
         }
         return HealthResult.up(d);
     }

@@ -2,6 +2,7 @@ package dev.ludus.gateway;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 @ObjectClassDefinition(name = "Ludus gateway",
         description = "The players' WebSocket endpoint /ws: sessions, resume tokens and the limits that keep one client"
@@ -92,4 +93,79 @@ public @interface GatewayConfig {
     @AttributeDefinition(name = "Lobby threads", min = "1", max = "256",
             description = "Threads for lobby requests, which wait for the event store (join, create, start...).")
     int lobbyThreads() default 8;
+
+    // ---------------------------------------------------------------- rate limits (docs/protocol.md, "Rate limits")
+
+    @AttributeDefinition(name = "Rate limits", options = {
+            @Option(label = "enforce: refuse what the limits refuse", value = "enforce"),
+            @Option(label = "shadow: count what they would refuse, refuse nothing", value = "shadow"),
+            @Option(label = "off: do not ask the limiter", value = "off")},
+            description = "Whether the players' rate limits below are enforced. A single policy is put in shadow mode by"
+                    + " adding 'shadow' to its text.")
+    String limits() default "enforce";
+
+    @AttributeDefinition(name = "Rate limiter (target)",
+            description = "Which RateLimiter service keeps the buckets, as a filter on its properties:"
+                    + " (ludus.limiter=local) for this node's memory, (ludus.limiter=redis) for buckets every node shares."
+                    + " Empty: any. Changing it switches the limiter live.")
+    String limiter_target() default "";
+
+    @AttributeDefinition(name = "Without a limiter", options = {
+            @Option(label = "open: allow requests (health says the limits are not enforced)", value = "open"),
+            @Option(label = "closed: refuse limited requests with rate_limited", value = "closed")},
+            description = "What limited requests get while no rate limiter is bound or the bound one fails.")
+    String limitsWithoutLimiter() default "open";
+
+    @AttributeDefinition(name = "Limit: create_room (per player)",
+            description = "TOKENS/PERIOD [burst N] [block DURATION] [shadow], or off. Example: 5/1m block 5m: five rooms a"
+                    + " minute; refused twice in a row, refused for five minutes.")
+    String limitCreateRoom() default "5/1m block 5m";
+
+    @AttributeDefinition(name = "Limit: join_room (per player)", description = "As for create_room.")
+    String limitJoinRoom() default "10/1m";
+
+    @AttributeDefinition(name = "Limit: start (per player)", description = "As for create_room.")
+    String limitStart() default "3/1m block 10m";
+
+    @AttributeDefinition(name = "Limit: act (per player)",
+            description = "Game actions that have no limit of their own below. As for create_room.")
+    String limitAct() default "120/1m burst 30";
+
+    @AttributeDefinition(name = "Limits of game actions (per player)",
+            description = "ACTION=LIMIT entries separated by commas, for example declare=5/1m, play=20/1m;"
+                    + " ACTION=off lifts the act limit from one action.")
+    String limitActions() default "";
+
+    @AttributeDefinition(name = "Limit: ping (per player)", description = "As for create_room.")
+    String limitPing() default "120/1m";
+
+    @AttributeDefinition(name = "Limit: messages per room",
+            description = "Game actions of all the players of one room together. As for create_room.")
+    String limitRoomMessages() default "300/1m burst 60";
+
+    @AttributeDefinition(name = "Limit: messages per player",
+            description = "Every request of one player, over all their connections: a player who reconnects keeps the"
+                    + " budget they had. Each connection also has its own budget (messages per second, burst).")
+    String limitPlayerMessages() default "20/1s burst 40";
+
+    @AttributeDefinition(name = "Limit: hello per address",
+            description = "New sessions and resumes from one IP address. Behind a reverse proxy every player shares the"
+                    + " proxy's address: raise it there.")
+    String limitHelloPerAddress() default "60/1m burst 30";
+
+    @AttributeDefinition(name = "Warn after (refusals)", min = "1", max = "1000000",
+            description = "A player refused this many times within a minute is also sent a warning.")
+    int limitWarnAt() default 3;
+
+    @AttributeDefinition(name = "Close after (refusals)", min = "1", max = "1000000",
+            description = "A player refused this many times within a minute has the connection closed (4003).")
+    int limitCloseAt() default 10;
+
+    @AttributeDefinition(name = "Ban after (closes)", min = "0", max = "1000000",
+            description = "A player closed this many times for refusals within ten minutes is banned. 0: never.")
+    int banAfterCloses() default 3;
+
+    @AttributeDefinition(name = "Ban (s)", min = "0", max = "31536000",
+            description = "How long a ban lasts: hello and every request of the player is refused with banned.")
+    int banSeconds() default 600;
 }

@@ -304,11 +304,26 @@ final class Protocol {
 
     /** An error reply: {@code {"type":"error","id":…,"code":…,"message":…}}; id may be null. */
     String error(Object id, String code, String message) {
+        return error(id, code, message, Map.of());
+    }
+
+    /** An error reply with fields of its own after the usual ones ({@code retryAfterMillis}...). */
+    String error(Object id, String code, String message, Map<String, Object> extra) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "error");
         m.put("id", id);
         m.put("code", code);
         m.put("message", message == null ? code : message);
+        m.putAll(extra);
+        return write(m);
+    }
+
+    /** A warning, not tied to a request: {@code {"type":"warning","code":…,"message":…}}. */
+    String warning(String code, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", "warning");
+        m.put("code", code);
+        m.put("message", message);
         return write(m);
     }
 

@@ -32,6 +32,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.ludus.api.gateway.PlayerControl;
 import dev.ludus.api.gateway.PlayerDirectory;
 import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.limits.RateLimiter;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.rooms.RoomService;
 import io.opentelemetry.api.OpenTelemetry;
@@ -58,6 +59,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketGateway.class);
 
     private transient volatile RoomService rooms;
+    private transient volatile RateLimiter limiter;
     private transient volatile MetricRegistry registry;
     private transient volatile OpenTelemetry openTelemetry;
     private transient volatile Gateway gateway;
@@ -72,6 +74,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         Gateway g = new Gateway(readable(config, null), new ResumeTokens(key, clock), clock);
         g.start();
         g.rooms(rooms);
+        g.rateLimits.limiter(limiter);
         gateway = g;
         admin = context.registerService(new String[] {PlayerDirectory.class.getName(), PlayerControl.class.getName()},
                 new GatewayAdmin(() -> gateway), null);
@@ -197,6 +200,31 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static void bindMetrics(Gateway g, MetricRegistry r) {
         Bundle b = FrameworkUtil.getBundle(WebSocketGateway.class);
         g.metrics.bind(r, b == null ? "dev.ludus.gateway" : b.getSymbolicName(), b == null ? "0" : b.getVersion().toString());
+    }
+
+    /**
+     * The rate limiter that keeps the players' buckets (a limiter bundle), optional and swapped live:
+     * the setting {@code limiter.target} chooses which. While none is bound, limited requests are
+     * allowed or refused as {@code limitsWithoutLimiter} says, and health says so.
+     */
+    @Reference(name = "limiter", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindLimiter(RateLimiter l) {
+        limiter = l;
+        Gateway g = gateway;
+        if (g != null) {
+            g.rateLimits.limiter(l);
+        }
+    }
+
+    void unbindLimiter(RateLimiter l) {
+        if (limiter == l) {
+            limiter = null;
+            Gateway g = gateway;
+            if (g != null && g.rateLimits.limiter() == l) {
+                g.rateLimits.limiter(null);
+            }
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

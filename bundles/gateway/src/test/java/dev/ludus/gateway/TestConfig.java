@@ -22,6 +22,22 @@ final class TestConfig implements GatewayConfig {
     String[] origins = {};
     String[] hosts = {};
     int lobbyThreads = 4;
+    String limits = "enforce";
+    String limiterTarget = "";
+    String withoutLimiter = "open";
+    String createRoom = "5/1m block 5m";
+    String joinRoom = "10/1m";
+    String start = "3/1m block 10m";
+    String act = "120/1m burst 30";
+    String actions = "";
+    String pingLimit = "120/1m";
+    String roomMessages = "300/1m burst 60";
+    String playerMessages = "20/1s burst 40";
+    String helloPerAddress = "60/1m burst 30";
+    int warnAt = 3;
+    int closeAt = 10;
+    int banAfter = 3;
+    int banSeconds = 600;
 
     @Override public Class<? extends Annotation> annotationType() { return GatewayConfig.class; }
     @Override public int gracePeriodSeconds() { return grace; }
@@ -42,4 +58,20 @@ final class TestConfig implements GatewayConfig {
     @Override public String[] allowedOrigins() { return origins; }
     @Override public String[] allowedHosts() { return hosts; }
     @Override public int lobbyThreads() { return lobbyThreads; }
+    @Override public String limits() { return limits; }
+    @Override public String limiter_target() { return limiterTarget; }
+    @Override public String limitsWithoutLimiter() { return withoutLimiter; }
+    @Override public String limitCreateRoom() { return createRoom; }
+    @Override public String limitJoinRoom() { return joinRoom; }
+    @Override public String limitStart() { return start; }
+    @Override public String limitAct() { return act; }
+    @Override public String limitActions() { return actions; }
+    @Override public String limitPing() { return pingLimit; }
+    @Override public String limitRoomMessages() { return roomMessages; }
+    @Override public String limitPlayerMessages() { return playerMessages; }
+    @Override public String limitHelloPerAddress() { return helloPerAddress; }
+    @Override public int limitWarnAt() { return warnAt; }
+    @Override public int limitCloseAt() { return closeAt; }
+    @Override public int banAfterCloses() { return banAfter; }
+    @Override public int banSeconds() { return banSeconds; }
 }

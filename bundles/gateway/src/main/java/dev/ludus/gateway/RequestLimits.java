@@ -1,0 +1,322 @@
+package dev.ludus.gateway;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.limits.Decision;
+import dev.ludus.api.limits.LimitPolicy;
+import dev.ludus.api.limits.RateLimiter;
+
+/**
+ * The players' rate limits: which policy applies to a request, asked of the bound
+ * {@link RateLimiter} (a limiter bundle: in memory, or shared through Redis), and the escalation of
+ * a player who keeps being refused: a warning, then the connection closed (4003), then a ban. The
+ * policies come from the gateway's configuration ({@code limit*} settings); a text that is not a
+ * policy keeps the previous one for that name and is reported in health.
+ */
+final class RequestLimits {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestLimits.class);
+    /** The window in which a player's refusals are counted towards the warning and the close. */
+    static final long REFUSAL_WINDOW_MILLIS = 60_000;
+    /** The window in which a player's closes are counted towards a ban. */
+    static final long CLOSE_WINDOW_MILLIS = 600_000;
+
+    /** What the gateway does with a request. */
+    enum Mode {
+        /** Ask the limiter and refuse what it refuses. */
+        ENFORCE,
+        /** Ask the limiter, count what it would refuse, refuse nothing. */
+        SHADOW,
+        /** Do not ask. */
+        OFF
+    }
+
+    /** The policies in force and how they are applied; replaced whole when the settings change. */
+    record Settings(Mode mode, boolean openWithoutLimiter, Map<String, LimitPolicy> policies, Map<String, LimitPolicy> actions,
+                    int warnAt, int closeAt, int banAfterCloses, long banMillis, Map<String, String> refused) {
+
+        LimitPolicy policy(String name) {
+            return policies.get(name);
+        }
+    }
+
+    /** A refusal to answer: the policy that refused and how long to wait. */
+    record Refusal(String policy, long retryAfterMillis, boolean blocked) {
+    }
+
+    /** A player's refusals and closes, for the escalation; guarded by itself. */
+    private static final class Record {
+        long windowStart;
+        int refusals;
+        boolean warned;
+        final List<Long> closes = new ArrayList<>(2);
+        long bannedUntil;
+    }
+
+    private volatile Settings settings;
+    private volatile RateLimiter limiter;
+    private final Map<String, Record> players = new ConcurrentHashMap<>();
+    final AtomicLong refused = new AtomicLong();
+    final AtomicLong shadowRefused = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+    private final Map<String, AtomicLong> refusedByPolicy = new ConcurrentHashMap<>();
+
+    RequestLimits(GatewayConfig cfg) {
+        settings = read(cfg, null);
+    }
+
+    void configure(GatewayConfig cfg) {
+        settings = read(cfg, settings);
+    }
+
+    void limiter(RateLimiter l) {
+        limiter = l;
+    }
+
+    RateLimiter limiter() {
+        return limiter;
+    }
+
+    Settings settings() {
+        return settings;
+    }
+
+    // ---------------------------------------------------------------- settings
+
+    static final String CREATE_ROOM = "create_room";
+    static final String JOIN_ROOM = "join_room";
+    static final String START = "start";
+    static final String ACT = "act";
+    static final String PING = "ping";
+    static final String ROOM_MESSAGES = "room_messages";
+    static final String PLAYER_MESSAGES = "player_messages";
+    static final String HELLO_PER_ADDRESS = "hello_per_address";
+
+    /** Reads the policies from the settings; a policy that cannot be read keeps its previous value (or none). */
+    static Settings read(GatewayConfig cfg, Settings previous) {
+        Map<String, String> refusedNow = new LinkedHashMap<>();
+        Map<String, LimitPolicy> p = new LinkedHashMap<>();
+        put(p, refusedNow, previous, CREATE_ROOM, cfg.limitCreateRoom());
+        put(p, refusedNow, previous, JOIN_ROOM, cfg.limitJoinRoom());
+        put(p, refusedNow, previous, START, cfg.limitStart());
+        put(p, refusedNow, previous, ACT, cfg.limitAct());
+        put(p, refusedNow, previous, PING, cfg.limitPing());
+        put(p, refusedNow, previous, ROOM_MESSAGES, cfg.limitRoomMessages());
+        put(p, refusedNow, previous, PLAYER_MESSAGES, cfg.limitPlayerMessages());
+        put(p, refusedNow, previous, HELLO_PER_ADDRESS, cfg.limitHelloPerAddress());
+        Map<String, LimitPolicy> actions = new LinkedHashMap<>();
+        for (String entry : cfg.limitActions().split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            String action = eq < 0 ? entry.strip() : entry.substring(0, eq).strip();
+            String name = "act." + action;
+            try {
+                if (eq < 0 || action.isEmpty()) {
+                    throw new IllegalArgumentException("policy " + name + ": '" + entry + "' is not ACTION=LIMIT, for example play=20/1m");
+                }
+                LimitPolicy policy = LimitPolicy.parse(name, entry.substring(eq + 1));
+                actions.put(action, policy); // null: that action has no limit of its own
+            } catch (IllegalArgumentException e) {
+                refusedNow.put(name, e.getMessage());
+                if (previous != null && previous.actions().containsKey(action)) {
+                    actions.put(action, previous.actions().get(action));
+                }
+            }
+        }
+        Mode mode;
+        try {
+            mode = Mode.valueOf(cfg.limits().strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            refusedNow.put("limits", "limits: '" + cfg.limits() + "' is not enforce, shadow or off");
+            mode = previous == null ? Mode.ENFORCE : previous.mode();
+        }
+        for (String why : refusedNow.values()) {
+            LOG.warn("configuration {} refused (limit_policy_refused): {}; the previous value stays", WebSocketGateway.PID, why);
+        }
+        return new Settings(mode, !"closed".equalsIgnoreCase(cfg.limitsWithoutLimiter().strip()), Map.copyOf(p),
+                java.util.Collections.unmodifiableMap(actions), Math.max(1, cfg.limitWarnAt()), Math.max(1, cfg.limitCloseAt()),
+                Math.max(0, cfg.banAfterCloses()), Math.max(0, cfg.banSeconds()) * 1000L, Map.copyOf(refusedNow));
+    }
+
+    private static void put(Map<String, LimitPolicy> into, Map<String, String> refusedNow, Settings previous, String name,
+                            String spec) {
+        try {
+            LimitPolicy p = LimitPolicy.parse(name, spec);
+            if (p != null) {
+                into.put(name, p);
+            }
+        } catch (IllegalArgumentException e) {
+            refusedNow.put(name, e.getMessage());
+            LimitPolicy old = previous == null ? null : previous.policy(name);
+            if (old != null) {
+                into.put(name, old);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- deciding
+
+    /**
+     * Asks the limiter about {@code policy} for {@code key}; null when the request may go on. A
+     * policy that is off, the gateway's mode {@code off}, and a shadow refusal (counted) all answer
+     * null. Without a limiter: null when the settings say open, else a refusal of one second.
+     */
+    Refusal check(String policyName, String key) {
+        Settings s = settings;
+        if (s.mode() == Mode.OFF) {
+            return null;
+        }
+        LimitPolicy policy = s.policy(policyName);
+        return policy == null ? null : check(s, policy, key);
+    }
+
+    /** The policy of an action: its own when it has one, else {@code act}. */
+    Refusal checkAction(String action, String key) {
+        Settings s = settings;
+        if (s.mode() == Mode.OFF) {
+            return null;
+        }
+        LimitPolicy policy = s.actions().containsKey(action) ? s.actions().get(action) : s.policy(ACT);
+        return policy == null ? null : check(s, policy, key);
+    }
+
+    private Refusal check(Settings s, LimitPolicy policy, String key) {
+        RateLimiter l = limiter;
+        if (l == null) {
+            return s.openWithoutLimiter() ? null : new Refusal(policy.name(), 1000, false);
+        }
+        Decision d;
+        try {
+            d = l.acquire(policy, key, 1);
+        } catch (RuntimeException e) {
+            // A limiter that fails answers by the same rule as no limiter; its own failure policy
+            // (a shared limiter's fallback) has already had its chance.
+            errors.incrementAndGet();
+            LOG.debug("gateway: the rate limiter failed on {} {}: {}", policy.name(), key, e.toString());
+            return s.openWithoutLimiter() ? null : new Refusal(policy.name(), 1000, false);
+        }
+        if (d.allowed() && !d.shadowed()) {
+            return null;
+        }
+        if (d.shadowed() || s.mode() == Mode.SHADOW) {
+            shadowRefused.incrementAndGet();
+            return null;
+        }
+        refused.incrementAndGet();
+        refusedByPolicy.computeIfAbsent(policy.name(), k -> new AtomicLong()).incrementAndGet();
+        return new Refusal(policy.name(), d.retryAfterMillis(), d.blocked());
+    }
+
+    // ---------------------------------------------------------------- escalation
+
+    /** What follows a player's refusal. */
+    enum Step {
+        /** Only the refusal. */
+        REFUSE,
+        /** The refusal and a warning that more will close the connection. */
+        WARN,
+        /** Close the connection (4003). */
+        CLOSE
+    }
+
+    /** Counts a refusal of {@code playerId} at {@code now}; says what follows. */
+    Step refusedPlayer(String playerId, long now) {
+        Settings s = settings;
+        Record r = players.computeIfAbsent(playerId, k -> new Record());
+        synchronized (r) {
+            if (now - r.windowStart > REFUSAL_WINDOW_MILLIS) {
+                r.windowStart = now;
+                r.refusals = 0;
+                r.warned = false;
+            }
+            r.refusals++;
+            if (r.refusals >= s.closeAt()) {
+                r.refusals = 0;
+                r.warned = false;
+                return Step.CLOSE;
+            }
+            if (r.refusals >= s.warnAt() && !r.warned) {
+                r.warned = true;
+                return Step.WARN;
+            }
+            return Step.REFUSE;
+        }
+    }
+
+    /**
+     * Counts a close of {@code playerId} for refusals; true when it bans the player (for the
+     * configured time, from {@code now}).
+     */
+    boolean closedPlayer(String playerId, long now) {
+        Settings s = settings;
+        Record r = players.computeIfAbsent(playerId, k -> new Record());
+        synchronized (r) {
+            r.closes.removeIf(t -> now - t > CLOSE_WINDOW_MILLIS);
+            r.closes.add(now);
+            if (s.banAfterCloses() > 0 && s.banMillis() > 0 && r.closes.size() >= s.banAfterCloses()) {
+                r.closes.clear();
+                r.bannedUntil = now + s.banMillis();
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** Millis until {@code playerId}'s ban ends, or 0 when not banned. */
+    long bannedFor(String playerId, long now) {
+        Record r = players.get(playerId);
+        if (r == null) {
+            return 0;
+        }
+        synchronized (r) {
+            return Math.max(0, r.bannedUntil - now);
+        }
+    }
+
+    /** Lifts a ban and forgets the player's refusals; true if there was a ban. */
+    boolean unban(String playerId, long now) {
+        Record r = players.remove(playerId);
+        return r != null && r.bannedUntil > now;
+    }
+
+    /** Players banned now, with the millis left. */
+    Map<String, Long> banned(long now) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        players.forEach((id, r) -> {
+            synchronized (r) {
+                if (r.bannedUntil > now) {
+                    out.put(id, r.bannedUntil - now);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Forgets players with nothing left to remember (no ban, no recent refusal or close). */
+    void sweep(long now) {
+        players.entrySet().removeIf(e -> {
+            Record r = e.getValue();
+            synchronized (r) {
+                return r.bannedUntil <= now && now - r.windowStart > REFUSAL_WINDOW_MILLIS
+                        && r.closes.stream().allMatch(t -> now - t > CLOSE_WINDOW_MILLIS);
+            }
+        });
+    }
+
+    /** Refusals by policy, for health. */
+    Map<String, Long> refusedByPolicy() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        refusedByPolicy.forEach((k, v) -> out.put(k, v.get()));
+        return out;
+    }
+}
