@@ -106,9 +106,9 @@ public @interface GatewayConfig {
 
     @AttributeDefinition(name = "Rate limiter (target)",
             description = "Which RateLimiter service keeps the buckets, as a filter on its properties:"
-                    + " (ludus.limiter=local) for this node's memory, (ludus.limiter=redis) for buckets every node shares."
-                    + " Empty: any. Changing it switches the limiter live.")
-    String limiter_target() default "";
+                    + " (ludus.limiter=local) for this node's memory, (ludus.limiter=redis) for buckets every node shares;"
+                    + " (ludus.limiter=*): any. Changing it switches the limiter live.")
+    String limiter_target() default "(ludus.limiter=*)";
 
     @AttributeDefinition(name = "Without a limiter", options = {
             @Option(label = "open: allow requests (health says the limits are not enforced)", value = "open"),

@@ -23,7 +23,7 @@ final class TestConfig implements GatewayConfig {
     String[] hosts = {};
     int lobbyThreads = 4;
     String limits = "enforce";
-    String limiterTarget = "";
+    String limiterTarget = "(ludus.limiter=*)";
     String withoutLimiter = "open";
     String createRoom = "5/1m block 5m";
     String joinRoom = "10/1m";
