@@ -109,7 +109,7 @@ final class Gateway {
         this.fdLimit = ConnectionLimits.fileDescriptorLimit();
         applyLimits(config);
         metrics = new GatewayMetrics(connections::size, sessions::size, outbound::waiting);
-        rateLimits = new RequestLimits(config);
+        rateLimits = new RequestLimits(config, metrics);
     }
 
     /** Derives the limits that settings leave to the gateway, and says what they came to. */
@@ -1072,7 +1072,7 @@ final class Gateway {
         lim.put("refused", rateLimits.refused.get());
         lim.put("refusedByPolicy", rateLimits.refusedByPolicy());
         lim.put("wouldRefuse", rateLimits.shadowRefused.get());
-        lim.put("limiterErrors", rateLimits.errors.get());
+        lim.put("limiterErrors", metrics.limitErrors.getCount());
         lim.put("banned", rateLimits.banned(now).size());
         if (!ls.refused().isEmpty()) {
             lim.put("policiesRefused", ls.refused());

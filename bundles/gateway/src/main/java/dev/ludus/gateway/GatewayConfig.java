@@ -149,9 +149,10 @@ public @interface GatewayConfig {
     String limitPlayerMessages() default "20/1s burst 40";
 
     @AttributeDefinition(name = "Limit: hello per address",
-            description = "New sessions and resumes from one IP address. Behind a reverse proxy every player shares the"
+            description = "New sessions and resumes from one IP address (the burst matches the default of 64 connections per"
+                    + " address, so all of them can resume at once after a restart). Behind a reverse proxy every player shares the"
                     + " proxy's address: raise it there.")
-    String limitHelloPerAddress() default "60/1m burst 30";
+    String limitHelloPerAddress() default "120/1m burst 64";
 
     @AttributeDefinition(name = "Warn after (refusals)", min = "1", max = "1000000",
             description = "A player refused this many times within a minute is also sent a warning.")

@@ -64,6 +64,13 @@ final class GatewayMetrics {
 
     private final Map<String, Timer> requests = new ConcurrentHashMap<>(Map.of("act", act));
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
+    /** Rate-limit decisions that refused, and that a shadow policy (or mode) let through, by policy. */
+    private final Map<String, Counter> limitRefused = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limitShadowRefused = new ConcurrentHashMap<>();
+    /** The rate limiter's answers, timed from the call to the answer. */
+    final Timer limitDecision = new SummingTimer();
+    /** Calls to the rate limiter that failed (answered as without a limiter). */
+    final Counter limitErrors = new Counter();
     private final LongSupplier connections;
     private final LongSupplier players;
     private final LongSupplier outboundBytes;
@@ -81,6 +88,11 @@ final class GatewayMetrics {
     /** A request of {@code type} was answered {@code nanos} after it was taken up. */
     void request(String type, long nanos) {
         requests.computeIfAbsent(type, this::newTimer).update(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A rate-limit policy refused a request ({@code shadow}: would have, and let it through). */
+    void limitRefused(String policy, boolean shadow) {
+        (shadow ? limitShadowRefused : limitRefused).computeIfAbsent(policy, p -> newLimitCounter(p, shadow)).inc();
     }
 
     /** A connection closed with {@code code}. */
@@ -124,6 +136,10 @@ final class GatewayMetrics {
         put(b, name(b, "players_caught_up"), caughtUp);
         requests.forEach((type, timer) -> put(b, requestName(b, type), timer));
         closes.forEach((code, counter) -> put(b, closeName(b, code), counter));
+        put(b, name(b, "limit_decision_seconds"), limitDecision);
+        put(b, name(b, "limit_errors"), limitErrors);
+        limitRefused.forEach((policy, counter) -> put(b, limitName(b, policy, false), counter));
+        limitShadowRefused.forEach((policy, counter) -> put(b, limitName(b, policy, true), counter));
         bound = b;
     }
 
@@ -145,6 +161,10 @@ final class GatewayMetrics {
         return registered(new SummingTimer(), b -> requestName(b, type));
     }
 
+    private Counter newLimitCounter(String policy, boolean shadow) {
+        return registered(new Counter(), b -> limitName(b, policy, shadow));
+    }
+
     private Counter newCloseCounter(int code) {
         return registered(new Counter(), b -> closeName(b, code));
     }
@@ -164,6 +184,10 @@ final class GatewayMetrics {
 
     private static MetricName requestName(Bound b, String type) {
         return name(b, "request_seconds").with("type", type);
+    }
+
+    private static MetricName limitName(Bound b, String policy, boolean shadow) {
+        return name(b, shadow ? "limit_would_refuse" : "limit_refusals").with("policy", policy);
     }
 
     private static MetricName closeName(Bound b, int code) {

@@ -66,10 +66,12 @@ final class RequestLimits {
     private final Map<String, Record> players = new ConcurrentHashMap<>();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong shadowRefused = new AtomicLong();
-    final AtomicLong errors = new AtomicLong();
     private final Map<String, AtomicLong> refusedByPolicy = new ConcurrentHashMap<>();
 
-    RequestLimits(GatewayConfig cfg) {
+    private final GatewayMetrics metrics;
+
+    RequestLimits(GatewayConfig cfg, GatewayMetrics metrics) {
+        this.metrics = metrics;
         settings = read(cfg, null);
     }
 
@@ -196,12 +198,14 @@ final class RequestLimits {
             return s.openWithoutLimiter() ? null : new Refusal(policy.name(), 1000, false);
         }
         Decision d;
+        long started = System.nanoTime();
         try {
             d = l.acquire(policy, key, 1);
+            metrics.limitDecision.update(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (RuntimeException e) {
+            metrics.limitErrors.inc();
             // A limiter that fails answers by the same rule as no limiter; its own failure policy
             // (a shared limiter's fallback) has already had its chance.
-            errors.incrementAndGet();
             LOG.debug("gateway: the rate limiter failed on {} {}: {}", policy.name(), key, e.toString());
             return s.openWithoutLimiter() ? null : new Refusal(policy.name(), 1000, false);
         }
@@ -210,9 +214,11 @@ final class RequestLimits {
         }
         if (d.shadowed() || s.mode() == Mode.SHADOW) {
             shadowRefused.incrementAndGet();
+            metrics.limitRefused(policy.name(), true);
             return null;
         }
         refused.incrementAndGet();
+        metrics.limitRefused(policy.name(), false);
         refusedByPolicy.computeIfAbsent(policy.name(), k -> new AtomicLong()).incrementAndGet();
         return new Refusal(policy.name(), d.retryAfterMillis(), d.blocked());
     }

@@ -53,6 +53,13 @@ public class GatewayRateLimitTest {
         assertEquals("others have buckets of their own", "ok", createRoom(fixture.hello(s, "Bob")).get("type"));
         java.util.List<?> rooms = (java.util.List<?>) ann.ok("list_rooms", Map.of()).get("rooms");
         assertEquals("the refusals made no room: Ann's two and Bob's", 3, rooms.size());
+        com.codahale.metrics.MetricRegistry registry = new com.codahale.metrics.MetricRegistry();
+        s.gateway.metrics.bind(registry, "dev.ludus.gateway", "1");
+        long refusals = registry.getCounters().entrySet().stream()
+                .filter(e -> e.getKey().startsWith("ludus_gateway_limit_refusals") && e.getKey().contains("policy=\"create_room\""))
+                .mapToLong(e -> e.getValue().getCount()).sum();
+        assertEquals("both refusals counted under their policy: " + registry.getNames(), 2, refusals);
+        assertTrue(registry.getTimers().keySet().stream().anyMatch(k -> k.startsWith("ludus_gateway_limit_decision_seconds")));
     }
 
     @Test

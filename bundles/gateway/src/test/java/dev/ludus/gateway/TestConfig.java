@@ -33,7 +33,7 @@ final class TestConfig implements GatewayConfig {
     String pingLimit = "120/1m";
     String roomMessages = "300/1m burst 60";
     String playerMessages = "20/1s burst 40";
-    String helloPerAddress = "60/1m burst 30";
+    String helloPerAddress = "120/1m burst 64";
     int warnAt = 3;
     int closeAt = 10;
     int banAfter = 3;
