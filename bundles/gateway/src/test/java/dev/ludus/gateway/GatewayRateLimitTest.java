@@ -69,9 +69,7 @@ public class GatewayRateLimitTest {
         cfg.pingLimit = "off";
         TestServer s = server(cfg);
         ProtocolClient ann = fixture.hello(s, "Ann");
-        for (int i = 0; i < 3; i++) {
-            assertEquals("ok", ann.request("ping", Map.of()).get("type"));
-        }
+        pingsAnswered(ann, 3);
         assertEquals("rate_limited", ann.request("ping", Map.of()).get("code"));
         ProtocolClient again = fixture.track(ann.resume(s.uri()));
         Map<String, Object> reply = again.request("ping", Map.of());
@@ -119,6 +117,12 @@ public class GatewayRateLimitTest {
         assertEquals("ok", forgiven.request("hello", Map.of("token", ann.token())).get("type"));
     }
 
+    private static void pingsAnswered(ProtocolClient c, int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            assertEquals("ping " + i, "ok", c.request("ping", Map.of()).get("type"));
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> limitsHealth(TestServer s) {
         return (Map<String, Object>) s.gateway.health().details().get("limits");
@@ -131,9 +135,7 @@ public class GatewayRateLimitTest {
         cfg.pingLimit = "1/1h";
         TestServer s = server(cfg);
         ProtocolClient ann = fixture.hello(s, "Ann");
-        for (int i = 0; i < 5; i++) {
-            assertEquals("ok", ann.request("ping", Map.of()).get("type"));
-        }
+        pingsAnswered(ann, 5);
         assertEquals(4L, ((Number) limitsHealth(s).get("wouldRefuse")).longValue());
         assertEquals(0L, ((Number) limitsHealth(s).get("refused")).longValue());
         cfg.limits = "enforce";

@@ -106,6 +106,19 @@ public class GatewayTest {
         throw new AssertionError("the game did not end in time; last messages " + c.tail(5));
     }
 
+    /** Each client plays its moves until the game is over, all at once; the moves made in all. */
+    private int playTogether(List<ProtocolClient> cs) throws Exception {
+        List<Future<Integer>> games = new ArrayList<>();
+        for (ProtocolClient c : cs) {
+            games.add(players.submit(() -> playUntilOver(c, 30_000)));
+        }
+        int moves = 0;
+        for (Future<Integer> g : games) {
+            moves += g.get(40, TimeUnit.SECONDS);
+        }
+        return moves;
+    }
+
     static void assertContiguous(List<Long> seqs, long first) {
         for (int i = 0; i < seqs.size(); i++) {
             assertEquals("seq at position " + i + " of " + seqs, first + i, (long) seqs.get(i));
@@ -242,14 +255,7 @@ public class GatewayTest {
         }
         assertEquals("room_full", hello(s, "late").request("join_room", Map.of("room", room)).get("code"));
         cs.get(0).ok("start", Map.of());
-        List<Future<Integer>> games = new ArrayList<>();
-        for (ProtocolClient c : cs) {
-            games.add(players.submit(() -> playUntilOver(c, 30_000)));
-        }
-        int moves = 0;
-        for (Future<Integer> g : games) {
-            moves += g.get(40, TimeUnit.SECONDS);
-        }
+        int moves = playTogether(cs);
         assertEquals("every move was a person's", 40, moves);
         RoomInfo info = service().get(room).orElseThrow();
         assertTrue(info.seats().stream().noneMatch(SeatInfo::bot));
@@ -282,14 +288,7 @@ public class GatewayTest {
             c.ok("join_room", Map.of("room", room));
         }
         cs.get(0).ok("start", Map.of());
-        List<Future<Integer>> games = new ArrayList<>();
-        for (ProtocolClient c : cs) {
-            games.add(players.submit(() -> playUntilOver(c, 30_000)));
-        }
-        int moves = 0;
-        for (Future<Integer> g : games) {
-            moves += g.get(40, TimeUnit.SECONDS);
-        }
+        int moves = playTogether(cs);
         assertEquals("every move was a person's", 24, moves);
         for (int seat = 0; seat < 4; seat++) {
             ProtocolClient c = cs.get(seat);
