@@ -221,6 +221,70 @@ public class ConsoleIT {
     }
 
     @Test
+    public void thePlayerBannedForRepeatedRefusalsIsShownOnTheLimitsPageAndAnOperatorUnbansThem() throws Exception {
+        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                + "/ws");
+        ProtocolClient.awaitGateway(ws, 20_000);
+        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        org.osgi.service.cm.Configuration gateway = configAdmin.getConfiguration("dev.ludus.gateway", "?");
+        java.util.Dictionary<String, Object> before = gateway.getProperties();
+        java.util.Hashtable<String, Object> strict = new java.util.Hashtable<>();
+        if (before != null) {
+            for (java.util.Enumeration<String> keys = before.keys(); keys.hasMoreElements(); ) {
+                String k = keys.nextElement();
+                strict.put(k, before.get(k));
+            }
+        }
+        strict.put("limitPing", "1/1h");
+        strict.put("limitWarnAt", 100);
+        strict.put("limitCloseAt", 2);
+        strict.put("banAfterCloses", 1);
+        strict.put("banSeconds", 600);
+        gateway.update(strict);
+        try {
+            Wait.until("the strict ping limit in force", 20_000, () -> get("/ludus-limits.json").body().contains("\"1/1h\""));
+            page("/ludus-limits", "Banned players");
+            String player;
+            String token;
+            try (ProtocolClient c = ProtocolClient.hello(ws, "Pinger")) {
+                player = c.playerId();
+                token = c.token();
+                assertEquals("ok", c.request("ping", Map.of()).get("type"));
+                assertEquals("rate_limited", c.request("ping", Map.of()).get("code"));
+                c.send("ping", Map.of());
+                assertTrue("closed at the second refusal, and banned", c.awaitClosed(5000));
+            }
+            JsonNode limits = JSON.readTree(get("/ludus-limits.json").body());
+            assertEquals(limits.toString(), "enforce", limits.get("mode").asText());
+            assertEquals(limits.toString(), "local", limits.get("limiter").asText());
+            assertEquals(limits.toString(), player, limits.at("/banned/0/player").asText());
+            assertEquals(limits.toString(), player, limits.at("/topPlayers/0/player").asText());
+            assertTrue(page("/ludus-limits", player).body().contains("Unban"));
+
+            Map<String, String> form = Map.of("action", "unban", "player", player);
+            assertEquals("a foreign page's POST is refused", 403, post("/ludus-limits.json", "http://evil.example", form).status());
+            try (ProtocolClient refused = ProtocolClient.connect(ws)) {
+                assertEquals("banned", refused.request("hello", Map.of("token", token)).get("code"));
+            }
+            Http.Response done = post("/ludus-limits.json", self, form);
+            assertEquals(done.body(), 200, done.status());
+            assertEquals("admin", JSON.readTree(done.body()).get("by").asText());
+            Http.Response again = post("/ludus-limits.json", self, form);
+            assertEquals(404, again.status());
+            assertEquals("not_banned", JSON.readTree(again.body()).get("error").asText());
+            try (ProtocolClient back = ProtocolClient.connect(ws)) {
+                assertEquals("unbanned: the token resumes", "ok", back.request("hello", Map.of("token", token)).get("type"));
+            }
+        } finally {
+            if (before == null) {
+                gateway.delete();
+            } else {
+                gateway.update(before);
+            }
+        }
+    }
+
+    @Test
     public void anOperatorDisconnectsAPlayerWith4004OnlyFromTheConsolesOwnOriginAndItIsAudited() throws Exception {
         java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
                 + "/ws");

@@ -527,6 +527,7 @@ final class Gateway {
         RequestLimits.Refusal tooMany = rateLimits.check(RequestLimits.HELLO_PER_ADDRESS, "address:" + c.address);
         if (tooMany != null) {
             metrics.rateLimited.inc();
+            rateLimits.refusedAddress(c.address, nowMillis());
             c.send(protocol.error(h.id(), Codes.RATE_LIMITED, "too many sessions opened from this address; try again in "
                     + tooMany.retryAfterMillis() + " ms", Map.of("retryAfterMillis", tooMany.retryAfterMillis(),
                     "policy", tooMany.policy())));
@@ -1068,7 +1069,7 @@ final class Gateway {
         Map<String, Object> lim = new LinkedHashMap<>();
         lim.put("mode", ls.mode().name().toLowerCase(Locale.ROOT));
         dev.ludus.api.limits.RateLimiter limiter = rateLimits.limiter();
-        lim.put("limiter", limiter == null ? null : limiter.getClass().getName());
+        lim.put("limiter", limiter == null ? null : rateLimits.limiterName());
         lim.put("refused", rateLimits.refused.get());
         lim.put("refusedByPolicy", rateLimits.refusedByPolicy());
         lim.put("wouldRefuse", rateLimits.shadowRefused.get());

@@ -10,13 +10,15 @@ import org.slf4j.LoggerFactory;
 import dev.ludus.api.gateway.PlayerControl;
 import dev.ludus.api.gateway.PlayerDirectory;
 import dev.ludus.api.gateway.PlayerSessionInfo;
+import dev.ludus.api.gateway.RateLimitControl;
+import dev.ludus.api.gateway.RateLimitStatus;
 
 /**
- * The gateway's services for operators: its players ({@link PlayerDirectory}) and disconnecting
- * one ({@link PlayerControl}). Registered by {@link WebSocketGateway} for as long as it is active;
+ * The gateway's services for operators: its players ({@link PlayerDirectory}), disconnecting
+ * one ({@link PlayerControl}), and the players' rate limits ({@link RateLimitControl}). Registered by {@link WebSocketGateway} for as long as it is active;
  * reads whichever {@link Gateway} is current.
  */
-final class GatewayAdmin implements PlayerDirectory, PlayerControl {
+final class GatewayAdmin implements PlayerDirectory, PlayerControl, RateLimitControl {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayAdmin.class);
     /** A WebSocket close reason may hold at most 123 bytes of UTF-8. */
@@ -50,6 +52,26 @@ final class GatewayAdmin implements PlayerDirectory, PlayerControl {
         LOG.info("gateway: player {} disconnected by an operator ({}): {}", playerId, CLOSE_DISCONNECTED, reason);
         c.close(Codes.CLOSE_OPERATOR, fit(reason.strip()));
         return true;
+    }
+
+    @Override
+    public RateLimitStatus status() {
+        Gateway g = gateway.get();
+        return g == null ? new RateLimitStatus("off", null, List.of(), List.of(), List.of(), java.util.Map.of(), java.util.Map.of())
+                : g.rateLimits.status(g.nowMillis());
+    }
+
+    @Override
+    public boolean unban(String playerId) {
+        Gateway g = gateway.get();
+        if (g == null || playerId == null || playerId.isBlank()) {
+            return false;
+        }
+        boolean was = g.rateLimits.unban(playerId.strip(), g.nowMillis());
+        if (was) {
+            LOG.info("gateway: player {} unbanned by an operator", playerId.strip());
+        }
+        return was;
     }
 
     /** The reason cut to what a close frame carries, never inside a character. */

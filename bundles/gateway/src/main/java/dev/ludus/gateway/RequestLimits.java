@@ -54,6 +54,9 @@ final class RequestLimits {
 
     /** A player's refusals and closes, for the escalation; guarded by itself. */
     private static final class Record {
+        /** Refusals since the record was made (it goes when the player has been quiet for the windows). */
+        long total;
+        long lastRefusedAt;
         long windowStart;
         int refusals;
         boolean warned;
@@ -63,10 +66,16 @@ final class RequestLimits {
 
     private volatile Settings settings;
     private volatile RateLimiter limiter;
+    private volatile String limiterName;
+    /** Refusals of sessions by address: {count, last refused at}; bounded, forgotten when quiet. */
+    private final Map<String, long[]> addresses = new ConcurrentHashMap<>();
+    static final int MAX_ADDRESSES = 10_000;
+    static final int TOP = 10;
     private final Map<String, Record> players = new ConcurrentHashMap<>();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong shadowRefused = new AtomicLong();
     private final Map<String, AtomicLong> refusedByPolicy = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> shadowByPolicy = new ConcurrentHashMap<>();
 
     private final GatewayMetrics metrics;
 
@@ -80,7 +89,17 @@ final class RequestLimits {
     }
 
     void limiter(RateLimiter l) {
+        limiter(l, l == null ? null : l.getClass().getName());
+    }
+
+    /** Binds {@code l}, known to operators as {@code name} (its {@code ludus.limiter} property). */
+    void limiter(RateLimiter l, String name) {
+        limiterName = l == null ? null : name;
         limiter = l;
+    }
+
+    String limiterName() {
+        return limiterName;
     }
 
     RateLimiter limiter() {
@@ -214,6 +233,7 @@ final class RequestLimits {
         }
         if (d.shadowed() || s.mode() == Mode.SHADOW) {
             shadowRefused.incrementAndGet();
+            shadowByPolicy.computeIfAbsent(policy.name(), k -> new AtomicLong()).incrementAndGet();
             metrics.limitRefused(policy.name(), true);
             return null;
         }
@@ -246,6 +266,8 @@ final class RequestLimits {
                 r.warned = false;
             }
             r.refusals++;
+            r.total++;
+            r.lastRefusedAt = now;
             if (r.refusals >= s.closeAt()) {
                 r.refusals = 0;
                 r.warned = false;
@@ -308,12 +330,69 @@ final class RequestLimits {
         return out;
     }
 
+    /** Counts a refused session of {@code address} (bounded: past {@link #MAX_ADDRESSES} new ones are not counted). */
+    void refusedAddress(String address, long now) {
+        long[] c = addresses.get(address);
+        if (c == null) {
+            if (addresses.size() >= MAX_ADDRESSES) {
+                return;
+            }
+            c = addresses.computeIfAbsent(address, k -> new long[2]);
+        }
+        synchronized (c) {
+            c[0]++;
+            c[1] = now;
+        }
+    }
+
+    /** The limits as operators see them. */
+    dev.ludus.api.gateway.RateLimitStatus status(long now) {
+        Settings s = settings;
+        List<dev.ludus.api.gateway.RateLimitStatus.Policy> policies = new ArrayList<>();
+        s.policies().values().forEach(p -> policies.add(policy(p)));
+        s.actions().values().stream().filter(java.util.Objects::nonNull).forEach(p -> policies.add(policy(p)));
+        List<dev.ludus.api.gateway.RateLimitStatus.Count> players = new ArrayList<>();
+        this.players.forEach((id, r) -> {
+            synchronized (r) {
+                if (r.total > 0) {
+                    players.add(new dev.ludus.api.gateway.RateLimitStatus.Count(id, r.total));
+                }
+            }
+        });
+        List<dev.ludus.api.gateway.RateLimitStatus.Count> addrs = new ArrayList<>();
+        addresses.forEach((a, c) -> {
+            synchronized (c) {
+                addrs.add(new dev.ludus.api.gateway.RateLimitStatus.Count(a, c[0]));
+            }
+        });
+        return new dev.ludus.api.gateway.RateLimitStatus(s.mode().name().toLowerCase(java.util.Locale.ROOT), limiterName,
+                policies, top(players), top(addrs), banned(now), s.refused());
+    }
+
+    private dev.ludus.api.gateway.RateLimitStatus.Policy policy(LimitPolicy p) {
+        AtomicLong refusedNow = refusedByPolicy.get(p.name());
+        AtomicLong shadowNow = shadowByPolicy.get(p.name());
+        return new dev.ludus.api.gateway.RateLimitStatus.Policy(p.name(), p.spec(), refusedNow == null ? 0 : refusedNow.get(),
+                shadowNow == null ? 0 : shadowNow.get());
+    }
+
+    private static List<dev.ludus.api.gateway.RateLimitStatus.Count> top(List<dev.ludus.api.gateway.RateLimitStatus.Count> all) {
+        all.sort(java.util.Comparator.comparingLong(dev.ludus.api.gateway.RateLimitStatus.Count::count).reversed()
+                .thenComparing(dev.ludus.api.gateway.RateLimitStatus.Count::key));
+        return all.subList(0, Math.min(TOP, all.size()));
+    }
+
     /** Forgets players with nothing left to remember (no ban, no recent refusal or close). */
     void sweep(long now) {
+        addresses.entrySet().removeIf(e -> {
+            synchronized (e.getValue()) {
+                return now - e.getValue()[1] > CLOSE_WINDOW_MILLIS;
+            }
+        });
         players.entrySet().removeIf(e -> {
             Record r = e.getValue();
             synchronized (r) {
-                return r.bannedUntil <= now && now - r.windowStart > REFUSAL_WINDOW_MILLIS
+                return r.bannedUntil <= now && now - r.lastRefusedAt > CLOSE_WINDOW_MILLIS
                         && r.closes.stream().allMatch(t -> now - t > CLOSE_WINDOW_MILLIS);
             }
         });

@@ -6,6 +6,7 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
 import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import com.codahale.metrics.MetricRegistry;
 
 import dev.ludus.api.gateway.PlayerControl;
+import dev.ludus.api.gateway.RateLimitControl;
 import dev.ludus.api.gateway.PlayerDirectory;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.limits.RateLimiter;
@@ -60,6 +62,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
 
     private transient volatile RoomService rooms;
     private transient volatile RateLimiter limiter;
+    private transient volatile String limiterName;
     private transient volatile MetricRegistry registry;
     private transient volatile OpenTelemetry openTelemetry;
     private transient volatile Gateway gateway;
@@ -74,9 +77,10 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         Gateway g = new Gateway(readable(config, null), new ResumeTokens(key, clock), clock);
         g.start();
         g.rooms(rooms);
-        g.rateLimits.limiter(limiter);
+        g.rateLimits.limiter(limiter, limiterName);
         gateway = g;
-        admin = context.registerService(new String[] {PlayerDirectory.class.getName(), PlayerControl.class.getName()},
+        admin = context.registerService(new String[] {PlayerDirectory.class.getName(), PlayerControl.class.getName(),
+                        RateLimitControl.class.getName()},
                 new GatewayAdmin(() -> gateway), null);
         MetricRegistry r = registry;
         if (r != null) {
@@ -209,11 +213,13 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
      */
     @Reference(name = "limiter", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void bindLimiter(RateLimiter l) {
+    void bindLimiter(RateLimiter l, Map<String, Object> properties) {
         limiter = l;
+        Object name = properties.get("ludus.limiter");
+        limiterName = name == null ? l.getClass().getName() : name.toString();
         Gateway g = gateway;
         if (g != null) {
-            g.rateLimits.limiter(l);
+            g.rateLimits.limiter(l, limiterName);
         }
     }
 
