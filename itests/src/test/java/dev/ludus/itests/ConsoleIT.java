@@ -257,6 +257,8 @@ public class ConsoleIT {
             JsonNode limits = JSON.readTree(get("/ludus-limits.json").body());
             assertEquals(limits.toString(), "enforce", limits.get("mode").asText());
             assertEquals(limits.toString(), "local", limits.get("limiter").asText());
+            assertTrue("Liap Tui's own limits are in force: " + limits, limits.get("policies").toString()
+                    .contains("\"name\":\"act.liap-tui.play\",\"spec\":\"20/1m\""));
             assertEquals(limits.toString(), player, limits.at("/banned/0/player").asText());
             assertEquals(limits.toString(), player, limits.at("/topPlayers/0/player").asText());
             assertTrue(page("/ludus-limits", player).body().contains("Unban"));

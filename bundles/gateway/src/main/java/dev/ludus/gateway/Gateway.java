@@ -419,7 +419,7 @@ final class Gateway {
             return refusal;
         }
         if (r instanceof Request.Act a) {
-            refusal = rateLimits.checkAction(a.action(), player);
+            refusal = rateLimits.checkAction(p.gameType(), a.action(), player);
             String room = p.roomId();
             return refusal != null || room == null ? refusal : rateLimits.check(RequestLimits.ROOM_MESSAGES, "room:" + room);
         }
@@ -1078,6 +1078,10 @@ final class Gateway {
         if (!ls.refused().isEmpty()) {
             lim.put("policiesRefused", ls.refused());
         }
+        Map<String, String> gamesRefused = rateLimits.gamesRefused();
+        if (!gamesRefused.isEmpty()) {
+            lim.put("gameLimitsRefused", gamesRefused);
+        }
         d.put("limits", lim);
         if (rooms == null) {
             return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
@@ -1090,6 +1094,10 @@ final class Gateway {
         if (!ls.refused().isEmpty()) {
             return HealthResult.degraded("rate limit settings refused (the previous ones stay): "
                     + String.join("; ", ls.refused().values()), d);
+        }
+        if (!gamesRefused.isEmpty()) {
+            return HealthResult.degraded("a game's declared rate limits cannot be read (its actions get the act limit): "
+                    + gamesRefused, d);
         }
         return HealthResult.up(d);
     }

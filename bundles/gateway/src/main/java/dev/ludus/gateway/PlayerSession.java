@@ -37,6 +37,8 @@ final class PlayerSession {
     private Connection connection;
     private long detachedAtMillis;
     private String roomId;
+    /** The game type of {@link #roomId}, once a snapshot said it; null before. */
+    private String gameType;
     private AutoCloseable subscription;
     private long seq;
     /** Starts small: a player who only said hello has one message here (the snapshot of no room). */
@@ -72,6 +74,11 @@ final class PlayerSession {
 
     synchronized String roomId() {
         return roomId;
+    }
+
+    /** The game type of the player's room, as the last snapshot of it said; null if unknown. */
+    synchronized String gameType() {
+        return gameType;
     }
 
     synchronized long seq() {
@@ -182,6 +189,7 @@ final class PlayerSession {
     synchronized AutoCloseable enter(String room) {
         AutoCloseable old = subscription;
         roomId = room;
+        gameType = null;
         subscription = null;
         held = new ArrayList<>();
         heldSinceNanos = System.nanoTime();
@@ -203,6 +211,7 @@ final class PlayerSession {
     synchronized AutoCloseable leave() {
         AutoCloseable old = subscription;
         roomId = null;
+        gameType = null;
         subscription = null;
         held = null;
         return old;
@@ -290,6 +299,9 @@ final class PlayerSession {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "snapshot");
         m.put("room", view.get("room") instanceof RoomInfo info ? Protocol.room(info) : Map.of());
+        if (view.get("room") instanceof RoomInfo info && info.roomId().equals(roomId)) {
+            gameType = info.gameType();
+        }
         m.put("seat", view.getOrDefault("seat", -1));
         m.put("game", view.get("game"));
         m.put("allowedActions", view.getOrDefault("allowedActions", List.of()));

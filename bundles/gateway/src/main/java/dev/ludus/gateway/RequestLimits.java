@@ -201,14 +201,78 @@ final class RequestLimits {
         return policy == null ? null : check(s, policy, key);
     }
 
-    /** The policy of an action: its own when it has one, else {@code act}. */
-    Refusal checkAction(String action, String key) {
+    /**
+     * The policy of an action: the operator's limit of that action when the settings name it, else
+     * the limit its game declares ({@code gameType} may be null: not known yet), else {@code act}.
+     */
+    Refusal checkAction(String gameType, String action, String key) {
         Settings s = settings;
         if (s.mode() == Mode.OFF) {
             return null;
         }
-        LimitPolicy policy = s.actions().containsKey(action) ? s.actions().get(action) : s.policy(ACT);
+        LimitPolicy policy;
+        if (s.actions().containsKey(action)) {
+            policy = s.actions().get(action);
+        } else {
+            Map<String, LimitPolicy> declared = gameType == null ? null : games.get(gameType);
+            policy = declared != null && declared.containsKey(action) ? declared.get(action) : s.policy(ACT);
+        }
         return policy == null ? null : check(s, policy, key);
+    }
+
+    // ---------------------------------------------------------------- limits games declare
+
+    /** The service property in which a game bundle declares its actions' limits: {@code ACTION=LIMIT, …}. */
+    static final String GAME_LIMITS = "ludus.game.limits";
+
+    /** Game type → action → the limit its game declares (null: none); policies named {@code act.<type>.<action>}. */
+    private final Map<String, Map<String, LimitPolicy>> games = new ConcurrentHashMap<>();
+    /** Declarations that could not be read, by game type: a game's declaration is all or nothing. */
+    private final Map<String, String> gamesRefused = new ConcurrentHashMap<>();
+
+    /** A game bundle's declaration, from its {@code GameDefinition} service's properties; replaces any before. */
+    void game(String type, Object declared) {
+        if (type == null) {
+            return;
+        }
+        gamesRefused.remove(type);
+        if (declared == null) {
+            games.remove(type);
+            return;
+        }
+        String text = declared instanceof String[] a ? String.join(",", a) : declared.toString();
+        Map<String, LimitPolicy> out = new LinkedHashMap<>();
+        try {
+            for (String entry : text.split(",")) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                int eq = entry.indexOf('=');
+                String action = eq < 0 ? "" : entry.substring(0, eq).strip();
+                if (action.isEmpty()) {
+                    throw new IllegalArgumentException("'" + entry.strip() + "' is not ACTION=LIMIT");
+                }
+                out.put(action, LimitPolicy.parse("act." + type + "." + action, entry.substring(eq + 1)));
+            }
+            games.put(type, java.util.Collections.unmodifiableMap(out));
+        } catch (IllegalArgumentException e) {
+            games.remove(type);
+            gamesRefused.put(type, e.getMessage());
+            LOG.warn("game {}: its {} cannot be read ({}); its actions get the act limit", type, GAME_LIMITS, e.getMessage());
+        }
+    }
+
+    /** A game bundle went away: its declaration goes too. */
+    void gameGone(String type) {
+        if (type != null) {
+            games.remove(type);
+            gamesRefused.remove(type);
+        }
+    }
+
+    /** Declarations of games that could not be read, by game type. */
+    Map<String, String> gamesRefused() {
+        return Map.copyOf(gamesRefused);
     }
 
     private Refusal check(Settings s, LimitPolicy policy, String key) {
@@ -351,6 +415,7 @@ final class RequestLimits {
         List<dev.ludus.api.gateway.RateLimitStatus.Policy> policies = new ArrayList<>();
         s.policies().values().forEach(p -> policies.add(policy(p)));
         s.actions().values().stream().filter(java.util.Objects::nonNull).forEach(p -> policies.add(policy(p)));
+        games.values().forEach(m -> m.values().stream().filter(java.util.Objects::nonNull).forEach(p -> policies.add(policy(p))));
         List<dev.ludus.api.gateway.RateLimitStatus.Count> players = new ArrayList<>();
         this.players.forEach((id, r) -> {
             synchronized (r) {
@@ -366,7 +431,13 @@ final class RequestLimits {
             }
         });
         return new dev.ludus.api.gateway.RateLimitStatus(s.mode().name().toLowerCase(java.util.Locale.ROOT), limiterName,
-                policies, top(players), top(addrs), banned(now), s.refused());
+                policies, top(players), top(addrs), banned(now), refusedSettings(s));
+    }
+
+    private Map<String, String> refusedSettings(Settings s) {
+        Map<String, String> all = new LinkedHashMap<>(s.refused());
+        gamesRefused.forEach((type, why) -> all.put(GAME_LIMITS + " of " + type, why));
+        return all;
     }
 
     private dev.ludus.api.gateway.RateLimitStatus.Policy policy(LimitPolicy p) {

@@ -13,6 +13,7 @@ import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -33,6 +34,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.ludus.api.gateway.PlayerControl;
 import dev.ludus.api.gateway.RateLimitControl;
 import dev.ludus.api.gateway.PlayerDirectory;
+import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.limits.RateLimiter;
 import dev.ludus.api.health.HealthResult;
@@ -63,6 +65,8 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private transient volatile RoomService rooms;
     private transient volatile RateLimiter limiter;
     private transient volatile String limiterName;
+    /** Each game service bound before activation: its type and declared limits. */
+    private final transient Map<ServiceReference<GameDefinition>, Object[]> games = new java.util.concurrent.ConcurrentHashMap<>();
     private transient volatile MetricRegistry registry;
     private transient volatile OpenTelemetry openTelemetry;
     private transient volatile Gateway gateway;
@@ -78,6 +82,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         g.start();
         g.rooms(rooms);
         g.rateLimits.limiter(limiter, limiterName);
+        games.values().forEach(v -> g.rateLimits.game(v[0] == null ? null : v[0].toString(), v[1]));
         gateway = g;
         admin = context.registerService(new String[] {PlayerDirectory.class.getName(), PlayerControl.class.getName(),
                         RateLimitControl.class.getName()},
@@ -231,6 +236,36 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
                 g.rateLimits.limiter(null);
             }
         }
+    }
+
+    /**
+     * The games installed, for the rate limits they declare in their service property
+     * {@code ludus.game.limits}; only the properties are read (the service is not got).
+     */
+    @Reference(service = GameDefinition.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void bindGame(ServiceReference<GameDefinition> ref) {
+        games.put(ref, new Object[] {ref.getProperty("ludus.game.type"), ref.getProperty(RequestLimits.GAME_LIMITS)});
+        Gateway g = gateway;
+        if (g != null) {
+            g.rateLimits.game(typeOf(ref), ref.getProperty(RequestLimits.GAME_LIMITS));
+        }
+    }
+
+    void updatedGame(ServiceReference<GameDefinition> ref) {
+        bindGame(ref);
+    }
+
+    void unbindGame(ServiceReference<GameDefinition> ref) {
+        games.remove(ref);
+        Gateway g = gateway;
+        if (g != null) {
+            g.rateLimits.gameGone(typeOf(ref));
+        }
+    }
+
+    private static String typeOf(ServiceReference<?> ref) {
+        Object type = ref.getProperty("ludus.game.type");
+        return type == null ? null : type.toString();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -196,34 +196,60 @@ public class GatewayRateLimitTest {
         assertNotNull(s.gateway.rateLimits.settings().actions().get("play"));
     }
 
-    @Test
-    public void anActionWithALimitOfItsOwnIsRefusedByIt() throws Exception {
-        TestConfig cfg = new TestConfig();
-        cfg.actions = "add=2/1h";
-        TestServer s = server(cfg);
+    /** Plays Ann's adds in a room with bots until one is refused (at most 20); the refusal, or null. */
+    private Map<String, Object> addUntilRefused(TestServer s, int[] acted) throws Exception {
         ProtocolClient ann = fixture.hello(s, "Ann");
-        String room = GatewayTest.roomWithBots(ann, 200);
+        GatewayTest.roomWithBots(ann, 200);
         ann.ok("start", Map.of());
-        int acted = 0;
         long actedOn = -1;
-        Map<String, Object> refusal = null;
-        for (int i = 0; i < 20 && refusal == null; i++) {
+        for (int i = 0; i < 20; i++) {
             long after = actedOn;
             Map<String, Object> view = ann.await("my next move", m -> GatewayTest.myMove(m)
                     && ((Number) m.get("seq")).longValue() > after, 10_000);
             actedOn = ((Number) view.get("seq")).longValue();
             Map<String, Object> reply = ann.request("act", Map.of("action", "add", "args", Map.of("n", 1)));
             if ("rate_limited".equals(reply.get("code"))) {
-                refusal = reply;
-            } else {
-                assertEquals(reply.toString(), "ok", reply.get("type"));
-                acted++;
+                return reply;
             }
+            assertEquals(reply.toString(), "ok", reply.get("type"));
+            acted[0]++;
         }
+        return null;
+    }
+
+    @Test
+    public void anActionWithALimitOfItsOwnIsRefusedByIt() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.actions = "add=2/1h";
+        int[] acted = {0};
+        Map<String, Object> refusal = addUntilRefused(server(cfg), acted);
         assertNotNull("the third add was refused", refusal);
-        assertEquals(2, acted);
+        assertEquals(2, acted[0]);
         assertEquals("act.add", refusal.get("policy"));
-        assertNotNull(room);
+    }
+
+    @Test
+    public void aGameDeclaresItsActionsLimitsAndTheOperatorsSettingWins() throws Exception {
+        TestConfig cfg = new TestConfig();
+        TestServer s = server(cfg);
+        s.gateway.rateLimits.game(TurnGame.TYPE, "add=3/1h");
+        int[] acted = {0};
+        Map<String, Object> refusal = addUntilRefused(s, acted);
+        assertNotNull("the fourth add was refused", refusal);
+        assertEquals(3, acted[0]);
+        assertEquals("act." + TurnGame.TYPE + ".add", refusal.get("policy"));
+
+        cfg.actions = "add=off";
+        s.gateway.configure(cfg);
+        acted[0] = 0;
+        assertEquals("the operator lifted it", null, addUntilRefused(s, acted));
+
+        s.gateway.rateLimits.game(TurnGame.TYPE, "add=lots");
+        HealthResult h = s.gateway.health();
+        assertEquals(dev.ludus.api.health.HealthStatus.DEGRADED, h.status());
+        assertTrue(h.reason(), h.reason().contains("'lots' is not a limit"));
+        s.gateway.rateLimits.gameGone(TurnGame.TYPE);
+        assertEquals(dev.ludus.api.health.HealthStatus.UP, s.gateway.health().status());
     }
 
     @Test

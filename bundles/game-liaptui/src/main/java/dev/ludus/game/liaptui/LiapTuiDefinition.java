@@ -19,7 +19,10 @@ import dev.ludus.api.game.GameSetup;
  * Defaults are fixed rather than configurable: an engine must replay identically from its setup,
  * so nothing outside the setup may change what a game's options mean.
  */
-@Component(service = GameDefinition.class, property = "ludus.game.type=" + LiapTuiEngine.TYPE)
+@Component(service = GameDefinition.class, property = {"ludus.game.type=" + LiapTuiEngine.TYPE,
+        // The rate limits of its actions per player (the gateway applies them; an operator's own
+        // limitActions setting wins): a round has one declaration and eight plays per seat.
+        "ludus.game.limits=declare=5/1m, play=20/1m, redeal_request=3/1m, redeal_decline=3/1m"})
 public class LiapTuiDefinition implements GameDefinition {
 
     /** What seats may send; {@code redeal_timeout} is the runtime's timer, never a seat's. */
