@@ -242,9 +242,11 @@ final class Chromium implements AutoCloseable {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
+            // Chromium's helper processes may still be removing files of the profile as it is walked:
+            // a file gone mid-walk is an UncheckedIOException, and either way leftovers stay in target/.
             try (Stream<Path> s = Files.walk(profile)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
+            } catch (IOException | java.io.UncheckedIOException e) {
                 // leftovers in target/ only
             }
         }
