@@ -62,7 +62,17 @@ public class ConsoleIT {
     }
 
     private String console() {
-        return "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/system/console";
+        return self() + "/system/console";
+    }
+
+    /** The players' WebSocket endpoint of the node under test. */
+    private java.net.URI ws() {
+        return java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/ws");
+    }
+
+    /** The console's own origin, which its POSTs must come from. */
+    private String self() {
+        return "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
     }
 
     private Http.Response get(String path) throws Exception {
@@ -158,8 +168,7 @@ public class ConsoleIT {
     @Test
     @SuppressWarnings("unchecked")
     public void playersPageShowsEachSessionWithItsRoomAndCountsAndEscapesItsName() throws Exception {
-        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
-                + "/ws");
+        java.net.URI ws = ws();
         ProtocolClient.awaitGateway(ws, 20_000);
         String hostileName = "<img src=x onerror=alert(2)>\"'"; // names are at most 32 characters
         try (ProtocolClient c = ProtocolClient.hello(ws, hostileName)) {
@@ -222,10 +231,9 @@ public class ConsoleIT {
 
     @Test
     public void thePlayerBannedForRepeatedRefusalsIsShownOnTheLimitsPageAndAnOperatorUnbansThem() throws Exception {
-        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
-                + "/ws");
+        java.net.URI ws = ws();
         ProtocolClient.awaitGateway(ws, 20_000);
-        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String self = self();
         org.osgi.service.cm.Configuration gateway = configAdmin.getConfiguration("dev.ludus.gateway", "?");
         java.util.Dictionary<String, Object> before = gateway.getProperties();
         java.util.Hashtable<String, Object> strict = new java.util.Hashtable<>();
@@ -288,10 +296,9 @@ public class ConsoleIT {
 
     @Test
     public void anOperatorDisconnectsAPlayerWith4004OnlyFromTheConsolesOwnOriginAndItIsAudited() throws Exception {
-        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
-                + "/ws");
+        java.net.URI ws = ws();
         ProtocolClient.awaitGateway(ws, 20_000);
-        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String self = self();
         page("/ludus-players", "Disconnect");
         try (ProtocolClient c = ProtocolClient.hello(ws, "Kicked")) {
             String reason = "<b>spam</b> & 'abuse'";
@@ -334,10 +341,9 @@ public class ConsoleIT {
     @Test
     @SuppressWarnings("unchecked")
     public void anOperatorRemovesAPlayerFromARunningGameAndABotTakesTheSeat() throws Exception {
-        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
-                + "/ws");
+        java.net.URI ws = ws();
         ProtocolClient.awaitGateway(ws, 20_000);
-        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String self = self();
         try (ProtocolClient c = ProtocolClient.hello(ws, "Removed")) {
             String room = LiapTuiPlayer.startAgainstBots(c, "remove one", Map.of());
             String html = page("/ludus-rooms?room=" + room, "Remove (a bot takes the seat)").body();
@@ -387,10 +393,9 @@ public class ConsoleIT {
     @Test
     @SuppressWarnings("unchecked")
     public void anOperatorPausesResumesAndEndsARunningGameAndItsPlayerSeesEachStep() throws Exception {
-        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
-                + "/ws");
+        java.net.URI ws = ws();
         ProtocolClient.awaitGateway(ws, 20_000);
-        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String self = self();
         String password = context.getProperty("ludus.itest.password");
         try (ProtocolClient c = ProtocolClient.hello(ws, "Operated")) {
             String room = LiapTuiPlayer.startAgainstBots(c, "operated", Map.of());
@@ -472,10 +477,9 @@ public class ConsoleIT {
 
     @Test
     public void aReadOnlyOperatorSeesEveryPageButEachOfItsChangesIsRefusedAndChangesNothing() throws Exception {
-        java.net.URI ws = java.net.URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
-                + "/ws");
+        java.net.URI ws = ws();
         ProtocolClient.awaitGateway(ws, 20_000);
-        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String self = self();
         String viewerPassword = "look-" + System.nanoTime();
         byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
                 ("salt" + viewerPassword).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -604,7 +608,7 @@ public class ConsoleIT {
         assertTrue(html, html.contains("p1, p2"));
         assertEquals(404, get("/ludus-archive.json?game=no-such-game").status());
 
-        String self = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+        String self = self();
         Http.Response unknown = post("/ludus-archive.json", self, Map.of("action", "switch_backend", "backend", "nope"));
         assertEquals(400, unknown.status());
         assertEquals("unknown_backend", JSON.readTree(unknown.body()).get("error").asText());
@@ -633,7 +637,7 @@ public class ConsoleIT {
         int startLevel = console.adapt(org.osgi.framework.startlevel.BundleStartLevel.class).getStartLevel();
         console.uninstall();
         Wait.until("the overview page is gone", 10_000, () -> get("/ludus").status() == 404);
-        String health = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/health";
+        String health = self() + "/health";
         assertEquals(200, Http.get(health).status());
         RoomInfo room = rooms.create("liap-tui", "while the console is away", Map.of());
         assertTrue(rooms.get(room.roomId()).isPresent());

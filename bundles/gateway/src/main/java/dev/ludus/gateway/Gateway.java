@@ -413,7 +413,7 @@ final class Gateway {
 
     /** The refusal of the player's rate limits for this request, or null when it may go on. */
     private RequestLimits.Refusal limited(PlayerSession p, Request r) {
-        String player = "player:" + p.playerId;
+        String player = p.limitKey;
         RequestLimits.Refusal refusal = rateLimits.check(RequestLimits.PLAYER_MESSAGES, player);
         if (refusal != null) {
             return refusal;

@@ -29,6 +29,8 @@ final class PlayerSession {
     }
 
     final String playerId;
+    /** The key of this player's rate-limit buckets, made once rather than for every request. */
+    final String limitKey;
     final SerialQueue tasks;
     private final Protocol protocol;
     private final int replayLimit;
@@ -56,6 +58,7 @@ final class PlayerSession {
     PlayerSession(String playerId, String name, long firstSeq, SerialQueue tasks, Protocol protocol, int replayLimit,
                   long nowMillis) {
         this.playerId = playerId;
+        this.limitKey = "player:" + playerId;
         this.detachedAtMillis = nowMillis;
         this.name = name;
         this.seq = Math.max(0, firstSeq);

@@ -134,26 +134,12 @@ final class RequestLimits {
         put(p, refusedNow, previous, PLAYER_MESSAGES, cfg.limitPlayerMessages());
         put(p, refusedNow, previous, HELLO_PER_ADDRESS, cfg.limitHelloPerAddress());
         Map<String, LimitPolicy> actions = new LinkedHashMap<>();
-        for (String entry : cfg.limitActions().split(",")) {
-            if (entry.isBlank()) {
-                continue;
+        eachActionLimit(cfg.limitActions(), "act.", actions::put, (action, error) -> {
+            refusedNow.put("act." + action, error);
+            if (previous != null && previous.actions().containsKey(action)) {
+                actions.put(action, previous.actions().get(action));
             }
-            int eq = entry.indexOf('=');
-            String action = eq < 0 ? entry.strip() : entry.substring(0, eq).strip();
-            String name = "act." + action;
-            try {
-                if (eq < 0 || action.isEmpty()) {
-                    throw new IllegalArgumentException("policy " + name + ": '" + entry + "' is not ACTION=LIMIT, for example play=20/1m");
-                }
-                LimitPolicy policy = LimitPolicy.parse(name, entry.substring(eq + 1));
-                actions.put(action, policy); // null: that action has no limit of its own
-            } catch (IllegalArgumentException e) {
-                refusedNow.put(name, e.getMessage());
-                if (previous != null && previous.actions().containsKey(action)) {
-                    actions.put(action, previous.actions().get(action));
-                }
-            }
-        }
+        });
         Mode mode;
         try {
             mode = Mode.valueOf(cfg.limits().strip().toUpperCase(java.util.Locale.ROOT));
@@ -242,23 +228,42 @@ final class RequestLimits {
         }
         String text = declared instanceof String[] a ? String.join(",", a) : declared.toString();
         Map<String, LimitPolicy> out = new LinkedHashMap<>();
-        try {
-            for (String entry : text.split(",")) {
-                if (entry.isBlank()) {
-                    continue;
-                }
-                int eq = entry.indexOf('=');
-                String action = eq < 0 ? "" : entry.substring(0, eq).strip();
-                if (action.isEmpty()) {
-                    throw new IllegalArgumentException("'" + entry.strip() + "' is not ACTION=LIMIT");
-                }
-                out.put(action, LimitPolicy.parse("act." + type + "." + action, entry.substring(eq + 1)));
-            }
+        Map<String, String> errors = new LinkedHashMap<>();
+        eachActionLimit(text, "act." + type + ".", out::put, errors::put);
+        if (errors.isEmpty()) {
             games.put(type, java.util.Collections.unmodifiableMap(out));
-        } catch (IllegalArgumentException e) {
+        } else {
+            String why = String.join("; ", errors.values());
             games.remove(type);
-            gamesRefused.put(type, e.getMessage());
-            LOG.warn("game {}: its {} cannot be read ({}); its actions get the act limit", type, GAME_LIMITS, e.getMessage());
+            gamesRefused.put(type, why);
+            LOG.warn("game {}: its {} cannot be read ({}); its actions get the act limit", type, GAME_LIMITS, why);
+        }
+    }
+
+    /**
+     * Reads {@code ACTION=LIMIT} entries separated by commas, as the {@code limitActions} setting and
+     * a game's {@link #GAME_LIMITS} write them: each action's policy, named {@code prefix + action}
+     * (null for {@code off}), to {@code limit}; each entry that cannot be read to {@code refused}
+     * with the reason.
+     */
+    static void eachActionLimit(String text, String prefix, java.util.function.BiConsumer<String, LimitPolicy> limit,
+                                java.util.function.BiConsumer<String, String> refused) {
+        for (String entry : text.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            int eq = entry.indexOf('=');
+            String action = eq < 0 ? entry.strip() : entry.substring(0, eq).strip();
+            String name = prefix + action;
+            if (eq < 0 || action.isEmpty()) {
+                refused.accept(action, "policy " + name + ": '" + entry.strip() + "' is not ACTION=LIMIT, for example play=20/1m");
+                continue;
+            }
+            try {
+                limit.accept(action, LimitPolicy.parse(name, entry.substring(eq + 1)));
+            } catch (IllegalArgumentException e) {
+                refused.accept(action, e.getMessage());
+            }
         }
     }
 
