@@ -1,0 +1,299 @@
+package dev.ludus.limits.redis;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.MetricRegistry;
+
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.limits.Decision;
+import dev.ludus.api.limits.LimitPolicy;
+import dev.ludus.api.limits.RateLimiter;
+import dev.ludus.redis.client.RedisConnector;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+
+/**
+ * {@link RateLimiter} on token buckets in Redis ({@link RedisBuckets}), so every node that shares the
+ * Redis enforces one budget per key. While Redis cannot be reached, or does not answer a decision
+ * within {@code timeoutMillis}, decisions follow {@code failure}: {@code open} asks the local
+ * fallback limiter (or allows, without one), {@code closed} refuses; Redis is then left alone for
+ * {@code retryMillis} before the next decision tries it again, so no caller waits on a Redis that is
+ * away. The health check {@code limits-redis} is DEGRADED, with the reason, meanwhile, and UP again
+ * by itself once Redis answers.
+ */
+@Component(service = {RateLimiter.class, HealthCheck.class}, configurationPid = RedisRateLimiter.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL, property = "ludus.limiter=redis")
+@Designate(ocd = RedisLimitsConfig.class)
+public final class RedisRateLimiter implements RateLimiter, HealthCheck {
+
+    static final String PID = "dev.ludus.limits.redis";
+    private static final Logger LOG = LoggerFactory.getLogger(RedisRateLimiter.class);
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    @Reference(name = "redis")
+    private RedisConnector redis;
+
+    @Reference(name = "fallback", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RateLimiter fallback;
+
+    private final RedisLimitsMetrics metrics = new RedisLimitsMetrics();
+    private volatile MetricRegistry registry;
+
+    private volatile boolean failOpen = true;
+    private volatile long timeoutMillis = 100;
+    private volatile long retryNanos = 1_000_000_000L;
+    private String prefix;
+    private ScheduledExecutorService connector;
+    private volatile StatefulRedisConnection<String, byte[]> connection;
+    private volatile RedisBuckets buckets;
+    /** While {@link System#nanoTime()} is before this, decisions do not try Redis. */
+    private volatile long leftAloneUntil;
+    private volatile String problem = "not connected yet";
+    private volatile Instant failingSince = Instant.now();
+    private volatile boolean activated;
+
+    public RedisRateLimiter() {
+    }
+
+    /** Wired by hand (tests, benchmarks): {@code fallback} may be null. */
+    RedisRateLimiter(RedisConnector redis, RateLimiter fallback) {
+        this.redis = redis;
+        this.fallback = fallback;
+    }
+
+    @Activate
+    void activate(RedisLimitsConfig config, BundleContext context) {
+        String failure = config.failure() == null ? "" : config.failure().trim().toLowerCase(Locale.ROOT);
+        if (!failure.equals("open") && !failure.equals("closed")) {
+            LOG.error("limits-redis configuration {}: failure must be open or closed, got '{}'; failing closed",
+                    PID, config.failure());
+        }
+        failOpen = failure.equals("open");
+        timeoutMillis = Math.max(1, Math.min(5000, config.timeoutMillis()));
+        retryNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(10, Math.min(60_000, config.retryMillis())));
+        prefix = config.keyPrefix() == null || config.keyPrefix().isBlank() ? "ludus:limits:" : config.keyPrefix();
+        if (context != null) {
+            metrics.bundle(context.getBundle().getSymbolicName(), context.getBundle().getVersion().toString());
+        }
+        MetricRegistry r = registry;
+        if (r != null) {
+            metrics.bind(r);
+        }
+        activated = true;
+        connector = Executors.newSingleThreadScheduledExecutor(t -> {
+            Thread th = new Thread(t, "ludus-limits-redis");
+            th.setDaemon(true);
+            return th;
+        });
+        connector.scheduleWithFixedDelay(this::connect, 0, TimeUnit.NANOSECONDS.toMillis(retryNanos), TimeUnit.MILLISECONDS);
+        LOG.info("Redis rate limiter on {} (keys {}*): failing {} when Redis is away, decision timeout {} ms",
+                redis.target(), prefix, failOpen ? "open" : "closed", timeoutMillis);
+    }
+
+    @Deactivate
+    void deactivate() {
+        activated = false;
+        if (connector != null) {
+            connector.shutdownNow();
+            try {
+                connector.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        buckets = null;
+        StatefulRedisConnection<String, byte[]> c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
+        metrics.unbind();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindRegistry(MetricRegistry r) {
+        registry = r;
+        if (activated) {
+            metrics.bind(r);
+        }
+    }
+
+    void unbindRegistry(MetricRegistry r) {
+        if (registry == r) {
+            registry = null;
+            metrics.unbind();
+        }
+    }
+
+    /** On the connector thread: opens the connection until it is open (Lettuce keeps it open after that). */
+    private void connect() {
+        if (connection != null) {
+            return;
+        }
+        try {
+            StatefulRedisConnection<String, byte[]> c = redis.connect(CODEC);
+            buckets = new RedisBuckets(c, prefix);
+            connection = c;
+            problem = null;
+            LOG.info("Redis rate limiter connected to {}", redis.target());
+        } catch (RuntimeException e) {
+            String why = describe(e);
+            if (!why.equals(problem)) {
+                LOG.warn("Redis rate limiter cannot connect to {} ({}); failing {} until it can, trying every {} ms",
+                        redis.target(), why, failOpen ? "open" : "closed", TimeUnit.NANOSECONDS.toMillis(retryNanos));
+            }
+            problem = why;
+        }
+    }
+
+    @Override
+    public Decision acquire(LimitPolicy policy, String key, long cost) {
+        Objects.requireNonNull(policy, "policy");
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("a rate limit key must not be blank");
+        }
+        if (cost < 1) {
+            throw new IllegalArgumentException("a rate limit cost must be at least 1, got " + cost);
+        }
+        Decision d = decide(policy, key, cost);
+        return policy.shadow() ? d.shadow() : d;
+    }
+
+    private Decision decide(LimitPolicy policy, String key, long cost) {
+        RedisBuckets b = buckets;
+        StatefulRedisConnection<String, byte[]> c = connection;
+        long start = System.nanoTime();
+        if (b == null || c == null || start - leftAloneUntil < 0) {
+            return withoutRedis(policy, key, cost);
+        }
+        if (!c.isOpen()) { // Lettuce is reconnecting; commands would be refused at once
+            if (problem == null) {
+                failed(new IllegalStateException("connection lost, reconnecting"));
+            }
+            return withoutRedis(policy, key, cost);
+        }
+        try {
+            Decision d = b.acquire(policy, key, cost).get(timeoutMillis, TimeUnit.MILLISECONDS);
+            metrics.decided(System.nanoTime() - start);
+            if (problem != null) {
+                LOG.info("Redis rate limiter: Redis at {} answers again after {}", redis.target(), problem);
+                problem = null;
+            }
+            return d;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failed(e);
+        } catch (ExecutionException e) {
+            failed(e.getCause());
+        } catch (TimeoutException e) {
+            failed(new TimeoutException("no answer within " + timeoutMillis + " ms"));
+        } catch (RuntimeException e) {
+            failed(e);
+        }
+        return withoutRedis(policy, key, cost);
+    }
+
+    private void failed(Throwable e) {
+        metrics.errors.inc();
+        leftAloneUntil = System.nanoTime() + retryNanos;
+        String why = describe(e);
+        if (problem == null) {
+            failingSince = Instant.now();
+            LOG.warn("Redis rate limiter: Redis at {} failed ({}); failing {} for at least {} ms", redis.target(), why,
+                    failOpen ? "open" : "closed", TimeUnit.NANOSECONDS.toMillis(retryNanos));
+        }
+        problem = why;
+    }
+
+    private Decision withoutRedis(LimitPolicy policy, String key, long cost) {
+        metrics.fallbacks.inc();
+        if (!failOpen) {
+            return Decision.refuse(Math.max(1, TimeUnit.NANOSECONDS.toMillis(retryNanos)), false);
+        }
+        RateLimiter local = fallback;
+        return local == null ? Decision.allow(policy.capacity()) : local.acquire(policy, key, cost);
+    }
+
+    @Override
+    public void reset(String policy, String key) {
+        RateLimiter local = fallback;
+        if (local != null) {
+            local.reset(policy, key);
+        }
+        RedisBuckets b = buckets;
+        if (b == null) {
+            throw new IllegalStateException("Redis at " + redis.target() + " is not connected: " + problem);
+        }
+        try {
+            b.reset(policy, key).get(Math.max(timeoutMillis, 1000), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while resetting " + policy + " for " + key, e);
+        } catch (ExecutionException | TimeoutException e) {
+            failed(e instanceof ExecutionException ee ? ee.getCause() : e);
+            throw new IllegalStateException("Redis at " + redis.target() + " did not reset " + policy + " for "
+                    + key + ": " + describe(e), e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public String name() {
+        return "limits-redis";
+    }
+
+    @Override
+    public HealthResult check() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("redis", redis.target());
+        d.put("failure", failOpen ? "open" : "closed");
+        d.put("fallback", fallback == null ? "none" : "local");
+        d.put("decisions", metrics.decisions.getCount());
+        d.put("fallbackDecisions", metrics.fallbacks.getCount());
+        d.put("redisErrors", metrics.errors.getCount());
+        String p = problem;
+        if (p == null && connection != null && connection.isOpen()) {
+            return HealthResult.up(d);
+        }
+        String how = !failOpen ? "failing closed: every limited request is refused"
+                : fallback == null ? "failing open: limited requests are allowed (no fallback limiter)"
+                : "failing open: decided by the local fallback limiter";
+        return HealthResult.degraded("Redis at " + redis.target() + " unusable since " + failingSince + " ("
+                + (p == null ? "disconnected" : p) + "); " + how, d);
+    }
+}
