@@ -91,7 +91,7 @@ public class LimitsSwapIT {
     }
 
     /** A player's requests: each is answered once, or the player records what went wrong. */
-    private static final class Player {
+    static final class Player {
         final ProtocolClient client;
         long sent;
         long ok;

@@ -26,7 +26,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 /**
  * The opt-in {@code redis} feature: Lettuce (repackaged by bundles/lettuce) and its Netty and
  * Reactor bundles resolve and start beside the default set, and a client made from the bundle's
- * classes talks to a real Redis from inside the framework; shut down, it leaves no thread behind.
+ * classes talks to a real Redis from inside the framework; shut down, it leaves no thread behind,
+ * and neither does the node's Redis connector (bundles/redis) when it stops.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -75,6 +76,13 @@ public class RedisStackIT {
             assertEquals(Long.valueOf(1), c.sync().del(key));
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+        // The feature's own user of Lettuce, the node's Redis connector, holds a client too: stopped,
+        // it must leave no thread either.
+        for (Bundle b : context.getBundles()) {
+            if ("dev.ludus.redis".equals(b.getSymbolicName())) {
+                b.stop();
+            }
         }
         Wait.until("no Lettuce thread left", 10_000, () -> Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.isAlive() && t.getName().startsWith("lettuce-")),
