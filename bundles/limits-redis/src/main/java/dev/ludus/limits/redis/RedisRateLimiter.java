@@ -77,6 +77,8 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
     private volatile String problem = "not connected yet";
     private volatile Instant failingSince = Instant.now();
     private volatile boolean activated;
+    /** Set once the first connection attempt has ended, either way. */
+    private volatile boolean tried;
 
     public RedisRateLimiter() {
     }
@@ -159,7 +161,9 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
         }
         try {
             StatefulRedisConnection<String, byte[]> c = redis.connect(CODEC);
-            buckets = new RedisBuckets(c, prefix);
+            RedisBuckets b = new RedisBuckets(c, prefix);
+            warmUp(b);
+            buckets = b;
             connection = c;
             problem = null;
             LOG.info("Redis rate limiter connected to {}", redis.target());
@@ -170,6 +174,27 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
                         redis.target(), why, failOpen ? "open" : "closed", TimeUnit.NANOSECONDS.toMillis(retryNanos));
             }
             problem = why;
+        } finally {
+            tried = true;
+        }
+    }
+
+    /**
+     * One decision on a key of its own, with a generous wait, before the limiter takes requests:
+     * the first decision of a fresh JVM loads Bucket4j's and Lettuce's classes and has Redis
+     * compile the scripts, which can take longer than {@code timeoutMillis} and would send the
+     * first players' requests to the fallback.
+     */
+    private static void warmUp(RedisBuckets b) {
+        LimitPolicy p = LimitPolicy.parse("warm_up", "1000/1s block 1s");
+        try {
+            for (int i = 0; i < 3; i++) {
+                b.acquire(p, "node:" + ProcessHandle.current().pid(), 1).get(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("Redis rate limiter: warm-up decision failed: {}", e.toString());
         }
     }
 
@@ -275,6 +300,16 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
     @Override
     public String name() {
         return "limits-redis";
+    }
+
+    /**
+     * Not ready until the first attempt to connect (and warm up) has ended, so a node does not take
+     * players while its first decisions would still go to the fallback for want of a connection.
+     * A Redis that is away does not hold readiness up: the failure policy decides then.
+     */
+    @Override
+    public boolean ready() {
+        return tried;
     }
 
     @Override
