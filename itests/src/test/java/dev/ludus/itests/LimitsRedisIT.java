@@ -139,6 +139,11 @@ public class LimitsRedisIT {
                             () -> health("redis").toString());
                     assertEquals("the limit holds by the local fallback bucket, spent before", "join_room",
                             probe(prober).get("policy"));
+                    String console = Http.get("http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port")
+                            + "/system/console/ludus-limits.json", "admin", context.getProperty("ludus.itest.password")).body();
+                    assertTrue("the console's rate limits page shows the limiter failing over: " + console,
+                            console.contains("\"check\":\"limits-redis\",\"status\":\"DEGRADED\"")
+                                    && console.contains("decided by the local fallback limiter"));
                     Thread.sleep(1000); // traffic without Redis
                     relay.restore();
                     Wait.until("back on Redis by itself", 30_000, () -> health("limits-redis").status() == HealthStatus.UP,

@@ -52,6 +52,8 @@ public class PrometheusIT {
         node = Distribution.copy();
         work = Files.createDirectories(node.home.getParent().resolve("prometheus"));
         Files.writeString(node.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 1\n");
+        // One limit that refuses and one in shadow mode, so the rate-limit panels have series.
+        Files.writeString(node.home.resolve("conf/dev.ludus.gateway.cfg"), "limitJoinRoom = 1/1h\nlimitPing = 1/1h shadow\n");
         node.start().awaitHealthy();
         node.awaitGateway();
         playOneGameWithBots();
@@ -75,6 +77,12 @@ public class PrometheusIT {
         try (ProtocolClient c = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + node.port + "/ws"), "Ann")) {
             LiapTuiPlayer.startAgainstBots(c, "observed", Map.of("maxRounds", 1));
             LiapTuiPlayer.play(c, 60_000, -1);
+        }
+        try (ProtocolClient c = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + node.port + "/ws"), "Bo")) {
+            for (int i = 0; i < 2; i++) {
+                c.request("join_room", Map.of("room", "nowhere"));
+                c.request("ping", Map.of());
+            }
         }
         // The finished game reaches the archive, so its series carry a backend.
         Wait.until("the game in the archive", 30_000,

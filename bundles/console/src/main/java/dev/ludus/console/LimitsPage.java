@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -14,13 +15,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import dev.ludus.api.gateway.RateLimitControl;
 import dev.ludus.api.gateway.RateLimitStatus;
+import dev.ludus.api.health.HealthCheck;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * Rate limits: the gateway's mode and limiter, every policy with its refusals (and what shadow
  * mode let through), the players and addresses refused most in the last minutes, and the players
- * banned now. One action: lift a ban ({@code POST action=unban, player}). The policies themselves
+ * banned now, and the health of a shared limiter (Redis reachable, its failure policy in force). One action: lift a ban ({@code POST action=unban, player}). The policies themselves
  * are settings of the gateway (Configuration, "Ludus gateway").
  */
 @Component(service = Servlet.class, property = {
@@ -35,6 +37,18 @@ public class LimitsPage extends ConsolePage {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RateLimitControl control;
+
+    /** The limiters' own health checks ({@code limits-redis}: Redis reachable, failure policy in force). */
+    private final transient List<HealthCheck> checks = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addCheck(HealthCheck check) {
+        checks.add(check);
+    }
+
+    void removeCheck(HealthCheck check) {
+        checks.remove(check);
+    }
 
     @Override
     String label() {
@@ -68,6 +82,17 @@ public class LimitsPage extends ConsolePage {
                     java.time.Instant.EPOCH, java.time.Instant.ofEpochMilli(left)))));
             m.put("settingsRefused", s.settingsRefused());
         }
+        List<Map<String, Object>> limiters = new ArrayList<>();
+        Checks.run(checks).forEach((name, result) -> {
+            if (name.startsWith("limits-")) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("check", name);
+                row.put("status", result.status().name());
+                row.put("reason", result.reason());
+                limiters.add(row);
+            }
+        });
+        m.put("limiterHealth", limiters);
         m.put("policies", policies);
         m.put("topPlayers", players);
         m.put("topAddresses", addresses);
@@ -109,6 +134,12 @@ public class LimitsPage extends ConsolePage {
         if (refused instanceof Map<?, ?> r && !r.isEmpty()) {
             out.println("<p class=\"ludus-error\">Settings refused (the previous values stay):</p>");
             keyValues(out, "settingsRefused", r);
+        }
+        List<Map<String, Object>> limiters = (List<Map<String, Object>>) model.get("limiterHealth");
+        if (!limiters.isEmpty()) {
+            out.println("<h3>Shared limiters</h3>");
+            table(out, "limiterHealth", OverviewPage.columns("check", "Health check", "status", "Status", "reason", "Reason"),
+                    limiters, null, null);
         }
         out.println("<h3>Policies</h3>");
         table(out, "policies", OverviewPage.columns("name", "Policy", "spec", "Limit", "refused", "Refused",

@@ -64,7 +64,7 @@ final class GatewayMetrics {
 
     private final Map<String, Timer> requests = new ConcurrentHashMap<>(Map.of("act", act));
     private final Map<Integer, Counter> closes = new ConcurrentHashMap<>();
-    /** Rate-limit decisions that refused, and that a shadow policy (or mode) let through, by policy. */
+    /** Rate-limit decisions that refused, and that a shadow policy (or mode) let through, by policy and key kind. */
     private final Map<String, Counter> limitRefused = new ConcurrentHashMap<>();
     private final Map<String, Counter> limitShadowRefused = new ConcurrentHashMap<>();
     /** The rate limiter's answers, timed from the call to the answer. */
@@ -90,9 +90,13 @@ final class GatewayMetrics {
         requests.computeIfAbsent(type, this::newTimer).update(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A rate-limit policy refused a request ({@code shadow}: would have, and let it through). */
-    void limitRefused(String policy, boolean shadow) {
-        (shadow ? limitShadowRefused : limitRefused).computeIfAbsent(policy, p -> newLimitCounter(p, shadow)).inc();
+    /**
+     * A rate-limit policy refused a request ({@code shadow}: would have, and let it through), for a
+     * key of {@code kind} ({@code player}, {@code address}, {@code room}).
+     */
+    void limitRefused(String policy, String kind, boolean shadow) {
+        (shadow ? limitShadowRefused : limitRefused).computeIfAbsent(policy + "\u0000" + kind,
+                k -> newLimitCounter(policy, kind, shadow)).inc();
     }
 
     /** A connection closed with {@code code}. */
@@ -138,8 +142,8 @@ final class GatewayMetrics {
         closes.forEach((code, counter) -> put(b, closeName(b, code), counter));
         put(b, name(b, "limit_decision_seconds"), limitDecision);
         put(b, name(b, "limit_errors"), limitErrors);
-        limitRefused.forEach((policy, counter) -> put(b, limitName(b, policy, false), counter));
-        limitShadowRefused.forEach((policy, counter) -> put(b, limitName(b, policy, true), counter));
+        limitRefused.forEach((id, counter) -> put(b, limitName(b, id, false), counter));
+        limitShadowRefused.forEach((id, counter) -> put(b, limitName(b, id, true), counter));
         bound = b;
     }
 
@@ -161,8 +165,8 @@ final class GatewayMetrics {
         return registered(new SummingTimer(), b -> requestName(b, type));
     }
 
-    private Counter newLimitCounter(String policy, boolean shadow) {
-        return registered(new Counter(), b -> limitName(b, policy, shadow));
+    private Counter newLimitCounter(String policy, String kind, boolean shadow) {
+        return registered(new Counter(), b -> limitName(b, policy + "\u0000" + kind, shadow));
     }
 
     private Counter newCloseCounter(int code) {
@@ -186,8 +190,11 @@ final class GatewayMetrics {
         return name(b, "request_seconds").with("type", type);
     }
 
-    private static MetricName limitName(Bound b, String policy, boolean shadow) {
-        return name(b, shadow ? "limit_would_refuse" : "limit_refusals").with("policy", policy);
+    /** {@code id} is the policy and the key's kind, separated by a NUL. */
+    private static MetricName limitName(Bound b, String id, boolean shadow) {
+        int nul = id.indexOf('\u0000');
+        return name(b, shadow ? "limit_would_refuse" : "limit_refusals").with("policy", id.substring(0, nul))
+                .with("key", id.substring(nul + 1));
     }
 
     private static MetricName closeName(Bound b, int code) {

@@ -280,6 +280,12 @@ final class RequestLimits {
         return Map.copyOf(gamesRefused);
     }
 
+    /** What a key limits, for the metrics: the part before its colon ({@code player}, {@code address}, {@code room}). */
+    static String keyKind(String key) {
+        int colon = key.indexOf(':');
+        return colon > 0 ? key.substring(0, colon) : "other";
+    }
+
     private Refusal check(Settings s, LimitPolicy policy, String key) {
         RateLimiter l = limiter;
         if (l == null) {
@@ -303,11 +309,11 @@ final class RequestLimits {
         if (d.shadowed() || s.mode() == Mode.SHADOW) {
             shadowRefused.incrementAndGet();
             shadowByPolicy.computeIfAbsent(policy.name(), k -> new AtomicLong()).incrementAndGet();
-            metrics.limitRefused(policy.name(), true);
+            metrics.limitRefused(policy.name(), keyKind(key), true);
             return null;
         }
         refused.incrementAndGet();
-        metrics.limitRefused(policy.name(), false);
+        metrics.limitRefused(policy.name(), keyKind(key), false);
         refusedByPolicy.computeIfAbsent(policy.name(), k -> new AtomicLong()).incrementAndGet();
         return new Refusal(policy.name(), d.retryAfterMillis(), d.blocked());
     }

@@ -266,6 +266,21 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
         return local == null ? Decision.allow(policy.capacity()) : local.acquire(policy, key, cost);
     }
 
+    /**
+     * A PING over the limiter's own connection, answered (the benchmark's baseline: one Redis round
+     * trip on the connection decisions use). Null while not connected.
+     */
+    String ping() throws Exception {
+        RedisBuckets b = buckets;
+        return b == null ? null : b.ping().get(5, TimeUnit.SECONDS);
+    }
+
+    /** Whether the limiter has its Redis connection (after its warm-up). */
+    boolean connected() {
+        StatefulRedisConnection<String, byte[]> c = connection;
+        return c != null && c.isOpen();
+    }
+
     @Override
     public void reset(String policy, String key) {
         RateLimiter local = fallback;

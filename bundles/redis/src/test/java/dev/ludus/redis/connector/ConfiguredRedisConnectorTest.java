@@ -18,6 +18,7 @@ import dev.ludus.testing.services.ServiceEndpoint;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import redis.embedded.RedisServer;
 
 /** The connector against a real Redis (or an embedded one), against nothing, and with bad settings. */
 public class ConfiguredRedisConnectorTest {
@@ -144,6 +145,48 @@ public class ConfiguredRedisConnectorTest {
             assertTrue(e.getMessage(), e.getMessage().endsWith(message));
         } finally {
             c.deactivate();
+        }
+    }
+
+    @Test
+    public void aPasswordProtectedRedisTakesThePrivatePasswordAndRefusesAWrongOne() throws Exception {
+        int port = freePort();
+        RedisServer own = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                .setting("save \"\"").setting("appendonly no").setting("requirepass s3cret-pw").build();
+        own.start();
+        try {
+            Settings s = new Settings();
+            s.port = port;
+            s.password = "s3cret-pw";
+            ConfiguredRedisConnector right = new ConfiguredRedisConnector();
+            right.activate(s);
+            try {
+                awaitHealth(right, HealthStatus.UP);
+                try (StatefulRedisConnection<String, String> c = right.connect(StringCodec.UTF8)) {
+                    assertEquals("PONG", c.sync().ping());
+                }
+            } finally {
+                right.deactivate();
+            }
+            s.password = "not-the-pw-42";
+            ConfiguredRedisConnector wrong = new ConfiguredRedisConnector();
+            wrong.activate(s);
+            try {
+                long end = System.currentTimeMillis() + 10_000;
+                while (!wrong.check().reason().contains("WRONGPASS") && System.currentTimeMillis() < end) {
+                    Thread.sleep(20);
+                }
+                HealthResult h = wrong.check();
+                assertEquals(HealthStatus.DEGRADED, h.status());
+                assertTrue("Redis's refusal is the reason: " + h.reason(), h.reason().contains("WRONGPASS"));
+                assertFalse("no password in what health shows", (h.reason() + h.details()).contains("not-the-pw-42")
+                        || (h.reason() + h.details()).contains("s3cret"));
+                assertThrows(RedisException.class, () -> wrong.connect(StringCodec.UTF8));
+            } finally {
+                wrong.deactivate();
+            }
+        } finally {
+            own.stop();
         }
     }
 
