@@ -1,5 +1,7 @@
 package dev.ludus.api.limits;
 
+import java.util.Objects;
+
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -29,4 +31,21 @@ public interface RateLimiter {
 
     /** Forgets the bucket and any block of {@code key} under the policy named {@code policy} (an unban). */
     void reset(String policy, String key);
+
+    /**
+     * Checks the arguments of {@link #acquire} as every limiter must, before it looks at a bucket.
+     *
+     * @throws NullPointerException     for a null policy
+     * @throws IllegalArgumentException for a blank key or a cost below 1
+     * @since 1.1
+     */
+    static void checkArguments(LimitPolicy policy, String key, long cost) {
+        Objects.requireNonNull(policy, "policy");
+        if (key == null || key.isBlank()) {
+            throw new IllegalArgumentException("a rate limit key must not be blank");
+        }
+        if (cost < 1) {
+            throw new IllegalArgumentException("a rate limit cost must be at least 1, got " + cost);
+        }
+    }
 }

@@ -7,7 +7,7 @@
  * be swapped under traffic without losing a rule.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.ludus.api.limits;
 
 import org.osgi.annotation.bundle.Export;

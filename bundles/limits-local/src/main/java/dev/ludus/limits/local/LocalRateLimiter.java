@@ -2,7 +2,6 @@ package dev.ludus.limits.local;
 
 import java.util.Iterator;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -117,13 +116,7 @@ public final class LocalRateLimiter implements RateLimiter {
 
     @Override
     public Decision acquire(LimitPolicy policy, String key, long cost) {
-        Objects.requireNonNull(policy, "policy");
-        if (key == null || key.isBlank()) {
-            throw new IllegalArgumentException("a rate limit key must not be blank");
-        }
-        if (cost < 1) {
-            throw new IllegalArgumentException("a rate limit cost must be at least 1, got " + cost);
-        }
+        RateLimiter.checkArguments(policy, key, cost);
         Entry e = entry(policy, key);
         Decision d;
         synchronized (e) {

@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -168,7 +167,7 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
             problem = null;
             LOG.info("Redis rate limiter connected to {}", redis.target());
         } catch (RuntimeException e) {
-            String why = describe(e);
+            String why = RedisConnector.describe(e);
             if (!why.equals(problem)) {
                 LOG.warn("Redis rate limiter cannot connect to {} ({}); failing {} until it can, trying every {} ms",
                         redis.target(), why, failOpen ? "open" : "closed", TimeUnit.NANOSECONDS.toMillis(retryNanos));
@@ -200,13 +199,7 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
 
     @Override
     public Decision acquire(LimitPolicy policy, String key, long cost) {
-        Objects.requireNonNull(policy, "policy");
-        if (key == null || key.isBlank()) {
-            throw new IllegalArgumentException("a rate limit key must not be blank");
-        }
-        if (cost < 1) {
-            throw new IllegalArgumentException("a rate limit cost must be at least 1, got " + cost);
-        }
+        RateLimiter.checkArguments(policy, key, cost);
         Decision d = decide(policy, key, cost);
         return policy.shadow() ? d.shadow() : d;
     }
@@ -248,7 +241,7 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
     private void failed(Throwable e) {
         metrics.errors.inc();
         leftAloneUntil = System.nanoTime() + retryNanos;
-        String why = describe(e);
+        String why = RedisConnector.describe(e);
         if (problem == null) {
             failingSince = Instant.now();
             LOG.warn("Redis rate limiter: Redis at {} failed ({}); failing {} for at least {} ms", redis.target(), why,
@@ -299,17 +292,8 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
         } catch (ExecutionException | TimeoutException e) {
             failed(e instanceof ExecutionException ee ? ee.getCause() : e);
             throw new IllegalStateException("Redis at " + redis.target() + " did not reset " + policy + " for "
-                    + key + ": " + describe(e), e);
+                    + key + ": " + RedisConnector.describe(e), e);
         }
-    }
-
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage();
-        return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
     }
 
     @Override

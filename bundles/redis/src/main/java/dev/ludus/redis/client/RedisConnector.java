@@ -46,4 +46,18 @@ public interface RedisConnector {
 
     /** Whether Redis answered the connector's last check (made every few seconds). */
     boolean reachable();
+
+    /**
+     * What went wrong, for health and logs: the innermost message of a Redis failure (Lettuce
+     * wraps the cause, e.g. {@code Connection refused}, {@code WRONGPASS …}), or its type when it
+     * has none.
+     */
+    static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage();
+        return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
+    }
 }

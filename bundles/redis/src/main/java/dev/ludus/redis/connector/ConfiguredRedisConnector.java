@@ -165,7 +165,7 @@ public final class ConfiguredRedisConnector implements RedisConnector, HealthChe
             if (Thread.currentThread().isInterrupted()) {
                 return; // deactivated while checking
             }
-            String why = describe(e);
+            String why = RedisConnector.describe(e);
             if (reachable || !why.equals(lastError)) {
                 LOG.warn("Redis at {} does not answer: {}", target(), why);
             }
@@ -184,16 +184,6 @@ public final class ConfiguredRedisConnector implements RedisConnector, HealthChe
             }
         }
         return "?";
-    }
-
-    /** The innermost message of {@code e}, with its type when it has none. */
-    static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage();
-        return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
     }
 
     @Override
