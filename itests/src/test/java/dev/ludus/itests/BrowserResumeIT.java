@@ -200,7 +200,7 @@ public class BrowserResumeIT {
         }
     }
 
-    /** Rewrites the rooms' settings file and gives the node's file watcher (1 s poll) time to apply it. */
+    /** Rewrites the rooms' settings file and waits until the rooms runtime says it applied them. */
     private static void roomsSettings(long botThinkMillis, int graceSeconds) throws Exception {
         roomsSettings(botThinkMillis, graceSeconds, 30_000);
     }
@@ -211,8 +211,17 @@ public class BrowserResumeIT {
         Path part = dist.home.resolve("conf/dev.ludus.rooms.cfg.part");
         Files.writeString(part, "botThinkMillis = " + botThinkMillis + "\ndisconnectGraceSeconds = " + graceSeconds
                 + "\nidleTimeoutMillis = " + idleTimeoutMillis + "\n");
+        String applied = "rooms settings applied: bot think " + botThinkMillis + " ms, idle timeout " + idleTimeoutMillis
+                + " ms, disconnect grace " + graceSeconds + " s";
         Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Thread.sleep(3000);
+        // On a loaded machine the file watcher can take seconds; a game started before would run
+        // with the old idle timeout. The runtime logs the times it applies (also the unchanged ones
+        // at its start, as a file with the same settings changes nothing).
+        Wait.until("the rooms settings applied (" + applied + ")", 30_000, () -> {
+            String out = dist.output();
+            int last = out.lastIndexOf("rooms settings applied: ");
+            return last >= 0 && out.startsWith(applied, last);
+        });
     }
 
     @Test
@@ -317,8 +326,9 @@ public class BrowserResumeIT {
     }
 
     /**
-     * A whole game played with the keyboard alone: every move (redeal answer, declaration, play)
-     * is reached with Tab and made with Enter, from the first deal to the final ranking.
+     * A whole game played with the keyboard alone: every move (redeal answer, declaration, play,
+     * and a discard: pieces picked in the hand with Space) is reached with Tab and made with Enter,
+     * from the first deal to the final ranking.
      */
     @Test
     public void aWholeGameIsPlayedWithTheKeyboardAlone() throws Exception {
@@ -332,10 +342,12 @@ public class BrowserResumeIT {
                 startGame(page);
                 page.eval("ludus.pace = 0.1");
                 int moves = 0;
+                int picked = 0;
                 long end = System.currentTimeMillis() + 150_000;
                 while (!Boolean.TRUE.equals(page.eval("!!document.querySelector('#game-over')"))) {
                     assertTrue("the game ended within 150 s; moves made so far: " + moves, System.currentTimeMillis() < end);
-                    if (!Boolean.TRUE.equals(page.eval(MARK_MOVE))) {
+                    Object key = page.eval(MARK_MOVE);
+                    if (!(key instanceof String)) {
                         Thread.sleep(100);
                         continue;
                     }
@@ -346,9 +358,14 @@ public class BrowserResumeIT {
                                 "!!document.activeElement && document.activeElement.dataset.keyTarget === '1'"));
                     }
                     if (reached) {
-                        press(page, "Enter");
-                        moves++;
-                        waitFor(page, "the move's answer", "!ludus.state.busy", 10_000);
+                        press(page, (String) key);
+                        if (" ".equals(key)) {
+                            picked++;
+                        }
+                        if ("Enter".equals(key)) {
+                            moves++;
+                            waitFor(page, "the move's answer", "!ludus.state.busy", 10_000);
+                        }
                     }
                 }
                 assertTrue("a declaration and plays were made by keyboard: " + moves, moves >= 2);
@@ -356,7 +373,8 @@ public class BrowserResumeIT {
                 assertFalse("every move of the player's was the player's own", (Boolean) page.eval(
                         "Array.from(document.querySelectorAll('.log li')).some((li) => li.textContent.startsWith('Keyboard (you)')"
                         + " && li.textContent.includes('bot'))"));
-                System.out.println("BrowserResumeIT: a whole game by keyboard, " + moves + " moves with Tab and Enter");
+                System.out.println("BrowserResumeIT: a whole game by keyboard, " + moves + " moves with Tab and Enter ("
+                        + picked + " pieces picked with Space for discards)");
             });
         } finally {
             roomsSettings(BOT_THINK_MILLIS, DISCONNECT_GRACE_SECONDS);
@@ -364,15 +382,32 @@ public class BrowserResumeIT {
     }
 
     /** Marks the move to make next (data-key-target) and says whether there is one. */
+    /**
+     * Marks the element the keyboard should reach next for the player's move and says which key
+     * makes it ({@code Enter}; a space picks a piece), or false while there is no move to make. A
+     * follower with no play of the lead's type discards: as many pieces as the turn asks are
+     * picked in the hand, then "Play selected pieces".
+     */
     private static final String MARK_MOVE = """
             (() => {
               const free = ':not([disabled]):not([aria-disabled])';
-              const b = document.querySelector('#redeal-decline' + free) || document.querySelector('button.declare' + free)
+              let b = document.querySelector('#redeal-decline' + free) || document.querySelector('button.declare' + free)
                 || document.querySelector('button.play-option' + free);
+              let key = 'Enter';
+              const g = ludus.state.game;
+              if (!b && (ludus.state.allowed || []).includes('play') && g && g.turn && g.turn.pieceCount) {
+                const picked = document.querySelectorAll('#hand .piece[data-selected=true]').length;
+                if (picked < g.turn.pieceCount) {
+                  b = document.querySelector('#hand .piece[role=button]:not([data-selected=true])');
+                  key = ' ';
+                } else {
+                  b = document.querySelector('#play-selected' + free);
+                }
+              }
               document.querySelectorAll('[data-key-target]').forEach((e) => { if (e !== b) delete e.dataset.keyTarget; });
               if (!b || ludus.state.busy) return false;
               b.dataset.keyTarget = '1';
-              return true;
+              return key;
             })()""";
 
     @Test

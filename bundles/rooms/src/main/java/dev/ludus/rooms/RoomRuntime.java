@@ -79,6 +79,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     @Activate
     void activate(RoomsConfig cfg) {
         ctx.config = cfg;
+        logTimes(cfg);
         int threads = cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
         ThreadFactory workerThreads = named("ludus-rooms");
         ctx.workers = Executors.newFixedThreadPool(threads, r -> workerThreads.newThread(() -> {
@@ -113,6 +114,13 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         }
         // New think, idle and grace times apply at once, not after the moves already armed.
         eachRoom(live -> driver.next(live));
+        logTimes(cfg);
+    }
+
+    /** The times operators change most, logged whenever the settings are (re)applied. */
+    private static void logTimes(RoomsConfig cfg) {
+        LOG.info("rooms settings applied: bot think {} ms, idle timeout {} ms, disconnect grace {} s",
+                cfg.botThinkMillis(), cfg.idleTimeoutMillis(), cfg.disconnectGraceSeconds());
     }
 
     @Deactivate
