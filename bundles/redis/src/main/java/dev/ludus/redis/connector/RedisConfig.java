@@ -28,8 +28,14 @@ public @interface RedisConfig {
             @Option(value = "full", label = "full: certificate and host name"),
             @Option(value = "ca", label = "ca: certificate only"),
             @Option(value = "none", label = "none: trust any certificate (testing only)")},
-            description = "How the server's certificate is checked, with TLS on. The JVM's trust store is used.")
+            description = "How the server's certificate is checked, with TLS on, against the TLS trust file or else "
+                    + "the JVM's trust store.")
     String tlsVerify() default "full";
+
+    @AttributeDefinition(name = "TLS trust file", required = false,
+            description = "PEM file with the certificates of the CAs to trust for Redis's certificate (a private CA); "
+                    + "empty: the JVM's trust store.")
+    String tlsTrustFile() default "";
 
     @AttributeDefinition(name = "User", required = false,
             description = "ACL user name (Redis 6+); empty: the default user.")

@@ -1,5 +1,7 @@
 package dev.ludus.redis.connector;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -14,7 +16,7 @@ import io.lettuce.core.TimeoutOptions;
  * The connector's settings, checked: {@link #of(RedisConfig)} refuses a value out of range with a
  * message that names the setting, before anything is opened.
  */
-record RedisSettings(String host, int port, int database, boolean tls, SslVerifyMode verify, String user,
+record RedisSettings(String host, int port, int database, boolean tls, SslVerifyMode verify, Path trustFile, String user,
                      char[] password, Duration connectTimeout, Duration commandTimeout, Duration checkEvery,
                      String clientName) {
 
@@ -33,8 +35,16 @@ record RedisSettings(String host, int port, int database, boolean tls, SslVerify
         if (!user.isEmpty() && password.isEmpty()) {
             throw new IllegalArgumentException("user '" + user + "' needs a password (.password)");
         }
+        Path trust = null;
+        String trustFile = c.tlsTrustFile() == null ? "" : c.tlsTrustFile().trim();
+        if (!trustFile.isEmpty()) {
+            trust = Path.of(trustFile);
+            if (!Files.isRegularFile(trust) || !Files.isReadable(trust)) {
+                throw new IllegalArgumentException("tlsTrustFile " + trustFile + " is not a readable file");
+            }
+        }
         return new RedisSettings(host, range("port", c.port(), 1, 65535), range("database", c.database(), 0, 15000),
-                c.tls(), verify(c.tlsVerify()), user, password.isEmpty() ? null : password.toCharArray(),
+                c.tls(), verify(c.tlsVerify()), trust, user, password.isEmpty() ? null : password.toCharArray(),
                 Duration.ofMillis(range("connectTimeoutMillis", c.connectTimeoutMillis(), 10, 60000)),
                 Duration.ofMillis(range("commandTimeoutMillis", c.commandTimeoutMillis(), 1, 60000)),
                 Duration.ofSeconds(range("checkSeconds", c.checkSeconds(), 1, 3600)), name);
@@ -84,7 +94,11 @@ record RedisSettings(String host, int port, int database, boolean tls, SslVerify
                 .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout));
         if (tls) {
-            b.sslOptions(SslOptions.builder().jdkSslProvider().build());
+            SslOptions.Builder ssl = SslOptions.builder().jdkSslProvider();
+            if (trustFile != null) {
+                ssl.trustManager(trustFile.toFile());
+            }
+            b.sslOptions(ssl.build());
         }
         return b.build();
     }

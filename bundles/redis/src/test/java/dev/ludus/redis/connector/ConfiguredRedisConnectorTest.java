@@ -14,6 +14,7 @@ import org.junit.Test;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
 import dev.ludus.testing.services.Redis;
+import dev.ludus.testing.services.RedisTls;
 import dev.ludus.testing.services.ServiceEndpoint;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -30,6 +31,7 @@ public class ConfiguredRedisConnectorTest {
         int database = 0;
         boolean tls = false;
         String tlsVerify = "full";
+        String trustFile = "";
         String user = "";
         String password = "";
         int connectTimeout = 1000;
@@ -43,6 +45,7 @@ public class ConfiguredRedisConnectorTest {
         @Override public int database() { return database; }
         @Override public boolean tls() { return tls; }
         @Override public String tlsVerify() { return tlsVerify; }
+        @Override public String tlsTrustFile() { return trustFile; }
         @Override public String user() { return user; }
         @Override public String _password() { return password; }
         @Override public int connectTimeoutMillis() { return connectTimeout; }
@@ -187,6 +190,58 @@ public class ConfiguredRedisConnectorTest {
             }
         } finally {
             own.stop();
+        }
+    }
+
+    @Test
+    public void tlsWithTheCaInTheTrustFileIsUpAndEveryWrongSettingIsRefusedByTheHandshake() throws Exception {
+        RedisTls.Server tlsRedis = RedisTls.server(ConfiguredRedisConnectorTest.class, 1);
+        Settings s = new Settings();
+        s.port = tlsRedis.port();
+        s.tls = true;
+        s.trustFile = tlsRedis.caCertificate().toString();
+        ConfiguredRedisConnector trusted = new ConfiguredRedisConnector();
+        trusted.activate(s);
+        try {
+            HealthResult h = awaitHealth(trusted, HealthStatus.UP);
+            assertEquals("rediss://127.0.0.1:" + tlsRedis.port() + "/0", h.details().get("target"));
+            try (StatefulRedisConnection<String, String> c = trusted.connect(StringCodec.UTF8)) {
+                assertEquals("full verification against the trust file: certificate and host name", "PONG", c.sync().ping());
+            }
+        } finally {
+            trusted.deactivate();
+        }
+
+        s.trustFile = "";
+        assertRefused(s, "the JVM's trust store does not know the test CA");
+        s.tlsVerify = "none";
+        ConfiguredRedisConnector unverified = new ConfiguredRedisConnector();
+        unverified.activate(s);
+        try {
+            awaitHealth(unverified, HealthStatus.UP);
+        } finally {
+            unverified.deactivate();
+        }
+        s.tls = false;
+        assertRefused(s, "plain text to a TLS port");
+        s.tls = true;
+        s.trustFile = "/nonexistent/ca.pem";
+        assertBad(s, "tlsTrustFile /nonexistent/ca.pem is not a readable file");
+    }
+
+    private static void assertRefused(Settings s, String why) throws Exception {
+        ConfiguredRedisConnector c = new ConfiguredRedisConnector();
+        c.activate(s);
+        try {
+            long end = System.currentTimeMillis() + 10_000;
+            while (c.check().reason().contains("not checked yet") && System.currentTimeMillis() < end) {
+                Thread.sleep(20);
+            }
+            HealthResult h = c.check();
+            assertEquals(why + ": " + h, HealthStatus.DEGRADED, h.status());
+            assertThrows(why, RedisException.class, () -> c.connect(StringCodec.UTF8));
+        } finally {
+            c.deactivate();
         }
     }
 

@@ -4,7 +4,7 @@ import java.util.function.Function;
 
 /**
  * The outside services tests may need. Each has one entry point class ({@link Postgres},
- * {@link Redis}, {@link Amqp}, {@link Nats}, {@link Prometheus}, {@link Browser}) that knows how to find the real one and how to start
+ * {@link Redis}, {@link RedisTls}, {@link Amqp}, {@link Nats}, {@link Prometheus}, {@link Browser}) that knows how to find the real one and how to start
  * an embedded one; adding another means adding a constant here and such a class.
  */
 public enum Service {
@@ -14,6 +14,9 @@ public enum Service {
 
     /** Redis: {@link Redis}. */
     REDIS("Redis", Redis::locate),
+
+    /** A Redis that speaks TLS, started by the tests: {@link RedisTls}. */
+    REDIS_TLS("Redis with TLS", RedisTls::locate),
 
     /** AMQP 0-9-1 (RabbitMQ, Qpid Broker-J): {@link Amqp}. */
     AMQP("AMQP", Amqp::locate),
