@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -71,6 +73,48 @@ final class Endpoints {
         } catch (IOException e) {
             System.err.println("[test-services] could not delete " + dir + ": " + e);
         }
+    }
+
+    /**
+     * Starts {@code command} (a server program, in {@code dir}, its output in {@code log}) and waits
+     * up to 15 s until it listens on {@code port} of 127.0.0.1. At JVM exit the process is stopped
+     * and {@code dir} deleted; when the program cannot be started, {@code dir} is deleted at once.
+     * Fails with the program's own output when it exits first.
+     */
+    static Process startListening(List<String> command, Path dir, Path log, int port, String stopThread)
+            throws IOException, InterruptedException {
+        String program = command.get(0);
+        Process p;
+        try {
+            p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+        } catch (IOException e) {
+            deleteTree(dir);
+            throw new IOException("no " + program + " on the PATH (" + e.getMessage() + ")", e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            p.destroy();
+            try {
+                p.waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            deleteTree(dir);
+        }, stopThread));
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException(program + " exited with " + p.exitValue() + ": " + Files.readString(log).strip());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return p;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        p.destroy();
+        throw new IOException(program + " did not listen on port " + port + " within 15 s");
     }
 
     static int freePort() throws IOException {

@@ -1,11 +1,9 @@
 package dev.ludus.testing.services;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 
 /**
  * NATS for tests: the real server named by {@value #URL_VARIABLE} (default
@@ -50,37 +48,8 @@ public final class Nats {
         String program = TestSettings.get(SERVER_VARIABLE, "nats-server");
         int port = Endpoints.freePort();
         Path store = Files.createTempDirectory("ludus-test-nats-");
-        Process p;
-        try {
-            p = new ProcessBuilder(program, "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd", store.toString())
-                    .redirectErrorStream(true).redirectOutput(store.resolve("nats-server.log").toFile()).start();
-        } catch (IOException e) {
-            Endpoints.deleteTree(store);
-            throw new IOException("no " + program + " on the PATH (" + e.getMessage() + ")", e);
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            p.destroy();
-            try {
-                p.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Endpoints.deleteTree(store);
-        }, "test-services-nats-stop"));
-        long deadline = System.nanoTime() + 15_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException(program + " exited with " + p.exitValue() + ": "
-                        + Files.readString(store.resolve("nats-server.log")).strip());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return new ServiceEndpoint("127.0.0.1", port, true);
-            } catch (IOException notYet) {
-                Thread.sleep(100);
-            }
-        }
-        p.destroy();
-        throw new IOException(program + " did not listen on port " + port + " within 15 s");
+        Endpoints.startListening(List.of(program, "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd",
+                store.toString()), store, store.resolve("nats-server.log"), port, "test-services-nats-stop");
+        return new ServiceEndpoint("127.0.0.1", port, true);
     }
 }

@@ -1,8 +1,6 @@
 package dev.ludus.testing.services;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,47 +66,17 @@ public final class RedisTls {
                     "-keyout", "server.key", "-out", "server.csr");
             run(dir, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                     "-days", "2", "-extfile", "san.cnf", "-out", "server.crt");
-            String program = TestSettings.get(SERVER_VARIABLE, "redis-server");
-            int port = Endpoints.freePort();
-            Process p;
-            try {
-                p = new ProcessBuilder(program, "--port", "0", "--bind", "127.0.0.1", "--tls-port", Integer.toString(port),
-                        "--tls-cert-file", "server.crt", "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.crt",
-                        "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString())
-                        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-            } catch (IOException e) {
-                throw new IOException("no " + program + " on the PATH (" + e.getMessage() + ")", e);
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                p.destroy();
-                try {
-                    p.waitFor(5, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                Endpoints.deleteTree(dir);
-            }, "test-services-redis-tls-stop"));
-            long deadline = System.nanoTime() + 15_000_000_000L;
-            while (System.nanoTime() < deadline) {
-                if (!p.isAlive()) {
-                    throw new IOException(program + " exited with " + p.exitValue() + " (built without TLS?): "
-                            + Files.readString(dir.resolve("redis.log")).strip());
-                }
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                    return new Server("127.0.0.1", port, dir.resolve("ca.crt"));
-                } catch (IOException notYet) {
-                    Thread.sleep(100);
-                }
-            }
-            p.destroy();
-            throw new IOException(program + " did not listen on port " + port + " within 15 s");
         } catch (IOException | InterruptedException | RuntimeException e) {
-            if (!Files.exists(dir.resolve("redis.log"))) {
-                Endpoints.deleteTree(dir);
-            }
+            Endpoints.deleteTree(dir);
             throw e;
         }
+        String program = TestSettings.get(SERVER_VARIABLE, "redis-server");
+        int port = Endpoints.freePort();
+        Endpoints.startListening(List.of(program, "--port", "0", "--bind", "127.0.0.1", "--tls-port", Integer.toString(port),
+                "--tls-cert-file", "server.crt", "--tls-key-file", "server.key", "--tls-ca-cert-file", "ca.crt",
+                "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.toString()),
+                dir, dir.resolve("redis.log"), port, "test-services-redis-tls-stop");
+        return new Server("127.0.0.1", port, dir.resolve("ca.crt"));
     }
 
     private static void run(Path dir, String... command) throws IOException, InterruptedException {
