@@ -441,10 +441,7 @@ public class ArchiveIT {
     }
 
     private void archiveConfig(Map<String, Object> changes) throws Exception {
-        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration(ARCHIVE_PID, "?");
-        Dictionary<String, Object> props = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        changes.forEach(props::put);
-        c.update(props);
+        Configurations.merge(configAdmin, ARCHIVE_PID, changes);
     }
 
     private void migrationConfig(Map<String, Object> values) throws Exception {
@@ -507,11 +504,7 @@ public class ArchiveIT {
     }
 
     private HealthResult health(String name) throws Exception {
-        HealthResult h = healthOrNull(name);
-        if (h == null) {
-            throw new AssertionError("no health check " + name);
-        }
-        return h;
+        return HealthChecks.require(context, name);
     }
 
     private Object detail(String check, String key) throws Exception {

@@ -26,4 +26,13 @@ final class HealthChecks {
         }
         return null;
     }
+
+    /** The result of the check named {@code name}; fails when no such check is registered. */
+    static HealthResult require(BundleContext context, String name) throws Exception {
+        HealthResult h = find(context, name);
+        if (h == null) {
+            throw new AssertionError("no health check " + name);
+        }
+        return h;
+    }
 }

@@ -7,8 +7,6 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -62,18 +60,11 @@ public class LimitsRedisIT {
     }
 
     private HealthResult health(String name) throws Exception {
-        HealthResult h = HealthChecks.find(context, name);
-        if (h == null) {
-            throw new AssertionError("no health check " + name);
-        }
-        return h;
+        return HealthChecks.require(context, name);
     }
 
     private void configure(String pid, Map<String, Object> values) throws Exception {
-        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration(pid, "?");
-        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        values.forEach(p::put);
-        c.update(p);
+        Configurations.merge(configAdmin, pid, values);
     }
 
     @SuppressWarnings("unchecked")

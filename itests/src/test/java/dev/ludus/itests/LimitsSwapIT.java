@@ -6,8 +6,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -71,18 +69,11 @@ public class LimitsSwapIT {
     }
 
     private HealthResult gateway() throws Exception {
-        HealthResult h = HealthChecks.find(context, "gateway");
-        if (h == null) {
-            throw new AssertionError("no health check gateway");
-        }
-        return h;
+        return HealthChecks.require(context, "gateway");
     }
 
     private void gatewaySettings(Map<String, Object> values) throws Exception {
-        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.gateway", "?");
-        Dictionary<String, Object> p = c.getProperties() == null ? new Hashtable<>() : c.getProperties();
-        values.forEach(p::put);
-        c.update(p);
+        Configurations.merge(configAdmin, "dev.ludus.gateway", values);
     }
 
     private void awaitEnforced() throws Exception {

@@ -20,7 +20,7 @@ import dev.ludus.api.health.HealthStatus;
 import dev.ludus.api.limits.Decision;
 import dev.ludus.api.limits.LimitPolicy;
 import dev.ludus.limits.local.LocalRateLimiter;
-import redis.embedded.RedisServer;
+import dev.ludus.testing.services.Redis;
 
 /**
  * The Redis limiter against a real Redis (the local one, or an embedded one): two limiters on two
@@ -187,12 +187,9 @@ public class RedisRateLimiterTest {
 
     @Test
     public void redisStoppedMidRunFallsBackAndComesBackByItself() throws Exception {
-        int port = freePort();
-        RedisServer own = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                .setting("save \"\"").setting("appendonly no").build();
-        own.start();
+        Redis.Own own = Redis.own(RedisRateLimiterTest.class, 1);
         try {
-            TestRedis there = new TestRedis("127.0.0.1", port);
+            TestRedis there = new TestRedis("127.0.0.1", own.port());
             connectors.add(there);
             RedisRateLimiter a = node(there, "open", new LocalRateLimiter());
             awaitUp(a);

@@ -19,7 +19,6 @@ import dev.ludus.testing.services.ServiceEndpoint;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
-import redis.embedded.RedisServer;
 
 /** The connector against a real Redis (or an embedded one), against nothing, and with bad settings. */
 public class ConfiguredRedisConnectorTest {
@@ -153,13 +152,10 @@ public class ConfiguredRedisConnectorTest {
 
     @Test
     public void aPasswordProtectedRedisTakesThePrivatePasswordAndRefusesAWrongOne() throws Exception {
-        int port = freePort();
-        RedisServer own = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                .setting("save \"\"").setting("appendonly no").setting("requirepass s3cret-pw").build();
-        own.start();
+        Redis.Own own = Redis.own(ConfiguredRedisConnectorTest.class, 1, "requirepass s3cret-pw");
         try {
             Settings s = new Settings();
-            s.port = port;
+            s.port = own.port();
             s.password = "s3cret-pw";
             ConfiguredRedisConnector right = new ConfiguredRedisConnector();
             right.activate(s);

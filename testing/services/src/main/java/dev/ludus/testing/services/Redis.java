@@ -33,6 +33,71 @@ public final class Redis {
         return (ServiceEndpoint) TestServices.require(Service.REDIS, testClass, tests);
     }
 
+    /**
+     * A Redis of the test's own, embedded, on a free port, that the test may {@linkplain Own#stop()
+     * stop} and {@linkplain Own#start() start} again (Redis going away under a client), with extra
+     * {@code redis.conf} lines such as {@code requirepass secret}. Not shared; stopped at JVM exit.
+     *
+     * @throws org.junit.AssumptionViolatedException when it cannot be started (the skip is recorded)
+     * @throws AssertionError                         when it cannot be started and skipping is not allowed
+     */
+    public static Own own(Class<?> testClass, int tests, String... settings) {
+        ServicePolicy policy = ServicePolicy.current();
+        Availability<?> a;
+        if (!policy.embeddedAllowed()) {
+            a = new Availability.Missing<>("a Redis of the test's own is embedded, which "
+                    + ServicePolicy.EMBEDDED_VARIABLE + "=off disables");
+        } else {
+            try {
+                Own own = new Own(Endpoints.freePort(), settings);
+                own.start();
+                a = new Availability.Ready<>(own, "embedded server of the test's own on port " + own.port());
+            } catch (IOException | RuntimeException | LinkageError e) {
+                a = new Availability.Missing<>("could not start an embedded Redis: " + EmbeddedPostgresServer.describe(e));
+            }
+        }
+        return (Own) TestServices.use(Service.REDIS, a, policy, testClass, tests);
+    }
+
+    /** An embedded Redis that one test owns. */
+    public static final class Own {
+        private final int port;
+        private final RedisServer server;
+
+        Own(int port, String... settings) throws IOException {
+            this.port = port;
+            var builder = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                    .setting("save \"\"").setting("appendonly no");
+            for (String s : settings) {
+                builder.setting(s);
+            }
+            this.server = builder.build();
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "test-services-own-redis-stop"));
+        }
+
+        public int port() {
+            return port;
+        }
+
+        /** Starts it (again, on the same port). */
+        public void start() {
+            try {
+                server.start();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("could not start the embedded Redis on port " + port, e);
+            }
+        }
+
+        /** Stops it; a stopped one stays stopped. */
+        public void stop() {
+            try {
+                server.stop();
+            } catch (IOException e) {
+                System.err.println("[test-services] could not stop the embedded Redis on port " + port + ": " + e.getMessage());
+            }
+        }
+    }
+
     static Availability<?> locate(ServicePolicy policy) {
         ServiceEndpoint real = Endpoints.configured(URL_VARIABLE, DEFAULT_URL, "redis");
         return Endpoints.locate("Redis", real, problemReaching(real), policy, Redis::startEmbedded);
@@ -43,17 +108,8 @@ public final class Redis {
     }
 
     private static ServiceEndpoint startEmbedded() throws IOException {
-        int port = Endpoints.freePort();
-        RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                .setting("save \"\"").setting("appendonly no").build();
+        Own server = new Own(Endpoints.freePort());
         server.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                server.stop();
-            } catch (IOException e) {
-                System.err.println("[test-services] could not stop the embedded Redis: " + e.getMessage());
-            }
-        }, "test-services-redis-stop"));
-        return new ServiceEndpoint("127.0.0.1", port, true);
+        return new ServiceEndpoint("127.0.0.1", server.port(), true);
     }
 }
