@@ -1,6 +1,9 @@
 package dev.ludus.eventstore;
 
 import java.io.IOException;
+
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomQuery;
-import dev.ludus.eventstore.EventLog;
-import dev.ludus.eventstore.LogSettings;
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
 import dev.ludus.game.liaptui.LiapTuiDefinition;
 import dev.ludus.rooms.StandaloneRooms;
 

@@ -14,8 +14,8 @@ import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomListener;
 import dev.ludus.api.rooms.RoomState;
-import dev.ludus.eventstore.EventLog;
-import dev.ludus.eventstore.LogSettings;
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
 import dev.ludus.eventstore.SnapshotFiles;
 import dev.ludus.game.liaptui.LiapTuiDefinition;
 

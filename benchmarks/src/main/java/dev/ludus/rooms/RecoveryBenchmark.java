@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomService;
-import dev.ludus.eventstore.EventLog;
-import dev.ludus.eventstore.LogSettings;
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
 import dev.ludus.eventstore.SnapshotFiles;
 import dev.ludus.game.liaptui.LiapTuiDefinition;
 

@@ -20,9 +20,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.infra.Blackhole;
 
 import dev.ludus.api.game.ActionResult;
-import dev.ludus.eventstore.EventLog;
-import dev.ludus.eventstore.LogSettings;
-import dev.ludus.eventstore.LogTracingAccess;
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
+import dev.ludus.eventlog.LogTracingAccess;
 import dev.ludus.gateway.GatewayTracingAccess;
 import dev.ludus.testing.fixtures.MemoryEventStore;
 import dev.ludus.testing.fixtures.TurnGame;

@@ -67,7 +67,7 @@ public class DistributionIT {
                 lines++;
             }
             assertTrue(d.output(), lines >= 5);
-            assertTrue(bundles.toString(), bundles.contains("dev.ludus.eventstore.EventLog dev.ludus.eventstore"));
+            assertTrue(bundles.toString(), bundles.contains("dev.ludus.eventlog.EventLog dev.ludus.eventstore"));
             assertTrue(bundles.toString(), bundles.contains("dev.ludus.rooms.Recovery dev.ludus.rooms"));
             assertTrue(d.output(), d.output().contains("\"logger\":\"ludus\",\"thread\":\"main\",\"message\":\"Ludus stopped\""));
 

@@ -18,9 +18,9 @@ import java.util.stream.Stream;
 
 import dev.ludus.api.event.NewEvent;
 import dev.ludus.api.event.RecordedEvent;
-import dev.ludus.eventstore.EventLog;
-import dev.ludus.eventstore.LogSettings;
-import dev.ludus.eventstore.LogStats;
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
+import dev.ludus.eventlog.LogStats;
 
 /**
  * Durable appends per second of the event store, with group commit and, in the same run, with one

@@ -1,5 +1,10 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
+import dev.ludus.eventlog.LogStats;
+import dev.ludus.eventlog.LogTracing;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +60,7 @@ import dev.ludus.api.health.HealthResult;
  * event log") and no EventStore service is registered. Configuration changes and closing run on
  * the same thread, one after another.
  *
- * <p>If the log cannot be opened (corrupt, see {@link LogRecovery}; unreadable; locked by another
+ * <p>If the log cannot be opened (corrupt, see the event log's recovery; unreadable; locked by another
  * process; misconfigured), no EventStore service is registered and the health check is DOWN with
  * the reason. A later configuration change or a restart of the bundle tries again; so does a
  * configuration change after the log started refusing appends (an I/O failure it could not undo:

@@ -1,5 +1,7 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.LogSettings;
+
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 

@@ -1,5 +1,9 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogStats;
+import dev.ludus.eventlog.LogMetrics;
+
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;

@@ -1,5 +1,7 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.EventLog;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,5 +1,9 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.Codes;
+import dev.ludus.eventlog.SegmentFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

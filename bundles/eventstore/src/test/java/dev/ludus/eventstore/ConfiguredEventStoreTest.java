@@ -1,5 +1,9 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
+import dev.ludus.eventlog.LogFormat;
+
 import static dev.ludus.eventstore.Events.assertCode;
 import static dev.ludus.eventstore.Events.batch;
 import static dev.ludus.eventstore.Events.failure;

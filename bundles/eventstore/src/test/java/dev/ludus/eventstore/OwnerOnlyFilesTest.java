@@ -1,5 +1,8 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.LogSettings;
+
 import static dev.ludus.eventstore.Events.event;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;

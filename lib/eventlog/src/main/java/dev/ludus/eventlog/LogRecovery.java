@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -41,7 +41,7 @@ final class LogRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
 
     /** What the scan found; the log continues from here. */
-    record Result(Map<String, StreamIndex> streams, long activeSegment, long activeEnd, long lastGroup,
+    record Result(Map<String, StreamIndex> streams, long firstSegment, long activeSegment, long activeEnd, long lastGroup,
                   long events, long bytes, int segments, long droppedBytes, long scanNanos) {
     }
 
@@ -58,6 +58,8 @@ final class LogRecovery {
 
     private long lastGroup;
     private long events;
+    /** Older segments were deleted: streams and groups may start anywhere in the first one. */
+    private boolean trimmed;
 
     private LogRecovery(Path dir, Clock clock) {
         this.dir = dir;
@@ -80,12 +82,21 @@ final class LogRecovery {
         List<Long> seqs = SegmentFiles.list(dir);
         if (seqs.isEmpty()) {
             // A new log: the writer creates segment 1 with the first group (segment 0 means none yet).
-            return new Result(streams, 0, 0, 0, 0, 0, 0, 0, System.nanoTime() - started);
+            return new Result(streams, 1, 0, 0, 0, 0, 0, 0, 0, System.nanoTime() - started);
         }
-        if (seqs.get(0) != 1) {
-            throw corrupt(LogFormat.segmentFileName(1) + " is missing (the log starts at "
-                    + LogFormat.segmentFileName(seqs.get(0)) + ")");
+        long start = SegmentFiles.readStart(dir);
+        if (start < 0) {
+            throw corrupt("its start file is damaged");
         }
+        while (!seqs.isEmpty() && seqs.get(0) < start) {
+            // Trimmed: the start was made durable, the crash came before the file was deleted.
+            Files.deleteIfExists(dir.resolve(LogFormat.segmentFileName(seqs.remove(0))));
+        }
+        if (seqs.isEmpty() || seqs.get(0) != start) {
+            throw corrupt(LogFormat.segmentFileName(start) + " is missing (the log starts at "
+                    + (seqs.isEmpty() ? "no segment" : LogFormat.segmentFileName(seqs.get(0))) + ")");
+        }
+        trimmed = start > 1;
         for (int i = 1; i < seqs.size(); i++) {
             if (seqs.get(i) != seqs.get(i - 1) + 1) {
                 throw corrupt(LogFormat.segmentFileName(seqs.get(i - 1) + 1) + " is missing");
@@ -101,8 +112,8 @@ final class LogRecovery {
             dropped += sizeAndDropped[1];
             activeEnd = sizeAndDropped[0];
         }
-        streams.values().removeIf(s -> s.durable() == 0);
-        return new Result(streams, seqs.get(seqs.size() - 1), activeEnd, lastGroup, events, bytes, seqs.size(), dropped,
+        streams.values().removeIf(s -> s.written() == 0);
+        return new Result(streams, start, seqs.get(seqs.size() - 1), activeEnd, lastGroup, events, bytes, seqs.size(), dropped,
                 System.nanoTime() - started);
     }
 
@@ -186,6 +197,9 @@ final class LogRecovery {
      */
     private String accept(ByteBuffer buf, long seq, int at) {
         long group = LogFormat.group(buf, at);
+        if (trimmed && lastGroup == 0 && pendingGroup < 0) {
+            lastGroup = group - 1; // the first group kept
+        }
         long expectedGroup = pendingGroup < 0 ? lastGroup + 1 : pendingGroup;
         if (group != expectedGroup) {
             return "record of group " + group + " where group " + expectedGroup + " was expected";
@@ -204,6 +218,9 @@ final class LogRecovery {
             touched.add(stream);
         }
         long version = LogFormat.version(buf, at);
+        if (trimmed && stream.written() == 0 && stream.first() == 1 && version > 1) {
+            stream.startAt(version); // its earlier events were in trimmed segments
+        }
         if (version != stream.written() + 1L) {
             return "stream '" + stream.name + "' version " + version + " where " + (stream.written() + 1L)
                     + " was expected";

@@ -1,6 +1,6 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
-import static dev.ludus.eventstore.Events.text;
+import static dev.ludus.eventlog.Events.text;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 

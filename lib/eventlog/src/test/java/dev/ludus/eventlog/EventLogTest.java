@@ -1,11 +1,11 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
-import static dev.ludus.eventstore.Events.assertCode;
-import static dev.ludus.eventstore.Events.batch;
-import static dev.ludus.eventstore.Events.event;
-import static dev.ludus.eventstore.Events.failure;
-import static dev.ludus.eventstore.Events.payload;
-import static dev.ludus.eventstore.Events.text;
+import static dev.ludus.eventlog.Events.assertCode;
+import static dev.ludus.eventlog.Events.batch;
+import static dev.ludus.eventlog.Events.event;
+import static dev.ludus.eventlog.Events.failure;
+import static dev.ludus.eventlog.Events.payload;
+import static dev.ludus.eventlog.Events.text;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;

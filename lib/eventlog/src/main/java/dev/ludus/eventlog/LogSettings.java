@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 /**
  * The event log's tunables; all of them can change while the log runs.

@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,11 +69,17 @@ public final class EventLog implements EventStore, AutoCloseable {
     private final ConcurrentHashMap<String, StreamIndex> streams;
     private final LinkedBlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>();
     private final PendingAppend stop = new PendingAppend("", EventStore.ANY, new byte[0], 0);
+    /** Queued to wake the writer for the tasks in {@link #controls}. */
+    private final PendingAppend wake = new PendingAppend("", EventStore.ANY, new byte[0], 0);
+    /** Work the writer does between groups (trimming), so the index keeps one writer. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> controls = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<Long, FileChannel> readChannels = new ConcurrentHashMap<>();
     /** Read-only mappings of sealed segments (they never change again). */
     private final ConcurrentHashMap<Long, ByteBuffer> mappedSegments = new ConcurrentHashMap<>();
     /** The segment being appended to; every segment below it is sealed. */
     private volatile long activeSegmentForReaders;
+    /** The oldest segment kept (1 unless trimmed); written by the writer. */
+    private volatile long firstSegmentForReaders;
     private final Thread writer;
     /** Holds the directory's lock file; released when the writer has stopped writing. */
     private final FileChannel lockChannel;
@@ -85,6 +91,7 @@ public final class EventLog implements EventStore, AutoCloseable {
     // Owned by the writer thread.
     private FileChannel active;
     private long activeSegment;
+    private long firstSegment;
     private long activeSize;
     private long lastGroup;
     private ByteBuffer groupBuffer = ByteBuffer.allocateDirect(INITIAL_GROUP_BUFFER);
@@ -122,6 +129,8 @@ public final class EventLog implements EventStore, AutoCloseable {
         this.active = active;
         this.activeSegment = recovered.activeSegment();
         this.activeSegmentForReaders = recovered.activeSegment();
+        this.firstSegment = recovered.firstSegment();
+        this.firstSegmentForReaders = recovered.firstSegment();
         this.activeSize = recovered.activeEnd();
         this.lastGroup = recovered.lastGroup();
         this.durableEvents = recovered.events();
@@ -290,7 +299,8 @@ public final class EventLog implements EventStore, AutoCloseable {
         return new PendingAppend(stream, expectedVersion, records, n);
     }
 
-    static void checkStream(String stream) {
+    /** Checks a stream name as every append and read does. */
+    public static void checkStream(String stream) {
         if (stream == null || stream.isEmpty()) {
             throw new EventStoreException(Codes.INVALID_STREAM, "stream name must not be empty", null);
         }
@@ -334,6 +344,10 @@ public final class EventLog implements EventStore, AutoCloseable {
             while (true) {
                 PendingAppend first = carry != null ? carry : queue.take();
                 carry = null;
+                if (first == wake) {
+                    runControls();
+                    continue;
+                }
                 if (first == stop || closed) {
                     if (first != stop) {
                         first.future.completeExceptionally(closedError());
@@ -350,6 +364,7 @@ public final class EventLog implements EventStore, AutoCloseable {
                 collect(group, first);
                 commit(group);
                 group.clear();
+                runControls();
             }
         } catch (Throwable t) {
             // A bug or an Error: the state of the last group is unknown, so refuse everything from here.
@@ -360,7 +375,7 @@ public final class EventLog implements EventStore, AutoCloseable {
                         "the event log's writer stopped; the outcome of this append is unknown: " + t, t));
             }
         } finally {
-            if (carry != null && carry != stop) {
+            if (carry != null && carry != stop && carry != wake) {
                 carry.future.completeExceptionally(closed ? closedError()
                         : new EventStoreException(Codes.IO_ERROR, "the event log refuses appends: " + failure, null));
             }
@@ -387,6 +402,9 @@ public final class EventLog implements EventStore, AutoCloseable {
             }
             if (next == null) {
                 return;
+            }
+            if (next == wake) {
+                continue; // its tasks run after this group
             }
             if (next == stop || events + next.count > s.groupMaxEvents() || bytes + next.records.length > s.groupMaxBytes()) {
                 carry = next;
@@ -598,7 +616,7 @@ public final class EventLog implements EventStore, AutoCloseable {
     private void failQueued() {
         PendingAppend p;
         while ((p = queue.poll()) != null) {
-            if (p != stop) {
+            if (p != stop && p != wake) {
                 p.future.completeExceptionally(closed ? closedError()
                         : new EventStoreException(Codes.IO_ERROR, "the event log refuses appends: " + failure, null));
             }
@@ -608,6 +626,111 @@ public final class EventLog implements EventStore, AutoCloseable {
     private EventStoreException closedError() {
         return new EventStoreException(Codes.STORE_CLOSED, "the event store in " + directory
                 + " is closed; nothing was appended", null);
+    }
+
+    // ---------------------------------------------------------------- trimming
+
+    /**
+     * Deletes the sealed segments below {@code segment} (never the one being appended to), for logs
+     * whose old records are no longer needed (a message bus whose consumers read past them). Their
+     * events can no longer be read: a stream then starts at {@link #first}. The new start is made
+     * durable (a {@code start} file) before any file is deleted, so a crash in between only leaves
+     * files the next start-up deletes. Runs on the writer between groups.
+     *
+     * @return a stage completing with the number of segments deleted
+     */
+    public CompletionStage<Integer> trimBefore(long segment) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        if (closed) {
+            return CompletableFuture.failedFuture(closedError());
+        }
+        controls.add(() -> {
+            try {
+                done.complete(trimNow(segment));
+            } catch (IOException | RuntimeException e) {
+                ioFailed("trimming segments below " + segment + " failed: " + e, e);
+                done.completeExceptionally(new EventStoreException(Codes.IO_ERROR, "trimming failed: " + e, e));
+            }
+        });
+        queue.add(wake);
+        if (closed && queue.remove(wake)) {
+            controls.clear();
+            done.completeExceptionally(closedError());
+        }
+        return done;
+    }
+
+    private void runControls() {
+        Runnable r;
+        while ((r = controls.poll()) != null) {
+            r.run();
+        }
+    }
+
+    /** Writer thread only. */
+    private int trimNow(long segment) throws IOException {
+        long limit = Math.min(segment, activeSegment);
+        if (limit <= firstSegment) {
+            return 0;
+        }
+        SegmentFiles.writeStart(directory, limit);
+        long minPosition = LogFormat.position(limit, 0);
+        for (StreamIndex index : streams.values()) {
+            index.trimBelow(minPosition);
+        }
+        int deleted = 0;
+        long bytes = 0;
+        for (long seq = firstSegment; seq < limit; seq++) {
+            closeQuietly(readChannels.remove(seq));
+            mappedSegments.remove(seq); // unmapped once no reader holds it
+            Path file = directory.resolve(LogFormat.segmentFileName(seq));
+            try {
+                bytes += java.nio.file.Files.size(file);
+            } catch (IOException e) {
+                // already gone: counted as deleted all the same
+            }
+            java.nio.file.Files.deleteIfExists(file);
+            deleted++;
+        }
+        SegmentFiles.fsyncDirectory(directory);
+        firstSegment = limit;
+        firstSegmentForReaders = limit;
+        segmentCount -= deleted;
+        sealedBytes = Math.max(0, sealedBytes - bytes);
+        LOG.info("event log " + directory + ": trimmed " + deleted + " segment(s) below "
+                + LogFormat.segmentFileName(limit));
+        return deleted;
+    }
+
+    /** The segment the log appends to now (0 before the first append of a new log). */
+    public long activeSegment() {
+        return activeSegmentForReaders;
+    }
+
+    /** The oldest segment still in the log (see {@link #trimBefore}). */
+    public long firstSegment() {
+        return firstSegmentForReaders;
+    }
+
+    /** The first version of {@code stream} still in the log: 1, or more once older ones were trimmed. */
+    public long first(String stream) {
+        checkStream(stream);
+        checkOpen();
+        StreamIndex index = streams.get(stream);
+        return index == null ? 1 : index.first();
+    }
+
+    /**
+     * The segment holding durable version {@code version} of {@code stream}, or -1 if the stream has
+     * no such version (not yet written, or trimmed).
+     */
+    public long segmentOf(String stream, long version) {
+        StreamIndex index = streams.get(stream);
+        if (index == null || version < index.first() || version > index.durable()) {
+            return -1;
+        }
+        long position = index.position(version);
+        return position < 0 ? -1 : LogFormat.segmentOf(position);
     }
 
     // ---------------------------------------------------------------- reads
@@ -624,7 +747,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             return List.of();
         }
         long durable = index.durable();
-        long first = Math.max(1, fromVersion);
+        long first = Math.max(index.first(), fromVersion);
         if (first > durable) {
             return List.of();
         }
@@ -651,6 +774,10 @@ public final class EventLog implements EventStore, AutoCloseable {
 
     private RecordedEvent readOne(StreamIndex index, long version, long lastVersion, Window w) {
         long position = index.position(version);
+        if (position < 0) {
+            throw new EventStoreException(Codes.TRIMMED, "stream '" + index.name + "' version " + version
+                    + " was trimmed from the log while it was read", null);
+        }
         long segment = LogFormat.segmentOf(position);
         long offset = LogFormat.offsetOf(position);
         int at = (int) (offset - w.start);
@@ -870,11 +997,11 @@ public final class EventLog implements EventStore, AutoCloseable {
     /** Current figures; cheap, never blocks. */
     /** Where the log reports group commits, appends and I/O failures from now on (null: nowhere). */
     /** Traces appends made under a span through {@code t} from now on; null stops tracing. */
-    void tracing(LogTracing t) {
+    public void tracing(LogTracing t) {
         tracing = t == null ? LogTracing.NONE : t;
     }
 
-    void metrics(LogMetrics m) {
+    public void metrics(LogMetrics m) {
         metrics = m == null ? LogMetrics.NONE : m;
     }
 

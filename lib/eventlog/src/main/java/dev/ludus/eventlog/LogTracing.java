@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +28,7 @@ import io.opentelemetry.context.Context;
  *
  * <p>Immutable; swapped whole when the OpenTelemetry service comes or goes.
  */
-final class LogTracing {
+public final class LogTracing {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogTracing.class);
     static final String SCOPE = "dev.ludus.eventstore";
@@ -42,7 +42,7 @@ final class LogTracing {
     static final AttributeKey<String> ERROR_CODE = AttributeKey.stringKey("ludus.error_code");
 
     /** No tracing: the API's no-op. */
-    static final LogTracing NONE = new LogTracing(null, OpenTelemetry.noop().getTracer(SCOPE));
+    public static final LogTracing NONE = new LogTracing(null, OpenTelemetry.noop().getTracer(SCOPE));
 
     private final OpenTelemetry otel;
     private final Tracer tracer;
@@ -52,11 +52,11 @@ final class LogTracing {
         this.tracer = tracer;
     }
 
-    static LogTracing of(OpenTelemetry otel, String version) {
+    public static LogTracing of(OpenTelemetry otel, String version) {
         return new LogTracing(otel, otel.tracerBuilder(SCOPE).setInstrumentationVersion(version).build());
     }
 
-    OpenTelemetry otel() {
+    public OpenTelemetry otel() {
         return otel;
     }
 

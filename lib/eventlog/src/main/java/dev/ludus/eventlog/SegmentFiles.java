@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** File-system steps on segment files, each durable when it returns. */
-final class SegmentFiles {
+public final class SegmentFiles {
 
     private SegmentFiles() {
     }
@@ -25,7 +25,7 @@ final class SegmentFiles {
      * Owner-only mode (600 for files, 700 for directories) whatever the umask: segments hold game
      * seeds, snapshots hold game state. Nothing where the file system has no POSIX modes.
      */
-    static FileAttribute<?>[] ownerOnly(Path p, boolean directory) {
+    public static FileAttribute<?>[] ownerOnly(Path p, boolean directory) {
         if (!p.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return new FileAttribute<?>[0];
         }
@@ -34,19 +34,19 @@ final class SegmentFiles {
     }
 
     /** Creates {@code dir} and any missing parents owner-only. */
-    static void createDirectories(Path dir) throws IOException {
+    public static void createDirectories(Path dir) throws IOException {
         Files.createDirectories(dir, ownerOnly(dir, true));
     }
 
     /** Opens {@code file} with {@code options}; if they create it, it is created owner-only. */
-    static FileChannel open(Path file, StandardOpenOption... options) throws IOException {
+    public static FileChannel open(Path file, StandardOpenOption... options) throws IOException {
         EnumSet<StandardOpenOption> set = EnumSet.noneOf(StandardOpenOption.class);
         set.addAll(Arrays.asList(options));
         return FileChannel.open(file, set, ownerOnly(file, false));
     }
 
     /** Sequence numbers of the segment files in {@code dir}, ascending. */
-    static List<Long> list(Path dir) throws IOException {
+    public static List<Long> list(Path dir) throws IOException {
         List<Long> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path p : (Iterable<Path>) files::iterator) {
@@ -64,7 +64,7 @@ final class SegmentFiles {
      * Creates segment {@code sequence} with its header, fsyncs the file and the directory, and
      * returns a channel open for appending after the header.
      */
-    static FileChannel create(Path dir, long sequence, long createdMillis) throws IOException {
+    public static FileChannel create(Path dir, long sequence, long createdMillis) throws IOException {
         Path file = dir.resolve(LogFormat.segmentFileName(sequence));
         FileChannel ch = open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
@@ -84,7 +84,7 @@ final class SegmentFiles {
     }
 
     /** Rewrites a segment's header in place of whatever the file held (a torn header). */
-    static void rewriteHeader(Path dir, long sequence, long createdMillis) throws IOException {
+    public static void rewriteHeader(Path dir, long sequence, long createdMillis) throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve(LogFormat.segmentFileName(sequence)), StandardOpenOption.WRITE)) {
             ch.truncate(0);
             writeFully(ch, LogFormat.segmentHeader(sequence, createdMillis));
@@ -93,7 +93,7 @@ final class SegmentFiles {
     }
 
     /** Cuts a segment file to {@code length} bytes and makes that durable. */
-    static void truncate(Path dir, long sequence, long length) throws IOException {
+    public static void truncate(Path dir, long sequence, long length) throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve(LogFormat.segmentFileName(sequence)), StandardOpenOption.WRITE)) {
             ch.truncate(length);
             ch.force(true);
@@ -101,15 +101,55 @@ final class SegmentFiles {
     }
 
     /** Makes a directory's entries (created, renamed, deleted files) durable. */
-    static void fsyncDirectory(Path dir) throws IOException {
+    public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }
 
-    static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+    public static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
+    }
+
+    static final String START_FILE = "start";
+
+    /**
+     * The first segment of a trimmed log, from its {@code start} file: 1 when there is none, -1 when
+     * the file is damaged.
+     */
+    static long readStart(Path dir) throws IOException {
+        Path file = dir.resolve(START_FILE);
+        if (!Files.exists(file)) {
+            return 1;
+        }
+        byte[] b = Files.readAllBytes(file);
+        if (b.length != 12) {
+            return -1;
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b, 0, 8);
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        long first = buf.getLong();
+        return (int) crc.getValue() == buf.getInt() && first >= 1 ? first : -1;
+    }
+
+    /** Durably records {@code first} as the log's first segment (written aside, then renamed). */
+    static void writeStart(Path dir, long first) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(12);
+        b.putLong(first);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, 8);
+        b.putInt((int) crc.getValue()).flip();
+        Path tmp = dir.resolve(START_FILE + ".tmp");
+        try (FileChannel ch = open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, b);
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(START_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        fsyncDirectory(dir);
     }
 }

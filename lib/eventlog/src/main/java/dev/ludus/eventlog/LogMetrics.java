@@ -1,10 +1,10 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 /**
  * What the event log tells a metrics recorder. Called on the writer thread, once per group commit
  * and once per append it completes; an implementation must be quick and must not throw.
  */
-interface LogMetrics {
+public interface LogMetrics {
 
     /** Records nothing: the log's default, and what it falls back to when metrics leave. */
     LogMetrics NONE = new LogMetrics() {

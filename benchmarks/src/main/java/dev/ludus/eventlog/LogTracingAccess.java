@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import io.opentelemetry.api.OpenTelemetry;
 

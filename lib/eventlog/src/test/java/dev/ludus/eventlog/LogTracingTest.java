@@ -1,6 +1,6 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
-import static dev.ludus.eventstore.Events.event;
+import static dev.ludus.eventlog.Events.event;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
@@ -25,11 +25,11 @@ import java.util.zip.CRC32C;
  *
  * An append's events are consecutive records of one group; a group is one write and one fsync.
  */
-final class LogFormat {
+public final class LogFormat {
 
     static final int SEGMENT_MAGIC = 0x4C444556; // "LDEV"
     static final short FORMAT = 1;
-    static final int SEGMENT_HEADER_BYTES = 32;
+    public static final int SEGMENT_HEADER_BYTES = 32;
 
     static final int RECORD_HEADER_BYTES = 36;
     static final byte KIND_EVENT = 1;
@@ -83,7 +83,7 @@ final class LogFormat {
 
     // ---- segment files ----
 
-    static String segmentFileName(long sequence) {
+    public static String segmentFileName(long sequence) {
         String digits = Long.toString(sequence);
         return SEGMENT_PREFIX + "0".repeat(Math.max(0, SEGMENT_DIGITS - digits.length())) + digits + SEGMENT_SUFFIX;
     }
