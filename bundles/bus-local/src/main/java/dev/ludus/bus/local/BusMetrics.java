@@ -1,0 +1,108 @@
+package dev.ludus.bus.local;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+import dev.ludus.api.bus.BusStatus;
+import dev.ludus.api.metrics.MetricLabels;
+import dev.ludus.api.metrics.MetricName;
+import dev.ludus.api.metrics.SummingTimer;
+
+/**
+ * The bus's counts, in the node's registry while one is bound, labelled with {@code bus="local"}
+ * and this bundle's name and version:
+ * <ul>
+ * <li>{@code ludus_bus_publish_seconds} (timer): publishes made durable, from call to acknowledgement;</li>
+ * <li>{@code ludus_bus_publish_refused} (counter): publishes refused (bad message, overload, closed);</li>
+ * <li>{@code ludus_bus_delivered}, {@code ludus_bus_redelivered}, {@code ludus_bus_acked},
+ * {@code ludus_bus_dead_lettered} (counters);</li>
+ * <li>{@code ludus_bus_consumer_lag}, {@code ludus_bus_dead_letters} (gauges, label {@code group}):
+ * messages not yet acknowledged, dead letters waiting.</li>
+ * </ul>
+ */
+final class BusMetrics {
+
+    static final String PREFIX = "ludus_bus_";
+
+    final Timer publishes = new SummingTimer();
+    final Counter refused = new Counter();
+    final Counter delivered = new Counter();
+    final Counter redelivered = new Counter();
+    final Counter acked = new Counter();
+    final Counter deadLettered = new Counter();
+    private Map<String, String> labels = Map.of("bus", "local");
+    private MetricRegistry bound; // guarded by this
+    private java.util.function.Supplier<BusStatus> status;
+
+    synchronized void bundle(String name, String version) {
+        labels = Map.of("bus", "local", MetricLabels.BUNDLE, name, MetricLabels.BUNDLE_VERSION, version);
+    }
+
+    void published(long nanos) {
+        publishes.update(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void delivered(boolean again) {
+        delivered.inc();
+        if (again) {
+            redelivered.inc();
+        }
+    }
+
+    void acked() {
+        acked.inc();
+    }
+
+    synchronized void bind(MetricRegistry registry, java.util.function.Supplier<BusStatus> statusSource) {
+        unbind();
+        this.status = statusSource;
+        registry.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains("bus=\"local\""));
+        registry.register(MetricName.of(PREFIX + "publish_seconds", labels).toString(), publishes);
+        registry.register(MetricName.of(PREFIX + "publish_refused", labels).toString(), refused);
+        registry.register(MetricName.of(PREFIX + "delivered", labels).toString(), delivered);
+        registry.register(MetricName.of(PREFIX + "redelivered", labels).toString(), redelivered);
+        registry.register(MetricName.of(PREFIX + "acked", labels).toString(), acked);
+        registry.register(MetricName.of(PREFIX + "dead_lettered", labels).toString(), deadLettered);
+        bound = registry;
+    }
+
+    /** Registers the per-group gauges of a group seen for the first time. */
+    synchronized void group(String group) {
+        if (bound == null) {
+            return;
+        }
+        gauge(group, "consumer_lag", BusStatus.Group::lag);
+        gauge(group, "dead_letters", BusStatus.Group::deadLetters);
+    }
+
+    private void gauge(String group, String family, ToLongFunction<BusStatus.Group> figure) {
+        java.util.TreeMap<String, String> l = new java.util.TreeMap<>(labels);
+        l.put("group", group);
+        String name = MetricName.of(PREFIX + family, l).toString();
+        if (bound.getMetrics().containsKey(name)) {
+            return;
+        }
+        java.util.function.Supplier<BusStatus> source = status;
+        bound.register(name, (Gauge<Long>) () -> {
+            for (BusStatus.Group g : source.get().groups()) {
+                if (g.group().equals(group)) {
+                    return figure.applyAsLong(g);
+                }
+            }
+            return 0L;
+        });
+    }
+
+    synchronized void unbind() {
+        if (bound != null) {
+            bound.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains("bus=\"local\""));
+            bound = null;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.ludus.bus.local;
+
+import java.util.List;
+
+import dev.ludus.api.bus.MessageHandler;
+
+/**
+ * A registered {@link MessageHandler} with its settings, as read from its service properties.
+ *
+ * @param identity         what registered it (its service reference), to unregister it by
+ * @param maxDeliveries    deliveries of one message before it is dead-lettered
+ * @param backoffMillis    the first retry's wait; doubled each time
+ * @param maxBackoffMillis the longest wait
+ * @param bundle           symbolic name of the handler's bundle
+ * @param version          that bundle's version
+ */
+record Subscriber(Object identity, String group, List<String> topics, MessageHandler handler, int maxDeliveries,
+                  long backoffMillis, long maxBackoffMillis, String bundle, String version) {
+
+    static final int DEFAULT_MAX_DELIVERIES = 5;
+    static final long DEFAULT_BACKOFF_MILLIS = 500;
+    static final long DEFAULT_MAX_BACKOFF_MILLIS = 60_000;
+
+    Subscriber {
+        topics = List.copyOf(topics);
+        Checks.group(group);
+        if (topics.isEmpty()) {
+            throw new IllegalArgumentException("consumer group " + group + " names no topic ("
+                    + MessageHandler.TOPICS + ")");
+        }
+        topics.forEach(Checks::topic);
+        if (maxDeliveries < 1 || maxDeliveries > 1000) {
+            throw new IllegalArgumentException(MessageHandler.MAX_DELIVERIES + " must be 1 to 1000, got " + maxDeliveries);
+        }
+        if (backoffMillis < 0 || maxBackoffMillis < backoffMillis || maxBackoffMillis > 3_600_000) {
+            throw new IllegalArgumentException(MessageHandler.BACKOFF_MILLIS + " must be 0 to "
+                    + MessageHandler.MAX_BACKOFF_MILLIS + ", which is at most an hour");
+        }
+    }
+
+    /** The wait before delivery {@code attempt + 1}, after {@code attempt} failed ones. */
+    long backoff(int attempt) {
+        long wait = backoffMillis;
+        for (int i = 1; i < attempt && wait < maxBackoffMillis; i++) {
+            wait *= 2;
+        }
+        return Math.min(wait, maxBackoffMillis);
+    }
+
+    /** Bundle and version, as dead letters and the status name the handler. */
+    String handlerName() {
+        return bundle + " " + version;
+    }
+}
