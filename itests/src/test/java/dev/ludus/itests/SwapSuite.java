@@ -127,6 +127,15 @@ abstract class SwapSuite {
         Supplier<RoomService> rooms = tracked(RoomService.class);
         Supplier<EventStore> events = tracked(EventStore.class);
         Supplier<ArchiveService> archive = tracked(ArchiveService.class);
+        // A consumer of game.finished on whatever bus runs: every game must reach it.
+        Map<String, Integer> announced = new java.util.concurrent.ConcurrentHashMap<>();
+        ObjectMapper reader = new ObjectMapper();
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(dev.ludus.api.bus.MessageHandler.GROUP, "swap-check");
+        props.put(dev.ludus.api.bus.MessageHandler.TOPICS, "game.finished");
+        org.osgi.framework.ServiceRegistration<dev.ludus.api.bus.MessageHandler> consumer = context().registerService(
+                dev.ludus.api.bus.MessageHandler.class, d -> announced.merge(
+                        reader.readTree(d.message().payload()).path("roomId").asText(), 1, Integer::sum), props);
         URI ws = URI.create("ws://127.0.0.1:" + context().getProperty("org.osgi.service.http.port") + "/ws");
         ProtocolClient.awaitGateway(ws, 30_000);
         awaitReady();
@@ -152,11 +161,13 @@ abstract class SwapSuite {
                     throw new AssertionError("player " + p.index + " failed", p.failure);
                 }
             }
-            Map<String, Long> end = ending(load, rooms, events, archive);
+            Map<String, Long> end = ending(load, rooms, events, archive, announced);
             table += "\nAfter every swap: " + end.get("games") + " games, " + end.get("unfinished") + " not finished, "
                     + end.get("acked") + " acknowledged moves, " + end.get("lost") + " lost, "
                     + end.get("archived") + " archived, " + end.get("archiveMissing") + " missing, "
-                    + end.get("archiveDuplicated") + " duplicated.\n";
+                    + end.get("archiveDuplicated") + " duplicated; " + end.get("announceMissing")
+                    + " not announced on the bus (" + end.get("announceDeliveries") + " deliveries of "
+                    + end.get("announced") + " games).\n";
             System.out.println(table);
             String out = System.getProperty("ludus.swap.table");
             if (out != null && !out.isBlank()) {
@@ -175,6 +186,9 @@ abstract class SwapSuite {
             assertEquals("acknowledged moves lost", 0L, (long) end.get("lost"));
             assertEquals("games not archived", 0L, (long) end.get("archiveMissing"));
             assertEquals("games archived twice", 0L, (long) end.get("archiveDuplicated"));
+            assertEquals("games not announced on the bus", 0L, (long) end.get("announceMissing"));
+        } finally {
+            consumer.unregister();
         }
     }
 
@@ -464,7 +478,8 @@ abstract class SwapSuite {
 
     /** Counts at the end: games finished, moves stored, games archived once. */
     private Map<String, Long> ending(SwapLoad load, Supplier<RoomService> rooms, Supplier<EventStore> events,
-                                     Supplier<ArchiveService> archive) throws Exception {
+                                     Supplier<ArchiveService> archive, Map<String, Integer> announced)
+            throws Exception {
         ObjectMapper json = new ObjectMapper();
         Map<String, Long> out = new HashMap<>();
         long games = 0;
@@ -510,6 +525,11 @@ abstract class SwapSuite {
         out.put("archived", (long) seen.size());
         out.put("archiveMissing", missing);
         out.put("archiveDuplicated", duplicated);
+        Wait.until("every game announced on the bus", 60_000, () -> announced.keySet().containsAll(all),
+                () -> "not announced: " + all.stream().filter(r -> !announced.containsKey(r)).toList());
+        out.put("announceMissing", all.stream().filter(r -> !announced.containsKey(r)).count());
+        out.put("announced", (long) announced.size());
+        out.put("announceDeliveries", announced.values().stream().mapToLong(Integer::longValue).sum());
         return out;
     }
 }

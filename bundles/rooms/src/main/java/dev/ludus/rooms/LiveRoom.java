@@ -63,6 +63,8 @@ final class LiveRoom {
     /** Archive hand-overs that failed in a row, and whether one is running. */
     int handOverFailures;
     boolean handOverRunning;
+    /** An announcement on the bus is on its way. */
+    boolean announcing;
 
     /** What other threads may read: the lobby's view and a few facts for health and quotas. */
     volatile RoomInfo info;

@@ -41,6 +41,7 @@ final class RecordCodec {
             case RoomRecord.Started.TYPE -> RoomRecord.Started.class;
             case RoomRecord.ActionTaken.TYPE -> RoomRecord.ActionTaken.class;
             case RoomRecord.Archived.TYPE -> RoomRecord.Archived.class;
+            case RoomRecord.Announced.TYPE -> RoomRecord.Announced.class;
             case RoomRecord.Closed.TYPE -> RoomRecord.Closed.class;
             case RoomRecord.Quarantined.TYPE -> RoomRecord.Quarantined.class;
             case RoomRecord.OperatorPaused.TYPE -> RoomRecord.OperatorPaused.class;

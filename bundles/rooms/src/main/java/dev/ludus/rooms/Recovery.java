@@ -158,16 +158,34 @@ final class Recovery {
 
     private enum Kind { RUNNING, SHOW_RESULT, ENDED }
 
-    /** What a stream's last record says of its room. */
+    /**
+     * What a stream's last record says of its room. A finished game ends with its archived and
+     * announced records in either order; one announced but not yet archived is rebuilt to be archived.
+     */
     private Kind classify(RecordedEvent last) {
         String type = last == null ? "" : last.type();
         if (RoomRecord.Closed.TYPE.equals(type)) {
             return Kind.ENDED;
         }
-        if (RoomRecord.Archived.TYPE.equals(type)) {
+        if (RoomRecord.Archived.TYPE.equals(type) || (RoomRecord.Announced.TYPE.equals(type) && last.version() > 1
+                && RoomRecord.Archived.TYPE.equals(previousType(last)))) {
             return last.timestamp() + driver.finishedMillis() > ctx.clock.millis() ? Kind.SHOW_RESULT : Kind.ENDED;
         }
+        if (RoomRecord.Announced.TYPE.equals(type)) {
+            return Kind.SHOW_RESULT; // finished, not archived yet: rebuilt in the background, then archived
+        }
         return Kind.RUNNING;
+    }
+
+    /** The type of the record before {@code last} in its stream, or "" if it cannot be read. */
+    private String previousType(RecordedEvent last) {
+        EventStore es = ctx.eventStore;
+        try {
+            List<RecordedEvent> before = es == null ? List.of() : es.read(last.stream(), last.version() - 1, 1);
+            return before.isEmpty() ? "" : before.get(0).type();
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     /**

@@ -64,6 +64,7 @@ final class Room {
     /** The live action the engine has taken but no record has confirmed yet, or null. */
     private Action ahead;
     private boolean archived;
+    private boolean announced;
     private boolean closed;
     private String quarantined;
     private long quarantineGeneration;
@@ -137,6 +138,8 @@ final class Room {
         } else if (record instanceof RoomRecord.Archived) {
             archived = true;
             quarantined = null;
+        } else if (record instanceof RoomRecord.Announced) {
+            announced = true;
         } else if (record instanceof RoomRecord.Closed) {
             closed = true;
             state = RoomState.FINISHED;
@@ -280,6 +283,8 @@ final class Room {
     /** The game, or null before the start, after a close, or while its definition is absent. */
     GameEngine engine() { return engine; }
     boolean archived() { return archived; }
+    /** Whether the finished game was announced on the message bus. */
+    boolean announced() { return announced; }
     boolean closed() { return closed; }
     /** Why the archive hand-over is quarantined, or null. */
     String quarantined() { return quarantined; }

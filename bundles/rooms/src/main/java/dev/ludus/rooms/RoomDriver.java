@@ -72,6 +72,7 @@ final class RoomDriver {
     private final Publisher publisher;
     private final Snapshots snapshots;
     private final ArchiveHandOver archive;
+    private final GameAnnouncer announcer;
     private final Replay replay;
 
     RoomDriver(RoomsContext ctx, Publisher publisher, Snapshots snapshots) {
@@ -79,11 +80,16 @@ final class RoomDriver {
         this.publisher = publisher;
         this.snapshots = snapshots;
         this.archive = new ArchiveHandOver(ctx, this);
+        this.announcer = new GameAnnouncer(ctx, this);
         this.replay = new Replay(ctx, snapshots);
     }
 
     ArchiveHandOver archive() {
         return archive;
+    }
+
+    GameAnnouncer announcer() {
+        return announcer;
     }
 
     // ---------------------------------------------------------------- the write path
@@ -159,7 +165,7 @@ final class RoomDriver {
         // the store. A room that was never created, and the archive's own bookkeeping records
         // (retried by themselves), need no rebuild.
         if (!(record instanceof RoomRecord.Created || record instanceof RoomRecord.Archived
-                || record instanceof RoomRecord.Quarantined)) {
+                || record instanceof RoomRecord.Quarantined || record instanceof RoomRecord.Announced)) {
             rebuild(live);
         } else {
             next(live);
@@ -214,7 +220,8 @@ final class RoomDriver {
             GameEngine engine = room.engine();
             publisher.broadcast(live, "game_over", Map.of("result", engine == null ? Map.of() : result(live, engine),
                     "reason", e.reason(), "endedBy", e.by()));
-        } else if (record instanceof RoomRecord.Archived || record instanceof RoomRecord.Quarantined) {
+        } else if (record instanceof RoomRecord.Archived || record instanceof RoomRecord.Quarantined
+                || record instanceof RoomRecord.Announced) {
             // nothing to tell the players: the game's result went out with game_over
         } else {
             throw new IllegalStateException("room record " + record.type() + " has no effect defined");
@@ -317,10 +324,15 @@ final class RoomDriver {
         }
         Room room = live.room();
         if (room.state() == RoomState.FINISHED) {
-            if (room.archived()) {
-                evictLater(live, room.lastChangeAt() + finishedMillis() - ctx.clock.millis());
-            } else {
+            if (!room.announced()) {
+                announcer.start(live);
+            }
+            if (!room.archived()) {
                 archive.start(live);
+            } else if (room.announced() || room.closed() || ctx.bus == null) {
+                // Without a bus a game is not held back for one: it is announced if a bus comes
+                // while the room is still kept, else only the archive has it.
+                evictLater(live, room.lastChangeAt() + finishedMillis() - ctx.clock.millis());
             }
             return;
         }

@@ -133,6 +133,19 @@ sealed interface RoomRecord {
         }
     }
 
+    /**
+     * The finished game was announced on the message bus as {@code game.finished}, under
+     * {@code messageId} (the same id on every retry, so consumers apply it once).
+     */
+    record Announced(String messageId) implements RoomRecord {
+        static final String TYPE = "announced";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+    }
+
     /** An empty room was closed; it has ended for good without a game to archive. */
     record Closed(String reason) implements RoomRecord {
         static final String TYPE = "closed";

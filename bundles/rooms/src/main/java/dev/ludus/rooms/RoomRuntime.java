@@ -97,6 +97,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             retry = 5;
         }
         ctx.timers.scheduleWithFixedDelay(driver.archive()::retryAll, retry, retry, TimeUnit.SECONDS);
+        ctx.timers.scheduleWithFixedDelay(driver.announcer()::retryAll, retry, retry, TimeUnit.SECONDS);
         // Cheap: looks at one volatile field per room; only rooms due to close get a step.
         ctx.timers.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
         ctx.timers.scheduleWithFixedDelay(this::checkStalls, 5, 5, TimeUnit.SECONDS);
@@ -247,6 +248,22 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     void unbindArchive(ArchiveService service) {
         if (ctx.archive == service) {
             ctx.archive = null;
+        }
+    }
+
+    /** The message bus finished games are announced on ({@code bus.target} chooses one). */
+    @Reference(name = "bus", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindBus(dev.ludus.api.bus.MessageBus bus) {
+        ctx.bus = bus;
+        if (ctx.active) {
+            ctx.background.execute(driver.announcer()::retryAll);
+        }
+    }
+
+    void unbindBus(dev.ludus.api.bus.MessageBus bus) {
+        if (ctx.bus == bus) {
+            ctx.bus = null;
         }
     }
 

@@ -52,4 +52,7 @@ public @interface RoomsConfig {
 
     @AttributeDefinition(name = "Retry quarantined hand-overs", min = "0", max = "2147483647", description = "Raise this number to retry every quarantined hand-over once more (each is retried when this is greater than the value at which it was quarantined).")
     int archiveRetryQuarantined() default 0;
+
+    @AttributeDefinition(name = "Message bus (target)", description = "Filter choosing the message bus finished games are announced on (game.finished), e.g. (ludus.bus=local), (ludus.bus=nats). Changing it switches buses live; announcements not yet acknowledged go to the new one.")
+    String bus_target() default "(ludus.bus=local)";
 }

@@ -53,6 +53,7 @@ final class RoomsContext {
     volatile SnapshotStore snapshotStore;
     volatile GameStore gameStore;
     volatile ArchiveService archive;
+    volatile dev.ludus.api.bus.MessageBus bus;
     volatile Clock clock = Clock.systemUTC();
     volatile RoomsConfig config;
     volatile boolean active;

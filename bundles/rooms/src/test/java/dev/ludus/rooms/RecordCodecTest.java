@@ -89,6 +89,7 @@ public class RecordCodecTest {
     @Test
     public void readsAndWritesTheEndingsAsStoredBefore() {
         compatible("archived", "{}", new RoomRecord.Archived());
+        compatible("announced", "{\"messageId\":\"game.finished:r1\"}", new RoomRecord.Announced("game.finished:r1"));
         compatible("closed", "{\"reason\":\"nobody sat in the room for 1 s\"}",
                 new RoomRecord.Closed("nobody sat in the room for 1 s"));
         compatible("quarantined", "{\"reason\":\"record nested too deep\",\"generation\":0,\"failures\":3}",
@@ -176,6 +177,7 @@ public class RecordCodecTest {
                 new RoomRecord.ActionTaken(1, "move", Map.of("to", List.of(1, 2), "why", Map.of("k", true)), 1796089645055L, "bot"),
                 new RoomRecord.ActionTaken(0, "pass", Map.of(), 0, null),
                 new RoomRecord.Archived(),
+                new RoomRecord.Announced("game.finished:r1"),
                 new RoomRecord.Closed("nobody sat in the room for 600 s"),
                 new RoomRecord.Quarantined("archive down", 4, 5),
                 new RoomRecord.OperatorPaused("checking a report", "admin"),

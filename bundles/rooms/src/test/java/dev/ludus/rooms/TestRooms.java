@@ -54,6 +54,7 @@ public final class TestRooms implements AutoCloseable {
             @Override public int maxArgumentBytes() { return 2048; }
             @Override public int archiveQuarantineAfter() { return 5; }
             @Override public int archiveRetryQuarantined() { return 0; }
+            @Override public String bus_target() { return "(ludus.bus=local)"; }
         };
     }
 

@@ -85,6 +85,10 @@ final class LiapTuiEngine implements GameEngine, OpeningEvents {
     final int[] zeroStreak = new int[SEATS];
     final int[] won = new int[SEATS];
     final int[] scores = new int[SEATS];
+    /** Rounds in which each seat won exactly the piles it declared. */
+    final int[] exact = new int[SEATS];
+    /** False for a game restored from a snapshot older than {@link #exact} (its count is unknown). */
+    boolean exactKnown = true;
     int turnNumber;
     int leader;
     final List<TurnPlay> plays = new ArrayList<>(SEATS);
@@ -402,6 +406,9 @@ final class LiapTuiEngine implements GameEngine, OpeningEvents {
             delta[s] = roundScore(declared[s], won[s]) * multiplier;
             scores[s] += delta[s];
             zeroStreak[s] = declared[s] == 0 ? Math.min(2, zeroStreak[s] + 1) : 0;
+            if (declared[s] == won[s]) {
+                exact[s]++;
+            }
         }
         lastRound = new RoundSummary(round, multiplier, declared.clone(), won.clone(), delta);
         events.add(event("round_scored", "round", round, "multiplier", multiplier, "declared", ints(declared),
@@ -591,6 +598,9 @@ final class LiapTuiEngine implements GameEngine, OpeningEvents {
         r.put("rounds", round);
         r.put("scores", ints(scores));
         r.put("winners", completed() ? winners() : List.of());
+        if (exactKnown) {
+            r.put("declaredExactly", ints(exact)); // rounds each seat won exactly what it declared
+        }
         return r;
     }
 

@@ -38,7 +38,8 @@ import dev.ludus.game.liaptui.LiapTuiEngine.TurnPlay;
  */
 final class SnapshotCodec {
 
-    static final byte FORMAT_VERSION = 1;
+    /** 2 adds the rounds each seat declared exactly; 1 is still read (those counts are then unknown). */
+    static final byte FORMAT_VERSION = 2;
     private static final byte[] MAGIC = {'L', 'T'};
 
     private SnapshotCodec() {
@@ -94,6 +95,9 @@ final class SnapshotCodec {
                     out.writeInt(e.lastRound.delta()[s]);
                 }
             }
+            for (int s = 0; s < LiapTuiEngine.SEATS; s++) {
+                out.writeShort(e.exact[s]);
+            }
             CRC32 crc = new CRC32();
             crc.update(bytes.toByteArray());
             out.writeInt((int) crc.getValue());
@@ -124,9 +128,10 @@ final class SnapshotCodec {
         if (snapshot[0] != MAGIC[0] || snapshot[1] != MAGIC[1]) {
             throw new IllegalArgumentException("not a Liap Tui snapshot: bad magic");
         }
-        if (snapshot[2] != FORMAT_VERSION) {
+        int format = snapshot[2];
+        if (format != FORMAT_VERSION && format != 1) {
             throw new IllegalArgumentException("unsupported Liap Tui snapshot format version " + snapshot[2]
-                    + "; this bundle reads version " + FORMAT_VERSION);
+                    + "; this bundle reads versions 1 to " + FORMAT_VERSION);
         }
         CRC32 crc = new CRC32();
         crc.update(snapshot, 0, snapshot.length - 4);
@@ -196,6 +201,13 @@ final class SnapshotCodec {
                     delta[s] = in.readInt();
                 }
                 e.lastRound = new RoundSummary(round, multiplier, declared, won, delta);
+            }
+            if (format >= 2) {
+                for (int s = 0; s < LiapTuiEngine.SEATS; s++) {
+                    e.exact[s] = range(in.readUnsignedShort(), 0, options.maxRounds(), "exact");
+                }
+            } else {
+                e.exactKnown = false;
             }
             if (in.available() != 0) {
                 throw new IllegalArgumentException("corrupt Liap Tui snapshot: " + in.available() + " trailing bytes");

@@ -218,4 +218,53 @@ public class SnapshotAndDeterminismTest {
         int max = sizes.stream().mapToInt(Integer::intValue).max().orElseThrow();
         assertTrue("largest snapshot " + max + " bytes", max < 300);
     }
+
+    /**
+     * The result counts the rounds each seat won exactly what it declared (what player statistics
+     * call declaration accuracy), as the round_scored events show them; a game restored from a
+     * snapshot keeps the counts, and one restored from a format-1 snapshot (which had none) says
+     * nothing rather than a wrong number.
+     */
+    @Test
+    public void theResultCountsExactDeclarationsAcrossSnapshots() throws Exception {
+        GameSetup setup = Fixtures.setup(11);
+        GameEngine e = definition.create(setup);
+        SplittableRandom rng = new SplittableRandom(11);
+        int[] expected = new int[4];
+        byte[] midGame = null;
+        int moves = 0;
+        while (!e.completed()) {
+            for (GameEvent ev : accepted(e.apply(nextMove(e, rng)))) {
+                if (ev.type().equals("round_scored")) {
+                    List<?> declared = (List<?>) ev.data().get("declared");
+                    List<?> won = (List<?>) ev.data().get("won");
+                    for (int seat = 0; seat < 4; seat++) {
+                        if (declared.get(seat).equals(won.get(seat))) {
+                            expected[seat]++;
+                        }
+                    }
+                }
+            }
+            if (++moves == 200) {
+                midGame = e.snapshot();
+            }
+        }
+        List<Integer> exact = Arrays.stream(expected).boxed().toList();
+        assertEquals(exact, e.result().get("declaredExactly"));
+        assertTrue("some round was hit exactly", exact.stream().mapToInt(Integer::intValue).sum() > 0);
+        assertEquals(e.result(), definition.restore(setup, e.snapshot()).result());
+
+        // Format 1: the same bytes without the counts, version byte 1, checksum redone.
+        byte[] v2 = midGame;
+        byte[] v1 = Arrays.copyOf(v2, v2.length - 4 - 8);
+        v1[2] = 1;
+        CRC32 crc = new CRC32();
+        crc.update(v1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(v1);
+        new DataOutputStream(out).writeInt((int) crc.getValue());
+        GameEngine old = definition.restore(setup, out.toByteArray());
+        assertFalse(old.result().containsKey("declaredExactly"));
+        assertEquals(definition.restore(setup, v2).result().get("scores"), old.result().get("scores"));
+    }
 }

@@ -1,0 +1,167 @@
+package dev.ludus.rooms;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import org.junit.After;
+import org.junit.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ludus.api.bus.BusException;
+import dev.ludus.api.bus.BusStatus;
+import dev.ludus.api.bus.DeadLetter;
+import dev.ludus.api.bus.MessageBus;
+import dev.ludus.api.bus.OutgoingMessage;
+import dev.ludus.api.bus.Published;
+import dev.ludus.api.rooms.RoomInfo;
+import dev.ludus.testing.fixtures.MemoryEventStore;
+import dev.ludus.testing.fixtures.TurnGame;
+
+/** Finished games announced on the bus as {@code game.finished}: once, durably recorded, retried, after a restart. */
+public class GameAnnouncerTest {
+
+    private final MemoryEventStore events = new MemoryEventStore();
+    private final TurnGame game = new TurnGame("count", 2);
+    private final List<RoomRuntime> runtimes = new ArrayList<>();
+
+    /** A bus that records what it acknowledges, and refuses while {@link #down} is set. */
+    static final class RecordingBus implements MessageBus {
+        final List<OutgoingMessage> published = Collections.synchronizedList(new ArrayList<>());
+        final AtomicBoolean down = new AtomicBoolean();
+        final AtomicInteger refused = new AtomicInteger();
+
+        @Override
+        public CompletionStage<Published> publish(OutgoingMessage m) {
+            if (down.get()) {
+                refused.incrementAndGet();
+                return CompletableFuture.failedFuture(new BusException("bus_unavailable", "down for the test", null));
+            }
+            published.add(m);
+            return CompletableFuture.completedFuture(new Published(m.id(), m.topic(), published.size()));
+        }
+
+        @Override public List<DeadLetter> deadLetters(String group, int max) { return List.of(); }
+        @Override public CompletionStage<Integer> replay(String g, Collection<String> ids, String op) {
+            return CompletableFuture.completedFuture(0);
+        }
+        @Override public CompletionStage<Integer> discard(String g, Collection<String> ids, String op) {
+            return CompletableFuture.completedFuture(0);
+        }
+        @Override public BusStatus status() { return new BusStatus("test", true, "", List.of()); }
+    }
+
+    private RoomRuntime runtime(MessageBus bus) {
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        if (bus != null) {
+            r.bindBus(bus);
+        }
+        r.activate(RoomRuntimeTest.config(1000, 0));
+        runtimes.add(r);
+        return r;
+    }
+
+    @After
+    public void tearDown() {
+        runtimes.stream().filter(r -> r.context().active).forEach(RoomRuntime::deactivate);
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("condition not reached in 20 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private RoomInfo botGame(RoomRuntime r, String name) {
+        RoomInfo room = r.create("count", name, Map.of("target", "30"));
+        r.start(room.roomId());
+        return room;
+    }
+
+    @Test
+    public void aFinishedGameIsAnnouncedOnceWithWhatConsumersNeed() throws Exception {
+        RecordingBus bus = new RecordingBus();
+        RoomRuntime r = runtime(bus);
+        RoomInfo room = botGame(r, "bots");
+        waitFor(() -> events.types("room-" + room.roomId()).contains("announced"));
+        assertEquals(1, bus.published.size());
+        OutgoingMessage m = bus.published.get(0);
+        assertEquals("game.finished", m.topic());
+        assertEquals("game.finished:" + room.roomId(), m.id());
+        assertEquals("count", m.key());
+        JsonNode doc = new ObjectMapper().readTree(m.payload());
+        assertEquals(room.roomId(), doc.get("roomId").asText());
+        assertEquals("count", doc.get("gameType").asText());
+        assertEquals(2, doc.get("players").size());
+        assertTrue(doc.get("players").get(0).get("bot").asBoolean());
+        assertTrue(doc.get("result").isObject());
+        assertTrue(doc.hasNonNull("startedAt") && doc.hasNonNull("finishedAt"));
+        Thread.sleep(1500); // a retry round must not announce it again
+        assertEquals(1, bus.published.size());
+    }
+
+    @Test
+    public void aBusThatRefusesIsAskedAgainUntilItTakesTheGame() throws Exception {
+        RecordingBus bus = new RecordingBus();
+        bus.down.set(true);
+        RoomRuntime r = runtime(bus);
+        RoomInfo room = botGame(r, "bots");
+        waitFor(() -> bus.refused.get() >= 2);
+        assertTrue(bus.published.isEmpty());
+        bus.down.set(false);
+        waitFor(() -> events.types("room-" + room.roomId()).contains("announced"));
+        assertEquals(1, bus.published.size());
+    }
+
+    @Test
+    public void aBusThatComesAfterTheGameEndedStillGetsIt() throws Exception {
+        RoomRuntime r = runtime(null);
+        RoomInfo room = botGame(r, "bots");
+        waitFor(() -> r.get(room.roomId()).orElseThrow().state() == dev.ludus.api.rooms.RoomState.FINISHED);
+        RecordingBus bus = new RecordingBus();
+        r.bindBus(bus);
+        waitFor(() -> events.types("room-" + room.roomId()).contains("announced"));
+        assertEquals("game.finished:" + room.roomId(), bus.published.get(0).id());
+    }
+
+    @Test
+    public void anAnnouncementPendingAtARestartIsMadeAfterIt() throws Exception {
+        RecordingBus down = new RecordingBus();
+        down.down.set(true);
+        RoomRuntime first = runtime(down);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(botGame(first, "bots " + i).roomId());
+        }
+        waitFor(() -> ids.stream().allMatch(id -> first.get(id).orElseThrow().state()
+                == dev.ludus.api.rooms.RoomState.FINISHED));
+        first.deactivate();
+        runtimes.remove(first);
+
+        RecordingBus up = new RecordingBus();
+        RoomRuntime second = runtime(up);
+        waitFor(() -> ids.stream().allMatch(id -> events.types("room-" + id).contains("announced")));
+        List<String> announced = up.published.stream().map(OutgoingMessage::id).sorted().toList();
+        assertEquals(ids.stream().map(id -> "game.finished:" + id).sorted().toList(), announced);
+        assertTrue(second.context().active);
+    }
+}
