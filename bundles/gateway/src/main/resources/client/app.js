@@ -47,6 +47,12 @@
     lobbyCursor: null,
     lobbyNext: null,
     lobbyBack: [],
+    // Statistics shown in the lobby: the player's profile and recent games, and the leaderboard;
+    // statsError is the text shown instead while the server cannot answer.
+    profile: null,
+    history: [],
+    board: [],
+    statsError: null,
     retry: 0,
     retryTimer: null,
     openedAt: 0,
@@ -311,6 +317,7 @@
       notice(wasBack ? 'Reconnected.' : '');
       if (!s.room) {
         actions.listRooms();
+        actions.loadStats();
       }
     }, (err) => {
       if (err.code === 'bad_token' || err.code === 'token_expired') {
@@ -626,6 +633,26 @@
         s.lobbyBack = [];
       }
     }),
+    // The player's profile, their last games and the Liap Tui leaderboard, for the lobby.
+    loadStats: () => Promise.all([
+      request('profile'),
+      request('history', { limit: 10 }),
+      request('leaderboard', { game: 'liap-tui', limit: 20 })
+    ]).then(([p, h, b]) => {
+      s.profile = p.profile;
+      s.history = h.games;
+      s.board = b.players;
+      s.statsError = null;
+      if (!s.room) {
+        render();
+      }
+    }, (err) => {
+      s.statsError = err && err.code === 'stats_unavailable' ? 'Statistics are not available right now.'
+        : 'Statistics could not be loaded.';
+      if (!s.room) {
+        render();
+      }
+    }),
     lobbyPage: (forward) => {
       if (forward && s.lobbyNext) {
         s.lobbyBack.push(s.lobbyCursor);
@@ -651,6 +678,7 @@
       s.log = [];
       render();
       actions.listRooms();
+      actions.loadStats();
     }),
     addBot: () => run(() => request('add_bot')),
     fillWithBots: (joined) => run(() => {
@@ -818,7 +846,14 @@
         + '</form>'
         + '<h2>Rooms</h2>'
         + '<div id="room-list"></div>'
+        + '</section>'
+        + '<section class="stats" aria-label="Statistics">'
+        + '<h2>Your games <button id="stats-refresh" type="button" class="secondary">Refresh</button></h2>'
+        + '<div id="profile"></div>'
+        + '<h2>Leaderboard <span class="tag">Liap Tui</span></h2>'
+        + '<div id="leaderboard"></div>'
         + '</section>';
+      $('#stats-refresh').onclick = () => actions.loadStats();
       $('#name').onchange = (e) => actions.rename(e.target.value.trim());
       // The room's name follows the player's until they type one of their own.
       $('#room-name').dataset.auto = tableName(s.name);
@@ -862,12 +897,53 @@
     if ($('#rooms-older')) {
       $('#rooms-older').onclick = () => actions.lobbyPage(true);
     }
+    renderStats();
     list.querySelectorAll('button.join').forEach((b) => {
       b.onclick = () => {
         actions.rename($('#name').value.trim());
         actions.join(b.dataset.room).catch(() => {});
       };
     });
+  }
+
+  /** The profile panel and the leaderboard in the lobby; text only, every value escaped. */
+  function renderStats() {
+    const profile = $('#profile');
+    const board = $('#leaderboard');
+    if (!profile || !board) {
+      return;
+    }
+    if (s.statsError) {
+      profile.innerHTML = '<p class="hint">' + esc(s.statsError) + '</p>';
+      board.innerHTML = '';
+      return;
+    }
+    const p = s.profile;
+    if (!p) {
+      profile.innerHTML = '<p class="hint">Loading…</p>';
+    } else if (!p.gamesPlayed) {
+      profile.innerHTML = '<p class="hint" id="no-games">No finished games yet: your statistics start with your first.</p>';
+    } else {
+      const accuracy = p.roundsPlayed ? Math.round(p.declarationAccuracy * 100) + ' %' : '–';
+      const games = s.history.map((g) => '<tr><td>' + esc(new Date(g.finishedAt).toLocaleString()) + '</td><td>'
+        + (g.won ? 'won' : 'lost') + '</td><td>' + esc(g.score) + '</td><td>'
+        + esc(g.players.filter((name, i) => i !== g.seat).join(', ')) + '</td></tr>').join('');
+      profile.innerHTML = '<dl class="profile" id="profile-figures">'
+        + '<dt>Games</dt><dd id="games-played">' + esc(p.gamesPlayed) + '</dd>'
+        + '<dt>Won</dt><dd id="games-won">' + esc(p.gamesWon) + '</dd>'
+        + '<dt>Points</dt><dd>' + esc(p.points) + '</dd>'
+        + '<dt>Declarations hit</dt><dd>' + esc(accuracy) + '</dd>'
+        + '</dl>'
+        + (games ? '<div class="scroll" tabindex="0" role="region" aria-label="Your last games"><table class="history">'
+          + '<thead><tr><th>Finished</th><th>Result</th><th>Score</th><th>Against</th></tr></thead><tbody>'
+          + games + '</tbody></table></div>' : '');
+    }
+    const rows = s.board.map((x) => '<tr' + (x.playerId === s.playerId ? ' class="me"' : '') + '><td>' + esc(x.rank)
+      + '</td><td>' + esc(x.name || 'player') + '</td><td>' + esc(x.gamesWon) + '</td><td>' + esc(x.gamesPlayed)
+      + '</td><td>' + esc(x.points) + '</td></tr>').join('');
+    board.innerHTML = rows ? '<div class="scroll" tabindex="0" role="region" aria-label="Leaderboard"><table class="board" id="board">'
+      + '<thead><tr><th>#</th><th>Player</th><th>Won</th><th>Games</th><th>Points</th></tr></thead><tbody>' + rows
+      + '</tbody></table></div>' : '<p class="hint">Nobody has finished a game yet.</p>';
   }
 
   function renderWaiting(main) {

@@ -30,6 +30,8 @@ final class Codes {
     /** The rooms service is not available (being replaced or stopped); the same code as the event store being away. */
     static final String UNAVAILABLE = RoomException.UNAVAILABLE;
     static final String INTERNAL_ERROR = "internal_error";
+    /** No statistics bundle runs: profile, leaderboard and history cannot be answered now. */
+    static final String STATS_UNAVAILABLE = "stats_unavailable";
 
     /** The client reads too slowly: its outbound queue overflowed. */
     static final int CLOSE_SLOW_CONSUMER = 4000;

@@ -77,6 +77,7 @@ final class Gateway {
     private final ResumeTokens tokens;
     private volatile GatewayConfig config;
     private volatile RoomService rooms;
+    private volatile dev.ludus.api.stats.PlayerStats stats;
     private volatile boolean stopping;
     private final ExecutorService pool;
     private final ScheduledExecutorService scheduler;
@@ -190,6 +191,11 @@ final class Gateway {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The statistics service arrived, left or was replaced (null: none). */
+    void stats(dev.ludus.api.stats.PlayerStats s) {
+        stats = s;
     }
 
     /**
@@ -801,6 +807,10 @@ final class Gateway {
 
     /** Serves {@code r}; an action's {@code span} ends with its reply, whichever way it goes. */
     private void serve(Connection c, PlayerSession p, Request r, Span span) {
+        if (r instanceof Request.Profile || r instanceof Request.Leaderboard || r instanceof Request.History) {
+            statistics(c, p, r);
+            return;
+        }
         RoomService rs = rooms;
         if (rs == null && !(r instanceof Request.Ping)) {
             GatewayTracing.fail(span, Codes.UNAVAILABLE);
@@ -842,6 +852,30 @@ final class Gateway {
         } catch (RuntimeException e) {
             LOG.error("gateway: request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
             GatewayTracing.fail(span, Codes.INTERNAL_ERROR);
+            p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
+        }
+    }
+
+    /** A {@code profile}, {@code leaderboard} or {@code history} request, answered from the stats service. */
+    private void statistics(Connection c, PlayerSession p, Request r) {
+        dev.ludus.api.stats.PlayerStats s = stats;
+        if (s == null) {
+            p.reply(c, protocol.error(r.id(), Codes.STATS_UNAVAILABLE, "player statistics are not available right now"));
+            return;
+        }
+        try {
+            if (r instanceof Request.Profile pr) {
+                String who = pr.player() == null ? p.playerId : pr.player();
+                p.reply(c, protocol.ok(pr.id(), Map.of("profile", Protocol.profile(who, s.profile(who)))));
+            } else if (r instanceof Request.Leaderboard l) {
+                p.reply(c, protocol.ok(l.id(), Map.of("game", l.game(),
+                        "players", Protocol.standings(s.leaderboard(l.game(), l.limit())))));
+            } else if (r instanceof Request.History h) {
+                String who = h.player() == null ? p.playerId : h.player();
+                p.reply(c, protocol.ok(h.id(), Map.of("player", who, "games", Protocol.games(s.history(who, h.limit())))));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("gateway: statistics request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
             p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
         }
     }

@@ -32,6 +32,8 @@ final class Protocol {
     /** A version-00 traceparent has 55 characters; later versions may append fields. */
     static final int MAX_TRACEPARENT = 512;
     static final int MAX_NAME = 100;
+    /** Longest player id a statistics request may name. */
+    static final int MAX_PLAYER_ID = 128;
     /**
      * The largest {@code seq} a client may send: the largest integer a JavaScript number holds
      * exactly. A session's numbering continues from a resumed {@code lastSeq}, so a larger one could
@@ -96,7 +98,8 @@ final class Protocol {
             return new Bad(id, Codes.BAD_REQUEST, r.getMessage());
         } catch (UnknownType u) {
             return new Bad(id, Codes.UNKNOWN_TYPE, "unknown request type '" + clip(typeNode.asText()) + "'; known: "
-                    + "hello, list_rooms, create_room, join_room, leave_room, add_bot, remove_bot, start, act, sync, ping");
+                    + "hello, list_rooms, create_room, join_room, leave_room, add_bot, remove_bot, start, act, sync, ping, "
+                    + "profile, leaderboard, history");
         }
     }
 
@@ -126,6 +129,9 @@ final class Protocol {
             case "act" -> new Request.Act(id, text(r, "action", MAX_ID), args(r.get("args")), traceparent(r));
             case "sync" -> new Request.Sync(id);
             case "ping" -> new Request.Ping(id);
+            case "profile" -> new Request.Profile(id, optionalText(r, "player", MAX_PLAYER_ID));
+            case "leaderboard" -> new Request.Leaderboard(id, text(r, "game", MAX_ID), statsLimit(r, 20));
+            case "history" -> new Request.History(id, optionalText(r, "player", MAX_PLAYER_ID), statsLimit(r, 20));
             default -> throw new UnknownType();
         };
     }
@@ -248,12 +254,73 @@ final class Protocol {
         return mapper.convertValue(n, MAP);
     }
 
+    /** {@code limit} of a statistics request: 1 to {@link PlayerStats#MAX_LIMIT}, else refused. */
+    private static int statsLimit(JsonNode r, int otherwise) throws Refusal {
+        long limit = optionalLong(r, "limit", otherwise);
+        if (limit < 1 || limit > dev.ludus.api.stats.PlayerStats.MAX_LIMIT) {
+            throw new Refusal("\"limit\" must be 1 to " + dev.ludus.api.stats.PlayerStats.MAX_LIMIT + ", got " + limit);
+        }
+        return (int) limit;
+    }
+
     private static final Map<Class<?>, String> TYPES = Map.ofEntries(Map.entry(Request.Hello.class, "hello"),
             Map.entry(Request.ListRooms.class, "list_rooms"), Map.entry(Request.CreateRoom.class, "create_room"),
             Map.entry(Request.JoinRoom.class, "join_room"), Map.entry(Request.LeaveRoom.class, "leave_room"),
             Map.entry(Request.AddBot.class, "add_bot"), Map.entry(Request.RemoveBot.class, "remove_bot"),
             Map.entry(Request.StartGame.class, "start"), Map.entry(Request.Act.class, "act"),
-            Map.entry(Request.Sync.class, "sync"), Map.entry(Request.Ping.class, "ping"));
+            Map.entry(Request.Sync.class, "sync"), Map.entry(Request.Ping.class, "ping"),
+            Map.entry(Request.Profile.class, "profile"), Map.entry(Request.Leaderboard.class, "leaderboard"),
+            Map.entry(Request.History.class, "history"));
+
+    /** A profile as the protocol shows it; a player without finished games has zeros. */
+    static Map<String, Object> profile(String playerId, java.util.Optional<dev.ludus.api.stats.PlayerProfile> found) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("playerId", playerId);
+        if (found.isEmpty()) {
+            m.put("name", "");
+            m.put("gamesPlayed", 0);
+            m.put("gamesWon", 0);
+            m.put("points", 0);
+            m.put("roundsPlayed", 0);
+            m.put("roundsExact", 0);
+            m.put("declarationAccuracy", 0.0);
+            m.put("lastPlayedAt", null);
+            m.put("byGameType", Map.of());
+            return m;
+        }
+        dev.ludus.api.stats.PlayerProfile p = found.get();
+        m.put("name", p.name());
+        m.put("gamesPlayed", p.gamesPlayed());
+        m.put("gamesWon", p.gamesWon());
+        m.put("points", p.points());
+        m.put("roundsPlayed", p.roundsPlayed());
+        m.put("roundsExact", p.roundsExact());
+        m.put("declarationAccuracy", Math.round(p.declarationAccuracy() * 1000) / 1000.0);
+        m.put("lastPlayedAt", p.lastPlayedAt().toString());
+        Map<String, Object> types = new java.util.TreeMap<>();
+        p.byGameType().forEach((type, t) -> types.put(type, Map.of("gamesPlayed", t.gamesPlayed(), "gamesWon",
+                t.gamesWon(), "points", t.points(), "roundsPlayed", t.roundsPlayed(), "roundsExact", t.roundsExact())));
+        m.put("byGameType", types);
+        return m;
+    }
+
+    static List<Map<String, Object>> standings(List<dev.ludus.api.stats.Standing> board) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>(board.size());
+        for (dev.ludus.api.stats.Standing s : board) {
+            out.add(Map.of("rank", s.rank(), "playerId", s.playerId(), "name", s.name(), "gamesPlayed", s.gamesPlayed(),
+                    "gamesWon", s.gamesWon(), "points", s.points()));
+        }
+        return out;
+    }
+
+    static List<Map<String, Object>> games(List<dev.ludus.api.stats.GameRecord> games) {
+        List<Map<String, Object>> out = new java.util.ArrayList<>(games.size());
+        for (dev.ludus.api.stats.GameRecord g : games) {
+            out.add(Map.of("roomId", g.roomId(), "gameType", g.gameType(), "finishedAt", g.finishedAt().toString(),
+                    "seat", g.seat(), "score", g.score(), "won", g.won(), "players", g.players(), "scores", g.scores()));
+        }
+        return out;
+    }
 
     /** The protocol's name of a request's type ({@code act}, {@code list_rooms}, …). */
     static String typeOf(Request r) {

@@ -70,6 +70,18 @@ sealed interface Request {
     record Sync(Object id) implements Request {
     }
 
+    /** A player's statistics; {@code player} null: the asker's own. */
+    record Profile(Object id, String player) implements Request {
+    }
+
+    /** The best players of a game type. */
+    record Leaderboard(Object id, String game, int limit) implements Request {
+    }
+
+    /** A player's recent finished games; {@code player} null: the asker's own. */
+    record History(Object id, String player, int limit) implements Request {
+    }
+
     record Ping(Object id) implements Request {
     }
 }

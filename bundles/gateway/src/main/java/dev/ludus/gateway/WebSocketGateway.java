@@ -64,6 +64,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
 
     private transient volatile RoomService rooms;
     private transient volatile RateLimiter limiter;
+    private transient volatile dev.ludus.api.stats.PlayerStats stats;
     private transient volatile String limiterName;
     /** Each game service bound before activation: its type and declared limits. */
     private final transient Map<ServiceReference<GameDefinition>, Object[]> games = new java.util.concurrent.ConcurrentHashMap<>();
@@ -81,6 +82,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         Gateway g = new Gateway(readable(config, null), new ResumeTokens(key, clock), clock);
         g.start();
         g.rooms(rooms);
+        g.stats(stats);
         g.rateLimits.limiter(limiter, limiterName);
         games.values().forEach(v -> g.rateLimits.game(v[0] == null ? null : v[0].toString(), v[1]));
         gateway = g;
@@ -266,6 +268,27 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static String typeOf(ServiceReference<?> ref) {
         Object type = ref.getProperty("ludus.game.type");
         return type == null ? null : type.toString();
+    }
+
+    /** Player statistics (the stats bundle), optional: without it statistics requests answer stats_unavailable. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindStats(dev.ludus.api.stats.PlayerStats service) {
+        stats = service;
+        Gateway g = gateway;
+        if (g != null) {
+            g.stats(service);
+        }
+    }
+
+    void unbindStats(dev.ludus.api.stats.PlayerStats service) {
+        if (stats == service) {
+            stats = null;
+            Gateway g = gateway;
+            if (g != null) {
+                g.stats(null);
+            }
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -735,4 +735,49 @@ public class GatewayTest {
         }
         throw new AssertionError("condition not met within " + millis + " ms");
     }
+
+    /** A stats service that knows one player and one leaderboard. */
+    private static final class FixedStats implements dev.ludus.api.stats.PlayerStats {
+        @Override
+        public java.util.Optional<dev.ludus.api.stats.PlayerProfile> profile(String playerId) {
+            return "known".equals(playerId) ? java.util.Optional.of(new dev.ludus.api.stats.PlayerProfile("known", "Kim", 3, 1,
+                    40, 10, 4, java.time.Instant.parse("2026-12-01T10:00:00Z"), Map.of("liap-tui",
+                    new dev.ludus.api.stats.PlayerProfile.Totals(3, 1, 40, 10, 4)))) : java.util.Optional.empty();
+        }
+
+        @Override
+        public List<dev.ludus.api.stats.Standing> leaderboard(String gameType, int limit) {
+            return List.of(new dev.ludus.api.stats.Standing(1, "known", "Kim <b>", 3, 1, 40)).subList(0, Math.min(1, limit));
+        }
+
+        @Override
+        public List<dev.ludus.api.stats.GameRecord> history(String playerId, int limit) {
+            return List.of(new dev.ludus.api.stats.GameRecord("r1", "liap-tui", java.time.Instant.parse("2026-12-01T10:00:00Z"),
+                    0, 52, true, List.of("Kim", "bot 2", "bot 3", "bot 4"), List.of(52, 1, 2, 3)));
+        }
+    }
+
+    @Test
+    public void statisticsAreServedWhileAStatsServiceRunsAndRefusedWithACodeOtherwise() throws Exception {
+        TestServer s = server(new TestConfig());
+        ProtocolClient p = hello(s, "ann");
+        Map<String, Object> refused = p.request("profile", Map.of());
+        assertEquals("stats_unavailable", refused.get("code"));
+
+        s.gateway.stats(new FixedStats());
+        Map<?, ?> mine = (Map<?, ?>) ((Map<?, ?>) p.request("profile", Map.of()).get("result")).get("profile");
+        assertEquals(0, ((Number) mine.get("gamesPlayed")).intValue());
+        assertNull(mine.get("lastPlayedAt"));
+        Map<?, ?> kim = (Map<?, ?>) ((Map<?, ?>) p.request("profile", Map.of("player", "known")).get("result")).get("profile");
+        assertEquals("Kim", kim.get("name"));
+        assertEquals(0.4, ((Number) kim.get("declarationAccuracy")).doubleValue(), 1e-9);
+        Map<?, ?> board = (Map<?, ?>) p.request("leaderboard", Map.of("game", "liap-tui", "limit", 5)).get("result");
+        assertEquals("Kim <b>", ((Map<?, ?>) ((List<?>) board.get("players")).get(0)).get("name"));
+        Map<?, ?> history = (Map<?, ?>) p.request("history", Map.of()).get("result");
+        assertEquals(52, ((Number) ((Map<?, ?>) ((List<?>) history.get("games")).get(0)).get("score")).intValue());
+        assertEquals("bad_request", p.request("leaderboard", Map.of("game", "liap-tui", "limit", 1000)).get("code"));
+
+        s.gateway.stats(null);
+        assertEquals("stats_unavailable", p.request("leaderboard", Map.of("game", "liap-tui")).get("code"));
+    }
 }

@@ -143,4 +143,20 @@ public class ProtocolTest {
         assertEquals(new Request.Hello(1L, null, "t", Protocol.MAX_SEQ),
                 good("{\"id\":1,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":" + Protocol.MAX_SEQ + "}"));
     }
+
+    @Test
+    public void statisticsRequestsAreReadWithTheirLimits() {
+        assertEquals(new Request.Profile(1L, null), good("{\"id\":1,\"type\":\"profile\"}"));
+        assertEquals(new Request.Profile(1L, "p-1"), good("{\"id\":1,\"type\":\"profile\",\"player\":\"p-1\"}"));
+        assertEquals(new Request.Leaderboard(2L, "liap-tui", 20), good("{\"id\":2,\"type\":\"leaderboard\",\"game\":\"liap-tui\"}"));
+        assertEquals(new Request.Leaderboard(2L, "liap-tui", 100),
+                good("{\"id\":2,\"type\":\"leaderboard\",\"game\":\"liap-tui\",\"limit\":100}"));
+        assertEquals(new Request.History(3L, null, 5), good("{\"id\":3,\"type\":\"history\",\"limit\":5}"));
+        assertEquals("bad_request", bad("{\"id\":2,\"type\":\"leaderboard\"}").code());
+        assertEquals("bad_request", bad("{\"id\":2,\"type\":\"leaderboard\",\"game\":\"g\",\"limit\":101}").code());
+        assertEquals("bad_request", bad("{\"id\":2,\"type\":\"leaderboard\",\"game\":\"g\",\"limit\":0}").code());
+        assertEquals("bad_request", bad("{\"id\":3,\"type\":\"history\",\"limit\":\"5\"}").code());
+        assertEquals("bad_request", bad("{\"id\":3,\"type\":\"history\",\"player\":\"" + "p".repeat(129) + "\"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"profile\",\"player\":7}").code());
+    }
 }

@@ -64,11 +64,19 @@ final class ArchiveHandOver {
         }
         Instant started = room.startedAt() == null ? room.createdAt() : room.startedAt();
         String gameType = room.gameType();
+        Map<String, Object> finished;
+        try {
+            finished = GameAnnouncer.finished(live, room);
+        } catch (RuntimeException e) {
+            LOG.warn("room {}: the game's result could not be read; archived without it: {}", live.id, e.toString());
+            finished = null;
+        }
+        Map<String, Object> summary = finished;
         live.handOverRunning = true;
         inFlight.incrementAndGet();
         ctx.background.execute(() -> {
             try {
-                service.submit(completedGame(live, gameType, started, humans, version));
+                service.submit(completedGame(live, gameType, started, humans, version, summary));
                 live.steps.submit(() -> archived(live, version));
             } catch (RuntimeException e) {
                 live.steps.submit(() -> failed(live, e));
@@ -135,7 +143,8 @@ final class ArchiveHandOver {
     }
 
     /** The archived record: the room's whole stream up to {@code upTo}, from which the game can be replayed. */
-    private CompletedGame completedGame(LiveRoom live, String gameType, Instant started, List<String> humans, long upTo) {
+    private CompletedGame completedGame(LiveRoom live, String gameType, Instant started, List<String> humans, long upTo,
+                                        Map<String, Object> finished) {
         EventStore es = ctx.eventStore;
         if (es == null) {
             throw new IllegalStateException("event store unavailable");
@@ -166,6 +175,9 @@ final class ArchiveHandOver {
         doc.put("format", "ludus-room-record/1");
         doc.put("roomId", live.id);
         doc.put("records", records);
+        if (finished != null) {
+            doc.put("finished", finished); // what game.finished said: statistics rebuild from it
+        }
         return new CompletedGame(live.id, gameType, started, Instant.ofEpochMilli(completedAt), humans,
                 ctx.codec.write(doc));
     }

@@ -104,6 +104,17 @@ final class GameAnnouncer {
 
     /** The {@code game.finished} message of a finished room. */
     private OutgoingMessage message(LiveRoom live, Room room) {
+        String payload = new String(ctx.codec.write(finished(live, room)), StandardCharsets.UTF_8);
+        return new OutgoingMessage(TOPIC, room.gameType(), payload, Map.of("source", "rooms"),
+                TOPIC + ":" + live.id);
+    }
+
+    /**
+     * What {@code game.finished} says of a finished room: room, game type, players by seat, the
+     * game's result, start and end, and who ended it if an operator did. The archived game carries
+     * the same (field {@code finished}), so statistics can be rebuilt from the archive.
+     */
+    static Map<String, Object> finished(LiveRoom live, Room room) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("roomId", live.id);
         m.put("gameType", room.gameType());
@@ -127,8 +138,6 @@ final class GameAnnouncer {
             m.put("endedBy", room.ended().by());
             m.put("endReason", room.ended().reason());
         }
-        String payload = new String(ctx.codec.write(m), StandardCharsets.UTF_8);
-        return new OutgoingMessage(TOPIC, room.gameType(), payload, Map.of("source", "rooms"),
-                TOPIC + ":" + live.id);
+        return m;
     }
 }
