@@ -167,7 +167,8 @@ abstract class SwapSuite {
                     + end.get("archived") + " archived, " + end.get("archiveMissing") + " missing, "
                     + end.get("archiveDuplicated") + " duplicated; " + end.get("announceMissing")
                     + " not announced on the bus (" + end.get("announceDeliveries") + " deliveries of "
-                    + end.get("announced") + " games).\n";
+                    + end.get("announced") + " games); statistics count " + end.get("statsGames") + " player games, the "
+                    + "archive " + end.get("archiveHumanGames") + ".\n";
             System.out.println(table);
             String out = System.getProperty("ludus.swap.table");
             if (out != null && !out.isBlank()) {
@@ -512,9 +513,12 @@ abstract class SwapSuite {
         Wait.until("every game archived", 60_000, () -> all.stream().allMatch(r -> archive.get() != null
                 && archive.get().find(r).isPresent()));
         Map<String, Integer> seen = new HashMap<>();
+        Map<String, Integer> humanGames = new HashMap<>(); // per player: games the archive holds
         for (CompletedGame g : archive.get().query(new ArchiveQuery(Instant.EPOCH, Instant.now().plusSeconds(86_400),
                 Optional.empty(), 1_000_000))) {
-            seen.merge(g.gameId(), 1, Integer::sum);
+            if (seen.merge(g.gameId(), 1, Integer::sum) == 1) {
+                g.playerIds().forEach(p -> humanGames.merge(p, 1, Integer::sum));
+            }
         }
         long missing = all.stream().filter(r -> !seen.containsKey(r)).count();
         long duplicated = all.stream().filter(r -> seen.getOrDefault(r, 0) > 1).count();
@@ -530,6 +534,30 @@ abstract class SwapSuite {
         out.put("announceMissing", all.stream().filter(r -> !announced.containsKey(r)).count());
         out.put("announced", (long) announced.size());
         out.put("announceDeliveries", announced.values().stream().mapToLong(Integer::longValue).sum());
+        // Statistics, where the stats bundle runs: each player's games counted once, as the archive has them.
+        ServiceTracker<dev.ludus.api.stats.PlayerStats, dev.ludus.api.stats.PlayerStats> stats =
+                new ServiceTracker<>(context(), dev.ludus.api.stats.PlayerStats.class, null);
+        stats.open();
+        try {
+            if (stats.getService() != null) {
+                java.util.function.Supplier<Map<String, Integer>> counted = () -> {
+                    Map<String, Integer> c = new HashMap<>();
+                    dev.ludus.api.stats.PlayerStats ps = stats.getService();
+                    for (String player : humanGames.keySet()) {
+                        c.put(player, ps == null ? -1 : ps.profile(player).map(x -> x.gamesPlayed()).orElse(0));
+                    }
+                    return c;
+                };
+                Wait.until("statistics count every archived game once", 60_000, () -> counted.get().equals(humanGames),
+                        () -> "archive " + humanGames + ", stats " + counted.get());
+                out.put("statsGames", counted.get().values().stream().mapToLong(Integer::longValue).sum());
+            } else {
+                out.put("statsGames", -1L);
+            }
+        } finally {
+            stats.close();
+        }
+        out.put("archiveHumanGames", humanGames.values().stream().mapToLong(Integer::longValue).sum());
         return out;
     }
 }

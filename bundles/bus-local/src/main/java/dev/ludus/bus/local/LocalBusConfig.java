@@ -39,4 +39,14 @@ public @interface LocalBusConfig {
     @AttributeDefinition(name = "Lag warning", min = "1",
             description = "Unacknowledged messages of one group above which the health check is DEGRADED.")
     long lagWarning() default 10_000;
+
+    @AttributeDefinition(name = "Replay dead letters of",
+            description = "Consumer groups whose dead letters are delivered again when the replay number below is "
+                    + "raised (comma separated; * for every group). They go to the handler running then.")
+    String replayGroups() default "";
+
+    @AttributeDefinition(name = "Replay number", min = "0",
+            description = "Raise this number to replay the dead letters of the groups above once. The number done "
+                    + "last is kept with the bus, so a restart does not replay again.")
+    long replayGeneration() default 0;
 }

@@ -18,6 +18,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -63,11 +64,92 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
     /** Handlers whose properties were refused, with why (guarded by {@link #handlers}). */
     private final Map<ServiceReference<MessageHandler>, String> refused = new LinkedHashMap<>();
 
+    private BundleContext context;
+    private LocalBusConfig config;
+
     @Activate
     void activate(LocalBusConfig config, BundleContext context) {
+        this.context = context;
+        this.config = config;
+        open(config);
+        replayIfAsked(config);
+    }
+
+    /**
+     * A changed configuration: a new replay number replays; any other change reopens the bus
+     * (groups resume where they acknowledged).
+     */
+    @Modified
+    void modified(LocalBusConfig changed) {
+        LocalBusConfig before = config;
+        config = changed;
+        if (!sameStorage(before, changed)) {
+            deactivate();
+            open(changed);
+        }
+        replayIfAsked(changed);
+    }
+
+    private static boolean sameStorage(LocalBusConfig a, LocalBusConfig b) {
+        return a.directory().equals(b.directory()) && a.segmentMiB() == b.segmentMiB() && a.lanes() == b.lanes()
+                && a.maxInFlight() == b.maxInFlight() && a.checkpointMillis() == b.checkpointMillis()
+                && a.retentionSeconds() == b.retentionSeconds() && a.lagWarning() == b.lagWarning();
+    }
+
+    /** Replays the dead letters of {@code replayGroups} once per raised {@code replayGeneration}. */
+    private void replayIfAsked(LocalBusConfig c) {
+        LocalBus b = bus;
+        if (b == null || c.replayGeneration() <= 0) {
+            return;
+        }
+        Path mark = b.directory().resolve("replay-generation");
+        long done = 0;
+        try {
+            done = java.nio.file.Files.exists(mark) ? Long.parseLong(java.nio.file.Files.readString(mark).trim()) : 0;
+        } catch (java.io.IOException | NumberFormatException e) {
+            LOG.warn("local bus: cannot read {} ({}); replaying", mark, e.toString());
+        }
+        if (c.replayGeneration() <= done) {
+            return;
+        }
+        List<String> groups = new ArrayList<>();
+        String wanted = c.replayGroups() == null ? "" : c.replayGroups().trim();
+        if (wanted.equals("*")) {
+            b.status().groups().forEach(g -> groups.add(g.group()));
+        } else {
+            Arrays.stream(wanted.split(",")).map(String::trim).filter(g -> !g.isEmpty()).forEach(groups::add);
+        }
+        int queued = 0;
+        for (String group : groups) {
+            try {
+                queued += b.replay(group, List.of(), "configuration " + PID + " replayGeneration "
+                        + c.replayGeneration()).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.error("local bus: replaying the dead letters of {} failed (code bus_replay_failed): {}", group,
+                        e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                return; // the number is not marked done: a restart or the next change tries again
+            }
+        }
+        try {
+            java.nio.file.Files.writeString(mark, Long.toString(c.replayGeneration()));
+        } catch (java.io.IOException e) {
+            LOG.warn("local bus: cannot record replay number {} in {}: {}", c.replayGeneration(), mark, e.toString());
+        }
+        LOG.info("local bus: replay number {}: {} dead letter(s) of {} queued for delivery", c.replayGeneration(),
+                queued, groups);
+    }
+
+    private void open(LocalBusConfig config) {
         metrics.bundle(context.getBundle().getSymbolicName(), context.getBundle().getVersion().toString());
         File area = context.getDataFile("");
-        Path dir = directory(config.directory(), context.getProperty(LUDUS_DATA), area == null ? null : area.toPath());
+        Path dir;
+        try {
+            dir = directory(config.directory(), context.getProperty(LUDUS_DATA), area == null ? null : area.toPath());
+        } catch (RuntimeException e) {
+            problem = e.getMessage();
+            LOG.error("local bus: {}", problem);
+            return;
+        }
         LogSettings log = LogSettings.defaults().withSegmentBytes(Math.max(1, Math.min(1024, config.segmentMiB())) * 1024L * 1024L);
         LocalBus.Settings s = new LocalBus.Settings(clamp(config.lanes(), 1, 64), clamp(config.maxInFlight(), 1, 100_000),
                 clamp(config.checkpointMillis(), 10, 60_000), clamp(config.retentionSeconds(), 1, 3600) * 1000L,

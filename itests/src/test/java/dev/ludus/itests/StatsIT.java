@@ -1,0 +1,110 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import dev.ludus.api.archive.ArchiveService;
+import dev.ludus.testing.fixtures.ProtocolClient;
+
+/**
+ * Statistics end to end in the default distribution: a player finishes a game over the WebSocket;
+ * the rooms announce it on the local bus, the stats bundle counts it, and the player reads their
+ * profile, the leaderboard and their history; the figures survive a restart of the stats bundle
+ * and a rebuild from the archive gives the same.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class StatsIT {
+
+    @Inject
+    BundleContext context;
+
+    @Inject
+    ConfigurationAdmin configAdmin;
+
+    @Inject
+    ArchiveService archive;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return ExamConfig.defaultFeatureSet("stats", List.of(), Map.of("dev.ludus.rooms.cfg", "botThinkMillis = 20\n"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> profile(ProtocolClient c, String player) throws Exception {
+        Map<String, Object> r = c.ok("profile", player == null ? Map.of() : Map.of("player", player));
+        return (Map<String, Object>) r.get("profile");
+    }
+
+    private static int played(Map<String, Object> profile) {
+        return ((Number) profile.get("gamesPlayed")).intValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    @Test
+    public void aFinishedGameShowsInTheProfileTheLeaderboardAndTheHistoryAndSurvivesRestartAndRebuild() throws Exception {
+        URI ws = URI.create("ws://127.0.0.1:" + context.getProperty("org.osgi.service.http.port") + "/ws");
+        ProtocolClient.awaitGateway(ws, 30_000);
+        try (ProtocolClient stella = ProtocolClient.hello(ws, "Stella"); ProtocolClient other = ProtocolClient.hello(ws, "Otto")) {
+            assertEquals(0, played(profile(stella, null)));
+            String room = LiapTuiPlayer.startAgainstBots(stella, "stats", Map.of("maxRounds", "1"));
+            LiapTuiPlayer.play(stella, 90_000, -1);
+            Wait.until("the game counted", 30_000, () -> played(profile(stella, null)) == 1);
+
+            Map<String, Object> mine = profile(stella, null);
+            assertEquals("Stella", mine.get("name"));
+            assertEquals(stella.playerId(), mine.get("playerId"));
+            assertTrue(mine.toString(), ((Number) mine.get("roundsPlayed")).intValue() == 1);
+            assertEquals("someone else sees the same", mine, profile(other, stella.playerId()));
+
+            List<Map<String, Object>> board = (List<Map<String, Object>>) other.ok("leaderboard",
+                    Map.of("game", "liap-tui")).get("players");
+            assertEquals(1, board.size());
+            assertEquals(stella.playerId(), board.get(0).get("playerId"));
+            assertEquals(1, ((Number) board.get(0).get("rank")).intValue());
+
+            List<Map<String, Object>> games = (List<Map<String, Object>>) stella.ok("history", Map.of()).get("games");
+            assertEquals(1, games.size());
+            assertEquals(room, games.get(0).get("roomId"));
+            assertEquals(4, ((List<?>) games.get(0).get("players")).size());
+
+            // The figures are on disk: a restart of the stats bundle keeps them.
+            Bundle stats = null;
+            for (Bundle b : context.getBundles()) {
+                if ("dev.ludus.stats".equals(b.getSymbolicName())) {
+                    stats = b;
+                }
+            }
+            stats.stop();
+            assertEquals("stats_unavailable", stella.request("profile", Map.of()).get("code"));
+            stats.start();
+            Wait.until("stats back", 30_000, () -> "ok".equals(stella.request("profile", Map.of()).get("type")));
+            assertEquals(mine, profile(stella, null));
+
+            // A rebuild from the archive gives the same figures.
+            Wait.until("the game archived", 30_000, () -> archive.find(room).isPresent());
+            Configurations.merge(configAdmin, "dev.ludus.stats", Map.of("rebuildGeneration", 1L));
+            Wait.until("rebuilt", 30_000, () -> String.valueOf(HealthChecks.require(context, "stats").details()
+                    .get("rebuild")).startsWith("rebuild 1 done: 1 games"),
+                    () -> HealthChecks.find(context, "stats"));
+            assertEquals(mine, profile(stella, null));
+        }
+    }
+}
