@@ -44,8 +44,13 @@ final class BusMetrics {
         labels = Map.of("bus", "local", MetricLabels.BUNDLE, name, MetricLabels.BUNDLE_VERSION, version);
     }
 
+    /** Whether a registry is bound: the timer is only fed then (as the event log's metrics). */
+    private volatile boolean recording;
+
     void published(long nanos) {
-        publishes.update(nanos, TimeUnit.NANOSECONDS);
+        if (recording) {
+            publishes.update(nanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     void delivered(boolean again) {
@@ -70,6 +75,7 @@ final class BusMetrics {
         registry.register(MetricName.of(PREFIX + "acked", labels).toString(), acked);
         registry.register(MetricName.of(PREFIX + "dead_lettered", labels).toString(), deadLettered);
         bound = registry;
+        recording = true;
     }
 
     /** Registers the per-group gauges of a group seen for the first time. */
@@ -100,6 +106,7 @@ final class BusMetrics {
     }
 
     synchronized void unbind() {
+        recording = false;
         if (bound != null) {
             bound.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains("bus=\"local\""));
             bound = null;

@@ -54,10 +54,19 @@ final class Checks {
         payload(m.payload());
     }
 
+    /** Topics already checked: a publish checks its topic once per name (bounded: a flood of names is checked each time). */
+    private static final java.util.Set<String> GOOD_TOPICS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static void topic(String topic) {
+        if (topic != null && GOOD_TOPICS.contains(topic)) {
+            return;
+        }
         if (topic == null || !NAME.matcher(topic).matches()) {
             throw new BusException("invalid_topic", "topic '" + printable(topic)
                     + "' is not 1 to 128 characters of a-z 0-9 . _ - starting with a letter or digit", null);
+        }
+        if (GOOD_TOPICS.size() < 10_000) {
+            GOOD_TOPICS.add(topic);
         }
     }
 

@@ -57,10 +57,34 @@ final class Records {
 
     // ---------------------------------------------------------------- messages
 
+    /** A message record, written straight into an array of its exact size (this is the publish path). */
     static byte[] message(String id, String key, String payload, Map<String, String> headers, long publishedAt) {
-        Out out = new Out(64 + payload.length());
-        out.message(id, key, payload, headers, publishedAt);
-        return out.bytes();
+        byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
+        byte[] keyBytes = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        byte[] payloadBytes = payload.getBytes(StandardCharsets.UTF_8);
+        int size = 1 + 8 + 4 + idBytes.length + 4 + (keyBytes == null ? 0 : keyBytes.length) + 4 + 4 + payloadBytes.length;
+        byte[][] headerBytes = new byte[headers.size() * 2][];
+        int h = 0;
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            headerBytes[h] = e.getKey().getBytes(StandardCharsets.UTF_8);
+            headerBytes[h + 1] = e.getValue().getBytes(StandardCharsets.UTF_8);
+            size += 8 + headerBytes[h].length + headerBytes[h + 1].length;
+            h += 2;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
+        b.put((byte) FORMAT).putLong(publishedAt);
+        b.putInt(idBytes.length).put(idBytes);
+        if (keyBytes == null) {
+            b.putInt(-1);
+        } else {
+            b.putInt(keyBytes.length).put(keyBytes);
+        }
+        b.putInt(headers.size());
+        for (byte[] part : headerBytes) {
+            b.putInt(part.length).put(part);
+        }
+        b.putInt(payloadBytes.length).put(payloadBytes);
+        return b.array();
     }
 
     static Message readMessage(String topic, long sequence, byte[] data) {
