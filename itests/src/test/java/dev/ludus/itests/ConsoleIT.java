@@ -495,7 +495,7 @@ public class ConsoleIT {
         try (ProtocolClient c = ProtocolClient.hello(ws, "Watched")) {
             Wait.until("the read-only operator logs in", 20_000,
                     () -> Http.get(console() + "/ludus.json", "viewer", viewerPassword).status() == 200);
-            for (String path : List.of("/ludus", "/ludus-rooms", "/ludus-archive", "/bundles", "/configMgr")) {
+            for (String path : List.of("/ludus", "/ludus-rooms", "/ludus-archive", "/ludus-bus", "/bundles", "/configMgr")) {
                 assertEquals(path, 200, Http.get(console() + path, "viewer", viewerPassword).status());
             }
             String players = Http.get(console() + "/ludus-players?q=" + c.playerId(), "viewer", viewerPassword).body();
@@ -582,6 +582,64 @@ public class ConsoleIT {
         assertEquals(404, missing.status());
         assertEquals("no_such_room", JSON.readTree(missing.body()).get("error").asText());
         assertEquals(401, Http.get(console() + "/ludus.json").status());
+    }
+
+    /**
+     * The message bus page: groups with lag and dead letters, one group's dead letters (a hostile
+     * error text shown as text), a replay to the handler running now, refusals with stable codes.
+     */
+    @Test
+    public void busPageShowsGroupsAndDeadLettersAndReplaysThem() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean fixed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.Set<String> applied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(dev.ludus.api.bus.MessageHandler.GROUP, "console-check");
+        props.put(dev.ludus.api.bus.MessageHandler.TOPICS, "console.check");
+        org.osgi.framework.ServiceRegistration<dev.ludus.api.bus.MessageHandler> handler = context.registerService(
+                dev.ludus.api.bus.MessageHandler.class, d -> {
+                    if (!fixed.get()) {
+                        throw new dev.ludus.api.bus.PoisonMessageException(HOSTILE, null);
+                    }
+                    applied.add(d.message().id());
+                }, props);
+        try {
+            org.osgi.util.tracker.ServiceTracker<dev.ludus.api.bus.MessageBus, dev.ludus.api.bus.MessageBus> t =
+                    new org.osgi.util.tracker.ServiceTracker<>(context, dev.ludus.api.bus.MessageBus.class, null);
+            t.open();
+            dev.ludus.api.bus.MessageBus bus = t.waitForService(20_000);
+            t.close();
+            bus.publish(dev.ludus.api.bus.OutgoingMessage.of("console.check", null, "{}").withId("cc-1"))
+                    .toCompletableFuture().get();
+            Wait.until("a dead letter", 20_000, () -> bus.deadLetters("console-check", 10).size() == 1);
+
+            String overview = page("/ludus-bus", "console-check").body();
+            assertTrue(overview, overview.contains("Bus local"));
+            assertTrue(overview, overview.contains("stats"));
+            JsonNode model = JSON.readTree(get("/ludus-bus.json").body());
+            assertEquals("local", model.at("/buses/0/bus").asText());
+            String letters = get("/ludus-bus?group=console-check").body();
+            assertTrue(letters, letters.contains("cc-1"));
+            assertFalse("the error is shown as text", letters.contains("<script>alert(1)</script>"));
+            assertTrue(letters, letters.contains("&lt;script&gt;"));
+            assertTrue(letters, letters.contains("Replay to the handler running now"));
+
+            Http.Response unknown = post("/ludus-bus.json", self(), Map.of("action", "replay", "group", "console-check",
+                    "id", "999999"));
+            assertEquals(unknown.body(), 404, unknown.status());
+            assertEquals("unknown_dead_letter", JSON.readTree(unknown.body()).get("error").asText());
+            Http.Response noGroup = post("/ludus-bus.json", self(), Map.of("action", "replay"));
+            assertEquals("bad_group", JSON.readTree(noGroup.body()).get("error").asText());
+            assertEquals(1, bus.deadLetters("console-check", 10).size());
+
+            fixed.set(true);
+            Http.Response replayed = post("/ludus-bus.json", self(), Map.of("action", "replay", "group", "console-check"));
+            assertEquals(replayed.body(), 200, replayed.status());
+            assertEquals(1, JSON.readTree(replayed.body()).get("count").asInt());
+            Wait.until("the replay applied", 20_000, () -> applied.contains("cc-1"));
+            assertEquals(0, bus.deadLetters("console-check", 10).size());
+        } finally {
+            handler.unregister();
+        }
     }
 
     @Test

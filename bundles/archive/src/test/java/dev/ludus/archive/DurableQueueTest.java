@@ -139,10 +139,12 @@ public class DurableQueueTest {
         }
         Path segment = segments(dir).get(0);
         long goodSize = Files.size(segment);
-        // Half an entry: a frame header promising more bytes than follow.
-        byte[] frame = DurableQueue.frame(GameCodec.encode(Games.game(99), Games.BASE));
+        // Half a record: a length field promising more bytes than follow (a write the crash cut).
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            ch.write(ByteBuffer.wrap(frame, 0, frame.length / 2));
+            ByteBuffer half = ByteBuffer.allocate(200);
+            half.putInt(400).putInt(12345);
+            half.rewind();
+            ch.write(half);
         }
         try (DurableQueue q = open(dir, 1 << 20)) {
             assertEquals(5, q.depth());
@@ -230,8 +232,12 @@ public class DurableQueueTest {
         }
     }
 
+    /**
+     * Damage to a game the queue had acknowledged (not a torn tail): the queue refuses to open,
+     * naming the file, rather than skipping the game; the files are left as they are.
+     */
     @Test
-    public void damagedEntryInsideAnOlderSegmentIsSkippedAndReported() throws Exception {
+    public void damagedEntryInsideAnOlderSegmentStopsTheQueueFromOpening() throws Exception {
         Path dir = tmp.newFolder("q").toPath();
         try (DurableQueue q = open(dir, 1024)) {
             for (int i = 0; i < 12; i++) {
@@ -248,12 +254,44 @@ public class DurableQueueTest {
             byte v = b.get();
             ch.write(ByteBuffer.wrap(new byte[] {(byte) (v ^ 0x5A)}), 40);
         }
+        long size = Files.size(segs.get(0));
         try (DurableQueue q = open(dir, 1024)) {
-            assertEquals(1, q.corruptEntries());
+            fail("opened a queue with a damaged acknowledged game: " + q.depth());
+        } catch (IOException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains(segs.get(0).getFileName().toString()));
+            assertTrue(e.getMessage(), e.getMessage().contains("corrupt"));
+        }
+        assertEquals("nothing changed on disk", size, Files.size(segs.get(0)));
+    }
+
+    /** A queue directory of the earlier layout (frames in NNN.seg, a cursor) is taken over when opened. */
+    @Test
+    public void aQueueOfTheEarlierLayoutIsTakenOver() throws Exception {
+        Path dir = tmp.newFolder("q").toPath();
+        try (FileChannel seg = FileChannel.open(dir.resolve(String.format("%020d.seg", 1)), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 6; i++) {
+                seg.write(ByteBuffer.wrap(DurableQueue.earlierFrame(GameCodec.encode(Games.game(i), Games.BASE))));
+            }
+        }
+        // Its cursor says the first two were consumed.
+        long offset = DurableQueue.earlierFrame(GameCodec.encode(Games.game(0), Games.BASE)).length
+                + DurableQueue.earlierFrame(GameCodec.encode(Games.game(1), Games.BASE)).length;
+        ByteBuffer cursor = ByteBuffer.allocate(20).putLong(1).putLong(offset);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(cursor.array(), 0, 16);
+        cursor.putInt((int) crc.getValue());
+        Files.write(dir.resolve("cursor"), cursor.array());
+
+        try (DurableQueue q = open(dir, 1 << 20)) {
+            assertEquals(4, q.depth());
+            assertFalse(Files.exists(dir.resolve(String.format("%020d.seg", 1))));
+            assertFalse(Files.exists(dir.resolve("cursor")));
             List<DurableQueue.Entry> all = drain(q);
-            assertFalse(all.isEmpty());
-            assertFalse("the damaged game is not handed out", all.stream().anyMatch(e -> e.game().gameId().equals("g-0")));
-            assertEquals("g-11", all.get(all.size() - 1).game().gameId());
+            assertEquals(List.of("g-2", "g-3", "g-4", "g-5"), all.stream().map(e -> e.game().gameId()).toList());
+        }
+        try (DurableQueue q = open(dir, 1 << 20)) {
+            assertEquals(0, q.depth());
         }
     }
 
@@ -270,7 +308,7 @@ public class DurableQueueTest {
 
     private static List<Path> segments(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".seg")).sorted().toList();
+            return s.filter(p -> p.getFileName().toString().startsWith("segment-")).sorted().toList();
         }
     }
 }

@@ -14,17 +14,22 @@ final class Notices {
     }
 
     /** By action name, what was done. */
-    static final Map<String, String> DONE = Map.of(
+    static final Map<String, String> DONE = Map.ofEntries(Map.entry(
             "remove_player", "Player removed from the room: before the start the seat is free, during the game a bot"
-                    + " plays it. The reason is in the audit log.",
-            "disconnect", "Player disconnected with close code 4004 and the reason given. Not a ban: the player may"
-                    + " resume.",
-            "switch_backend", "Archive backend switched (backend.target of PID dev.ludus.archive).",
-            "start_migration", "Archive migration started; its progress shows under archive-migration.",
-            "stop_migration", "Archive migration stopped (PID dev.ludus.archive.migration deleted).",
-            "pause_room", "Game paused: players' moves are refused, bots and timers wait, until it is resumed here.",
-            "resume_room", "Game resumed: every deadline counts again from now.",
-            "end_room", "Game ended: its players got game over with the reason given; it goes to the archive.");
+                    + " plays it. The reason is in the audit log."),
+            Map.entry("disconnect", "Player disconnected with close code 4004 and the reason given. Not a ban: the player may"
+                    + " resume."),
+            Map.entry("switch_backend", "Archive backend switched (backend.target of PID dev.ludus.archive)."),
+            Map.entry("start_migration", "Archive migration started; its progress shows under archive-migration."),
+            Map.entry("stop_migration", "Archive migration stopped (PID dev.ludus.archive.migration deleted)."),
+            Map.entry("pause_room", "Game paused: players' moves are refused, bots and timers wait, until it is resumed"
+                    + " here."),
+            Map.entry("resume_room", "Game resumed: every deadline counts again from now."),
+            Map.entry("end_room", "Game ended: its players got game over with the reason given; it goes to the archive."),
+            Map.entry("unban", "Player unbanned."),
+            Map.entry("replay", "Dead letters queued for delivery to the group's handler running now; the count is in"
+                    + " the audit log."),
+            Map.entry("discard", "Dead letters discarded; the count is in the audit log."));
 
     /** By stable error code, why an action was refused. */
     static final Map<String, String> REFUSED = Map.ofEntries(
@@ -49,7 +54,11 @@ final class Notices {
             Map.entry("bad_backend", "Refused (bad_backend): a migration needs two different installed backends."),
             Map.entry("no_migration", "Refused (no_migration): no migration is configured."),
             Map.entry("config_failed", "Refused (config_failed): ConfigAdmin did not take the change."),
-            Map.entry("read_only", "Refused (read_only): this login may look but not change anything."));
+            Map.entry("read_only", "Refused (read_only): this login may look but not change anything."),
+            Map.entry("bad_group", "Refused (bad_group): name the consumer group."),
+            Map.entry("invalid_group", "Refused (invalid_group): that is not a consumer group's name."),
+            Map.entry("unknown_dead_letter", "Refused (unknown_dead_letter): the group has no such dead letter waiting;"
+                    + " nothing was changed."));
 
     /** The fixed text for {@code code} in {@code texts}, or null for none or an unknown one. */
     static String text(Map<String, String> texts, String code) {
