@@ -1,5 +1,6 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.DataDirectories;
 import dev.ludus.eventlog.EventLog;
 import dev.ludus.eventlog.LogSettings;
 import dev.ludus.eventlog.LogStats;

@@ -1,5 +1,6 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.DataDirectories;
 import java.io.File;
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,12 +1,14 @@
 package dev.ludus.eventstore;
 
+import dev.ludus.eventlog.DataDirectories;
 import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.Events;
 import dev.ludus.eventlog.LogSettings;
 import dev.ludus.eventlog.LogFormat;
 
-import static dev.ludus.eventstore.Events.assertCode;
-import static dev.ludus.eventstore.Events.batch;
-import static dev.ludus.eventstore.Events.failure;
+import static dev.ludus.eventlog.Events.assertCode;
+import static dev.ludus.eventlog.Events.batch;
+import static dev.ludus.eventlog.Events.failure;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNotSame;

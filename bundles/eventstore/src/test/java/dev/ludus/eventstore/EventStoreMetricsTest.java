@@ -1,6 +1,7 @@
 package dev.ludus.eventstore;
 
 import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.Events;
 import dev.ludus.eventlog.LogSettings;
 
 import static org.junit.Assert.assertEquals;

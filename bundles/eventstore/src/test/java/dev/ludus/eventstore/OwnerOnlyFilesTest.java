@@ -1,9 +1,10 @@
 package dev.ludus.eventstore;
 
 import dev.ludus.eventlog.EventLog;
+import dev.ludus.eventlog.Events;
 import dev.ludus.eventlog.LogSettings;
 
-import static dev.ludus.eventstore.Events.event;
+import static dev.ludus.eventlog.Events.event;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 

@@ -1,6 +1,6 @@
 package dev.ludus.eventstore;
 
-import static dev.ludus.eventstore.Events.assertCode;
+import static dev.ludus.eventlog.Events.assertCode;
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;

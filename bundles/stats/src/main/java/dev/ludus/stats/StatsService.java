@@ -42,6 +42,7 @@ import dev.ludus.api.stats.GameRecord;
 import dev.ludus.api.stats.PlayerProfile;
 import dev.ludus.api.stats.PlayerStats;
 import dev.ludus.api.stats.Standing;
+import dev.ludus.eventlog.DataDirectories;
 
 /**
  * Player statistics: consumer group {@code stats} of {@code game.finished} on every running bus,
@@ -57,7 +58,7 @@ import dev.ludus.api.stats.Standing;
 public final class StatsService implements PlayerStats, MessageHandler, HealthCheck {
 
     static final String PID = "dev.ludus.stats";
-    static final String LUDUS_DATA = "ludus.data";
+    static final String LUDUS_DATA = DataDirectories.LUDUS_DATA;
     private static final Logger LOG = LoggerFactory.getLogger(StatsService.class);
 
     private final ObjectMapper json = new ObjectMapper();
@@ -74,15 +75,16 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
     @Activate
     void activate(StatsConfig config, BundleContext context) {
         File area = context.getDataFile("");
-        Path dir = directory(config.directory(), context.getProperty(LUDUS_DATA), area == null ? null : area.toPath());
         StatsModel m = new StatsModel(Math.max(1, Math.min(100, config.historyPerPlayer())));
+        Path dir = null;
         try {
+            dir = directory(config.directory(), context.getProperty(LUDUS_DATA), area == null ? null : area.toPath());
             store = StatsStore.open(dir, m);
             model = m;
             problem = null;
             LOG.info("stats in {}: {} games, {} players", dir, m.games(), m.players());
         } catch (RuntimeException e) {
-            problem = "cannot open the statistics log in " + dir + ": " + e.getMessage();
+            problem = dir == null ? e.getMessage() : "cannot open the statistics log in " + dir + ": " + e.getMessage();
             LOG.error("stats: {}", problem, e);
         }
         rebuilder = Executors.newSingleThreadExecutor(r -> {
@@ -126,20 +128,7 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
     }
 
     static Path directory(String configured, String ludusData, Path bundleData) {
-        String value = configured == null ? "" : configured.trim();
-        if (!value.isEmpty() && Path.of(value).isAbsolute()) {
-            return Path.of(value).normalize();
-        }
-        Path base;
-        if (ludusData != null && !ludusData.isBlank()) {
-            base = Path.of(ludusData.trim());
-        } else if (bundleData != null) {
-            base = bundleData;
-        } else {
-            throw new IllegalStateException("neither the framework property " + LUDUS_DATA
-                    + " nor a bundle data area is available; configure an absolute directory");
-        }
-        return base.resolve(value.isEmpty() ? "stats" : value).toAbsolutePath().normalize();
+        return DataDirectories.resolve(configured, ludusData, bundleData, "stats");
     }
 
     // ---------------------------------------------------------------- the consumer

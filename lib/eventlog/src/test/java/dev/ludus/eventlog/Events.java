@@ -15,17 +15,17 @@ import dev.ludus.api.event.NewEvent;
 import dev.ludus.api.event.WrongExpectedVersionException;
 
 /** Small helpers the event store tests share. */
-final class Events {
+public final class Events {
 
     private Events() {
     }
 
-    static NewEvent event(String type, String data) {
+    public static NewEvent event(String type, String data) {
         return new NewEvent(type, data.getBytes(StandardCharsets.UTF_8));
     }
 
     /** {@code n} events whose payloads name the stream and version they are meant to get. */
-    static List<NewEvent> batch(String stream, long firstVersion, int n) {
+    public static List<NewEvent> batch(String stream, long firstVersion, int n) {
         List<NewEvent> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(event("moved", payload(stream, firstVersion + i)));
@@ -33,16 +33,16 @@ final class Events {
         return out;
     }
 
-    static String payload(String stream, long version) {
+    public static String payload(String stream, long version) {
         return stream + "@" + version;
     }
 
-    static String text(byte[] data) {
+    public static String text(byte[] data) {
         return new String(data, StandardCharsets.UTF_8);
     }
 
     /** The exception an append failed with, or a test failure if it succeeded. */
-    static Throwable failure(CompletionStage<Long> stage) {
+    public static Throwable failure(CompletionStage<Long> stage) {
         try {
             Long v = stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
             fail("expected a failure, got version " + v);
@@ -54,7 +54,7 @@ final class Events {
         }
     }
 
-    static void assertCode(String code, Throwable t) {
+    public static void assertCode(String code, Throwable t) {
         if (t instanceof EventStoreException e) {
             assertEquals(t.getMessage(), code, e.code());
         } else if (t instanceof WrongExpectedVersionException e) {
@@ -64,7 +64,7 @@ final class Events {
         }
     }
 
-    static void assertCode(String code, Runnable r) {
+    public static void assertCode(String code, Runnable r) {
         try {
             r.run();
         } catch (RuntimeException e) {

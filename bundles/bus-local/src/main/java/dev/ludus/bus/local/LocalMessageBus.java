@@ -38,6 +38,7 @@ import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.bus.Published;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.eventlog.DataDirectories;
 import dev.ludus.eventlog.LogSettings;
 
 /**
@@ -51,7 +52,7 @@ import dev.ludus.eventlog.LogSettings;
 public final class LocalMessageBus implements MessageBus, HealthCheck {
 
     static final String PID = "dev.ludus.bus.local";
-    static final String LUDUS_DATA = "ludus.data";
+    static final String LUDUS_DATA = DataDirectories.LUDUS_DATA;
     private static final Logger LOG = LoggerFactory.getLogger(LocalMessageBus.class);
 
     private final BusMetrics metrics = new BusMetrics();
@@ -180,20 +181,7 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
     }
 
     static Path directory(String configured, String ludusData, Path bundleData) {
-        String value = configured == null ? "" : configured.trim();
-        if (!value.isEmpty() && Path.of(value).isAbsolute()) {
-            return Path.of(value).normalize();
-        }
-        Path base;
-        if (ludusData != null && !ludusData.isBlank()) {
-            base = Path.of(ludusData.trim());
-        } else if (bundleData != null) {
-            base = bundleData;
-        } else {
-            throw new IllegalStateException("neither the framework property " + LUDUS_DATA
-                    + " nor a bundle data area is available; configure an absolute directory");
-        }
-        return base.resolve(value.isEmpty() ? "bus" : value).toAbsolutePath().normalize();
+        return DataDirectories.resolve(configured, ludusData, bundleData, "bus");
     }
 
     @Deactivate

@@ -1,12 +1,12 @@
-package dev.ludus.eventstore;
+package dev.ludus.eventlog;
 
 import java.nio.file.Path;
 
-/** Where the stores keep their files, from configuration and the framework's data locations. */
-final class DataDirectories {
+/** Where the bundles that keep files (event store, bus, statistics) put them, from their configuration and the framework's data locations. */
+public final class DataDirectories {
 
     /** The framework property naming the node's data directory. */
-    static final String LUDUS_DATA = "ludus.data";
+    public static final String LUDUS_DATA = "ludus.data";
 
     private DataDirectories() {
     }
@@ -18,7 +18,7 @@ final class DataDirectories {
      * @param defaultName the folder used when nothing is configured
      * @throws IllegalStateException if a relative or default path is needed and there is no base
      */
-    static Path resolve(String configured, String ludusData, Path bundleData, String defaultName) {
+    public static Path resolve(String configured, String ludusData, Path bundleData, String defaultName) {
         String value = configured == null ? "" : configured.trim();
         if (!value.isEmpty() && Path.of(value).isAbsolute()) {
             return Path.of(value).normalize();
