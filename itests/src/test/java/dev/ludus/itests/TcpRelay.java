@@ -12,10 +12,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A TCP relay on a loopback port in front of another loopback port, that can break the network in
- * two ways: a {@linkplain #cut cut} closes every relayed connection and stops listening, so new
- * connections are refused, until {@link #restore}; a {@linkplain #blackHole black hole} keeps the
+ * two ways: a {@linkplain #cut cut} closes every relayed connection and closes every new one at
+ * once, until {@link #restore}; a {@linkplain #blackHole black hole} keeps the
  * open connections open but drops whatever they carry from then on (a dead link that never closes),
  * while new connections work. Each relayed connection is two daemon threads copying bytes.
+ *
+ * <p>The relay keeps its listening socket through a cut: its port is an ephemeral one, and once
+ * released another connection of this machine could take it, so listening again could fail
+ * ("Address already in use", seen in a CI run).
  */
 final class TcpRelay implements AutoCloseable {
 
@@ -24,7 +28,9 @@ final class TcpRelay implements AutoCloseable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     /** The sockets whose bytes are dropped. */
     private final Set<Socket> holes = ConcurrentHashMap.newKeySet();
-    private ServerSocket server;
+    private final ServerSocket server;
+    /** Set by a cut: connections are closed as soon as they are accepted. */
+    private volatile boolean refusing;
 
     TcpRelay(int target) throws IOException {
         this.target = target;
@@ -39,7 +45,7 @@ final class TcpRelay implements AutoCloseable {
 
     /** Closes every relayed connection and refuses new ones until {@link #restore}. */
     synchronized void cut() throws IOException {
-        server.close();
+        refusing = true;
         for (Socket s : sockets) {
             closeQuietly(s);
         }
@@ -51,11 +57,9 @@ final class TcpRelay implements AutoCloseable {
         holes.addAll(sockets);
     }
 
-    /** Listens again on the same port; returns once new connections are accepted. */
+    /** Relays new connections again; returns once they are. */
     synchronized void restore() throws IOException {
-        if (server.isClosed()) {
-            server = listen(port);
-        }
+        refusing = false;
     }
 
     private ServerSocket listen(int at) throws IOException {
@@ -72,6 +76,10 @@ final class TcpRelay implements AutoCloseable {
         while (!s.isClosed()) {
             try {
                 Socket in = s.accept();
+                if (refusing) {
+                    closeQuietly(in);
+                    continue;
+                }
                 Socket out;
                 try {
                     out = new Socket(InetAddress.getLoopbackAddress(), target);
@@ -124,5 +132,6 @@ final class TcpRelay implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         cut();
+        server.close();
     }
 }

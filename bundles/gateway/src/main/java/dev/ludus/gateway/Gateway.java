@@ -78,6 +78,10 @@ final class Gateway {
     private volatile GatewayConfig config;
     private volatile RoomService rooms;
     private volatile dev.ludus.api.stats.PlayerStats stats;
+    private volatile dev.ludus.api.bus.MessageBus bus;
+    /** Numbers the connection announcements of this gateway; with its start time, their message ids. */
+    private final java.util.concurrent.atomic.AtomicLong announcements = new java.util.concurrent.atomic.AtomicLong();
+    private final String announcementPrefix = Long.toString(System.currentTimeMillis(), 36);
     private volatile boolean stopping;
     private final ExecutorService pool;
     private final ScheduledExecutorService scheduler;
@@ -190,6 +194,39 @@ final class Gateway {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The message bus arrived, left or was replaced (null: none). */
+    void bus(dev.ludus.api.bus.MessageBus b) {
+        bus = b;
+    }
+
+    /**
+     * Announces a player's connection or disconnection on the bus ({@code player.connected},
+     * {@code player.disconnected}, keyed by player): best effort, never delaying the player; a
+     * refusal is counted in the log at debug level only.
+     */
+    private void announce(String topic, PlayerSession p, String how) {
+        dev.ludus.api.bus.MessageBus b = bus;
+        if (b == null) {
+            return;
+        }
+        try {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("playerId", p.playerId);
+            m.put("name", p.name());
+            m.put("at", java.time.Instant.ofEpochMilli(nowMillis()).toString());
+            m.put("how", how);
+            String id = topic + ":" + announcementPrefix + "-" + announcements.incrementAndGet();
+            b.publish(new dev.ludus.api.bus.OutgoingMessage(topic, p.playerId, protocol.json(m), Map.of("source", "gateway"),
+                    id)).whenComplete((done, error) -> {
+                        if (error != null) {
+                            LOG.debug("gateway: {} of {} not announced: {}", topic, p.playerId, error.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.debug("gateway: {} of {} not announced: {}", topic, p.playerId, e.toString());
         }
     }
 
@@ -313,6 +350,7 @@ final class Gateway {
         PlayerSession p = c.player();
         if (p != null) {
             p.detach(c, nowMillis(), presence(p, false));
+            announce("player.disconnected", p, "close " + code);
         }
         LOG.debug("gateway: {} closed {} {}", c, code, reason);
     }
@@ -609,6 +647,8 @@ final class Gateway {
         if (!a.attached()) {
             c.send(protocol.error(h.id(), Codes.UNAVAILABLE, "the session has ended; say hello again"));
             c.player(null);
+        } else {
+            announce("player.connected", p, h.token() == null ? "new" : "resumed");
         }
         return a.attached();
     }

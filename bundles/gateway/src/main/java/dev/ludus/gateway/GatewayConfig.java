@@ -110,6 +110,12 @@ public @interface GatewayConfig {
                     + " (ludus.limiter=*): any. Changing it switches the limiter live.")
     String limiter_target() default "(ludus.limiter=*)";
 
+    @AttributeDefinition(name = "Message bus (target)",
+            description = "The bus players' connections and disconnections are announced on (player.connected,"
+                    + " player.disconnected), as a filter: (ludus.bus=local), (ludus.bus=nats), ... Changing it switches"
+                    + " buses live. Announcements are best effort: without a bus, or when it refuses, none is made.")
+    String bus_target() default "(ludus.bus=local)";
+
     @AttributeDefinition(name = "Without a limiter", options = {
             @Option(label = "open: allow requests (health says the limits are not enforced)", value = "open"),
             @Option(label = "closed: refuse limited requests with rate_limited", value = "closed")},

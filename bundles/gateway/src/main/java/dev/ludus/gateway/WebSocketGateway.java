@@ -65,6 +65,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private transient volatile RoomService rooms;
     private transient volatile RateLimiter limiter;
     private transient volatile dev.ludus.api.stats.PlayerStats stats;
+    private transient volatile dev.ludus.api.bus.MessageBus bus;
     private transient volatile String limiterName;
     /** Each game service bound before activation: its type and declared limits. */
     private final transient Map<ServiceReference<GameDefinition>, Object[]> games = new java.util.concurrent.ConcurrentHashMap<>();
@@ -83,6 +84,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         g.start();
         g.rooms(rooms);
         g.stats(stats);
+        g.bus(bus);
         g.rateLimits.limiter(limiter, limiterName);
         games.values().forEach(v -> g.rateLimits.game(v[0] == null ? null : v[0].toString(), v[1]));
         gateway = g;
@@ -268,6 +270,27 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static String typeOf(ServiceReference<?> ref) {
         Object type = ref.getProperty("ludus.game.type");
         return type == null ? null : type.toString();
+    }
+
+    /** The bus players' connections are announced on ({@code bus.target}), optional. */
+    @Reference(name = "bus", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindBus(dev.ludus.api.bus.MessageBus service) {
+        bus = service;
+        Gateway g = gateway;
+        if (g != null) {
+            g.bus(service);
+        }
+    }
+
+    void unbindBus(dev.ludus.api.bus.MessageBus service) {
+        if (bus == service) {
+            bus = null;
+            Gateway g = gateway;
+            if (g != null) {
+                g.bus(null);
+            }
+        }
     }
 
     /** Player statistics (the stats bundle), optional: without it statistics requests answer stats_unavailable. */

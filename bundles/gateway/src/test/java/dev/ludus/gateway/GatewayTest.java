@@ -780,4 +780,46 @@ public class GatewayTest {
         s.gateway.stats(null);
         assertEquals("stats_unavailable", p.request("leaderboard", Map.of("game", "liap-tui")).get("code"));
     }
+
+    @Test
+    public void playersConnectingAndLeavingAreAnnouncedOnTheBusWhenOneIsBound() throws Exception {
+        TestServer s = server(new TestConfig());
+        List<dev.ludus.api.bus.OutgoingMessage> sent = Collections.synchronizedList(new ArrayList<>());
+        s.gateway.bus(new dev.ludus.api.bus.MessageBus() {
+            @Override
+            public java.util.concurrent.CompletionStage<dev.ludus.api.bus.Published> publish(dev.ludus.api.bus.OutgoingMessage m) {
+                sent.add(m);
+                return java.util.concurrent.CompletableFuture.completedFuture(new dev.ludus.api.bus.Published(m.id(), m.topic(), sent.size()));
+            }
+            @Override public List<dev.ludus.api.bus.DeadLetter> deadLetters(String g, int max) { return List.of(); }
+            @Override public java.util.concurrent.CompletionStage<Integer> replay(String g, java.util.Collection<String> ids, String op) {
+                return java.util.concurrent.CompletableFuture.completedFuture(0);
+            }
+            @Override public java.util.concurrent.CompletionStage<Integer> discard(String g, java.util.Collection<String> ids, String op) {
+                return java.util.concurrent.CompletableFuture.completedFuture(0);
+            }
+            @Override public dev.ludus.api.bus.BusStatus status() { return new dev.ludus.api.bus.BusStatus("test", true, "", List.of()); }
+        });
+        ProtocolClient ann = hello(s, "ann");
+        String id = ann.playerId();
+        long deadline = System.currentTimeMillis() + 5000;
+        while (sent.isEmpty() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals("player.connected", sent.get(0).topic());
+        assertEquals(id, sent.get(0).key());
+        assertTrue(sent.get(0).payload(), sent.get(0).payload().contains("\"how\":\"new\""));
+        ann.close();
+        while (sent.size() < 2 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals("player.disconnected", sent.get(1).topic());
+        assertEquals(id, sent.get(1).key());
+        assertNotEquals(sent.get(0).id(), sent.get(1).id());
+
+        s.gateway.bus(null); // no bus: no announcement, and the player notices nothing
+        ProtocolClient bob = hello(s, "bob");
+        assertEquals("ok", bob.request("ping", Map.of()).get("type"));
+        assertEquals(2, sent.size());
+    }
 }

@@ -60,6 +60,7 @@ final class TestConfig implements GatewayConfig {
     @Override public int lobbyThreads() { return lobbyThreads; }
     @Override public String limits() { return limits; }
     @Override public String limiter_target() { return limiterTarget; }
+    @Override public String bus_target() { return "(ludus.bus=local)"; }
     @Override public String limitsWithoutLimiter() { return withoutLimiter; }
     @Override public String limitCreateRoom() { return createRoom; }
     @Override public String limitJoinRoom() { return joinRoom; }
