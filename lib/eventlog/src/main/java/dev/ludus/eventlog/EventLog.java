@@ -72,7 +72,11 @@ public final class EventLog implements EventStore, AutoCloseable {
     /** Queued to wake the writer for the tasks in {@link #controls}. */
     private final PendingAppend wake = new PendingAppend("", EventStore.ANY, new byte[0], 0);
     /** Work the writer does between groups (trimming), so the index keeps one writer. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> controls = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Control> controls = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** A task for the writer between groups, and what its caller waits on. */
+    private record Control(Runnable work, CompletableFuture<?> done) {
+    }
     private final ConcurrentHashMap<Long, FileChannel> readChannels = new ConcurrentHashMap<>();
     /** Read-only mappings of sealed segments (they never change again). */
     private final ConcurrentHashMap<Long, ByteBuffer> mappedSegments = new ConcurrentHashMap<>();
@@ -381,6 +385,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             }
             carry = null;
             failQueued();
+            failControls();
             closeQuietly(active);
             closeQuietly(lockChannel); // only now may another instance write here
         }
@@ -644,26 +649,37 @@ public final class EventLog implements EventStore, AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(closedError());
         }
-        controls.add(() -> {
+        controls.add(new Control(() -> {
             try {
                 done.complete(trimNow(segment));
             } catch (IOException | RuntimeException e) {
                 ioFailed("trimming segments below " + segment + " failed: " + e, e);
                 done.completeExceptionally(new EventStoreException(Codes.IO_ERROR, "trimming failed: " + e, e));
             }
-        });
+        }, done));
         queue.add(wake);
-        if (closed && queue.remove(wake)) {
-            controls.clear();
-            done.completeExceptionally(closedError());
+        if (closed) {
+            failControls(); // the writer may have stopped before it saw the task
         }
         return done;
     }
 
     private void runControls() {
-        Runnable r;
-        while ((r = controls.poll()) != null) {
-            r.run();
+        Control c;
+        while ((c = controls.poll()) != null) {
+            if (closed) {
+                c.done().completeExceptionally(closedError());
+            } else {
+                c.work().run();
+            }
+        }
+    }
+
+    /** Fails every task the writer has not taken (it has stopped, or is stopping). */
+    private void failControls() {
+        Control c;
+        while ((c = controls.poll()) != null) {
+            c.done().completeExceptionally(closedError());
         }
     }
 
@@ -984,6 +1000,7 @@ public final class EventLog implements EventStore, AutoCloseable {
                     + CLOSE_WAIT_MILLIS + " ms (slow fsync?); its appends complete when the disk answers");
         }
         failQueued();
+        failControls();
         for (FileChannel ch : readChannels.values()) {
             closeQuietly(ch);
         }

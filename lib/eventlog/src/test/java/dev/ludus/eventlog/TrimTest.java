@@ -191,4 +191,17 @@ public class TrimTest {
         assertEquals(2000, again.version("c"));
         assertEquals(first, again.first("c"));
     }
+
+    @Test
+    public void aTrimAskedOfAClosedLogFailsAtOnce() throws Exception {
+        EventLog log = open(tmp.newFolder().toPath().resolve("log"));
+        fill(log, 100);
+        log.close();
+        try {
+            log.trimBefore(log.activeSegment()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            fail("a closed log trimmed");
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertEquals("store_closed", ((EventStoreException) e.getCause()).code());
+        }
+    }
 }
