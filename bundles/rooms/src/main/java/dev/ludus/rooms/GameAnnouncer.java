@@ -92,6 +92,42 @@ final class GameAnnouncer {
                         e.getMessage())));
     }
 
+    /**
+     * Announces a room's lifecycle ({@code room.created}, {@code room.started}, {@code room.closed}),
+     * keyed by room, with the message id {@code <topic>:<room>} (each happens once per room): best
+     * effort, unlike {@code game.finished}: without a bus, or when it refuses, nothing is retried.
+     */
+    void lifecycle(LiveRoom live, String topic) {
+        MessageBus bus = ctx.bus;
+        if (bus == null || !ctx.active) {
+            return;
+        }
+        try {
+            Room room = live.room();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("roomId", live.id);
+            m.put("gameType", room.gameType());
+            m.put("name", room.name());
+            m.put("at", java.time.Instant.ofEpochMilli(room.lastChangeAt()).toString());
+            List<String> players = new ArrayList<>();
+            for (int i = 0; i < room.seatCount(); i++) {
+                if (room.seat(i).human()) {
+                    players.add(room.seat(i).playerId());
+                }
+            }
+            m.put("players", players);
+            String payload = new String(ctx.codec.write(m), StandardCharsets.UTF_8);
+            bus.publish(new OutgoingMessage(topic, live.id, payload, Map.of("source", "rooms"), topic + ":" + live.id))
+                    .whenComplete((done, error) -> {
+                        if (error != null) {
+                            LOG.debug("room {}: {} not announced: {}", live.id, topic, error.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.debug("room {}: {} not announced: {}", live.id, topic, e.toString());
+        }
+    }
+
     /** Offers every finished, unannounced room to the bus again. Any thread. */
     void retryAll() {
         if (!ctx.active || ctx.bus == null) {

@@ -177,7 +177,11 @@ final class RoomDriver {
         Room room = live.room();
         if (record instanceof RoomRecord.Created || record instanceof RoomRecord.SeatChanged) {
             publisher.roomChanged(live);
+            if (record instanceof RoomRecord.Created) {
+                announcer.lifecycle(live, "room.created");
+            }
         } else if (record instanceof RoomRecord.Started) {
+            announcer.lifecycle(live, "room.started");
             publisher.roomChanged(live);
             publisher.broadcast(live, "game_started", Map.of());
             GameEngine engine = room.engine();
@@ -196,6 +200,7 @@ final class RoomDriver {
                 snapshots.save(live, true);
             }
         } else if (record instanceof RoomRecord.Closed c) {
+            announcer.lifecycle(live, "room.closed");
             publisher.roomChanged(live);
             ctx.closedRooms.incrementAndGet();
             LOG.info("room {}: closed: {}", live.id, c.reason());

@@ -39,7 +39,25 @@ public class GameAnnouncerTest {
 
     /** A bus that records what it acknowledges, and refuses while {@link #down} is set. */
     static final class RecordingBus implements MessageBus {
-        final List<OutgoingMessage> published = Collections.synchronizedList(new ArrayList<>());
+        final List<OutgoingMessage> all = Collections.synchronizedList(new ArrayList<>());
+        /** The game.finished messages among them. */
+        final List<OutgoingMessage> published = new java.util.AbstractList<>() {
+            @Override
+            public OutgoingMessage get(int i) {
+                return finished().get(i);
+            }
+
+            @Override
+            public int size() {
+                return finished().size();
+            }
+        };
+
+        private List<OutgoingMessage> finished() {
+            synchronized (all) {
+                return all.stream().filter(m -> m.topic().equals("game.finished")).toList();
+            }
+        }
         final AtomicBoolean down = new AtomicBoolean();
         final AtomicInteger refused = new AtomicInteger();
 
@@ -49,8 +67,8 @@ public class GameAnnouncerTest {
                 refused.incrementAndGet();
                 return CompletableFuture.failedFuture(new BusException("bus_unavailable", "down for the test", null));
             }
-            published.add(m);
-            return CompletableFuture.completedFuture(new Published(m.id(), m.topic(), published.size()));
+            all.add(m);
+            return CompletableFuture.completedFuture(new Published(m.id(), m.topic(), all.size()));
         }
 
         @Override public List<DeadLetter> deadLetters(String group, int max) { return List.of(); }
@@ -163,5 +181,27 @@ public class GameAnnouncerTest {
         List<String> announced = up.published.stream().map(OutgoingMessage::id).sorted().toList();
         assertEquals(ids.stream().map(id -> "game.finished:" + id).sorted().toList(), announced);
         assertTrue(second.context().active);
+    }
+
+    @Test
+    public void aRoomsLifecycleIsAnnouncedOnceEachBestEffort() throws Exception {
+        RecordingBus bus = new RecordingBus();
+        RoomRuntime r = runtime(bus);
+        RoomInfo room = botGame(r, "bots");
+        waitFor(() -> events.types("room-" + room.roomId()).contains("announced"));
+        List<String> topics;
+        synchronized (bus.all) {
+            topics = bus.all.stream().map(OutgoingMessage::topic).toList();
+        }
+        assertEquals(List.of("room.created", "room.started", "game.finished"), topics);
+        OutgoingMessage created = bus.all.get(0);
+        assertEquals("room.created:" + room.roomId(), created.id());
+        assertEquals(room.roomId(), created.key());
+        assertTrue(created.payload(), created.payload().contains("\"gameType\":\"count\""));
+
+        bus.down.set(true); // refused: not retried, and the room goes on
+        RoomInfo other = botGame(r, "bots 2");
+        waitFor(() -> r.get(other.roomId()).orElseThrow().state() == dev.ludus.api.rooms.RoomState.FINISHED);
+        assertTrue(bus.refused.get() >= 2);
     }
 }
