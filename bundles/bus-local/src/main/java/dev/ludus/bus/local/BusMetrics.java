@@ -1,5 +1,6 @@
 package dev.ludus.bus.local;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
@@ -64,7 +65,17 @@ final class BusMetrics {
         acked.inc();
     }
 
-    synchronized void bind(MetricRegistry registry, java.util.function.Supplier<BusStatus> statusSource) {
+    /**
+     * Registers the series in {@code registry}, with the gauges of the groups known now. The groups
+     * are read before this object's lock is taken: the bus calls {@link #group} under its own lock.
+     */
+    void bind(MetricRegistry registry, java.util.function.Supplier<BusStatus> statusSource) {
+        List<String> known = statusSource.get().groups().stream().map(BusStatus.Group::group).toList();
+        bindLocked(registry, statusSource, known);
+    }
+
+    private synchronized void bindLocked(MetricRegistry registry, java.util.function.Supplier<BusStatus> statusSource,
+                                         List<String> known) {
         unbind();
         this.status = statusSource;
         registry.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains("bus=\"local\""));
@@ -76,6 +87,7 @@ final class BusMetrics {
         registry.register(MetricName.of(PREFIX + "dead_lettered", labels).toString(), deadLettered);
         bound = registry;
         recording = true;
+        known.forEach(this::group); // groups that came before the registry
     }
 
     /** Registers the per-group gauges of a group seen for the first time. */
