@@ -66,6 +66,7 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
     private volatile StatsStore store;
     private volatile String problem;
     private volatile String rebuildState = "";
+    private volatile int historyPerPlayer = 50;
     private ExecutorService rebuilder;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -75,7 +76,8 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
     @Activate
     void activate(StatsConfig config, BundleContext context) {
         File area = context.getDataFile("");
-        StatsModel m = new StatsModel(Math.max(1, Math.min(100, config.historyPerPlayer())));
+        historyPerPlayer = Math.max(1, Math.min(100, config.historyPerPlayer()));
+        StatsModel m = new StatsModel(historyPerPlayer);
         Path dir = null;
         try {
             dir = directory(config.directory(), context.getProperty(LUDUS_DATA), area == null ? null : area.toPath());
@@ -190,7 +192,7 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
                 }
             }
             outcomes.sort((x, y) -> x.finishedAt().compareTo(y.finishedAt()));
-            StatsModel fresh = new StatsModel(model == null ? 50 : 50);
+            StatsModel fresh = new StatsModel(historyPerPlayer);
             synchronized (this) {
                 s.rebuild(generation, outcomes);
                 outcomes.forEach(fresh::apply);
