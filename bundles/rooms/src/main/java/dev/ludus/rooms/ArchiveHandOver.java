@@ -132,15 +132,6 @@ final class ArchiveHandOver {
         }, e -> LOG.warn("room {}: could not record the quarantine, will try again: {}", live.id, e.getMessage())));
     }
 
-    /** Offers every finished, unarchived room to the archive again. Any thread. */
-    void retryAll() {
-        if (!ctx.active || ctx.archive == null) {
-            return;
-        }
-        for (LiveRoom live : ctx.rooms.values()) {
-            live.steps.run(() -> start(live));
-        }
-    }
 
     /** The archived record: the room's whole stream up to {@code upTo}, from which the game can be replayed. */
     private CompletedGame completedGame(LiveRoom live, String gameType, Instant started, List<String> humans, long upTo,

@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,16 +31,10 @@ final class GameAnnouncer {
 
     private final RoomsContext ctx;
     private final RoomDriver driver;
-    private final AtomicInteger inFlight = new AtomicInteger();
 
     GameAnnouncer(RoomsContext ctx, RoomDriver driver) {
         this.ctx = ctx;
         this.driver = driver;
-    }
-
-    /** Announcements sent and not yet answered. */
-    int inFlight() {
-        return inFlight.get();
     }
 
     /** Starts the announcement of a finished game, unless one runs, it was made, or no bus is bound. A room step. */
@@ -67,9 +60,7 @@ final class GameAnnouncer {
         }
         long version = room.version();
         live.announcing = true;
-        inFlight.incrementAndGet();
         bus.publish(message).whenComplete((published, error) -> {
-            inFlight.decrementAndGet();
             live.steps.submit(() -> {
                 live.announcing = false;
                 if (error != null) {
@@ -128,15 +119,6 @@ final class GameAnnouncer {
         }
     }
 
-    /** Offers every finished, unannounced room to the bus again. Any thread. */
-    void retryAll() {
-        if (!ctx.active || ctx.bus == null) {
-            return;
-        }
-        for (LiveRoom live : ctx.rooms.values()) {
-            live.steps.run(() -> start(live));
-        }
-    }
 
     /** The {@code game.finished} message of a finished room. */
     private OutgoingMessage message(LiveRoom live, Room room) {

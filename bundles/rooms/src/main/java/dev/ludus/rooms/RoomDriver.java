@@ -84,12 +84,20 @@ final class RoomDriver {
         this.replay = new Replay(ctx, snapshots);
     }
 
-    ArchiveHandOver archive() {
-        return archive;
-    }
-
-    GameAnnouncer announcer() {
-        return announcer;
+    /**
+     * Offers every finished room that still needs it to the archive and to the bus again (each
+     * step does nothing where its service is absent or the room is done). Any thread.
+     */
+    void retryFinished() {
+        if (!ctx.active || (ctx.archive == null && ctx.bus == null)) {
+            return;
+        }
+        for (LiveRoom live : ctx.rooms.values()) {
+            live.steps.run(() -> {
+                archive.start(live);
+                announcer.start(live);
+            });
+        }
     }
 
     // ---------------------------------------------------------------- the write path

@@ -96,8 +96,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             LOG.warn("configuration {}: archiveRetrySeconds must be 1..3600, got {}; using 5", PID, retry);
             retry = 5;
         }
-        ctx.timers.scheduleWithFixedDelay(driver.archive()::retryAll, retry, retry, TimeUnit.SECONDS);
-        ctx.timers.scheduleWithFixedDelay(driver.announcer()::retryAll, retry, retry, TimeUnit.SECONDS);
+        ctx.timers.scheduleWithFixedDelay(driver::retryFinished, retry, retry, TimeUnit.SECONDS);
         // Cheap: looks at one volatile field per room; only rooms due to close get a step.
         ctx.timers.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
         ctx.timers.scheduleWithFixedDelay(this::checkStalls, 5, 5, TimeUnit.SECONDS);
@@ -111,7 +110,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         RoomsConfig before = ctx.config;
         ctx.config = cfg;
         if (before != null && cfg.archiveRetryQuarantined() != before.archiveRetryQuarantined() && ctx.active) {
-            ctx.background.execute(driver.archive()::retryAll); // an operator asks for quarantined hand-overs again
+            ctx.background.execute(driver::retryFinished); // an operator asks for quarantined hand-overs again
         }
         // New think, idle and grace times apply at once, not after the moves already armed.
         eachRoom(live -> driver.next(live));
@@ -241,7 +240,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     void bindArchive(ArchiveService service) {
         ctx.archive = service;
         if (ctx.active) {
-            ctx.background.execute(driver.archive()::retryAll);
+            ctx.background.execute(driver::retryFinished);
         }
     }
 
@@ -257,7 +256,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     void bindBus(dev.ludus.api.bus.MessageBus bus) {
         ctx.bus = bus;
         if (ctx.active) {
-            ctx.background.execute(driver.announcer()::retryAll);
+            ctx.background.execute(driver::retryFinished);
         }
     }
 

@@ -69,7 +69,7 @@ final class GroupRunner {
     private final Thread fetcher;
     private volatile boolean running = true;
     private volatile boolean waiting;
-    private volatile long inFlight;
+    private final java.util.concurrent.atomic.AtomicLong inFlight = new java.util.concurrent.atomic.AtomicLong();
 
     GroupRunner(LocalBus bus, Subscriber subscriber, Map<String, Long> watermarks, int laneCount, int maxInFlight) {
         this.bus = bus;
@@ -149,7 +149,7 @@ final class GroupRunner {
 
     /** Messages handed to the handler, waiting in a lane or for a retry. */
     long inFlight() {
-        return inFlight;
+        return inFlight.get();
     }
 
     // ---------------------------------------------------------------- fetching
@@ -224,9 +224,7 @@ final class GroupRunner {
                 Thread.currentThread().interrupt();
                 return true;
             }
-            synchronized (this) {
-                inFlight++;
-            }
+            inFlight.incrementAndGet();
             laneQueues.get(lane(m)).add(new Item(s, e.version(), m));
         }
         s.next = events.get(events.size() - 1).version() + 1;
@@ -311,9 +309,7 @@ final class GroupRunner {
                 s.ackedAbove.add(v);
             }
         }
-        synchronized (this) {
-            inFlight--;
-        }
+        inFlight.decrementAndGet();
         window.release();
         bus.metrics().acked();
         bus.acknowledged(this);

@@ -327,7 +327,7 @@ public final class LocalBus implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (ExecutionException | TimeoutException e) {
-                if (!closed) {
+                if (!log.isClosed()) { // else a housekeeping pass raced the close: nothing to say
                     LOG.warn("bus group {}: its cursor could not be written ({}); messages after the last written one "
                             + "may be delivered again after a restart", group, e.getCause() == null ? e : e.getCause());
                 }
@@ -400,35 +400,31 @@ public final class LocalBus implements AutoCloseable {
         } catch (BusException e) {
             return CompletableFuture.failedFuture(e);
         }
-        TreeMap<Long, DeadLetter> waiting = dead.get(group);
+        TreeMap<Long, DeadLetter> known = dead.get(group);
+        TreeMap<Long, DeadLetter> waiting = known != null ? known : new TreeMap<>(); // a group never seen has none
         List<DeadLetter> chosen = new ArrayList<>();
-        synchronized (waiting == null ? new Object() : waiting) {
-            if (waiting != null) {
-                if (ids == null || ids.isEmpty()) {
-                    chosen.addAll(waiting.values());
-                } else {
-                    Set<String> unknown = new HashSet<>();
-                    for (String id : ids) {
-                        DeadLetter d = null;
-                        try {
-                            d = waiting.get(Long.parseLong(id));
-                        } catch (NumberFormatException e) {
-                            // unknown below
-                        }
-                        if (d == null) {
-                            unknown.add(id);
-                        } else {
-                            chosen.add(d);
-                        }
+        synchronized (waiting) {
+            if (ids == null || ids.isEmpty()) {
+                chosen.addAll(waiting.values());
+            } else {
+                Set<String> unknown = new HashSet<>();
+                for (String id : ids) {
+                    DeadLetter d = null;
+                    try {
+                        d = waiting.get(Long.parseLong(id));
+                    } catch (NumberFormatException e) {
+                        // unknown below
                     }
-                    if (!unknown.isEmpty()) {
-                        return CompletableFuture.failedFuture(new BusException("unknown_dead_letter", "group " + group
-                                + " has no waiting dead letter " + unknown + "; nothing was changed", null));
+                    if (d == null) {
+                        unknown.add(id);
+                    } else {
+                        chosen.add(d);
                     }
                 }
-            } else if (ids != null && !ids.isEmpty()) {
-                return CompletableFuture.failedFuture(new BusException("unknown_dead_letter", "group " + group
-                        + " has no dead letters; nothing was changed", null));
+                if (!unknown.isEmpty()) {
+                    return CompletableFuture.failedFuture(new BusException("unknown_dead_letter", "group " + group
+                            + " has no waiting dead letter " + unknown + "; nothing was changed", null));
+                }
             }
         }
         if (chosen.isEmpty()) {
@@ -572,24 +568,8 @@ public final class LocalBus implements AutoCloseable {
             cursors.put(r.subscriber.group(), r.watermarks());
         }
         for (String group : cursors.keySet()) {
-            checkpointOnClose(group);
+            checkpoint(group); // the log is still open: the last cursors go in before it closes
         }
         log.close();
-    }
-
-    private void checkpointOnClose(String group) {
-        Map<String, Long> now = cursors.get(group);
-        synchronized (written) {
-            if (now == null || now.equals(written.get(group))) {
-                return;
-            }
-            try {
-                log.append(Records.cursorStream(group), EventStore.ANY,
-                        List.of(new NewEvent(Records.CURSOR, Records.cursor(now))));
-                written.put(group, new LinkedHashMap<>(now));
-            } catch (RuntimeException e) {
-                LOG.warn("bus group {}: its cursor could not be written at close ({})", group, e.toString());
-            }
-        }
     }
 }
