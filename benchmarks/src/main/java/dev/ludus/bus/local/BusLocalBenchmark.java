@@ -19,6 +19,8 @@ import java.util.stream.Stream;
 import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.event.EventStore;
 import dev.ludus.api.event.NewEvent;
+import dev.ludus.bus.support.BusMetrics;
+import dev.ludus.bus.support.Subscriber;
 import dev.ludus.eventlog.EventLog;
 import dev.ludus.eventlog.LogSettings;
 
@@ -135,7 +137,7 @@ public final class BusLocalBenchmark {
 
     private static Result runBus(Path dir, double seconds, boolean consume, int rate) throws Exception {
         LocalBus bus = LocalBus.open(dir, LogSettings.defaults(), LocalBus.Settings.defaults(), Clock.systemUTC(),
-                new BusMetrics());
+                new BusMetrics("local"));
         try {
             long[] deliveries = new long[4_000_000];
             AtomicLong delivered = new AtomicLong();

@@ -17,6 +17,7 @@ import dev.ludus.api.bus.Delivery;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.PoisonMessageException;
 import dev.ludus.api.event.RecordedEvent;
+import dev.ludus.bus.support.Subscriber;
 
 /**
  * Delivers one consumer group's messages to its handler on this node.

@@ -40,6 +40,9 @@ import dev.ludus.api.event.NewEvent;
 import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.eventlog.EventLog;
 import dev.ludus.eventlog.LogSettings;
+import dev.ludus.bus.support.Checks;
+import dev.ludus.bus.support.Subscriber;
+import dev.ludus.bus.support.BusMetrics;
 
 /**
  * The local bus: messages, consumer cursors and dead letters as records of one event log (the

@@ -38,6 +38,11 @@ import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.bus.Published;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.bus.support.BusHealth;
+import dev.ludus.bus.support.BusMetrics;
+import dev.ludus.bus.support.HandlerBoard;
+import dev.ludus.bus.support.Replays;
+import dev.ludus.bus.support.Subscriber;
 import dev.ludus.eventlog.DataDirectories;
 import dev.ludus.eventlog.LogSettings;
 
@@ -55,15 +60,12 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
     static final String LUDUS_DATA = DataDirectories.LUDUS_DATA;
     private static final Logger LOG = LoggerFactory.getLogger(LocalMessageBus.class);
 
-    private final BusMetrics metrics = new BusMetrics();
+    private final BusMetrics metrics = new BusMetrics("local");
     private volatile MetricRegistry registry;
     private volatile LocalBus bus;
     private volatile String problem;
     private long lagWarning = 10_000;
-    /** Handlers bound, with what they were read as (guarded by itself). */
-    private final Map<ServiceReference<MessageHandler>, Subscriber> handlers = new LinkedHashMap<>();
-    /** Handlers whose properties were refused, with why (guarded by {@link #handlers}). */
-    private final Map<ServiceReference<MessageHandler>, String> refused = new LinkedHashMap<>();
+    private final HandlerBoard handlers = new HandlerBoard("local bus");
 
     private BundleContext context;
     private LocalBusConfig config;
@@ -100,44 +102,10 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
     /** Replays the dead letters of {@code replayGroups} once per raised {@code replayGeneration}. */
     private void replayIfAsked(LocalBusConfig c) {
         LocalBus b = bus;
-        if (b == null || c.replayGeneration() <= 0) {
-            return;
+        if (b != null) {
+            Replays.apply(this, "local bus (" + PID + ")", c.replayGroups(), c.replayGeneration(),
+                    b.directory().resolve("replay-generation"));
         }
-        Path mark = b.directory().resolve("replay-generation");
-        long done = 0;
-        try {
-            done = java.nio.file.Files.exists(mark) ? Long.parseLong(java.nio.file.Files.readString(mark).trim()) : 0;
-        } catch (java.io.IOException | NumberFormatException e) {
-            LOG.warn("local bus: cannot read {} ({}); replaying", mark, e.toString());
-        }
-        if (c.replayGeneration() <= done) {
-            return;
-        }
-        List<String> groups = new ArrayList<>();
-        String wanted = c.replayGroups() == null ? "" : c.replayGroups().trim();
-        if (wanted.equals("*")) {
-            b.status().groups().forEach(g -> groups.add(g.group()));
-        } else {
-            Arrays.stream(wanted.split(",")).map(String::trim).filter(g -> !g.isEmpty()).forEach(groups::add);
-        }
-        int queued = 0;
-        for (String group : groups) {
-            try {
-                queued += b.replay(group, List.of(), "configuration " + PID + " replayGeneration "
-                        + c.replayGeneration()).toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.error("local bus: replaying the dead letters of {} failed (code bus_replay_failed): {}", group,
-                        e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-                return; // the number is not marked done: a restart or the next change tries again
-            }
-        }
-        try {
-            java.nio.file.Files.writeString(mark, Long.toString(c.replayGeneration()));
-        } catch (java.io.IOException e) {
-            LOG.warn("local bus: cannot record replay number {} in {}: {}", c.replayGeneration(), mark, e.toString());
-        }
-        LOG.info("local bus: replay number {}: {} dead letter(s) of {} queued for delivery", c.replayGeneration(),
-                queued, groups);
     }
 
     private void open(LocalBusConfig config) {
@@ -168,11 +136,20 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
         if (r != null) {
             metrics.bind(r, this::status);
         }
-        List<Subscriber> ready;
-        synchronized (handlers) {
-            ready = new ArrayList<>(handlers.values());
-        }
-        ready.forEach(bus::subscribe);
+        LocalBus opened = bus;
+        handlers.listen(new HandlerBoard.Listener() {
+            @Override
+            public void subscribe(Subscriber s) {
+                opened.subscribe(s);
+            }
+
+            @Override
+            public void unsubscribe(Object identity) {
+                opened.unsubscribe(identity);
+            }
+        });
+        List<Subscriber> ready = handlers.current();
+        ready.forEach(opened::subscribe);
         LOG.info("local bus in {} ({} handler(s))", dir, ready.size());
     }
 
@@ -188,6 +165,7 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
     void deactivate() {
         LocalBus b = bus;
         bus = null;
+        handlers.listen(null);
         metrics.unbind();
         if (b != null) {
             b.close();
@@ -213,79 +191,11 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindHandler(ServiceReference<MessageHandler> ref, MessageHandler handler) {
-        Subscriber s;
-        try {
-            s = subscriber(ref, handler);
-        } catch (RuntimeException e) {
-            LOG.error("local bus: handler {} of {} refused (code bus_handler_refused): {}", handler.getClass().getName(),
-                    ref.getBundle().getSymbolicName(), e.getMessage());
-            synchronized (handlers) {
-                refused.put(ref, ref.getBundle().getSymbolicName() + ": " + e.getMessage());
-            }
-            return;
-        }
-        synchronized (handlers) {
-            handlers.put(ref, s);
-        }
-        LocalBus b = bus;
-        if (b != null) {
-            b.subscribe(s);
-        }
+        handlers.bind(ref, handler);
     }
 
     void unbindHandler(ServiceReference<MessageHandler> ref) {
-        Subscriber s;
-        synchronized (handlers) {
-            s = handlers.remove(ref);
-            refused.remove(ref);
-        }
-        LocalBus b = bus;
-        if (s != null && b != null) {
-            b.unsubscribe(ref);
-        }
-    }
-
-    static Subscriber subscriber(ServiceReference<MessageHandler> ref, MessageHandler handler) {
-        Object group = ref.getProperty(MessageHandler.GROUP);
-        if (!(group instanceof String g)) {
-            throw new IllegalArgumentException("the service property " + MessageHandler.GROUP + " must be a text");
-        }
-        List<String> topics = texts(ref.getProperty(MessageHandler.TOPICS));
-        int max = (int) number(ref.getProperty(MessageHandler.MAX_DELIVERIES), Subscriber.DEFAULT_MAX_DELIVERIES,
-                MessageHandler.MAX_DELIVERIES);
-        long backoff = number(ref.getProperty(MessageHandler.BACKOFF_MILLIS), Subscriber.DEFAULT_BACKOFF_MILLIS,
-                MessageHandler.BACKOFF_MILLIS);
-        long maxBackoff = number(ref.getProperty(MessageHandler.MAX_BACKOFF_MILLIS),
-                Math.max(backoff, Subscriber.DEFAULT_MAX_BACKOFF_MILLIS), MessageHandler.MAX_BACKOFF_MILLIS);
-        return new Subscriber(ref, g, topics, handler, max, backoff, maxBackoff, ref.getBundle().getSymbolicName(),
-                ref.getBundle().getVersion().toString());
-    }
-
-    private static List<String> texts(Object value) {
-        if (value instanceof String s) {
-            return Arrays.stream(s.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
-        }
-        if (value instanceof String[] a) {
-            return Arrays.stream(a).map(String::trim).toList();
-        }
-        if (value instanceof Collection<?> c) {
-            return c.stream().map(String::valueOf).map(String::trim).toList();
-        }
-        throw new IllegalArgumentException("the service property " + MessageHandler.TOPICS + " must name the topics");
-    }
-
-    private static long number(Object value, long otherwise, String name) {
-        if (value == null) {
-            return otherwise;
-        }
-        if (value instanceof Number n) {
-            return n.longValue();
-        }
-        try {
-            return Long.parseLong(value.toString().trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("the service property " + name + " must be a number, got '" + value + "'");
-        }
+        handlers.unbind(ref);
     }
 
     // ---------------------------------------------------------------- MessageBus
@@ -346,37 +256,6 @@ public final class LocalMessageBus implements MessageBus, HealthCheck {
 
     @Override
     public HealthResult check() {
-        BusStatus s = status();
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("detail", s.detail());
-        long lag = 0;
-        long deadLetters = 0;
-        List<String> lagging = new ArrayList<>();
-        for (BusStatus.Group g : s.groups()) {
-            lag += g.lag();
-            deadLetters += g.deadLetters();
-            details.put("group." + g.group(), "lag " + g.lag() + ", dead letters " + g.deadLetters()
-                    + (g.handler().isEmpty() ? ", no handler" : ", " + g.handler()));
-            if (g.lag() > lagWarning) {
-                lagging.add(g.group() + " (" + g.lag() + ")");
-            }
-        }
-        details.put("lag", lag);
-        details.put("deadLetters", deadLetters);
-        List<String> refusedNow;
-        synchronized (handlers) {
-            refusedNow = new ArrayList<>(refused.values());
-        }
-        if (!s.reachable()) {
-            return HealthResult.down(s.detail(), details);
-        }
-        if (!refusedNow.isEmpty()) {
-            return HealthResult.degraded("handler(s) refused (bus_handler_refused): " + String.join("; ", refusedNow),
-                    details);
-        }
-        if (!lagging.isEmpty()) {
-            return HealthResult.degraded("consumer group(s) lagging over " + lagWarning + ": " + lagging, details);
-        }
-        return HealthResult.up(details);
+        return BusHealth.of(status(), handlers.refused(), lagWarning, Map.of());
     }
 }

@@ -40,6 +40,8 @@ import dev.ludus.api.bus.MessageHandler;
 import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.bus.PoisonMessageException;
 import dev.ludus.api.bus.Published;
+import dev.ludus.bus.support.BusMetrics;
+import dev.ludus.bus.support.Subscriber;
 import dev.ludus.eventlog.LogSettings;
 
 public class LocalBusTest {
@@ -62,7 +64,7 @@ public class LocalBusTest {
     }
 
     private LocalBus open(LogSettings log) {
-        LocalBus bus = LocalBus.open(dir, log, FAST, Clock.systemUTC(), new BusMetrics());
+        LocalBus bus = LocalBus.open(dir, log, FAST, Clock.systemUTC(), new BusMetrics("local"));
         opened.add(bus);
         return bus;
     }
@@ -414,7 +416,7 @@ public class LocalBusTest {
             Thread.sleep(300);
             LocalBus old = current.get();
             old.close();
-            LocalBus next = LocalBus.open(dir, LogSettings.defaults(), FAST, Clock.systemUTC(), new BusMetrics());
+            LocalBus next = LocalBus.open(dir, LogSettings.defaults(), FAST, Clock.systemUTC(), new BusMetrics("local"));
             opened.add(next);
             next.subscribe(sub("h", "g", idempotent, 5, 10, "t"));
             current.set(next);

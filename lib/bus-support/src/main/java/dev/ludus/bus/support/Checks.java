@@ -1,4 +1,4 @@
-package dev.ludus.bus.local;
+package dev.ludus.bus.support;
 
 import java.io.IOException;
 import java.util.Map;
@@ -12,8 +12,8 @@ import dev.ludus.api.bus.BusException;
 import dev.ludus.api.bus.MessageBus;
 import dev.ludus.api.bus.OutgoingMessage;
 
-/** What every message and name must be before the bus stores anything (the API's documented rules). */
-final class Checks {
+/** What every message and name must be before a bus stores anything (the API's documented rules). */
+public final class Checks {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
     private static final Pattern HEADER = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
@@ -27,7 +27,7 @@ final class Checks {
     private Checks() {
     }
 
-    static void message(OutgoingMessage m) {
+    public static void message(OutgoingMessage m) {
         if (m == null) {
             throw new BusException("invalid_payload", "the message is null", null);
         }
@@ -57,7 +57,7 @@ final class Checks {
     /** Topics already checked: a publish checks its topic once per name (bounded: a flood of names is checked each time). */
     private static final java.util.Set<String> GOOD_TOPICS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    static void topic(String topic) {
+    public static void topic(String topic) {
         if (topic != null && GOOD_TOPICS.contains(topic)) {
             return;
         }
@@ -70,7 +70,7 @@ final class Checks {
         }
     }
 
-    static void group(String group) {
+    public static void group(String group) {
         if (group == null || !NAME.matcher(group).matches()) {
             throw new BusException("invalid_group", "consumer group '" + printable(group)
                     + "' is not 1 to 128 characters of a-z 0-9 . _ - starting with a letter or digit", null);
@@ -78,7 +78,7 @@ final class Checks {
     }
 
     /** One JSON value and nothing after it. */
-    static void payload(String payload) {
+    public static void payload(String payload) {
         if (payload == null) {
             throw new BusException("invalid_payload", "the payload is null; send JSON (null is \"null\")", null);
         }

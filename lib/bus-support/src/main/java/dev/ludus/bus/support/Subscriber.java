@@ -1,4 +1,4 @@
-package dev.ludus.bus.local;
+package dev.ludus.bus.support;
 
 import java.util.List;
 
@@ -14,14 +14,14 @@ import dev.ludus.api.bus.MessageHandler;
  * @param bundle           symbolic name of the handler's bundle
  * @param version          that bundle's version
  */
-record Subscriber(Object identity, String group, List<String> topics, MessageHandler handler, int maxDeliveries,
+public record Subscriber(Object identity, String group, List<String> topics, MessageHandler handler, int maxDeliveries,
                   long backoffMillis, long maxBackoffMillis, String bundle, String version) {
 
-    static final int DEFAULT_MAX_DELIVERIES = 5;
-    static final long DEFAULT_BACKOFF_MILLIS = 500;
-    static final long DEFAULT_MAX_BACKOFF_MILLIS = 60_000;
+    public static final int DEFAULT_MAX_DELIVERIES = 5;
+    public static final long DEFAULT_BACKOFF_MILLIS = 500;
+    public static final long DEFAULT_MAX_BACKOFF_MILLIS = 60_000;
 
-    Subscriber {
+    public Subscriber {
         topics = List.copyOf(topics);
         Checks.group(group);
         if (topics.isEmpty()) {
@@ -39,7 +39,7 @@ record Subscriber(Object identity, String group, List<String> topics, MessageHan
     }
 
     /** The wait before delivery {@code attempt + 1}, after {@code attempt} failed ones. */
-    long backoff(int attempt) {
+    public long backoff(int attempt) {
         long wait = backoffMillis;
         for (int i = 1; i < attempt && wait < maxBackoffMillis; i++) {
             wait *= 2;
@@ -48,7 +48,7 @@ record Subscriber(Object identity, String group, List<String> topics, MessageHan
     }
 
     /** Bundle and version, as dead letters and the status name the handler. */
-    String handlerName() {
+    public String handlerName() {
         return bundle + " " + version;
     }
 }

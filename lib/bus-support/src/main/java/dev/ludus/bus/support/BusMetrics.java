@@ -1,4 +1,4 @@
-package dev.ludus.bus.local;
+package dev.ludus.bus.support;
 
 import java.util.List;
 import java.util.Map;
@@ -16,8 +16,8 @@ import dev.ludus.api.metrics.MetricName;
 import dev.ludus.api.metrics.SummingTimer;
 
 /**
- * The bus's counts, in the node's registry while one is bound, labelled with {@code bus="local"}
- * and this bundle's name and version:
+ * A bus's counts, in the node's registry while one is bound, labelled with {@code bus="<implementation>"}
+ * and the bus bundle's name and version:
  * <ul>
  * <li>{@code ludus_bus_publish_seconds} (timer): publishes made durable, from call to acknowledgement;</li>
  * <li>{@code ludus_bus_publish_refused} (counter): publishes refused (bad message, overload, closed);</li>
@@ -27,41 +27,51 @@ import dev.ludus.api.metrics.SummingTimer;
  * messages not yet acknowledged, dead letters waiting.</li>
  * </ul>
  */
-final class BusMetrics {
+public final class BusMetrics {
 
-    static final String PREFIX = "ludus_bus_";
+    public static final String PREFIX = "ludus_bus_";
 
-    final Timer publishes = new SummingTimer();
-    final Counter refused = new Counter();
-    final Counter delivered = new Counter();
-    final Counter redelivered = new Counter();
-    final Counter acked = new Counter();
-    final Counter deadLettered = new Counter();
-    private Map<String, String> labels = Map.of("bus", "local");
+    public final Timer publishes = new SummingTimer();
+    public final Counter refused = new Counter();
+    public final Counter delivered = new Counter();
+    public final Counter redelivered = new Counter();
+    public final Counter acked = new Counter();
+    public final Counter deadLettered = new Counter();
+    private final String implementation;
+    private final String mine;
+    private Map<String, String> labels;
     private MetricRegistry bound; // guarded by this
     private java.util.function.Supplier<BusStatus> status;
 
-    synchronized void bundle(String name, String version) {
-        labels = Map.of("bus", "local", MetricLabels.BUNDLE, name, MetricLabels.BUNDLE_VERSION, version);
+    /** The counts of the bus {@code implementation} ({@code local}, {@code nats}, {@code rabbitmq}). */
+    public BusMetrics(String implementation) {
+        this.implementation = implementation;
+        this.mine = "bus=\"" + implementation + "\"";
+        this.labels = Map.of("bus", implementation);
+    }
+
+    /** Labels the series with the bus bundle's name and version (before {@link #bind}). */
+    public synchronized void bundle(String name, String version) {
+        labels = Map.of("bus", implementation, MetricLabels.BUNDLE, name, MetricLabels.BUNDLE_VERSION, version);
     }
 
     /** Whether a registry is bound: the timer is only fed then (as the event log's metrics). */
     private volatile boolean recording;
 
-    void published(long nanos) {
+    public void published(long nanos) {
         if (recording) {
             publishes.update(nanos, TimeUnit.NANOSECONDS);
         }
     }
 
-    void delivered(boolean again) {
+    public void delivered(boolean again) {
         delivered.inc();
         if (again) {
             redelivered.inc();
         }
     }
 
-    void acked() {
+    public void acked() {
         acked.inc();
     }
 
@@ -69,7 +79,7 @@ final class BusMetrics {
      * Registers the series in {@code registry}, with the gauges of the groups known now. The groups
      * are read before this object's lock is taken: the bus calls {@link #group} under its own lock.
      */
-    void bind(MetricRegistry registry, java.util.function.Supplier<BusStatus> statusSource) {
+    public void bind(MetricRegistry registry, java.util.function.Supplier<BusStatus> statusSource) {
         List<String> known = statusSource.get().groups().stream().map(BusStatus.Group::group).toList();
         bindLocked(registry, statusSource, known);
     }
@@ -78,7 +88,7 @@ final class BusMetrics {
                                          List<String> known) {
         unbind();
         this.status = statusSource;
-        registry.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains("bus=\"local\""));
+        registry.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains(mine));
         registry.register(MetricName.of(PREFIX + "publish_seconds", labels).toString(), publishes);
         registry.register(MetricName.of(PREFIX + "publish_refused", labels).toString(), refused);
         registry.register(MetricName.of(PREFIX + "delivered", labels).toString(), delivered);
@@ -91,7 +101,7 @@ final class BusMetrics {
     }
 
     /** Registers the per-group gauges of a group seen for the first time. */
-    synchronized void group(String group) {
+    public synchronized void group(String group) {
         if (bound == null) {
             return;
         }
@@ -117,10 +127,10 @@ final class BusMetrics {
         });
     }
 
-    synchronized void unbind() {
+    public synchronized void unbind() {
         recording = false;
         if (bound != null) {
-            bound.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains("bus=\"local\""));
+            bound.removeMatching((name, metric) -> name.startsWith(PREFIX) && name.contains(mine));
             bound = null;
         }
     }
