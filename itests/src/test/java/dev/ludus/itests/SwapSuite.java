@@ -116,6 +116,27 @@ abstract class SwapSuite {
      * any player left silently behind, move lost, game unfinished or archive missing or doubled.
      */
     void run(String title, List<String> all, String tableSuffix) throws Exception {
+        run(title, all, null, tableSuffix);
+    }
+
+    /** A step of a run: what changes ({@code target}), how ({@code kind}), and the change itself. */
+    record Step(String target, String kind, Change change) {
+    }
+
+    /** A change made under play; returns how long its phases took, for the table. */
+    interface Change {
+        String make() throws Exception;
+    }
+
+    /**
+     * Runs {@code steps} under play instead of the bundle swaps (the same checks and table): for a
+     * change that is not a bundle's, such as switching the bus publishers use.
+     */
+    void runSteps(String title, List<Step> steps, String tableSuffix) throws Exception {
+        run(title, List.of(), steps, tableSuffix);
+    }
+
+    private void run(String title, List<String> all, List<Step> steps, String tableSuffix) throws Exception {
         boolean full = "full".equals(System.getProperty("ludus.swap.form", "short"));
         long look = full ? 10_000 : 600;
         int playerCount = Integer.getInteger("ludus.swap.players", full ? 24 : 12);
@@ -143,10 +164,17 @@ abstract class SwapSuite {
         try (SwapLoad load = new SwapLoad(ws, rooms, playerCount)) {
             load.start();
             Thread.sleep(warmup); // every player in a game
-            for (String bsn : bundles) {
-                for (String kind : kinds) {
-                    rows.add(swap(load, bsn, kind, look));
+            List<Step> plan = steps;
+            if (plan == null) {
+                plan = new ArrayList<>();
+                for (String bsn : bundles) {
+                    for (String kind : kinds) {
+                        plan.add(new Step(bsn, kind, () -> swapBundle(bsn, kind)));
+                    }
                 }
+            }
+            for (Step step : plan) {
+                rows.add(swap(load, step, look));
             }
             load.drain();
             boolean drained = load.awaitDrained(120_000);
@@ -220,14 +248,8 @@ abstract class SwapSuite {
         throw new AssertionError("no bundle " + bsn);
     }
 
-    private Row swap(SwapLoad load, String bsn, String kind, long look) throws Exception {
-        int before = load.requests.size();
-        List<Integer> closesBefore = new ArrayList<>();
-        for (SwapLoad.Player p : load.players()) {
-            closesBefore.add(p.closeCodes.size());
-        }
-        long caughtBefore = healthCounter("gateway", "playersCaughtUp");
-        long stallsBefore = healthCounter("rooms", "stallsRepaired");
+    /** Swaps bundle {@code bsn} in one of the {@link #KINDS}; returns its phases. */
+    private String swapBundle(String bsn, String kind) throws Exception {
         Bundle b = bundle(bsn);
         Path rebuilt = kind.equals("update, rebuilt jar") ? rebuiltJar(b) : null;
         long t0 = System.nanoTime();
@@ -272,6 +294,21 @@ abstract class SwapSuite {
             }
             default -> throw new IllegalArgumentException(kind);
         }
+        return phases;
+    }
+
+    private Row swap(SwapLoad load, Step step, long look) throws Exception {
+        String bsn = step.target();
+        String kind = step.kind();
+        int before = load.requests.size();
+        List<Integer> closesBefore = new ArrayList<>();
+        for (SwapLoad.Player p : load.players()) {
+            closesBefore.add(p.closeCodes.size());
+        }
+        long caughtBefore = healthCounter("gateway", "playersCaughtUp");
+        long stallsBefore = healthCounter("rooms", "stallsRepaired");
+        long t0 = System.nanoTime();
+        String phases = step.change().make();
         long beforeReady = System.nanoTime();
         awaitReady();
         phases += ", ready " + ms(beforeReady, System.nanoTime()) + " ms later";

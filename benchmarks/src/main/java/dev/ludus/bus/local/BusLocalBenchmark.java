@@ -43,7 +43,7 @@ import dev.ludus.eventlog.LogSettings;
  */
 public final class BusLocalBenchmark {
 
-    static final int PAYLOAD_CHARS = 100;
+    public static final int PAYLOAD_CHARS = 100;
     static final int THREADS = 4;
     static final int IN_FLIGHT_PER_THREAD = 256;
     static final int TOPICS = 16;
@@ -56,16 +56,17 @@ public final class BusLocalBenchmark {
         return r.started;
     }
 
-    record Result(String name, long ops, double seconds, long[] latencies, long started) {
-        Result(String name, long ops, double seconds, long[] latencies) {
+    /** One scenario's figures; latencies sorted, in ns. */
+    public record Result(String name, long ops, double seconds, long[] latencies, long started) {
+        public Result(String name, long ops, double seconds, long[] latencies) {
             this(name, ops, seconds, latencies, ops);
         }
 
-        double perSecond() {
+        public double perSecond() {
             return ops / seconds;
         }
 
-        double micros(double p) {
+        public double micros(double p) {
             if (latencies.length == 0) {
                 return Double.NaN;
             }
@@ -109,20 +110,20 @@ public final class BusLocalBenchmark {
         deleteTree(root);
     }
 
-    private static void print(String prefix, Result r) {
+    public static void print(String prefix, Result r) {
         System.out.printf(Locale.ROOT, "%s %-28s %,10.0f /s   p50 %,9.1f us   p99 %,9.1f us   (%d ops)%n", prefix, r.name,
                 r.perSecond(), r.micros(0.5), r.micros(0.99), r.ops);
     }
 
     /** The round with the median p50 (paced) or the median throughput (saturation). */
-    private static Result median(List<Result> results) {
+    public static Result median(List<Result> results) {
         List<Result> sorted = new ArrayList<>(results);
         sorted.sort(results.get(0).name.contains("/s") ? Comparator.comparingDouble((Result r) -> r.micros(0.5))
                 : Comparator.comparingDouble(Result::perSecond));
         return sorted.get(sorted.size() / 2);
     }
 
-    static String payload(long n) {
+    public static String payload(long n) {
         String head = "{\"n\":" + n + ",\"pad\":\"";
         return head + "x".repeat(Math.max(0, PAYLOAD_CHARS - head.length() - 2)) + "\"}";
     }
@@ -183,7 +184,7 @@ public final class BusLocalBenchmark {
      * With {@code rate} 0: keeps {@link #IN_FLIGHT_PER_THREAD} operations outstanding from each of
      * {@link #THREADS} threads. Otherwise one thread starts {@code rate} operations per second.
      */
-    private static Result drive(String name, double seconds, int rate, Function<Long, CompletionStage<?>> op)
+    public static Result drive(String name, double seconds, int rate, Function<Long, CompletionStage<?>> op)
             throws Exception {
         int threadCount = rate > 0 ? 1 : THREADS;
         int window = rate > 0 ? 1_000_000 : IN_FLIGHT_PER_THREAD;

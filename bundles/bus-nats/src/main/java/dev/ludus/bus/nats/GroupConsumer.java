@@ -16,16 +16,17 @@ import dev.ludus.api.bus.PoisonMessageException;
 import dev.ludus.bus.support.Subscriber;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
-import io.nats.client.IterableConsumer;
+import io.nats.client.Dispatcher;
+import io.nats.client.MessageConsumer;
 import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.DeliverPolicy;
 
 /**
  * One consumer group's handler on this node. Each topic of the group (and the group's replays) is
- * a durable pull consumer on the server, shared by every node that runs the group; a puller thread
- * per consumer hands its messages to the group's lanes, one key always to the same lane, where
- * they are handled one at a time, in order.
+ * a durable pull consumer on the server, shared by every node that runs the group; one dispatcher
+ * thread per group hands their messages to the group's lanes, one key always to the same lane,
+ * where they are handled one at a time, in order.
  *
  * <p>A message the handler fails is given back to the server with a delay (nak with the group's
  * backoff); its lane holds the messages behind it, keeping its keys in order, until it comes back.
@@ -44,6 +45,8 @@ final class GroupConsumer {
     private final List<String> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Lane[] lanes;
+    private final List<MessageConsumer> taking = new ArrayList<>();
+    private Dispatcher dispatcher;
     private volatile boolean running = true;
 
     GroupConsumer(NatsBus bus, Subscriber subscriber) {
@@ -69,11 +72,10 @@ final class GroupConsumer {
     }
 
     void start() {
-        Names n = bus.settings.names();
-        for (int i = 0; i < subscriber.topics().size(); i++) {
-            puller(consumers.get(i), n.topicSubject(subscriber.topics().get(i)));
-        }
-        puller(n.replayConsumer(subscriber.group()), n.replaySubject(subscriber.group()));
+        Thread starter = new Thread(this::subscribe, "ludus-bus-nats-start-" + subscriber.group());
+        starter.setDaemon(true);
+        threads.add(starter);
+        starter.start();
         for (int i = 0; i < lanes.length; i++) {
             Thread t = new Thread(lanes[i]::run, "ludus-bus-nats-" + subscriber.group() + "-" + i);
             t.setDaemon(true);
@@ -82,16 +84,10 @@ final class GroupConsumer {
         }
     }
 
-    private void puller(String consumer, String subject) {
-        Thread t = new Thread(() -> pull(consumer, subject), "ludus-bus-nats-pull-" + consumer);
-        t.setDaemon(true);
-        threads.add(t);
-        t.start();
-    }
-
-    /** Stops pulling, lets each lane finish the message in hand, gives the rest back to the server at once. */
+    /** Stops taking messages, lets each lane finish the one in hand, gives the rest back to the server at once. */
     void stop() {
         running = false;
+        stopConsuming();
         for (Lane l : lanes) {
             l.wake();
         }
@@ -112,55 +108,73 @@ final class GroupConsumer {
         }
     }
 
-    // ---------------------------------------------------------------- pulling
+    // ---------------------------------------------------------------- taking messages
 
-    private void pull(String consumer, String subject) {
-        IterableConsumer iterator = null;
+    /**
+     * Runs once per start, until every consumer of the group takes messages: makes (or updates)
+     * the durable consumers and has the server push their messages, through one dispatcher
+     * thread for the whole group, to {@link #dispatch}. The client keeps them going across
+     * reconnects by itself.
+     */
+    private void subscribe() {
+        Names n = bus.settings.names();
+        List<String> subjects = new ArrayList<>();
+        subscriber.topics().forEach(t -> subjects.add(n.topicSubject(t)));
+        subjects.add(n.replaySubject(subscriber.group()));
         boolean warned = false;
         while (running && !bus.closed()) {
             try {
-                if (iterator == null) {
-                    if (!bus.ready()) {
-                        Thread.sleep(200);
-                        continue;
-                    }
-                    ConsumerContext cc = bus.connection().getConsumerContext(bus.settings.names().stream(),
-                            ensureConsumer(consumer, subject));
-                    iterator = cc.iterate(ConsumeOptions.builder().batchSize(Math.min(256, bus.settings.maxInFlight()))
-                            .build());
-                    if (warned) {
-                        LOG.info("NATS bus group {}: consumer {} pulls again", group(), consumer);
-                    }
-                    warned = false;
+                if (!bus.ready()) {
+                    Thread.sleep(200);
+                    continue;
                 }
-                io.nats.client.Message m = iterator.nextMessage(Duration.ofMillis(500));
-                if (m != null && m.isJetStream()) {
-                    dispatch(m);
+                synchronized (this) {
+                    if (!running) {
+                        return;
+                    }
+                    dispatcher = bus.connection().createDispatcher();
+                    for (int i = 0; i < consumers.size(); i++) {
+                        ConsumerContext cc = bus.connection().getConsumerContext(n.stream(),
+                                ensureConsumer(consumers.get(i), subjects.get(i)));
+                        taking.add(cc.consume(ConsumeOptions.builder()
+                                .batchSize(Math.min(256, bus.settings.maxInFlight())).build(), dispatcher, this::dispatch));
+                    }
                 }
+                if (warned) {
+                    LOG.info("NATS bus group {}: taking messages again", group());
+                }
+                return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                return;
             } catch (Exception e) {
                 if (!warned) {
-                    LOG.warn("NATS bus group {}: consumer {}: {}; retrying", group(), consumer, NatsBus.describe(e));
+                    LOG.warn("NATS bus group {}: cannot take messages yet: {}; retrying", group(), NatsBus.describe(e));
                     warned = true;
                 }
-                close(iterator);
-                iterator = null;
+                stopConsuming();
                 sleep(1000);
             }
         }
-        close(iterator);
     }
 
-    private static void close(IterableConsumer iterator) {
-        if (iterator != null) {
+    private synchronized void stopConsuming() {
+        for (MessageConsumer mc : taking) {
             try {
-                iterator.stop();
-                iterator.close();
+                mc.stop();
+                mc.close();
             } catch (Exception e) {
-                LOG.debug("closing a NATS consumer: {}", e.toString());
+                LOG.debug("stopping a NATS consumer: {}", e.toString());
             }
+        }
+        taking.clear();
+        if (dispatcher != null) {
+            try {
+                bus.connection().closeDispatcher(dispatcher);
+            } catch (RuntimeException e) {
+                LOG.debug("closing a NATS dispatcher: {}", e.toString());
+            }
+            dispatcher = null;
         }
     }
 
@@ -175,6 +189,9 @@ final class GroupConsumer {
     }
 
     private void dispatch(io.nats.client.Message m) {
+        if (!m.isJetStream()) {
+            return;
+        }
         String key = NatsBus.first(m.getHeaders(), NatsBus.KEY);
         int lane = key == null ? (int) (m.metaData().streamSequence() % lanes.length)
                 : Math.floorMod(key.hashCode(), lanes.length);
@@ -284,8 +301,8 @@ final class GroupConsumer {
             }
             if (poison || attempt >= subscriber.maxDeliveries()) {
                 try {
-                    bus.storeDeadLetter(group(), nm.metaData().getConsumer(), sequence, nm.getHeaders(), nm.getData(),
-                            subscriber.bundle(), subscriber.version(), error, attempt);
+                    bus.storeDeadLetter(group(), nm.metaData().getConsumer(), m, nm.getData(), subscriber.bundle(),
+                            subscriber.version(), error, attempt);
                     nm.term();
                     LOG.warn("NATS bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(), m.id(),
                             m.topic(), attempt, error);

@@ -106,6 +106,9 @@ final class NatsBus {
     private volatile JetStreamManagement jsm;
     private final ScheduledExecutorService maintenance;
     private final AtomicInteger pendingPublishes = new AtomicInteger();
+    /** Ids the bus makes: random per bus instance, then counted (cheaper than a random UUID each). */
+    private final String idPrefix = UUID.randomUUID() + "-";
+    private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Deque<Subscriber>> subscribers = new LinkedHashMap<>();
     private final Map<String, GroupConsumer> running = new HashMap<>();
     /** Per group: lag and in flight summed over its consumers; dead letters waiting. Refreshed in the background. */
@@ -311,21 +314,21 @@ final class NatsBus {
             pendingPublishes.decrementAndGet();
             return refuse("overloaded", settings.maxPendingPublishes() + " publishes wait for NATS already; try again");
         }
-        String id = m.id() != null ? m.id() : UUID.randomUUID().toString();
+        String id = m.id() != null ? m.id() : idPrefix + Long.toString(ids.incrementAndGet(), 36);
+        // The id travels as Nats-Msg-Id, the topic in the subject, the time in the stream: only
+        // the key and the publisher's headers need headers of their own.
         Headers h = new Headers();
-        h.put(ID, id);
-        h.put(TOPIC, m.topic());
         if (m.key() != null) {
             h.put(KEY, m.key());
         }
-        h.put(PUBLISHED_AT, Instant.now().toString());
         m.headers().forEach((k, v) -> h.put(HEADER_PREFIX + k, v));
         long started = System.nanoTime();
         CompletableFuture<Published> result = new CompletableFuture<>();
         try {
             js.publishAsync(settings.names().topicSubject(m.topic()), h, data,
                             PublishOptions.builder().messageId(id).expectedStream(settings.names().stream()).build())
-                    .orTimeout(settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    // jnats fails the future after the request timeout (checked every second: the
+                    // connector's requestCleanupInterval)
                     .whenComplete((ack, failure) -> {
                         pendingPublishes.decrementAndGet();
                         if (failure != null) {
@@ -369,7 +372,12 @@ final class NatsBus {
 
     // ---------------------------------------------------------------- messages
 
-    /** A stored NATS message as the API's message; a message without our headers gets what can be told. */
+    /**
+     * A stored NATS message as the API's message. A published message carries its id as
+     * {@code Nats-Msg-Id} and its topic in the subject; a replayed one (and a dead letter) carries
+     * both, and the publish time, in headers of its own. A message without either gets what can be
+     * told.
+     */
     static Message message(String subject, Headers h, byte[] data, long sequence, Instant stored) {
         String id = first(h, ID);
         if (id == null) {
@@ -408,15 +416,16 @@ final class NatsBus {
         return h == null ? null : h.getFirst(name);
     }
 
-    private static Headers carried(Headers original) {
+    /** The headers that carry {@code m} when it is stored again (a dead letter, a replay). */
+    private static Headers carried(Message m) {
         Headers h = new Headers();
-        if (original != null) {
-            for (String k : original.keySet()) {
-                if (k.startsWith("Ludus-") && !k.startsWith("Ludus-Dead-")) {
-                    h.put(k, original.get(k));
-                }
-            }
+        h.put(ID, m.id());
+        h.put(TOPIC, m.topic());
+        if (m.key() != null) {
+            h.put(KEY, m.key());
         }
+        h.put(PUBLISHED_AT, m.publishedAt().toString());
+        m.headers().forEach((k, v) -> h.put(HEADER_PREFIX + k, v));
         return h;
     }
 
@@ -429,9 +438,10 @@ final class NatsBus {
      *
      * @throws IOException when NATS did not confirm it: the caller keeps the message
      */
-    void storeDeadLetter(String group, String consumer, long sequence, Headers original, byte[] data,
-                         String handlerBundle, String handlerVersion, String error, int attempts) throws IOException {
-        Headers h = carried(original);
+    void storeDeadLetter(String group, String consumer, Message message, byte[] data, String handlerBundle,
+                         String handlerVersion, String error, int attempts) throws IOException {
+        long sequence = message.sequence();
+        Headers h = carried(message);
         h.put(DEAD_GROUP, group);
         h.put(DEAD_HANDLER, handlerBundle);
         h.put(DEAD_VERSION, handlerVersion);
@@ -489,7 +499,8 @@ final class NatsBus {
             try {
                 MessageInfo mi = jsm.getMessage(settings.names().stream(), seq);
                 Subscriber s = handlerOf(group);
-                storeDeadLetter(group, c, seq, mi.getHeaders(), mi.getData(), s == null ? "" : s.bundle(),
+                storeDeadLetter(group, c, message(mi.getSubject(), mi.getHeaders(), mi.getData(), seq,
+                                mi.getTime().toInstant()), mi.getData(), s == null ? "" : s.bundle(),
                         s == null ? "" : s.version(), "NATS gave up after " + tries
                                 + " deliveries without an answer (max_deliver; the handler hung or its node stopped)",
                         tries);
@@ -607,7 +618,7 @@ final class NatsBus {
         return onMaintenance(() -> {
             int count = 0;
             for (MessageInfo mi : chosen(group, ids)) {
-                Headers h = carried(mi.getHeaders());
+                Headers h = carried(deadLetter(group, mi).message());
                 try {
                     js.publishAsync(settings.names().replaySubject(group), h, mi.getData(), PublishOptions.builder()
                                     .messageId("replay:" + mi.getSeq()).expectedStream(settings.names().stream()).build())

@@ -80,7 +80,7 @@ public class NatsBusTest {
 
     private NatsBus bus(String url) throws Exception {
         Options options = new Options.Builder().server(url).connectionTimeout(Duration.ofMillis(500)).maxReconnects(-1)
-                .reconnectWait(Duration.ofMillis(200)).errorListener(new io.nats.client.ErrorListener() { }).build();
+                .reconnectWait(Duration.ofMillis(200)).requestCleanupInterval(Duration.ofSeconds(1)).errorListener(new io.nats.client.ErrorListener() { }).build();
         NatsBus b = NatsBus.open(() -> {
             try {
                 return io.nats.client.Nats.connect(options);

@@ -88,7 +88,9 @@ record NatsSettings(List<String> servers, boolean tls, String user, char[] passw
         Options.Builder b = new Options.Builder().servers(servers.toArray(String[]::new))
                 .connectionName(clientName + "-" + connectionName)
                 .connectionTimeout(connectTimeout).maxReconnects(-1).reconnectWait(reconnectWait)
-                .reconnectBufferSize(reconnectBuffer).noRandomize();
+                .reconnectBufferSize(reconnectBuffer).noRandomize()
+                // requests (JetStream publishes) that time out are failed within a second of it
+                .requestCleanupInterval(Duration.ofSeconds(1));
         if (tls) {
             try {
                 b.sslContext(javax.net.ssl.SSLContext.getDefault());

@@ -1,0 +1,181 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+import dev.ludus.api.bus.BusStatus;
+import dev.ludus.api.bus.MessageBus;
+import dev.ludus.api.health.HealthStatus;
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Nats;
+import io.nats.client.api.StreamInfoOptions;
+
+/**
+ * The bus publishers use, switched while games finish (the swap suite's load: players against
+ * bots, every game announced as {@code game.finished}): local → NATS JetStream, NATS taken away
+ * for 30 s (a relay between the node and the real NATS is cut) while rooms go on finishing games,
+ * then NATS → local. Both buses run throughout and deliver to every consumer group, so what was
+ * published on one is still consumed after the switch. The suite then counts: every game
+ * announced, the statistics count each player's games exactly as the archive holds them (stats is
+ * idempotent by message id, so a game announced twice, once per bus, counts once), and no
+ * acknowledged move is lost.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class BusSwapIT extends SwapSuite {
+
+    /**
+     * The bus's streams are this run's alone (the real NATS outlives test runs): the name is made
+     * where the framework is configured and handed to the test inside it as a framework property
+     * (the probe loads this class again, so a static field would differ).
+     */
+    private String name() {
+        return context.getProperty("ludus.itest.busname");
+    }
+    private static final int CUT_SECONDS = 30;
+
+    @Inject
+    BundleContext context;
+
+    @Inject
+    ConfigurationAdmin configAdmin;
+
+    @Override
+    BundleContext context() {
+        return context;
+    }
+
+    @Configuration
+    public Option[] config() throws Exception {
+        String nats = ExamNats.url(BusSwapIT.class, 1);
+        String name = "itest" + Long.toHexString(System.nanoTime());
+        return ExamConfig.defaultFeatureSet("bus-swap", List.of("nats", "bus-nats"), Map.of(
+                "dev.ludus.nats.cfg", "servers = " + nats + "\ncheckSeconds = 1\nreconnectWaitMillis = 200\n",
+                "dev.ludus.bus.nats.cfg", "name = " + name + "\n",
+                "dev.ludus.rooms.cfg", "botThinkMillis = 30\narchiveRetrySeconds = 1\n",
+                "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\nlimits = shadow\n"),
+                frameworkProperty("ludus.itest.nats").value(nats), frameworkProperty("ludus.itest.busname").value(name));
+    }
+
+    private void publishersOn(String bus) throws Exception {
+        Map<String, Object> target = Map.of("bus.target", "(ludus.bus=" + bus + ")");
+        Configurations.merge(configAdmin, "dev.ludus.rooms", target);
+        Configurations.merge(configAdmin, "dev.ludus.gateway", target);
+    }
+
+    /** game.finished messages the NATS stream holds. */
+    private long onNats(Connection c) throws Exception {
+        String subject = name().toLowerCase() + ".bus.t.game~finished";
+        try {
+            Map<String, Long> m = c.jetStreamManagement().getStreamInfo(name().toUpperCase() + "_BUS",
+                    StreamInfoOptions.filterSubjects(name().toLowerCase() + ".bus.t.*")).getStreamState().getSubjectMap();
+            return m == null ? 0 : m.getOrDefault(subject, 0L);
+        } catch (JetStreamApiException notYet) {
+            return 0;
+        }
+    }
+
+    private String subjects(Connection c) {
+        try {
+            var info = c.jetStreamManagement().getStreamInfo(name().toUpperCase() + "_BUS",
+                    StreamInfoOptions.filterSubjects(name().toLowerCase() + ".bus.t.*"));
+            return info.getStreamState().getSubjectMap() + " / " + info.getStreamState().getSubjects() + " / "
+                    + info.getStreamState().getMsgCount();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private String diag() {
+        try {
+            return String.valueOf(bus("nats").publish(dev.ludus.api.bus.OutgoingMessage.of("diag", null, "1"))
+                    .toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS));
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private MessageBus bus(String implementation) throws Exception {
+        var refs = context.getServiceReferences(MessageBus.class, "(ludus.bus=" + implementation + ")");
+        return refs == null ? null : context.getService(refs.iterator().next());
+    }
+
+    @Test
+    public void theBusSwitchesLocalToNatsToLocalAndNatsGoesAwayWhileGamesFinishWithNothingLost() throws Exception {
+        URI nats = URI.create(context.getProperty("ludus.itest.nats"));
+        try (TcpRelay relay = new TcpRelay(nats.getPort()); Connection direct = Nats.connect(nats.toString())) {
+            Configurations.merge(configAdmin, "dev.ludus.nats", Map.of("servers", "nats://127.0.0.1:" + relay.port()));
+            Wait.until("the NATS bus ready through the relay", 30_000,
+                    () -> bus("nats") != null && bus("nats").status().reachable(), () -> String.valueOf(
+                            HealthChecks.find(context, "bus-nats")));
+            long[] before = new long[1];
+            runSteps("Bus switch: local → NATS, NATS away " + CUT_SECONDS + " s, NATS → local", List.of(
+                    new Step("publishers", "bus.target local → nats", () -> {
+                        before[0] = onNats(direct);
+                        long t = System.nanoTime();
+                        publishersOn("nats");
+                        Wait.until("games announced on NATS", 60_000, () -> onNats(direct) >= before[0] + 3,
+                                () -> onNats(direct) + " on NATS (" + subjects(direct) + "); a publish: " + diag() + "; rooms' bus.target "
+                                        + context.getServiceReference(dev.ludus.api.rooms.RoomService.class)
+                                        .getProperty("bus.target") + "; " + bus("nats").status() + "; rooms "
+                                        + HealthChecks.find(context, "rooms") + "; gateway " + HealthChecks.find(context, "gateway") + "; bus config " + configAdmin
+                                        .getConfiguration("dev.ludus.rooms", "?").getProperties());
+                        return "switched; 3 games on NATS after " + (System.nanoTime() - t) / 1_000_000 + " ms";
+                    }),
+                    new Step("nats", "broker away " + CUT_SECONDS + " s", () -> {
+                        long t = System.nanoTime();
+                        relay.cut();
+                        Wait.until("the NATS bus says it cannot store", 20_000, () -> !bus("nats").status().reachable());
+                        assertTrue(HealthChecks.find(context, "bus-nats").status() == HealthStatus.DOWN);
+                        Thread.sleep(CUT_SECONDS * 1000L);
+                        relay.restore();
+                        Wait.until("the NATS bus back by itself", 60_000, () -> bus("nats").status().reachable(),
+                                () -> String.valueOf(HealthChecks.find(context, "bus-nats")));
+                        long published = onNats(direct);
+                        Wait.until("the games finished meanwhile announced on NATS", 60_000,
+                                () -> onNats(direct) > published);
+                        return "away " + (System.nanoTime() - t) / 1_000_000 + " ms, refused meanwhile, back by itself";
+                    }),
+                    new Step("publishers", "bus.target nats → local", () -> {
+                        long t = System.nanoTime();
+                        publishersOn("local");
+                        return "switched in " + (System.nanoTime() - t) / 1_000_000 + " ms";
+                    })), "-bus.md");
+            BusStatus n = bus("nats").status();
+            assertTrue("NATS carried games: " + onNats(direct), onNats(direct) >= before[0] + 3);
+            assertTrue(n.toString(), n.groups().stream().anyMatch(g -> g.group().equals("stats")));
+            Wait.until("every group on NATS caught up", 60_000,
+                    () -> bus("nats").status().groups().stream().allMatch(g -> g.lag() == 0),
+                    () -> bus("nats").status().toString());
+        } finally {
+            publishersOn("local");
+            Configurations.merge(configAdmin, "dev.ludus.nats", Map.of("servers", context.getProperty("ludus.itest.nats")));
+            try (Connection c = Nats.connect(nats.toString())) { // this run's streams go with it
+                for (String stream : List.of(name().toUpperCase() + "_BUS", name().toUpperCase() + "_BUS_DLQ")) {
+                    try {
+                        c.jetStreamManagement().deleteStream(stream);
+                    } catch (JetStreamApiException gone) {
+                        // never made
+                    }
+                }
+            }
+        }
+    }
+}
