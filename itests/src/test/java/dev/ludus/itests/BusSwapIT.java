@@ -31,8 +31,8 @@ import io.nats.client.api.StreamInfoOptions;
  * The bus publishers use, switched while games finish (the swap suite's load: players against
  * bots, every game announced as {@code game.finished}): local → NATS JetStream, NATS taken away
  * for 30 s (a relay between the node and the real NATS is cut) while rooms go on finishing games,
- * then NATS → local. Both buses run throughout and deliver to every consumer group, so what was
- * published on one is still consumed after the switch. The suite then counts: every game
+ * NATS → RabbitMQ, then RabbitMQ → local. The three buses run throughout and deliver to every
+ * consumer group, so what was published on one is still consumed after the switch. The suite then counts: every game
  * announced, the statistics count each player's games exactly as the archive holds them (stats is
  * idempotent by message id, so a game announced twice, once per bus, counts once), and no
  * acknowledged move is lost.
@@ -65,13 +65,17 @@ public class BusSwapIT extends SwapSuite {
     @Configuration
     public Option[] config() throws Exception {
         String nats = ExamNats.url(BusSwapIT.class, 1);
+        URI amqp = URI.create(ExamAmqp.url(BusSwapIT.class, 1));
         String name = "itest" + Long.toHexString(System.nanoTime());
-        return ExamConfig.defaultFeatureSet("bus-swap", List.of("nats", "bus-nats"), Map.of(
+        return ExamConfig.defaultFeatureSet("bus-swap", List.of("nats", "bus-nats", "bus-rabbitmq"), Map.of(
                 "dev.ludus.nats.cfg", "servers = " + nats + "\ncheckSeconds = 1\nreconnectWaitMillis = 200\n",
                 "dev.ludus.bus.nats.cfg", "name = " + name + "\n",
+                "dev.ludus.bus.rabbitmq.cfg", "host = " + amqp.getHost() + "\nport = " + amqp.getPort() + "\nname = " + name
+                        + "\n",
                 "dev.ludus.rooms.cfg", "botThinkMillis = 30\narchiveRetrySeconds = 1\n",
                 "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\nlimits = shadow\n"),
-                frameworkProperty("ludus.itest.nats").value(nats), frameworkProperty("ludus.itest.busname").value(name));
+                frameworkProperty("ludus.itest.nats").value(nats), frameworkProperty("ludus.itest.amqp").value(amqp.toString()),
+                frameworkProperty("ludus.itest.busname").value(name));
     }
 
     private void publishersOn(String bus) throws Exception {
@@ -90,6 +94,15 @@ public class BusSwapIT extends SwapSuite {
         } catch (JetStreamApiException notYet) {
             return 0;
         }
+    }
+
+    private String countingQueue() {
+        return name() + ".itest.count";
+    }
+
+    /** game.finished messages RabbitMQ routed to the test's counting queue. */
+    private long onRabbit(com.rabbitmq.client.Channel ch) throws Exception {
+        return ch.queueDeclarePassive(countingQueue()).getMessageCount();
     }
 
     private String subjects(Connection c) {
@@ -118,15 +131,26 @@ public class BusSwapIT extends SwapSuite {
     }
 
     @Test
-    public void theBusSwitchesLocalToNatsToLocalAndNatsGoesAwayWhileGamesFinishWithNothingLost() throws Exception {
+    public void theBusSwitchesLocalToNatsToRabbitMqToLocalAndNatsGoesAwayWhileGamesFinishWithNothingLost() throws Exception {
         URI nats = URI.create(context.getProperty("ludus.itest.nats"));
-        try (TcpRelay relay = new TcpRelay(nats.getPort()); Connection direct = Nats.connect(nats.toString())) {
+        URI amqp = URI.create(context.getProperty("ludus.itest.amqp"));
+        com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
+        f.setHost(amqp.getHost());
+        f.setPort(amqp.getPort());
+        try (TcpRelay relay = new TcpRelay(nats.getPort()); Connection direct = Nats.connect(nats.toString());
+             com.rabbitmq.client.Connection rabbitConnection = f.newConnection("bus-swap-count");
+             com.rabbitmq.client.Channel rabbit = rabbitConnection.createChannel()) {
+            // A queue of the test's own on the bus's exchange: it counts the game.finished RabbitMQ gets.
+            Wait.until("the RabbitMQ bus ready", 30_000, () -> bus("rabbitmq") != null && bus("rabbitmq").status().reachable(),
+                    () -> String.valueOf(HealthChecks.find(context, "bus-rabbitmq")));
+            rabbit.queueDeclare(countingQueue(), false, false, true, null);
+            rabbit.queueBind(countingQueue(), name() + ".bus", "game.finished");
             Configurations.merge(configAdmin, "dev.ludus.nats", Map.of("servers", "nats://127.0.0.1:" + relay.port()));
             Wait.until("the NATS bus ready through the relay", 30_000,
                     () -> bus("nats") != null && bus("nats").status().reachable(), () -> String.valueOf(
                             HealthChecks.find(context, "bus-nats")));
             long[] before = new long[1];
-            runSteps("Bus switch: local → NATS, NATS away " + CUT_SECONDS + " s, NATS → local", List.of(
+            runSteps("Bus switch: local → NATS, NATS away " + CUT_SECONDS + " s, NATS → RabbitMQ → local", List.of(
                     new Step("publishers", "bus.target local → nats", () -> {
                         before[0] = onNats(direct);
                         long t = System.nanoTime();
@@ -153,11 +177,22 @@ public class BusSwapIT extends SwapSuite {
                                 () -> onNats(direct) > published);
                         return "away " + (System.nanoTime() - t) / 1_000_000 + " ms, refused meanwhile, back by itself";
                     }),
-                    new Step("publishers", "bus.target nats → local", () -> {
+                    new Step("publishers", "bus.target nats → rabbitmq", () -> {
+                        long t = System.nanoTime();
+                        publishersOn("rabbitmq");
+                        Wait.until("games announced on RabbitMQ", 60_000, () -> onRabbit(rabbit) >= 3,
+                                () -> onRabbit(rabbit) + " on RabbitMQ; " + bus("rabbitmq").status());
+                        return "switched; 3 games on RabbitMQ after " + (System.nanoTime() - t) / 1_000_000 + " ms";
+                    }),
+                    new Step("publishers", "bus.target rabbitmq → local", () -> {
                         long t = System.nanoTime();
                         publishersOn("local");
                         return "switched in " + (System.nanoTime() - t) / 1_000_000 + " ms";
                     })), "-bus.md");
+            assertTrue("RabbitMQ carried games: " + onRabbit(rabbit), onRabbit(rabbit) >= 3);
+            Wait.until("every group on RabbitMQ caught up", 60_000,
+                    () -> bus("rabbitmq").status().groups().stream().allMatch(g -> g.lag() == 0),
+                    () -> bus("rabbitmq").status().toString());
             BusStatus n = bus("nats").status();
             assertTrue("NATS carried games: " + onNats(direct), onNats(direct) >= before[0] + 3);
             assertTrue(n.toString(), n.groups().stream().anyMatch(g -> g.group().equals("stats")));
@@ -167,15 +202,9 @@ public class BusSwapIT extends SwapSuite {
         } finally {
             publishersOn("local");
             Configurations.merge(configAdmin, "dev.ludus.nats", Map.of("servers", context.getProperty("ludus.itest.nats")));
-            try (Connection c = Nats.connect(nats.toString())) { // this run's streams go with it
-                for (String stream : List.of(name().toUpperCase() + "_BUS", name().toUpperCase() + "_BUS_DLQ")) {
-                    try {
-                        c.jetStreamManagement().deleteStream(stream);
-                    } catch (JetStreamApiException gone) {
-                        // never made
-                    }
-                }
-            }
+            // this run's queues, exchanges and streams go with it
+            Brokers.deleteRabbitTopology(amqp, name(), List.of("stats", "swap-check"), List.of(countingQueue()));
+            Brokers.deleteNatsStreams(nats.toString(), name());
         }
     }
 }

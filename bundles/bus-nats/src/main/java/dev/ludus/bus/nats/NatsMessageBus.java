@@ -1,7 +1,6 @@
 package dev.ludus.bus.nats;
 
 import java.io.File;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;

@@ -23,12 +23,16 @@ public record Subscriber(Object identity, String group, List<String> topics, Mes
 
     public Subscriber {
         topics = List.copyOf(topics);
-        Checks.group(group);
+        try {
+            Checks.group(group);
+            topics.forEach(Checks::topic);
+        } catch (dev.ludus.api.bus.BusException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         if (topics.isEmpty()) {
             throw new IllegalArgumentException("consumer group " + group + " names no topic ("
                     + MessageHandler.TOPICS + ")");
         }
-        topics.forEach(Checks::topic);
         if (maxDeliveries < 1 || maxDeliveries > 1000) {
             throw new IllegalArgumentException(MessageHandler.MAX_DELIVERIES + " must be 1 to 1000, got " + maxDeliveries);
         }
