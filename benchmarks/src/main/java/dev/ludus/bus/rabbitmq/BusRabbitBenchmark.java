@@ -211,8 +211,7 @@ public final class BusRabbitBenchmark {
             return false;
         }
         try (Channel ch = bus.connection().createChannel()) {
-            ch.queueDeclarePassive(t.groupQueue("bench"));
-            return true;
+            return ch.queueDeclarePassive(t.groupQueue("bench")).getConsumerCount() > 0; // bound and consumed
         } catch (Exception e) {
             return false;
         }

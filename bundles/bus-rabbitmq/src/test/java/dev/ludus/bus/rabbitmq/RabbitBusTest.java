@@ -96,7 +96,10 @@ public class RabbitBusTest {
         return b;
     }
 
-    /** A group's queue exists once its consumer is set up: publishes before that are not kept for it. */
+    /**
+     * A group takes messages once its queue is bound and consumed: publishes before that are not
+     * kept for it (RabbitMQ routes to the queues there are), so tests wait for its consumer.
+     */
     private static void awaitGroup(RabbitBus b, String group) throws InterruptedException {
         await("group " + group + " set up", () -> b.status().groups().stream().anyMatch(g -> g.group().equals(group))
                 && b.ready() && setUp(b, group));
@@ -104,9 +107,8 @@ public class RabbitBusTest {
 
     private static boolean setUp(RabbitBus b, String group) {
         try (Channel ch = b.connection().createChannel()) {
-            ch.queueDeclarePassive(b.settings.topology().groupQueue(group));
             ch.queueDeclarePassive(b.settings.topology().deadQueue(group));
-            return true;
+            return ch.queueDeclarePassive(b.settings.topology().groupQueue(group)).getConsumerCount() > 0;
         } catch (Exception e) {
             return false;
         }
