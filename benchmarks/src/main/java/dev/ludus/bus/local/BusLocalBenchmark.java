@@ -258,6 +258,41 @@ public final class BusLocalBenchmark {
         return new Result(name, measured.get(), took, all, counter.get());
     }
 
+    /** The payload's first number is the nanoTime it was sent at. */
+    public static long sentAt(String payload) {
+        return Long.parseLong(payload.substring(5, payload.indexOf(',')));
+    }
+
+    /** Collects publish → consumer latencies of messages sent after the warm-up (for the broker buses' benchmarks). */
+    public static final class Deliveries {
+        final long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        final long[] latencies = new long[2_000_000];
+        final AtomicLong counted = new AtomicLong();
+        final AtomicLong seen = new AtomicLong();
+
+        public void saw(String payload) {
+            long sent = sentAt(payload);
+            long now = System.nanoTime();
+            seen.incrementAndGet();
+            if (sent >= measureFrom) {
+                long i = counted.getAndIncrement();
+                if (i < latencies.length) {
+                    latencies[(int) i] = now - sent;
+                }
+            }
+        }
+
+        public Result result(String name, Result published) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (seen.get() < published.started() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            long[] l = Arrays.copyOf(latencies, (int) Math.min(counted.get(), latencies.length));
+            Arrays.sort(l);
+            return new Result(name, published.ops(), published.seconds(), l);
+        }
+    }
+
     private static void deleteTree(Path root) throws Exception {
         try (Stream<Path> files = Files.walk(root)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

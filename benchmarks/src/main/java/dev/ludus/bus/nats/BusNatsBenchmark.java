@@ -3,11 +3,9 @@ package dev.ludus.bus.nats;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import dev.ludus.api.bus.OutgoingMessage;
@@ -95,41 +93,6 @@ public final class BusNatsBenchmark {
         }
     }
 
-    /** The payload's first number is the nanoTime it was sent at. */
-    private static long sentAt(String payload) {
-        return Long.parseLong(payload.substring(5, payload.indexOf(',')));
-    }
-
-    /** Collects publish → consumer latencies of messages sent after the warm-up. */
-    private static final class Deliveries {
-        final long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        final long[] latencies = new long[2_000_000];
-        final AtomicLong counted = new AtomicLong();
-        final AtomicLong seen = new AtomicLong();
-
-        void saw(String payload) {
-            long sent = sentAt(payload);
-            long now = System.nanoTime();
-            seen.incrementAndGet();
-            if (sent >= measureFrom) {
-                long i = counted.getAndIncrement();
-                if (i < latencies.length) {
-                    latencies[(int) i] = now - sent;
-                }
-            }
-        }
-
-        Result result(String name, Result published) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (seen.get() < published.started() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            long[] l = Arrays.copyOf(latencies, (int) Math.min(counted.get(), latencies.length));
-            Arrays.sort(l);
-            return new Result(name, published.ops(), published.seconds(), l);
-        }
-    }
-
     /**
      * The bare client: JetStream publishes with their acks over 16 subjects (one, when a consumer
      * reads them), with a {@code Nats-Msg-Id} each when {@code ids} (what the bus asks of the server,
@@ -143,7 +106,7 @@ public final class BusNatsBenchmark {
                 .storageType(StorageType.File).build());
         try (Connection c = Nats.connect(options)) {
             JetStream js = c.jetStream();
-            Deliveries d = new Deliveries();
+            BusLocalBenchmark.Deliveries d = new BusLocalBenchmark.Deliveries();
             Thread puller = null;
             IterableConsumer[] it = new IterableConsumer[1];
             if (consume) {
@@ -205,7 +168,7 @@ public final class BusNatsBenchmark {
             while (!bus.ready() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            Deliveries d = new Deliveries();
+            BusLocalBenchmark.Deliveries d = new BusLocalBenchmark.Deliveries();
             if (consume) {
                 bus.subscribe(new Subscriber("bench", "bench", List.of("topic-0"), x -> d.saw(x.message().payload()), 5,
                         100, 1000, "benchmark", "0"));

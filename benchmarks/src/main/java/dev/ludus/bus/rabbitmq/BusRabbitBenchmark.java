@@ -3,7 +3,6 @@ package dev.ludus.bus.rabbitmq;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
@@ -83,40 +81,6 @@ public final class BusRabbitBenchmark {
         }
     }
 
-    private static long sentAt(String payload) {
-        return Long.parseLong(payload.substring(5, payload.indexOf(',')));
-    }
-
-    /** Publish → consumer latencies of messages sent after the warm-up. */
-    private static final class Deliveries {
-        final long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        final long[] latencies = new long[2_000_000];
-        final AtomicLong counted = new AtomicLong();
-        final AtomicLong seen = new AtomicLong();
-
-        void saw(String payload) {
-            long sent = sentAt(payload);
-            long now = System.nanoTime();
-            seen.incrementAndGet();
-            if (sent >= measureFrom) {
-                long i = counted.getAndIncrement();
-                if (i < latencies.length) {
-                    latencies[(int) i] = now - sent;
-                }
-            }
-        }
-
-        Result result(String name, Result published) throws InterruptedException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (seen.get() < published.started() && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            long[] l = Arrays.copyOf(latencies, (int) Math.min(counted.get(), latencies.length));
-            Arrays.sort(l);
-            return new Result(name, published.ops(), published.seconds(), l);
-        }
-    }
-
     /** The bare client: a topic exchange, one quorum queue bound to it, confirms, a consumer with manual acks. */
     private static Result bare(ConnectionFactory f, double seconds, int rate, boolean consume) throws Exception {
         String exchange = "bench.bare." + Long.toHexString(System.nanoTime());
@@ -126,7 +90,7 @@ public final class BusRabbitBenchmark {
             setup.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
             setup.queueDeclare(queue, true, false, false, Map.of("x-queue-type", "quorum"));
             setup.queueBind(queue, exchange, "topic-0");
-            Deliveries d = new Deliveries();
+            BusLocalBenchmark.Deliveries d = new BusLocalBenchmark.Deliveries();
             if (consume) {
                 Channel cc = c.createChannel();
                 cc.basicQos(1000);
@@ -179,7 +143,7 @@ public final class BusRabbitBenchmark {
         RabbitBus bus = RabbitBus.open(f.clone(), f.getHost(), new RabbitBus.Settings(t, 4, 1000, Duration.ofSeconds(5),
                 100_000), new BusMetrics("rabbitmq"));
         try {
-            Deliveries d = new Deliveries();
+            BusLocalBenchmark.Deliveries d = new BusLocalBenchmark.Deliveries();
             // The group's queue is bound to topic-0 whether or not it consumes: the same routing as the bare run.
             Subscriber group = new Subscriber("bench", "bench", List.of("topic-0"), x -> d.saw(x.message().payload()), 5,
                     100, 1000, "benchmark", "0");

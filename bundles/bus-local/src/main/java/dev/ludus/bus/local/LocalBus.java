@@ -42,6 +42,7 @@ import dev.ludus.eventlog.EventLog;
 import dev.ludus.eventlog.LogSettings;
 import dev.ludus.bus.support.Checks;
 import dev.ludus.bus.support.Subscriber;
+import dev.ludus.bus.support.BusCore;
 import dev.ludus.bus.support.BusMetrics;
 
 /**
@@ -56,7 +57,7 @@ import dev.ludus.bus.support.BusMetrics;
  * them, no waiting dead letter in them) are deleted; the groups' cursors are written first so the
  * latest of each stays.
  */
-public final class LocalBus implements AutoCloseable {
+public final class LocalBus implements AutoCloseable, BusCore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalBus.class);
     private static final long WAIT_MILLIS = 30_000;

@@ -36,8 +36,10 @@ import dev.ludus.api.bus.DeadLetter;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.bus.Published;
+import dev.ludus.bus.support.BusCore;
 import dev.ludus.bus.support.BusMetrics;
 import dev.ludus.bus.support.Checks;
+import dev.ludus.bus.support.ConsumerGroups;
 import dev.ludus.bus.support.Subscriber;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -63,7 +65,7 @@ import io.nats.client.impl.Headers;
  * Each consumer group runs a {@link GroupConsumer} per node; dead letters and replays go through
  * the dead-letter stream. Setting up the streams is retried in the background until NATS answers.
  */
-final class NatsBus {
+final class NatsBus implements BusCore {
 
     /** The bus's settings, checked by {@link NatsMessageBus}. */
     record Settings(Names names, Duration maxAge, Duration duplicateWindow, int lanes, int maxInFlight,
@@ -108,8 +110,11 @@ final class NatsBus {
     /** Ids the bus makes: random per bus instance, then counted (cheaper than a random UUID each). */
     private final String idPrefix = UUID.randomUUID() + "-";
     private final java.util.concurrent.atomic.AtomicLong ids = new java.util.concurrent.atomic.AtomicLong();
-    private final Map<String, Deque<Subscriber>> subscribers = new LinkedHashMap<>();
-    private final Map<String, GroupConsumer> running = new HashMap<>();
+    private final ConsumerGroups<GroupConsumer> groups = new ConsumerGroups<>("NATS bus", s -> {
+        GroupConsumer g = new GroupConsumer(this, s);
+        g.start();
+        return g;
+    }, GroupConsumer::stop);
     /** Per group: lag and in flight summed over its consumers; dead letters waiting. Refreshed in the background. */
     private volatile Map<String, long[]> figures = Map.of();
     private volatile boolean ready;
@@ -253,12 +258,8 @@ final class NatsBus {
     }
 
     private void refresh() throws IOException, JetStreamApiException {
-        List<GroupConsumer> groups;
-        synchronized (this) {
-            groups = new ArrayList<>(running.values());
-        }
         Map<String, long[]> next = new HashMap<>();
-        for (GroupConsumer g : groups) {
+        for (GroupConsumer g : groups.runners()) {
             long lag = 0;
             long inFlight = 0;
             for (String consumer : g.consumerNames()) {
@@ -288,7 +289,8 @@ final class NatsBus {
 
     // ---------------------------------------------------------------- publish
 
-    CompletionStage<Published> publish(OutgoingMessage m) {
+    @Override
+    public CompletionStage<Published> publish(OutgoingMessage m) {
         try {
             Checks.message(m);
         } catch (BusException e) {
@@ -521,7 +523,8 @@ final class NatsBus {
         return m;
     }
 
-    List<DeadLetter> deadLetters(String group, int max) {
+    @Override
+    public List<DeadLetter> deadLetters(String group, int max) {
         Checks.group(group);
         JetStreamManagement jsm = management("read the dead letters");
         List<DeadLetter> out = new ArrayList<>();
@@ -612,7 +615,8 @@ final class NatsBus {
         return out;
     }
 
-    CompletionStage<Integer> replay(String group, Collection<String> ids, String operator) {
+    @Override
+    public CompletionStage<Integer> replay(String group, Collection<String> ids, String operator) {
         Checks.group(group);
         return onMaintenance(() -> {
             int count = 0;
@@ -634,7 +638,8 @@ final class NatsBus {
         });
     }
 
-    CompletionStage<Integer> discard(String group, Collection<String> ids, String operator) {
+    @Override
+    public CompletionStage<Integer> discard(String group, Collection<String> ids, String operator) {
         Checks.group(group);
         return onMaintenance(() -> {
             int count = 0;
@@ -674,96 +679,49 @@ final class NatsBus {
 
     // ---------------------------------------------------------------- consumer groups
 
-    /** Adds a handler; it runs at once unless another handler of its group runs on this node. */
-    synchronized void subscribe(Subscriber s) {
-        if (closed) {
-            return;
-        }
-        Deque<Subscriber> queue = subscribers.computeIfAbsent(s.group(), g -> new ArrayDeque<>());
-        queue.addLast(s);
+    @Override
+    public void subscribe(Subscriber s) {
         metrics.group(s.group());
-        if (queue.size() == 1) {
-            start(s);
-        } else {
-            LOG.warn("NATS bus group {}: {} registered a second handler; it waits while {} runs", s.group(),
-                    s.handlerName(), queue.peekFirst().handlerName());
-        }
+        groups.subscribe(s);
     }
 
-    /** Removes a handler; the next one of its group, if any, takes over. */
-    void unsubscribe(Object identity) {
-        GroupConsumer stopping = null;
-        synchronized (this) {
-            for (Map.Entry<String, Deque<Subscriber>> e : subscribers.entrySet()) {
-                Deque<Subscriber> queue = e.getValue();
-                Subscriber first = queue.peekFirst();
-                if (first != null && first.identity() == identity) {
-                    queue.pollFirst();
-                    stopping = running.remove(e.getKey());
-                    break;
-                }
-                queue.removeIf(s -> s.identity() == identity);
-            }
-        }
-        if (stopping != null) {
-            stopping.stop();
-            synchronized (this) {
-                Deque<Subscriber> queue = subscribers.get(stopping.group());
-                if (queue != null && !queue.isEmpty() && !closed && !running.containsKey(stopping.group())) {
-                    start(queue.peekFirst());
-                }
-            }
-        }
+    @Override
+    public void unsubscribe(Object identity) {
+        groups.unsubscribe(identity);
     }
 
-    private void start(Subscriber s) {
-        GroupConsumer g = new GroupConsumer(this, s);
-        running.put(s.group(), g);
-        g.start();
-        LOG.info("NATS bus group {}: delivering {} to {}", s.group(), s.topics(), s.handlerName());
+    private Subscriber handlerOf(String group) {
+        return groups.handlerOf(group);
     }
 
-    private synchronized Subscriber handlerOf(String group) {
-        Deque<Subscriber> queue = subscribers.get(group);
-        return queue == null ? null : queue.peekFirst();
-    }
-
-    BusStatus status() {
-        List<BusStatus.Group> groups = new ArrayList<>();
+    @Override
+    public BusStatus status() {
+        List<BusStatus.Group> out = new ArrayList<>();
         Map<String, long[]> f = figures;
-        Set<String> seen = new java.util.HashSet<>();
-        synchronized (this) {
-            for (Map.Entry<String, Deque<Subscriber>> e : subscribers.entrySet()) {
-                Subscriber s = e.getValue().peekFirst();
-                long[] v = f.getOrDefault(e.getKey(), new long[3]);
-                groups.add(new BusStatus.Group(e.getKey(), s == null ? List.of() : s.topics(),
-                        s == null ? "" : s.handlerName(), v[0], v[1], v[2]));
-                seen.add(e.getKey());
-            }
-        }
+        Map<String, Subscriber> known = groups.groups();
+        known.forEach((group, s) -> {
+            long[] v = f.getOrDefault(group, new long[3]);
+            out.add(new BusStatus.Group(group, s == null ? List.of() : s.topics(), s == null ? "" : s.handlerName(),
+                    v[0], v[1], v[2]));
+        });
         for (Map.Entry<String, long[]> e : f.entrySet()) {
-            if (!seen.contains(e.getKey()) && e.getValue()[2] > 0) {
-                groups.add(new BusStatus.Group(e.getKey(), List.of(), "", 0, 0, e.getValue()[2]));
+            if (!known.containsKey(e.getKey()) && e.getValue()[2] > 0) {
+                out.add(new BusStatus.Group(e.getKey(), List.of(), "", 0, 0, e.getValue()[2]));
             }
         }
         boolean up = ready();
         String detail = up ? "NATS JetStream stream " + settings.names().stream() + " on " + target
                 : "NATS not usable at " + target + ": " + (problem != null ? problem : connectionState());
-        return new BusStatus("nats", up, detail, groups);
+        return new BusStatus("nats", up, detail, out);
     }
 
     /** Stops delivering and closes the connection; publishes still waiting fail with bus_closed. */
-    void close() {
-        List<GroupConsumer> stopping;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            stopping = new ArrayList<>(running.values());
-            running.clear();
+    @Override
+    public void close() {
+        closed = true;
+        if (!groups.close()) {
+            return;
         }
-        stopping.forEach(GroupConsumer::stop);
         maintenance.shutdownNow();
         try {
             maintenance.awaitTermination(5, TimeUnit.SECONDS);

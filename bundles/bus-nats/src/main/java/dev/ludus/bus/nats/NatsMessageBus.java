@@ -2,11 +2,7 @@ package dev.ludus.bus.nats;
 
 import java.io.File;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -25,20 +21,11 @@ import org.slf4j.LoggerFactory;
 
 import com.codahale.metrics.MetricRegistry;
 
-import dev.ludus.api.bus.BusException;
-import dev.ludus.api.bus.BusStatus;
-import dev.ludus.api.bus.DeadLetter;
 import dev.ludus.api.bus.MessageBus;
 import dev.ludus.api.bus.MessageHandler;
-import dev.ludus.api.bus.OutgoingMessage;
-import dev.ludus.api.bus.Published;
 import dev.ludus.api.health.HealthCheck;
-import dev.ludus.api.health.HealthResult;
-import dev.ludus.bus.support.BusHealth;
-import dev.ludus.bus.support.BusMetrics;
-import dev.ludus.bus.support.HandlerBoard;
+import dev.ludus.bus.support.BusComponent;
 import dev.ludus.bus.support.Replays;
-import dev.ludus.bus.support.Subscriber;
 import dev.ludus.nats.client.NatsConnector;
 
 /**
@@ -46,28 +33,25 @@ import dev.ludus.nats.client.NatsConnector;
  * {@link NatsConnector}, delivering to every {@link MessageHandler} service (the whiteboard), with
  * the health check {@code bus-nats} and the {@code ludus_bus_*} metrics labelled {@code bus="nats"}.
  * It starts without NATS: publishes are refused with {@code bus_unavailable} until the streams are
- * set up, and groups start pulling once they are.
+ * set up, and groups start taking messages once they are.
  */
 @Component(service = {MessageBus.class, HealthCheck.class}, configurationPid = NatsMessageBus.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, property = MessageBus.IMPLEMENTATION + "=nats")
 @Designate(ocd = NatsBusConfig.class)
-public final class NatsMessageBus implements MessageBus, HealthCheck {
+public final class NatsMessageBus extends BusComponent<NatsBus> {
 
     static final String PID = "dev.ludus.bus.nats";
     private static final Logger LOG = LoggerFactory.getLogger(NatsMessageBus.class);
-
-    private final BusMetrics metrics = new BusMetrics("nats");
-    private final HandlerBoard handlers = new HandlerBoard("NATS bus");
-    private volatile MetricRegistry registry;
-    private volatile NatsBus bus;
-    private volatile String problem;
-    private long lagWarning = 10_000;
 
     @Reference
     private NatsConnector nats;
 
     private BundleContext context;
     private NatsBusConfig config;
+
+    public NatsMessageBus() {
+        super("nats", "NATS bus");
+    }
 
     @Activate
     void activate(NatsBusConfig config, BundleContext context) {
@@ -83,7 +67,7 @@ public final class NatsMessageBus implements MessageBus, HealthCheck {
         NatsBusConfig before = config;
         config = changed;
         if (!sameBus(before, changed)) {
-            deactivate();
+            stopRunning();
             open(changed);
         }
         replayIfAsked(changed);
@@ -97,9 +81,9 @@ public final class NatsMessageBus implements MessageBus, HealthCheck {
     }
 
     private void replayIfAsked(NatsBusConfig c) {
-        File area = context.getDataFile("replay-generation");
-        if (bus != null && area != null) {
-            Replays.apply(this, "NATS bus (" + PID + ")", c.replayGroups(), c.replayGeneration(), area.toPath());
+        File mark = context.getDataFile("replay-generation");
+        if (bus() != null && mark != null) {
+            Replays.apply(this, "NATS bus (" + PID + ")", c.replayGroups(), c.replayGeneration(), mark.toPath());
         }
     }
 
@@ -109,38 +93,12 @@ public final class NatsMessageBus implements MessageBus, HealthCheck {
         try {
             s = settings(c, nats.requestTimeout());
         } catch (IllegalArgumentException e) {
-            problem = "configuration " + PID + ": " + e.getMessage();
-            LOG.error("NATS bus not usable: {}", problem);
+            notRunning("configuration " + PID + ": " + e.getMessage());
+            LOG.error("NATS bus not usable: configuration {}: {}", PID, e.getMessage());
             return;
         }
-        lagWarning = Math.max(1, c.lagWarning());
-        try {
-            bus = NatsBus.open(() -> nats.connect("bus"), nats.target(), s, metrics);
-            problem = null;
-        } catch (RuntimeException e) {
-            problem = "cannot open the NATS bus on " + nats.target() + ": " + e.getMessage();
-            LOG.error("NATS bus: {}", problem, e);
-            return;
-        }
-        MetricRegistry r = registry;
-        if (r != null) {
-            metrics.bind(r, this::status);
-        }
-        NatsBus opened = bus;
-        handlers.listen(new HandlerBoard.Listener() {
-            @Override
-            public void subscribe(Subscriber sub) {
-                opened.subscribe(sub);
-            }
-
-            @Override
-            public void unsubscribe(Object identity) {
-                opened.unsubscribe(identity);
-            }
-        });
-        List<Subscriber> ready = handlers.current();
-        ready.forEach(opened::subscribe);
-        LOG.info("NATS bus {} on {} ({} handler(s))", s.names().stream(), nats.target(), ready.size());
+        running(NatsBus.open(() -> nats.connect("bus"), nats.target(), s, metrics), c.lagWarning());
+        LOG.info("NATS bus {} on {} ({} handler(s))", s.names().stream(), nats.target(), handlers.current().size());
     }
 
     static NatsBus.Settings settings(NatsBusConfig c, Duration requestTimeout) {
@@ -156,29 +114,17 @@ public final class NatsMessageBus implements MessageBus, HealthCheck {
 
     @Deactivate
     void deactivate() {
-        NatsBus b = bus;
-        bus = null;
-        handlers.listen(null);
-        metrics.unbind();
-        if (b != null) {
-            b.close();
-        }
+        stopRunning();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindRegistry(MetricRegistry r) {
-        registry = r;
-        if (bus != null) {
-            metrics.bind(r, this::status);
-        }
+        registryBound(r);
     }
 
     void unbindRegistry(MetricRegistry r) {
-        if (registry == r) {
-            registry = null;
-            metrics.unbind();
-        }
+        registryUnbound(r);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -191,64 +137,8 @@ public final class NatsMessageBus implements MessageBus, HealthCheck {
         handlers.unbind(ref);
     }
 
-    // ---------------------------------------------------------------- MessageBus
-
-    private NatsBus bus() {
-        NatsBus b = bus;
-        if (b == null) {
-            throw new BusException("bus_closed", problem != null ? problem : "the NATS bus is not running", null);
-        }
-        return b;
-    }
-
     @Override
-    public CompletionStage<Published> publish(OutgoingMessage message) {
-        try {
-            return bus().publish(message);
-        } catch (BusException e) {
-            metrics.refused.inc();
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public List<DeadLetter> deadLetters(String group, int max) {
-        return bus().deadLetters(group, max);
-    }
-
-    @Override
-    public CompletionStage<Integer> replay(String group, Collection<String> ids, String operator) {
-        try {
-            return bus().replay(group, ids, operator);
-        } catch (BusException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public CompletionStage<Integer> discard(String group, Collection<String> ids, String operator) {
-        try {
-            return bus().discard(group, ids, operator);
-        } catch (BusException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public BusStatus status() {
-        NatsBus b = bus;
-        return b == null ? new BusStatus("nats", false, problem != null ? problem : "not running", List.of()) : b.status();
-    }
-
-    // ---------------------------------------------------------------- health
-
-    @Override
-    public String name() {
-        return "bus-nats";
-    }
-
-    @Override
-    public HealthResult check() {
-        return BusHealth.of(status(), handlers.refused(), lagWarning, Map.of("nats", nats.target()));
+    protected Map<String, Object> healthDetails() {
+        return Map.of("nats", nats.target());
     }
 }

@@ -44,8 +44,10 @@ import dev.ludus.api.bus.DeadLetter;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.bus.Published;
+import dev.ludus.bus.support.BusCore;
 import dev.ludus.bus.support.BusMetrics;
 import dev.ludus.bus.support.Checks;
+import dev.ludus.bus.support.ConsumerGroups;
 import dev.ludus.bus.support.Subscriber;
 
 /**
@@ -59,7 +61,7 @@ import dev.ludus.bus.support.Subscriber;
  * published: a group's queue is made when its handler first subscribes, anywhere in the cluster.
  * The connection is opened, and recovers, in the background.
  */
-final class RabbitBus {
+final class RabbitBus implements BusCore {
 
     /** The bus's settings, checked by {@link RabbitMessageBus}. */
     record Settings(Topology topology, int lanes, int maxInFlight, Duration confirmTimeout, int maxPendingPublishes) {
@@ -90,8 +92,11 @@ final class RabbitBus {
     private final AtomicInteger waiting = new AtomicInteger();
     private final String idPrefix = UUID.randomUUID() + "-";
     private final AtomicLong ids = new AtomicLong();
-    private final Map<String, Deque<Subscriber>> subscribers = new LinkedHashMap<>();
-    private final Map<String, RabbitGroup> running = new HashMap<>();
+    private final ConsumerGroups<RabbitGroup> groups = new ConsumerGroups<>("RabbitMQ bus", s -> {
+        RabbitGroup g = new RabbitGroup(this, s);
+        g.start();
+        return g;
+    }, RabbitGroup::stop);
     private volatile Map<String, long[]> figures = Map.of();
     private volatile boolean ready;
     private volatile String problem = "connecting";
@@ -216,18 +221,15 @@ final class RabbitBus {
     }
 
     private void refresh() throws IOException, TimeoutException {
-        List<RabbitGroup> groups;
-        synchronized (this) {
-            groups = new ArrayList<>(running.values());
-        }
-        if (groups.isEmpty()) {
+        List<RabbitGroup> running = groups.runners();
+        if (running.isEmpty()) {
             figures = Map.of();
             return;
         }
         Map<String, long[]> next = new HashMap<>();
         Channel ch = connection.createChannel();
         try {
-            for (RabbitGroup g : groups) {
+            for (RabbitGroup g : running) {
                 long ready = ch.queueDeclarePassive(settings.topology().groupQueue(g.group())).getMessageCount();
                 long dead = ch.queueDeclarePassive(settings.topology().deadQueue(g.group())).getMessageCount();
                 next.put(g.group(), new long[] {ready + g.inFlight(), g.inFlight(), dead});
@@ -262,7 +264,8 @@ final class RabbitBus {
 
     // ---------------------------------------------------------------- publish
 
-    CompletionStage<Published> publish(OutgoingMessage m) {
+    @Override
+    public CompletionStage<Published> publish(OutgoingMessage m) {
         try {
             Checks.message(m);
         } catch (BusException e) {
@@ -494,7 +497,8 @@ final class RabbitBus {
         return s == null ? "" : s;
     }
 
-    List<DeadLetter> deadLetters(String group, int max) {
+    @Override
+    public List<DeadLetter> deadLetters(String group, int max) {
         Checks.group(group);
         Connection c = connected("read the dead letters");
         Channel ch = null;
@@ -572,7 +576,8 @@ final class RabbitBus {
         return f;
     }
 
-    CompletionStage<Integer> replay(String group, Collection<String> ids, String operator) {
+    @Override
+    public CompletionStage<Integer> replay(String group, Collection<String> ids, String operator) {
         return resolve(group, ids, "replay", operator, t -> {
             Message m = t.letter().message();
             Map<String, Object> h = carried(m);
@@ -585,87 +590,45 @@ final class RabbitBus {
         });
     }
 
-    CompletionStage<Integer> discard(String group, Collection<String> ids, String operator) {
+    @Override
+    public CompletionStage<Integer> discard(String group, Collection<String> ids, String operator) {
         return resolve(group, ids, "discard", operator, t -> { });
     }
 
     // ---------------------------------------------------------------- consumer groups
 
-    synchronized void subscribe(Subscriber s) {
-        if (closed) {
-            return;
-        }
-        Deque<Subscriber> queue = subscribers.computeIfAbsent(s.group(), g -> new ArrayDeque<>());
-        queue.addLast(s);
+    @Override
+    public void subscribe(Subscriber s) {
         metrics.group(s.group());
-        if (queue.size() == 1) {
-            start(s);
-        } else {
-            LOG.warn("RabbitMQ bus group {}: {} registered a second handler; it waits while {} runs", s.group(),
-                    s.handlerName(), queue.peekFirst().handlerName());
-        }
+        groups.subscribe(s);
     }
 
-    void unsubscribe(Object identity) {
-        RabbitGroup stopping = null;
-        synchronized (this) {
-            for (Map.Entry<String, Deque<Subscriber>> e : subscribers.entrySet()) {
-                Deque<Subscriber> queue = e.getValue();
-                Subscriber first = queue.peekFirst();
-                if (first != null && first.identity() == identity) {
-                    queue.pollFirst();
-                    stopping = running.remove(e.getKey());
-                    break;
-                }
-                queue.removeIf(s -> s.identity() == identity);
-            }
-        }
-        if (stopping != null) {
-            stopping.stop();
-            synchronized (this) {
-                Deque<Subscriber> queue = subscribers.get(stopping.group());
-                if (queue != null && !queue.isEmpty() && !closed && !running.containsKey(stopping.group())) {
-                    start(queue.peekFirst());
-                }
-            }
-        }
+    @Override
+    public void unsubscribe(Object identity) {
+        groups.unsubscribe(identity);
     }
 
-    private void start(Subscriber s) {
-        RabbitGroup g = new RabbitGroup(this, s);
-        running.put(s.group(), g);
-        g.start();
-        LOG.info("RabbitMQ bus group {}: delivering {} to {}", s.group(), s.topics(), s.handlerName());
-    }
-
-    BusStatus status() {
-        List<BusStatus.Group> groups = new ArrayList<>();
+    @Override
+    public BusStatus status() {
+        List<BusStatus.Group> out = new ArrayList<>();
         Map<String, long[]> f = figures;
-        synchronized (this) {
-            for (Map.Entry<String, Deque<Subscriber>> e : subscribers.entrySet()) {
-                Subscriber s = e.getValue().peekFirst();
-                long[] v = f.getOrDefault(e.getKey(), new long[3]);
-                groups.add(new BusStatus.Group(e.getKey(), s == null ? List.of() : s.topics(),
-                        s == null ? "" : s.handlerName(), v[0], v[1], v[2]));
-            }
-        }
+        groups.groups().forEach((group, s) -> {
+            long[] v = f.getOrDefault(group, new long[3]);
+            out.add(new BusStatus.Group(group, s == null ? List.of() : s.topics(), s == null ? "" : s.handlerName(),
+                    v[0], v[1], v[2]));
+        });
         boolean up = ready();
         String detail = up ? "RabbitMQ exchange " + settings.topology().exchange() + " on " + target
                 : "RabbitMQ not usable at " + target + ": " + (problem != null ? problem : "connection down");
-        return new BusStatus("rabbitmq", up, detail, groups);
+        return new BusStatus("rabbitmq", up, detail, out);
     }
 
-    void close() {
-        List<RabbitGroup> stopping;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            stopping = new ArrayList<>(running.values());
-            running.clear();
+    @Override
+    public void close() {
+        closed = true;
+        if (!groups.close()) {
+            return;
         }
-        stopping.forEach(RabbitGroup::stop);
         maintenance.shutdownNow();
         try {
             maintenance.awaitTermination(5, TimeUnit.SECONDS);

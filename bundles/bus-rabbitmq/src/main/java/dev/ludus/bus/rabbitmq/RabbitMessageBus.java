@@ -2,11 +2,7 @@ package dev.ludus.bus.rabbitmq;
 
 import java.io.File;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -26,20 +22,11 @@ import org.slf4j.LoggerFactory;
 import com.codahale.metrics.MetricRegistry;
 import com.rabbitmq.client.ConnectionFactory;
 
-import dev.ludus.api.bus.BusException;
-import dev.ludus.api.bus.BusStatus;
-import dev.ludus.api.bus.DeadLetter;
 import dev.ludus.api.bus.MessageBus;
 import dev.ludus.api.bus.MessageHandler;
-import dev.ludus.api.bus.OutgoingMessage;
-import dev.ludus.api.bus.Published;
 import dev.ludus.api.health.HealthCheck;
-import dev.ludus.api.health.HealthResult;
-import dev.ludus.bus.support.BusHealth;
-import dev.ludus.bus.support.BusMetrics;
-import dev.ludus.bus.support.HandlerBoard;
+import dev.ludus.bus.support.BusComponent;
 import dev.ludus.bus.support.Replays;
-import dev.ludus.bus.support.Subscriber;
 
 /**
  * The {@code rabbitmq} {@link MessageBus} ({@link RabbitBus}) as a component, delivering to every
@@ -53,21 +40,18 @@ import dev.ludus.bus.support.Subscriber;
 @Component(service = {MessageBus.class, HealthCheck.class}, configurationPid = RabbitMessageBus.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, property = MessageBus.IMPLEMENTATION + "=rabbitmq")
 @Designate(ocd = RabbitBusConfig.class)
-public final class RabbitMessageBus implements MessageBus, HealthCheck {
+public final class RabbitMessageBus extends BusComponent<RabbitBus> {
 
     static final String PID = "dev.ludus.bus.rabbitmq";
     private static final Logger LOG = LoggerFactory.getLogger(RabbitMessageBus.class);
 
-    private final BusMetrics metrics = new BusMetrics("rabbitmq");
-    private final HandlerBoard handlers = new HandlerBoard("RabbitMQ bus");
-    private volatile MetricRegistry registry;
-    private volatile RabbitBus bus;
-    private volatile String problem;
     private volatile String target = "";
-    private long lagWarning = 10_000;
-
     private BundleContext context;
     private RabbitBusConfig config;
+
+    public RabbitMessageBus() {
+        super("rabbitmq", "RabbitMQ bus");
+    }
 
     @Activate
     void activate(RabbitBusConfig config, BundleContext context) {
@@ -83,7 +67,7 @@ public final class RabbitMessageBus implements MessageBus, HealthCheck {
         RabbitBusConfig before = config;
         config = changed;
         if (!sameBus(before, changed)) {
-            deactivate();
+            stopRunning();
             open(changed);
         }
         replayIfAsked(changed);
@@ -99,9 +83,9 @@ public final class RabbitMessageBus implements MessageBus, HealthCheck {
     }
 
     private void replayIfAsked(RabbitBusConfig c) {
-        File area = context.getDataFile("replay-generation");
-        if (bus != null && area != null) {
-            Replays.apply(this, "RabbitMQ bus (" + PID + ")", c.replayGroups(), c.replayGeneration(), area.toPath());
+        File mark = context.getDataFile("replay-generation");
+        if (bus() != null && mark != null) {
+            Replays.apply(this, "RabbitMQ bus (" + PID + ")", c.replayGroups(), c.replayGeneration(), mark.toPath());
         }
     }
 
@@ -113,33 +97,14 @@ public final class RabbitMessageBus implements MessageBus, HealthCheck {
             s = settings(c);
             factory = factory(c);
         } catch (IllegalArgumentException e) {
-            problem = "configuration " + PID + ": " + e.getMessage();
-            LOG.error("RabbitMQ bus not usable: {}", problem);
+            notRunning("configuration " + PID + ": " + e.getMessage());
+            LOG.error("RabbitMQ bus not usable: configuration {}: {}", PID, e.getMessage());
             return;
         }
         target = (c.tls() ? "amqps://" : "amqp://") + c.host() + ":" + c.port() + "/" + c.virtualHost();
-        lagWarning = Math.max(1, c.lagWarning());
-        bus = RabbitBus.open(factory, target, s, metrics);
-        problem = null;
-        MetricRegistry r = registry;
-        if (r != null) {
-            metrics.bind(r, this::status);
-        }
-        RabbitBus opened = bus;
-        handlers.listen(new HandlerBoard.Listener() {
-            @Override
-            public void subscribe(Subscriber sub) {
-                opened.subscribe(sub);
-            }
-
-            @Override
-            public void unsubscribe(Object identity) {
-                opened.unsubscribe(identity);
-            }
-        });
-        List<Subscriber> ready = handlers.current();
-        ready.forEach(opened::subscribe);
-        LOG.info("RabbitMQ bus {} on {} as {} ({} handler(s))", s.topology().exchange(), target, c.user(), ready.size());
+        running(RabbitBus.open(factory, target, s, metrics), c.lagWarning());
+        LOG.info("RabbitMQ bus {} on {} as {} ({} handler(s))", s.topology().exchange(), target, c.user(),
+                handlers.current().size());
     }
 
     static RabbitBus.Settings settings(RabbitBusConfig c) {
@@ -183,29 +148,17 @@ public final class RabbitMessageBus implements MessageBus, HealthCheck {
 
     @Deactivate
     void deactivate() {
-        RabbitBus b = bus;
-        bus = null;
-        handlers.listen(null);
-        metrics.unbind();
-        if (b != null) {
-            b.close();
-        }
+        stopRunning();
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindRegistry(MetricRegistry r) {
-        registry = r;
-        if (bus != null) {
-            metrics.bind(r, this::status);
-        }
+        registryBound(r);
     }
 
     void unbindRegistry(MetricRegistry r) {
-        if (registry == r) {
-            registry = null;
-            metrics.unbind();
-        }
+        registryUnbound(r);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -218,64 +171,8 @@ public final class RabbitMessageBus implements MessageBus, HealthCheck {
         handlers.unbind(ref);
     }
 
-    // ---------------------------------------------------------------- MessageBus
-
-    private RabbitBus bus() {
-        RabbitBus b = bus;
-        if (b == null) {
-            throw new BusException("bus_closed", problem != null ? problem : "the RabbitMQ bus is not running", null);
-        }
-        return b;
-    }
-
     @Override
-    public CompletionStage<Published> publish(OutgoingMessage message) {
-        try {
-            return bus().publish(message);
-        } catch (BusException e) {
-            metrics.refused.inc();
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public List<DeadLetter> deadLetters(String group, int max) {
-        return bus().deadLetters(group, max);
-    }
-
-    @Override
-    public CompletionStage<Integer> replay(String group, Collection<String> ids, String operator) {
-        try {
-            return bus().replay(group, ids, operator);
-        } catch (BusException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public CompletionStage<Integer> discard(String group, Collection<String> ids, String operator) {
-        try {
-            return bus().discard(group, ids, operator);
-        } catch (BusException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-    }
-
-    @Override
-    public BusStatus status() {
-        RabbitBus b = bus;
-        return b == null ? new BusStatus("rabbitmq", false, problem != null ? problem : "not running", List.of()) : b.status();
-    }
-
-    // ---------------------------------------------------------------- health
-
-    @Override
-    public String name() {
-        return "bus-rabbitmq";
-    }
-
-    @Override
-    public HealthResult check() {
-        return BusHealth.of(status(), handlers.refused(), lagWarning, Map.of("broker", target));
+    protected Map<String, Object> healthDetails() {
+        return Map.of("broker", target);
     }
 }
