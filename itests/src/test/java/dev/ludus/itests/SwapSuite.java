@@ -248,6 +248,17 @@ abstract class SwapSuite {
         throw new AssertionError("no bundle " + bsn);
     }
 
+    /** The steps swapping each of {@code bundles} in each of the {@link #KINDS}, as {@link #run} does. */
+    List<Step> bundleSwaps(List<String> bundles) {
+        List<Step> steps = new ArrayList<>();
+        for (String bsn : bundles) {
+            for (String kind : KINDS) {
+                steps.add(new Step(bsn, kind, () -> swapBundle(bsn, kind)));
+            }
+        }
+        return steps;
+    }
+
     /** Swaps bundle {@code bsn} in one of the {@link #KINDS}; returns its phases. */
     private String swapBundle(String bsn, String kind) throws Exception {
         Bundle b = bundle(bsn);
