@@ -35,17 +35,34 @@ final class Brokers {
         com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
         f.setHost(amqp.getHost());
         f.setPort(amqp.getPort());
-        try (com.rabbitmq.client.Connection c = f.newConnection("itest-cleanup");
-             com.rabbitmq.client.Channel ch = c.createChannel()) {
+        try (com.rabbitmq.client.Connection c = f.newConnection("itest-cleanup")) {
+            List<String> all = new java.util.ArrayList<>(queues);
             for (String group : groups) {
-                ch.queueDelete(busName + ".bus.g." + group);
-                ch.queueDelete(busName + ".bus.d." + group);
+                all.add(busName + ".bus.g." + group);
+                all.add(busName + ".bus.d." + group);
             }
-            for (String q : queues) {
-                ch.queueDelete(q);
+            for (String q : all) {
+                delete(c, ch -> ch.queueDelete(q));
             }
-            ch.exchangeDelete(busName + ".bus");
-            ch.exchangeDelete(busName + ".bus.dlx");
+            delete(c, ch -> ch.exchangeDelete(busName + ".bus"));
+            delete(c, ch -> ch.exchangeDelete(busName + ".bus.dlx"));
+        }
+    }
+
+    private interface Deletion {
+        void on(com.rabbitmq.client.Channel ch) throws Exception;
+    }
+
+    /** On a channel of its own: a broker other than RabbitMQ closes the channel for a name it does not have. */
+    private static void delete(com.rabbitmq.client.Connection c, Deletion d) throws Exception {
+        com.rabbitmq.client.Channel ch = c.createChannel();
+        try {
+            d.on(ch);
+        } catch (java.io.IOException | com.rabbitmq.client.AlreadyClosedException notThere) {
+            return;
+        }
+        if (ch.isOpen()) {
+            ch.close();
         }
     }
 }

@@ -40,6 +40,7 @@ import dev.ludus.bus.support.BusCore;
 import dev.ludus.bus.support.BusMetrics;
 import dev.ludus.bus.support.Checks;
 import dev.ludus.bus.support.ConsumerGroups;
+import dev.ludus.bus.support.Failures;
 import dev.ludus.bus.support.Subscriber;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -363,12 +364,7 @@ final class NatsBus implements BusCore {
     }
 
     static String describe(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage();
-        return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
+        return Failures.describe(failure);
     }
 
     // ---------------------------------------------------------------- messages

@@ -48,6 +48,7 @@ import dev.ludus.bus.support.BusCore;
 import dev.ludus.bus.support.BusMetrics;
 import dev.ludus.bus.support.Checks;
 import dev.ludus.bus.support.ConsumerGroups;
+import dev.ludus.bus.support.Failures;
 import dev.ludus.bus.support.Subscriber;
 
 /**
@@ -136,6 +137,12 @@ final class RabbitBus implements BusCore {
 
     Connection connection() {
         return connection;
+    }
+
+    /** Whether the broker is RabbitMQ (it says so when connecting), so its queue arguments apply. */
+    boolean isRabbitMq() {
+        Connection c = connection;
+        return c != null && "RabbitMQ".equals(String.valueOf(c.getServerProperties().get("product")));
     }
 
     // ---------------------------------------------------------------- connection and figures
@@ -254,12 +261,7 @@ final class RabbitBus implements BusCore {
     }
 
     static String describe(Throwable failure) {
-        Throwable root = failure;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage();
-        return m == null || m.isBlank() ? root.getClass().getSimpleName() : m;
+        return Failures.describe(failure);
     }
 
     // ---------------------------------------------------------------- publish

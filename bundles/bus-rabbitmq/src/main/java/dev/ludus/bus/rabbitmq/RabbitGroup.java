@@ -88,9 +88,10 @@ final class RabbitGroup {
                     continue;
                 }
                 ch = bus.connection().createChannel();
-                ch.queueDeclare(t.deadQueue(group()), true, false, false, t.deadArguments());
+                boolean rabbitMq = bus.isRabbitMq();
+                ch.queueDeclare(t.deadQueue(group()), true, false, false, t.deadArguments(rabbitMq));
                 ch.queueBind(t.deadQueue(group()), t.deadExchange(), group());
-                declareGroupQueue(ch, t);
+                declareGroupQueue(ch, t, rabbitMq);
                 for (String topic : subscriber.topics()) {
                     ch.queueBind(t.groupQueue(group()), t.exchange(), topic);
                 }
@@ -127,8 +128,8 @@ final class RabbitGroup {
      * Declares the group's quorum queue; one made earlier with other arguments (a changed
      * {@code maxDeliveries}: the broker's delivery limit) is used as it is, with a warning.
      */
-    private void declareGroupQueue(Channel ch, Topology t) throws IOException {
-        Map<String, Object> args = t.groupArguments(group(), subscriber.maxDeliveries());
+    private void declareGroupQueue(Channel ch, Topology t, boolean rabbitMq) throws IOException {
+        Map<String, Object> args = t.groupArguments(group(), subscriber.maxDeliveries(), rabbitMq);
         try {
             ch.queueDeclare(t.groupQueue(group()), true, false, false, args);
         } catch (IOException e) {

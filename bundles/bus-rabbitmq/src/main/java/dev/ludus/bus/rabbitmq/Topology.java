@@ -9,6 +9,9 @@ import java.util.regex.Pattern;
  * queue {@code ludus.bus.g.<group>} bound to its topics (single active consumer: one node takes
  * the group's messages at a time, in order), dead-lettering through the direct exchange
  * {@code ludus.bus.dlx} (routing key: the group) into the quorum queue {@code ludus.bus.d.<group>}.
+ * On another AMQP 0-9-1 broker (Apache Qpid, which refuses RabbitMQ's queue arguments) the queues
+ * are plain durable ones: the consumer stores its dead letters itself either way, but there is no
+ * single active consumer and no broker-side delivery limit.
  */
 record Topology(String name) {
 
@@ -42,14 +45,17 @@ record Topology(String name) {
      * (the consumer stores its dead letters itself; the limit catches a handler that takes its node
      * down on every delivery).
      */
-    Map<String, Object> groupArguments(String group, int maxDeliveries) {
+    Map<String, Object> groupArguments(String group, int maxDeliveries, boolean rabbitMq) {
+        if (!rabbitMq) {
+            return Map.of(); // another AMQP 0-9-1 broker refuses these arguments: a plain durable queue
+        }
         return Map.of("x-queue-type", "quorum", "x-single-active-consumer", true,
                 "x-dead-letter-exchange", deadExchange(), "x-dead-letter-routing-key", group,
                 "x-dead-letter-strategy", "at-least-once", "x-overflow", "reject-publish",
                 "x-delivery-limit", maxDeliveries + 1);
     }
 
-    Map<String, Object> deadArguments() {
-        return Map.of("x-queue-type", "quorum");
+    Map<String, Object> deadArguments(boolean rabbitMq) {
+        return rabbitMq ? Map.of("x-queue-type", "quorum") : Map.of();
     }
 }
