@@ -1,7 +1,6 @@
 package dev.ludus.bus.nats;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import dev.ludus.api.bus.Delivery;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.PoisonMessageException;
+import dev.ludus.bus.support.HandlerPace;
 import dev.ludus.bus.support.Subscriber;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
@@ -26,15 +26,19 @@ import io.nats.client.api.DeliverPolicy;
  * One consumer group's handler on this node. Each topic of the group (and the group's replays) is
  * a durable pull consumer on the server, shared by every node that runs the group; one dispatcher
  * thread per group hands their messages to the group's lanes, one key always to the same lane,
- * where they are handled one at a time, in order.
+ * where they are handled one at a time, in order. While the handler is quick ({@link HandlerPace})
+ * and a message's lane is idle, the dispatcher thread handles it itself, sparing the hand-over.
  *
- * <p>A message the handler fails is given back to the server with a delay (nak with the group's
- * backoff); its lane holds the messages behind it, keeping its keys in order, until it comes back.
- * The attempt is the server's delivery count, so it survives a restart. After the group's
- * {@code maxDeliveries} failed deliveries (or at once for a {@link PoisonMessageException}) the
- * message is stored as a dead letter, then terminated. The consumer's {@code max_deliver} is one
- * more than that: if the handler hangs, or its node dies, on every delivery, the server gives up
- * itself and its advisory feeds the dead letters ({@link NatsBus}).
+ * <p>A message the handler fails is held by its lane, unacknowledged, and handed to the handler
+ * again after the group's backoff; the lane's later messages wait behind it, keeping its keys in
+ * order, and the server is told every few seconds that the lane's messages are being worked on,
+ * so it does not deliver them again meanwhile. The first attempt is the server's delivery count
+ * (a message delivered before, to a node that died or to a handler that was replaced, counts
+ * that). After the group's {@code maxDeliveries} attempts (or at once for a
+ * {@link PoisonMessageException}) the message is stored as a dead letter, then terminated. The
+ * consumer's {@code max_deliver} is one more than that: if the handler hangs, or its node dies,
+ * on every delivery, the server gives up itself and its advisory feeds the dead letters
+ * ({@link NatsBus}).
  */
 final class GroupConsumer {
 
@@ -45,6 +49,7 @@ final class GroupConsumer {
     private final List<String> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Lane[] lanes;
+    private final HandlerPace pace = new HandlerPace();
     private final List<MessageConsumer> taking = new ArrayList<>();
     private Dispatcher dispatcher;
     private volatile boolean running = true;
@@ -195,7 +200,35 @@ final class GroupConsumer {
         String key = NatsBus.first(m.getHeaders(), NatsBus.KEY);
         int lane = key == null ? (int) (m.metaData().streamSequence() % lanes.length)
                 : Math.floorMod(key.hashCode(), lanes.length);
-        lanes[lane].add(m);
+        Lane l = lanes[lane];
+        if (pace.quick() && l.claimIdle()) {
+            try {
+                l.handle(m, 0);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("NATS bus group {}: a message could not be handled: {}", group(), e.toString(), e);
+            } finally {
+                l.release();
+            }
+        } else {
+            l.add(m);
+        }
+    }
+
+    /** Tells the server the message is being worked on (restarts its ack wait); not at all when disconnected. */
+    private static void inProgress(io.nats.client.Message m) {
+        try {
+            m.inProgress();
+        } catch (RuntimeException e) {
+            LOG.debug("in progress: {}", e.toString());
+        }
+    }
+
+    private static void nak(io.nats.client.Message m) {
+        try {
+            m.nak();
+        } catch (RuntimeException e) {
+            LOG.debug("nak: {}", e.toString());
+        }
     }
 
     private static void sleep(long millis) {
@@ -208,21 +241,26 @@ final class GroupConsumer {
 
     // ---------------------------------------------------------------- lanes
 
-    /** Messages of some keys, handled one at a time in arrival order; held while one waits for its retry. */
+    /** A message to hand to the handler, with the attempt it is (0: its first time on this node). */
+    private record Turn(io.nats.client.Message message, int attempt) {
+    }
+
+    /**
+     * Messages of some keys, handled one at a time in arrival order. A message the handler failed is
+     * held here, unacknowledged, until its backoff has passed, and the lane's later messages wait
+     * behind it; the server is told they are all being worked on, so it does not deliver them again.
+     */
     private final class Lane {
         private final Deque<io.nats.client.Message> waiting = new ArrayDeque<>();
-        /** The stream sequence of a message given back for a retry, or -1. */
-        private long heldFor = -1;
+        private io.nats.client.Message held;
+        private int heldAttempt;
         private long heldUntil;
         private long lastProgress = System.nanoTime();
+        /** A message of this lane is being handled (by its thread or by the dispatcher's). */
+        private boolean busy;
 
         synchronized void add(io.nats.client.Message m) {
-            if (m.metaData().streamSequence() == heldFor) {
-                waiting.addFirst(m); // the retry comes first: the rest were held for it
-                heldFor = -1;
-            } else {
-                waiting.addLast(m);
-            }
+            waiting.addLast(m);
             notifyAll();
         }
 
@@ -230,37 +268,66 @@ final class GroupConsumer {
             notifyAll();
         }
 
+        /** Takes the lane for a message handled on the dispatcher's thread, if nothing is before it. */
+        synchronized boolean claimIdle() {
+            if (busy || held != null || !waiting.isEmpty() || !running) {
+                return false;
+            }
+            busy = true;
+            return true;
+        }
+
+        synchronized void release() {
+            busy = false;
+            notifyAll();
+        }
+
         void run() {
             while (running && !bus.closed()) {
-                io.nats.client.Message next;
+                Turn next;
                 synchronized (this) {
                     next = takeOrWait();
                 }
                 if (next != null) {
-                    handle(next);
+                    try {
+                        handle(next.message(), next.attempt());
+                    } catch (RuntimeException | LinkageError e) {
+                        // never lose the lane's thread: its messages come again after the ack wait
+                        LOG.error("NATS bus group {}: a message could not be handled: {}", group(), e.toString(), e);
+                    } finally {
+                        release();
+                    }
                 }
             }
         }
 
         /** The next message to handle, or null after waiting a while (under the lane's lock). */
-        private io.nats.client.Message takeOrWait() {
+        private Turn takeOrWait() {
             long now = System.nanoTime();
-            if (heldFor >= 0 && now > heldUntil) {
-                LOG.warn("NATS bus group {}: message {} did not come back for its retry; going on without it", group(),
-                        heldFor);
-                heldFor = -1;
-            }
-            if (heldFor < 0 && !waiting.isEmpty()) {
-                return waiting.pollFirst();
-            }
-            // Messages held here are the server's until acknowledged: keep telling it they are being worked on.
-            long every = bus.settings.ackWait().toNanos() / 3;
-            if (now - lastProgress > every) {
-                waiting.forEach(io.nats.client.Message::inProgress);
+            // Messages held here are the server's until acknowledged: keep telling it they are being
+            // worked on, also while the lane is behind, or it delivers them again to someone else.
+            if (now - lastProgress > bus.settings.ackWait().toNanos() / 3) {
+                if (held != null) {
+                    inProgress(held);
+                }
+                waiting.forEach(GroupConsumer::inProgress);
                 lastProgress = now;
             }
+            long waitMillis = 200;
+            if (!busy && held != null) {
+                if (now - heldUntil >= 0) {
+                    Turn t = new Turn(held, heldAttempt);
+                    held = null;
+                    busy = true;
+                    return t;
+                }
+                waitMillis = Math.max(1, Math.min(200, (heldUntil - now) / 1_000_000L));
+            } else if (!busy && !waiting.isEmpty()) {
+                busy = true;
+                return new Turn(waiting.pollFirst(), 0);
+            }
             try {
-                wait(200);
+                wait(waitMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
@@ -268,36 +335,58 @@ final class GroupConsumer {
             return null;
         }
 
-        private synchronized void hold(long sequence, long backoffMillis) {
-            heldFor = sequence;
-            heldUntil = System.nanoTime() + (backoffMillis + 2 * bus.settings.ackWait().toMillis()) * 1_000_000L;
+        private synchronized void hold(io.nats.client.Message m, int attempt, long backoffMillis) {
+            held = m;
+            heldAttempt = attempt;
+            heldUntil = System.nanoTime() + backoffMillis * 1_000_000L;
+            inProgress(m);
         }
 
-        /** Gives every waiting message back to the server at once, for the next handler. */
+        /** Gives every message here back to the server at once, for the next handler. */
         synchronized void giveBack() {
-            waiting.forEach(io.nats.client.Message::nak);
+            if (held != null) {
+                nak(held);
+                held = null;
+            }
+            waiting.forEach(GroupConsumer::nak);
             waiting.clear();
         }
 
-        private void handle(io.nats.client.Message nm) {
+        /**
+         * Hands the message to the handler once ({@code attempt} 0: as the server counts its
+         * deliveries); acknowledges it, dead-letters it, or holds it for its retry.
+         */
+        private void handle(io.nats.client.Message nm, int attempt) {
             long sequence = nm.metaData().streamSequence();
-            int attempt = (int) Math.min(Integer.MAX_VALUE, nm.metaData().deliveredCount());
+            if (attempt == 0) {
+                attempt = (int) Math.min(Integer.MAX_VALUE, nm.metaData().deliveredCount());
+            }
             Message m = NatsBus.message(nm.getSubject(), nm.getHeaders(), nm.getData(), sequence,
                     nm.metaData().timestamp().toInstant());
             boolean replay = bus.settings.names().isReplay(nm.getSubject());
             bus.metrics.delivered(attempt > 1);
-            String error;
+            String error = null;
             boolean poison = false;
+            long started = System.nanoTime();
             try {
                 subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
-                nm.ack();
-                bus.metrics.acked();
-                return;
             } catch (PoisonMessageException e) {
                 error = e.toString();
                 poison = true;
             } catch (Exception | LinkageError e) {
                 error = e.toString();
+            }
+            pace.took(System.nanoTime() - started);
+            if (error == null) {
+                try {
+                    nm.ack();
+                    bus.metrics.acked();
+                } catch (RuntimeException e) {
+                    // closed, or reconnecting with a full buffer: the server delivers it again after its ack wait
+                    LOG.warn("NATS bus group {}: handled {} but could not acknowledge it ({}); it comes again", group(),
+                            m.id(), NatsBus.describe(e));
+                }
+                return;
             }
             if (poison || attempt >= subscriber.maxDeliveries()) {
                 try {
@@ -307,14 +396,13 @@ final class GroupConsumer {
                     LOG.warn("NATS bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(), m.id(),
                             m.topic(), attempt, error);
                     return;
-                } catch (IOException e) {
+                } catch (IOException | RuntimeException e) {
                     LOG.error("NATS bus group {}: could not store dead letter {}; it is delivered again: {}", group(),
-                            m.id(), e.getMessage());
+                            m.id(), NatsBus.describe(e));
                 }
             }
             long backoff = subscriber.backoff(attempt);
-            nm.nakWithDelay(Duration.ofMillis(backoff));
-            hold(sequence, backoff);
+            hold(nm, attempt + 1, backoff); // unacknowledged: the key's later messages wait behind it
             LOG.debug("NATS bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(), attempt,
                     error, backoff);
         }

@@ -19,6 +19,7 @@ import com.rabbitmq.client.Envelope;
 import dev.ludus.api.bus.Delivery;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.PoisonMessageException;
+import dev.ludus.bus.support.HandlerPace;
 import dev.ludus.bus.support.Subscriber;
 
 /**
@@ -26,10 +27,11 @@ import dev.ludus.bus.support.Subscriber;
  * queue and bindings, when the group starts) consumed on a channel of its own with a prefetch of
  * {@code maxInFlight}. The queue has a single active consumer, so one node of the cluster takes the
  * group's messages at a time, in order; here they go to the group's lanes by key and are handled
- * one at a time per lane.
+ * one at a time per lane. While the handler is quick ({@link HandlerPace}) and a message's lane is
+ * idle, the client's delivering thread handles it itself, sparing the hand-over.
  *
  * <p>A message the handler fails is kept (not acknowledged) and handed to the handler again after
- * the group's backoff, holding its lane so its keys stay in order; the attempt counts the broker's
+ * the group's backoff, by its lane's thread, holding the lane so its keys stay in order; the attempt counts the broker's
  * earlier deliveries of it ({@code x-delivery-count}), so it survives a restart. After
  * {@code maxDeliveries} attempts (or at once for {@link PoisonMessageException}) the dead letter is
  * stored, confirmed, and the message acknowledged.
@@ -43,6 +45,7 @@ final class RabbitGroup {
     private final Lane[] lanes;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong inFlight = new AtomicLong();
+    private final HandlerPace pace = new HandlerPace();
     private volatile Channel channel;
     private volatile boolean running = true;
 
@@ -176,7 +179,19 @@ final class RabbitGroup {
         int lane = key == null ? (int) (envelope.getDeliveryTag() % lanes.length)
                 : Math.floorMod(key.toString().hashCode(), lanes.length);
         inFlight.incrementAndGet();
-        lanes[lane].add(new Item(ch, envelope, props, body));
+        Item item = new Item(ch, envelope, props, body);
+        Lane l = lanes[lane];
+        if (pace.quick() && l.claimIdle()) {
+            try {
+                l.handle(item, 0);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("RabbitMQ bus group {}: a message could not be handled: {}", group(), e.toString(), e);
+            } finally {
+                l.release();
+            }
+        } else {
+            l.add(item);
+        }
     }
 
     private static void sleep(long millis) {
@@ -193,9 +208,17 @@ final class RabbitGroup {
         }
     }
 
-    /** Messages of some keys, handled one at a time in arrival order. */
+    /**
+     * Messages of some keys, handled one at a time in arrival order. A message the handler failed is
+     * held here until its backoff has passed, and the lane's later messages wait behind it.
+     */
     private final class Lane {
         private final Deque<Item> waiting = new ArrayDeque<>();
+        /** A message of this lane is being handled (by its thread or by the delivering thread). */
+        private boolean busy;
+        private Item held;
+        private int heldAttempt;
+        private long heldUntil;
 
         synchronized void add(Item item) {
             waiting.addLast(item);
@@ -206,74 +229,128 @@ final class RabbitGroup {
             notifyAll();
         }
 
+        /** Takes the lane for a message handled on the delivering thread, if nothing is before it. */
+        synchronized boolean claimIdle() {
+            if (busy || held != null || !waiting.isEmpty() || !running) {
+                return false;
+            }
+            busy = true;
+            return true;
+        }
+
+        synchronized void release() {
+            busy = false;
+            notifyAll();
+        }
+
+        private synchronized void hold(Item item, int attempt, long backoffMillis) {
+            held = item;
+            heldAttempt = attempt;
+            heldUntil = System.nanoTime() + backoffMillis * 1_000_000L;
+        }
+
         void run() {
             while (running && !bus.closed()) {
                 Item next;
+                int attempt = 0;
                 synchronized (this) {
-                    next = waiting.pollFirst();
+                    long wait = 200;
+                    next = null;
+                    if (!busy && held != null) {
+                        long left = heldUntil - System.nanoTime();
+                        if (left <= 0) {
+                            next = held;
+                            attempt = heldAttempt;
+                            held = null;
+                        } else {
+                            wait = Math.max(1, left / 1_000_000L);
+                        }
+                    } else if (!busy && !waiting.isEmpty()) {
+                        next = waiting.pollFirst();
+                    }
                     if (next == null) {
                         try {
-                            wait(200);
+                            wait(wait);
                         } catch (InterruptedException e) {
                             Thread.currentThread().interrupt();
                             return;
                         }
                         continue;
                     }
+                    busy = true;
                 }
                 try {
-                    handle(next);
+                    handle(next, attempt);
+                } catch (RuntimeException | LinkageError e) {
+                    // never lose the lane's thread: the message stays unacknowledged and comes again
+                    LOG.error("RabbitMQ bus group {}: a message could not be handled: {}", group(), e.toString(), e);
                 } finally {
-                    inFlight.decrementAndGet();
+                    release();
                 }
             }
         }
 
-        private void handle(Item item) {
+        /**
+         * Hands the message to the handler once ({@code attempt} 0: its first time on this node,
+         * counted from the broker's earlier deliveries); acknowledges it, dead-letters it, or holds
+         * it for its retry.
+         */
+        private void handle(Item item, int attempt) {
+            if (!item.channel().isOpen()) {
+                // Its channel closed (the connection was lost): the broker has it back and delivers it again.
+                inFlight.decrementAndGet();
+                return;
+            }
             Map<String, Object> h = item.props().getHeaders();
-            Object before = h == null ? null : h.get("x-delivery-count");
-            int attempt = 1 + (before instanceof Number n ? n.intValue() : 0);
+            if (attempt == 0) {
+                Object before = h == null ? null : h.get("x-delivery-count");
+                attempt = 1 + (before instanceof Number n ? n.intValue() : 0);
+            }
             boolean replay = h != null && "true".equals(RabbitBus.text(h.get("ludus-replay")));
             Message m = RabbitBus.message(item.envelope().getRoutingKey(), item.props(), item.body(),
                     item.envelope().getDeliveryTag());
-            while (running && !bus.closed()) {
-                bus.metrics.delivered(attempt > 1);
-                String error;
-                boolean poison = false;
+            bus.metrics.delivered(attempt > 1);
+            String error = null;
+            boolean poison = false;
+            long started = System.nanoTime();
+            try {
+                subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
+            } catch (PoisonMessageException e) {
+                error = e.toString();
+                poison = true;
+            } catch (Exception | LinkageError e) {
+                error = e.toString();
+            }
+            pace.took(System.nanoTime() - started);
+            if (error == null) {
                 try {
-                    subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
                     ack(item);
                     bus.metrics.acked();
-                    return;
-                } catch (PoisonMessageException e) {
-                    error = e.toString();
-                    poison = true;
-                } catch (IOException e) {
-                    LOG.warn("RabbitMQ bus group {}: could not acknowledge {} ({}); it comes again", group(), m.id(),
-                            e.getMessage());
-                    return;
-                } catch (Exception | LinkageError e) {
-                    error = e.toString();
+                } catch (IOException | RuntimeException e) {
+                    LOG.warn("RabbitMQ bus group {}: handled {} but could not acknowledge it ({}); it comes again",
+                            group(), m.id(), RabbitBus.describe(e));
                 }
-                if (poison || attempt >= subscriber.maxDeliveries()) {
-                    try {
-                        bus.storeDeadLetter(group(), m, item.body(), subscriber.bundle(), subscriber.version(), error,
-                                attempt);
-                        ack(item);
-                        LOG.warn("RabbitMQ bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(),
-                                m.id(), m.topic(), attempt, error);
-                        return;
-                    } catch (IOException e) {
-                        LOG.error("RabbitMQ bus group {}: could not store dead letter {}; trying again: {}", group(),
-                                m.id(), e.getMessage());
-                    }
-                }
-                long backoff = subscriber.backoff(attempt);
-                LOG.debug("RabbitMQ bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(),
-                        attempt, error, backoff);
-                sleep(backoff); // held, unacknowledged: the key's later messages wait behind it
-                attempt++;
+                inFlight.decrementAndGet();
+                return;
             }
+            if (poison || attempt >= subscriber.maxDeliveries()) {
+                try {
+                    bus.storeDeadLetter(group(), m, item.body(), subscriber.bundle(), subscriber.version(), error,
+                            attempt);
+                    ack(item);
+                    inFlight.decrementAndGet();
+                    LOG.warn("RabbitMQ bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(),
+                            m.id(), m.topic(), attempt, error);
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("RabbitMQ bus group {}: could not store dead letter {}; trying again: {}", group(),
+                            m.id(), RabbitBus.describe(e));
+                }
+            }
+            long backoff = subscriber.backoff(attempt);
+            LOG.debug("RabbitMQ bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(),
+                    attempt, error, backoff);
+            hold(item, attempt + 1, backoff); // unacknowledged: the key's later messages wait behind it
         }
     }
 }

@@ -210,14 +210,21 @@ public class RabbitBusTest {
     }
 
     @Test
-    public void aFailedMessageComesBackLaterAndItsKeyStaysInOrder() throws Exception {
+    public void aFailedMessageComesBackLaterAndItsKeyStaysInOrderAlsoWhenHandledOnTheDeliveringThread() throws Exception {
         RabbitBus b = bus();
         List<String> handled = new CopyOnWriteArrayList<>();
         Set<String> failedOnce = ConcurrentHashMap.newKeySet();
         List<Integer> attempts = new CopyOnWriteArrayList<>();
+        List<String> failedOn = new CopyOnWriteArrayList<>();
+        AtomicInteger warm = new AtomicInteger();
         b.subscribe(subscriber("ordered", d -> {
+            if (d.message().key().equals("warm")) {
+                warm.incrementAndGet();
+                return;
+            }
             if (d.message().payload().equals("1") && failedOnce.add(d.message().id())) {
                 attempts.add(d.attempt());
+                failedOn.add(Thread.currentThread().getName());
                 throw new IllegalStateException("not yet");
             }
             if (d.message().payload().equals("1")) {
@@ -226,12 +233,19 @@ public class RabbitBusTest {
             handled.add(d.message().key() + ":" + d.message().payload());
         }, 5, 100, "moves"));
         awaitGroup(b, "ordered");
+        // Quick handling first: the group then runs on the client's delivering thread, not in its lanes.
+        for (int i = 0; i < 60; i++) {
+            publish(b, OutgoingMessage.of("moves", "warm", Integer.toString(i)));
+        }
+        await("the quick ones", () -> warm.get() == 60);
         for (int i = 1; i <= 5; i++) {
             publish(b, OutgoingMessage.of("moves", "room-a", Integer.toString(i)));
         }
         await("all five", () -> handled.size() == 5);
         assertEquals(List.of("room-a:1", "room-a:2", "room-a:3", "room-a:4", "room-a:5"), handled);
         assertEquals(List.of(1, 2), attempts);
+        assertFalse("failed on the delivering thread, not in a lane: " + failedOn,
+                failedOn.get(0).startsWith("ludus-bus-rabbitmq-ordered-"));
     }
 
     @Test
