@@ -1,11 +1,15 @@
 package dev.ludus.itests;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
@@ -22,6 +26,8 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.ConfigurationAdmin;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.ludus.api.bus.BusStatus;
 import dev.ludus.api.bus.MessageBus;
 import dev.ludus.api.health.HealthStatus;
@@ -34,13 +40,14 @@ import io.nats.client.api.StreamInfoOptions;
  * The bus publishers use, switched while games finish (the swap suite's load: players against
  * bots, every game announced as {@code game.finished}): local → NATS JetStream, NATS taken away
  * for 30 s (a relay between the node and the real NATS is cut) while rooms go on finishing games,
- * NATS → RabbitMQ, then RabbitMQ → local; while NATS carries every game its client and bus
- * bundles are stopped, updated, rebuilt and reinstalled, and so is the RabbitMQ bus bundle while
- * RabbitMQ does. The three buses run throughout and deliver to every consumer group, so what was
- * published on one is still consumed after the switch. The suite then counts: every game
- * announced, the statistics count each player's games exactly as the archive holds them (stats is
- * idempotent by message id, so a game announced twice, once per bus, counts once), and no
- * acknowledged move is lost.
+ * NATS → RabbitMQ, RabbitMQ taken away for 30 s the same way, then RabbitMQ → local; while NATS
+ * carries every game its client and bus bundles are stopped, updated, rebuilt and reinstalled,
+ * and so is the RabbitMQ bus bundle while RabbitMQ does. The three buses run throughout and
+ * deliver to every consumer group, so what was published on one is still consumed after the
+ * switch. The suite then counts: every game announced, the statistics count each player's games
+ * exactly as the archive holds them (stats is idempotent by message id, so a game announced
+ * twice, once per bus, counts once), no acknowledged move is lost, and a webhook whose receiver
+ * refuses every seventh POST got every game, signed, under one message id each.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -150,6 +157,74 @@ public class BusSwapIT extends SwapSuite {
         }
     }
 
+    private static final String HOOK_SECRET = "bus-swap-webhook-secret";
+
+    /**
+     * The webhook's effect: every game of the run POSTed and accepted, each POST signed with the
+     * secret over its timestamp and body, each accepted game's id the same however often it came
+     * (at least once: a receiver keeps the first and drops the rest by {@code X-Ludus-Id}).
+     */
+    private void webhookGotEveryGame(HttpReceiver hooks) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        java.util.function.Supplier<Map<String, Long>> accepted = () -> hooks.requests().stream()
+                .filter(r -> r.status() == 200)
+                .collect(Collectors.groupingBy(r -> {
+                    try {
+                        return json.readTree(r.body()).path("data").path("roomId").asText();
+                    } catch (java.io.IOException e) {
+                        return "unreadable: " + r.text();
+                    }
+                }, Collectors.counting()));
+        List<String> games = lastGames;
+        Wait.until("every game POSTed to the webhook and accepted", 90_000, () -> accepted.get().keySet().containsAll(games),
+                () -> {
+                    List<String> missing = games.stream().filter(g -> !accepted.get().containsKey(g)).toList();
+                    StringBuilder groups = new StringBuilder();
+                    for (String b : List.of("local", "nats", "rabbitmq")) {
+                        try {
+                            groups.append(b).append(": ").append(bus(b).status().groups().stream()
+                                    .filter(g -> g.group().startsWith("webhook")).toList()).append("; ");
+                        } catch (Exception e) {
+                            groups.append(b).append(": ").append(e).append("; ");
+                        }
+                    }
+                    try (Connection c = Nats.connect(context.getProperty("ludus.itest.nats"))) {
+                        for (var ci : c.jetStreamManagement().getConsumers(name().toUpperCase() + "_BUS")) {
+                            groups.append("\n  consumer ").append(ci.getName()).append(": pending ").append(ci.getNumPending())
+                                    .append(", ack pending ").append(ci.getNumAckPending()).append(", waiting pulls ")
+                                    .append(ci.getNumWaiting()).append(", redelivered ").append(ci.getRedelivered())
+                                    .append(", delivered ").append(ci.getDelivered().getStreamSequence()).append(", ack floor ")
+                                    .append(ci.getAckFloor().getStreamSequence());
+                        }
+                    } catch (Exception e) {
+                        groups.append(e);
+                    }
+                    return missing.size() + " of " + games.size() + " missing, such as "
+                            + missing.subList(0, Math.min(5, missing.size())) + "; " + hooks.posts() + " POSTs ("
+                            + hooks.requests().stream().filter(r -> r.status() != 200).count() + " refused); " + groups;
+                });
+        Map<String, Long> got = accepted.get();
+        assertTrue("games accepted by the webhook that the run did not play",
+                new java.util.HashSet<>(games).containsAll(got.keySet()));
+        List<HttpReceiver.Request> all = hooks.requests();
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(HOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        for (HttpReceiver.Request r : all) {
+            byte[] signed = mac.doFinal((r.header("X-Ludus-Timestamp") + "." + r.text()).getBytes(StandardCharsets.UTF_8));
+            assertEquals("signature of " + r.header("X-Ludus-Id"), "sha256=" + java.util.HexFormat.of().formatHex(signed),
+                    r.header("X-Ludus-Signature"));
+        }
+        Map<String, Long> idsPerRoom = all.stream().filter(r -> r.status() == 200).collect(Collectors.groupingBy(
+                r -> r.header("X-Ludus-Id"), Collectors.counting()));
+        assertEquals("one message id per game, whatever bus carried it: " + idsPerRoom.keySet(), games.size(),
+                idsPerRoom.size());
+        long failed = all.stream().filter(r -> r.status() != 200).count();
+        long again = got.values().stream().mapToLong(n -> n - 1).sum();
+        System.out.println("Webhook: " + got.size() + " games accepted once each after dropping repeats by id; " + all.size()
+                + " POSTs, " + failed + " refused on purpose (503) and delivered again, " + again
+                + " repeats of accepted games (at-least-once delivery)");
+    }
+
     private MessageBus bus(String implementation) throws Exception {
         var refs = context.getServiceReferences(MessageBus.class, "(ludus.bus=" + implementation + ")");
         return refs == null ? null : context.getService(refs.iterator().next());
@@ -163,12 +238,25 @@ public class BusSwapIT extends SwapSuite {
         com.rabbitmq.client.ConnectionFactory f = new com.rabbitmq.client.ConnectionFactory();
         f.setHost(amqp.getHost());
         f.setPort(amqp.getPort());
-        try (TcpRelay relay = new TcpRelay(nats.getPort()); Connection direct = Nats.connect(nats.toString());
+        // Every seventh POST to the webhook fails: its delivery comes again later, through whichever bus.
+        AtomicInteger hookCalls = new AtomicInteger();
+        try (TcpRelay relay = new TcpRelay(nats.getPort()); TcpRelay amqpRelay = new TcpRelay(amqp.getPort());
+             Connection direct = Nats.connect(nats.toString());
              com.rabbitmq.client.Connection rabbitConnection = f.newConnection("bus-swap-count");
-             com.rabbitmq.client.Channel rabbit = rabbitConnection.createChannel()) {
+             com.rabbitmq.client.Channel rabbit = rabbitConnection.createChannel();
+             HttpReceiver hooks = new HttpReceiver(0, "/hook", "text/plain",
+                     r -> hookCalls.incrementAndGet() % 7 == 0 ? 503 : 200)) {
+            org.osgi.service.cm.Configuration hook = configAdmin.createFactoryConfiguration(
+                    "dev.ludus.webhooks.endpoint", "?");
+            hook.update(new java.util.Hashtable<>(Map.of("name", "swapcheck", "url", hooks.url(), ".secret", HOOK_SECRET,
+                    "backoffMillis", 200L)));
+            // The RabbitMQ bus reaches the broker through a relay too, cut later.
+            Configurations.merge(configAdmin, "dev.ludus.bus.rabbitmq", Map.of("port", amqpRelay.port()));
+            Wait.until("the RabbitMQ bus ready through the relay", 30_000,
+                    () -> bus("rabbitmq") != null && bus("rabbitmq").status().reachable()
+                            && bus("rabbitmq").status().detail().contains(":" + amqpRelay.port() + "/"),
+                    () -> String.valueOf(bus("rabbitmq") == null ? null : bus("rabbitmq").status()));
             // A queue of the test's own on the bus's exchange: it counts the game.finished RabbitMQ gets.
-            Wait.until("the RabbitMQ bus ready", 30_000, () -> bus("rabbitmq") != null && bus("rabbitmq").status().reachable(),
-                    () -> String.valueOf(HealthChecks.find(context, "bus-rabbitmq")));
             rabbit.queueDeclare(countingQueue(), false, false, true, null);
             rabbit.queueBind(countingQueue(), name() + ".bus", "game.finished");
             Configurations.merge(configAdmin, "dev.ludus.nats", Map.of("servers", "nats://127.0.0.1:" + relay.port()));
@@ -214,13 +302,30 @@ public class BusSwapIT extends SwapSuite {
                         return "switched; 3 games on RabbitMQ after " + (System.nanoTime() - t) / 1_000_000 + " ms";
                     }));
             steps.addAll(bundleSwaps(List.of("dev.ludus.bus.rabbitmq")));
+            steps.add(new Step("rabbitmq", "broker away " + CUT_SECONDS + " s", () -> {
+                        long t = System.nanoTime();
+                        amqpRelay.cut();
+                        Wait.until("the RabbitMQ bus says it cannot store", 20_000,
+                                () -> !bus("rabbitmq").status().reachable());
+                        assertTrue(HealthChecks.find(context, "bus-rabbitmq").status() == HealthStatus.DOWN);
+                        Thread.sleep(CUT_SECONDS * 1000L);
+                        amqpRelay.restore();
+                        Wait.until("the RabbitMQ bus back by itself", 60_000, () -> bus("rabbitmq").status().reachable(),
+                                () -> String.valueOf(HealthChecks.find(context, "bus-rabbitmq")));
+                        long published = onRabbit(rabbit);
+                        Wait.until("the games finished meanwhile announced on RabbitMQ", 60_000,
+                                () -> onRabbit(rabbit) > published);
+                        return "away " + (System.nanoTime() - t) / 1_000_000 + " ms, refused meanwhile, back by itself";
+                    }));
             steps.add(new Step("publishers", "bus.target rabbitmq → local", () -> {
                         long t = System.nanoTime();
                         publishersOn("local");
                         return "switched in " + (System.nanoTime() - t) / 1_000_000 + " ms";
                     }));
             runSteps("Bus switch: local → NATS (its bundles swapped), NATS away " + CUT_SECONDS
-                    + " s, NATS → RabbitMQ (its bundle swapped) → local", steps, "-bus.md");
+                    + " s, NATS → RabbitMQ (its bundle swapped), RabbitMQ away " + CUT_SECONDS + " s → local", steps,
+                    "-bus.md");
+            webhookGotEveryGame(hooks);
             assertTrue("RabbitMQ carried games: " + onRabbit(rabbit), onRabbit(rabbit) >= 3);
             Wait.until("every group on RabbitMQ caught up", 60_000,
                     () -> bus("rabbitmq").status().groups().stream().allMatch(g -> g.lag() == 0),
@@ -235,7 +340,8 @@ public class BusSwapIT extends SwapSuite {
             publishersOn("local");
             Configurations.merge(configAdmin, "dev.ludus.nats", Map.of("servers", context.getProperty("ludus.itest.nats")));
             // this run's queues, exchanges and streams go with it
-            Brokers.deleteRabbitTopology(amqp, name(), List.of("stats", "swap-check"), List.of(countingQueue()));
+            Brokers.deleteRabbitTopology(amqp, name(), List.of("stats", "swap-check", "webhook.swapcheck"),
+                    List.of(countingQueue()));
             Brokers.deleteNatsStreams(nats.toString(), name());
         }
     }

@@ -132,6 +132,9 @@ abstract class SwapSuite {
      * Runs {@code steps} under play instead of the bundle swaps (the same checks and table): for a
      * change that is not a bundle's, such as switching the bus publishers use.
      */
+    /** The rooms of every game the last run played (its players' rooms), for checks of a suite's own. */
+    List<String> lastGames = List.of();
+
     void runSteps(String title, List<Step> steps, String tableSuffix) throws Exception {
         run(title, List.of(), steps, tableSuffix);
     }
@@ -558,6 +561,7 @@ abstract class SwapSuite {
                 lost += Math.max(0, mine - stored);
             }
         }
+        lastGames = List.copyOf(all);
         Wait.until("every game archived", 60_000, () -> all.stream().allMatch(r -> archive.get() != null
                 && archive.get().find(r).isPresent()));
         Map<String, Integer> seen = new HashMap<>();

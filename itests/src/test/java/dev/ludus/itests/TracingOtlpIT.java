@@ -3,24 +3,14 @@ package dev.ludus.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -67,16 +57,9 @@ public class TracingOtlpIT {
         return ExamConfig.defaultFeatureSet("tracing-otlp", List.of());
     }
 
-    /**
-     * An OTLP/HTTP receiver: a plain HTTP/1.1 server (the JDK's HttpServer is not visible inside
-     * the framework) keeping the bodies POSTed to /v1/traces, each answered 200 with an empty
-     * ExportTraceServiceResponse. Bodies with Content-Length or chunked.
-     */
+    /** An OTLP/HTTP receiver: the bodies POSTed to /v1/traces, each answered 200 (an empty response). */
     static final class Receiver implements AutoCloseable {
-        final ServerSocket server;
-        final List<byte[]> bodies = new ArrayList<>();
-        final List<String> types = new ArrayList<>();
-        final Thread acceptor;
+        final HttpReceiver http;
 
         Receiver() throws IOException {
             this(0);
@@ -84,92 +67,30 @@ public class TracingOtlpIT {
 
         /** On {@code port} of the loopback address (0: any free one). */
         Receiver(int port) throws IOException {
-            server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
-            acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket s = server.accept();
-                        Thread t = new Thread(() -> serve(s), "otlp-receiver-connection");
-                        t.setDaemon(true);
-                        t.start();
-                    } catch (IOException e) {
-                        return; // closed
-                    }
-                }
-            }, "otlp-receiver");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        private void serve(Socket s) {
-            try (s; InputStream in = new BufferedInputStream(s.getInputStream()); OutputStream out = s.getOutputStream()) {
-                while (true) {
-                    String request = line(in);
-                    if (request == null || request.isEmpty()) {
-                        return;
-                    }
-                    Map<String, String> headers = new HashMap<>();
-                    for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
-                        int colon = h.indexOf(':');
-                        headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
-                    }
-                    byte[] body;
-                    if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-                        ByteArrayOutputStream b = new ByteArrayOutputStream();
-                        for (int n = Integer.parseInt(line(in).split(";")[0].trim(), 16); n > 0;
-                             n = Integer.parseInt(line(in).split(";")[0].trim(), 16)) {
-                            b.write(in.readNBytes(n));
-                            line(in);
-                        }
-                        line(in);
-                        body = b.toByteArray();
-                    } else {
-                        body = in.readNBytes(Integer.parseInt(headers.getOrDefault("content-length", "0")));
-                    }
-                    synchronized (this) {
-                        if (request.startsWith("POST /v1/traces ")) {
-                            bodies.add(body);
-                            types.add(headers.get("content-type"));
-                        }
-                    }
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-            } catch (IOException | RuntimeException e) {
-                // the client went away
-            }
-        }
-
-        private static String line(InputStream in) throws IOException {
-            StringBuilder b = new StringBuilder();
-            for (int c = in.read(); c != '\n'; c = in.read()) {
-                if (c < 0) {
-                    return b.length() == 0 ? null : b.toString();
-                }
-                if (c != '\r') {
-                    b.append((char) c);
-                }
-            }
-            return b.toString();
+            http = new HttpReceiver(port, "/v1/traces", "application/x-protobuf", r -> 200);
         }
 
         String endpoint() {
-            return "http://127.0.0.1:" + server.getLocalPort() + "/v1/traces";
+            return http.url();
         }
 
-        synchronized int posts() {
-            return bodies.size();
+        int posts() {
+            return http.posts();
+        }
+
+        List<String> types() {
+            return http.requests().stream().map(r -> r.header("content-type")).toList();
         }
 
         /** Whether every one of {@code parts} is in a body (an action's spans may come in more than one batch). */
-        synchronized boolean received(byte[]... parts) {
-            return Stream.of(parts).allMatch(p -> bodies.stream().anyMatch(b -> indexOf(b, p) >= 0));
+        boolean received(byte[]... parts) {
+            List<HttpReceiver.Request> all = http.requests();
+            return Stream.of(parts).allMatch(p -> all.stream().anyMatch(r -> indexOf(r.body(), p) >= 0));
         }
 
         @Override
         public void close() throws IOException {
-            server.close();
+            http.close();
         }
     }
 
@@ -263,8 +184,8 @@ public class TracingOtlpIT {
                     "gateway.act".getBytes(StandardCharsets.UTF_8), "eventstore.commit".getBytes(StandardCharsets.UTF_8),
                     "rooms.broadcast".getBytes(StandardCharsets.UTF_8), "ludus-otlp-itest".getBytes(StandardCharsets.UTF_8)));
             synchronized (receiver) {
-                assertTrue("protobuf: " + receiver.types,
-                        receiver.types.stream().allMatch(t -> t != null && t.startsWith("application/x-protobuf")));
+                assertTrue("protobuf: " + receiver.types(),
+                        receiver.types().stream().allMatch(t -> t != null && t.startsWith("application/x-protobuf")));
             }
             Set<Thread> during = ownThreads();
             during.removeAll(before);

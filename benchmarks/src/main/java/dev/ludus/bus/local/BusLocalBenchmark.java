@@ -115,6 +115,33 @@ public final class BusLocalBenchmark {
                 r.perSecond(), r.micros(0.5), r.micros(0.99), r.ops);
     }
 
+    /**
+     * The median over rounds of one round's {@code bus / bare} ratio of the {@code q} latency
+     * quantile ({@code q} 0: of throughput). Each round's two runs are next to each other in time,
+     * so a ratio taken within the round holds better on a noisy machine than one of two medians.
+     */
+    public static double medianRatio(List<Result> bus, List<Result> bare, double q) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(bus.size(), bare.size()); i++) {
+            ratios.add(q == 0 ? bus.get(i).perSecond() / bare.get(i).perSecond()
+                    : bus.get(i).micros(q) / bare.get(i).micros(q));
+        }
+        ratios.sort(Comparator.naturalOrder());
+        int n = ratios.size();
+        return n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+    }
+
+    /** Runs a bare and a bus scenario, the bus first in every other round (no order always favoured). */
+    public static List<Result> pair(int round, java.util.concurrent.Callable<Result> bare,
+                                    java.util.concurrent.Callable<Result> bus) throws Exception {
+        if (round % 2 == 0) {
+            Result b = bus.call();
+            return List.of(bare.call(), b);
+        }
+        Result a = bare.call();
+        return List.of(a, bus.call());
+    }
+
     /** The round with the median p50 (paced) or the median throughput (saturation). */
     public static Result median(List<Result> results) {
         List<Result> sorted = new ArrayList<>(results);

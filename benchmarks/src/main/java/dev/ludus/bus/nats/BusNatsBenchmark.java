@@ -67,29 +67,36 @@ public final class BusNatsBenchmark {
             for (int i = 0; i < 7; i++) {
                 all.add(new ArrayList<>());
             }
-            for (int r = 1; r <= rounds; r++) {
-                List<Result> round = List.of(
-                        bare(options, admin, seconds, 0, false, false),
-                        bare(options, admin, seconds, 0, false, true),
-                        bus(options, admin, seconds, 0, false),
-                        bare(options, admin, seconds, rate, false, true),
-                        bus(options, admin, seconds, rate, false),
-                        bare(options, admin, seconds, rate, true, true),
-                        bus(options, admin, seconds, rate, true));
-                for (int i = 0; i < round.size(); i++) {
-                    BusLocalBenchmark.print("round " + r, round.get(i));
-                    all.get(i).add(round.get(i));
+            for (int r = 0; r <= rounds; r++) { // round 0 warms up the JIT, the broker and the disk; not counted
+                int round = r;
+                List<Result> list = new ArrayList<>();
+                list.add(bare(options, admin, seconds, 0, false, false));
+                list.addAll(BusLocalBenchmark.pair(round, () -> bare(options, admin, seconds, 0, false, true),
+                        () -> bus(options, admin, seconds, 0, false)));
+                list.addAll(BusLocalBenchmark.pair(round, () -> bare(options, admin, seconds, rate, false, true),
+                        () -> bus(options, admin, seconds, rate, false)));
+                list.addAll(BusLocalBenchmark.pair(round, () -> bare(options, admin, seconds, rate, true, true),
+                        () -> bus(options, admin, seconds, rate, true)));
+                for (int i = 0; i < list.size(); i++) {
+                    BusLocalBenchmark.print(r == 0 ? "warm-up" : "round " + r, list.get(i));
+                    if (r > 0) {
+                        all.get(i).add(list.get(i));
+                    }
                 }
             }
             System.out.println("medians:");
             List<Result> m = all.stream().map(BusLocalBenchmark::median).toList();
             m.forEach(x -> BusLocalBenchmark.print("", x));
             System.out.printf(Locale.ROOT, "bus / bare with ids at saturation: throughput x%.2f (ids / no ids: x%.2f)%n",
-                    m.get(2).perSecond() / m.get(1).perSecond(), m.get(1).perSecond() / m.get(0).perSecond());
+                    BusLocalBenchmark.medianRatio(all.get(2), all.get(1), 0),
+                    BusLocalBenchmark.medianRatio(all.get(1), all.get(0), 0));
             System.out.printf(Locale.ROOT, "bus / bare publish at %,d/s: p50 x%.2f, p99 x%.2f%n", rate,
-                    m.get(4).micros(0.5) / m.get(3).micros(0.5), m.get(4).micros(0.99) / m.get(3).micros(0.99));
+                    BusLocalBenchmark.medianRatio(all.get(4), all.get(3), 0.5),
+                    BusLocalBenchmark.medianRatio(all.get(4), all.get(3), 0.99));
             System.out.printf(Locale.ROOT, "bus / bare publish -> consumer at %,d/s: p50 x%.2f, p99 x%.2f%n", rate,
-                    m.get(6).micros(0.5) / m.get(5).micros(0.5), m.get(6).micros(0.99) / m.get(5).micros(0.99));
+                    BusLocalBenchmark.medianRatio(all.get(6), all.get(5), 0.5),
+                    BusLocalBenchmark.medianRatio(all.get(6), all.get(5), 0.99));
+            System.out.println("(ratios: the median over rounds of each round's bus / bare; the two alternate in order)");
         }
     }
 
@@ -119,6 +126,10 @@ public final class BusNatsBenchmark {
                 }), "bench-bare-consumer");
                 puller.setDaemon(true);
                 puller.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (System.nanoTime() < deadline && !pulling(admin, BARE_STREAM, "bench")) {
+                    Thread.sleep(10);
+                }
             }
             String name = (consume ? "bare publish -> consumer" : ids ? "bare publish, ids" : "bare publish")
                     + (rate > 0 ? " at " + rate + "/s" : "");
@@ -134,6 +145,15 @@ public final class BusNatsBenchmark {
             return r;
         } finally {
             delete(jsm, BARE_STREAM);
+        }
+    }
+
+    /** Whether the durable consumer exists and has a pull request waiting for messages. */
+    private static boolean pulling(Connection admin, String stream, String consumer) {
+        try {
+            return admin.jetStreamManagement().getConsumerInfo(stream, consumer).getNumWaiting() > 0;
+        } catch (Exception notYet) {
+            return false;
         }
     }
 
@@ -172,6 +192,10 @@ public final class BusNatsBenchmark {
             if (consume) {
                 bus.subscribe(new Subscriber("bench", "bench", List.of("topic-0"), x -> d.saw(x.message().payload()), 5,
                         100, 1000, "benchmark", "0"));
+                // As in the bare run, publishing starts once the consumer waits for messages.
+                while (System.nanoTime() < deadline && !pulling(admin, names.stream(), names.consumer("bench", "topic-0"))) {
+                    Thread.sleep(10);
+                }
             }
             String name = (consume ? "bus publish -> consumer" : "bus publish") + (rate > 0 ? " at " + rate + "/s" : "");
             int topics = consume ? 1 : 16;

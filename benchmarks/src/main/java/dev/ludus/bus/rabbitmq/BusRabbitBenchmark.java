@@ -57,38 +57,66 @@ public final class BusRabbitBenchmark {
                     admin.getServerProperties().get("version"), Runtime.getRuntime().availableProcessors(),
                     Runtime.version(), seconds, rounds, rate, BusLocalBenchmark.PAYLOAD_CHARS);
             List<List<Result>> all = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 7; i++) {
                 all.add(new ArrayList<>());
             }
-            for (int r = 1; r <= rounds; r++) {
-                List<Result> round = List.of(bare(f, seconds, 0, false), bus(f, seconds, 0, false),
-                        bare(f, seconds, rate, false), bus(f, seconds, rate, false),
-                        bare(f, seconds, rate, true), bus(f, seconds, rate, true));
-                for (int i = 0; i < round.size(); i++) {
-                    BusLocalBenchmark.print("round " + r, round.get(i));
-                    all.get(i).add(round.get(i));
+            for (int r = 0; r <= rounds; r++) { // round 0 warms up the JIT, the broker and the disk; not counted
+                int round = r;
+                List<Result> list = new ArrayList<>();
+                list.addAll(BusLocalBenchmark.pair(round, () -> bare(f, seconds, 0, false), () -> bus(f, seconds, 0, false)));
+                list.addAll(BusLocalBenchmark.pair(round, () -> bare(f, seconds, rate, false),
+                        () -> bus(f, seconds, rate, false)));
+                list.addAll(BusLocalBenchmark.pair(round, () -> bare(f, seconds, rate, true),
+                        () -> bus(f, seconds, rate, true)));
+                list.add(bare(f, seconds, rate, true, true));
+                for (int i = 0; i < list.size(); i++) {
+                    BusLocalBenchmark.print(r == 0 ? "warm-up" : "round " + r, list.get(i));
+                    if (r > 0) {
+                        all.get(i).add(list.get(i));
+                    }
                 }
             }
             System.out.println("medians:");
             List<Result> m = all.stream().map(BusLocalBenchmark::median).toList();
             m.forEach(x -> BusLocalBenchmark.print("", x));
             System.out.printf(Locale.ROOT, "bus / bare at saturation: throughput x%.2f%n",
-                    m.get(1).perSecond() / m.get(0).perSecond());
+                    BusLocalBenchmark.medianRatio(all.get(1), all.get(0), 0));
             System.out.printf(Locale.ROOT, "bus / bare publish at %,d/s: p50 x%.2f, p99 x%.2f%n", rate,
-                    m.get(3).micros(0.5) / m.get(2).micros(0.5), m.get(3).micros(0.99) / m.get(2).micros(0.99));
+                    BusLocalBenchmark.medianRatio(all.get(3), all.get(2), 0.5),
+                    BusLocalBenchmark.medianRatio(all.get(3), all.get(2), 0.99));
             System.out.printf(Locale.ROOT, "bus / bare publish -> consumer at %,d/s: p50 x%.2f, p99 x%.2f%n", rate,
-                    m.get(5).micros(0.5) / m.get(4).micros(0.5), m.get(5).micros(0.99) / m.get(4).micros(0.99));
+                    BusLocalBenchmark.medianRatio(all.get(5), all.get(4), 0.5),
+                    BusLocalBenchmark.medianRatio(all.get(5), all.get(4), 0.99));
+            System.out.printf(Locale.ROOT, "bus / bare with the bus's queue arguments, publish -> consumer at %,d/s: p50 x%.2f, "
+                    + "p99 x%.2f%n", rate, BusLocalBenchmark.medianRatio(all.get(5), all.get(6), 0.5),
+                    BusLocalBenchmark.medianRatio(all.get(5), all.get(6), 0.99));
+            System.out.println("(ratios: the median over rounds of each round's bus / bare; the two alternate in order)");
         }
     }
 
     /** The bare client: a topic exchange, one quorum queue bound to it, confirms, a consumer with manual acks. */
     private static Result bare(ConnectionFactory f, double seconds, int rate, boolean consume) throws Exception {
+        return bare(f, seconds, rate, consume, false);
+    }
+
+    /**
+     * @param busQueue the queue gets the arguments the bus gives a group's queue (single active
+     *                 consumer, at-least-once dead-lettering, reject-publish overflow, a delivery
+     *                 limit): the same broker-side work, so the comparison is of the bus's own code
+     */
+    private static Result bare(ConnectionFactory f, double seconds, int rate, boolean consume, boolean busQueue)
+            throws Exception {
         String exchange = "bench.bare." + Long.toHexString(System.nanoTime());
         String queue = exchange + ".q";
         try (Connection c = f.newConnection("bench-bare")) {
             Channel setup = c.createChannel();
             setup.exchangeDeclare(exchange, BuiltinExchangeType.TOPIC, true);
-            setup.queueDeclare(queue, true, false, false, Map.of("x-queue-type", "quorum"));
+            Topology like = new Topology("benchlike");
+            if (busQueue) {
+                setup.exchangeDeclare(like.deadExchange(), BuiltinExchangeType.DIRECT, true);
+            }
+            setup.queueDeclare(queue, true, false, false, busQueue ? like.groupArguments("bench", 5, true)
+                    : Map.of("x-queue-type", "quorum"));
             setup.queueBind(queue, exchange, "topic-0");
             BusLocalBenchmark.Deliveries d = new BusLocalBenchmark.Deliveries();
             if (consume) {
@@ -111,7 +139,8 @@ public final class BusRabbitBenchmark {
             Object lock = new Object();
             AMQP.BasicProperties props = new AMQP.BasicProperties.Builder().deliveryMode(2).contentType("application/json")
                     .build();
-            String name = (consume ? "bare publish -> consumer" : "bare publish") + (rate > 0 ? " at " + rate + "/s" : "");
+            String name = (consume ? "bare publish -> consumer" : "bare publish") + (busQueue ? ", bus's queue" : "")
+                    + (rate > 0 ? " at " + rate + "/s" : "");
             Result published = BusLocalBenchmark.drive(name, seconds, rate, n -> {
                 CompletableFuture<Void> done = new CompletableFuture<>();
                 synchronized (lock) {
@@ -128,6 +157,9 @@ public final class BusRabbitBenchmark {
             Result r = consume ? d.result(name, published) : published;
             setup.queueDelete(queue);
             setup.exchangeDelete(exchange);
+            if (busQueue) {
+                setup.exchangeDelete(like.deadExchange());
+            }
             return r;
         }
     }
