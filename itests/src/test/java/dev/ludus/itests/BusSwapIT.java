@@ -199,6 +199,15 @@ public class BusSwapIT extends SwapSuite {
                     } catch (Exception e) {
                         groups.append(e);
                     }
+                    Thread.getAllStackTraces().forEach((t, st) -> {
+                        if (t.getName().contains("webhook") || t.getName().startsWith("AMQP")
+                                || t.getName().startsWith("pool-")) {
+                            groups.append("\n  thread ").append(t.getName()).append(' ').append(t.getState());
+                            for (int i = 0; i < Math.min(6, st.length); i++) {
+                                groups.append("\n    at ").append(st[i]);
+                            }
+                        }
+                    });
                     return missing.size() + " of " + games.size() + " missing, such as "
                             + missing.subList(0, Math.min(5, missing.size())) + "; " + hooks.posts() + " POSTs ("
                             + hooks.requests().stream().filter(r -> r.status() != 200).count() + " refused); " + groups;

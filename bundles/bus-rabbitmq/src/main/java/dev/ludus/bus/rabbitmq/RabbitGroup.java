@@ -46,6 +46,7 @@ final class RabbitGroup {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong inFlight = new AtomicLong();
     private final HandlerPace pace = new HandlerPace();
+    private final Object ackLock = new Object();
     private volatile Channel channel;
     private volatile boolean running = true;
 
@@ -166,7 +167,14 @@ final class RabbitGroup {
         }
         Channel ch = channel;
         if (ch != null) {
-            RabbitBus.closeQuietly(ch); // what was not acknowledged goes back to the queue
+            // What was not acknowledged goes back to the queue. Closed even when the connection is
+            // down: a channel left open would be recovered with its consumer, taking the group's
+            // messages (single active consumer) into lanes that no longer run.
+            try {
+                ch.close();
+            } catch (Exception e) {
+                LOG.debug("closing the group's channel: {}", e.toString());
+            }
         }
     }
 
@@ -202,8 +210,12 @@ final class RabbitGroup {
         }
     }
 
-    private static void ack(Item item) throws IOException {
-        synchronized (item.channel()) { // a channel is not for concurrent use
+    /**
+     * Acknowledges under a lock of the group's own (the lanes share one channel; the client's
+     * objects are not used as monitors, they have locks of their own).
+     */
+    private void ack(Item item) throws IOException {
+        synchronized (ackLock) {
             item.channel().basicAck(item.envelope().getDeliveryTag(), false);
         }
     }
