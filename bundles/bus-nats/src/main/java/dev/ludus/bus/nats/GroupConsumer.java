@@ -203,7 +203,7 @@ final class GroupConsumer {
         Lane l = lanes[lane];
         if (pace.quick() && l.claimIdle()) {
             try {
-                l.handle(m, 0);
+                l.handle(m, 0, 0);
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("NATS bus group {}: a message could not be handled: {}", group(), e.toString(), e);
             } finally {
@@ -241,8 +241,11 @@ final class GroupConsumer {
 
     // ---------------------------------------------------------------- lanes
 
-    /** A message to hand to the handler, with the attempt it is (0: its first time on this node). */
-    private record Turn(io.nats.client.Message message, int attempt) {
+    /**
+     * A message to hand to the handler, with the attempt it is (0: its first time on this node) and
+     * how often the handler failed it here.
+     */
+    private record Turn(io.nats.client.Message message, int attempt, int failures) {
     }
 
     /**
@@ -254,6 +257,7 @@ final class GroupConsumer {
         private final Deque<io.nats.client.Message> waiting = new ArrayDeque<>();
         private io.nats.client.Message held;
         private int heldAttempt;
+        private int heldFailures;
         private long heldUntil;
         private long lastProgress = System.nanoTime();
         /** A message of this lane is being handled (by its thread or by the dispatcher's). */
@@ -290,7 +294,7 @@ final class GroupConsumer {
                 }
                 if (next != null) {
                     try {
-                        handle(next.message(), next.attempt());
+                        handle(next.message(), next.attempt(), next.failures());
                     } catch (RuntimeException | LinkageError e) {
                         // never lose the lane's thread: its messages come again after the ack wait
                         LOG.error("NATS bus group {}: a message could not be handled: {}", group(), e.toString(), e);
@@ -316,7 +320,7 @@ final class GroupConsumer {
             long waitMillis = 200;
             if (!busy && held != null) {
                 if (now - heldUntil >= 0) {
-                    Turn t = new Turn(held, heldAttempt);
+                    Turn t = new Turn(held, heldAttempt, heldFailures);
                     held = null;
                     busy = true;
                     return t;
@@ -324,7 +328,7 @@ final class GroupConsumer {
                 waitMillis = Math.max(1, Math.min(200, (heldUntil - now) / 1_000_000L));
             } else if (!busy && !waiting.isEmpty()) {
                 busy = true;
-                return new Turn(waiting.pollFirst(), 0);
+                return new Turn(waiting.pollFirst(), 0, 0);
             }
             try {
                 wait(waitMillis);
@@ -335,9 +339,10 @@ final class GroupConsumer {
             return null;
         }
 
-        private synchronized void hold(io.nats.client.Message m, int attempt, long backoffMillis) {
+        private synchronized void hold(io.nats.client.Message m, int attempt, int failures, long backoffMillis) {
             held = m;
             heldAttempt = attempt;
+            heldFailures = failures;
             heldUntil = System.nanoTime() + backoffMillis * 1_000_000L;
             inProgress(m);
         }
@@ -356,7 +361,7 @@ final class GroupConsumer {
          * Hands the message to the handler once ({@code attempt} 0: as the server counts its
          * deliveries); acknowledges it, dead-letters it, or holds it for its retry.
          */
-        private void handle(io.nats.client.Message nm, int attempt) {
+        private void handle(io.nats.client.Message nm, int attempt, int failures) {
             long sequence = nm.metaData().streamSequence();
             if (attempt == 0) {
                 attempt = (int) Math.min(Integer.MAX_VALUE, nm.metaData().deliveredCount());
@@ -401,8 +406,10 @@ final class GroupConsumer {
                             m.id(), NatsBus.describe(e));
                 }
             }
-            long backoff = subscriber.backoff(attempt);
-            hold(nm, attempt + 1, backoff); // unacknowledged: the key's later messages wait behind it
+            // The backoff counts the handler's failures here, not the deliveries: a message given back
+            // by a stopping node or a dropped connection was not failed by anyone.
+            long backoff = subscriber.backoff(failures + 1);
+            hold(nm, attempt + 1, failures + 1, backoff); // unacknowledged: the key's later messages wait behind it
             LOG.debug("NATS bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(), attempt,
                     error, backoff);
         }

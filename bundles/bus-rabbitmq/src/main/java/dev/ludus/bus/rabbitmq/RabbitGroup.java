@@ -191,7 +191,7 @@ final class RabbitGroup {
         Lane l = lanes[lane];
         if (pace.quick() && l.claimIdle()) {
             try {
-                l.handle(item, 0);
+                l.handle(item, 0, 0);
             } catch (RuntimeException | LinkageError e) {
                 LOG.error("RabbitMQ bus group {}: a message could not be handled: {}", group(), e.toString(), e);
             } finally {
@@ -230,6 +230,7 @@ final class RabbitGroup {
         private boolean busy;
         private Item held;
         private int heldAttempt;
+        private int heldFailures;
         private long heldUntil;
 
         synchronized void add(Item item) {
@@ -255,9 +256,10 @@ final class RabbitGroup {
             notifyAll();
         }
 
-        private synchronized void hold(Item item, int attempt, long backoffMillis) {
+        private synchronized void hold(Item item, int attempt, int failures, long backoffMillis) {
             held = item;
             heldAttempt = attempt;
+            heldFailures = failures;
             heldUntil = System.nanoTime() + backoffMillis * 1_000_000L;
         }
 
@@ -265,6 +267,7 @@ final class RabbitGroup {
             while (running && !bus.closed()) {
                 Item next;
                 int attempt = 0;
+                int failures = 0;
                 synchronized (this) {
                     long wait = 200;
                     next = null;
@@ -273,6 +276,7 @@ final class RabbitGroup {
                         if (left <= 0) {
                             next = held;
                             attempt = heldAttempt;
+                            failures = heldFailures;
                             held = null;
                         } else {
                             wait = Math.max(1, left / 1_000_000L);
@@ -292,7 +296,7 @@ final class RabbitGroup {
                     busy = true;
                 }
                 try {
-                    handle(next, attempt);
+                    handle(next, attempt, failures);
                 } catch (RuntimeException | LinkageError e) {
                     // never lose the lane's thread: the message stays unacknowledged and comes again
                     LOG.error("RabbitMQ bus group {}: a message could not be handled: {}", group(), e.toString(), e);
@@ -307,7 +311,7 @@ final class RabbitGroup {
          * counted from the broker's earlier deliveries); acknowledges it, dead-letters it, or holds
          * it for its retry.
          */
-        private void handle(Item item, int attempt) {
+        private void handle(Item item, int attempt, int failures) {
             if (!item.channel().isOpen()) {
                 // Its channel closed (the connection was lost): the broker has it back and delivers it again.
                 inFlight.decrementAndGet();
@@ -359,10 +363,12 @@ final class RabbitGroup {
                             m.id(), RabbitBus.describe(e));
                 }
             }
-            long backoff = subscriber.backoff(attempt);
+            // The backoff counts the handler's failures here, not the deliveries: a message given back
+            // by a stopping node or a dropped connection was not failed by anyone.
+            long backoff = subscriber.backoff(failures + 1);
             LOG.debug("RabbitMQ bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(),
                     attempt, error, backoff);
-            hold(item, attempt + 1, backoff); // unacknowledged: the key's later messages wait behind it
+            hold(item, attempt + 1, failures + 1, backoff); // unacknowledged: the key's later messages wait behind it
         }
     }
 }
