@@ -1,9 +1,7 @@
 package dev.ludus.bus.nats;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 
 import org.slf4j.Logger;
@@ -13,6 +11,7 @@ import dev.ludus.api.bus.Delivery;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.PoisonMessageException;
 import dev.ludus.bus.support.HandlerPace;
+import dev.ludus.bus.support.Lane;
 import dev.ludus.bus.support.Subscriber;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.ConsumerContext;
@@ -48,7 +47,7 @@ final class GroupConsumer {
     private final Subscriber subscriber;
     private final List<String> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final Lane[] lanes;
+    private final List<Lane<io.nats.client.Message>> lanes = new ArrayList<>();
     private final HandlerPace pace = new HandlerPace();
     private final List<MessageConsumer> taking = new ArrayList<>();
     private Dispatcher dispatcher;
@@ -62,9 +61,11 @@ final class GroupConsumer {
             consumers.add(n.consumer(subscriber.group(), topic));
         }
         consumers.add(n.replayConsumer(subscriber.group()));
-        lanes = new Lane[bus.settings.lanes()];
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new Lane();
+        for (int i = 0; i < bus.settings.lanes(); i++) {
+            // The server delivers again what is not acknowledged within the ack wait: the lanes
+            // tell it, three times per ack wait, that what they hold is being worked on.
+            lanes.add(new Lane<>(subscriber.group(), this::handle, () -> running && !bus.closed(),
+                    bus.settings.ackWait().toNanos() / 3, GroupConsumer::inProgress));
         }
     }
 
@@ -81,8 +82,8 @@ final class GroupConsumer {
         starter.setDaemon(true);
         threads.add(starter);
         starter.start();
-        for (int i = 0; i < lanes.length; i++) {
-            Thread t = new Thread(lanes[i]::run, "ludus-bus-nats-" + subscriber.group() + "-" + i);
+        for (int i = 0; i < lanes.size(); i++) {
+            Thread t = new Thread(lanes.get(i)::run, "ludus-bus-nats-" + subscriber.group() + "-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -93,9 +94,7 @@ final class GroupConsumer {
     void stop() {
         running = false;
         stopConsuming();
-        for (Lane l : lanes) {
-            l.wake();
-        }
+        lanes.forEach(Lane::wake);
         for (Thread t : threads) {
             try {
                 t.join(10_000);
@@ -108,9 +107,7 @@ final class GroupConsumer {
                 t.interrupt();
             }
         }
-        for (Lane l : lanes) {
-            l.giveBack();
-        }
+        lanes.forEach(l -> l.giveBack(GroupConsumer::nak));
     }
 
     // ---------------------------------------------------------------- taking messages
@@ -198,20 +195,9 @@ final class GroupConsumer {
             return;
         }
         String key = NatsBus.first(m.getHeaders(), NatsBus.KEY);
-        int lane = key == null ? (int) (m.metaData().streamSequence() % lanes.length)
-                : Math.floorMod(key.hashCode(), lanes.length);
-        Lane l = lanes[lane];
-        if (pace.quick() && l.claimIdle()) {
-            try {
-                l.handle(m, 0, 0);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.error("NATS bus group {}: a message could not be handled: {}", group(), e.toString(), e);
-            } finally {
-                l.release();
-            }
-        } else {
-            l.add(m);
-        }
+        int lane = key == null ? (int) (m.metaData().streamSequence() % lanes.size())
+                : Math.floorMod(key.hashCode(), lanes.size());
+        lanes.get(lane).offer(m, pace);
     }
 
     /** Tells the server the message is being worked on (restarts its ack wait); not at all when disconnected. */
@@ -239,179 +225,62 @@ final class GroupConsumer {
         }
     }
 
-    // ---------------------------------------------------------------- lanes
+    // ---------------------------------------------------------------- handling
 
     /**
-     * A message to hand to the handler, with the attempt it is (0: its first time on this node) and
-     * how often the handler failed it here.
+     * Hands the message to the handler once ({@code attempt} 0: as the server counts its
+     * deliveries); acknowledges it, dead-letters it, or holds it for its retry.
      */
-    private record Turn(io.nats.client.Message message, int attempt, int failures) {
-    }
-
-    /**
-     * Messages of some keys, handled one at a time in arrival order. A message the handler failed is
-     * held here, unacknowledged, until its backoff has passed, and the lane's later messages wait
-     * behind it; the server is told they are all being worked on, so it does not deliver them again.
-     */
-    private final class Lane {
-        private final Deque<io.nats.client.Message> waiting = new ArrayDeque<>();
-        private io.nats.client.Message held;
-        private int heldAttempt;
-        private int heldFailures;
-        private long heldUntil;
-        private long lastProgress = System.nanoTime();
-        /** A message of this lane is being handled (by its thread or by the dispatcher's). */
-        private boolean busy;
-
-        synchronized void add(io.nats.client.Message m) {
-            waiting.addLast(m);
-            notifyAll();
+    private void handle(Lane<io.nats.client.Message> lane, io.nats.client.Message nm, int attempt, int failures) {
+        long sequence = nm.metaData().streamSequence();
+        if (attempt == 0) {
+            attempt = (int) Math.min(Integer.MAX_VALUE, nm.metaData().deliveredCount());
         }
-
-        synchronized void wake() {
-            notifyAll();
+        Message m = NatsBus.message(nm.getSubject(), nm.getHeaders(), nm.getData(), sequence,
+                nm.metaData().timestamp().toInstant());
+        boolean replay = bus.settings.names().isReplay(nm.getSubject());
+        bus.metrics.delivered(attempt > 1);
+        String error = null;
+        boolean poison = false;
+        long started = System.nanoTime();
+        try {
+            subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
+        } catch (PoisonMessageException e) {
+            error = e.toString();
+            poison = true;
+        } catch (Exception | LinkageError e) {
+            error = e.toString();
         }
-
-        /** Takes the lane for a message handled on the dispatcher's thread, if nothing is before it. */
-        synchronized boolean claimIdle() {
-            if (busy || held != null || !waiting.isEmpty() || !running) {
-                return false;
-            }
-            busy = true;
-            return true;
-        }
-
-        synchronized void release() {
-            busy = false;
-            notifyAll();
-        }
-
-        void run() {
-            while (running && !bus.closed()) {
-                Turn next;
-                synchronized (this) {
-                    next = takeOrWait();
-                }
-                if (next != null) {
-                    try {
-                        handle(next.message(), next.attempt(), next.failures());
-                    } catch (RuntimeException | LinkageError e) {
-                        // never lose the lane's thread: its messages come again after the ack wait
-                        LOG.error("NATS bus group {}: a message could not be handled: {}", group(), e.toString(), e);
-                    } finally {
-                        release();
-                    }
-                }
-            }
-        }
-
-        /** The next message to handle, or null after waiting a while (under the lane's lock). */
-        private Turn takeOrWait() {
-            long now = System.nanoTime();
-            // Messages held here are the server's until acknowledged: keep telling it they are being
-            // worked on, also while the lane is behind, or it delivers them again to someone else.
-            if (now - lastProgress > bus.settings.ackWait().toNanos() / 3) {
-                if (held != null) {
-                    inProgress(held);
-                }
-                waiting.forEach(GroupConsumer::inProgress);
-                lastProgress = now;
-            }
-            long waitMillis = 200;
-            if (!busy && held != null) {
-                if (now - heldUntil >= 0) {
-                    Turn t = new Turn(held, heldAttempt, heldFailures);
-                    held = null;
-                    busy = true;
-                    return t;
-                }
-                waitMillis = Math.max(1, Math.min(200, (heldUntil - now) / 1_000_000L));
-            } else if (!busy && !waiting.isEmpty()) {
-                busy = true;
-                return new Turn(waiting.pollFirst(), 0, 0);
-            }
+        pace.took(System.nanoTime() - started);
+        if (error == null) {
             try {
-                wait(waitMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
+                nm.ack();
+                bus.metrics.acked();
+            } catch (RuntimeException e) {
+                // closed, or reconnecting with a full buffer: the server delivers it again after its ack wait
+                LOG.warn("NATS bus group {}: handled {} but could not acknowledge it ({}); it comes again", group(),
+                        m.id(), NatsBus.describe(e));
             }
-            return null;
+            return;
         }
-
-        private synchronized void hold(io.nats.client.Message m, int attempt, int failures, long backoffMillis) {
-            held = m;
-            heldAttempt = attempt;
-            heldFailures = failures;
-            heldUntil = System.nanoTime() + backoffMillis * 1_000_000L;
-            inProgress(m);
-        }
-
-        /** Gives every message here back to the server at once, for the next handler. */
-        synchronized void giveBack() {
-            if (held != null) {
-                nak(held);
-                held = null;
-            }
-            waiting.forEach(GroupConsumer::nak);
-            waiting.clear();
-        }
-
-        /**
-         * Hands the message to the handler once ({@code attempt} 0: as the server counts its
-         * deliveries); acknowledges it, dead-letters it, or holds it for its retry.
-         */
-        private void handle(io.nats.client.Message nm, int attempt, int failures) {
-            long sequence = nm.metaData().streamSequence();
-            if (attempt == 0) {
-                attempt = (int) Math.min(Integer.MAX_VALUE, nm.metaData().deliveredCount());
-            }
-            Message m = NatsBus.message(nm.getSubject(), nm.getHeaders(), nm.getData(), sequence,
-                    nm.metaData().timestamp().toInstant());
-            boolean replay = bus.settings.names().isReplay(nm.getSubject());
-            bus.metrics.delivered(attempt > 1);
-            String error = null;
-            boolean poison = false;
-            long started = System.nanoTime();
+        if (poison || attempt >= subscriber.maxDeliveries()) {
             try {
-                subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
-            } catch (PoisonMessageException e) {
-                error = e.toString();
-                poison = true;
-            } catch (Exception | LinkageError e) {
-                error = e.toString();
-            }
-            pace.took(System.nanoTime() - started);
-            if (error == null) {
-                try {
-                    nm.ack();
-                    bus.metrics.acked();
-                } catch (RuntimeException e) {
-                    // closed, or reconnecting with a full buffer: the server delivers it again after its ack wait
-                    LOG.warn("NATS bus group {}: handled {} but could not acknowledge it ({}); it comes again", group(),
-                            m.id(), NatsBus.describe(e));
-                }
+                bus.storeDeadLetter(group(), nm.metaData().getConsumer(), m, nm.getData(), subscriber.bundle(),
+                        subscriber.version(), error, attempt);
+                nm.term();
+                LOG.warn("NATS bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(), m.id(),
+                        m.topic(), attempt, error);
                 return;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("NATS bus group {}: could not store dead letter {}; it is delivered again: {}", group(),
+                        m.id(), NatsBus.describe(e));
             }
-            if (poison || attempt >= subscriber.maxDeliveries()) {
-                try {
-                    bus.storeDeadLetter(group(), nm.metaData().getConsumer(), m, nm.getData(), subscriber.bundle(),
-                            subscriber.version(), error, attempt);
-                    nm.term();
-                    LOG.warn("NATS bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(), m.id(),
-                            m.topic(), attempt, error);
-                    return;
-                } catch (IOException | RuntimeException e) {
-                    LOG.error("NATS bus group {}: could not store dead letter {}; it is delivered again: {}", group(),
-                            m.id(), NatsBus.describe(e));
-                }
-            }
-            // The backoff counts the handler's failures here, not the deliveries: a message given back
-            // by a stopping node or a dropped connection was not failed by anyone.
-            long backoff = subscriber.backoff(failures + 1);
-            hold(nm, attempt + 1, failures + 1, backoff); // unacknowledged: the key's later messages wait behind it
-            LOG.debug("NATS bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(), attempt,
-                    error, backoff);
         }
+        // The backoff counts the handler's failures here, not the deliveries: a message given back
+        // by a stopping node or a dropped connection was not failed by anyone.
+        long backoff = subscriber.backoff(failures + 1);
+        lane.hold(nm, attempt + 1, failures + 1, backoff); // unacknowledged: the key's later messages wait behind it
+        LOG.debug("NATS bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(), attempt,
+                error, backoff);
     }
 }

@@ -1,9 +1,7 @@
 package dev.ludus.bus.rabbitmq;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +18,7 @@ import dev.ludus.api.bus.Delivery;
 import dev.ludus.api.bus.Message;
 import dev.ludus.api.bus.PoisonMessageException;
 import dev.ludus.bus.support.HandlerPace;
+import dev.ludus.bus.support.Lane;
 import dev.ludus.bus.support.Subscriber;
 
 /**
@@ -42,7 +41,7 @@ final class RabbitGroup {
 
     private final RabbitBus bus;
     private final Subscriber subscriber;
-    private final Lane[] lanes;
+    private final List<Lane<Item>> lanes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong inFlight = new AtomicLong();
     private final HandlerPace pace = new HandlerPace();
@@ -53,9 +52,10 @@ final class RabbitGroup {
     RabbitGroup(RabbitBus bus, Subscriber subscriber) {
         this.bus = bus;
         this.subscriber = subscriber;
-        lanes = new Lane[bus.settings.lanes()];
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new Lane();
+        for (int i = 0; i < bus.settings.lanes(); i++) {
+            // RabbitMQ does not time out what a consumer holds (short of its consumer timeout of
+            // half an hour): no keep-alive.
+            lanes.add(new Lane<>(subscriber.group(), this::handle, () -> running && !bus.closed(), 0, item -> { }));
         }
     }
 
@@ -72,8 +72,8 @@ final class RabbitGroup {
         starter.setDaemon(true);
         threads.add(starter);
         starter.start();
-        for (int i = 0; i < lanes.length; i++) {
-            Thread t = new Thread(lanes[i]::run, "ludus-bus-rabbitmq-" + group() + "-" + i);
+        for (int i = 0; i < lanes.size(); i++) {
+            Thread t = new Thread(lanes.get(i)::run, "ludus-bus-rabbitmq-" + group() + "-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -150,9 +150,7 @@ final class RabbitGroup {
     /** Stops taking messages, lets each lane finish the one in hand; the rest go back to the queue. */
     void stop() {
         running = false;
-        for (Lane l : lanes) {
-            l.wake();
-        }
+        lanes.forEach(Lane::wake);
         for (Thread t : threads) {
             try {
                 t.join(10_000);
@@ -184,22 +182,10 @@ final class RabbitGroup {
     private void dispatch(Channel ch, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
         Map<String, Object> h = props.getHeaders();
         Object key = h == null ? null : h.get(RabbitBus.KEY);
-        int lane = key == null ? (int) (envelope.getDeliveryTag() % lanes.length)
-                : Math.floorMod(key.toString().hashCode(), lanes.length);
+        int lane = key == null ? (int) (envelope.getDeliveryTag() % lanes.size())
+                : Math.floorMod(key.toString().hashCode(), lanes.size());
         inFlight.incrementAndGet();
-        Item item = new Item(ch, envelope, props, body);
-        Lane l = lanes[lane];
-        if (pace.quick() && l.claimIdle()) {
-            try {
-                l.handle(item, 0, 0);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.error("RabbitMQ bus group {}: a message could not be handled: {}", group(), e.toString(), e);
-            } finally {
-                l.release();
-            }
-        } else {
-            l.add(item);
-        }
+        lanes.get(lane).offer(new Item(ch, envelope, props, body), pace);
     }
 
     private static void sleep(long millis) {
@@ -221,154 +207,67 @@ final class RabbitGroup {
     }
 
     /**
-     * Messages of some keys, handled one at a time in arrival order. A message the handler failed is
-     * held here until its backoff has passed, and the lane's later messages wait behind it.
+     * Hands the message to the handler once ({@code attempt} 0: its first time on this node,
+     * counted from the broker's earlier deliveries); acknowledges it, dead-letters it, or holds
+     * it for its retry.
      */
-    private final class Lane {
-        private final Deque<Item> waiting = new ArrayDeque<>();
-        /** A message of this lane is being handled (by its thread or by the delivering thread). */
-        private boolean busy;
-        private Item held;
-        private int heldAttempt;
-        private int heldFailures;
-        private long heldUntil;
-
-        synchronized void add(Item item) {
-            waiting.addLast(item);
-            notifyAll();
+    private void handle(Lane<Item> lane, Item item, int attempt, int failures) {
+        if (!item.channel().isOpen()) {
+            // Its channel closed (the connection was lost): the broker has it back and delivers it again.
+            inFlight.decrementAndGet();
+            return;
         }
-
-        synchronized void wake() {
-            notifyAll();
+        Map<String, Object> h = item.props().getHeaders();
+        if (attempt == 0) {
+            Object before = h == null ? null : h.get("x-delivery-count");
+            attempt = 1 + (before instanceof Number n ? n.intValue() : 0);
         }
-
-        /** Takes the lane for a message handled on the delivering thread, if nothing is before it. */
-        synchronized boolean claimIdle() {
-            if (busy || held != null || !waiting.isEmpty() || !running) {
-                return false;
-            }
-            busy = true;
-            return true;
+        boolean replay = h != null && "true".equals(RabbitBus.text(h.get("ludus-replay")));
+        Message m = RabbitBus.message(item.envelope().getRoutingKey(), item.props(), item.body(),
+                item.envelope().getDeliveryTag());
+        bus.metrics.delivered(attempt > 1);
+        String error = null;
+        boolean poison = false;
+        long started = System.nanoTime();
+        try {
+            subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
+        } catch (PoisonMessageException e) {
+            error = e.toString();
+            poison = true;
+        } catch (Exception | LinkageError e) {
+            error = e.toString();
         }
-
-        synchronized void release() {
-            busy = false;
-            notifyAll();
-        }
-
-        private synchronized void hold(Item item, int attempt, int failures, long backoffMillis) {
-            held = item;
-            heldAttempt = attempt;
-            heldFailures = failures;
-            heldUntil = System.nanoTime() + backoffMillis * 1_000_000L;
-        }
-
-        void run() {
-            while (running && !bus.closed()) {
-                Item next;
-                int attempt = 0;
-                int failures = 0;
-                synchronized (this) {
-                    long wait = 200;
-                    next = null;
-                    if (!busy && held != null) {
-                        long left = heldUntil - System.nanoTime();
-                        if (left <= 0) {
-                            next = held;
-                            attempt = heldAttempt;
-                            failures = heldFailures;
-                            held = null;
-                        } else {
-                            wait = Math.max(1, left / 1_000_000L);
-                        }
-                    } else if (!busy && !waiting.isEmpty()) {
-                        next = waiting.pollFirst();
-                    }
-                    if (next == null) {
-                        try {
-                            wait(wait);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
-                        }
-                        continue;
-                    }
-                    busy = true;
-                }
-                try {
-                    handle(next, attempt, failures);
-                } catch (RuntimeException | LinkageError e) {
-                    // never lose the lane's thread: the message stays unacknowledged and comes again
-                    LOG.error("RabbitMQ bus group {}: a message could not be handled: {}", group(), e.toString(), e);
-                } finally {
-                    release();
-                }
-            }
-        }
-
-        /**
-         * Hands the message to the handler once ({@code attempt} 0: its first time on this node,
-         * counted from the broker's earlier deliveries); acknowledges it, dead-letters it, or holds
-         * it for its retry.
-         */
-        private void handle(Item item, int attempt, int failures) {
-            if (!item.channel().isOpen()) {
-                // Its channel closed (the connection was lost): the broker has it back and delivers it again.
-                inFlight.decrementAndGet();
-                return;
-            }
-            Map<String, Object> h = item.props().getHeaders();
-            if (attempt == 0) {
-                Object before = h == null ? null : h.get("x-delivery-count");
-                attempt = 1 + (before instanceof Number n ? n.intValue() : 0);
-            }
-            boolean replay = h != null && "true".equals(RabbitBus.text(h.get("ludus-replay")));
-            Message m = RabbitBus.message(item.envelope().getRoutingKey(), item.props(), item.body(),
-                    item.envelope().getDeliveryTag());
-            bus.metrics.delivered(attempt > 1);
-            String error = null;
-            boolean poison = false;
-            long started = System.nanoTime();
+        pace.took(System.nanoTime() - started);
+        if (error == null) {
             try {
-                subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
-            } catch (PoisonMessageException e) {
-                error = e.toString();
-                poison = true;
-            } catch (Exception | LinkageError e) {
-                error = e.toString();
+                ack(item);
+                bus.metrics.acked();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("RabbitMQ bus group {}: handled {} but could not acknowledge it ({}); it comes again",
+                        group(), m.id(), RabbitBus.describe(e));
             }
-            pace.took(System.nanoTime() - started);
-            if (error == null) {
-                try {
-                    ack(item);
-                    bus.metrics.acked();
-                } catch (IOException | RuntimeException e) {
-                    LOG.warn("RabbitMQ bus group {}: handled {} but could not acknowledge it ({}); it comes again",
-                            group(), m.id(), RabbitBus.describe(e));
-                }
-                inFlight.decrementAndGet();
-                return;
-            }
-            if (poison || attempt >= subscriber.maxDeliveries()) {
-                try {
-                    bus.storeDeadLetter(group(), m, item.body(), subscriber.bundle(), subscriber.version(), error,
-                            attempt);
-                    ack(item);
-                    inFlight.decrementAndGet();
-                    LOG.warn("RabbitMQ bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(),
-                            m.id(), m.topic(), attempt, error);
-                    return;
-                } catch (IOException | RuntimeException e) {
-                    LOG.error("RabbitMQ bus group {}: could not store dead letter {}; trying again: {}", group(),
-                            m.id(), RabbitBus.describe(e));
-                }
-            }
-            // The backoff counts the handler's failures here, not the deliveries: a message given back
-            // by a stopping node or a dropped connection was not failed by anyone.
-            long backoff = subscriber.backoff(failures + 1);
-            LOG.debug("RabbitMQ bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(),
-                    attempt, error, backoff);
-            hold(item, attempt + 1, failures + 1, backoff); // unacknowledged: the key's later messages wait behind it
+            inFlight.decrementAndGet();
+            return;
         }
+        if (poison || attempt >= subscriber.maxDeliveries()) {
+            try {
+                bus.storeDeadLetter(group(), m, item.body(), subscriber.bundle(), subscriber.version(), error,
+                        attempt);
+                ack(item);
+                inFlight.decrementAndGet();
+                LOG.warn("RabbitMQ bus group {}: message {} ({}) dead-lettered after {} deliveries: {}", group(),
+                        m.id(), m.topic(), attempt, error);
+                return;
+            } catch (IOException | RuntimeException e) {
+                LOG.error("RabbitMQ bus group {}: could not store dead letter {}; trying again: {}", group(),
+                        m.id(), RabbitBus.describe(e));
+            }
+        }
+        // The backoff counts the handler's failures here, not the deliveries: a message given back
+        // by a stopping node or a dropped connection was not failed by anyone.
+        long backoff = subscriber.backoff(failures + 1);
+        LOG.debug("RabbitMQ bus group {}: message {} failed delivery {} ({}); again in {} ms", group(), m.id(),
+                attempt, error, backoff);
+        lane.hold(item, attempt + 1, failures + 1, backoff); // unacknowledged: the key's later messages wait behind it
     }
 }
