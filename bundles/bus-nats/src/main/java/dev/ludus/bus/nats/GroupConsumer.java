@@ -240,18 +240,9 @@ final class GroupConsumer {
                 nm.metaData().timestamp().toInstant());
         boolean replay = bus.settings.names().isReplay(nm.getSubject());
         bus.metrics.delivered(attempt > 1);
-        String error = null;
-        boolean poison = false;
-        long started = System.nanoTime();
-        try {
-            subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
-        } catch (PoisonMessageException e) {
-            error = e.toString();
-            poison = true;
-        } catch (Exception | LinkageError e) {
-            error = e.toString();
-        }
-        pace.took(System.nanoTime() - started);
+        Subscriber.Outcome outcome = subscriber.deliver(new Delivery(m, group(), attempt, replay), pace);
+        String error = outcome.error();
+        boolean poison = outcome.poison();
         if (error == null) {
             try {
                 nm.ack();

@@ -226,18 +226,9 @@ final class RabbitGroup {
         Message m = RabbitBus.message(item.envelope().getRoutingKey(), item.props(), item.body(),
                 item.envelope().getDeliveryTag());
         bus.metrics.delivered(attempt > 1);
-        String error = null;
-        boolean poison = false;
-        long started = System.nanoTime();
-        try {
-            subscriber.handler().handle(new Delivery(m, group(), attempt, replay));
-        } catch (PoisonMessageException e) {
-            error = e.toString();
-            poison = true;
-        } catch (Exception | LinkageError e) {
-            error = e.toString();
-        }
-        pace.took(System.nanoTime() - started);
+        Subscriber.Outcome outcome = subscriber.deliver(new Delivery(m, group(), attempt, replay), pace);
+        String error = outcome.error();
+        boolean poison = outcome.poison();
         if (error == null) {
             try {
                 ack(item);

@@ -42,6 +42,36 @@ public record Subscriber(Object identity, String group, List<String> topics, Mes
         }
     }
 
+    /**
+     * What the handler made of one delivery.
+     *
+     * @param error  null when it took the message, else what it threw
+     * @param poison it threw {@link dev.ludus.api.bus.PoisonMessageException}: no retry
+     */
+    public record Outcome(String error, boolean poison) {
+        public boolean taken() {
+            return error == null;
+        }
+    }
+
+    /**
+     * Hands {@code d} to the handler, timing the call for {@code pace}: whatever it throws
+     * (a {@link LinkageError} too: its bundle went away under it) is its refusal of the message.
+     */
+    public Outcome deliver(dev.ludus.api.bus.Delivery d, HandlerPace pace) {
+        long started = System.nanoTime();
+        try {
+            handler.handle(d);
+            return new Outcome(null, false);
+        } catch (dev.ludus.api.bus.PoisonMessageException e) {
+            return new Outcome(e.toString(), true);
+        } catch (Exception | LinkageError e) {
+            return new Outcome(e.toString(), false);
+        } finally {
+            pace.took(System.nanoTime() - started);
+        }
+    }
+
     /** The wait before delivery {@code attempt + 1}, after {@code attempt} failed ones. */
     public long backoff(int attempt) {
         long wait = backoffMillis;
