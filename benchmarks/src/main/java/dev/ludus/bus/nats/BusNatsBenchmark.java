@@ -64,7 +64,7 @@ public final class BusNatsBenchmark {
                     Runtime.getRuntime().availableProcessors(), Runtime.version(), seconds, rounds, rate,
                     BusLocalBenchmark.PAYLOAD_CHARS);
             List<List<Result>> all = new ArrayList<>();
-            for (int i = 0; i < 7; i++) {
+            for (int i = 0; i < 10; i++) {
                 all.add(new ArrayList<>());
             }
             for (int r = 0; r <= rounds; r++) { // round 0 warms up the JIT, the broker and the disk; not counted
@@ -77,6 +77,10 @@ public final class BusNatsBenchmark {
                         () -> bus(options, admin, seconds, rate, false)));
                 list.addAll(BusLocalBenchmark.pair(round, () -> bare(options, admin, seconds, rate, true, true),
                         () -> bus(options, admin, seconds, rate, true)));
+                // The split, on the bus's own stream: which side of the bus costs the consumer path.
+                list.add(split(options, admin, seconds, rate, false, false));
+                list.add(split(options, admin, seconds, rate, true, false));
+                list.add(split(options, admin, seconds, rate, false, true));
                 for (int i = 0; i < list.size(); i++) {
                     BusLocalBenchmark.print(r == 0 ? "warm-up" : "round " + r, list.get(i));
                     if (r > 0) {
@@ -96,6 +100,9 @@ public final class BusNatsBenchmark {
             System.out.printf(Locale.ROOT, "bus / bare publish -> consumer at %,d/s: p50 x%.2f, p99 x%.2f%n", rate,
                     BusLocalBenchmark.medianRatio(all.get(6), all.get(5), 0.5),
                     BusLocalBenchmark.medianRatio(all.get(6), all.get(5), 0.99));
+            System.out.printf(Locale.ROOT, "on the bus's stream, p50 against a bare publish and a bare consumer: the bus's "
+                    + "publish x%.2f, the bus's consumer x%.2f%n", BusLocalBenchmark.medianRatio(all.get(8), all.get(7), 0.5),
+                    BusLocalBenchmark.medianRatio(all.get(9), all.get(7), 0.5));
             System.out.println("(ratios: the median over rounds of each round's bus / bare; the two alternate in order)");
         }
     }
@@ -145,6 +152,64 @@ public final class BusNatsBenchmark {
             return r;
         } finally {
             delete(jsm, BARE_STREAM);
+        }
+    }
+
+    /**
+     * Publish → consumer on the bus's own stream and subject, each side either the bus or the bare
+     * client (a bare publish with a message id; a bare durable pull consumer filtered to the
+     * subject, explicit acks, on a dispatcher): which side of the bus adds to the consumer path.
+     */
+    private static Result split(Options options, Connection admin, double seconds, int rate, boolean busPublish,
+                                boolean busConsume) throws Exception {
+        Names names = new Names("split" + Long.toHexString(System.nanoTime()));
+        NatsBus bus = NatsBus.open(() -> {
+            try {
+                return Nats.connect(options);
+            } catch (InterruptedException e) {
+                throw new java.io.IOException(e);
+            }
+        }, options.getServers().toString(), new NatsBus.Settings(names, Duration.ofHours(1), Duration.ofMinutes(2), 4,
+                1000, Duration.ofSeconds(30), 100_000, Duration.ofSeconds(5)), new BusMetrics("nats"));
+        try (Connection c = Nats.connect(options)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!bus.ready() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            BusLocalBenchmark.Deliveries d = new BusLocalBenchmark.Deliveries();
+            String subject = names.topicSubject("topic-0");
+            String consumer;
+            if (busConsume) {
+                bus.subscribe(new Subscriber("bench", "bench", List.of("topic-0"), x -> d.saw(x.message().payload()), 5,
+                        100, 1000, "benchmark", "0"));
+                consumer = names.consumer("bench", "topic-0");
+            } else {
+                consumer = "bare";
+                admin.jetStreamManagement().addOrUpdateConsumer(names.stream(), ConsumerConfiguration.builder()
+                        .durable(consumer).filterSubject(subject).ackPolicy(AckPolicy.Explicit).maxAckPending(1000).build());
+                c.getConsumerContext(names.stream(), consumer).consume(ConsumeOptions.builder().batchSize(256).build(),
+                        c.createDispatcher(), m -> {
+                            if (m.isJetStream()) {
+                                d.saw(new String(m.getData(), StandardCharsets.UTF_8));
+                                m.ack();
+                            }
+                        });
+            }
+            while (System.nanoTime() < deadline && !pulling(admin, names.stream(), consumer)) {
+                Thread.sleep(10);
+            }
+            JetStream js = c.jetStream();
+            String name = (busPublish ? "bus" : "bare") + " publish -> " + (busConsume ? "bus" : "bare")
+                    + " consumer, bus stream, at " + rate + "/s";
+            Result published = BusLocalBenchmark.drive(name, seconds, rate, n -> busPublish
+                    ? bus.publish(OutgoingMessage.of("topic-0", null, BusLocalBenchmark.payload(System.nanoTime())))
+                    : js.publishAsync(subject, BusLocalBenchmark.payload(System.nanoTime()).getBytes(StandardCharsets.UTF_8),
+                            PublishOptions.builder().messageId("m" + n).build()));
+            return d.result(name, published);
+        } finally {
+            bus.close();
+            delete(admin.jetStreamManagement(), names.stream());
+            delete(admin.jetStreamManagement(), names.deadStream());
         }
     }
 
