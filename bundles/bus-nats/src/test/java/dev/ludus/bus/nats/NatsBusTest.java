@@ -46,7 +46,7 @@ import io.nats.client.Options;
  */
 public class NatsBusTest {
 
-    private static final int TESTS = 9;
+    private static final int TESTS = 11;
     private ServiceEndpoint server;
     private String name;
     private final List<NatsBus> open = new ArrayList<>();
@@ -223,6 +223,47 @@ public class NatsBusTest {
         assertEquals(List.of(1, 2), attempts);
         assertFalse("failed on the delivering thread, not in a lane: " + failedOn,
                 failedOn.get(0).startsWith("ludus-bus-nats-ordered-"));
+    }
+
+    /**
+     * A message given back four times without its handler failing (as by nodes that stopped or
+     * lost their connection while it was in hand) comes with the server's delivery count, and its
+     * first failure here waits the group's first backoff, not the one of its fifth failure.
+     */
+    @Test
+    public void theBackoffCountsTheHandlersFailuresHereNotTheDeliveries() throws Exception {
+        NatsBus b = bus();
+        await("the streams", b::ready);
+        Names n = new Names(name);
+        String consumer = n.consumer("patient", "moves");
+        try (Connection c = io.nats.client.Nats.connect(server.uri("nats"))) {
+            // The group's own durable consumer, as the bus makes it; a node that gives the message back.
+            c.jetStreamManagement().addOrUpdateConsumer(n.stream(), io.nats.client.api.ConsumerConfiguration.builder()
+                    .durable(consumer).filterSubject(n.topicSubject("moves")).ackPolicy(io.nats.client.api.AckPolicy.Explicit)
+                    .deliverPolicy(io.nats.client.api.DeliverPolicy.All).ackWait(Duration.ofSeconds(5)).maxDeliver(11)
+                    .maxAckPending(1000).build());
+            publish(b, OutgoingMessage.of("moves", "room-a", "{\"given\":\"back\"}"));
+            io.nats.client.ConsumerContext cc = c.getConsumerContext(n.stream(), consumer);
+            for (int i = 1; i <= 4; i++) {
+                io.nats.client.Message m = cc.next(Duration.ofSeconds(5));
+                assertTrue("delivery " + i, m != null && m.metaData().deliveredCount() == i);
+                m.nak();
+            }
+        }
+        List<Long> calls = new CopyOnWriteArrayList<>();
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        b.subscribe(new Subscriber(new Object(), "patient", List.of("moves"), d -> {
+            calls.add(System.nanoTime());
+            attempts.add(d.attempt());
+            if (calls.size() == 1) {
+                throw new IllegalStateException("not yet");
+            }
+        }, 10, 400, 20_000, "test.handler", "1.2.3"));
+        await("the retry", () -> calls.size() == 2);
+        assertEquals("the server's deliveries count as attempts", List.of(5, 6), attempts);
+        long waitedMillis = (calls.get(1) - calls.get(0)) / 1_000_000;
+        // the first backoff is 400 ms; counted by deliveries it would be 400 * 2^4 = 6,400 ms
+        assertTrue("waited " + waitedMillis + " ms", waitedMillis >= 350 && waitedMillis < 3_000);
     }
 
     /**

@@ -47,8 +47,8 @@ import com.rabbitmq.client.ConnectionFactory;
  */
 public class RabbitBusTest {
 
-    private static final int TESTS = 8;
-    private static final List<String> GROUPS = List.of("stats", "once", "ordered", "picky", "strict", "resume");
+    private static final int TESTS = 9;
+    private static final List<String> GROUPS = List.of("stats", "once", "ordered", "picky", "strict", "resume", "patient");
     private ServiceEndpoint server;
     private String name;
     private final List<RabbitBus> open = new ArrayList<>();
@@ -346,6 +346,58 @@ public class RabbitBusTest {
         await("all 200", () -> seen.size() == 200);
         // at-least-once: a message in hand at the close may come twice, never more than the few in flight
         assertTrue("deliveries " + deliveries.get(), deliveries.get() < 200 + 4 * 2);
+    }
+
+    /**
+     * A message given back four times without its handler failing (as by nodes that stopped or
+     * lost their connection while it was in hand) comes with the broker's delivery count, and its
+     * first failure here waits the group's first backoff, not the one of its fifth failure.
+     */
+    @Test
+    public void theBackoffCountsTheHandlersFailuresHereNotTheDeliveries() throws Exception {
+        RabbitBus first = bus();
+        first.subscribe(subscriber("patient", d -> { }, 10, 400, "moves"));
+        awaitGroup(first, "patient");
+        boolean rabbitMq = String.valueOf(first.connection().getServerProperties().get("product")).contains("RabbitMQ");
+        first.close(); // the group's queue stays, with no consumer
+        RabbitBus b = bus();
+        await("the exchange", b::ready);
+        publish(b, OutgoingMessage.of("moves", "room-a", "{\"given\":\"back\"}"));
+        String queue = new Topology(name).groupQueue("patient");
+        // A node that takes the message and gives it back, four times (basic.get is not allowed on the
+        // group's queue: a single active consumer), then goes.
+        java.util.concurrent.CountDownLatch givenBack = new java.util.concurrent.CountDownLatch(4);
+        try (Connection c = factory(server.port()).newConnection(); Channel ch = c.createChannel()) {
+            ch.basicQos(1);
+            ch.basicConsume(queue, false, "giving-back", new com.rabbitmq.client.DefaultConsumer(ch) {
+                @Override
+                public void handleDelivery(String tag, com.rabbitmq.client.Envelope envelope,
+                                           com.rabbitmq.client.AMQP.BasicProperties properties, byte[] body)
+                        throws java.io.IOException {
+                    if (givenBack.getCount() == 1) {
+                        ch.basicCancel(tag); // no fifth delivery to this one
+                    }
+                    ch.basicNack(envelope.getDeliveryTag(), false, true);
+                    givenBack.countDown();
+                }
+            });
+            assertTrue("given back four times", givenBack.await(20, TimeUnit.SECONDS));
+        }
+        List<Long> calls = new CopyOnWriteArrayList<>();
+        List<Integer> attempts = new CopyOnWriteArrayList<>();
+        b.subscribe(new Subscriber(new Object(), "patient", List.of("moves"), d -> {
+            calls.add(System.nanoTime());
+            attempts.add(d.attempt());
+            if (calls.size() == 1) {
+                throw new IllegalStateException("not yet");
+            }
+        }, 10, 400, 20_000, "test.handler", "1.2.3"));
+        await("the retry", () -> calls.size() == 2);
+        // RabbitMQ counts the returns (x-delivery-count); a broker that does not starts again at 1
+        assertEquals("the broker's deliveries count as attempts", rabbitMq ? List.of(5, 6) : List.of(1, 2), attempts);
+        long waitedMillis = (calls.get(1) - calls.get(0)) / 1_000_000;
+        // the first backoff is 400 ms; counted by deliveries it would be 400 * 2^4 = 6,400 ms
+        assertTrue("waited " + waitedMillis + " ms", waitedMillis >= 350 && waitedMillis < 3_000);
     }
 
     @Test
