@@ -1,11 +1,8 @@
 package dev.ludus.cache.caffeine;
 
-import java.util.Hashtable;
 import java.util.Map;
 
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceFactory;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,6 +17,8 @@ import com.codahale.metrics.MetricRegistry;
 import dev.ludus.api.cache.Caches;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.cache.support.CacheMetrics;
+import dev.ludus.cache.support.OwnedCaches;
 
 /**
  * Publishes {@link Caches} ({@code ludus.cache=caffeine}) with bundle scope: each bundle that gets
@@ -62,33 +61,14 @@ public final class CaffeineCaches implements HealthCheck {
             metrics.bind(r, store.all());
         }
         active = true;
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(Caches.TYPE, TYPE);
-        registration = context.registerService(Caches.class.getName(), new ServiceFactory<Caches>() {
-            @Override
-            public Caches getService(Bundle bundle, ServiceRegistration<Caches> reg) {
-                return new OwnedCaches(store, new Owner(bundle.getBundleId(), bundle.getSymbolicName(),
-                        bundle.getVersion().toString()));
-            }
-
-            @Override
-            public void ungetService(Bundle bundle, ServiceRegistration<Caches> reg, Caches service) {
-                ((OwnedCaches) service).release();
-            }
-        }, props);
+        registration = OwnedCaches.register(context, TYPE, store);
     }
 
     @Deactivate
     void deactivate() {
         active = false;
-        if (registration != null) {
-            try {
-                registration.unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping
-            }
-            registration = null;
-        }
+        OwnedCaches.unregister(registration);
+        registration = null;
         store.close();
         metrics.unbind();
     }

@@ -13,6 +13,8 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.ludus.api.cache.Cache;
 import dev.ludus.api.cache.CacheException;
 import dev.ludus.api.cache.CacheSpec;
+import dev.ludus.cache.support.CacheView;
+import dev.ludus.cache.support.Owner;
 
 /**
  * One bundle's cache in this node's memory: a Caffeine cache (W-TinyLFU eviction, expiry after
@@ -20,7 +22,7 @@ import dev.ludus.api.cache.CacheSpec;
  * went) it holds nothing and answers every read from the loader: the owner's classes are no longer
  * referenced, and a caller never gets an error for it.
  */
-final class LocalCache<V> implements Cache<V> {
+final class LocalCache<V> implements Cache<V>, CacheView {
 
     private final Owner owner;
     private final String name;
@@ -45,7 +47,8 @@ final class LocalCache<V> implements Cache<V> {
                 .executor(Runnable::run).ticker(ticker).recordStats().build();
     }
 
-    Owner owner() {
+    @Override
+    public Owner owner() {
         return owner;
     }
 
@@ -142,7 +145,8 @@ final class LocalCache<V> implements Cache<V> {
         return spec.timeToLive();
     }
 
-    dev.ludus.api.cache.CacheStats stats() {
+    @Override
+    public dev.ludus.api.cache.CacheStats stats() {
         CacheStats s = cache.stats();
         return new dev.ludus.api.cache.CacheStats(owner.name(), owner.version(), name, "local", s.hitCount(),
                 s.missCount() + afterClose.sum(), s.loadCount(), s.totalLoadTime(), s.evictionCount(),

@@ -13,12 +13,14 @@ import org.slf4j.LoggerFactory;
 import dev.ludus.api.cache.Cache;
 import dev.ludus.api.cache.CacheSpec;
 import dev.ludus.api.cache.CacheStats;
+import dev.ludus.cache.support.CacheStore;
+import dev.ludus.cache.support.Owner;
 
 /**
  * Every cache of this node's memory, by owner and name. An owner's caches are closed (emptied,
  * and answering from their loaders) when it goes; closing the store closes them all.
  */
-final class LocalCacheStore {
+final class LocalCacheStore implements CacheStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalCacheStore.class);
 
@@ -44,9 +46,9 @@ final class LocalCacheStore {
         this.ticker = ticker;
     }
 
-    /** The owner's cache of that name, made on first call; other bounds are applied to it. */
+    @Override
     @SuppressWarnings("unchecked")
-    <V> Cache<V> cache(Owner owner, CacheSpec<V> spec) {
+    public <V> Cache<V> cache(Owner owner, CacheSpec<V> spec) {
         Id id = new Id(owner.id(), spec.name());
         LocalCache<?> c = caches.get(id);
         if (c != null) {
@@ -71,8 +73,8 @@ final class LocalCacheStore {
         return (Cache<V>) c;
     }
 
-    /** Closes every cache of {@code owner} (it stopped or is being updated). */
-    void drop(Owner owner) {
+    @Override
+    public void drop(Owner owner) {
         int n = 0;
         for (Id id : List.copyOf(caches.keySet())) {
             if (id.owner() == owner.id()) {
@@ -93,8 +95,8 @@ final class LocalCacheStore {
         }
     }
 
-    /** Empties the cache {@code name} of the bundle named {@code ownerName}; whether there was one. */
-    boolean invalidateAll(String ownerName, String name) {
+    @Override
+    public boolean invalidateAll(String ownerName, String name) {
         boolean found = false;
         for (LocalCache<?> c : caches.values()) {
             if (c.owner().name().equals(ownerName) && c.name().equals(name)) {
@@ -105,7 +107,8 @@ final class LocalCacheStore {
         return found;
     }
 
-    List<CacheStats> stats() {
+    @Override
+    public List<CacheStats> stats() {
         List<CacheStats> all = new ArrayList<>();
         caches.values().forEach(c -> all.add(c.stats()));
         all.sort(Comparator.comparing(CacheStats::owner).thenComparing(CacheStats::name));

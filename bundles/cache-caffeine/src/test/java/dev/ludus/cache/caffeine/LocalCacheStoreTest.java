@@ -30,6 +30,8 @@ import dev.ludus.api.cache.CacheCodec;
 import dev.ludus.api.cache.CacheException;
 import dev.ludus.api.cache.CacheSpec;
 import dev.ludus.api.cache.CacheStats;
+import dev.ludus.cache.support.OwnedCaches;
+import dev.ludus.cache.support.Owner;
 
 public class LocalCacheStoreTest {
 

@@ -1,4 +1,4 @@
-package dev.ludus.cache.caffeine;
+package dev.ludus.cache.support;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,9 +17,9 @@ import dev.ludus.api.metrics.MetricName;
  * {@code _misses}, {@code _hit_ratio}, {@code _loads}, {@code _load_seconds} (total time in loaders),
  * {@code _evictions}, {@code _size}, {@code _max_entries}, {@code _errors}.
  */
-final class CacheMetrics {
+public final class CacheMetrics {
 
-    static final String PREFIX = "ludus_cache_";
+    public static final String PREFIX = "ludus_cache_";
     private static final Map<String, ToDoubleFunction<CacheStats>> FAMILIES = Map.of(
             "hits", CacheStats::hits,
             "misses", CacheStats::misses,
@@ -35,21 +35,21 @@ final class CacheMetrics {
     private Map<String, String> bundle = Map.of();
     private MetricRegistry bound; // guarded by this
 
-    CacheMetrics(String level) {
+    public CacheMetrics(String level) {
         this.level = level;
     }
 
-    synchronized void bundle(String name, String version) {
+    public synchronized void bundle(String name, String version) {
         bundle = Map.of(MetricLabels.BUNDLE, name, MetricLabels.BUNDLE_VERSION, version);
     }
 
-    synchronized void bind(MetricRegistry registry, Iterable<LocalCache<?>> caches) {
+    public synchronized void bind(MetricRegistry registry, Iterable<? extends CacheView> caches) {
         unbind();
         bound = registry;
         caches.forEach(this::added);
     }
 
-    synchronized void unbind() {
+    public synchronized void unbind() {
         if (bound != null) {
             MetricRegistry r = bound;
             bound = null;
@@ -57,7 +57,7 @@ final class CacheMetrics {
         }
     }
 
-    synchronized void added(LocalCache<?> cache) {
+    public synchronized void added(CacheView cache) {
         if (bound == null) {
             return;
         }
@@ -68,13 +68,13 @@ final class CacheMetrics {
         });
     }
 
-    synchronized void removed(LocalCache<?> cache) {
+    public synchronized void removed(CacheView cache) {
         if (bound != null) {
             FAMILIES.keySet().forEach(family -> bound.remove(name(cache, family)));
         }
     }
 
-    private String name(LocalCache<?> cache, String family) {
+    private String name(CacheView cache, String family) {
         Map<String, String> l = new TreeMap<>(bundle);
         l.put("cache", cache.name());
         l.put("owner", cache.owner().name());

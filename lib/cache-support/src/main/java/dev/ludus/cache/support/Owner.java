@@ -1,7 +1,7 @@
-package dev.ludus.cache.caffeine;
+package dev.ludus.cache.support;
 
 /** The bundle that made a cache: its id (kept across updates), symbolic name and version. */
-record Owner(long id, String name, String version) {
+public record Owner(long id, String name, String version) {
 
     @Override
     public String toString() {
