@@ -47,6 +47,11 @@ final class TestRedis implements RedisConnector, AutoCloseable {
     }
 
     @Override
+    public <K, V> io.lettuce.core.pubsub.StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
+        return client.connectPubSub(codec);
+    }
+
+    @Override
     public Duration commandTimeout() {
         return Duration.ofMillis(500);
     }

@@ -7,6 +7,7 @@ import org.osgi.annotation.versioning.ProviderType;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 /**
  * The node's Redis, as configured by the operator (PID {@code dev.ludus.redis}). A user opens its
@@ -40,6 +41,17 @@ public interface RedisConnector {
      * @throws IllegalStateException when the configuration is not usable (the message says which setting)
      */
     <K, V> StatefulRedisConnection<K, V> connect(RedisCodec<K, V> codec);
+
+    /**
+     * Opens a publish/subscribe connection with {@code codec}. Like {@link #connect}; after a
+     * reconnect it subscribes again to what it had subscribed (messages published meanwhile are
+     * not delivered: Redis keeps none).
+     *
+     * @throws RedisException        when Redis cannot be reached or refuses the credentials
+     * @throws IllegalStateException when the configuration is not usable
+     * @since 1.1
+     */
+    <K, V> StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec);
 
     /** The longest a command waits for its answer before it fails. */
     Duration commandTimeout();

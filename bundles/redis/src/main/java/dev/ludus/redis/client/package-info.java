@@ -5,7 +5,7 @@
  * Compile against {@code dev.ludus:ludus-lettuce} for the Lettuce types.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.ludus.redis.client;
 
 import org.osgi.annotation.bundle.Export;

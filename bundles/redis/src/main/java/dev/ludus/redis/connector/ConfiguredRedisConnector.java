@@ -25,6 +25,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 /**
  * The node's Redis ({@value #PID}, optional: without a configuration, 127.0.0.1:6379 database 0).
@@ -111,6 +112,15 @@ public final class ConfiguredRedisConnector implements RedisConnector, HealthChe
             throw new IllegalStateException("Redis connector not usable: configuration " + PID + ": " + configProblem);
         }
         return withLettuceLoader(() -> c.connect(codec));
+    }
+
+    @Override
+    public <K, V> StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
+        RedisClient c = client;
+        if (c == null) {
+            throw new IllegalStateException("Redis connector not usable: configuration " + PID + ": " + configProblem);
+        }
+        return withLettuceLoader(() -> c.connectPubSub(codec));
     }
 
     @Override
