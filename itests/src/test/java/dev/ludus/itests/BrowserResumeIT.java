@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
+import dev.ludus.testing.services.TcpRelay;
 
 /**
  * The browser client when the page, the tab or the network goes away, in headless Chromium

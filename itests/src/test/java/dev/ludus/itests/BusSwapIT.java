@@ -35,6 +35,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.api.StreamInfoOptions;
+import dev.ludus.testing.services.TcpRelay;
 
 /**
  * The bus publishers use, switched while games finish (the swap suite's load: players against

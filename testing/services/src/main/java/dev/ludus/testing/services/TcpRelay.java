@@ -1,4 +1,4 @@
-package dev.ludus.itests;
+package dev.ludus.testing.services;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * released another connection of this machine could take it, so listening again could fail
  * ("Address already in use", seen in a CI run).
  */
-final class TcpRelay implements AutoCloseable {
+public final class TcpRelay implements AutoCloseable {
 
     private final int target;
     private final int port;
@@ -32,19 +32,19 @@ final class TcpRelay implements AutoCloseable {
     /** Set by a cut: connections are closed as soon as they are accepted. */
     private volatile boolean refusing;
 
-    TcpRelay(int target) throws IOException {
+    public TcpRelay(int target) throws IOException {
         this.target = target;
         this.server = listen(0);
         this.port = server.getLocalPort();
     }
 
     /** The port the relay listens on, the same across cuts. */
-    int port() {
+    public int port() {
         return port;
     }
 
     /** Closes every relayed connection and refuses new ones until {@link #restore}. */
-    synchronized void cut() throws IOException {
+    public synchronized void cut() throws IOException {
         refusing = true;
         for (Socket s : sockets) {
             closeQuietly(s);
@@ -53,12 +53,12 @@ final class TcpRelay implements AutoCloseable {
     }
 
     /** From now on, drops every byte on the connections open now, without closing them. */
-    void blackHole() {
+    public void blackHole() {
         holes.addAll(sockets);
     }
 
     /** Relays new connections again; returns once they are. */
-    synchronized void restore() throws IOException {
+    public synchronized void restore() throws IOException {
         refusing = false;
     }
 
