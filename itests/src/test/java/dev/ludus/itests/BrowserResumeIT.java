@@ -12,7 +12,8 @@ import java.util.Map;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
-import dev.ludus.testing.services.TcpRelay;
+
+import dev.ludus.testing.fixtures.TcpRelay;
 
 /**
  * The browser client when the page, the tab or the network goes away, in headless Chromium

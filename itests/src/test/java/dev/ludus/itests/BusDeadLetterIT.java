@@ -4,16 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import javax.inject.Inject;
 
@@ -58,24 +52,8 @@ public class BusDeadLetterIT {
 
     /** The consumer bundle at {@code version}: the fixture class alone, with an activator. */
     private static byte[] consumerJar(String version) throws Exception {
-        Manifest m = new Manifest();
-        Attributes a = m.getMainAttributes();
-        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", CONSUMER);
-        a.putValue("Bundle-Version", version);
-        a.putValue("Bundle-Activator", PickyConsumer.class.getName());
-        a.putValue("Import-Package", "dev.ludus.api.bus;version=\"[1.0,2)\",org.osgi.framework");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JarOutputStream jar = new JarOutputStream(out, m)) {
-            String entry = PickyConsumer.class.getName().replace('.', '/') + ".class";
-            jar.putNextEntry(new JarEntry(entry));
-            try (InputStream in = PickyConsumer.class.getClassLoader().getResourceAsStream(entry)) {
-                in.transferTo(jar);
-            }
-            jar.closeEntry();
-        }
-        return out.toByteArray();
+        return FixtureBundles.jar(CONSUMER, version, "dev.ludus.api.bus;version=\"[1.0,2)\",org.osgi.framework",
+                List.of(PickyConsumer.class));
     }
 
     private MessageBus bus() throws Exception {

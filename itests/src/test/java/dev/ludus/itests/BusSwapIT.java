@@ -31,11 +31,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ludus.api.bus.BusStatus;
 import dev.ludus.api.bus.MessageBus;
 import dev.ludus.api.health.HealthStatus;
+import dev.ludus.testing.fixtures.TcpRelay;
 import io.nats.client.Connection;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.Nats;
 import io.nats.client.api.StreamInfoOptions;
-import dev.ludus.testing.services.TcpRelay;
 
 /**
  * The bus publishers use, switched while games finish (the swap suite's load: players against

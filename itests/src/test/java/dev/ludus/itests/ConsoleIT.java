@@ -654,6 +654,42 @@ public class ConsoleIT {
     }
 
     @Test
+    public void cachesPageShowsTheArchivesCacheAndEmptiesItOnlyFromTheConsolesOwnOrigin() throws Exception {
+        String id = "cached-" + System.nanoTime();
+        java.time.Instant now = java.time.Instant.now();
+        archiveService.submit(new dev.ludus.api.archive.CompletedGame(id, "liap-tui", now.minusSeconds(60), now,
+                List.of("p1", "p2"), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Wait.until("the game archived", 20_000, () -> archiveService.status().queueDepth() == 0);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(archiveService.find(id).isPresent()); // the first from the backend, then from the cache
+        }
+        Wait.until("the archive's cache listed with its hits", 20_000, () -> {
+            com.fasterxml.jackson.databind.JsonNode rows = JSON.readTree(get("/ludus-caches.json").body()).get("caches");
+            for (com.fasterxml.jackson.databind.JsonNode r : rows) {
+                if (r.get("owner").asText().equals("dev.ludus.archive") && r.get("cache").asText().equals("games")
+                        && r.get("type").asText().equals("caffeine") && r.get("hits").asLong() >= 4) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        page("/ludus-caches", "Hit ratio");
+        String self = self();
+        Map<String, String> form = Map.of("action", "invalidate", "type", "caffeine", "owner", "dev.ludus.archive",
+                "cache", "games");
+        assertEquals(403, post("/ludus-caches.json", "http://evil.example", form).status());
+        Http.Response unknown = post("/ludus-caches.json", self, Map.of("action", "invalidate", "type", "caffeine",
+                "owner", "dev.ludus.archive", "cache", "nothing"));
+        assertEquals(404, unknown.status());
+        assertEquals("unknown_cache", JSON.readTree(unknown.body()).get("error").asText());
+        assertEquals("bad_cache", JSON.readTree(post("/ludus-caches.json", self, Map.of("action", "invalidate",
+                "type", "caffeine", "owner", "dev.ludus.archive")).body()).get("error").asText());
+        Http.Response done = post("/ludus-caches.json", self, form);
+        assertEquals(done.body(), 200, done.status());
+        assertEquals("admin", JSON.readTree(done.body()).get("by").asText());
+    }
+
+    @Test
     public void archivePageLooksAGameUpAndSwitchesTheBackendThroughConfigAdmin() throws Exception {
         String id = "console-" + System.nanoTime();
         java.time.Instant now = java.time.Instant.now();

@@ -30,7 +30,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
 import dev.ludus.testing.fixtures.ProtocolClient;
-import dev.ludus.testing.services.TcpRelay;
+import dev.ludus.testing.fixtures.TcpRelay;
 
 /**
  * The Redis limiter (features redis and limits-redis) in the framework, with players sending

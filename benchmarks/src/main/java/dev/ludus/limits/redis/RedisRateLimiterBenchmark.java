@@ -70,6 +70,9 @@ public class RedisRateLimiterBenchmark {
         RedisConnector connector = new RedisConnector() {
             @Override public String target() { return uri.toString(); }
             @Override public <K, V> StatefulRedisConnection<K, V> connect(RedisCodec<K, V> codec) { return client.connect(codec); }
+            @Override public <K, V> io.lettuce.core.pubsub.StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
+                return client.connectPubSub(codec);
+            }
             @Override public Duration commandTimeout() { return Duration.ofSeconds(1); }
             @Override public boolean reachable() { return true; }
         };

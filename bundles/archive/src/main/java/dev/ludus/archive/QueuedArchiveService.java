@@ -45,6 +45,9 @@ import dev.ludus.api.archive.ArchiveQuery;
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.archive.ArchiveStatus;
 import dev.ludus.api.archive.CompletedGame;
+import dev.ludus.api.cache.CacheCodec;
+import dev.ludus.api.cache.CacheSpec;
+import dev.ludus.api.cache.Caches;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
 
@@ -61,6 +64,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
 
     static final String PID = "dev.ludus.archive";
     static final String DEFAULT_TARGET = "(ludus.archive.backend=fs)";
+    static final String DEFAULT_CACHE_TARGET = "(ludus.cache=caffeine)";
 
     private static final Logger LOG = LoggerFactory.getLogger(QueuedArchiveService.class);
     private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
@@ -109,11 +113,26 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         @AttributeDefinition(name = "Largest game record (bytes)", min = "1", max = "67108864",
                 description = "submit() refuses larger records with code invalid_game.")
         int maxRecordBytes() default 8 << 20;
+
+        @AttributeDefinition(name = "Cache (target filter)",
+                description = "Selects the Caches service archived games are kept in once looked up, by its "
+                        + "ludus.cache property: (ludus.cache=caffeine), (ludus.cache=redis) or "
+                        + "(ludus.cache=two-level). Switching is live; without a match, every lookup goes to the backends.")
+        String cache_target() default DEFAULT_CACHE_TARGET;
+
+        @AttributeDefinition(name = "Cached games", min = "1", max = "1000000",
+                description = "The most games the cache keeps on a node.")
+        int cacheEntries() default 2000;
+
+        @AttributeDefinition(name = "Cache time to live (minutes)", min = "1", max = "1440",
+                description = "The longest a game stays cached after it was looked up: a game deleted by retention "
+                        + "on another node is served at most this long.")
+        int cacheMinutes() default 10;
     }
 
     /** Settings after validation; problems name the setting and the default used instead. */
     record Settings(String target, Archiver.Settings archiver, int warnDepth, Duration warnAge, int retentionDays,
-                    Duration retentionInterval, int maxRecordBytes, List<String> problems) {
+                    Duration retentionInterval, int maxRecordBytes, CacheSpec<CompletedGame> cache, List<String> problems) {
 
         static Settings of(Config c) {
             List<String> problems = new ArrayList<>();
@@ -131,9 +150,13 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
             int retention = range(problems, "retentionDays", c.retentionDays(), 0, 365_000, 0);
             int interval = range(problems, "retentionCheckMinutes", c.retentionCheckMinutes(), 1, 525_600, 60);
             int maxRecord = range(problems, "maxRecordBytes", c.maxRecordBytes(), 1, 64 << 20, 8 << 20);
+            int cacheEntries = range(problems, "cacheEntries", c.cacheEntries(), 1, 1_000_000, 2000);
+            int cacheMinutes = range(problems, "cacheMinutes", c.cacheMinutes(), 1, 1440, 10);
+            CacheSpec<CompletedGame> cache = CacheSpec.of("games", GAMES).withMaxEntries(cacheEntries)
+                    .withTimeToLive(Duration.ofMinutes(cacheMinutes));
             Archiver.Settings a = new Archiver.Settings(batch, 8L << 20, Duration.ofMillis(initial), Duration.ofMillis(max));
             return new Settings(target, a, warnDepth, Duration.ofSeconds(warnAge), retention,
-                    Duration.ofMinutes(interval), maxRecord, List.copyOf(problems));
+                    Duration.ofMinutes(interval), maxRecord, cache, List.copyOf(problems));
         }
 
         private static int range(List<String> problems, String name, int value, int min, int max, int fallback) {
@@ -153,7 +176,27 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     private record Bound(String name, ArchiveBackend backend) {
     }
 
+    /** Archived games in a cache's bytes: the queue's form (exact), queued at the epoch. */
+    static final CacheCodec<CompletedGame> GAMES = new CacheCodec<>() {
+        @Override
+        public byte[] encode(CompletedGame game) {
+            return GameCodec.encode(game, Instant.EPOCH);
+        }
+
+        @Override
+        public CompletedGame decode(byte[] bytes) {
+            try {
+                return GameCodec.decode(bytes).game();
+            } catch (IOException e) {
+                throw new IllegalArgumentException("not an archived game: " + e.getMessage(), e);
+            }
+        }
+    };
+
     private final AtomicReference<Bound> active = new AtomicReference<>();
+    /** Where looked-up games are kept (bundle scope: the caches are this bundle's); null: none matches. */
+    private volatile Caches caches;
+    private volatile String cacheType = "none";
     private final List<Bound> installed = new CopyOnWriteArrayList<>();
     private final Clock clock;
 
@@ -265,6 +308,21 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         }
         Instant now = clock.instant();
         return a.status().oldestWaiting().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L);
+    }
+
+    @Reference(name = "cache", service = Caches.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, target = DEFAULT_CACHE_TARGET)
+    void bindCache(Caches c, Map<String, Object> properties) {
+        caches = c;
+        cacheType = String.valueOf(properties.get(Caches.TYPE));
+        LOG.info("archive: games looked up are cached in the {} cache", cacheType);
+    }
+
+    void unbindCache(Caches c) {
+        if (caches == c) {
+            caches = null;
+            cacheType = "none";
+        }
     }
 
     @Reference(name = "backend", service = ArchiveBackend.class, cardinality = ReferenceCardinality.OPTIONAL,
@@ -379,6 +437,18 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         if (queued.isPresent()) {
             return queued;
         }
+        // An archived game never changes: once found it is cached until its time to live or
+        // eviction (retention empties the cache when it deletes). "Not found" is not cached: the
+        // game may be archived a moment later.
+        Caches c = caches;
+        if (c != null) {
+            return Optional.ofNullable(c.cache(settings.cache()).get(gameId, id -> fromBackends(id).orElse(null)));
+        }
+        return fromBackends(gameId);
+    }
+
+    /** The game from the active backend, then any other installed one. */
+    private Optional<CompletedGame> fromBackends(String gameId) {
         ArchiveException failure = null;
         for (Bound b : lookupOrder()) {
             try {
@@ -465,6 +535,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         }
         Instant cutoff = clock.instant().minus(Duration.ofDays(s.retentionDays()));
         List<String> problems = new ArrayList<>();
+        long deletedBefore = retentionDeleted.get();
         for (Bound b : installed) {
             try {
                 int n = b.backend().deleteCompletedBefore(cutoff);
@@ -475,6 +546,10 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
             } catch (RuntimeException e) {
                 problems.add(b.name() + ": " + e.getMessage());
             }
+        }
+        Caches c = caches;
+        if (c != null && retentionDeleted.get() != deletedBefore) {
+            c.cache(s.cache()).invalidateAll(); // deleted games must not be served from the cache
         }
         retentionLastRun = clock.instant();
         retentionProblem = problems.isEmpty() ? null : String.join("; ", problems);
@@ -509,6 +584,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         d.put("failuresTotal", st.failuresTotal());
         d.put("consecutiveFailures", archiver.consecutiveFailures());
         st.lastFailure().ifPresent(f -> d.put("lastFailure", f));
+        d.put("cache", cacheType);
         d.put("retentionDays", s.retentionDays());
         d.put("retentionDeletedTotal", retentionDeleted.get());
         if (retentionLastRun != null) {

@@ -13,7 +13,7 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.ludus.api.cache.Cache;
 import dev.ludus.api.cache.CacheException;
 import dev.ludus.api.cache.CacheSpec;
-import dev.ludus.cache.support.CacheView;
+import dev.ludus.cache.support.ManagedCache;
 import dev.ludus.cache.support.Owner;
 
 /**
@@ -22,7 +22,7 @@ import dev.ludus.cache.support.Owner;
  * went) it holds nothing and answers every read from the loader: the owner's classes are no longer
  * referenced, and a caller never gets an error for it.
  */
-final class LocalCache<V> implements Cache<V>, CacheView {
+final class LocalCache<V> implements Cache<V>, ManagedCache {
 
     private final Owner owner;
     private final String name;
@@ -53,8 +53,9 @@ final class LocalCache<V> implements Cache<V>, CacheView {
     }
 
     /** Applies other bounds; the entries stay, within them. */
+    @Override
     @SuppressWarnings("unchecked")
-    void reconfigure(CacheSpec<?> next) {
+    public void reconfigure(CacheSpec<?> next) {
         if (next.codec().getClass() != codecClass) {
             throw new CacheException("cache_codec_changed", "cache " + name + " of " + owner + " exists with codec "
                     + codecClass.getName() + ", asked with " + next.codec().getClass().getName());
@@ -126,8 +127,8 @@ final class LocalCache<V> implements Cache<V>, CacheView {
         cache.invalidateAll();
     }
 
-    /** Empties it for good. */
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         cache.invalidateAll();
         cache.cleanUp();

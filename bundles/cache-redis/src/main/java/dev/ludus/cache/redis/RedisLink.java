@@ -146,6 +146,11 @@ final class RedisLink implements AutoCloseable {
         return redis.target();
     }
 
+    /** The command connection (benchmarks: a bare GET over it beside the cache's). */
+    StatefulRedisConnection<String, byte[]> connection() {
+        return connection;
+    }
+
     private void failed(Throwable e) {
         errors.increment();
         String why = RedisConnector.describe(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);

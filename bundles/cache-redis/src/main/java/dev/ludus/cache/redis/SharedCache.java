@@ -22,7 +22,7 @@ import dev.ludus.api.cache.CacheCodec;
 import dev.ludus.api.cache.CacheException;
 import dev.ludus.api.cache.CacheSpec;
 import dev.ludus.api.cache.CacheStats;
-import dev.ludus.cache.support.CacheView;
+import dev.ludus.cache.support.ManagedCache;
 import dev.ludus.cache.support.Owner;
 
 /**
@@ -36,7 +36,7 @@ import dev.ludus.cache.support.Owner;
  * serves), writes go to the near-cache only, and nothing is thrown at the caller. Once closed (its
  * owner stopped) it holds nothing and answers every read from the loader.
  */
-final class SharedCache<V> implements Cache<V>, CacheView {
+final class SharedCache<V> implements Cache<V>, ManagedCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(SharedCache.class);
 
@@ -87,7 +87,8 @@ final class SharedCache<V> implements Cache<V>, CacheView {
         return keyspace;
     }
 
-    void reconfigure(CacheSpec<?> next) {
+    @Override
+    public void reconfigure(CacheSpec<?> next) {
         if (next.codec().getClass() != codecClass) {
             throw new CacheException("cache_codec_changed", "cache " + name + " of " + owner + " exists with codec "
                     + codecClass.getName() + ", asked with " + next.codec().getClass().getName());
@@ -348,7 +349,8 @@ final class SharedCache<V> implements Cache<V>, CacheView {
         (hit ? hits : misses).increment();
     }
 
-    void close() {
+    @Override
+    public void close() {
         closed = true;
         if (near != null) {
             near.invalidateAll();

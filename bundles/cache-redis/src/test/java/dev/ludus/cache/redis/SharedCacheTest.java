@@ -30,7 +30,7 @@ import dev.ludus.api.cache.CacheStats;
 import dev.ludus.cache.support.Owner;
 import dev.ludus.testing.services.Redis;
 import dev.ludus.testing.services.ServiceEndpoint;
-import dev.ludus.testing.services.TcpRelay;
+import dev.ludus.testing.fixtures.TcpRelay;
 
 /**
  * Shared and two-level caches against a real Redis (the local one, or an embedded one), each test

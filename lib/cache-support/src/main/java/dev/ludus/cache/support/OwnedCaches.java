@@ -2,6 +2,7 @@ package dev.ludus.cache.support;
 
 import java.util.Hashtable;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -33,10 +34,11 @@ public final class OwnedCaches implements Caches {
     public static ServiceRegistration<?> register(BundleContext context, String type, CacheStore store) {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(Caches.TYPE, type);
+        AtomicLong uses = new AtomicLong();
         return context.registerService(Caches.class.getName(), new ServiceFactory<Caches>() {
             @Override
             public Caches getService(Bundle bundle, ServiceRegistration<Caches> reg) {
-                return new OwnedCaches(store, new Owner(bundle.getBundleId(), bundle.getSymbolicName(),
+                return new OwnedCaches(store, new Owner(uses.incrementAndGet(), bundle.getSymbolicName(),
                         bundle.getVersion().toString()));
             }
 
