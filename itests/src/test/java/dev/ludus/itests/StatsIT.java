@@ -100,6 +100,21 @@ public class StatsIT {
 
             // A rebuild from the archive gives the same figures.
             Wait.until("the game archived", 30_000, () -> archive.find(room).isPresent());
+
+            // The finished game, every event of it, for anyone to replay; the second time from the cache.
+            for (ProtocolClient asker : List.of(stella, other)) {
+                Map<String, Object> game = (Map<String, Object>) asker.ok("replay", Map.of("game", room)).get("game");
+                assertEquals(room, game.get("id"));
+                assertEquals("liap-tui", game.get("type"));
+                assertEquals(List.of(stella.playerId()), game.get("players"));
+                List<Map<String, Object>> events = (List<Map<String, Object>>) game.get("events");
+                assertTrue("events: " + events.size(), events.size() > 10);
+                for (int i = 0; i < events.size(); i++) {
+                    assertEquals("in order, none missing", i + 1, ((Number) events.get(i).get("version")).intValue());
+                }
+            }
+            assertEquals("game_not_found", stella.request("replay", Map.of("game", "no-such-game")).get("code"));
+            assertEquals("bad_request", stella.request("replay", Map.of()).get("code"));
             Configurations.merge(configAdmin, "dev.ludus.stats", Map.of("rebuildGeneration", 1L));
             Wait.until("rebuilt", 30_000, () -> String.valueOf(HealthChecks.require(context, "stats").details()
                     .get("rebuild")).startsWith("rebuild 1 done: 1 games"),

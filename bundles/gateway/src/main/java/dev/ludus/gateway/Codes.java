@@ -33,6 +33,12 @@ final class Codes {
     /** No statistics bundle runs: profile, leaderboard and history cannot be answered now. */
     static final String STATS_UNAVAILABLE = "stats_unavailable";
 
+    /** {@code replay} of a game the archive does not hold (not finished, not archived yet, or deleted by retention). */
+    static final String GAME_NOT_FOUND = "game_not_found";
+
+    /** {@code replay} while no archive runs or its backends cannot be asked. */
+    static final String ARCHIVE_UNAVAILABLE = "archive_unavailable";
+
     /** The client reads too slowly: its outbound queue overflowed. */
     static final int CLOSE_SLOW_CONSUMER = 4000;
     /** The session was resumed on a newer connection. */

@@ -78,6 +78,9 @@ final class Gateway {
     private volatile GatewayConfig config;
     private volatile RoomService rooms;
     private volatile dev.ludus.api.stats.PlayerStats stats;
+    private volatile dev.ludus.api.archive.ArchiveService archive;
+    /** Where replies to {@code replay} are kept, written once per game; null: none bound. */
+    private volatile dev.ludus.api.cache.Caches caches;
     private volatile dev.ludus.api.bus.MessageBus bus;
     /** Numbers the connection announcements of this gateway; with its start time, their message ids. */
     private final java.util.concurrent.atomic.AtomicLong announcements = new java.util.concurrent.atomic.AtomicLong();
@@ -231,6 +234,14 @@ final class Gateway {
     }
 
     /** The statistics service arrived, left or was replaced (null: none). */
+    void archive(dev.ludus.api.archive.ArchiveService a) {
+        archive = a;
+    }
+
+    void caches(dev.ludus.api.cache.Caches c) {
+        caches = c;
+    }
+
     void stats(dev.ludus.api.stats.PlayerStats s) {
         stats = s;
     }
@@ -851,6 +862,10 @@ final class Gateway {
             statistics(c, p, r);
             return;
         }
+        if (r instanceof Request.Replay rp) {
+            replay(c, p, rp);
+            return;
+        }
         RoomService rs = rooms;
         if (rs == null && !(r instanceof Request.Ping)) {
             GatewayTracing.fail(span, Codes.UNAVAILABLE);
@@ -918,6 +933,46 @@ final class Gateway {
             LOG.error("gateway: statistics request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
             p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
         }
+    }
+
+    /**
+     * Replies to {@code replay}: an archived game never changes, so its reply is written once and
+     * kept in the cache {@code replays} of the bound {@link dev.ludus.api.cache.Caches} (at most
+     * {@value #REPLAYS_KEPT} games, each {@value #REPLAY_MINUTES} minutes: a game deleted by
+     * retention is served at most that long). A game not found is not kept.
+     */
+    static final dev.ludus.api.cache.CacheSpec<String> REPLAYS = dev.ludus.api.cache.CacheSpec
+            .of("replays", dev.ludus.api.cache.CacheCodec.UTF8).withMaxEntries(Gateway.REPLAYS_KEPT)
+            .withTimeToLive(java.time.Duration.ofMinutes(Gateway.REPLAY_MINUTES));
+    static final int REPLAYS_KEPT = 2000;
+    static final int REPLAY_MINUTES = 10;
+
+    /** A {@code replay} request: the archived game with its events, through the cache when one is bound. */
+    private void replay(Connection c, PlayerSession p, Request.Replay r) {
+        dev.ludus.api.archive.ArchiveService a = archive;
+        if (a == null) {
+            p.reply(c, protocol.error(r.id(), Codes.ARCHIVE_UNAVAILABLE, "the archive is not available right now"));
+            return;
+        }
+        java.util.function.Function<String, String> render = id -> a.find(id).map(protocol::replayResult).orElse(null);
+        String json;
+        try {
+            dev.ludus.api.cache.Caches cs = caches;
+            json = cs == null ? render.apply(r.game()) : cs.cache(REPLAYS).get(r.game(), render);
+        } catch (dev.ludus.api.archive.ArchiveException e) {
+            p.reply(c, protocol.error(r.id(), Codes.ARCHIVE_UNAVAILABLE, "the archive cannot be read now: " + e.code()));
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("gateway: replay of {} for {} failed", r.game(), p.playerId, e);
+            p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
+            return;
+        }
+        if (json == null) {
+            p.reply(c, protocol.error(r.id(), Codes.GAME_NOT_FOUND, "no finished game " + Protocol.clip(r.game())
+                    + " in the archive"));
+            return;
+        }
+        p.reply(c, protocol.okJson(r.id(), json));
     }
 
     private static String requireRoom(PlayerSession p) {

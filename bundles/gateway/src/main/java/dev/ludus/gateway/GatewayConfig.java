@@ -116,6 +116,12 @@ public @interface GatewayConfig {
                     + " buses live. Announcements are best effort: without a bus, or when it refuses, none is made.")
     String bus_target() default "(ludus.bus=local)";
 
+    @AttributeDefinition(name = "Cache (target)",
+            description = "Where replies to replay requests are kept once written, as a filter on the Caches services:"
+                    + " (ludus.cache=caffeine) in this node's memory, (ludus.cache=redis) or (ludus.cache=two-level) shared"
+                    + " with every node. Changing it switches caches live; without a match, every replay reads the archive.")
+    String cache_target() default "(ludus.cache=caffeine)";
+
     @AttributeDefinition(name = "Without a limiter", options = {
             @Option(label = "open: allow requests (health says the limits are not enforced)", value = "open"),
             @Option(label = "closed: refuse limited requests with rate_limited", value = "closed")},

@@ -34,6 +34,8 @@ final class Protocol {
     static final int MAX_NAME = 100;
     /** Longest player id a statistics request may name. */
     static final int MAX_PLAYER_ID = 128;
+    /** Longest archived game id (the archive's own bound). */
+    static final int MAX_GAME_ID = 200;
     /**
      * The largest {@code seq} a client may send: the largest integer a JavaScript number holds
      * exactly. A session's numbering continues from a resumed {@code lastSeq}, so a larger one could
@@ -132,6 +134,7 @@ final class Protocol {
             case "profile" -> new Request.Profile(id, optionalText(r, "player", MAX_PLAYER_ID));
             case "leaderboard" -> new Request.Leaderboard(id, text(r, "game", MAX_ID), statsLimit(r, 20));
             case "history" -> new Request.History(id, optionalText(r, "player", MAX_PLAYER_ID), statsLimit(r, 20));
+            case "replay" -> new Request.Replay(id, text(r, "game", MAX_GAME_ID));
             default -> throw new UnknownType();
         };
     }
@@ -270,7 +273,8 @@ final class Protocol {
             Map.entry(Request.StartGame.class, "start"), Map.entry(Request.Act.class, "act"),
             Map.entry(Request.Sync.class, "sync"), Map.entry(Request.Ping.class, "ping"),
             Map.entry(Request.Profile.class, "profile"), Map.entry(Request.Leaderboard.class, "leaderboard"),
-            Map.entry(Request.History.class, "history"));
+            Map.entry(Request.History.class, "history"),
+            Map.entry(Request.Replay.class, "replay"));
 
     /** A profile as the protocol shows it; a player without finished games has zeros. */
     static Map<String, Object> profile(String playerId, java.util.Optional<dev.ludus.api.stats.PlayerProfile> found) {
@@ -320,6 +324,33 @@ final class Protocol {
                     "seat", g.seat(), "score", g.score(), "won", g.won(), "players", g.players(), "scores", g.scores()));
         }
         return out;
+    }
+
+    /**
+     * The result of a {@code replay}: {@code {"game":{"id","type","startedAt","completedAt","players",
+     * "events":[{"version","type","timestamp","data"},…]}}}, the events as the room recorded them.
+     * A record in another format than the rooms' ({@code ludus-room-record/1}) has no events.
+     */
+    String replayResult(dev.ludus.api.archive.CompletedGame g) {
+        com.fasterxml.jackson.databind.node.ObjectNode game = mapper.createObjectNode();
+        game.put("id", g.gameId());
+        game.put("type", g.gameType());
+        game.put("startedAt", g.startedAt().toString());
+        game.put("completedAt", g.completedAt().toString());
+        g.playerIds().forEach(game.putArray("players")::add);
+        JsonNode events = null;
+        try {
+            JsonNode doc = mapper.readTree(g.record());
+            if (doc != null && "ludus-room-record/1".equals(doc.path("format").asText())) {
+                events = doc.get("records");
+            }
+        } catch (java.io.IOException notJson) {
+            // a record of another producer: no events to show
+        }
+        game.set("events", events != null && events.isArray() ? events : mapper.createArrayNode());
+        com.fasterxml.jackson.databind.node.ObjectNode result = mapper.createObjectNode();
+        result.set("game", game);
+        return json(result);
     }
 
     /** The protocol's name of a request's type ({@code act}, {@code list_rooms}, …). */

@@ -82,6 +82,10 @@ sealed interface Request {
     record History(Object id, String player, int limit) implements Request {
     }
 
+    /** A finished game from the archive, every event of it, to replay move by move. */
+    record Replay(Object id, String game) implements Request {
+    }
+
     record Ping(Object id) implements Request {
     }
 }

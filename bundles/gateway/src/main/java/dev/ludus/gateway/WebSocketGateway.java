@@ -65,6 +65,8 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private transient volatile RoomService rooms;
     private transient volatile RateLimiter limiter;
     private transient volatile dev.ludus.api.stats.PlayerStats stats;
+    private transient volatile dev.ludus.api.archive.ArchiveService archive;
+    private transient volatile dev.ludus.api.cache.Caches caches;
     private transient volatile dev.ludus.api.bus.MessageBus bus;
     private transient volatile String limiterName;
     /** Each game service bound before activation: its type and declared limits. */
@@ -84,6 +86,8 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         g.start();
         g.rooms(rooms);
         g.stats(stats);
+        g.archive(archive);
+        g.caches(caches);
         g.bus(bus);
         g.rateLimits.limiter(limiter, limiterName);
         games.values().forEach(v -> g.rateLimits.game(v[0] == null ? null : v[0].toString(), v[1]));
@@ -289,6 +293,48 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
             Gateway g = gateway;
             if (g != null) {
                 g.bus(null);
+            }
+        }
+    }
+
+    /** The archive, optional: without it replay requests answer archive_unavailable. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindArchive(dev.ludus.api.archive.ArchiveService service) {
+        archive = service;
+        Gateway g = gateway;
+        if (g != null) {
+            g.archive(service);
+        }
+    }
+
+    void unbindArchive(dev.ludus.api.archive.ArchiveService service) {
+        if (archive == service) {
+            archive = null;
+            Gateway g = gateway;
+            if (g != null) {
+                g.archive(null);
+            }
+        }
+    }
+
+    /** Where replay replies are kept ({@code cache.target}), optional: without it every replay reads the archive. */
+    @Reference(name = "cache", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(ludus.cache=caffeine)")
+    void bindCaches(dev.ludus.api.cache.Caches service) {
+        caches = service;
+        Gateway g = gateway;
+        if (g != null) {
+            g.caches(service);
+        }
+    }
+
+    void unbindCaches(dev.ludus.api.cache.Caches service) {
+        if (caches == service) {
+            caches = null;
+            Gateway g = gateway;
+            if (g != null) {
+                g.caches(null);
             }
         }
     }

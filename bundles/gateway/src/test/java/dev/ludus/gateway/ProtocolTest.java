@@ -78,6 +78,37 @@ public class ProtocolTest {
         assertEquals(new Request.Act(1L, "redeal_decline", Map.of()), good("{\"id\":1,\"type\":\"act\",\"action\":\"redeal_decline\"}"));
         assertEquals(new Request.Sync(1L), good("{\"id\":1,\"type\":\"sync\"}"));
         assertEquals(new Request.Ping(1L), good("{\"id\":1,\"type\":\"ping\",\"extra\":\"ignored\"}"));
+        assertEquals(new Request.Replay(1L, "room-7"), good("{\"id\":1,\"type\":\"replay\",\"game\":\"room-7\"}"));
+    }
+
+    @Test
+    public void aReplayNeedsAGameIdOfSaneLength() {
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":\" \"}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":7}").code());
+        assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":\"" + "g".repeat(201) + "\"}").code());
+    }
+
+    @Test
+    public void aReplayShowsTheGameAndItsRecordedEvents() throws Exception {
+        java.time.Instant end = java.time.Instant.parse("2026-12-01T10:00:00Z");
+        String record = "{\"format\":\"ludus-room-record/1\",\"roomId\":\"r1\",\"records\":["
+                + "{\"version\":1,\"type\":\"created\",\"timestamp\":5,\"data\":{\"name\":\"<b>T</b>\"}},"
+                + "{\"version\":2,\"type\":\"played\",\"timestamp\":9,\"data\":{\"seat\":0}}]}";
+        com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                protocol.replayResult(new dev.ludus.api.archive.CompletedGame("r1", "liap-tui", end.minusSeconds(60), end,
+                        List.of("p1", "p2"), record.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertEquals("r1", r.at("/game/id").asText());
+        assertEquals("liap-tui", r.at("/game/type").asText());
+        assertEquals("2026-12-01T10:00:00Z", r.at("/game/completedAt").asText());
+        assertEquals("p2", r.at("/game/players/1").asText());
+        assertEquals(2, r.at("/game/events").size());
+        assertEquals("played", r.at("/game/events/1/type").asText());
+        assertEquals("<b>T</b>", r.at("/game/events/0/data/name").asText());
+        com.fasterxml.jackson.databind.JsonNode other = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                protocol.replayResult(new dev.ludus.api.archive.CompletedGame("x", "chess", end.minusSeconds(60), end,
+                        List.of(), "not json at all".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        assertEquals("a record of another producer has no events", 0, other.at("/game/events").size());
     }
 
     @Test

@@ -61,6 +61,7 @@ final class TestConfig implements GatewayConfig {
     @Override public String limits() { return limits; }
     @Override public String limiter_target() { return limiterTarget; }
     @Override public String bus_target() { return "(ludus.bus=local)"; }
+    @Override public String cache_target() { return "(ludus.cache=caffeine)"; }
     @Override public String limitsWithoutLimiter() { return withoutLimiter; }
     @Override public String limitCreateRoom() { return createRoom; }
     @Override public String limitJoinRoom() { return joinRoom; }
