@@ -84,10 +84,15 @@ final class GameRun {
     }
 
     private final int tables;
+    private final List<Table> all = new ArrayList<>();
+
+    /** The rooms the run's tables played in (their games' ids in the archive), once it ran. */
+    List<String> rooms() {
+        return all.stream().map(t -> t.roomId).filter(java.util.Objects::nonNull).toList();
+    }
 
     Result run() throws Exception {
         URI uri = URI.create(options.url());
-        List<Table> all = new ArrayList<>();
         for (int t = 0; t < tables; t++) {
             all.add(new Table(t));
         }
