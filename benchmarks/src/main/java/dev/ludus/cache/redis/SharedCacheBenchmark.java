@@ -25,13 +25,8 @@ import dev.ludus.api.cache.Cache;
 import dev.ludus.api.cache.CacheCodec;
 import dev.ludus.api.cache.CacheSpec;
 import dev.ludus.cache.support.Owner;
+import dev.ludus.redis.client.PlainRedisConnector;
 import dev.ludus.redis.client.RedisConnector;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 /**
  * A get that hits, from a shared cache of {@code cache-redis} (Redis only: every get is a round
@@ -55,7 +50,7 @@ public class SharedCacheBenchmark {
     @Param({"10000"})
     int keys;
 
-    RedisClient client;
+    PlainRedisConnector client;
     RedisLink link;
     Cache<String> shared;
     Cache<String> twoLevel;
@@ -65,18 +60,8 @@ public class SharedCacheBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         URI uri = URI.create(System.getenv().getOrDefault("LUDUS_BENCH_REDIS", "redis://127.0.0.1:6379"));
-        client = RedisClient.create("redis://" + uri.getHost() + ":" + uri.getPort());
-        client.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1))).build());
-        RedisConnector connector = new RedisConnector() {
-            @Override public String target() { return uri.toString(); }
-            @Override public <K, V> StatefulRedisConnection<K, V> connect(RedisCodec<K, V> codec) { return client.connect(codec); }
-            @Override public <K, V> StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
-                return client.connectPubSub(codec);
-            }
-            @Override public Duration commandTimeout() { return Duration.ofSeconds(1); }
-            @Override public boolean reachable() { return true; }
-        };
+        client = new PlainRedisConnector(uri.getHost(), uri.getPort(), Duration.ofSeconds(1));
+        RedisConnector connector = client;
         String prefix = "ludus:bench:" + System.nanoTime();
         SharedStore[] two = new SharedStore[1];
         link = new RedisLink(connector, prefix, 1000, 1000, m -> two[0].invalidation(m), () -> two[0].forgetNear());
@@ -107,7 +92,7 @@ public class SharedCacheBenchmark {
     public void tearDown() {
         long errors = link.errors.sum();
         link.close();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        client.close();
         if (errors > 0) {
             throw new IllegalStateException(errors + " Redis failures during the run: the figures are void");
         }

@@ -23,12 +23,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import dev.ludus.api.limits.Decision;
 import dev.ludus.api.limits.LimitPolicy;
+import dev.ludus.redis.client.PlainRedisConnector;
 import dev.ludus.redis.client.RedisConnector;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.RedisCodec;
 
 /**
  * A decision of the Redis limiter ({@code limits-redis}: Bucket4j's compare-and-swap bucket over
@@ -57,25 +53,15 @@ public class RedisRateLimiterBenchmark {
     int keys;
 
     LimitPolicy policy;
-    RedisClient client;
+    PlainRedisConnector client;
     RedisRateLimiter limiter;
     String[] ids;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         URI uri = URI.create(System.getenv().getOrDefault("LUDUS_BENCH_REDIS", "redis://127.0.0.1:6379"));
-        client = RedisClient.create("redis://" + uri.getHost() + ":" + uri.getPort());
-        client.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1))).build());
-        RedisConnector connector = new RedisConnector() {
-            @Override public String target() { return uri.toString(); }
-            @Override public <K, V> StatefulRedisConnection<K, V> connect(RedisCodec<K, V> codec) { return client.connect(codec); }
-            @Override public <K, V> io.lettuce.core.pubsub.StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
-                return client.connectPubSub(codec);
-            }
-            @Override public Duration commandTimeout() { return Duration.ofSeconds(1); }
-            @Override public boolean reachable() { return true; }
-        };
+        client = new PlainRedisConnector(uri.getHost(), uri.getPort(), Duration.ofSeconds(1));
+        RedisConnector connector = client;
         limiter = new RedisRateLimiter(connector, null);
         String prefix = "ludus:bench:" + System.nanoTime() + ":";
         limiter.activate(new RedisLimitsConfig() {
@@ -105,7 +91,7 @@ public class RedisRateLimiterBenchmark {
     public void tearDown() {
         long fallbacks = (long) limiter.check().details().get("fallbackDecisions");
         limiter.deactivate();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        client.close();
         if (fallbacks > 0) {
             throw new IllegalStateException(fallbacks + " decisions were not made by Redis (timeouts): the figures are void");
         }

@@ -28,6 +28,7 @@ import dev.ludus.api.cache.CacheCodec;
 import dev.ludus.api.cache.CacheSpec;
 import dev.ludus.api.cache.CacheStats;
 import dev.ludus.cache.support.Owner;
+import dev.ludus.redis.client.PlainRedisConnector;
 import dev.ludus.testing.services.Redis;
 import dev.ludus.testing.services.ServiceEndpoint;
 import dev.ludus.testing.fixtures.TcpRelay;
@@ -51,7 +52,7 @@ public class SharedCacheTest {
         final SharedStore twoLevel;
 
         Node(int port, Duration nearTtl) {
-            TestConnector c = new TestConnector(server.host(), port);
+            PlainRedisConnector c = new PlainRedisConnector(server.host(), port, Duration.ofMillis(500));
             SharedStore[] two = new SharedStore[1];
             link = new RedisLink(c, prefix, 200, 100, m -> two[0].invalidation(m), () -> two[0].forgetNear());
             shared = new SharedStore(link, prefix, 0, nearTtl, x -> { }, x -> { });

@@ -20,6 +20,7 @@ import dev.ludus.api.health.HealthStatus;
 import dev.ludus.api.limits.Decision;
 import dev.ludus.api.limits.LimitPolicy;
 import dev.ludus.limits.local.LocalRateLimiter;
+import dev.ludus.redis.client.PlainRedisConnector;
 import dev.ludus.testing.services.Redis;
 
 /**
@@ -29,9 +30,9 @@ import dev.ludus.testing.services.Redis;
  */
 public class RedisRateLimiterTest {
 
-    private static TestRedis redis;
+    private static PlainRedisConnector redis;
     private final List<RedisRateLimiter> limiters = new ArrayList<>();
-    private final List<TestRedis> connectors = new ArrayList<>();
+    private final List<PlainRedisConnector> connectors = new ArrayList<>();
     private final String prefix = "ludus:test:" + System.nanoTime() + ":";
 
     @BeforeClass
@@ -49,12 +50,12 @@ public class RedisRateLimiterTest {
     @After
     public void stop() {
         limiters.forEach(RedisRateLimiter::deactivate);
-        connectors.forEach(TestRedis::close);
+        connectors.forEach(PlainRedisConnector::close);
     }
 
     /** A limiter on a connection of its own (a node), on the test Redis unless told. */
-    private RedisRateLimiter node(TestRedis on, String failure, LocalRateLimiter fallback) {
-        TestRedis c = new TestRedis(host(on), port(on));
+    private RedisRateLimiter node(PlainRedisConnector on, String failure, LocalRateLimiter fallback) {
+        PlainRedisConnector c = TestRedis.at(host(on), port(on));
         connectors.add(c);
         RedisRateLimiter l = new RedisRateLimiter(c, fallback);
         l.activate(TestRedis.config(prefix, failure, 200), null);
@@ -62,12 +63,12 @@ public class RedisRateLimiterTest {
         return l;
     }
 
-    private static String host(TestRedis r) {
-        return r.target.substring("redis://".length(), r.target.lastIndexOf(':'));
+    private static String host(PlainRedisConnector r) {
+        return r.target().substring("redis://".length(), r.target().lastIndexOf(':'));
     }
 
-    private static int port(TestRedis r) {
-        String t = r.target.substring(r.target.lastIndexOf(':') + 1);
+    private static int port(PlainRedisConnector r) {
+        String t = r.target().substring(r.target().lastIndexOf(':') + 1);
         return Integer.parseInt(t.substring(0, t.indexOf('/')));
     }
 
@@ -161,7 +162,7 @@ public class RedisRateLimiterTest {
 
     @Test
     public void redisAwayFollowsTheFailurePolicyWithoutWaiting() throws Exception {
-        TestRedis nobody = new TestRedis("127.0.0.1", freePort());
+        PlainRedisConnector nobody = TestRedis.at("127.0.0.1", freePort());
         connectors.add(nobody);
         LimitPolicy p = LimitPolicy.parse("play", "3/1m");
         RedisRateLimiter open = node(nobody, "open", new LocalRateLimiter());
@@ -189,7 +190,7 @@ public class RedisRateLimiterTest {
     public void redisStoppedMidRunFallsBackAndComesBackByItself() throws Exception {
         Redis.Own own = Redis.own(RedisRateLimiterTest.class, 1);
         try {
-            TestRedis there = new TestRedis("127.0.0.1", own.port());
+            PlainRedisConnector there = TestRedis.at("127.0.0.1", own.port());
             connectors.add(there);
             RedisRateLimiter a = node(there, "open", new LocalRateLimiter());
             awaitUp(a);

@@ -3,67 +3,24 @@ package dev.ludus.limits.redis;
 import java.lang.annotation.Annotation;
 import java.time.Duration;
 
-import dev.ludus.redis.client.RedisConnector;
+import dev.ludus.redis.client.PlainRedisConnector;
 import dev.ludus.testing.services.Redis;
 import dev.ludus.testing.services.ServiceEndpoint;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.RedisCodec;
 
-/**
- * A {@link RedisConnector} for tests outside the framework, with the options the node's connector
- * sets (reconnect, refuse commands while disconnected, command timeout), and limiter settings.
- */
-final class TestRedis implements RedisConnector, AutoCloseable {
+/** Connectors to the test Redis outside the framework (as the node's connector sets them up), and limiter settings. */
+final class TestRedis {
 
-    final RedisClient client;
-    final String target;
-
-    TestRedis(String host, int port) {
-        target = "redis://" + host + ":" + port + "/0";
-        client = RedisClient.create(RedisURI.builder().withHost(host).withPort(port).withTimeout(Duration.ofMillis(500)).build());
-        client.setOptions(ClientOptions.builder().autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(500))).build());
+    private TestRedis() {
     }
 
-    /** The test Redis (the real one, or an embedded one; see test-services). */
-    static TestRedis shared(Class<?> test, int tests) {
+    /** A connector to the test Redis (the real one, or an embedded one; see test-services). */
+    static PlainRedisConnector shared(Class<?> test, int tests) {
         ServiceEndpoint e = Redis.server(test, tests);
-        return new TestRedis(e.host(), e.port());
+        return at(e.host(), e.port());
     }
 
-    @Override
-    public String target() {
-        return target;
-    }
-
-    @Override
-    public <K, V> StatefulRedisConnection<K, V> connect(RedisCodec<K, V> codec) {
-        return client.connect(codec);
-    }
-
-    @Override
-    public <K, V> io.lettuce.core.pubsub.StatefulRedisPubSubConnection<K, V> connectPubSub(RedisCodec<K, V> codec) {
-        return client.connectPubSub(codec);
-    }
-
-    @Override
-    public Duration commandTimeout() {
-        return Duration.ofMillis(500);
-    }
-
-    @Override
-    public boolean reachable() {
-        return true;
-    }
-
-    @Override
-    public void close() {
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    static PlainRedisConnector at(String host, int port) {
+        return new PlainRedisConnector(host, port, Duration.ofMillis(500));
     }
 
     /** Limiter settings: the defaults but for a prefix of the test's own and the failure policy. */

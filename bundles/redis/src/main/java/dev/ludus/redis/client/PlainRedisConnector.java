@@ -1,8 +1,7 @@
-package dev.ludus.cache.redis;
+package dev.ludus.redis.client;
 
 import java.time.Duration;
 
-import dev.ludus.redis.client.RedisConnector;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -11,19 +10,26 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
-/** The node's connector as the redis bundle sets it up (reconnecting, refusing commands while disconnected), outside a framework. */
-final class TestConnector implements RedisConnector, AutoCloseable {
+/**
+ * A {@link RedisConnector} outside a framework (tests, benchmarks, tools), with the options the
+ * node's connector sets: connections reconnect by themselves, refuse commands at once while
+ * disconnected, and time out after {@code commandTimeout}. No health checking: {@link #reachable}
+ * is always true. Close it to close every connection it opened.
+ */
+public final class PlainRedisConnector implements RedisConnector, AutoCloseable {
 
     private final RedisClient client;
     private final String target;
+    private final Duration commandTimeout;
 
-    TestConnector(String host, int port) {
-        target = "redis://" + host + ":" + port + "/0";
-        client = RedisClient.create(RedisURI.builder().withHost(host).withPort(port).withTimeout(Duration.ofMillis(500))
+    public PlainRedisConnector(String host, int port, Duration commandTimeout) {
+        this.target = "redis://" + host + ":" + port + "/0";
+        this.commandTimeout = commandTimeout;
+        this.client = RedisClient.create(RedisURI.builder().withHost(host).withPort(port).withTimeout(commandTimeout)
                 .build());
         client.setOptions(ClientOptions.builder().autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(500))).build());
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout)).build());
     }
 
     @Override
@@ -43,7 +49,7 @@ final class TestConnector implements RedisConnector, AutoCloseable {
 
     @Override
     public Duration commandTimeout() {
-        return Duration.ofMillis(500);
+        return commandTimeout;
     }
 
     @Override
