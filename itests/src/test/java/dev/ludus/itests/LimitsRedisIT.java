@@ -116,7 +116,7 @@ public class LimitsRedisIT {
 
                     configure("dev.ludus.gateway", Map.of("limiter.target", "(ludus.limiter=redis)"));
                     awaitLimiter("redis");
-                    Thread.sleep(500); // traffic through Redis
+                    LimitsSwapIT.awaitTraffic(players, LimitsSwapIT.PLAYERS * 10L); // traffic through Redis
                     assertEquals("the Redis bucket is a bucket of its own", LimitsSwapIT.ALLOWED, probe(prober).get("code"));
                     assertEquals("and is spent after one", "join_room", probe(prober).get("policy"));
                     long redisDecisions = ((Number) health("limits-redis").details().get("decisions")).longValue();
@@ -136,7 +136,7 @@ public class LimitsRedisIT {
                     assertTrue("the console's rate limits page shows the limiter failing over: " + console,
                             console.contains("\"check\":\"limits-redis\",\"status\":\"DEGRADED\"")
                                     && console.contains("decided by the local fallback limiter"));
-                    Thread.sleep(1000); // traffic without Redis
+                    LimitsSwapIT.awaitTraffic(players, LimitsSwapIT.PLAYERS * 10L); // traffic without Redis
                     relay.restore();
                     Wait.until("back on Redis by itself", 30_000, () -> health("limits-redis").status() == HealthStatus.UP,
                             () -> health("limits-redis").toString());
@@ -153,7 +153,7 @@ public class LimitsRedisIT {
                     long millis = (System.nanoTime() - start) / 1_000_000;
                     assertEquals("join_room", answer.get("policy"));
                     assertTrue("answered without waiting on the silent Redis: " + millis + " ms", millis < 1_000);
-                    Thread.sleep(1000); // traffic while Redis is silent
+                    LimitsSwapIT.awaitTraffic(players, LimitsSwapIT.PLAYERS * 10L); // traffic while Redis is silent
                     relay.cut();
                     relay.restore();
                     Wait.until("back on Redis after the black hole", 60_000,
@@ -162,7 +162,7 @@ public class LimitsRedisIT {
                     configure("dev.ludus.gateway", Map.of("limiter.target", "(ludus.limiter=local)"));
                     awaitLimiter("local");
                     assertEquals("the local bucket, still spent", "join_room", probe(prober).get("policy"));
-                    Thread.sleep(500);
+                    LimitsSwapIT.awaitTraffic(players, LimitsSwapIT.PLAYERS * 10L);
                 } finally {
                     stop.set(true);
                     pool.shutdown();

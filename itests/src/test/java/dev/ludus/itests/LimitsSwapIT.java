@@ -84,8 +84,8 @@ public class LimitsSwapIT {
     /** A player's requests: each is answered once, or the player records what went wrong. */
     static final class Player {
         final ProtocolClient client;
-        long sent;
-        long ok;
+        volatile long sent; // written by the player's own thread only
+        volatile long ok;
         final List<String> wrong = new ArrayList<>();
 
         Player(ProtocolClient client) {
@@ -138,12 +138,12 @@ public class LimitsSwapIT {
                 assertEquals("join_room", probe(prober).get("policy"));
 
                 Bundle limiter = limiterBundle();
-                Thread.sleep(1000); // traffic through the first limiter
+                awaitTraffic(players, PLAYERS * 10L); // traffic through the first limiter
                 limiter.stop();
                 Wait.until("health says the limits are not enforced", 20_000,
                         () -> gateway().status() == HealthStatus.DEGRADED && gateway().reason().contains("not enforced"),
                         () -> gateway().toString());
-                Thread.sleep(500); // traffic with no limiter bound
+                awaitTraffic(players, PLAYERS * 5L); // traffic with no limiter bound
                 limiter.start();
                 awaitEnforced();
                 // The limiter's buckets went with it: the prober starts afresh, and is limited again.
@@ -153,7 +153,7 @@ public class LimitsSwapIT {
                 for (int i = 0; i < 3; i++) {
                     limiter.update();
                     awaitEnforced();
-                    Thread.sleep(500); // traffic through the new limiter before the next swap
+                    awaitTraffic(players, PLAYERS * 5L); // traffic through the new limiter before the next swap
                 }
                 assertEquals("limited with the updated bundle", "join_room", probeAfterItsOne(prober).get("policy"));
 
@@ -161,7 +161,7 @@ public class LimitsSwapIT {
                 Wait.until("shadow mode in force", 20_000, () -> ALLOWED.equals(probe(prober).get("code")));
                 gatewaySettings(Map.of("limits", "enforce"));
                 Wait.until("enforced again", 20_000, () -> "rate_limited".equals(probe(prober).get("code")));
-                Thread.sleep(1000);
+                awaitTraffic(players, PLAYERS * 10L);
             } finally {
                 stop.set(true);
                 pool.shutdown();
@@ -197,5 +197,14 @@ public class LimitsSwapIT {
     private static Map<String, Object> probeAfterItsOne(ProtocolClient c) throws Exception {
         Map<String, Object> reply = probe(c);
         return ALLOWED.equals(reply.get("code")) ? probe(c) : reply;
+    }
+
+    /**
+     * Waits until the players have sent {@code requests} more requests: traffic runs through each
+     * phase however slowly a busy machine answers (a fixed sleep let too few through in a CI run).
+     */
+    static void awaitTraffic(List<Player> players, long requests) throws Exception {
+        long before = players.stream().mapToLong(p -> p.sent).sum();
+        Wait.until(requests + " more requests", 30_000, () -> players.stream().mapToLong(p -> p.sent).sum() >= before + requests);
     }
 }
