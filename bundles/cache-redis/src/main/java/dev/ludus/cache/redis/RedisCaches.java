@@ -130,6 +130,12 @@ public final class RedisCaches implements HealthCheck {
         return "cache-redis";
     }
 
+    /** Ready once the first attempt to reach Redis has ended: the node does not take players with the caches still connecting. */
+    @Override
+    public boolean ready() {
+        return link.tried();
+    }
+
     @Override
     public HealthResult check() {
         Map<String, Object> d = new LinkedHashMap<>();

@@ -66,6 +66,8 @@ final class RedisLink implements AutoCloseable {
     private volatile long awayUntil;
     private volatile boolean away = true;
     private volatile String problem = "not connected yet";
+    /** Whether the first attempt to reach Redis has ended, either way. */
+    private volatile boolean tried;
 
     RedisLink(RedisConnector redis, String prefix, long timeoutMillis, long retryMillis,
               Consumer<String> onInvalidation, Runnable onBack) {
@@ -116,7 +118,14 @@ final class RedisLink implements AutoCloseable {
                 return;
             }
             failed(e);
+        } finally {
+            tried = true;
         }
+    }
+
+    /** Whether the first attempt to reach Redis has ended (readiness waits for it; a Redis that is away does not hold it). */
+    boolean tried() {
+        return tried;
     }
 
     private synchronized void back() {
