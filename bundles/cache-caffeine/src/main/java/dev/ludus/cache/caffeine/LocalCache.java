@@ -1,6 +1,5 @@
 package dev.ludus.cache.caffeine;
 
-import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -134,16 +133,8 @@ final class LocalCache<V> implements Cache<V>, ManagedCache {
         cache.cleanUp();
     }
 
-    boolean closed() {
-        return closed;
-    }
-
     long size() {
         return cache.estimatedSize();
-    }
-
-    Duration timeToLive() {
-        return spec.timeToLive();
     }
 
     @Override
