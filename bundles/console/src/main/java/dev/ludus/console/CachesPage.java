@@ -129,11 +129,11 @@ public class CachesPage extends ConsolePage {
     }
 
     private static String required(HttpServletRequest req, String name) {
-        String v = req.getParameter(name);
-        if (v == null || v.isBlank()) {
+        String v = param(req, name);
+        if (v == null) {
             throw new BadRequest("bad_" + name, "name the " + name);
         }
-        return v.strip();
+        return v;
     }
 
     @Override

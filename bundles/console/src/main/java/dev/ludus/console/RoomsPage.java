@@ -243,11 +243,6 @@ public class RoomsPage extends ConsolePage {
         return new RoomQuery(param(req, "game"), state, null, param(req, "q"), limit, param(req, "cursor"));
     }
 
-    private static String param(HttpServletRequest req, String name) {
-        String v = req.getParameter(name);
-        return v == null || v.isBlank() ? null : v.strip();
-    }
-
     static Map<String, Object> row(RoomInfo r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("roomId", r.roomId());

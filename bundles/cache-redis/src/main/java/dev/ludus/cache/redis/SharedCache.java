@@ -183,15 +183,16 @@ final class SharedCache<V> implements Cache<V>, ManagedCache {
             misses.add(keys.size());
             return found;
         }
-        List<String> rest = new ArrayList<>();
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>();
         for (String k : keys) {
             V v = fromNear(k);
             if (v != null) {
                 found.put(k, v);
-            } else if (!rest.contains(k)) {
-                rest.add(k);
+            } else {
+                missing.add(k);
             }
         }
+        List<String> rest = new ArrayList<>(missing);
         if (!rest.isEmpty() && redis.usable()) {
             List<String> redisKeys = new ArrayList<>(rest.size());
             rest.forEach(k -> redisKeys.add(keyspace + k));
