@@ -64,9 +64,15 @@ public class StatsIT {
         ProtocolClient.awaitGateway(ws, 30_000);
         try (ProtocolClient stella = ProtocolClient.hello(ws, "Stella"); ProtocolClient other = ProtocolClient.hello(ws, "Otto")) {
             assertEquals(0, played(profile(stella, null)));
+            // Asked before the game: the replies are cached, and must not outlive the game's count.
+            assertEquals(List.of(), other.ok("leaderboard", Map.of("game", "liap-tui")).get("players"));
+            assertEquals(List.of(), stella.ok("history", Map.of()).get("games"));
             String room = LiapTuiPlayer.startAgainstBots(stella, "stats", Map.of("maxRounds", "1"));
             LiapTuiPlayer.play(stella, 90_000, -1);
-            Wait.until("the game counted", 30_000, () -> played(profile(stella, null)) == 1);
+            Wait.until("the game counted", 30_000, () -> ((Number) HealthChecks.require(context, "stats").details()
+                    .get("games")).intValue() == 1);
+            // Counted: every reply shows it at once, none is served from before.
+            assertEquals(1, played(profile(stella, null)));
 
             Map<String, Object> mine = profile(stella, null);
             assertEquals("Stella", mine.get("name"));

@@ -79,7 +79,7 @@ final class Gateway {
     private volatile RoomService rooms;
     private volatile dev.ludus.api.stats.PlayerStats stats;
     private volatile dev.ludus.api.archive.ArchiveService archive;
-    /** Where replies to {@code replay} are kept, written once per game; null: none bound. */
+    /** Where replies to {@code replay} and the statistics requests are kept; null: none bound. */
     private volatile dev.ludus.api.cache.Caches caches;
     private volatile dev.ludus.api.bus.MessageBus bus;
     /** Numbers the connection announcements of this gateway; with its start time, their message ids. */
@@ -911,6 +911,19 @@ final class Gateway {
         }
     }
 
+    /**
+     * Replies to {@code profile}, {@code leaderboard} and {@code history}, kept in the cache
+     * {@code stats} of the bound {@link dev.ludus.api.cache.Caches} under the stats service's
+     * revision of what they show ({@link dev.ludus.api.stats.PlayerStats#playerRevision},
+     * {@link dev.ludus.api.stats.PlayerStats#leaderboardRevision}): a counted game changes the
+     * revision, so the next request is written anew and no reply outlives the figures it shows.
+     * Replies of older revisions are never asked for again and leave by size or age.
+     */
+    static final dev.ludus.api.cache.CacheSpec<String> STATS_REPLIES = dev.ludus.api.cache.CacheSpec
+            .of("stats", dev.ludus.api.cache.CacheCodec.UTF8).withMaxEntries(Gateway.STATS_KEPT)
+            .withTimeToLive(java.time.Duration.ofMinutes(Gateway.REPLAY_MINUTES));
+    static final int STATS_KEPT = 10_000;
+
     /** A {@code profile}, {@code leaderboard} or {@code history} request, answered from the stats service. */
     private void statistics(Connection c, PlayerSession p, Request r) {
         dev.ludus.api.stats.PlayerStats s = stats;
@@ -919,20 +932,36 @@ final class Gateway {
             return;
         }
         try {
+            String json;
             if (r instanceof Request.Profile pr) {
                 String who = pr.player() == null ? p.playerId : pr.player();
-                p.reply(c, protocol.ok(pr.id(), Map.of("profile", Protocol.profile(who, s.profile(who)))));
+                json = statsReply(s.playerRevision(who), "profile|", who, () -> protocol.json(
+                        Map.of("profile", Protocol.profile(who, s.profile(who)))));
             } else if (r instanceof Request.Leaderboard l) {
-                p.reply(c, protocol.ok(l.id(), Map.of("game", l.game(),
-                        "players", Protocol.standings(s.leaderboard(l.game(), l.limit())))));
+                json = statsReply(s.leaderboardRevision(l.game()), "leaderboard|" + l.limit() + "|", l.game(),
+                        () -> protocol.json(Map.of("game", l.game(),
+                                "players", Protocol.standings(s.leaderboard(l.game(), l.limit())))));
             } else if (r instanceof Request.History h) {
                 String who = h.player() == null ? p.playerId : h.player();
-                p.reply(c, protocol.ok(h.id(), Map.of("player", who, "games", Protocol.games(s.history(who, h.limit())))));
+                json = statsReply(s.playerRevision(who), "history|" + h.limit() + "|", who, () -> protocol.json(
+                        Map.of("player", who, "games", Protocol.games(s.history(who, h.limit())))));
+            } else {
+                return;
             }
+            p.reply(c, protocol.okJson(r.id(), json));
         } catch (RuntimeException e) {
             LOG.error("gateway: statistics request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
             p.reply(c, protocol.error(r.id(), Codes.INTERNAL_ERROR, "the request failed on the server"));
         }
+    }
+
+    /** A statistics reply through the cache, filed under {@code kind + revision + "|" + subject}. */
+    private String statsReply(String revision, String kind, String subject, java.util.function.Supplier<String> render) {
+        dev.ludus.api.cache.Caches cs = caches;
+        if (cs == null || revision == null) {
+            return render.get();
+        }
+        return cs.cache(STATS_REPLIES).get(kind + revision + "|" + subject, k -> render.get());
     }
 
     /**

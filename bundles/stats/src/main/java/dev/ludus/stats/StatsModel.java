@@ -31,6 +31,8 @@ final class StatsModel {
         Instant lastPlayedAt = Instant.EPOCH;
         final Map<String, long[]> byType = new TreeMap<>(); // played, won, points, rounds, exact, reachedAt
         final Deque<GameRecord> recent = new ArrayDeque<>();
+        long revision; // the games counted for this player, in order (see revision())
+        int counted;
 
         Player(String id) {
             this.id = id;
@@ -48,8 +50,10 @@ final class StatsModel {
     private final Map<String, Player> players = new HashMap<>();
     private final Set<String> applied = new HashSet<>();
     private final Map<String, List<Standing>> boards = new HashMap<>();
+    private final Map<String, long[]> boardRevisions = new HashMap<>(); // game type: {revision, counted}
     private long sequence;
     private long games;
+    private long generation;
 
     StatsModel(int historyPerPlayer) {
         this.historyPerPlayer = historyPerPlayer;
@@ -75,7 +79,43 @@ final class StatsModel {
         players.clear();
         applied.clear();
         boards.clear();
+        boardRevisions.clear();
         games = 0;
+    }
+
+    /** Names the rebuild this model counts from (part of every revision). */
+    synchronized void generation(long g) {
+        generation = g;
+    }
+
+    /**
+     * The revision of a player's profile and history: the rebuild generation, how many games were
+     * counted for them and a hash of those games' ids in counting order. Models that counted the
+     * same games in the same order name the same revision; any game counted for the player changes it.
+     */
+    synchronized String playerRevision(String playerId) {
+        Player p = players.get(playerId);
+        return p == null ? revision(0, 0) : revision(p.counted, p.revision);
+    }
+
+    /** The revision of a game type's leaderboard, on the same terms (every game of the type counted). */
+    synchronized String leaderboardRevision(String gameType) {
+        long[] r = boardRevisions.get(gameType);
+        return r == null ? revision(0, 0) : revision((int) r[1], r[0]);
+    }
+
+    private String revision(int counted, long hash) {
+        return generation + "." + counted + "." + Long.toHexString(hash);
+    }
+
+    /** The next link of a revision chain: order matters, and a 64-bit hash of the game id is folded in. */
+    static long chain(long revision, String gameId) {
+        long h = 0xcbf29ce484222325L; // FNV-1a, 64 bits
+        for (int i = 0; i < gameId.length(); i++) {
+            h = (h ^ gameId.charAt(i)) * 0x100000001b3L;
+        }
+        long x = (Long.rotateLeft(revision, 17) ^ h) * 0x9E3779B97F4A7C15L;
+        return x ^ (x >>> 31);
     }
 
     /** Applies a game once; returns false if its id was applied before. */
@@ -111,6 +151,8 @@ final class StatsModel {
                 t[EXACT] += Math.min(s.exact(), g.rounds());
             }
             t[CHANGED] = sequence;
+            p.revision = chain(p.revision, g.id());
+            p.counted++;
             p.recent.addFirst(new GameRecord(g.roomId(), g.gameType(), g.finishedAt(), s.seat(), s.score(), s.won(),
                     names, scores));
             while (p.recent.size() > historyPerPlayer) {
@@ -118,6 +160,9 @@ final class StatsModel {
             }
         }
         boards.remove(g.gameType());
+        long[] r = boardRevisions.computeIfAbsent(g.gameType(), k -> new long[2]);
+        r[0] = chain(r[0], g.id());
+        r[1]++;
         return true;
     }
 

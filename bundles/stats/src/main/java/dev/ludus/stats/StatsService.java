@@ -193,6 +193,7 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
             }
             outcomes.sort((x, y) -> x.finishedAt().compareTo(y.finishedAt()));
             StatsModel fresh = new StatsModel(historyPerPlayer);
+            fresh.generation(generation);
             synchronized (this) {
                 s.rebuild(generation, outcomes);
                 outcomes.forEach(fresh::apply);
@@ -222,6 +223,16 @@ public final class StatsService implements PlayerStats, MessageHandler, HealthCh
     @Override
     public List<GameRecord> history(String playerId, int limit) {
         return playerId == null ? List.of() : model.history(playerId, clamp(limit));
+    }
+
+    @Override
+    public String playerRevision(String playerId) {
+        return playerId == null ? null : model.playerRevision(playerId);
+    }
+
+    @Override
+    public String leaderboardRevision(String gameType) {
+        return gameType == null ? null : model.leaderboardRevision(gameType);
     }
 
     private static int clamp(int limit) {

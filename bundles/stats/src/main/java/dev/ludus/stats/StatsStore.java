@@ -70,6 +70,7 @@ final class StatsStore implements AutoCloseable {
                     } catch (IOException ex) {
                         generation = 0;
                     }
+                    model.generation(generation);
                 } else if (e.type().equals(GAME)) {
                     model.apply(decode(e.data()));
                 }

@@ -128,6 +128,49 @@ public class StatsTest {
     }
 
     @Test
+    public void revisionsChangeWithEveryCountedGameAndAgreeAcrossServicesThatCountedTheSame() throws Exception {
+        StatsService s = service(tmp.newFolder().toPath());
+        String annBefore = s.playerRevision("ann");
+        String boardBefore = s.leaderboardRevision("liap-tui");
+        s.handle(delivery("game.finished:r1", finished("r1", "10", java.util.Arrays.asList("ann", "bob", null, null),
+                List.of(52, 10, -3, 7), List.of(0), List.of(3, 1, 0, 2), 4)));
+        String ann1 = s.playerRevision("ann");
+        String bob1 = s.playerRevision("bob");
+        String board1 = s.leaderboardRevision("liap-tui");
+        assertFalse(ann1.equals(annBefore));
+        assertFalse(board1.equals(boardBefore));
+        assertEquals(s.playerRevision("cat"), annBefore); // nobody's games: the empty revision
+        assertEquals(s.leaderboardRevision("chess"), boardBefore);
+
+        // A copy of the same game changes nothing; a game without ann leaves her revision alone.
+        s.handle(delivery("game.finished:r1", finished("r1", "10", java.util.Arrays.asList("ann", "bob", null, null),
+                List.of(52, 10, -3, 7), List.of(0), List.of(3, 1, 0, 2), 4)));
+        assertEquals(ann1, s.playerRevision("ann"));
+        s.handle(delivery("game.finished:r2", finished("r2", "20", java.util.Arrays.asList("bob", "cat", null, null),
+                List.of(5, 30, 1, 55), List.of(3), null, 0)));
+        assertEquals(ann1, s.playerRevision("ann"));
+        assertFalse(bob1.equals(s.playerRevision("bob")));
+        assertFalse(board1.equals(s.leaderboardRevision("liap-tui")));
+
+        // Another service counting the same games in the same order names the same revisions;
+        // in another order (its histories differ), other revisions.
+        StatsService same = service(tmp.newFolder().toPath());
+        StatsService other = service(tmp.newFolder().toPath());
+        String g1 = finished("r1", "10", java.util.Arrays.asList("ann", "bob", null, null), List.of(52, 10, -3, 7),
+                List.of(0), List.of(3, 1, 0, 2), 4);
+        String g2 = finished("r2", "20", java.util.Arrays.asList("bob", "cat", null, null), List.of(5, 30, 1, 55),
+                List.of(3), null, 0);
+        same.handle(delivery("game.finished:r1", g1));
+        same.handle(delivery("game.finished:r2", g2));
+        other.handle(delivery("game.finished:r2", g2));
+        other.handle(delivery("game.finished:r1", g1));
+        assertEquals(s.playerRevision("bob"), same.playerRevision("bob"));
+        assertEquals(s.leaderboardRevision("liap-tui"), same.leaderboardRevision("liap-tui"));
+        assertFalse(s.playerRevision("bob").equals(other.playerRevision("bob")));
+        assertEquals(s.playerRevision("ann"), other.playerRevision("ann")); // ann's own games: the same one
+    }
+
+    @Test
     public void playersEqualInWinsPointsAndGamesShareARank() throws Exception {
         StatsService s = service(tmp.newFolder().toPath());
         s.handle(delivery("g1", finished("r1", "10", List.of("a", "b", "c", "d"), List.of(50, 50, 0, 0),

@@ -5,7 +5,7 @@
  * and {@code history} requests.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.ludus.api.stats;
 
 import org.osgi.annotation.bundle.Export;
