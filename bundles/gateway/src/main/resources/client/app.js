@@ -53,6 +53,9 @@
     history: [],
     board: [],
     statsError: null,
+    // The finished game being replayed move by move (from the lobby's history or a #replay= link):
+    // { game, at (the step shown), timer (while playing) }, or null.
+    replay: null,
     retry: 0,
     retryTimer: null,
     openedAt: 0,
@@ -318,6 +321,7 @@
       if (!s.room) {
         actions.listRooms();
         actions.loadStats();
+        openLinkedReplay();
       }
     }, (err) => {
       if (err.code === 'bad_token' || err.code === 'token_expired') {
@@ -653,6 +657,25 @@
         render();
       }
     }),
+    // A finished game, move by move as one seat saw it; the link in the address bar opens it again.
+    replay: (game, seat) => request('replay', { game: game, seat: seat || 0 }).then((r) => {
+      stopReplay();
+      s.replay = { game: r.game, at: 0, timer: null };
+      window.history.replaceState(null, '', '#replay=' + encodeURIComponent(game) + '&seat=' + (seat || 0));
+      if (!s.room) {
+        render();
+      }
+    }, (err) => {
+      notice(err && err.code === 'game_not_found' ? 'That game is not in the archive (yet): try again in a moment.'
+        : errorText(err), true);
+      throw err;
+    }),
+    closeReplay: () => {
+      stopReplay();
+      s.replay = null;
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+      render();
+    },
     lobbyPage: (forward) => {
       if (forward && s.lobbyNext) {
         s.lobbyBack.push(s.lobbyCursor);
@@ -755,6 +778,8 @@
       if (!main.querySelector('#loading')) {
         main.innerHTML = '<p class="hint" id="loading">Connecting…</p>';
       }
+    } else if (!s.room && s.replay) {
+      renderReplay(main);
     } else if (!s.room) {
       renderLobby(main);
     } else if (s.room.state === 'WAITING') {
@@ -925,9 +950,10 @@
       profile.innerHTML = '<p class="hint" id="no-games">No finished games yet: your statistics start with your first.</p>';
     } else {
       const accuracy = p.roundsPlayed ? Math.round(p.declarationAccuracy * 100) + ' %' : '–';
-      const games = s.history.map((g) => '<tr><td>' + esc(new Date(g.finishedAt).toLocaleString()) + '</td><td>'
+      const games = s.history.map((g, i) => '<tr><td>' + esc(new Date(g.finishedAt).toLocaleString()) + '</td><td>'
         + (g.won ? 'won' : 'lost') + '</td><td>' + esc(g.score) + '</td><td>'
-        + esc(g.players.filter((name, i) => i !== g.seat).join(', ')) + '</td></tr>').join('');
+        + esc(g.players.filter((name, i) => i !== g.seat).join(', ')) + '</td><td><button type="button" class="replay-game secondary"'
+        + ' data-index="' + i + '" data-key="replay-' + esc(g.roomId) + '">Replay</button></td></tr>').join('');
       profile.innerHTML = '<dl class="profile" id="profile-figures">'
         + '<dt>Games</dt><dd id="games-played">' + esc(p.gamesPlayed) + '</dd>'
         + '<dt>Won</dt><dd id="games-won">' + esc(p.gamesWon) + '</dd>'
@@ -935,8 +961,12 @@
         + '<dt>Declarations hit</dt><dd>' + esc(accuracy) + '</dd>'
         + '</dl>'
         + (games ? '<div class="scroll" tabindex="0" role="region" aria-label="Your last games"><table class="history">'
-          + '<thead><tr><th>Finished</th><th>Result</th><th>Score</th><th>Against</th></tr></thead><tbody>'
+          + '<thead><tr><th>Finished</th><th>Result</th><th>Score</th><th>Against</th><th>Move by move</th></tr></thead><tbody>'
           + games + '</tbody></table></div>' : '');
+      profile.querySelectorAll('button.replay-game').forEach((b) => {
+        const g = s.history[Number(b.dataset.index)];
+        b.onclick = () => actions.replay(g.roomId, g.seat).catch(() => {});
+      });
     }
     const rows = s.board.map((x) => '<tr' + (x.playerId === s.playerId ? ' class="me"' : '') + '><td>' + esc(x.rank)
       + '</td><td>' + esc(x.name || 'player') + '</td><td>' + esc(x.gamesWon) + '</td><td>' + esc(x.gamesPlayed)
@@ -944,6 +974,130 @@
     board.innerHTML = rows ? '<div class="scroll" tabindex="0" role="region" aria-label="Leaderboard"><table class="board" id="board">'
       + '<thead><tr><th>#</th><th>Player</th><th>Won</th><th>Games</th><th>Points</th></tr></thead><tbody>' + rows
       + '</tbody></table></div>' : '<p class="hint">Nobody has finished a game yet.</p>';
+  }
+
+  // ------------------------------------------------------------------ replays
+
+  const REPLAY_STEP_MS = 900;
+
+  /** Opens the replay a #replay=<game>&seat=<n> link names, once connected. */
+  function openLinkedReplay() {
+    const m = /^#replay=([^&]+)(?:&seat=(\d+))?$/.exec(window.location.hash || '');
+    if (m && !s.replay) {
+      actions.replay(decodeURIComponent(m[1]), Number(m[2] || 0)).catch(() => {});
+    }
+  }
+
+  function stopReplay() {
+    if (s.replay && s.replay.timer) {
+      clearInterval(s.replay.timer);
+      s.replay.timer = null;
+    }
+  }
+
+  /** Shows step {@code at} (clamped); playing stops at the end. */
+  function replayTo(at) {
+    const r = s.replay;
+    if (!r || !r.game.steps) {
+      return;
+    }
+    r.at = Math.max(0, Math.min(r.game.steps.length - 1, at));
+    if (r.at === r.game.steps.length - 1) {
+      stopReplay();
+    }
+    render();
+  }
+
+  function toggleReplayPlay() {
+    const r = s.replay;
+    if (r.timer) {
+      stopReplay();
+    } else {
+      if (r.at === r.game.steps.length - 1) {
+        r.at = 0;
+      }
+      r.timer = setInterval(() => replayTo(s.replay ? s.replay.at + 1 : 0), REPLAY_STEP_MS);
+    }
+    render();
+  }
+
+  /** One step in words: the game's renderer may say it better (describeStep), else type and arguments. */
+  function describeStep(step, renderer, name) {
+    const custom = renderer.describeStep ? renderer.describeStep(step, name) : null;
+    if (custom) {
+      return custom;
+    }
+    if (step.action === 'start') {
+      return 'The game starts.';
+    }
+    const args = step.args && Object.keys(step.args).length ? ' ' + JSON.stringify(step.args) : '';
+    return (step.seat >= 0 ? name(step.seat) : 'The game') + ': ' + step.action + args
+      + (step.cause === 'idle' || step.cause === 'away' ? ' (a bot moved for them)' : '');
+  }
+
+  function renderReplay(main) {
+    const r = s.replay;
+    const g = r.game;
+    const renderer = (window.LudusGames || {})[g.type] || genericGame;
+    if (!g.steps) {
+      const why = g.stepsUnavailable ? g.stepsUnavailable.message : 'the server sent no steps';
+      main.innerHTML = '<section id="replay" class="replay"><h2 tabindex="-1" data-focus-home>Replay</h2>'
+        + '<p class="hint" id="replay-unavailable">This game cannot be shown move by move right now: ' + esc(why) + '</p>'
+        + '<button id="replay-close" class="secondary">Back to the lobby</button></section>';
+      $('#replay-close').onclick = actions.closeReplay;
+      return;
+    }
+    const names = (g.seats || []).map((x) => x.name || 'player');
+    const name = (i) => names[i] || ('seat ' + (i + 1));
+    if (!main.querySelector('#replay .game') || main.querySelector('#replay').dataset.game !== g.id) {
+      main.innerHTML = '<section id="replay" class="replay" data-game="' + esc(g.id) + '" aria-label="Replay of a finished game">'
+        + '<div class="replay-head"><h2 tabindex="-1" data-focus-home>Replay <span class="tag">' + esc(g.type) + '</span> '
+        + '<small>' + esc(names.join(', ')) + ' · as ' + esc(name(g.seat)) + ' saw it</small></h2>'
+        + '<div class="row replay-controls" role="group" aria-label="Replay controls">'
+        + '<button id="replay-first" type="button">⏮ Start</button>'
+        + '<button id="replay-back" type="button">◀ Back</button>'
+        + '<button id="replay-play" type="button"></button>'
+        + '<button id="replay-next" type="button">Next ▶</button>'
+        + '<button id="replay-last" type="button">End ⏭</button>'
+        + '<button id="replay-close" type="button" class="secondary">Close</button></div>'
+        + '<p id="replay-step" aria-live="polite"></p></div>'
+        + '<section class="game" data-game="' + esc(g.type) + '"></section></section>';
+      $('#replay-first').onclick = () => replayTo(0);
+      $('#replay-back').onclick = () => replayTo(s.replay.at - 1);
+      $('#replay-next').onclick = () => replayTo(s.replay.at + 1);
+      $('#replay-last').onclick = () => replayTo(Infinity);
+      $('#replay-play').onclick = toggleReplayPlay;
+      $('#replay-close').onclick = actions.closeReplay;
+    }
+    const last = g.steps.length - 1;
+    const step = g.steps[r.at];
+    $('#replay-step').dataset.at = String(r.at);
+    $('#replay-step').textContent = 'Move ' + r.at + ' of ' + last + ': ' + describeStep(step, renderer, name);
+    $('#replay-play').textContent = r.timer ? '⏸ Pause' : '▶ Play';
+    $('#replay-first').disabled = r.at === 0;
+    $('#replay-back').disabled = r.at === 0;
+    $('#replay-next').disabled = r.at === last;
+    $('#replay-last').disabled = r.at === last;
+    const recent = g.steps.slice(Math.max(1, r.at - 29), r.at + 1).map((x) => describeStep(x, renderer, name));
+    renderer.render(main.querySelector('#replay .game'), {
+      replay: true,
+      replayLog: recent,
+      room: { roomId: g.id, name: 'Replay', gameType: g.type, state: 'FINISHED',
+        seats: (g.seats || []).map((x) => Object.assign({ connected: true }, x)) },
+      seat: g.seat,
+      game: step.view,
+      allowed: [],
+      result: r.at === last ? g.result : null,
+      log: [],
+      busy: false,
+      online: true,
+      seatName: name,
+      esc: esc,
+      act: () => {},
+      leave: actions.closeReplay,
+      playAgain: actions.closeReplay,
+      closeSummary: () => {}
+    });
   }
 
   function renderWaiting(main) {

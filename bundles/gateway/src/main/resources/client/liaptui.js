@@ -135,8 +135,9 @@
       + (winners.join(' and ') || 'Nobody') + ' win' + (winners.length === 1 ? 's' : '') + '. <span id="over-reason">' + esc(reason) + '</span></p>'
       + '<table class="ranking"><caption>Final scores</caption><thead><tr><th scope="col">Place</th><th scope="col">Player</th><th scope="col">Score</th></tr></thead>'
       + '<tbody>' + rows + '</tbody></table>'
-      + '<p class="row"><button id="play-again">Play again</button> <button id="back-to-lobby" class="secondary">Back to the lobby</button></p>'
-      + '<p class="hint">Play again opens a new room with the same name and options, seats you and fills the other seats with bots.</p></section>';
+      + (ctx.replay ? '</section>'
+        : '<p class="row"><button id="play-again">Play again</button> <button id="back-to-lobby" class="secondary">Back to the lobby</button></p>'
+        + '<p class="hint">Play again opens a new room with the same name and options, seats you and fills the other seats with bots.</p></section>');
   }
 
   const RULES = '<details id="rules" class="rules"><summary>How to play</summary>'
@@ -206,6 +207,9 @@
 
   function actionArea(g, ctx, esc) {
     const allowed = ctx.allowed || [];
+    if (ctx.replay) {
+      return '';
+    }
     if (ctx.result || g.phase === 'GAME_OVER') {
       return '';
     }
@@ -263,10 +267,11 @@
       + (local.selected.indexOf(i) >= 0 ? ' data-selected="true"' : '')
       + (canPlay ? ' role="button" tabindex="0" aria-pressed="' + (local.selected.indexOf(i) >= 0) + '"' : ''))).join('');
     // Oldest first, as it happened; the box keeps the newest in view.
-    const log = ctx.log.map((e) => describe(e, ctx)).filter((t) => t).map((t) => '<li>' + esc(t) + '</li>').join('');
+    const log = (ctx.replay ? ctx.replayLog || [] : ctx.log.map((e) => describe(e, ctx)).filter((t) => t))
+      .map((t) => '<li>' + esc(t) + '</li>').join('');
     const over = ctx.result || (g.phase === 'GAME_OVER' ? { scores: g.scores, winners: g.winners } : null);
     const overHtml = over ? gameOverPanel(over, g, ctx, esc) : '';
-    const leaveHtml = over ? ''
+    const leaveHtml = over || ctx.replay ? ''
       : local.confirmLeave
         ? '<p class="confirm-leave" id="confirm-leave">Leave for good? A bot takes your seat for the rest of the game. '
           + '<button id="leave-confirmed">Leave for good</button> <button id="leave-cancel" class="secondary">Stay</button></p>'
@@ -283,7 +288,7 @@
       + '<div class="board">' + scoreTable(g, ctx, esc) + tableArea(g, ctx, esc) + '</div>'
       + (over ? '' : '<div class="dock' + ((ctx.allowed || []).length ? ' mine' : '') + '">'
       + actionArea(g, ctx, esc)
-      + '<div class="hand"><h3>Your hand' + (g.weakHand && g.phase === 'PREPARATION' ? ' <span class="tag">weak</span>' : '') + '</h3><div id="hand">'
+      + '<div class="hand"><h3>' + (ctx.replay ? esc(ctx.seatName(ctx.seat)) + '\'s hand' : 'Your hand') + (g.weakHand && g.phase === 'PREPARATION' ? ' <span class="tag">weak</span>' : '') + '</h3><div id="hand">'
       + (handHtml || '<span class="hint">empty</span>') + '</div></div></div>')
       + '<h3 id="log-title">What happened</h3><ol class="log" tabindex="0" aria-labelledby="log-title">' + log + '</ol>'
       + leaveHtml;
@@ -372,6 +377,27 @@
     }
   }
 
+  /** A replay's step in words (app.js shows it above the table and in the log). */
+  function describeStep(step, name) {
+    const who = step.seat >= 0 ? name(step.seat) : 'The game';
+    const args = step.args || {};
+    const forThem = step.cause === 'idle' || step.cause === 'away' ? ' (a bot moved for them)' : '';
+    switch (step.action) {
+      case 'start':
+        return 'The pieces are dealt.';
+      case 'declare':
+        return who + ' declares ' + args.piles + ' pile' + (args.piles === 1 ? '' : 's') + forThem + '.';
+      case 'play':
+        return who + ' plays ' + (args.pieces || []).map(pieceName).join(', ') + forThem + '.';
+      case 'redeal_request':
+        return who + ' asks for a redeal' + forThem + '.';
+      case 'redeal_decline':
+        return who + ' keeps the hand' + forThem + '.';
+      default:
+        return null;
+    }
+  }
+
   window.LudusGames = window.LudusGames || {};
-  window.LudusGames['liap-tui'] = { render: render };
+  window.LudusGames['liap-tui'] = { render: render, describeStep: describeStep };
 }());

@@ -90,6 +90,7 @@ public class StatsIT {
             assertEquals(1, games.size());
             assertEquals(room, games.get(0).get("roomId"));
             assertEquals(4, ((List<?>) games.get(0).get("players")).size());
+            int seat = ((Number) games.get(0).get("seat")).intValue();
 
             // The figures are on disk: a restart of the stats bundle keeps them.
             Bundle stats = null;
@@ -118,7 +119,21 @@ public class StatsIT {
                 for (int i = 0; i < events.size(); i++) {
                     assertEquals("in order, none missing", i + 1, ((Number) events.get(i).get("version")).intValue());
                 }
+                // Move by move, as Stella's seat saw it: the start, then every action, each with its view.
+                Map<String, Object> moves = (Map<String, Object>) asker.ok("replay", Map.of("game", room, "seat", seat))
+                        .get("game");
+                assertEquals(seat, ((Number) moves.get("seat")).intValue());
+                assertEquals("Stella", ((List<Map<String, Object>>) moves.get("seats")).get(seat).get("name"));
+                List<Map<String, Object>> steps = (List<Map<String, Object>>) moves.get("steps");
+                long actions = events.stream().filter(e -> "action".equals(e.get("type"))).count();
+                assertEquals(actions + 1, steps.size());
+                assertEquals("start", steps.get(0).get("action"));
+                for (Map<String, Object> step : steps) {
+                    assertTrue(step.toString(), step.get("view") instanceof Map<?, ?> v && !v.isEmpty());
+                }
+                assertTrue(moves.get("result") instanceof Map);
             }
+            assertEquals("bad_seat", stella.request("replay", Map.of("game", room, "seat", 4)).get("code"));
             assertEquals("game_not_found", stella.request("replay", Map.of("game", "no-such-game")).get("code"));
             assertEquals("bad_request", stella.request("replay", Map.of()).get("code"));
             Configurations.merge(configAdmin, "dev.ludus.stats", Map.of("rebuildGeneration", 1L));

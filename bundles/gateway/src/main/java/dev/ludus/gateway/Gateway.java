@@ -966,9 +966,10 @@ final class Gateway {
 
     /**
      * Replies to {@code replay}: an archived game never changes, so its reply is written once and
-     * kept in the cache {@code replays} of the bound {@link dev.ludus.api.cache.Caches} (at most
-     * {@value #REPLAYS_KEPT} games, each {@value #REPLAY_MINUTES} minutes: a game deleted by
-     * retention is served at most that long). A game not found is not kept.
+     * kept in the cache {@code replays} of the bound {@link dev.ludus.api.cache.Caches} per game and
+     * seat (at most {@value #REPLAYS_KEPT}, each {@value #REPLAY_MINUTES} minutes: a game deleted by
+     * retention is served at most that long). A game not found is not kept, nor one whose steps
+     * cannot be made now.
      */
     static final dev.ludus.api.cache.CacheSpec<String> REPLAYS = dev.ludus.api.cache.CacheSpec
             .of("replays", dev.ludus.api.cache.CacheCodec.UTF8).withMaxEntries(Gateway.REPLAYS_KEPT)
@@ -976,18 +977,25 @@ final class Gateway {
     static final int REPLAYS_KEPT = 2000;
     static final int REPLAY_MINUTES = 10;
 
-    /** A {@code replay} request: the archived game with its events, through the cache when one is bound. */
+    /** A {@code replay} request: the archived game with its events and steps, through the cache when one is bound. */
     private void replay(Connection c, PlayerSession p, Request.Replay r) {
         dev.ludus.api.archive.ArchiveService a = archive;
         if (a == null) {
             p.reply(c, protocol.error(r.id(), Codes.ARCHIVE_UNAVAILABLE, "the archive is not available right now"));
             return;
         }
-        java.util.function.Function<String, String> render = id -> a.find(id).map(protocol::replayResult).orElse(null);
+        RoomService rs = rooms;
+        java.util.function.Function<String, String> render = key -> a.find(r.game())
+                .map(g -> replayOf(g, rs, r.seat())).orElse(null);
         String json;
         try {
             dev.ludus.api.cache.Caches cs = caches;
-            json = cs == null ? render.apply(r.game()) : cs.cache(REPLAYS).get(r.game(), render);
+            json = cs == null ? render.apply(r.game()) : cs.cache(REPLAYS).get(r.seat() + "|" + r.game(), render);
+        } catch (NotKept e) {
+            json = e.json;
+        } catch (RoomException e) {
+            p.reply(c, protocol.error(r.id(), e.code(), e.getMessage()));
+            return;
         } catch (dev.ludus.api.archive.ArchiveException e) {
             p.reply(c, protocol.error(r.id(), Codes.ARCHIVE_UNAVAILABLE, "the archive cannot be read now: " + e.code()));
             return;
@@ -1002,6 +1010,39 @@ final class Gateway {
             return;
         }
         p.reply(c, protocol.okJson(r.id(), json));
+    }
+
+    /**
+     * A replay's JSON. Its steps come from the rooms service; a game it cannot rebuild now (no rooms
+     * service, the game's bundle absent) is answered with its events only and not kept, so the
+     * steps appear as soon as it can. A seat the game does not have is the asker's error.
+     */
+    private String replayOf(dev.ludus.api.archive.CompletedGame g, RoomService rs, int seat) {
+        if (rs == null) {
+            throw new NotKept(protocol.replayResult(g, null, new RoomException(RoomException.UNAVAILABLE,
+                    "the rooms service is not available right now")));
+        }
+        try {
+            return protocol.replayResult(g, rs.replay(g.record(), seat), null);
+        } catch (RoomException e) {
+            if (RoomException.BAD_SEAT.equals(e.code())) {
+                throw e;
+            }
+            if (RoomException.BAD_RECORD.equals(e.code())) {
+                return protocol.replayResult(g, null, e); // a record that will never replay: kept as it is
+            }
+            throw new NotKept(protocol.replayResult(g, null, e));
+        }
+    }
+
+    /** A reply that must not be kept in the cache (thrown out of the loader, caught by the asker). */
+    private static final class NotKept extends RuntimeException {
+        final transient String json;
+
+        NotKept(String json) {
+            super(null, null, false, false);
+            this.json = json;
+        }
     }
 
     private static String requireRoom(PlayerSession p) {

@@ -134,7 +134,7 @@ final class Protocol {
             case "profile" -> new Request.Profile(id, optionalText(r, "player", MAX_PLAYER_ID));
             case "leaderboard" -> new Request.Leaderboard(id, text(r, "game", MAX_ID), statsLimit(r, 20));
             case "history" -> new Request.History(id, optionalText(r, "player", MAX_PLAYER_ID), statsLimit(r, 20));
-            case "replay" -> new Request.Replay(id, text(r, "game", MAX_GAME_ID));
+            case "replay" -> new Request.Replay(id, text(r, "game", MAX_GAME_ID), replaySeat(r));
             default -> throw new UnknownType();
         };
     }
@@ -257,6 +257,18 @@ final class Protocol {
         return mapper.convertValue(n, MAP);
     }
 
+    /** {@code seat} of a {@code replay}: 0 to {@value #MAX_SEAT}, 0 when absent. */
+    private static int replaySeat(JsonNode r) throws Refusal {
+        long seat = optionalLong(r, "seat", 0);
+        if (seat < 0 || seat > MAX_SEAT) {
+            throw new Refusal("\"seat\" must be 0 to " + MAX_SEAT + ", got " + seat);
+        }
+        return (int) seat;
+    }
+
+    /** The largest seat number a request may name. */
+    static final int MAX_SEAT = 63;
+
     /** {@code limit} of a statistics request: 1 to {@link PlayerStats#MAX_LIMIT}, else refused. */
     private static int statsLimit(JsonNode r, int otherwise) throws Refusal {
         long limit = optionalLong(r, "limit", otherwise);
@@ -329,9 +341,13 @@ final class Protocol {
     /**
      * The result of a {@code replay}: {@code {"game":{"id","type","startedAt","completedAt","players",
      * "events":[{"version","type","timestamp","data"},…]}}}, the events as the room recorded them.
-     * A record in another format than the rooms' ({@code ludus-room-record/1}) has no events.
+     * A record in another format than the rooms' ({@code ludus-room-record/1}) has no events. With
+     * {@code steps} (the rooms service rebuilt the game): {@code "seat"}, {@code "seats":[{"playerId",
+     * "name","bot"}]}, {@code "steps":[{"version","seat","action","args","cause","at","view"}]} and
+     * {@code "result"}; without, {@code noSteps} says why as {@code "stepsUnavailable":{"code","message"}}.
      */
-    String replayResult(dev.ludus.api.archive.CompletedGame g) {
+    String replayResult(dev.ludus.api.archive.CompletedGame g, dev.ludus.api.rooms.GameReplay steps,
+                        dev.ludus.api.rooms.RoomException noSteps) {
         com.fasterxml.jackson.databind.node.ObjectNode game = mapper.createObjectNode();
         game.put("id", g.gameId());
         game.put("type", g.gameType());
@@ -348,6 +364,34 @@ final class Protocol {
             // a record of another producer: no events to show
         }
         game.set("events", events != null && events.isArray() ? events : mapper.createArrayNode());
+        if (steps != null) {
+            game.put("seat", steps.seat());
+            com.fasterxml.jackson.databind.node.ArrayNode seats = game.putArray("seats");
+            for (dev.ludus.api.rooms.GameReplay.Player p : steps.players()) {
+                com.fasterxml.jackson.databind.node.ObjectNode s = seats.addObject();
+                s.put("playerId", p.playerId());
+                s.put("name", p.name());
+                s.put("bot", p.bot());
+            }
+            com.fasterxml.jackson.databind.node.ArrayNode list = game.putArray("steps");
+            for (dev.ludus.api.rooms.GameReplay.Step st : steps.steps()) {
+                com.fasterxml.jackson.databind.node.ObjectNode o = list.addObject();
+                o.put("version", st.version());
+                o.put("seat", st.seat());
+                o.put("action", st.action());
+                o.set("args", mapper.valueToTree(st.args()));
+                if (st.cause() != null) {
+                    o.put("cause", st.cause());
+                }
+                o.put("at", st.at());
+                o.set("view", mapper.valueToTree(st.view()));
+            }
+            game.set("result", mapper.valueToTree(steps.result()));
+        } else if (noSteps != null) {
+            com.fasterxml.jackson.databind.node.ObjectNode why = game.putObject("stepsUnavailable");
+            why.put("code", noSteps.code());
+            why.put("message", noSteps.getMessage());
+        }
         com.fasterxml.jackson.databind.node.ObjectNode result = mapper.createObjectNode();
         result.set("game", game);
         return json(result);

@@ -82,8 +82,8 @@ sealed interface Request {
     record History(Object id, String player, int limit) implements Request {
     }
 
-    /** A finished game from the archive, every event of it, to replay move by move. */
-    record Replay(Object id, String game) implements Request {
+    /** A finished game from the archive, every event of it, and move by move as {@code seat} saw it. */
+    record Replay(Object id, String game, int seat) implements Request {
     }
 
     record Ping(Object id) implements Request {

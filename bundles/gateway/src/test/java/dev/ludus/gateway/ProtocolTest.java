@@ -78,7 +78,8 @@ public class ProtocolTest {
         assertEquals(new Request.Act(1L, "redeal_decline", Map.of()), good("{\"id\":1,\"type\":\"act\",\"action\":\"redeal_decline\"}"));
         assertEquals(new Request.Sync(1L), good("{\"id\":1,\"type\":\"sync\"}"));
         assertEquals(new Request.Ping(1L), good("{\"id\":1,\"type\":\"ping\",\"extra\":\"ignored\"}"));
-        assertEquals(new Request.Replay(1L, "room-7"), good("{\"id\":1,\"type\":\"replay\",\"game\":\"room-7\"}"));
+        assertEquals(new Request.Replay(1L, "room-7", 0), good("{\"id\":1,\"type\":\"replay\",\"game\":\"room-7\"}"));
+        assertEquals(new Request.Replay(1L, "room-7", 3), good("{\"id\":1,\"type\":\"replay\",\"game\":\"room-7\",\"seat\":3}"));
     }
 
     @Test
@@ -87,6 +88,9 @@ public class ProtocolTest {
         assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":\" \"}").code());
         assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":7}").code());
         assertEquals("bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":\"" + "g".repeat(201) + "\"}").code());
+        for (String seat : List.of("-1", "64", "\"two\"", "1.5", "99999999999")) {
+            assertEquals(seat, "bad_request", bad("{\"id\":1,\"type\":\"replay\",\"game\":\"g\",\"seat\":" + seat + "}").code());
+        }
     }
 
     @Test
@@ -97,7 +101,7 @@ public class ProtocolTest {
                 + "{\"version\":2,\"type\":\"played\",\"timestamp\":9,\"data\":{\"seat\":0}}]}";
         com.fasterxml.jackson.databind.JsonNode r = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 protocol.replayResult(new dev.ludus.api.archive.CompletedGame("r1", "liap-tui", end.minusSeconds(60), end,
-                        List.of("p1", "p2"), record.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                        List.of("p1", "p2"), record.getBytes(java.nio.charset.StandardCharsets.UTF_8)), null, null));
         assertEquals("r1", r.at("/game/id").asText());
         assertEquals("liap-tui", r.at("/game/type").asText());
         assertEquals("2026-12-01T10:00:00Z", r.at("/game/completedAt").asText());
@@ -107,8 +111,31 @@ public class ProtocolTest {
         assertEquals("<b>T</b>", r.at("/game/events/0/data/name").asText());
         com.fasterxml.jackson.databind.JsonNode other = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 protocol.replayResult(new dev.ludus.api.archive.CompletedGame("x", "chess", end.minusSeconds(60), end,
-                        List.of(), "not json at all".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                        List.of(), "not json at all".getBytes(java.nio.charset.StandardCharsets.UTF_8)), null,
+                        new dev.ludus.api.rooms.RoomException("bad_record", "cannot replay this record: not JSON")));
         assertEquals("a record of another producer has no events", 0, other.at("/game/events").size());
+        assertEquals("bad_record", other.at("/game/stepsUnavailable/code").asText());
+        assertTrue(other.at("/game/steps").isMissingNode());
+
+        dev.ludus.api.rooms.GameReplay steps = new dev.ludus.api.rooms.GameReplay("r1", "liap-tui", 1,
+                List.of(new dev.ludus.api.rooms.GameReplay.Player("p1", "Ann", false),
+                        new dev.ludus.api.rooms.GameReplay.Player(null, "bot 2", true)),
+                List.of(new dev.ludus.api.rooms.GameReplay.Step(3, -1, "start", Map.of(), null, 5, Map.of("hand", List.of("a"))),
+                        new dev.ludus.api.rooms.GameReplay.Step(4, 0, "play", Map.of("pieces", List.of("a")), "player", 9,
+                                Map.of("hand", List.of()))), Map.of("winners", List.of(0)));
+        com.fasterxml.jackson.databind.JsonNode moves = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                protocol.replayResult(new dev.ludus.api.archive.CompletedGame("r1", "liap-tui", end.minusSeconds(60), end,
+                        List.of("p1"), record.getBytes(java.nio.charset.StandardCharsets.UTF_8)), steps, null));
+        assertEquals(1, moves.at("/game/seat").asInt());
+        assertEquals("Ann", moves.at("/game/seats/0/name").asText());
+        assertTrue(moves.at("/game/seats/1/playerId").isNull());
+        assertEquals(2, moves.at("/game/steps").size());
+        assertEquals("start", moves.at("/game/steps/0/action").asText());
+        assertTrue(moves.at("/game/steps/0/cause").isMissingNode());
+        assertEquals("a", moves.at("/game/steps/1/args/pieces/0").asText());
+        assertEquals("player", moves.at("/game/steps/1/cause").asText());
+        assertEquals(0, moves.at("/game/steps/1/view/hand").size());
+        assertEquals(0, moves.at("/game/result/winners/0").asInt());
     }
 
     @Test

@@ -35,7 +35,30 @@ final class RecordCodec {
      *                                  record of that type
      */
     RoomRecord decode(String type, byte[] data) {
-        Class<? extends RoomRecord> kind = switch (type == null ? "" : type) {
+        try {
+            return mapper.readValue(data, kind(type));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unreadable room record of type '" + type + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** The record of {@code type} whose data an archived document holds as a tree; as {@link #decode(String, byte[])}. */
+    RoomRecord decode(String type, JsonNode data) {
+        try {
+            return mapper.treeToValue(data, kind(type));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("unreadable room record of type '" + type + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** A value turned into plain maps, lists and scalars, sharing nothing with it. */
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> copy(java.util.Map<String, Object> value) {
+        return mapper.convertValue(mapper.valueToTree(value), java.util.LinkedHashMap.class);
+    }
+
+    private static Class<? extends RoomRecord> kind(String type) {
+        return switch (type == null ? "" : type) {
             case RoomRecord.Created.TYPE -> RoomRecord.Created.class;
             case RoomRecord.SeatChanged.TYPE -> RoomRecord.SeatChanged.class;
             case RoomRecord.Started.TYPE -> RoomRecord.Started.class;
@@ -49,11 +72,6 @@ final class RecordCodec {
             case RoomRecord.Ended.TYPE -> RoomRecord.Ended.class;
             default -> throw new IllegalArgumentException("unknown room record type '" + type + "'");
         };
-        try {
-            return mapper.readValue(data, kind);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("unreadable room record of type '" + type + "': " + e.getMessage(), e);
-        }
     }
 
     byte[] encodeHeader(SnapshotHeader header) {

@@ -383,6 +383,11 @@ final class RoomCommands implements RoomService, RoomOperations {
     }
 
     @Override
+    public dev.ludus.api.rooms.GameReplay replay(byte[] record, int seat) {
+        return new GameReplays(ctx).replay(record, seat);
+    }
+
+    @Override
     public Map<String, Object> view(String roomId, String playerId) {
         LiveRoom live = room(roomId);
         CompletableFuture<Map<String, Object>> reply = new CompletableFuture<>();

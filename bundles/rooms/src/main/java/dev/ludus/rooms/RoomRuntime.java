@@ -373,6 +373,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         return commands.act(roomId, playerId, type, args);
     }
     @Override public Map<String, Object> view(String roomId, String playerId) { return commands.view(roomId, playerId); }
+    @Override public dev.ludus.api.rooms.GameReplay replay(byte[] record, int seat) { return commands.replay(record, seat); }
     @Override public AutoCloseable subscribe(String roomId, String playerId, RoomListener listener) {
         return commands.subscribe(roomId, playerId, listener);
     }

@@ -268,6 +268,57 @@ public class RoomRuntimeTest {
     }
 
     @Test
+    public void anArchivedGameReplaysMoveByMoveByItsOwnRules() throws Exception {
+        RoomRuntime r = runtime(5, 0);
+        List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
+        r.bindArchive(new RecordingArchive(archived));
+        RoomInfo room = r.create("count", "bots", Map.of("target", "30"));
+        r.start(room.roomId());
+        waitFor(() -> archived.size() == 1);
+        byte[] record = archived.get(0).record();
+        List<String> types = events.types("room-" + room.roomId());
+        long actions = types.stream().filter("action"::equals).count();
+
+        dev.ludus.api.rooms.GameReplay replay = r.replay(record, 1);
+        assertEquals(room.roomId(), replay.gameId());
+        assertEquals("count", replay.gameType());
+        assertEquals(1, replay.seat());
+        assertEquals(2, replay.players().size());
+        assertTrue(replay.players().get(0).bot());
+        assertEquals("the start, then every action", actions + 1, replay.steps().size());
+        dev.ludus.api.rooms.GameReplay.Step start = replay.steps().get(0);
+        assertEquals("start", start.action());
+        assertEquals(-1, start.seat());
+        assertEquals(0, ((Number) start.view().get("total")).intValue());
+        int total = 0;
+        long version = start.version();
+        for (dev.ludus.api.rooms.GameReplay.Step step : replay.steps().subList(1, replay.steps().size())) {
+            assertEquals("add", step.action());
+            assertTrue(step.version() > version);
+            version = step.version();
+            total += ((Number) step.args().get("n")).intValue();
+            assertEquals("each step's own view, not the last one's", total, ((Number) step.view().get("total")).intValue());
+            assertEquals(1, ((Number) step.view().get("seat")).intValue());
+        }
+        assertEquals(total, ((Number) replay.result().get("total")).intValue());
+        assertTrue(total >= 30);
+
+        // Bad input: a clear code, nothing changed.
+        assertEquals(RoomException.BAD_SEAT, assertThrows(RoomException.class, () -> r.replay(record, 2)).code());
+        for (String bad : List.of("", "[]", "{\"format\":\"other\"}", "{\"format\":\"ludus-room-record/1\",\"roomId\":\"x\","
+                + "\"records\":[]}", "{\"format\":\"ludus-room-record/1\",\"roomId\":\"x\",\"records\":[{\"version\":1,"
+                + "\"type\":\"action\",\"data\":{\"seat\":0,\"type\":\"add\"}}]}")) {
+            assertEquals(bad, RoomException.BAD_RECORD, assertThrows(RoomException.class,
+                    () -> r.replay(bad.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0)).code());
+        }
+        String tampered = new String(record, java.nio.charset.StandardCharsets.UTF_8).replace("\"n\":1", "\"n\":9");
+        assertEquals("an action the rules refuse", RoomException.BAD_RECORD, assertThrows(RoomException.class,
+                () -> r.replay(tampered.getBytes(java.nio.charset.StandardCharsets.UTF_8), 0)).code());
+        r.unbindGame(game);
+        assertEquals(RoomException.UNKNOWN_GAME, assertThrows(RoomException.class, () -> r.replay(record, 0)).code());
+    }
+
+    @Test
     public void aNewRuntimeRecoversEveryRoomAtTheSameStateFromSnapshotsAndEvents() throws Exception {
         RoomRuntime first = runtime(3, 600_000);
         RoomInfo a = twoPlayers(first, Map.of("target", "100"));

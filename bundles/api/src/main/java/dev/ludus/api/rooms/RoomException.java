@@ -51,6 +51,13 @@ public class RoomException extends RuntimeException {
      * @since 2.1
      */
     public static final String NOT_PAUSED = "not_paused";
+    /**
+     * An archived record that is not in the rooms' format or does not replay by its game's rules
+     * ({@link RoomService#replay}).
+     *
+     * @since 2.3
+     */
+    public static final String BAD_RECORD = "bad_record";
 
     private final String code;
 

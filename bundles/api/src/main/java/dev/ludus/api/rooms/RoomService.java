@@ -127,4 +127,20 @@ public interface RoomService {
      * until they connect again.
      */
     void setConnected(String roomId, String playerId, boolean connected);
+
+    /**
+     * A finished game move by move, rebuilt from its archived record by the game's own rules: the
+     * start, then every action taken, each with what {@code seat} saw after it. Reads nothing but
+     * the record and changes nothing; the game's definition must be installed on this node.
+     *
+     * @param record an archived record in the rooms' format {@code ludus-room-record/1} (the
+     *               {@link dev.ludus.api.archive.CompletedGame#record()} of a game the rooms archived)
+     * @param seat   the seat whose view the steps show, from 0
+     * @throws RoomException {@link RoomException#BAD_RECORD} if the record is not one the rooms
+     *                       wrote or does not replay by the game's rules; {@link RoomException#UNKNOWN_GAME}
+     *                       if its game type is not installed; {@link RoomException#BAD_SEAT} if the
+     *                       game has no such seat
+     * @since 2.3
+     */
+    GameReplay replay(byte[] record, int seat);
 }

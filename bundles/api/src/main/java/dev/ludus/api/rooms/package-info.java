@@ -15,7 +15,7 @@
  * accepted action gives it (its events, then its view) in one call. Nothing of 2.1 changed.
  */
 @Export
-@Version("2.2.0")
+@Version("2.3.0")
 package dev.ludus.api.rooms;
 
 import org.osgi.annotation.bundle.Export;
