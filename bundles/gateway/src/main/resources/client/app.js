@@ -1051,14 +1051,14 @@
     const name = (i) => names[i] || ('seat ' + (i + 1));
     if (!main.querySelector('#replay .game') || main.querySelector('#replay').dataset.game !== g.id) {
       main.innerHTML = '<section id="replay" class="replay" data-game="' + esc(g.id) + '" aria-label="Replay of a finished game">'
-        + '<div class="replay-head"><h2 tabindex="-1" data-focus-home>Replay <span class="tag">' + esc(g.type) + '</span> '
-        + '<small>' + esc(names.join(', ')) + ' · as ' + esc(name(g.seat)) + ' saw it</small></h2>'
+        + '<div class="replay-head"><h2 tabindex="-1" data-focus-home>Replay of a finished game <span class="tag">' + esc(g.type)
+        + '</span> <small>' + esc(names.join(', ')) + '</small></h2>'
         + '<div class="row replay-controls" role="group" aria-label="Replay controls">'
-        + '<button id="replay-first" type="button">⏮ Start</button>'
+        + '<button id="replay-first" type="button">« Start</button>'
         + '<button id="replay-back" type="button">◀ Back</button>'
         + '<button id="replay-play" type="button"></button>'
         + '<button id="replay-next" type="button">Next ▶</button>'
-        + '<button id="replay-last" type="button">End ⏭</button>'
+        + '<button id="replay-last" type="button">End »</button>'
         + '<button id="replay-close" type="button" class="secondary">Close</button></div>'
         + '<p id="replay-step" aria-live="polite"></p></div>'
         + '<section class="game" data-game="' + esc(g.type) + '"></section></section>';
@@ -1082,7 +1082,7 @@
     renderer.render(main.querySelector('#replay .game'), {
       replay: true,
       replayLog: recent,
-      room: { roomId: g.id, name: 'Replay', gameType: g.type, state: 'FINISHED',
+      room: { roomId: g.id, name: 'As ' + name(g.seat) + ' saw it', gameType: g.type, state: 'FINISHED',
         seats: (g.seats || []).map((x) => Object.assign({ connected: true }, x)) },
       seat: g.seat,
       game: step.view,
