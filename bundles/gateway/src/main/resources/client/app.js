@@ -660,6 +660,12 @@
     // A finished game, move by move as one seat saw it; the link in the address bar opens it again.
     replay: (game, seat) => request('replay', { game: game, seat: seat || 0 }).then((r) => {
       stopReplay();
+      // The first step carries its view whole, every later one a merge patch of the view before.
+      let view = null;
+      (r.game.steps || []).forEach((step) => {
+        view = step.view || mergePatch(view, step.viewPatch);
+        step.view = view;
+      });
       s.replay = { game: r.game, at: 0, timer: null };
       window.history.replaceState(null, '', '#replay=' + encodeURIComponent(game) + '&seat=' + (seat || 0));
       if (!s.room) {
@@ -986,6 +992,22 @@
     if (m && !s.replay) {
       actions.replay(decodeURIComponent(m[1]), Number(m[2] || 0)).catch(() => {});
     }
+  }
+
+  /** A JSON merge patch (RFC 7386) applied to a copy of {@code target}; the target is left as it was. */
+  function mergePatch(target, patch) {
+    if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+      return patch;
+    }
+    const out = Object.assign({}, target !== null && typeof target === 'object' && !Array.isArray(target) ? target : {});
+    Object.keys(patch).forEach((k) => {
+      if (patch[k] === null) {
+        delete out[k];
+      } else {
+        out[k] = mergePatch(out[k], patch[k]);
+      }
+    });
+    return out;
   }
 
   function stopReplay() {

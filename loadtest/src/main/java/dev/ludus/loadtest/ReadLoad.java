@@ -33,13 +33,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * runs {@code --rounds} rounds of two phases, caches on and caches off (the order alternating),
  * switching the gateway's and the archive's {@code cache.target} through the distribution's
  * {@code conf/} files (restored at the end). Each phase prints each request type's p50/p99 and
- * the replay cache's hit ratio (from {@code /metrics}). Like the load tool, it lifts the gateway's
+ * the gateway caches' hit ratio (replays and statistics, from {@code /metrics}). Like the load tool, it lifts the gateway's
  * {@code maxConnectionsPerAddress}, its per-connection message budget and turns its rate limits
  * off for the run (each reader asks as fast as it is answered).
  *
  * <pre>
  * java -cp loadtest/target/ludus-loadtest.jar dev.ludus.loadtest.ReadLoad --url ws://127.0.0.1:8080/ws \
- *     --conf assembly/target/ludus/conf [--games 40] [--readers 16] [--seconds 10] [--rounds 2] [--zipf 1.1]
+ *     --conf assembly/target/ludus/conf [--games 40] [--game-rounds 10] [--readers 16] [--seconds 10] [--rounds 2] \
+ *     [--zipf 1.1]
  * </pre>
  */
 public final class ReadLoad {
@@ -86,36 +87,71 @@ public final class ReadLoad {
 
     /** One reader: a connection, one request at a time. */
     static final class Reader {
-        private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+        private final Map<Long, CompletableFuture<String>> pending = new ConcurrentHashMap<>();
         private final AtomicLong ids = new AtomicLong();
         Connection connection;
 
         void onMessage(String text) {
-            try {
-                JsonNode m = JSON.readTree(text);
-                CompletableFuture<JsonNode> f = pending.remove(m.path("id").asLong(-1));
-                if (f != null) {
-                    f.complete(m);
-                }
-            } catch (IOException e) {
-                // not for us
+            Head h = Head.of(text);
+            CompletableFuture<String> f = h == null ? null : pending.remove(h.id());
+            if (f != null) {
+                f.complete(text);
             }
         }
 
+        /** The reply, whole. */
         JsonNode ask(String type, Map<String, Object> fields) throws Exception {
+            return JSON.readTree(askRaw(type, fields));
+        }
+
+        /** The reply as it came: the caller reads only what it needs (a replay can be large). */
+        String askRaw(String type, Map<String, Object> fields) throws Exception {
             long id = ids.incrementAndGet();
             Map<String, Object> m = new LinkedHashMap<>(fields);
             m.put("id", id);
             m.put("type", type);
-            CompletableFuture<JsonNode> f = new CompletableFuture<>();
+            CompletableFuture<String> f = new CompletableFuture<>();
             pending.put(id, f);
             connection.send(JSON.writeValueAsString(m));
             return f.get(30, TimeUnit.SECONDS);
         }
     }
 
+    /**
+     * A reply's {@code type}, {@code id} and {@code code}, read from its first fields without
+     * building the rest: the tool measures the server, not its own parsing of large replies.
+     */
+    record Head(String type, long id, String code) {
+        static Head of(String text) {
+            try (com.fasterxml.jackson.core.JsonParser p = JSON.getFactory().createParser(text)) {
+                if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                    return null;
+                }
+                String type = null;
+                String code = "";
+                long id = -1;
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String name = p.getCurrentName();
+                    com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                    switch (name) {
+                        case "type" -> type = p.getText();
+                        case "id" -> id = v.isNumeric() ? p.getLongValue() : -1;
+                        case "code" -> code = p.getText();
+                        default -> p.skipChildren();
+                    }
+                    if (type != null && id >= 0 && !"error".equals(type)) {
+                        break; // a success: the rest is the result
+                    }
+                }
+                return new Head(type, id, code);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
     record Phase(String name, Map<String, Latencies.Summary> latency, long errors, double hitRatio, long requests,
-                 Map<String, Integer> codes) {
+                 Map<String, Integer> codes, long replayChars) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -126,6 +162,7 @@ public final class ReadLoad {
         int seconds = 10;
         int rounds = 2;
         double zipf = 1.1;
+        int gameRounds = 10;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
@@ -135,6 +172,7 @@ public final class ReadLoad {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--zipf" -> zipf = Double.parseDouble(args[++i]);
+                case "--game-rounds" -> gameRounds = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; see the class comment");
             }
         }
@@ -151,10 +189,11 @@ public final class ReadLoad {
             saved.put(p, Files.exists(p) ? Files.readString(p) : null);
         }
         try {
-            System.out.printf(Locale.ROOT, "read workload: %s, %d games, %d readers, %d s per phase, %d rounds, zipf %.2f%n",
-                    url, games, readers, seconds, rounds, zipf);
+            System.out.printf(Locale.ROOT, "read workload: %s, %d games of %d rounds, %d readers, %d s per phase, %d rounds,"
+                    + " zipf %.2f%n", url, games, gameRounds, readers, seconds, rounds, zipf);
             setCaches(saved, ON);
-            List<String> rooms = seed(url, games);
+            Thread.sleep(3000); // FileInstall applies it (the connection limit above all)
+            List<String> rooms = seed(url, games, gameRounds);
             System.out.println("seeded: " + rooms.size() + " finished games");
             List<Reader> all = connect(http, ws, readers);
             List<String> players = archived(all.get(0), rooms);
@@ -183,7 +222,7 @@ public final class ReadLoad {
                 System.out.printf(Locale.ROOT, "%-12s p99 without / with caches, each round: %s%n", type,
                         ratios.stream().map(x -> String.format(Locale.ROOT, "x%.1f", x)).toList());
             }
-            System.out.printf(Locale.ROOT, "replay cache hit ratio with caches, each round: %s%n",
+            System.out.printf(Locale.ROOT, "gateway caches' hit ratio (replays, statistics) with caches, each round: %s%n",
                     with.stream().map(p -> String.format(Locale.ROOT, "%.1f %%", 100 * p.hitRatio())).toList());
             all.forEach(x -> x.connection.close());
         } finally {
@@ -225,9 +264,9 @@ public final class ReadLoad {
         }
     }
 
-    /** Plays {@code games} games to the end, four simulated players each; their rooms. */
-    private static List<String> seed(String url, int games) throws Exception {
-        LoadTool.Options o = new LoadTool.Options(url, games * 4, 1, 0, 600, 4, false, null, false, null, 0, true);
+    /** Plays {@code games} games of {@code rounds} rounds to the end, four simulated players each; their rooms. */
+    private static List<String> seed(String url, int games, int rounds) throws Exception {
+        LoadTool.Options o = new LoadTool.Options(url, games * 4, rounds, 0, 1800, 4, false, null, false, null, 0, true);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         List<HttpClient> clients = List.of(HttpClient.newHttpClient(), HttpClient.newHttpClient());
         try {
@@ -283,6 +322,8 @@ public final class ReadLoad {
         Zipf playerRank = new Zipf(players.size(), s);
         Map<String, Latencies> latency = new LinkedHashMap<>();
         TYPES.forEach(t -> latency.put(t, new Latencies()));
+        Map<String, java.util.concurrent.atomic.LongAdder> bytes = new LinkedHashMap<>();
+        TYPES.forEach(t -> bytes.put(t, new java.util.concurrent.atomic.LongAdder()));
         AtomicLong errors = new AtomicLong();
         Map<String, Integer> codes = new ConcurrentHashMap<>();
         AtomicLong requests = new AtomicLong();
@@ -297,19 +338,22 @@ public final class ReadLoad {
                     int pick = random.nextInt(10);
                     String type = pick < 6 ? "replay" : pick < 8 ? "history" : pick < 9 ? "profile" : "leaderboard";
                     Map<String, Object> fields = switch (type) {
-                        case "replay" -> Map.of("game", rooms.get(gameRank.next(random)));
+                        case "replay" -> Map.of("game", rooms.get(gameRank.next(random)), "seat", random.nextInt(4));
                         case "history", "profile" -> Map.of("player", players.get(playerRank.next(random)));
                         default -> Map.of("game", "liap-tui");
                     };
                     long start = System.nanoTime();
                     try {
-                        JsonNode a = reader.ask(type, fields);
-                        if (!"ok".equals(a.path("type").asText())) {
+                        String raw = reader.askRaw(type, fields);
+                        long took = System.nanoTime() - start;
+                        Head a = Head.of(raw);
+                        if (a == null || !"ok".equals(a.type())) {
                             errors.incrementAndGet();
-                            codes.merge(type + " " + a.path("code").asText(), 1, Integer::sum);
+                            codes.merge(type + " " + (a == null ? "unreadable" : a.code()), 1, Integer::sum);
                             continue;
                         }
-                        latency.get(type).record(System.nanoTime() - start);
+                        latency.get(type).record(took);
+                        bytes.get(type).add(raw.length());
                         requests.incrementAndGet();
                     } catch (Exception e) {
                         errors.incrementAndGet();
@@ -330,16 +374,19 @@ public final class ReadLoad {
         double m = after[1] - before[1];
         Map<String, Latencies.Summary> summaries = new LinkedHashMap<>();
         latency.forEach((k, v) -> summaries.put(k, v.summary()));
-        return new Phase(name, summaries, errors.get(), h + m == 0 ? 0 : h / (h + m), requests.get(), Map.copyOf(codes));
+        long replays = latency.get("replay").summary().count();
+        return new Phase(name, summaries, errors.get(), h + m == 0 ? 0 : h / (h + m), requests.get(), Map.copyOf(codes),
+                replays == 0 ? 0 : bytes.get("replay").sum() / replays);
     }
 
-    /** The gateway's replay cache: hits and misses so far (0 when it has none). */
+    /** The gateway's caches (replays and statistics): hits and misses so far (0 when it has none). */
     private static double[] hits(HttpClient http, URI metrics) throws Exception {
         String text = http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()).body();
         double hits = 0;
         double misses = 0;
         for (String line : text.split("\n")) {
-            if (line.contains("cache=\"replays\"") && line.contains("owner=\"dev.ludus.gateway\"")) {
+            if ((line.contains("cache=\"replays\"") || line.contains("cache=\"stats\""))
+                    && line.contains("owner=\"dev.ludus.gateway\"")) {
                 double v = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                 if (line.startsWith("ludus_cache_hits{")) {
                     hits += v;
@@ -352,9 +399,10 @@ public final class ReadLoad {
     }
 
     private static void print(Phase p) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-28s %,8d requests, %d errors, replay hit ratio %5.1f %%",
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-28s %,8d requests, %d errors, hit ratio %5.1f %%",
                 p.name(), p.requests(), p.errors(), 100 * p.hitRatio()));
         p.latency().forEach((type, s) -> b.append(String.format(Locale.ROOT, " | %s p50 %.2f p99 %.2f ms", type, s.p50(), s.p99())));
+        b.append(String.format(Locale.ROOT, " | replay replies %,d chars on average", p.replayChars()));
         if (!p.codes().isEmpty()) {
             b.append(" | errors by request and code: ").append(p.codes());
         }

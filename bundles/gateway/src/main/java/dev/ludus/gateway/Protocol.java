@@ -343,7 +343,8 @@ final class Protocol {
      * "events":[{"version","type","timestamp","data"},…]}}}, the events as the room recorded them.
      * A record in another format than the rooms' ({@code ludus-room-record/1}) has no events. With
      * {@code steps} (the rooms service rebuilt the game): {@code "seat"}, {@code "seats":[{"playerId",
-     * "name","bot"}]}, {@code "steps":[{"version","seat","action","args","cause","at","view"}]} and
+     * "name","bot"}]}, {@code "steps":[{"version","seat","action","args","cause","at","view"}]} (the first
+     * step's {@code view} whole, every later one as {@code viewPatch}, a merge patch of the view before) and
      * {@code "result"}; without, {@code noSteps} says why as {@code "stepsUnavailable":{"code","message"}}.
      */
     String replayResult(dev.ludus.api.archive.CompletedGame g, dev.ludus.api.rooms.GameReplay steps,
@@ -374,6 +375,7 @@ final class Protocol {
                 s.put("bot", p.bot());
             }
             com.fasterxml.jackson.databind.node.ArrayNode list = game.putArray("steps");
+            JsonNode previous = null;
             for (dev.ludus.api.rooms.GameReplay.Step st : steps.steps()) {
                 com.fasterxml.jackson.databind.node.ObjectNode o = list.addObject();
                 o.put("version", st.version());
@@ -384,7 +386,13 @@ final class Protocol {
                     o.put("cause", st.cause());
                 }
                 o.put("at", st.at());
-                o.set("view", mapper.valueToTree(st.view()));
+                JsonNode view = mapper.valueToTree(st.view());
+                if (previous == null) {
+                    o.set("view", view);
+                } else {
+                    o.set("viewPatch", mergePatch(previous, view));
+                }
+                previous = view;
             }
             game.set("result", mapper.valueToTree(steps.result()));
         } else if (noSteps != null) {
@@ -395,6 +403,34 @@ final class Protocol {
         com.fasterxml.jackson.databind.node.ObjectNode result = mapper.createObjectNode();
         result.set("game", game);
         return json(result);
+    }
+
+    /**
+     * A JSON merge patch (RFC 7386) that turns {@code from} into {@code to}: the members that
+     * changed, {@code null} for those removed. A member whose new value is {@code null} is removed
+     * by it too (absent and null mean the same to the views it carries).
+     */
+    static JsonNode mergePatch(JsonNode from, JsonNode to) {
+        if (from == null || !from.isObject() || !to.isObject()) {
+            return to;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode patch =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = to.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode before = from.get(e.getKey());
+            if (before == null || !before.equals(e.getValue())) {
+                patch.set(e.getKey(), before != null && before.isObject() && e.getValue().isObject()
+                        ? mergePatch(before, e.getValue()) : e.getValue());
+            }
+        }
+        for (java.util.Iterator<String> it = from.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!to.has(name)) {
+                patch.putNull(name);
+            }
+        }
+        return patch;
     }
 
     /** The protocol's name of a request's type ({@code act}, {@code list_rooms}, …). */

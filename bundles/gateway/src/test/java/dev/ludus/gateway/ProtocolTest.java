@@ -120,9 +120,11 @@ public class ProtocolTest {
         dev.ludus.api.rooms.GameReplay steps = new dev.ludus.api.rooms.GameReplay("r1", "liap-tui", 1,
                 List.of(new dev.ludus.api.rooms.GameReplay.Player("p1", "Ann", false),
                         new dev.ludus.api.rooms.GameReplay.Player(null, "bot 2", true)),
-                List.of(new dev.ludus.api.rooms.GameReplay.Step(3, -1, "start", Map.of(), null, 5, Map.of("hand", List.of("a"))),
+                List.of(new dev.ludus.api.rooms.GameReplay.Step(3, -1, "start", Map.of(), null, 5,
+                                Map.of("hand", List.of("a"), "values", Map.of("a", 1, "b", 2), "turn", Map.of("n", 1, "who", 0))),
                         new dev.ludus.api.rooms.GameReplay.Step(4, 0, "play", Map.of("pieces", List.of("a")), "player", 9,
-                                Map.of("hand", List.of()))), Map.of("winners", List.of(0)));
+                                Map.of("hand", List.of(), "values", Map.of("a", 1, "b", 2), "turn", Map.of("n", 1, "who", 1),
+                                        "table", List.of("a")))), Map.of("winners", List.of(0)));
         com.fasterxml.jackson.databind.JsonNode moves = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 protocol.replayResult(new dev.ludus.api.archive.CompletedGame("r1", "liap-tui", end.minusSeconds(60), end,
                         List.of("p1"), record.getBytes(java.nio.charset.StandardCharsets.UTF_8)), steps, null));
@@ -134,8 +136,21 @@ public class ProtocolTest {
         assertTrue(moves.at("/game/steps/0/cause").isMissingNode());
         assertEquals("a", moves.at("/game/steps/1/args/pieces/0").asText());
         assertEquals("player", moves.at("/game/steps/1/cause").asText());
-        assertEquals(0, moves.at("/game/steps/1/view/hand").size());
+        assertEquals("the first view whole", "a", moves.at("/game/steps/0/view/hand/0").asText());
+        assertTrue("later views as patches", moves.at("/game/steps/1/view").isMissingNode());
+        assertEquals(new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"hand\":[],\"turn\":{\"who\":1},\"table\":[\"a\"]}"),
+                moves.at("/game/steps/1/viewPatch"));
         assertEquals(0, moves.at("/game/result/winners/0").asInt());
+    }
+
+    @Test
+    public void aMergePatchTurnsOneViewIntoTheNext() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode a = m.readTree("{\"x\":1,\"o\":{\"p\":1,\"q\":[1,2]},\"gone\":true,\"same\":[1]}");
+        com.fasterxml.jackson.databind.JsonNode b = m.readTree("{\"x\":2,\"o\":{\"p\":1,\"q\":[1]},\"same\":[1],\"new\":{\"k\":0}}");
+        assertEquals("{\"x\":2,\"o\":{\"q\":[1]},\"new\":{\"k\":0},\"gone\":null}", Protocol.mergePatch(a, b).toString());
+        assertEquals("{}", Protocol.mergePatch(b, b).toString());
+        assertEquals("[1]", Protocol.mergePatch(a, m.readTree("[1]")).toString());
     }
 
     @Test
