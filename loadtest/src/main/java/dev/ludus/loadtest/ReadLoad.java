@@ -33,15 +33,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * runs {@code --rounds} rounds of two phases, caches on and caches off (the order alternating),
  * switching the gateway's and the archive's {@code cache.target} through the distribution's
  * {@code conf/} files (restored at the end). Each phase prints each request type's p50/p99 and
- * the gateway caches' hit ratio (replays and statistics, from {@code /metrics}). Like the load tool, it lifts the gateway's
- * {@code maxConnectionsPerAddress}, its per-connection message budget and turns its rate limits
- * off for the run (each reader asks as fast as it is answered).
+ * the gateway caches' hit ratio (replays and statistics, from {@code /metrics}). Like the load
+ * tool, it lifts the gateway's {@code maxConnectionsPerAddress}, its per-connection message budget
+ * and turns its rate limits off for the run.
  *
  * <pre>
  * java -cp loadtest/target/ludus-loadtest.jar dev.ludus.loadtest.ReadLoad --url ws://127.0.0.1:8080/ws \
  *     --conf assembly/target/ludus/conf [--games 40] [--game-rounds 10] [--readers 16] [--seconds 10] [--rounds 2] \
- *     [--zipf 1.1]
+ *     [--zipf 1.1] [--rate 0] [--warmup-seconds 10]
  * </pre>
+ *
+ * <p>With {@code --rate R} the readers ask R times a second in all, on a schedule (an open loop),
+ * and a request's time counts from when it was due: both phases then serve the same load and their
+ * latencies compare. Without it each reader asks again as soon as it is answered (a closed loop),
+ * which shows throughput: the faster phase then serves many more requests, and its tail includes
+ * that much more contention. Each phase first runs {@code --warmup-seconds} under the same load
+ * without counting, so a phase with caches is measured in its steady state (a running node's
+ * caches are warm), not while it fills its caches: switching {@code cache.target} empties them.
  */
 public final class ReadLoad {
 
@@ -163,6 +171,8 @@ public final class ReadLoad {
         int rounds = 2;
         double zipf = 1.1;
         int gameRounds = 10;
+        double rate = 0;
+        int warmup = 10;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--url" -> url = args[++i];
@@ -173,6 +183,8 @@ public final class ReadLoad {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--zipf" -> zipf = Double.parseDouble(args[++i]);
                 case "--game-rounds" -> gameRounds = Integer.parseInt(args[++i]);
+                case "--rate" -> rate = Double.parseDouble(args[++i]);
+                case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; see the class comment");
             }
         }
@@ -189,8 +201,9 @@ public final class ReadLoad {
             saved.put(p, Files.exists(p) ? Files.readString(p) : null);
         }
         try {
-            System.out.printf(Locale.ROOT, "read workload: %s, %d games of %d rounds, %d readers, %d s per phase, %d rounds,"
-                    + " zipf %.2f%n", url, games, gameRounds, readers, seconds, rounds, zipf);
+            System.out.printf(Locale.ROOT, "read workload: %s, %d games of %d rounds, %d readers, %s, %d s per phase, %d rounds,"
+                    + " zipf %.2f%n", url, games, gameRounds, readers, rate > 0 ? String.format(Locale.ROOT,
+                    "open loop at %.0f requests/s", rate) : "closed loop (each asks when answered)", seconds, rounds, zipf);
             setCaches(saved, ON);
             Thread.sleep(3000); // FileInstall applies it (the connection limit above all)
             List<String> rooms = seed(url, games, gameRounds);
@@ -206,8 +219,11 @@ public final class ReadLoad {
                     boolean on = onFirst == (k == 0);
                     setCaches(saved, on ? ON : OFF);
                     Thread.sleep(3000); // FileInstall applies it
-                    Phase p = phase((on ? "with caches" : "without caches") + (r == 0 ? " (warm-up)" : " round " + r), all,
-                            rooms, players, zipf, seconds, http, metrics);
+                    String label = (on ? "with caches" : "without caches") + (r == 0 ? " (warm-up)" : " round " + r);
+                    if (warmup > 0) { // the same load, not counted: the caches reach their steady state
+                        phase(label, all, rooms, players, zipf, warmup, http, metrics, rate);
+                    }
+                    Phase p = phase(label, all, rooms, players, zipf, seconds, http, metrics, rate);
                     print(p);
                     if (r > 0) {
                         (on ? with : without).add(p);
@@ -317,7 +333,10 @@ public final class ReadLoad {
     }
 
     private static Phase phase(String name, List<Reader> readers, List<String> rooms, List<String> players, double s,
-                               int seconds, HttpClient http, URI metrics) throws Exception {
+                               int seconds, HttpClient http, URI metrics, double rate) throws Exception {
+        // Open loop at --rate: each reader's requests are due at fixed times, and a request's time
+        // counts from when it was due (a late answer delays the next one, and that wait counts).
+        long interval = rate > 0 ? (long) (1e9 * readers.size() / rate) : 0;
         Zipf gameRank = new Zipf(rooms.size(), s);
         Zipf playerRank = new Zipf(players.size(), s);
         Map<String, Latencies> latency = new LinkedHashMap<>();
@@ -333,7 +352,9 @@ public final class ReadLoad {
         for (int i = 0; i < readers.size(); i++) {
             Reader reader = readers.get(i);
             Random random = new Random(i * 7919L + name.hashCode());
+            long offset = interval * i / Math.max(1, readers.size());
             Thread t = new Thread(() -> {
+                long due = System.nanoTime() + offset;
                 while (!stop.get()) {
                     int pick = random.nextInt(10);
                     String type = pick < 6 ? "replay" : pick < 8 ? "history" : pick < 9 ? "profile" : "leaderboard";
@@ -343,6 +364,14 @@ public final class ReadLoad {
                         default -> Map.of("game", "liap-tui");
                     };
                     long start = System.nanoTime();
+                    if (interval > 0) {
+                        long wait = due - start;
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                        start = due;
+                        due += interval;
+                    }
                     try {
                         String raw = reader.askRaw(type, fields);
                         long took = System.nanoTime() - start;
