@@ -74,8 +74,9 @@ public class PrometheusIT {
     }
 
     private static void playOneGameWithBots() throws Exception {
+        String room;
         try (ProtocolClient c = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + node.port + "/ws"), "Ann")) {
-            LiapTuiPlayer.startAgainstBots(c, "observed", Map.of("maxRounds", 1));
+            room = LiapTuiPlayer.startAgainstBots(c, "observed", Map.of("maxRounds", 1));
             LiapTuiPlayer.play(c, 60_000, -1);
         }
         try (ProtocolClient c = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + node.port + "/ws"), "Bo")) {
@@ -87,6 +88,13 @@ public class PrometheusIT {
         // The finished game reaches the archive, so its series carry a backend.
         Wait.until("the game in the archive", 30_000,
                 () -> Http.get(node.base() + "/metrics").body().contains("ludus_archive_stored_games_total{backend="));
+        // Its replay and the players' figures, read twice: the caches' series have hits and misses.
+        try (ProtocolClient c = ProtocolClient.hello(URI.create("ws://127.0.0.1:" + node.port + "/ws"), "Cy")) {
+            for (int i = 0; i < 2; i++) {
+                c.ok("replay", Map.of("game", room));
+                c.ok("leaderboard", Map.of("game", "liap-tui"));
+            }
+        }
     }
 
     /**
