@@ -119,16 +119,6 @@ public class CacheSwapIT {
                 + frameworkThreads();
     }
 
-    /** The shared caches' health, null while their component restarts. */
-    private HealthStatus redisCaches() throws Exception {
-        HealthResult h = HealthChecks.find(context, "cache-redis");
-        return h == null ? null : h.status();
-    }
-
-    private Object redisCachesHealth() throws Exception {
-        return String.valueOf(HealthChecks.find(context, "cache-redis"));
-    }
-
     /** The stacks of the threads that apply configurations and run components, for a failed wait. */
     private static String frameworkThreads() {
         StringBuilder b = new StringBuilder();
@@ -158,13 +148,7 @@ public class CacheSwapIT {
     public void lookupsNeverFailWhileTheCacheIsSwitchedAndRedisGoesAway() throws Exception {
         URI redisUri = URI.create(context.getProperty("ludus.itest.redis"));
         try (TcpRelay relay = new TcpRelay(redisUri.getPort())) {
-            Configurations.merge(configAdmin, "dev.ludus.redis", Map.of("host", "127.0.0.1", "port", relay.port(),
-                    "checkSeconds", 1));
-            Configurations.merge(configAdmin, "dev.ludus.cache.redis", Map.of("keyPrefix",
-                    "ludus:itest:" + System.nanoTime(), "timeoutMillis", 100, "retryMillis", 300,
-                    "nearTimeToLiveMillis", 2000));
-            // Both settings restart the shared caches' component: its health check comes back with it.
-            Wait.until("cache-redis connected", 30_000, () -> redisCaches() == HealthStatus.UP, this::redisCachesHealth);
+            SharedCachesFixture.throughRelay(configAdmin, context, relay, "ludus:itest:");
 
             Map<String, CompletedGame> expected = new ConcurrentHashMap<>();
             Instant now = Instant.now();
@@ -205,14 +189,12 @@ public class CacheSwapIT {
                 use("redis");
                 use("two-level");
                 relay.cut();
-                Wait.until("health DEGRADED while Redis is away", 30_000, () -> redisCaches() == HealthStatus.DEGRADED,
-                        this::redisCachesHealth);
+                SharedCachesFixture.await(context, HealthStatus.DEGRADED, "health DEGRADED while Redis is away");
                 long during = reads.get();
                 Thread.sleep(3000);
                 assertTrue("reads go on while Redis is away", reads.get() > during + 100);
                 relay.restore();
-                Wait.until("health UP once Redis is back", 30_000, () -> redisCaches() == HealthStatus.UP,
-                        this::redisCachesHealth);
+                SharedCachesFixture.await(context, HealthStatus.UP, "health UP once Redis is back");
                 long hitsBack = games("two-level").map(CacheStats::hits).orElse(0L);
                 Wait.until("two-level serving hits again", 30_000, () -> games("two-level").map(s -> s.hits() > hitsBack + 100)
                         .orElse(false), () -> String.valueOf(games("two-level")));

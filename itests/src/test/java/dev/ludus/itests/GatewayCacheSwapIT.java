@@ -34,7 +34,6 @@ import org.osgi.service.cm.ConfigurationAdmin;
 import dev.ludus.api.archive.ArchiveService;
 import dev.ludus.api.cache.CacheStats;
 import dev.ludus.api.cache.Caches;
-import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.health.HealthStatus;
 import dev.ludus.testing.fixtures.ProtocolClient;
 import dev.ludus.testing.fixtures.TcpRelay;
@@ -70,16 +69,6 @@ public class GatewayCacheSwapIT {
                 frameworkProperty("ludus.itest.redis").value(ExamRedis.url(GatewayCacheSwapIT.class, 1)));
     }
 
-    /** The shared caches' health, null while their component restarts. */
-    private HealthStatus redisCaches() throws Exception {
-        HealthResult h = HealthChecks.find(context, "cache-redis");
-        return h == null ? null : h.status();
-    }
-
-    private Object redisCachesHealth() throws Exception {
-        return String.valueOf(HealthChecks.find(context, "cache-redis"));
-    }
-
     /** The gateway's cache {@code name} in the {@code type} implementation. */
     private Optional<CacheStats> gatewayCache(String type, String name) throws Exception {
         for (ServiceReference<Caches> r : context.getServiceReferences(Caches.class, "(" + Caches.TYPE + "=" + type + ")")) {
@@ -110,12 +99,7 @@ public class GatewayCacheSwapIT {
         ProtocolClient.awaitGateway(ws, 30_000);
         URI redisUri = URI.create(context.getProperty("ludus.itest.redis"));
         try (TcpRelay relay = new TcpRelay(redisUri.getPort())) {
-            Configurations.merge(configAdmin, "dev.ludus.redis", Map.of("host", "127.0.0.1", "port", relay.port(),
-                    "checkSeconds", 1));
-            Configurations.merge(configAdmin, "dev.ludus.cache.redis", Map.of("keyPrefix",
-                    "ludus:itest:gw:" + System.nanoTime(), "timeoutMillis", 100, "retryMillis", 300,
-                    "nearTimeToLiveMillis", 2000));
-            Wait.until("cache-redis connected", 30_000, () -> redisCaches() == HealthStatus.UP, this::redisCachesHealth);
+            SharedCachesFixture.throughRelay(configAdmin, context, relay, "ludus:itest:gw:");
 
             AtomicBoolean stop = new AtomicBoolean();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -212,14 +196,12 @@ public class GatewayCacheSwapIT {
                 gatewayUses("two-level");
                 gamesBefore = games.get();
                 relay.cut();
-                Wait.until("health DEGRADED while Redis is away", 30_000, () -> redisCaches() == HealthStatus.DEGRADED,
-                        this::redisCachesHealth);
+                SharedCachesFixture.await(context, HealthStatus.DEGRADED, "health DEGRADED while Redis is away");
                 long during = replies.get();
                 Thread.sleep(3000);
                 assertTrue("replies go on while Redis is away", replies.get() > during + 50);
                 relay.restore();
-                Wait.until("health UP once Redis is back", 30_000, () -> redisCaches() == HealthStatus.UP,
-                        this::redisCachesHealth);
+                SharedCachesFixture.await(context, HealthStatus.UP, "health UP once Redis is back");
                 gatewayUses("caffeine");
                 Wait.until("games finished during the swaps", 120_000, () -> games.get() > gamesBefore);
             } finally {

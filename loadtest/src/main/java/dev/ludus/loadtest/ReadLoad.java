@@ -33,7 +33,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * runs {@code --rounds} rounds of two phases, caches on and caches off (the order alternating),
  * switching the gateway's and the archive's {@code cache.target} through the distribution's
  * {@code conf/} files (restored at the end). Each phase prints each request type's p50/p99 and
- * the gateway caches' hit ratio (replays and statistics, from {@code /metrics}). Like the load
+ * the gateway caches' hit ratio (replays and statistics, from {@code /metrics}), and beside them
+ * the baseline of the same run: a {@code ping} ten times a second on a connection of its own,
+ * which no cache can speed up (the node's floor under that load). Like the load
  * tool, it lifts the gateway's {@code maxConnectionsPerAddress}, its per-connection message budget
  * and turns its rate limits off for the run.
  *
@@ -208,7 +210,7 @@ public final class ReadLoad {
             Thread.sleep(3000); // FileInstall applies it (the connection limit above all)
             List<String> rooms = seed(url, games, gameRounds);
             System.out.println("seeded: " + rooms.size() + " finished games");
-            List<Reader> all = connect(http, ws, readers);
+            List<Reader> all = connect(http, ws, readers + 1); // the last one pings: the baseline
             List<String> players = archived(all.get(0), rooms);
             System.out.println("archived: " + rooms.size() + " games of " + players.size() + " players");
             List<Phase> with = new ArrayList<>();
@@ -336,11 +338,12 @@ public final class ReadLoad {
                                int seconds, HttpClient http, URI metrics, double rate) throws Exception {
         // Open loop at --rate: each reader's requests are due at fixed times, and a request's time
         // counts from when it was due (a late answer delays the next one, and that wait counts).
-        long interval = rate > 0 ? (long) (1e9 * readers.size() / rate) : 0;
+        long interval = rate > 0 ? (long) (1e9 * (readers.size() - 1) / rate) : 0;
         Zipf gameRank = new Zipf(rooms.size(), s);
         Zipf playerRank = new Zipf(players.size(), s);
         Map<String, Latencies> latency = new LinkedHashMap<>();
         TYPES.forEach(t -> latency.put(t, new Latencies()));
+        latency.put("ping", new Latencies());
         Map<String, java.util.concurrent.atomic.LongAdder> bytes = new LinkedHashMap<>();
         TYPES.forEach(t -> bytes.put(t, new java.util.concurrent.atomic.LongAdder()));
         AtomicLong errors = new AtomicLong();
@@ -349,10 +352,33 @@ public final class ReadLoad {
         AtomicBoolean stop = new AtomicBoolean();
         double[] before = hits(http, metrics);
         List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < readers.size(); i++) {
+        // The baseline in the same run: a ping (answered from the gateway's memory, no cache, no
+        // store) ten times a second on a connection of its own, timed the same way.
+        Reader pinger = readers.get(readers.size() - 1);
+        Thread baseline = new Thread(() -> {
+            long due = System.nanoTime();
+            while (!stop.get()) {
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+                try {
+                    Head a = Head.of(pinger.askRaw("ping", Map.of()));
+                    if (a != null && "ok".equals(a.type())) {
+                        latency.get("ping").record(System.nanoTime() - due);
+                    }
+                } catch (Exception e) {
+                    codes.merge("ping " + e.getClass().getSimpleName(), 1, Integer::sum);
+                }
+                due += 100_000_000L;
+            }
+        }, "pinger");
+        threads.add(baseline);
+        baseline.start();
+        for (int i = 0; i < readers.size() - 1; i++) {
             Reader reader = readers.get(i);
             Random random = new Random(i * 7919L + name.hashCode());
-            long offset = interval * i / Math.max(1, readers.size());
+            long offset = interval * i / Math.max(1, readers.size() - 1);
             Thread t = new Thread(() -> {
                 long due = System.nanoTime() + offset;
                 while (!stop.get()) {

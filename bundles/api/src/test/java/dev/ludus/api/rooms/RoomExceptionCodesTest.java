@@ -54,7 +54,7 @@ public class RoomExceptionCodesTest {
     @Test
     public void theRefusalCodesAreTheOnesDocumented() throws Exception {
         Set<String> constants = constants();
-        assertEquals(15, constants.size());
+        assertEquals(16, constants.size());
 
         String readme = read("bundles/rooms/README.md");
         int from = readme.indexOf("Error codes (`RoomException.code()`):");
