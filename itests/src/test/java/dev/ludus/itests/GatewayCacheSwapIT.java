@@ -182,6 +182,7 @@ public class GatewayCacheSwapIT {
                                 }
                             }
                             replies.incrementAndGet();
+                            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // leave CPU to the test beside
                         }
                     } catch (Exception e) {
                         failures.add("reader " + reader + ": " + e);
