@@ -166,8 +166,9 @@ public class RoomRuntimeTest {
         seen.clear();
         r.setConnected(room.roomId(), "ann", false);
         r.setConnected(room.roomId(), "bob", false);
-        waitFor(() -> seen.stream().anyMatch(l -> l.startsWith("added ")));
-        String botMove = seen.stream().filter(l -> l.startsWith("added ")).findFirst().orElseThrow();
+        // A copy to look through (toArray holds the list's lock): the bots go on adding meanwhile.
+        waitFor(() -> List.copyOf(seen).stream().anyMatch(l -> l.startsWith("added ")));
+        String botMove = List.copyOf(seen).stream().filter(l -> l.startsWith("added ")).findFirst().orElseThrow();
         assertEquals("added null null " + room.roomId(), botMove);
     }
 
