@@ -27,7 +27,12 @@ public interface MessageHandler {
     String GROUP = "ludus.bus.group";
     /** Service property (String or String[], required): the topics the group reads. */
     String TOPICS = "ludus.bus.topics";
-    /** Service property (Integer, default 5): deliveries of one message before it is dead-lettered. */
+    /**
+     * Service property (Integer, default 5): times the handler may fail one message before it is
+     * dead-lettered. On a broker bus the failures are counted on the node handling it, and
+     * deliveries given back without a failure (a node stopping, a connection lost) do not count,
+     * up to a bound of twenty more deliveries.
+     */
     String MAX_DELIVERIES = "ludus.bus.maxDeliveries";
     /** Service property (Long, default 500): the first retry's backoff in ms; it doubles each time. */
     String BACKOFF_MILLIS = "ludus.bus.backoffMillis";

@@ -33,11 +33,12 @@ import io.nats.client.api.DeliverPolicy;
  * order, and the server is told every few seconds that the lane's messages are being worked on,
  * so it does not deliver them again meanwhile. The first attempt is the server's delivery count
  * (a message delivered before, to a node that died or to a handler that was replaced, counts
- * that). After the group's {@code maxDeliveries} attempts (or at once for a
- * {@link PoisonMessageException}) the message is stored as a dead letter, then terminated. The
- * consumer's {@code max_deliver} is one more than that: if the handler hangs, or its node dies,
- * on every delivery, the server gives up itself and its advisory feeds the dead letters
- * ({@link NatsBus}).
+ * that). After the handler's {@code maxDeliveries} failures on this node, or
+ * {@link Subscriber#brokerDeliveryLimit()} deliveries in all (deliveries given back by a stopping
+ * node or a lost connection failed nothing), or at once for a {@link PoisonMessageException}, the
+ * message is stored as a dead letter, then terminated. The consumer's {@code max_deliver} is one
+ * more than the delivery limit: if the handler hangs, or its node dies, on every delivery, the
+ * server gives up itself and its advisory feeds the dead letters ({@link NatsBus}).
  */
 final class GroupConsumer {
 
@@ -184,7 +185,7 @@ final class GroupConsumer {
     private String ensureConsumer(String consumer, String subject) throws IOException, io.nats.client.JetStreamApiException {
         ConsumerConfiguration cc = ConsumerConfiguration.builder().durable(consumer).filterSubject(subject)
                 .ackPolicy(AckPolicy.Explicit).deliverPolicy(DeliverPolicy.All)
-                .ackWait(bus.settings.ackWait()).maxDeliver(subscriber.maxDeliveries() + 1L)
+                .ackWait(bus.settings.ackWait()).maxDeliver(subscriber.brokerDeliveryLimit() + 1L)
                 .maxAckPending(bus.settings.maxInFlight()).build();
         bus.management().addOrUpdateConsumer(bus.settings.names().stream(), cc);
         return consumer;
@@ -254,7 +255,7 @@ final class GroupConsumer {
             }
             return;
         }
-        if (poison || attempt >= subscriber.maxDeliveries()) {
+        if (poison || subscriber.exhausted(attempt, failures + 1)) {
             try {
                 bus.storeDeadLetter(group(), nm.metaData().getConsumer(), m, nm.getData(), subscriber.bundle(),
                         subscriber.version(), error, attempt);

@@ -31,9 +31,11 @@ import dev.ludus.bus.support.Subscriber;
  *
  * <p>A message the handler fails is kept (not acknowledged) and handed to the handler again after
  * the group's backoff, by its lane's thread, holding the lane so its keys stay in order; the attempt counts the broker's
- * earlier deliveries of it ({@code x-delivery-count}), so it survives a restart. After
- * {@code maxDeliveries} attempts (or at once for {@link PoisonMessageException}) the dead letter is
- * stored, confirmed, and the message acknowledged.
+ * earlier deliveries of it ({@code x-delivery-count}), so it survives a restart. After the
+ * handler's {@code maxDeliveries} failures on this node, or {@link Subscriber#brokerDeliveryLimit()}
+ * deliveries in all (deliveries given back by a stopping node or a lost connection failed
+ * nothing), or at once for {@link PoisonMessageException}, the dead letter is stored, confirmed,
+ * and the message acknowledged.
  */
 final class RabbitGroup {
 
@@ -133,7 +135,7 @@ final class RabbitGroup {
      * {@code maxDeliveries}: the broker's delivery limit) is used as it is, with a warning.
      */
     private void declareGroupQueue(Channel ch, Topology t, boolean rabbitMq) throws IOException {
-        Map<String, Object> args = t.groupArguments(group(), subscriber.maxDeliveries(), rabbitMq);
+        Map<String, Object> args = t.groupArguments(group(), subscriber.brokerDeliveryLimit(), rabbitMq);
         try {
             ch.queueDeclare(t.groupQueue(group()), true, false, false, args);
         } catch (IOException e) {
@@ -240,7 +242,7 @@ final class RabbitGroup {
             inFlight.decrementAndGet();
             return;
         }
-        if (poison || attempt >= subscriber.maxDeliveries()) {
+        if (poison || subscriber.exhausted(attempt, failures + 1)) {
             try {
                 bus.storeDeadLetter(group(), m, item.body(), subscriber.bundle(), subscriber.version(), error,
                         attempt);

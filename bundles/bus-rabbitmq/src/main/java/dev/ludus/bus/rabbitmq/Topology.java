@@ -42,17 +42,17 @@ record Topology(String name) {
     /**
      * The group queue's arguments: a quorum queue with one active consumer, dead-lettering at least
      * once to the dead-letter exchange, and the broker's own delivery limit one above the group's
-     * (the consumer stores its dead letters itself; the limit catches a handler that takes its node
-     * down on every delivery).
+     * {@code deliveryLimit} (the consumer stores its dead letters itself; the limit catches a handler
+     * that takes its node down on every delivery).
      */
-    Map<String, Object> groupArguments(String group, int maxDeliveries, boolean rabbitMq) {
+    Map<String, Object> groupArguments(String group, int deliveryLimit, boolean rabbitMq) {
         if (!rabbitMq) {
             return Map.of(); // another AMQP 0-9-1 broker refuses these arguments: a plain durable queue
         }
         return Map.of("x-queue-type", "quorum", "x-single-active-consumer", true,
                 "x-dead-letter-exchange", deadExchange(), "x-dead-letter-routing-key", group,
                 "x-dead-letter-strategy", "at-least-once", "x-overflow", "reject-publish",
-                "x-delivery-limit", maxDeliveries + 1);
+                "x-delivery-limit", deliveryLimit + 1);
     }
 
     Map<String, Object> deadArguments(boolean rabbitMq) {

@@ -72,6 +72,28 @@ public record Subscriber(Object identity, String group, List<String> topics, Mes
         }
     }
 
+    /**
+     * Deliveries a broker may make of one message on top of {@link #maxDeliveries} without the
+     * handler failing it: a node stopping or a connection lost gives the message back, and a swap of
+     * the bus under traffic does that again and again. They must not use up the handler's attempts.
+     */
+    public static final int GIVE_BACKS = 20;
+
+    /**
+     * Whether a message the handler just failed is given up on (dead-lettered): its handler has
+     * failed it {@code failures} times on this node, as many as {@link #maxDeliveries}; or the
+     * broker has delivered it {@code deliveries} times, {@link #brokerDeliveryLimit()} (a handler
+     * that takes its node down on every delivery never fails it anywhere).
+     */
+    public boolean exhausted(int deliveries, int failures) {
+        return failures >= maxDeliveries || deliveries >= brokerDeliveryLimit();
+    }
+
+    /** The most deliveries of one message a broker makes for this group: {@link #maxDeliveries} and {@link #GIVE_BACKS}. */
+    public int brokerDeliveryLimit() {
+        return maxDeliveries + GIVE_BACKS;
+    }
+
     /** The wait before delivery {@code attempt + 1}, after {@code attempt} failed ones. */
     public long backoff(int attempt) {
         long wait = backoffMillis;
