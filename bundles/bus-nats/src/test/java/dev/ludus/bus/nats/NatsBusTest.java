@@ -228,10 +228,11 @@ public class NatsBusTest {
     /**
      * A message given back four times without its handler failing (as by nodes that stopped or
      * lost their connection while it was in hand) comes with the server's delivery count, and its
-     * first failure here waits the group's first backoff, not the one of its fifth failure.
+     * first failure here waits the group's first backoff, not the one of its fifth failure; nor is
+     * it dead-lettered, though its deliveries are past the group's three.
      */
     @Test
-    public void theBackoffCountsTheHandlersFailuresHereNotTheDeliveries() throws Exception {
+    public void theBackoffAndTheDeadLetterCountTheHandlersFailuresHereNotTheDeliveries() throws Exception {
         NatsBus b = bus();
         await("the streams", b::ready);
         Names n = new Names(name);
@@ -240,7 +241,8 @@ public class NatsBusTest {
             // The group's own durable consumer, as the bus makes it; a node that gives the message back.
             c.jetStreamManagement().addOrUpdateConsumer(n.stream(), io.nats.client.api.ConsumerConfiguration.builder()
                     .durable(consumer).filterSubject(n.topicSubject("moves")).ackPolicy(io.nats.client.api.AckPolicy.Explicit)
-                    .deliverPolicy(io.nats.client.api.DeliverPolicy.All).ackWait(Duration.ofSeconds(5)).maxDeliver(11)
+                    .deliverPolicy(io.nats.client.api.DeliverPolicy.All).ackWait(Duration.ofSeconds(5))
+                    .maxDeliver(3 + Subscriber.GIVE_BACKS + 1)
                     .maxAckPending(1000).build());
             publish(b, OutgoingMessage.of("moves", "room-a", "{\"given\":\"back\"}"));
             io.nats.client.ConsumerContext cc = c.getConsumerContext(n.stream(), consumer);
@@ -258,9 +260,10 @@ public class NatsBusTest {
             if (calls.size() == 1) {
                 throw new IllegalStateException("not yet");
             }
-        }, 10, 400, 20_000, "test.handler", "1.2.3"));
+        }, 3, 400, 20_000, "test.handler", "1.2.3"));
         await("the retry", () -> calls.size() == 2);
         assertEquals("the server's deliveries count as attempts", List.of(5, 6), attempts);
+        assertEquals("not dead-lettered", List.of(), b.deadLetters("patient", 10));
         long waitedMillis = (calls.get(1) - calls.get(0)) / 1_000_000;
         // the first backoff is 400 ms; counted by deliveries it would be 400 * 2^4 = 6,400 ms
         assertTrue("waited " + waitedMillis + " ms", waitedMillis >= 350 && waitedMillis < 3_000);

@@ -351,12 +351,13 @@ public class RabbitBusTest {
     /**
      * A message given back four times without its handler failing (as by nodes that stopped or
      * lost their connection while it was in hand) comes with the broker's delivery count, and its
-     * first failure here waits the group's first backoff, not the one of its fifth failure.
+     * first failure here waits the group's first backoff, not the one of its fifth failure; nor is
+     * it dead-lettered, by the consumer or by the broker, though its deliveries are past the group's three.
      */
     @Test
-    public void theBackoffCountsTheHandlersFailuresHereNotTheDeliveries() throws Exception {
+    public void theBackoffAndTheDeadLetterCountTheHandlersFailuresHereNotTheDeliveries() throws Exception {
         RabbitBus first = bus();
-        first.subscribe(subscriber("patient", d -> { }, 10, 400, "moves"));
+        first.subscribe(subscriber("patient", d -> { }, 3, 400, "moves"));
         awaitGroup(first, "patient");
         boolean rabbitMq = String.valueOf(first.connection().getServerProperties().get("product")).contains("RabbitMQ");
         first.close(); // the group's queue stays, with no consumer
@@ -391,8 +392,10 @@ public class RabbitBusTest {
             if (calls.size() == 1) {
                 throw new IllegalStateException("not yet");
             }
-        }, 10, 400, 20_000, "test.handler", "1.2.3"));
+        }, 3, 400, 20_000, "test.handler", "1.2.3"));
         await("the retry", () -> calls.size() == 2);
+        // past the group's three deliveries, but failed once here: held and handed again, not dead-lettered
+        assertEquals("not dead-lettered", List.of(), b.deadLetters("patient", 10));
         // RabbitMQ counts the returns (x-delivery-count); a broker that does not starts again at 1
         assertEquals("the broker's deliveries count as attempts", rabbitMq ? List.of(5, 6) : List.of(1, 2), attempts);
         long waitedMillis = (calls.get(1) - calls.get(0)) / 1_000_000;
