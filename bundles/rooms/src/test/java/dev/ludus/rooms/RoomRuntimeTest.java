@@ -250,13 +250,19 @@ public class RoomRuntimeTest {
                 () -> add(r, room.roomId(), "eve", 1)).getCause() instanceof RoomException re ? re.code() : "");
     }
 
+    /** A game of bots only, to {@code target}, started on {@code r} with its archive recording into {@code archived}. */
+    private static RoomInfo botGame(RoomRuntime r, List<CompletedGame> archived, String target) {
+        r.bindArchive(new RecordingArchive(archived));
+        RoomInfo room = r.create("count", "bots", Map.of("target", target));
+        r.start(room.roomId());
+        return room;
+    }
+
     @Test
     public void botsPlayAGameToTheEndAndItIsArchivedExactlyOnce() throws Exception {
         RoomRuntime r = runtime(5, 0);
         List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
-        r.bindArchive(new RecordingArchive(archived));
-        RoomInfo room = r.create("count", "bots", Map.of("target", "40"));
-        r.start(room.roomId());
+        RoomInfo room = botGame(r, archived, "40");
         waitFor(() -> archived.size() == 1 && r.get(room.roomId()).orElseThrow().version()
                 == events.version("room-" + room.roomId()) && events.types("room-" + room.roomId()).contains("archived"));
         CompletedGame g = archived.get(0);
@@ -272,9 +278,7 @@ public class RoomRuntimeTest {
     public void anArchivedGameReplaysMoveByMoveByItsOwnRules() throws Exception {
         RoomRuntime r = runtime(5, 0);
         List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
-        r.bindArchive(new RecordingArchive(archived));
-        RoomInfo room = r.create("count", "bots", Map.of("target", "30"));
-        r.start(room.roomId());
+        RoomInfo room = botGame(r, archived, "30");
         waitFor(() -> archived.size() == 1);
         byte[] record = archived.get(0).record();
         List<String> types = events.types("room-" + room.roomId());
