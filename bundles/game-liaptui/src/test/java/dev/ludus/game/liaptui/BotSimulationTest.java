@@ -36,98 +36,109 @@ public class BotSimulationTest {
 
     private final LiapTuiDefinition definition = new LiapTuiDefinition();
 
+    /** What one game counted. */
+    private record Counts(long actions, long fuzzAccepted, long fuzzRejected, long timeouts, int roundsScored,
+                          int roundsHit, int rounds) {
+        Counts plus(Counts o) {
+            return new Counts(actions + o.actions, fuzzAccepted + o.fuzzAccepted, fuzzRejected + o.fuzzRejected,
+                    timeouts + o.timeouts, roundsScored + o.roundsScored, roundsHit + o.roundsHit,
+                    Math.max(rounds, o.rounds));
+        }
+    }
+
     @Test
     public void botOnlyGamesReachGameOverObeyingEveryRule() {
+        // Each game has its own seeds, so they run on every core at once; the counts add up the same.
+        Counts c = java.util.stream.IntStream.range(0, GAMES).parallel().mapToObj(this::play)
+                .reduce(new Counts(0, 0, 0, 0, 0, 0, 0), Counts::plus);
+        System.out.printf("%d games, %d bot moves, %d timeouts, fuzz %d rejected / %d accepted, "
+                        + "declarations hit %.1f%%, longest game %d rounds%n", GAMES, c.actions(), c.timeouts(),
+                c.fuzzRejected(), c.fuzzAccepted(), 100.0 * c.roundsHit() / (4.0 * c.roundsScored()), c.rounds());
+        assertTrue("fuzzing exercised rejections", c.fuzzRejected() > c.actions() / 2);
+        assertTrue("fuzzing also found legal moves", c.fuzzAccepted() > 100);
+        // Random declarations hit far less often; bots aim for theirs.
+        assertTrue("bots hit their declaration often", c.roundsHit() > 0.4 * 4 * c.roundsScored());
+    }
+
+    /** Plays game number {@code game} to its end, checking every rule on the way. */
+    private Counts play(int game) {
         long actions = 0;
         long fuzzAccepted = 0;
         long fuzzRejected = 0;
         long timeouts = 0;
-        int roundsScored = 0;
-        int roundsHit = 0;
-        int maxRounds = 0;
-        for (int game = 0; game < GAMES; game++) {
-            // Vary the options a little so that both end conditions occur.
-            Map<String, String> options = game % 10 == 0 ? Map.of("maxRounds", "3") : Map.of();
-            GameSetup setup = Fixtures.setup(1000L + game * 7919L, options);
-            GameEngine e = definition.create(setup);
-            LiapTuiOptions o = LiapTuiOptions.parse(options);
-            RulesOracle oracle = new RulesOracle(o.winScore(), o.maxRounds());
-            oracle.start(e);
-            SplittableRandom rng = new SplittableRandom(game);
-            int steps = 0;
-            while (!e.completed()) {
-                assertTrue("game " + game + " ends", ++steps < MAX_STEPS);
-                if (steps % 3 == 0) {
-                    checkViews(e, oracle);
-                } else {
-                    for (int s = 0; s < 4; s++) {
-                        assertEquals(s == oracle.toMove(), !e.allowedActions(s).isEmpty());
-                    }
-                }
-
-                Action fuzz = fuzz(rng, oracle);
-                boolean legal = oracle.legal(fuzz);
-                byte[] before = e.snapshot();
-                long version = e.version();
-                ActionResult r = e.apply(fuzz);
-                if (r instanceof ActionResult.Rejected) {
-                    assertFalse("legal action rejected: " + fuzz + " -> " + r, legal);
-                    assertArrayEquals("a rejected action changes nothing: " + fuzz, before, e.snapshot());
-                    assertEquals(version, e.version());
-                    fuzzRejected++;
-                } else {
-                    assertTrue("illegal action accepted: " + fuzz, legal);
-                    assertEquals(version + 1, e.version());
-                    oracle.accept(Fixtures.accepted(r));
-                    fuzzAccepted++;
-                    continue;
-                }
-
-                int seat = oracle.toMove();
-                Action move;
-                if (oracle.phase == RulesOracle.Phase.PREPARATION && rng.nextInt(3) == 0) {
-                    move = e.pendingTimer().orElseThrow().onExpiry();
-                    timeouts++;
-                } else {
-                    move = e.botAction(seat).orElseThrow();
-                }
-                assertTrue("bot move is legal: " + move, oracle.legal(move));
-                oracle.accept(Fixtures.accepted(e.apply(move)));
-                actions++;
-
-                if (steps % 97 == 0) {
-                    // Continue from a restored copy: it must be indistinguishable.
-                    byte[] snap = e.snapshot();
-                    GameEngine restored = definition.restore(setup, snap);
-                    assertArrayEquals(snap, restored.snapshot());
-                    for (int s = -1; s < 4; s++) {
-                        assertEquals(e.view(s), restored.view(s));
-                    }
-                    e = restored;
+        // Vary the options a little so that both end conditions occur.
+        Map<String, String> options = game % 10 == 0 ? Map.of("maxRounds", "3") : Map.of();
+        GameSetup setup = Fixtures.setup(1000L + game * 7919L, options);
+        GameEngine e = definition.create(setup);
+        LiapTuiOptions o = LiapTuiOptions.parse(options);
+        RulesOracle oracle = new RulesOracle(o.winScore(), o.maxRounds());
+        oracle.start(e);
+        SplittableRandom rng = new SplittableRandom(game);
+        int steps = 0;
+        while (!e.completed()) {
+            assertTrue("game " + game + " ends", ++steps < MAX_STEPS);
+            if (steps % 3 == 0) {
+                checkViews(e, oracle);
+            } else {
+                for (int s = 0; s < 4; s++) {
+                    assertEquals(s == oracle.toMove(), !e.allowedActions(s).isEmpty());
                 }
             }
-            assertEquals(RulesOracle.Phase.OVER, oracle.phase);
-            assertTrue(e.pendingTimer().isEmpty());
-            for (int s = 0; s < 4; s++) {
-                assertTrue(e.allowedActions(s).isEmpty());
-                assertTrue(e.botAction(s).isEmpty());
+
+            Action fuzz = fuzz(rng, oracle);
+            boolean legal = oracle.legal(fuzz);
+            byte[] before = e.snapshot();
+            long version = e.version();
+            ActionResult r = e.apply(fuzz);
+            if (r instanceof ActionResult.Rejected) {
+                assertFalse("legal action rejected: " + fuzz + " -> " + r, legal);
+                assertArrayEquals("a rejected action changes nothing: " + fuzz, before, e.snapshot());
+                assertEquals(version, e.version());
+                fuzzRejected++;
+            } else {
+                assertTrue("illegal action accepted: " + fuzz, legal);
+                assertEquals(version + 1, e.version());
+                oracle.accept(Fixtures.accepted(r));
+                fuzzAccepted++;
+                continue;
             }
-            Map<String, Object> result = e.result();
-            assertEquals(true, result.get("completed"));
-            assertEquals(RulesOracle.toList(oracle.scores), result.get("scores"));
-            List<Integer> scores = RulesOracle.toList(oracle.scores);
-            assertTrue(Collections.max(scores) >= o.winScore() || oracle.round == o.maxRounds());
-            roundsScored += oracle.roundsScored;
-            roundsHit += oracle.roundsHit;
-            maxRounds = Math.max(maxRounds, oracle.round);
+
+            int seat = oracle.toMove();
+            Action move;
+            if (oracle.phase == RulesOracle.Phase.PREPARATION && rng.nextInt(3) == 0) {
+                move = e.pendingTimer().orElseThrow().onExpiry();
+                timeouts++;
+            } else {
+                move = e.botAction(seat).orElseThrow();
+            }
+            assertTrue("bot move is legal: " + move, oracle.legal(move));
+            oracle.accept(Fixtures.accepted(e.apply(move)));
+            actions++;
+
+            if (steps % 97 == 0) {
+                // Continue from a restored copy: it must be indistinguishable.
+                byte[] snap = e.snapshot();
+                GameEngine restored = definition.restore(setup, snap);
+                assertArrayEquals(snap, restored.snapshot());
+                for (int s = -1; s < 4; s++) {
+                    assertEquals(e.view(s), restored.view(s));
+                }
+                e = restored;
+            }
         }
-        System.out.printf("%d games, %d bot moves, %d timeouts, fuzz %d rejected / %d accepted, "
-                        + "declarations hit %.1f%%, longest game %d rounds%n", GAMES, actions, timeouts,
-                fuzzRejected, fuzzAccepted, 100.0 * roundsHit / (4.0 * roundsScored), maxRounds);
-        assertTrue("fuzzing exercised rejections", fuzzRejected > actions / 2);
-        assertTrue("fuzzing also found legal moves", fuzzAccepted > 100);
-        // Random declarations hit far less often; bots aim for theirs.
-        assertTrue("bots hit their declaration often", roundsHit > 0.4 * 4 * roundsScored);
+        assertEquals(RulesOracle.Phase.OVER, oracle.phase);
+        assertTrue(e.pendingTimer().isEmpty());
+        for (int s = 0; s < 4; s++) {
+            assertTrue(e.allowedActions(s).isEmpty());
+            assertTrue(e.botAction(s).isEmpty());
+        }
+        Map<String, Object> result = e.result();
+        assertEquals(true, result.get("completed"));
+        assertEquals(RulesOracle.toList(oracle.scores), result.get("scores"));
+        List<Integer> scores = RulesOracle.toList(oracle.scores);
+        assertTrue(Collections.max(scores) >= o.winScore() || oracle.round == o.maxRounds());
+        return new Counts(actions, fuzzAccepted, fuzzRejected, timeouts, oracle.roundsScored, oracle.roundsHit,
+                oracle.round);
     }
 
     /** Each seat sees its own hand, its own allowed actions, and the same public state. */
