@@ -125,8 +125,9 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         int cacheEntries() default 2000;
 
         @AttributeDefinition(name = "Cache time to live (minutes)", min = "1", max = "1440",
-                description = "The longest a game stays cached after it was looked up: a game deleted by retention "
-                        + "on another node is served at most this long.")
+                description = "The longest a game stays cached after it was looked up. A game past retention is never "
+                        + "served, on any node with the same retention; one deleted from a backend by other means is "
+                        + "served at most this long.")
         int cacheMinutes() default 10;
     }
 
@@ -433,18 +434,31 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         if (gameId == null || gameId.isBlank()) {
             throw new ArchiveException("invalid_query", "a game id is required", null);
         }
+        Settings s = settings;
+        Instant cutoff = retentionCutoff(s);
         Optional<CompletedGame> queued = queue.find(gameId);
         if (queued.isPresent()) {
-            return queued;
+            return queued.filter(g -> kept(g, cutoff));
         }
         // An archived game never changes: once found it is cached until its time to live or
         // eviction (retention empties the cache when it deletes). "Not found" is not cached: the
         // game may be archived a moment later.
         Caches c = caches;
-        if (c != null) {
-            return Optional.ofNullable(c.cache(settings.cache()).get(gameId, id -> fromBackends(id).orElse(null)));
-        }
-        return fromBackends(gameId);
+        Optional<CompletedGame> found = c != null
+                ? Optional.ofNullable(c.cache(s.cache()).get(gameId, id -> fromBackends(id).orElse(null)))
+                : fromBackends(gameId);
+        // A game past retention is never served, deleted yet or not: no cache of any node can
+        // answer with it after its time, whichever node's retention pass deletes it and when.
+        return found.filter(g -> kept(g, cutoff));
+    }
+
+    /** The oldest completion retention keeps now, or null when it keeps everything. */
+    private Instant retentionCutoff(Settings s) {
+        return s.retentionDays() > 0 ? clock.instant().minus(Duration.ofDays(s.retentionDays())) : null;
+    }
+
+    private static boolean kept(CompletedGame g, Instant cutoff) {
+        return cutoff == null || !g.completedAt().isBefore(cutoff);
     }
 
     /** The game from the active backend, then any other installed one. */
@@ -502,7 +516,9 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
                 merged.putIfAbsent(g.gameId(), g);
             }
         }
+        Instant cutoff = retentionCutoff(settings);
         return merged.values().stream()
+                .filter(g -> kept(g, cutoff))
                 .sorted(Comparator.comparing(CompletedGame::completedAt).reversed().thenComparing(CompletedGame::gameId))
                 .limit(query.limit())
                 .toList();
@@ -533,7 +549,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         if (s.retentionDays() <= 0) {
             return;
         }
-        Instant cutoff = clock.instant().minus(Duration.ofDays(s.retentionDays()));
+        Instant cutoff = retentionCutoff(s);
         List<String> problems = new ArrayList<>();
         long deletedBefore = retentionDeleted.get();
         for (Bound b : installed) {
