@@ -1,0 +1,185 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.util.tracker.ServiceTracker;
+
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.health.HealthStatus;
+import dev.ludus.api.resilience.Policy;
+import dev.ludus.api.resilience.PolicyStatus;
+import dev.ludus.api.resilience.Resilience;
+
+/**
+ * The resilience feature beside the default set in Felix: Resilience4j's bundles resolve, a policy
+ * takes its settings from its own file in {@code conf/} and from ConfigAdmin, live; health names a
+ * breaker an operator forced open; and the bundle is stopped, started and updated while callers
+ * call through it, counting every call: none lost, none made twice.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ResilienceIT {
+
+    @Inject
+    BundleContext context;
+
+    @Inject
+    ConfigurationAdmin configAdmin;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        return ExamConfig.defaultFeatureSet("resilience", List.of("resilience"),
+                Map.of("dev.ludus.resilience.policy-archive.jdbc.cfg", "attempts = 5\ntimeoutMillis = 2000\n"));
+    }
+
+    private Resilience resilience() throws Exception {
+        ServiceTracker<Resilience, Resilience> t = new ServiceTracker<>(context, Resilience.class, null);
+        t.open();
+        try {
+            Resilience r = t.waitForService(20_000);
+            assertTrue("a Resilience service", r != null);
+            return r;
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
+    public void policiesComeFromConfAndConfigAdminLiveAndHealthNamesAForcedOpenBreaker() throws Exception {
+        Resilience r = resilience();
+        Policy jdbc = r.policy("archive.jdbc");
+        Wait.until("the policy's file applied", 20_000, () -> jdbc.status().settings().contains("5 attempts"));
+        assertTrue(jdbc.status().settings(), jdbc.status().settings().contains("time limit 2000 ms"));
+        assertEquals("through the time limit's thread", "value", jdbc.call(() -> "value"));
+
+        org.osgi.service.cm.Configuration c = configAdmin.createFactoryConfiguration("dev.ludus.resilience.policy", "?");
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put("name", "redis");
+        p.put("attempts", "1");
+        p.put("maxConcurrent", "4");
+        c.update(p);
+        Policy redis = r.policy("redis");
+        Wait.until("ConfigAdmin's settings applied", 20_000, () -> redis.status().settings().contains("at most 4 at once"));
+
+        r.force("redis", Resilience.Forced.OPEN);
+        HealthResult h = HealthChecks.require(context, "resilience");
+        assertEquals(HealthStatus.DEGRADED, h.status());
+        assertTrue(h.reason(), h.reason().contains("breaker open: redis forced open"));
+        r.force("redis", Resilience.Forced.NONE);
+        assertEquals(HealthStatus.UP, HealthChecks.require(context, "resilience").status());
+
+        p.put("attempts", "lots");
+        c.update(p);
+        Wait.until("a bad setting refused and shown", 20_000, () -> {
+            HealthResult x = HealthChecks.require(context, "resilience");
+            return x.status() == HealthStatus.DEGRADED && x.reason().contains("attempts must be a whole number");
+        });
+        assertTrue("the last good settings stay", redis.status().settings().contains("at most 4 at once"));
+        c.delete();
+        Wait.until("back to the defaults", 20_000, () -> redis.status().settings().contains("3 attempts")
+                && HealthChecks.require(context, "resilience").status() == HealthStatus.UP);
+    }
+
+    @Test
+    public void theBundleIsSwappedUnderCallsAndNoCallIsLostOrMadeTwice() throws Exception {
+        resilience();
+        Bundle bundle = null;
+        for (Bundle b : context.getBundles()) {
+            if ("dev.ludus.resilience".equals(b.getSymbolicName())) {
+                bundle = b;
+            }
+        }
+        assertTrue("the resilience bundle", bundle != null);
+        // Callers as Ludus's own will be: through the policy while a Resilience service is there,
+        // straight to the call while none is (the bundle stopped, or between an update's stop and start).
+        ServiceTracker<Resilience, Resilience> tracker = new ServiceTracker<>(context, Resilience.class, null);
+        tracker.open();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong made = new AtomicLong();
+        AtomicLong returned = new AtomicLong();
+        AtomicLong throughPolicy = new AtomicLong();
+        AtomicLong direct = new AtomicLong();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> callers = new ArrayList<>();
+        CountDownLatch started = new CountDownLatch(4);
+        for (int i = 0; i < 4; i++) {
+            Thread t = new Thread(() -> {
+                started.countDown();
+                while (!stop.get()) {
+                    try {
+                        Resilience r = tracker.getService();
+                        long v;
+                        if (r == null) {
+                            v = made.incrementAndGet();
+                            direct.incrementAndGet();
+                        } else {
+                            v = r.policy("swap.check").call(made::incrementAndGet);
+                            throughPolicy.incrementAndGet();
+                        }
+                        if (v > 0) {
+                            returned.incrementAndGet();
+                        }
+                        Thread.sleep(0, 200_000);
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                }
+            }, "resilience-caller-" + i);
+            callers.add(t);
+            t.start();
+        }
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        FrameworkWiring wiring = context.getBundle(0).adapt(FrameworkWiring.class);
+        try {
+            for (int i = 0; i < 5; i++) {
+                Thread.sleep(200);
+                bundle.stop();
+                Thread.sleep(100);
+                bundle.start();
+                Thread.sleep(200);
+                bundle.update();
+                CountDownLatch refreshed = new CountDownLatch(1);
+                wiring.refreshBundles(List.of(bundle), e -> refreshed.countDown());
+                assertTrue("refreshed", refreshed.await(30, TimeUnit.SECONDS));
+                resilience();
+            }
+            Thread.sleep(300);
+        } finally {
+            stop.set(true);
+            for (Thread t : callers) {
+                t.join(10_000);
+            }
+            tracker.close();
+        }
+        assertEquals("no call failed: " + errors, List.of(), errors);
+        assertEquals("every call made once and answered once", made.get(), returned.get());
+        assertTrue("calls went through the policy: " + throughPolicy.get(), throughPolicy.get() > 100);
+        PolicyStatus s = resilience().policy("swap.check").status();
+        assertEquals(PolicyStatus.State.CLOSED, s.state());
+        System.out.println("RESILIENCE SWAP: 5 stop/starts and 5 updates, " + made.get() + " calls, "
+                + throughPolicy.get() + " through a policy, " + direct.get() + " straight while none was there, 0 lost, 0 twice");
+    }
+}
