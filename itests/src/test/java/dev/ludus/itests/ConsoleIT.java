@@ -209,24 +209,7 @@ public class ConsoleIT {
     /** A form POST to a console path as {@code user}, with header {@code header} unless its value is null. */
     private Http.Response post(String user, String password, String path, String header, String value,
                                Map<String, String> form) throws Exception {
-        StringBuilder body = new StringBuilder();
-        for (Map.Entry<String, String> e : form.entrySet()) {
-            body.append(body.length() == 0 ? "" : "&").append(e.getKey()).append('=')
-                    .append(java.net.URLEncoder.encode(e.getValue(), java.nio.charset.StandardCharsets.UTF_8));
-        }
-        String auth = java.util.Base64.getEncoder().encodeToString((user + ":" + password)
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(console() + path))
-                .timeout(java.time.Duration.ofSeconds(10)).header("Authorization", "Basic " + auth)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (value != null) {
-            b.header(header, value);
-        }
-        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(b.build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        return new Http.Response(r.statusCode(), r.body() + r.headers().firstValue("Location").map(l -> "\nLocation: " + l)
-                .orElse(""));
+        return Http.postForm(console() + path, user, password, header, value, form);
     }
 
     @Test

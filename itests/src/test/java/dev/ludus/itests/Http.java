@@ -42,4 +42,28 @@ final class Http {
             return new Response(-1, e.toString());
         }
     }
+
+    /**
+     * A form POST with basic auth and header {@code header} unless its value is null; a redirect's
+     * {@code Location} is added to the body as a line of its own.
+     */
+    static Response postForm(String url, String user, String password, String header, String value,
+                             java.util.Map<String, String> form) throws IOException, InterruptedException {
+        StringBuilder body = new StringBuilder();
+        for (java.util.Map.Entry<String, String> e : form.entrySet()) {
+            body.append(body.length() == 0 ? "" : "&").append(e.getKey()).append('=')
+                    .append(java.net.URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+        }
+        String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Basic " + auth)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        if (value != null) {
+            b.header(header, value);
+        }
+        HttpResponse<String> r = HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Response(r.statusCode(), r.body() + r.headers().firstValue("Location").map(l -> "\nLocation: " + l)
+                .orElse(""));
+    }
 }

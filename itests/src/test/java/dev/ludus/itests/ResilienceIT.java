@@ -182,4 +182,49 @@ public class ResilienceIT {
         System.out.println("RESILIENCE SWAP: 5 stop/starts and 5 updates, " + made.get() + " calls, "
                 + throughPolicy.get() + " through a policy, " + direct.get() + " straight while none was there, 0 lost, 0 twice");
     }
+
+    @Test
+    public void theConsolePageShowsThePoliciesAndForcesABreakerFromTheConsolesOwnOriginOnly() throws Exception {
+        Resilience r = resilience();
+        r.policy("console.check").call(() -> "made");
+        String port = context.getProperty("org.osgi.service.http.port");
+        String console = "http://127.0.0.1:" + port + "/system/console";
+        String password = context.getProperty("ludus.itest.password");
+        Wait.until("the page lists the policy", 20_000, () -> {
+            Http.Response page = Http.get(console + "/ludus-resilience", "admin", password);
+            return page.status() == 200 && page.body().contains("console.check") && page.body().contains("Breaker");
+        });
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode m = json.readTree(Http.get(console + "/ludus-resilience.json", "admin", password).body());
+        boolean listed = false;
+        for (com.fasterxml.jackson.databind.JsonNode p : m.get("policies")) {
+            if (p.get("policy").asText().equals("console.check")) {
+                listed = true;
+                assertEquals("CLOSED", p.get("state").asText());
+                assertTrue(p.get("calls").asLong() >= 1);
+            }
+        }
+        assertTrue(m.toString(), listed);
+        String self = "http://127.0.0.1:" + port;
+        Map<String, String> open = Map.of("action", "force", "policy", "console.check", "how", "open");
+        assertEquals(403, Http.postForm(console + "/ludus-resilience.json", "admin", password, "Origin",
+                "http://evil.example", open).status());
+        assertEquals(PolicyStatus.State.CLOSED, r.policy("console.check").status().state());
+        Http.Response bad = Http.postForm(console + "/ludus-resilience.json", "admin", password, "Origin", self,
+                Map.of("action", "force", "policy", "console.check", "how", "sideways"));
+        assertEquals(400, bad.status());
+        assertEquals("bad_how", json.readTree(bad.body()).get("error").asText());
+        Http.Response unknown = Http.postForm(console + "/ludus-resilience.json", "admin", password, "Origin", self,
+                Map.of("action", "force", "policy", "never.used", "how", "open"));
+        assertEquals(404, unknown.status());
+        assertEquals("unknown_policy", json.readTree(unknown.body()).get("error").asText());
+        Http.Response done = Http.postForm(console + "/ludus-resilience.json", "admin", password, "Origin", self, open);
+        assertEquals(done.body(), 200, done.status());
+        assertEquals("admin", json.readTree(done.body()).get("by").asText());
+        assertEquals(PolicyStatus.State.FORCED_OPEN, r.policy("console.check").status().state());
+        Http.Response back = Http.postForm(console + "/ludus-resilience.json", "admin", password, "Origin", self,
+                Map.of("action", "force", "policy", "console.check", "how", "none"));
+        assertEquals(back.body(), 200, back.status());
+        assertEquals(PolicyStatus.State.CLOSED, r.policy("console.check").status().state());
+    }
 }
