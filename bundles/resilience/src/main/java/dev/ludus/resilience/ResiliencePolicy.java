@@ -116,9 +116,20 @@ final class ResiliencePolicy implements Policy {
         Parts p = parts;
         calls.increment();
         int attempt = 0;
+        Throwable previous = null;
         while (true) {
             attempt++;
-            admit(p);
+            try {
+                admit(p);
+            } catch (ResilienceException refusedNow) {
+                if (previous == null) {
+                    throw refusedNow;
+                }
+                // The breaker opened (or the bulkhead filled) during this call's attempts: the call
+                // ends with its own last failure, which says more than the refusal.
+                failures.increment();
+                throw Policies.<E>rethrow(previous);
+            }
             long start = System.nanoTime();
             Throwable failure;
             try {
@@ -143,6 +154,7 @@ final class ResiliencePolicy implements Policy {
                 throw Policies.<E>rethrow(failure);
             }
             retries.increment();
+            previous = failure;
             if (!pause(p, attempt)) {
                 failures.increment();
                 throw Policies.<E>rethrow(failure);

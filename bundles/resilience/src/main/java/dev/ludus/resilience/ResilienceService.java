@@ -95,7 +95,7 @@ public final class ResilienceService implements Resilience, HealthCheck {
     }
 
     @Activate
-    void activate(BundleContext context, Map<String, Object> props) {
+    public void activate(BundleContext context, Map<String, Object> props) {
         modified(props);
         if (context != null) {
             metrics.bundle(context.getBundle().getSymbolicName(), context.getBundle().getVersion().toString());
@@ -111,7 +111,7 @@ public final class ResilienceService implements Resilience, HealthCheck {
     }
 
     @Modified
-    void modified(Map<String, Object> props) {
+    public void modified(Map<String, Object> props) {
         try {
             defaults = PolicySettings.read(props, PolicySettings.DEFAULTS);
             refusals.remove(PID);
@@ -123,7 +123,7 @@ public final class ResilienceService implements Resilience, HealthCheck {
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         metrics.unbind();
         if (factory != null) {
             try {

@@ -443,4 +443,24 @@ public class ResilienceServiceTest {
         service.unbindRegistry(registry);
         assertTrue(registry.getGauges().isEmpty());
     }
+
+    @Test
+    public void aBreakerThatOpensBetweenTwoAttemptsEndsTheCallWithItsOwnLastFailure() throws Exception {
+        started(Map.of("retryWaitMillis", 1, "attempts", 5, "windowCalls", 2, "minimumCalls", 2));
+        Policy p = service.policy("flaky");
+        AtomicInteger made = new AtomicInteger();
+        try {
+            p.call(() -> {
+                throw new IOException("attempt " + made.incrementAndGet());
+            });
+            fail();
+        } catch (IOException e) {
+            assertEquals("open after two: the third attempt is refused", "attempt 2", e.getMessage());
+        }
+        assertEquals(2, made.get());
+        assertEquals(PolicyStatus.State.OPEN, p.status().state());
+        assertEquals(1, p.status().failures());
+        assertEquals(1, p.status().refused());
+        assertEquals("the next call is refused at once", ResilienceException.OPEN, refusal(p).code());
+    }
 }

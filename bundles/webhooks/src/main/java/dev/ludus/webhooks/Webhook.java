@@ -24,6 +24,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +40,8 @@ import dev.ludus.api.bus.MessageHandler;
 import dev.ludus.api.bus.PoisonMessageException;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.resilience.Resilience;
+import dev.ludus.api.resilience.ResilienceException;
 
 /**
  * One webhook receiver: a consumer group {@code webhook.<name>} of its topics on every running bus,
@@ -71,6 +77,19 @@ public final class Webhook implements MessageHandler, HealthCheck {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private volatile String lastFailure = "";
+    private volatile Resilience resilience;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindResilience(Resilience r) {
+        resilience = r;
+    }
+
+    void unbindResilience(Resilience r) {
+        if (resilience == r) {
+            resilience = null;
+        }
+    }
 
     @Activate
     void activate(WebhookConfig config, BundleContext context) {
@@ -143,6 +162,28 @@ public final class Webhook implements MessageHandler, HealthCheck {
                 .header("X-Ludus-Delivery", Integer.toString(d.attempt()))
                 .header("X-Ludus-Signature", "sha256=" + sign(secret, timestamp + "." + text))
                 .POST(HttpRequest.BodyPublishers.ofString(text, StandardCharsets.UTF_8)).build();
+        Resilience r = resilience;
+        if (r == null) {
+            post(request);
+            return;
+        }
+        // Through the policy webhooks.<name> while a resilience service runs: its breaker stops
+        // POSTing to a receiver that keeps failing (the delivery fails at once and the bus tries it
+        // again after its backoff), its retries cover a blip; a refusal by the receiver itself is
+        // its own answer, neither retried nor counted.
+        try {
+            r.policy("webhooks." + name).call(() -> {
+                post(request);
+                return null;
+            }, e -> e instanceof PoisonMessageException);
+        } catch (ResilienceException e) {
+            note(e.getMessage() + " (" + e.code() + ")");
+            throw e;
+        }
+    }
+
+    /** One POST; a 2xx returns, anything else throws as the class comment says. */
+    private void post(HttpRequest request) throws Exception {
         int status;
         try {
             status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -132,6 +132,60 @@ public class WebhookTest {
     }
 
     @Test
+    public void throughAResiliencePolicyABlipIsRetriedARefusalIsNotAndABreakerStopsPostingToADeadReceiver() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("retryWaitMillis", 1));
+        try {
+            Webhook w = hook();
+            w.bindResilience(resilience);
+            failFirst.set(2);
+            w.handle(delivery(1)); // two 503s, then taken: one delivery, three POSTs
+            assertEquals(3, seen.size());
+            assertEquals(1L, w.check().details().get("delivered"));
+
+            failFirst.set(1);
+            failWith = 400;
+            try {
+                w.handle(delivery(1));
+                fail("a 400 must make a dead letter");
+            } catch (PoisonMessageException e) {
+                assertEquals("the receiver's refusal is not retried", 4, seen.size());
+            }
+            assertEquals(dev.ludus.api.resilience.PolicyStatus.State.CLOSED,
+                    resilience.policy("webhooks.scores").status().state());
+
+            // One attempt per call, and a breaker that opens after two failed calls (new settings: a new breaker).
+            resilience.modified(Map.of("attempts", 1, "windowCalls", 2, "minimumCalls", 2, "openMillis", 60_000));
+            receiver.stop(0);
+            for (int i = 0; i < 2; i++) {
+                try {
+                    w.handle(delivery(1));
+                    fail("no receiver: the delivery must fail");
+                } catch (java.io.IOException e) {
+                    // the receiver's own failure
+                }
+            }
+            try {
+                w.handle(delivery(1));
+                fail("the breaker is open");
+            } catch (dev.ludus.api.resilience.ResilienceException e) {
+                assertEquals(dev.ludus.api.resilience.ResilienceException.OPEN, e.code());
+            }
+            assertTrue(String.valueOf(w.check().details().get("lastFailure")), String.valueOf(
+                    w.check().details().get("lastFailure")).contains("resilience_open"));
+            w.unbindResilience(resilience);
+            try {
+                w.handle(delivery(1));
+                fail("no receiver");
+            } catch (java.io.IOException e) {
+                // without the service: straight to the receiver again
+            }
+        } finally {
+            resilience.deactivate();
+        }
+    }
+
+    @Test
     public void aReceiverThatIsDownFailsTheDeliveryForARetry() throws Exception {
         Webhook w = hook();
         receiver.stop(0);

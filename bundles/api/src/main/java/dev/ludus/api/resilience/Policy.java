@@ -23,7 +23,8 @@ public interface Policy {
     /**
      * Makes the call through the policy: refused at once while the breaker is open, the bulkhead
      * full or the rate spent; otherwise tried up to the policy's attempts, waiting between them.
-     * Every failure counts against the breaker.
+     * Every failure counts against the breaker; when it opens (or the bulkhead fills) between two
+     * attempts of one call, that call ends with its last failure.
      *
      * @return what the call returned
      * @throws E                   the call's last failure when every attempt failed
