@@ -34,7 +34,7 @@ import dev.ludus.api.resilience.PolicyStatus;
 import dev.ludus.api.resilience.Resilience;
 
 /**
- * The resilience feature beside the default set in Felix: Resilience4j's bundles resolve, a policy
+ * Resilience policies in the default feature set in Felix: Resilience4j's bundles resolve, a policy
  * takes its settings from its own file in {@code conf/} and from ConfigAdmin, live; health names a
  * breaker an operator forced open; and the bundle is stopped, started and updated while callers
  * call through it, counting every call: none lost, none made twice.
@@ -51,7 +51,7 @@ public class ResilienceIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        return ExamConfig.defaultFeatureSet("resilience", List.of("resilience"),
+        return ExamConfig.defaultFeatureSet("resilience", List.of(),
                 Map.of("dev.ludus.resilience.policy-archive.jdbc.cfg", "attempts = 5\ntimeoutMillis = 2000\n"));
     }
 

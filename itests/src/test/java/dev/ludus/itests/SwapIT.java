@@ -22,7 +22,7 @@ public class SwapIT extends SwapSuite {
     /** The default distribution's bundles that can be swapped while people play. */
     static final List<String> BUNDLES = List.of("dev.ludus.game.liaptui", "dev.ludus.eventstore", "dev.ludus.store.memory",
             "dev.ludus.rooms", "dev.ludus.gateway", "dev.ludus.archive", "dev.ludus.archive.fs", "dev.ludus.health",
-            "dev.ludus.web.security", "dev.ludus.config.guard", "dev.ludus.metrics", "dev.ludus.limits.local", "dev.ludus.bus.local", "dev.ludus.stats", "dev.ludus.webhooks",
+            "dev.ludus.web.security", "dev.ludus.config.guard", "dev.ludus.metrics", "dev.ludus.limits.local", "dev.ludus.resilience", "dev.ludus.bus.local", "dev.ludus.stats", "dev.ludus.webhooks",
             "dev.ludus.console");
 
     @Inject

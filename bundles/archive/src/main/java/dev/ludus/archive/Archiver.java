@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -20,13 +21,16 @@ import org.slf4j.LoggerFactory;
 import dev.ludus.api.archive.ArchiveBackend;
 import dev.ludus.api.archive.ArchiveStatus;
 import dev.ludus.api.archive.CompletedGame;
+import dev.ludus.api.resilience.Policy;
+import dev.ludus.api.resilience.ResilienceException;
 
 /**
  * Moves queued games to the active backend: one worker thread takes the oldest batch from the
  * {@link DurableQueue}, asks for the active backend once, stores the batch there, and removes it
  * from the queue only when the backend returned normally. A failed batch is retried, after a
  * growing pause (doubling up to a maximum, with jitter), against whichever backend is active then;
- * a backend change cuts the pause short.
+ * a backend change cuts the pause short. With a resilience policy per backend the policy retries
+ * instead, and its breaker's open time replaces the growing pauses.
  *
  * <p>Thread safe. The worker is started by the constructor and stopped by {@link #close()}.
  */
@@ -58,6 +62,7 @@ public final class Archiver implements AutoCloseable {
 
     private final DurableQueue queue;
     private final Listener listener;
+    private final Function<String, Policy> policies;
     private final Supplier<Target> active;
     private final Clock clock;
     private volatile Settings settings;
@@ -87,6 +92,19 @@ public final class Archiver implements AutoCloseable {
 
     /** The same, telling {@code listener} (may be null) of every batch stored or failed. */
     public Archiver(DurableQueue queue, Supplier<Target> active, Settings settings, Clock clock, Listener listener) {
+        this(queue, active, settings, clock, listener, null);
+    }
+
+    /**
+     * The same, storing each batch through the resilience policy {@code archive.<backend>} that
+     * {@code policies} gives (it may be null, or give null: then straight to the backend, with the
+     * worker's own growing pauses). Through a policy, its attempts and their jittered waits retry a
+     * batch, its breaker stops writing to a backend that keeps failing, and the worker waits out
+     * the breaker's open time (cut short by a backend change) instead of growing pauses of its own.
+     */
+    public Archiver(DurableQueue queue, Supplier<Target> active, Settings settings, Clock clock, Listener listener,
+                    Function<String, Policy> policies) {
+        this.policies = policies;
         this.listener = listener;
         this.queue = queue;
         this.active = active;
@@ -140,16 +158,35 @@ public final class Archiver implements AutoCloseable {
                     games.add(e.game());
                     bytes += e.game().record().length;
                 }
+                Policy policy = policyOf(target);
                 long t0 = System.nanoTime();
                 try {
-                    target.backend().store(games);
+                    if (policy == null) {
+                        target.backend().store(games);
+                    } else {
+                        policy.call(() -> {
+                            target.backend().store(games);
+                            return null;
+                        });
+                    }
+                } catch (ResilienceException e) {
+                    // Not made: the policy's breaker is open (or its bulkhead or rate is spent).
+                    Duration wait = Duration.ofMillis(Math.max(s.retryInitial().toMillis(), e.retryAfterMillis()));
+                    refused(target, e, wait);
+                    pause(wait);
+                    continue;
                 } catch (RuntimeException | LinkageError e) {
                     if (listener != null) {
                         listener.failed(target.name(), System.nanoTime() - t0);
                     }
-                    failed(target, e, backoff);
-                    pause(backoff);
-                    backoff = next(backoff, s);
+                    // Through a policy its attempts have waited already and its breaker keeps
+                    // count: the worker pauses briefly; straight, its pauses grow.
+                    Duration wait = policy == null ? backoff : s.retryInitial();
+                    failed(target, e, wait);
+                    pause(wait);
+                    if (policy == null) {
+                        backoff = next(backoff, s);
+                    }
                     continue;
                 }
                 if (listener != null) {
@@ -181,6 +218,30 @@ public final class Archiver implements AutoCloseable {
                 break;
             }
         }
+    }
+
+    /** The backend's policy, or null to write straight to it (no resilience service, or a name no policy can have). */
+    private Policy policyOf(Target target) {
+        Function<String, Policy> p = policies;
+        if (p == null) {
+            return null;
+        }
+        try {
+            return p.apply("archive." + target.name());
+        } catch (ResilienceException e) {
+            return null;
+        }
+    }
+
+    private void refused(Target target, ResilienceException e, Duration wait) {
+        String message = e.getMessage() + " (" + e.code() + ")";
+        if (failingSince == null || !target.name().equals(failingBackend)) { // once per outage, as failed() logs
+            failingSince = clock.instant();
+            failingBackend = target.name();
+            LOG.warn("archive backend '{}' not written: {}; games stay queued", target.name(), message);
+        }
+        lastFailure = target.name() + ": " + message;
+        nextRetryAt = clock.instant().plus(wait);
     }
 
     private void failed(Target target, Throwable e, Duration backoff) {

@@ -50,6 +50,7 @@ import dev.ludus.api.cache.CacheSpec;
 import dev.ludus.api.cache.Caches;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.resilience.Resilience;
 
 /**
  * The archive service: a completed game goes to the {@link DurableQueue} under
@@ -197,6 +198,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     private final AtomicReference<Bound> active = new AtomicReference<>();
     /** Where looked-up games are kept (bundle scope: the caches are this bundle's); null: none matches. */
     private volatile Caches caches;
+    private volatile Resilience resilience;
     private volatile String cacheType = "none";
     private final List<Bound> installed = new CopyOnWriteArrayList<>();
     private final Clock clock;
@@ -227,7 +229,10 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         settings = Settings.of(config);
         settings.problems().forEach(p -> LOG.warn("archive configuration: {}", p));
         queue = new DurableQueue(queueDirectory(context), 64L << 20, clock);
-        archiver = new Archiver(queue, this::currentTarget, settings.archiver(), clock, metrics);
+        archiver = new Archiver(queue, this::currentTarget, settings.archiver(), clock, metrics, name -> {
+            Resilience r = resilience;
+            return r == null ? null : r.policy(name);
+        });
         MetricRegistry bound = registry;
         if (bound != null) {
             bindMetrics(bound);
@@ -309,6 +314,22 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         }
         Instant now = clock.instant();
         return a.status().oldestWaiting().map(t -> Math.max(0, Duration.between(t, now).toSeconds())).orElse(0L);
+    }
+
+    /**
+     * Resilience policies, optional: while a service is bound each batch is written through the
+     * policy {@code archive.<backend>} (its retries and breaker instead of the worker's own pauses).
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindResilience(Resilience r) {
+        resilience = r;
+    }
+
+    void unbindResilience(Resilience r) {
+        if (resilience == r) {
+            resilience = null;
+        }
     }
 
     @Reference(name = "cache", service = Caches.class, cardinality = ReferenceCardinality.OPTIONAL,

@@ -218,4 +218,65 @@ public class ArchiverTest {
         await("archived on fs", 5_000, () -> fs.games.size() == 1);
         assertTrue(System.nanoTime() - switchedAt < 5_000_000_000L);
     }
+
+    /** A worker writing through the resilience policies of {@code resilience}. */
+    private Archiver throughPolicies(dev.ludus.resilience.ResilienceService resilience) {
+        archiver.close(Duration.ofSeconds(5));
+        archiver = new Archiver(queue, active::get,
+                new Archiver.Settings(16, 1 << 20, Duration.ofMillis(20), Duration.ofMillis(200)), Clock.systemUTC(), null,
+                resilience::policy);
+        return archiver;
+    }
+
+    @Test
+    public void throughAPolicyItsBreakerStopsWritesToAFailingBackendAndAHalfOpenTrialDrainsTheQueue() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("attempts", 2, "retryWaitMillis", 1, "windowCalls", 4, "minimumCalls", 4,
+                "openMillis", 600, "halfOpenCalls", 1));
+        try {
+            throughPolicies(resilience);
+            MemoryBackend db = new MemoryBackend("jdbc");
+            db.down = true;
+            for (int i = 0; i < 40; i++) {
+                queue.append(Games.game(i));
+            }
+            use(db);
+            await("the breaker open", 5_000, () -> resilience.policy("archive.jdbc").status().refusing());
+            int calls = db.calls.get();
+            assertEquals("two attempts a call, four failed attempts opened it", 4, calls);
+            Thread.sleep(300);
+            assertEquals("no write while the breaker is open", calls, db.calls.get());
+            assertTrue(archiver.status().lastFailure().orElse(""), archiver.status().lastFailure().orElse("")
+                    .contains("resilience_open"));
+            assertEquals(40, queue.depth());
+            db.down = false;
+            await("drained by the trial call and after", 5_000, () -> queue.depth() == 0);
+            assertEquals(40, db.games.size());
+            assertEquals(dev.ludus.api.resilience.PolicyStatus.State.CLOSED,
+                    resilience.policy("archive.jdbc").status().state());
+        } finally {
+            resilience.deactivate();
+        }
+    }
+
+    @Test
+    public void aBackendChangeCutsTheWaitForAnOpenBreakerShort() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("attempts", 1, "windowCalls", 2, "minimumCalls", 2, "openMillis", 60_000));
+        try {
+            throughPolicies(resilience);
+            MemoryBackend db = new MemoryBackend("jdbc");
+            db.down = true;
+            use(db);
+            queue.append(Games.game(1));
+            await("the breaker open", 5_000, () -> resilience.policy("archive.jdbc").status().refusing());
+            MemoryBackend fs = new MemoryBackend("fs");
+            long switchedAt = System.nanoTime();
+            use(fs); // its own policy, closed; the worker is woken out of its minute's wait
+            await("archived on fs", 5_000, () -> fs.games.size() == 1);
+            assertTrue(System.nanoTime() - switchedAt < 5_000_000_000L);
+        } finally {
+            resilience.deactivate();
+        }
+    }
 }

@@ -23,7 +23,7 @@ import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
- * Resilience: every policy of the running {@link Resilience} service (feature {@code resilience})
+ * Resilience: every policy of the running {@link Resilience} service
  * with its breaker's state and since when, failure rate, calls, failures, refusals, retries, time
  * limits hit, its last failure and its settings, and the health check {@code resilience}. One
  * action: force a breaker open or closed, or give it back to its failures ({@code POST
@@ -106,7 +106,7 @@ public class ResiliencePage extends ConsolePage {
         }
         Resilience r = resilience;
         if (r == null) {
-            throw new BadRequest(503, "resilience_not_running", "no resilience service runs (feature resilience)");
+            throw new BadRequest(503, "resilience_not_running", "no resilience service runs (its bundle is stopped)");
         }
         String policy = param(req, "policy");
         if (policy == null) {
@@ -140,8 +140,8 @@ public class ResiliencePage extends ConsolePage {
     @SuppressWarnings("unchecked")
     void render(Map<String, Object> model, HttpServletRequest req, PrintWriter out) {
         if (!Boolean.TRUE.equals(model.get("running"))) {
-            out.println("<p class=\"ludus-error\">No resilience service runs: start Ludus with the feature "
-                    + "resilience.</p>");
+            out.println("<p class=\"ludus-error\">No resilience service runs (the bundle dev.ludus.resilience "
+                    + "is stopped): calls go straight to their targets.</p>");
             return;
         }
         if (model.containsKey("health")) {

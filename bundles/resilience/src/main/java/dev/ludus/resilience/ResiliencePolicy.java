@@ -113,6 +113,15 @@ final class ResiliencePolicy implements Policy {
 
     @Override
     public <T, E extends Exception> T call(Call<T, E> call, Predicate<Throwable> callersOwn) throws E {
+        return call(call, callersOwn, false);
+    }
+
+    @Override
+    public <T, E extends Exception> T callOnce(Call<T, E> call, Predicate<Throwable> callersOwn) throws E {
+        return call(call, callersOwn, true);
+    }
+
+    private <T, E extends Exception> T call(Call<T, E> call, Predicate<Throwable> callersOwn, boolean once) throws E {
         Parts p = parts;
         calls.increment();
         int attempt = 0;
@@ -149,7 +158,7 @@ final class ResiliencePolicy implements Policy {
             }
             p.breaker().onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, failure);
             lastFailure = clock.instant() + ": " + describe(failure);
-            if (attempt >= p.settings().attempts() || failure instanceof Error) {
+            if (once || attempt >= p.settings().attempts() || failure instanceof Error) {
                 failures.increment();
                 throw Policies.<E>rethrow(failure);
             }

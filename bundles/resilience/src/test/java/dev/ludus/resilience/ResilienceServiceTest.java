@@ -463,4 +463,30 @@ public class ResilienceServiceTest {
         assertEquals(1, p.status().refused());
         assertEquals("the next call is refused at once", ResilienceException.OPEN, refusal(p).code());
     }
+
+    @Test
+    public void callOnceMakesOneAttemptWhateverTheAttemptsAndStillCountsForTheBreaker() throws Exception {
+        started(Map.of("attempts", 5, "retryWaitMillis", 1, "windowCalls", 2, "minimumCalls", 2));
+        Policy p = service.policy("consumer");
+        AtomicInteger made = new AtomicInteger();
+        for (int i = 1; i <= 2; i++) {
+            try {
+                p.callOnce(() -> {
+                    throw new IOException("attempt " + made.incrementAndGet());
+                }, null);
+                fail();
+            } catch (IOException e) {
+                assertEquals("attempt " + i, e.getMessage());
+            }
+        }
+        assertEquals(2, made.get());
+        assertEquals(0, p.status().retries());
+        assertEquals(PolicyStatus.State.OPEN, p.status().state());
+        try {
+            p.callOnce(() -> "x", null);
+            fail();
+        } catch (ResilienceException e) {
+            assertEquals(ResilienceException.OPEN, e.code());
+        }
+    }
 }

@@ -167,12 +167,13 @@ public final class Webhook implements MessageHandler, HealthCheck {
             post(request);
             return;
         }
-        // Through the policy webhooks.<name> while a resilience service runs: its breaker stops
-        // POSTing to a receiver that keeps failing (the delivery fails at once and the bus tries it
-        // again after its backoff), its retries cover a blip; a refusal by the receiver itself is
-        // its own answer, neither retried nor counted.
+        // Through the policy webhooks.<name> while a resilience service runs, one attempt (the bus
+        // redelivers with its own backoff; a handler that slept between attempts would hold its
+        // consumer): its breaker stops POSTing to a receiver that keeps failing (the delivery fails at
+        // once), its time limit bounds a POST; a refusal by the receiver itself is its own answer,
+        // not counted against the breaker.
         try {
-            r.policy("webhooks." + name).call(() -> {
+            r.policy("webhooks." + name).callOnce(() -> {
                 post(request);
                 return null;
             }, e -> e instanceof PoisonMessageException);

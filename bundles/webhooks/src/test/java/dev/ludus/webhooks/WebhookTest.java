@@ -132,15 +132,22 @@ public class WebhookTest {
     }
 
     @Test
-    public void throughAResiliencePolicyABlipIsRetriedARefusalIsNotAndABreakerStopsPostingToADeadReceiver() throws Exception {
+    public void throughAResiliencePolicyEachDeliveryIsOnePostARefusalIsNotCountedAndABreakerStopsPostingToADeadReceiver()
+            throws Exception {
         dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
         resilience.activate(null, Map.of("retryWaitMillis", 1));
         try {
             Webhook w = hook();
             w.bindResilience(resilience);
-            failFirst.set(2);
-            w.handle(delivery(1)); // two 503s, then taken: one delivery, three POSTs
-            assertEquals(3, seen.size());
+            failFirst.set(1);
+            try {
+                w.handle(delivery(1));
+                fail("a 503 fails the delivery: the bus tries it again, the policy does not");
+            } catch (IllegalStateException e) {
+                assertEquals(1, seen.size());
+            }
+            w.handle(delivery(2)); // taken
+            assertEquals(2, seen.size());
             assertEquals(1L, w.check().details().get("delivered"));
 
             failFirst.set(1);
@@ -149,13 +156,15 @@ public class WebhookTest {
                 w.handle(delivery(1));
                 fail("a 400 must make a dead letter");
             } catch (PoisonMessageException e) {
-                assertEquals("the receiver's refusal is not retried", 4, seen.size());
+                assertEquals(3, seen.size());
             }
             assertEquals(dev.ludus.api.resilience.PolicyStatus.State.CLOSED,
                     resilience.policy("webhooks.scores").status().state());
+            assertEquals("one failure counted (the 503), not the refusal", 1,
+                    resilience.policy("webhooks.scores").status().failures());
 
-            // One attempt per call, and a breaker that opens after two failed calls (new settings: a new breaker).
-            resilience.modified(Map.of("attempts", 1, "windowCalls", 2, "minimumCalls", 2, "openMillis", 60_000));
+            // A breaker that opens after two failed calls (new settings: a new breaker).
+            resilience.modified(Map.of("windowCalls", 2, "minimumCalls", 2, "openMillis", 60_000));
             receiver.stop(0);
             for (int i = 0; i < 2; i++) {
                 try {

@@ -42,6 +42,14 @@ public interface Policy {
      */
     <T, E extends Exception> T call(Call<T, E> call, Predicate<Throwable> callersOwn) throws E;
 
+    /**
+     * As {@link #call(Call, Predicate)}, with one attempt whatever the policy's {@code attempts}:
+     * for a caller that tries again on its own schedule (a message consumer, whose bus redelivers
+     * with its backoff), so that no thread sleeps between attempts here. The breaker, the time
+     * limit, the bulkhead and the rate limit apply as for any call.
+     */
+    <T, E extends Exception> T callOnce(Call<T, E> call, Predicate<Throwable> callersOwn) throws E;
+
     /** Where the policy stands now. */
     PolicyStatus status();
 }
