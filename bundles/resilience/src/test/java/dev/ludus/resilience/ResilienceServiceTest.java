@@ -60,6 +60,21 @@ public class ResilienceServiceTest {
         service.configurations.updated(pid, d);
     }
 
+    /** Makes a call that always fails through {@code p}; how many attempts it made. */
+    private static int attemptsOfAFailingCall(Policy p) {
+        AtomicInteger made = new AtomicInteger();
+        try {
+            p.call(() -> {
+                made.incrementAndGet();
+                throw new IOException("disk");
+            });
+            fail("the call failed every time");
+        } catch (IOException expected) {
+            // after its attempts
+        }
+        return made.get();
+    }
+
     private static ResilienceException refusal(Policy p) {
         try {
             p.call(() -> "made");
@@ -288,41 +303,14 @@ public class ResilienceServiceTest {
         started(Map.of("retryWaitMillis", 1));
         Policy p = service.policy("archive.fs");
         String pid = configure("archive.fs", "attempts", 5);
-        AtomicInteger made = new AtomicInteger();
-        try {
-            p.call(() -> {
-                made.incrementAndGet();
-                throw new IOException("disk");
-            });
-        } catch (IOException expected) {
-            // five attempts
-        }
-        assertEquals(5, made.get());
+        assertEquals(5, attemptsOfAFailingCall(p));
         assertTrue(p.status().settings(), p.status().settings().contains("5 attempts"));
         // Deleted: back to the defaults (3 attempts).
         service.configurations.deleted(pid);
-        made.set(0);
-        try {
-            p.call(() -> {
-                made.incrementAndGet();
-                throw new IOException("disk");
-            });
-        } catch (IOException expected) {
-            // three attempts
-        }
-        assertEquals(3, made.get());
+        assertEquals(3, attemptsOfAFailingCall(p));
         // The defaults themselves change live too.
         service.modified(Map.of("attempts", 1));
-        made.set(0);
-        try {
-            p.call(() -> {
-                made.incrementAndGet();
-                throw new IOException("disk");
-            });
-        } catch (IOException expected) {
-            // once
-        }
-        assertEquals(1, made.get());
+        assertEquals(1, attemptsOfAFailingCall(p));
     }
 
     @Test

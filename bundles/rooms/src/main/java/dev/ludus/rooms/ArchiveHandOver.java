@@ -133,7 +133,20 @@ final class ArchiveHandOver {
     }
 
 
-    /** The archived record: the room's whole stream up to {@code upTo}, from which the game can be replayed. */
+    /**
+     * Records of the room's own bookkeeping after its game ended (announced on the bus, handed to
+     * the archive, quarantined). They are left out of the archived record: they are not the game,
+     * and one landing while a hand-over is under way makes the hand-over run again, which must hand
+     * over the very same game (the same records, the same completion time) or the archive's copies
+     * would differ (the first stored, a later one still queued).
+     */
+    private static final java.util.Set<String> BOOKKEEPING = java.util.Set.of(RoomRecord.Announced.TYPE,
+            RoomRecord.Archived.TYPE, RoomRecord.Quarantined.TYPE);
+
+    /**
+     * The archived record: the room's stream up to {@code upTo} but its bookkeeping, from which the
+     * game can be replayed; completed when its last record was written.
+     */
     private CompletedGame completedGame(LiveRoom live, String gameType, Instant started, List<String> humans, long upTo,
                                         Map<String, Object> finished) {
         EventStore es = ctx.eventStore;
@@ -151,6 +164,9 @@ final class ArchiveHandOver {
             for (RecordedEvent e : page) {
                 if (e.version() > upTo) {
                     break;
+                }
+                if (BOOKKEEPING.contains(e.type())) {
+                    continue;
                 }
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("version", e.version());

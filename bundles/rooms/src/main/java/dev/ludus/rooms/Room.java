@@ -86,7 +86,10 @@ final class Room {
      * @throws IllegalStateException if the record cannot follow the state (replay diverged)
      */
     void apply(RoomRecord record, long version, long at) {
-        lastChangeAt = at;
+        if (!(record instanceof RoomRecord.Archived || record instanceof RoomRecord.Announced
+                || record instanceof RoomRecord.Quarantined)) {
+            lastChangeAt = at; // the room's bookkeeping after its game is not a change of the room
+        }
         // Java 17 has no pattern switch: one instanceof per kind of the sealed interface, and a
         // kind added without a branch here fails loudly instead of being skipped.
         if (record instanceof RoomRecord.Created c) {
@@ -278,7 +281,10 @@ final class Room {
     Instant startedAt() { return startedAt; }
     /** When the latest action was taken (or the game started), epoch ms; 0 if unknown. */
     long lastMoveAt() { return lastMoveAt; }
-    /** When the latest record was written, epoch ms. */
+    /**
+     * When the latest record that changed the room was written, epoch ms: for a finished game, when
+     * it finished (its bookkeeping afterwards, announced, archived or quarantined, does not count).
+     */
     long lastChangeAt() { return lastChangeAt; }
     /** The game, or null before the start, after a close, or while its definition is absent. */
     GameEngine engine() { return engine; }

@@ -1,6 +1,7 @@
 package dev.ludus.rooms;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
@@ -135,6 +136,46 @@ public class GameAnnouncerTest {
         assertTrue(doc.hasNonNull("startedAt") && doc.hasNonNull("finishedAt"));
         Thread.sleep(1500); // a retry round must not announce it again
         assertEquals(1, bus.published.size());
+    }
+
+    @Test
+    public void theAnnouncementLandingDuringTheArchiveHandOverChangesNothingTheArchiveGets() throws Exception {
+        // A slow archive: the announcement is recorded while the hand-over is under way, so the
+        // room's version moves past the one handed over and the hand-over is made again. Every copy
+        // the archive gets must be the same game: the same records, the same completion time, the
+        // same summary (its finishedAt is when the game finished, not when it was announced).
+        List<dev.ludus.api.archive.CompletedGame> submitted = Collections.synchronizedList(new ArrayList<>());
+        RecordingBus bus = new RecordingBus();
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.bindBus(bus);
+        r.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted) {
+            @Override
+            public void submit(dev.ludus.api.archive.CompletedGame g) {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.submit(g);
+            }
+        });
+        r.activate(RoomRuntimeTest.config(1000, 0));
+        runtimes.add(r);
+        RoomInfo room = botGame(r, "slow archive");
+        waitFor(() -> events.types("room-" + room.roomId()).contains("archived"));
+        assertTrue(events.types("room-" + room.roomId()).contains("announced"));
+        assertTrue("handed over at least once", !submitted.isEmpty());
+        dev.ludus.api.archive.CompletedGame first = submitted.get(0);
+        String record = new String(first.record(), java.nio.charset.StandardCharsets.UTF_8);
+        assertFalse("no bookkeeping in the game's record: " + record, record.contains("\"announced\"")
+                || record.contains("\"archived\""));
+        for (dev.ludus.api.archive.CompletedGame g : submitted) {
+            assertEquals(first.completedAt(), g.completedAt());
+            assertEquals("every copy the same record", record, new String(g.record(), java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     @Test

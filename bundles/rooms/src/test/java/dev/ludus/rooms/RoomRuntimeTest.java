@@ -918,7 +918,7 @@ public class RoomRuntimeTest {
         throw new AssertionError("condition not reached in 20 s");
     }
 
-    static final class RecordingArchive implements ArchiveService {
+    static class RecordingArchive implements ArchiveService {
         final List<CompletedGame> games;
 
         RecordingArchive(List<CompletedGame> games) {
