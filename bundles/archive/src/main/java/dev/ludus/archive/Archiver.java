@@ -160,6 +160,7 @@ public final class Archiver implements AutoCloseable {
                 }
                 Policy policy = policyOf(target);
                 long t0 = System.nanoTime();
+                Throwable failure = null;
                 try {
                     if (policy == null) {
                         target.backend().store(games);
@@ -170,19 +171,25 @@ public final class Archiver implements AutoCloseable {
                         });
                     }
                 } catch (ResilienceException e) {
-                    // Not made: the policy's breaker is open (or its bulkhead or rate is spent).
-                    Duration wait = Duration.ofMillis(Math.max(s.retryInitial().toMillis(), e.retryAfterMillis()));
-                    refused(target, e, wait);
-                    pause(wait);
-                    continue;
+                    if (!ResilienceException.TIMEOUT.equals(e.code())) {
+                        // Not made: the policy's breaker is open (or its bulkhead or rate is spent).
+                        Duration wait = Duration.ofMillis(Math.max(s.retryInitial().toMillis(), e.retryAfterMillis()));
+                        refused(target, e, wait);
+                        pause(wait);
+                        continue;
+                    }
+                    failure = e; // the last attempt outlasted the policy's time limit
                 } catch (RuntimeException | LinkageError e) {
+                    failure = e;
+                }
+                if (failure != null) {
                     if (listener != null) {
                         listener.failed(target.name(), System.nanoTime() - t0);
                     }
                     // Through a policy its attempts have waited already and its breaker keeps
                     // count: the worker pauses briefly; straight, its pauses grow.
                     Duration wait = policy == null ? backoff : s.retryInitial();
-                    failed(target, e, wait);
+                    failed(target, failure, wait);
                     pause(wait);
                     if (policy == null) {
                         backoff = next(backoff, s);

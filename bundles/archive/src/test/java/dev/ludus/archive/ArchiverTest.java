@@ -46,6 +46,7 @@ public class ArchiverTest {
         final AtomicInteger duplicates = new AtomicInteger();
         volatile boolean down;
         volatile boolean storeHalfBeforeFailing;
+        volatile long slowMillis;
 
         MemoryBackend(String name) {
             this.name = name;
@@ -59,6 +60,14 @@ public class ArchiverTest {
         @Override
         public void store(Collection<CompletedGame> batch) {
             calls.incrementAndGet();
+            if (slowMillis > 0) {
+                try {
+                    Thread.sleep(slowMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ArchiveException("backend_unavailable", name + " interrupted", e);
+                }
+            }
             List<CompletedGame> list = new ArrayList<>(batch);
             int n = down ? (storeHalfBeforeFailing ? list.size() / 2 : 0) : list.size();
             for (CompletedGame g : list.subList(0, n)) {
@@ -275,6 +284,27 @@ public class ArchiverTest {
             use(fs); // its own policy, closed; the worker is woken out of its minute's wait
             await("archived on fs", 5_000, () -> fs.games.size() == 1);
             assertTrue(System.nanoTime() - switchedAt < 5_000_000_000L);
+        } finally {
+            resilience.deactivate();
+        }
+    }
+
+    @Test
+    public void aWritePastThePolicysTimeLimitIsAFailureTheGamesStayQueued() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("attempts", 1, "timeoutMillis", 100));
+        try {
+            throughPolicies(resilience);
+            MemoryBackend db = new MemoryBackend("jdbc");
+            db.slowMillis = 2_000;
+            queue.append(Games.game(1));
+            use(db);
+            await("a failure counted", 5_000, () -> archiver.consecutiveFailures() >= 1);
+            assertTrue(archiver.status().lastFailure().orElse(""), archiver.status().lastFailure().orElse("")
+                    .contains("gave up an attempt after 100 ms"));
+            assertEquals(1, queue.depth());
+            db.slowMillis = 0;
+            await("archived once the backend is quick again", 10_000, () -> queue.depth() == 0);
         } finally {
             resilience.deactivate();
         }

@@ -143,15 +143,15 @@ public final class ResilienceService implements Resilience, HealthCheck {
         if (p != null) {
             return p;
         }
-        boolean[] made = new boolean[1];
-        p = policies.computeIfAbsent(name, n -> {
-            made[0] = true;
-            return new ResiliencePolicy(n, settingsOf(n), clock, timed);
-        });
-        if (made[0]) {
-            metrics.added(p);
+        synchronized (this) { // with reapply(): a policy made meanwhile is not left with the settings before
+            p = policies.get(name);
+            if (p == null) {
+                p = new ResiliencePolicy(name, settingsOf(name), clock, timed);
+                policies.put(name, p);
+                metrics.added(p);
+            }
+            return p;
         }
-        return p;
     }
 
     @Override
