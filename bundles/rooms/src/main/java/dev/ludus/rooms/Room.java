@@ -205,6 +205,11 @@ final class Room {
         seed = h.seed();
         startedAt = h.startedAt() == 0 ? null : Instant.ofEpochMilli(h.startedAt());
         lastMoveAt = h.lastMoveAt();
+        // A snapshot taken after the game's end (a game bundle leaving snapshots every room it
+        // had) may have no game record after it: its header says when the room last changed, or,
+        // in a snapshot from before that was kept, the latest time it knows.
+        lastChangeAt = h.lastChangeAt() > 0 ? h.lastChangeAt()
+                : Math.max(h.lastMoveAt(), Math.max(h.startedAt(), h.createdAt()));
         operatorPause = h.operatorPause();
         ended = h.ended();
         seats = new Seat[h.seats().size()];
@@ -223,7 +228,7 @@ final class Room {
             list.add(new SnapshotHeader.Seat(s.playerId(), s.name(), s.bot()));
         }
         return new SnapshotHeader(name, gameType, createdBy, options, createdAt.toEpochMilli(), state.name(), seed,
-                startedAt == null ? 0 : startedAt.toEpochMilli(), list, lastMoveAt, operatorPause, ended);
+                startedAt == null ? 0 : startedAt.toEpochMilli(), list, lastMoveAt, operatorPause, ended, lastChangeAt);
     }
 
     /** The setup the game was (or will be) created from. */

@@ -225,6 +225,51 @@ public class GameAnnouncerTest {
     }
 
     @Test
+    public void anArchivedGameWhoseAnnouncementIsPendingAtARestartIsAnnouncedAfterItWithItsOwnEnd() throws Exception {
+        // A node stopped (drained) right after games ended: archived, not yet announced. The next
+        // start must announce them, with when they finished, and never take them for an hour old.
+        RecordingBus down = new RecordingBus();
+        down.down.set(true);
+        List<dev.ludus.api.archive.CompletedGame> submitted = Collections.synchronizedList(new ArrayList<>());
+        RoomRuntime first = new RoomRuntime();
+        first.bindGame(game);
+        first.bindEventStore(events);
+        first.bindSnapshotStore(events);
+        first.bindBus(down);
+        first.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted));
+        first.activate(RoomRuntimeTest.config(1000, 0));
+        runtimes.add(first);
+        long before = System.currentTimeMillis();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(botGame(first, "archived " + i).roomId());
+        }
+        waitFor(() -> ids.stream().allMatch(id -> events.types("room-" + id).contains("archived")));
+        // At a node's stop the game bundle leaves first: every room it had is snapshotted, the
+        // finished ones too, after their archived record.
+        first.unbindGame(game);
+        first.deactivate();
+        runtimes.remove(first);
+
+        RecordingBus up = new RecordingBus();
+        RoomRuntime second = new RoomRuntime();
+        second.bindGame(game);
+        second.bindEventStore(events);
+        second.bindSnapshotStore(events);
+        second.bindBus(up);
+        second.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted));
+        second.activate(RoomRuntimeTest.config(1000, 0));
+        runtimes.add(second);
+        waitFor(() -> ids.stream().allMatch(id -> events.types("room-" + id).contains("announced")));
+        for (OutgoingMessage m : up.published) {
+            JsonNode doc = new ObjectMapper().readTree(m.payload());
+            long finishedAt = java.time.Instant.parse(doc.get("finishedAt").asText()).toEpochMilli();
+            assertTrue("finishedAt is the game's end, not " + doc.get("finishedAt"), finishedAt >= before);
+        }
+        assertEquals(3, up.published.size());
+    }
+
+    @Test
     public void aRoomsLifecycleIsAnnouncedOnceEachBestEffort() throws Exception {
         RecordingBus bus = new RecordingBus();
         RoomRuntime r = runtime(bus);
