@@ -296,7 +296,9 @@ public class ConsoleIT {
                     c.playerId(), "reason", " "));
             assertEquals(400, blank.status());
             assertEquals("bad_reason", JSON.readTree(blank.body()).get("error").asText());
-            assertEquals(405, post("/ludus.json", self, form).status());
+            Http.Response elsewhere = post("/ludus.json", self, form); // the overview's one action is stop_node
+            assertEquals(400, elsewhere.status());
+            assertEquals("unknown_action", JSON.readTree(elsewhere.body()).get("error").asText());
             assertFalse(c.isClosed());
 
             Http.Response done = post("/ludus-players.json", self, form);

@@ -17,14 +17,35 @@ final class LiapTuiPlayer {
      */
     @SuppressWarnings("unchecked")
     static String startAgainstBots(ProtocolClient c, String name, Map<String, Object> options) throws Exception {
-        Map<String, Object> created = c.ok("create_room", Map.of("game", "liap-tui", "name", name, "options", options));
+        Map<String, Object> created = okUnlessOverloaded(c, "create_room", Map.of("game", "liap-tui", "name", name,
+                "options", options));
         String room = (String) ((Map<String, Object>) created.get("room")).get("roomId");
-        c.ok("join_room", Map.of("room", room));
+        okUnlessOverloaded(c, "join_room", Map.of("room", room));
         for (int i = 0; i < 3; i++) {
             c.ok("add_bot", Map.of());
         }
         c.ok("start", Map.of());
         return room;
+    }
+
+    /**
+     * Sends a request and returns its ok result; one refused with {@code overloaded} (the node sheds
+     * new work while it is busy, as a loaded test machine can make it) is sent again after its
+     * {@code retryAfterMillis}, as a client should, for up to a minute.
+     */
+    static Map<String, Object> okUnlessOverloaded(ProtocolClient c, String type, Map<String, Object> fields)
+            throws Exception {
+        long end = System.currentTimeMillis() + 60_000;
+        while (true) {
+            Map<String, Object> reply = c.request(type, fields);
+            if (!"overloaded".equals(reply.get("code")) || System.currentTimeMillis() > end) {
+                if (!"ok".equals(reply.get("type"))) {
+                    throw new AssertionError(type + " " + fields + " failed: " + reply);
+                }
+                return ProtocolClient.result(reply);
+            }
+            Thread.sleep(((Number) reply.get("retryAfterMillis")).longValue());
+        }
     }
 
     /**

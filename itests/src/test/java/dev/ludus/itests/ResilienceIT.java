@@ -104,6 +104,34 @@ public class ResilienceIT {
     }
 
     @Test
+    public void archiveReadsGoThroughTheirBackendsReadPolicy() throws Exception {
+        Resilience r = resilience();
+        ServiceTracker<dev.ludus.api.archive.ArchiveService, dev.ludus.api.archive.ArchiveService> t =
+                new ServiceTracker<>(context, dev.ludus.api.archive.ArchiveService.class, null);
+        t.open();
+        try {
+            dev.ludus.api.archive.ArchiveService archive = t.waitForService(20_000);
+            assertTrue("an archive service", archive != null);
+            String id = "resilience-read-" + System.nanoTime();
+            assertTrue("not found, through the policy", archive.find(id).isEmpty());
+            Wait.until("the read policy used", 10_000, () -> r.policies().stream()
+                    .anyMatch(s -> s.name().equals("archive.fs.read") && s.calls() > 0));
+            r.force("archive.fs.read", Resilience.Forced.OPEN);
+            try {
+                archive.find(id);
+                throw new AssertionError("a read through a breaker forced open is refused");
+            } catch (dev.ludus.api.archive.ArchiveException e) {
+                assertEquals(e.getMessage(), "backend_unavailable", e.code());
+                assertTrue(e.getMessage(), e.getMessage().contains("archive.fs.read"));
+            }
+            r.force("archive.fs.read", Resilience.Forced.NONE);
+            assertTrue(archive.find(id).isEmpty());
+        } finally {
+            t.close();
+        }
+    }
+
+    @Test
     public void theBundleIsSwappedUnderCallsAndNoCallIsLostOrMadeTwice() throws Exception {
         resilience();
         Bundle bundle = null;

@@ -3,12 +3,9 @@ package dev.ludus.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -39,51 +36,25 @@ public class RoomsCrashIT {
 
             d.start().awaitHealthy();
             Wait.until("every room acknowledged moves", 60_000,
-                    () -> Files.exists(acks) && maxAcked(acks).size() == ROOMS && lines(acks) > ROOMS * 20L);
+                    () -> Files.exists(acks) && AckLog.maxAcked(acks).size() == ROOMS && AckLog.lines(acks) > ROOMS * 20L);
             Thread.sleep(1_000); // games in full flight
             d.process().destroyForcibly(); // SIGKILL: no shutdown hook, no final snapshot
             d.process().waitFor(10, TimeUnit.SECONDS);
-            Map<String, Long> acked = maxAcked(acks);
-            long ackedEvents = lines(acks);
+            Map<String, Long> acked = AckLog.maxAcked(acks);
+            long ackedEvents = AckLog.lines(acks);
 
             Files.writeString(cfg, "rooms = 0\nackLog = " + acks + "\nreport = " + report + "\n");
             d.start().awaitHealthy();
             Wait.until("the recovery report", 90_000, () -> Files.exists(report));
-            int lost = 0;
-            int twice = 0;
-            int missing = 0;
-            int rooms = 0;
-            for (String line : Files.readAllLines(report, StandardCharsets.US_ASCII)) {
-                String[] f = line.split(" ");
-                rooms++;
-                if (f[1].equals("MISSING")) {
-                    missing++;
-                    continue;
-                }
-                long version = Long.parseLong(f[2]);
-                long engineActions = Long.parseLong(f[3]);
-                long actionRecords = Long.parseLong(f[4]);
-                Long ackedVersion = acked.get(f[0]);
-                if (ackedVersion == null) {
-                    throw new AssertionError("room " + f[0] + " in the report but not in the ack log:\n"
-                            + Files.readString(report) + "\n--- ack log tail:\n" + tail(acks));
-                }
-                if (version < ackedVersion) {
-                    lost++;
-                }
-                if (engineActions != actionRecords) {
-                    twice++;
-                }
-            }
+            AckLog.Outcome o = AckLog.check(report, acked, acks);
             String health = d.healthWithDetails();
             Matcher m = Pattern.compile("\"recoveryMillis\":(\\d+)").matcher(health);
             String recovery = m.find() ? m.group(1) + " ms" : "?";
-            System.out.println("rooms crash test: " + rooms + " rooms, " + ackedEvents + " acknowledged events, missing "
-                    + missing + ", lost " + lost + ", applied twice " + twice + ", recovery " + recovery);
-            assertEquals(ROOMS, rooms);
-            assertEquals("rooms missing after restart", 0, missing);
-            assertEquals("rooms behind their last acknowledged version", 0, lost);
-            assertEquals("rooms whose engine applied a different number of actions than recorded", 0, twice);
+            System.out.println("rooms crash test: " + ackedEvents + " acknowledged events; " + o + ", recovery " + recovery);
+            assertEquals(ROOMS, o.rooms());
+            assertEquals("rooms missing after restart", 0, o.missing());
+            assertEquals("rooms behind their last acknowledged version", 0, o.lost());
+            assertEquals("rooms whose engine applied a different number of actions than recorded", 0, o.twice());
 
             // The games go on after recovery.
             long before = acceptedActions(d);
@@ -96,28 +67,5 @@ public class RoomsCrashIT {
     private static long acceptedActions(Distribution d) throws Exception {
         Matcher m = Pattern.compile("\"acceptedActions\":(\\d+)").matcher(d.healthWithDetails());
         return m.find() ? Long.parseLong(m.group(1)) : -1;
-    }
-
-    private static String tail(Path file) throws Exception {
-        List<String> all = Files.readAllLines(file, StandardCharsets.US_ASCII);
-        return String.join("\n", all.subList(Math.max(0, all.size() - 20), all.size()));
-    }
-
-    private static long lines(Path file) throws Exception {
-        try (var s = Files.lines(file, StandardCharsets.US_ASCII)) {
-            return s.count();
-        }
-    }
-
-    private static Map<String, Long> maxAcked(Path acks) throws Exception {
-        Map<String, Long> max = new HashMap<>();
-        List<String> all = Files.readAllLines(acks, StandardCharsets.US_ASCII);
-        for (String line : all) {
-            String[] f = line.split(" ");
-            if (f.length == 2) {
-                max.merge(f[0], Long.parseLong(f[1]), Math::max);
-            }
-        }
-        return max;
     }
 }

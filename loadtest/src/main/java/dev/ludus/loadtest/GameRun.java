@@ -79,6 +79,31 @@ final class GameRun {
         this.timer = timer;
     }
 
+    /** How long the tool waits before it asks again for what an overloaded node refused. */
+    static final long SHED_RETRY_MILLIS = 2_500;
+    static final int SHED_ATTEMPTS = 40;
+
+    /**
+     * Opens a player's connection; one an overloaded node refuses (HTTP 503: it sheds new work) is
+     * opened again {@link #SHED_RETRY_MILLIS} later, as a client should, and counted under
+     * "overloaded: connection (retried)".
+     */
+    private CompletableFuture<Connection> openShedAware(HttpClient http, URI uri, Player p, int attempt) {
+        return Connection.open(http, uri, p::onMessage, p::onClosed, open)
+                .handle((c, e) -> {
+                    if (e == null) {
+                        return CompletableFuture.completedFuture(c);
+                    }
+                    if (attempt < SHED_ATTEMPTS && refusedWith503(e)) {
+                        error("overloaded: connection (retried)");
+                        return CompletableFuture.supplyAsync(() -> null,
+                                CompletableFuture.delayedExecutor(SHED_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                                .thenCompose(x -> openShedAware(http, uri, p, attempt + 1));
+                    }
+                    return CompletableFuture.<Connection>failedFuture(e);
+                }).thenCompose(f -> f);
+    }
+
     private void error(String code) {
         errors.merge(code, 1, Integer::sum);
     }
@@ -104,10 +129,10 @@ final class GameRun {
             for (Player p : table.players) {
                 handshakes.acquire();
                 HttpClient http = clients.get(n++ % clients.size());
-                hellos.add(Connection.open(http, uri, p::onMessage, p::onClosed, open)
+                hellos.add(openShedAware(http, uri, p, 0)
                         .thenCompose(c -> {
                             p.connection = c;
-                            return p.request("hello", options.batch()
+                            return p.requestShedAware("hello", options.batch()
                                     ? Map.of("name", "load-" + table.index + "-" + p.seat, "batch", true)
                                     : Map.of("name", "load-" + table.index + "-" + p.seat));
                         })
@@ -223,12 +248,12 @@ final class GameRun {
         void setUp() {
             Player host = players[0];
             Map<String, Object> opts = Map.of("maxRounds", String.valueOf(options.rounds()));
-            host.request("create_room", Map.of("game", "liap-tui", "name", "load " + index, "options", opts))
+            host.requestShedAware("create_room", Map.of("game", "liap-tui", "name", "load " + index, "options", opts))
                     .thenCompose(r -> {
                         roomId = r.path("room").path("roomId").asText();
                         CompletableFuture<JsonNode> chain = CompletableFuture.completedFuture(null);
                         for (Player p : players) {
-                            chain = chain.thenCompose(x -> p.request("join_room", Map.of("room", roomId)));
+                            chain = chain.thenCompose(x -> p.requestShedAware("join_room", Map.of("room", roomId)));
                         }
                         return chain;
                     })
@@ -273,6 +298,29 @@ final class GameRun {
         Player(Table table, int seat) {
             this.table = table;
             this.seat = seat;
+        }
+
+        /**
+         * A request that an overloaded node may refuse ({@code overloaded}: nothing changed): sent
+         * again {@link #SHED_RETRY_MILLIS} later, and counted under "overloaded: TYPE (retried)".
+         */
+        CompletableFuture<JsonNode> requestShedAware(String type, Map<String, Object> fields) {
+            return requestShedAware(type, fields, 0);
+        }
+
+        private CompletableFuture<JsonNode> requestShedAware(String type, Map<String, Object> fields, int attempt) {
+            return request(type, fields).handle((r, e) -> {
+                if (e == null) {
+                    return CompletableFuture.completedFuture(r);
+                }
+                if (attempt < SHED_ATTEMPTS && String.valueOf(rootMessage(e)).startsWith("overloaded:")) {
+                    error("overloaded: " + type + " (retried)");
+                    return CompletableFuture.supplyAsync(() -> null,
+                            CompletableFuture.delayedExecutor(SHED_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                            .thenCompose(x -> requestShedAware(type, fields, attempt + 1));
+                }
+                return CompletableFuture.<JsonNode>failedFuture(e);
+            }).thenCompose(f -> f);
         }
 
         CompletableFuture<JsonNode> request(String type, Map<String, Object> fields) {
@@ -429,6 +477,17 @@ final class GameRun {
             }
             return Map.of("action", "play", "args", Map.of("pieces", pieces));
         }
+    }
+
+    /** Whether the WebSocket handshake was answered with HTTP 503. */
+    static boolean refusedWith503(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.http.WebSocketHandshakeException h && h.getResponse() != null
+                    && h.getResponse().statusCode() == 503) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable e) {

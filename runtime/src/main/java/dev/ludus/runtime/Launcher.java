@@ -205,6 +205,13 @@ public final class Launcher {
         installSignalHandlers(framework);
         BundleStartTimes startTimes = new BundleStartTimes();
         framework.getBundleContext().addBundleListener(startTimes);
+        // A stop asked from inside (the console's "Drain and stop", a bundle stopping bundle 0) gets
+        // the same log line and the same watchdog as a signal.
+        framework.getBundleContext().addBundleListener((org.osgi.framework.SynchronousBundleListener) event -> {
+            if (event.getBundle().getBundleId() == 0 && event.getType() == org.osgi.framework.BundleEvent.STOPPING) {
+                watchStop(framework, "a stop from inside the node (the console, or a bundle)");
+            }
+        });
         framework.start();
         milestone("start");
 
@@ -323,10 +330,25 @@ public final class Launcher {
             }
         }, "ludus-stop");
         stopper.start();
+        startWatchdog(framework);
+    }
+
+    /** Logs and guards a stop that did not come from a signal; once per process. */
+    private void watchStop(Framework framework, String why) {
+        if (!stopRequested.compareAndSet(false, true)) {
+            return;
+        }
+        Log.info(why + ": stopping");
+        startWatchdog(framework);
+    }
+
+    /** Halts the process with {@link #EXIT_STOP_TIMEOUT} if the framework has not stopped in time. */
+    private static void startWatchdog(Framework framework) {
+        long seconds = stopTimeout(framework);
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(TimeUnit.SECONDS.toMillis(stopTimeout(framework)));
-                Log.error("framework did not stop within " + stopTimeout(framework) + " s; exiting anyway");
+                Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+                Log.error("framework did not stop within " + seconds + " s; exiting anyway");
                 Runtime.getRuntime().halt(EXIT_STOP_TIMEOUT);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

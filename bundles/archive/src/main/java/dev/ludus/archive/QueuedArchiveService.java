@@ -487,7 +487,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         ArchiveException failure = null;
         for (Bound b : lookupOrder()) {
             try {
-                Optional<CompletedGame> found = b.backend().load(gameId);
+                Optional<CompletedGame> found = read(b, () -> b.backend().load(gameId));
                 if (found.isPresent()) {
                     return found;
                 }
@@ -501,6 +501,34 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
             throw failure;
         }
         return Optional.empty();
+    }
+
+    /**
+     * A read of backend {@code b} through its resilience policy {@code archive.<backend>.read}, one
+     * attempt (a player's request waits on it; the caller answers or retries): an open breaker
+     * refuses at once (as {@code backend_unavailable}) instead of waiting on a backend that keeps
+     * failing. A corrupt record is the record's fault, not the backend's: it does not count
+     * against the breaker. Without a resilience service, or for a name no policy can have, the
+     * read goes straight to the backend.
+     */
+    private <T> T read(Bound b, dev.ludus.api.resilience.Policy.Call<T, RuntimeException> call) {
+        Resilience r = resilience;
+        dev.ludus.api.resilience.Policy policy = null;
+        if (r != null) {
+            try {
+                policy = r.policy("archive." + b.name() + ".read");
+            } catch (dev.ludus.api.resilience.ResilienceException e) {
+                policy = null; // a backend name no policy can carry: read straight
+            }
+        }
+        if (policy == null) {
+            return call.call();
+        }
+        try {
+            return policy.callOnce(call, e -> e instanceof ArchiveException a && "corrupt_record".equals(a.code()));
+        } catch (dev.ludus.api.resilience.ResilienceException e) {
+            throw new ArchiveException("backend_unavailable", e.getMessage(), e);
+        }
     }
 
     /** The active backend first, then every other installed one. */
@@ -527,7 +555,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
         for (Bound b : lookupOrder()) {
             List<CompletedGame> found;
             try {
-                found = b.backend().query(query);
+                found = read(b, () -> b.backend().query(query));
             } catch (ArchiveException e) {
                 throw new ArchiveException(e.code(), "backend '" + b.name() + "': " + e.getMessage(), e);
             } catch (RuntimeException e) {

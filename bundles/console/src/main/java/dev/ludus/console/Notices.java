@@ -29,7 +29,8 @@ final class Notices {
             Map.entry("unban", "Player unbanned."),
             Map.entry("replay", "Dead letters queued for delivery to the group's handler running now; the count is in"
                     + " the audit log."),
-            Map.entry("discard", "Dead letters discarded; the count is in the audit log."));
+            Map.entry("discard", "Dead letters discarded; the count is in the audit log."),
+            Map.entry("stop_node", "The node is draining and stopping: this page stops answering in a moment."));
 
     /** By stable error code, why an action was refused. */
     static final Map<String, String> REFUSED = Map.ofEntries(
@@ -37,6 +38,7 @@ final class Notices {
             Map.entry("bad_reason", "Refused (bad_reason): give a reason of 1 to 100 characters without control"
                     + " characters."),
             Map.entry("unknown_action", "Refused (unknown_action): this page has no such action."),
+            Map.entry("not_confirmed", "Refused (not_confirmed): tick the box to stop the node."),
             Map.entry("not_connected", "Refused (not_connected): that player has no connection here."),
             Map.entry("no_such_room", "Refused (no_such_room): the rooms runtime holds no such room."),
             Map.entry("not_in_room", "Refused (not_in_room): that player has no seat in this room."),

@@ -89,6 +89,45 @@ public class OverviewPage extends ConsolePage {
         return LABEL;
     }
 
+    /**
+     * One action: {@code stop_node} with {@code confirm=stop} stops the node as SIGTERM does (the
+     * gateway drains: new players, rooms and actions refused, the actions under way answered, every
+     * connection closed with 1012; every room snapshotted; the process exits 0). The stop begins a
+     * moment after the answer, so the operator sees it.
+     */
+    @Override
+    Map<String, Object> act(HttpServletRequest req) {
+        if (!"stop_node".equals(req.getParameter("action"))) {
+            throw new BadRequest("unknown_action", "the overview page knows one action: stop_node");
+        }
+        if (!"stop".equals(param(req, "confirm"))) {
+            throw new BadRequest("not_confirmed", "to stop the node, send confirm=stop (tick the box)");
+        }
+        BundleContext ctx = context;
+        if (ctx == null) {
+            throw new BadRequest(503, "unavailable", "the page is not active");
+        }
+        Bundle system = ctx.getBundle(Constants.SYSTEM_BUNDLE_LOCATION);
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(STOP_DELAY_MILLIS);
+                system.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (org.osgi.framework.BundleException | RuntimeException e) {
+                AUDIT.warn("console_action failed: stop_node: {}", e.toString());
+            }
+        }, "ludus-console-stop");
+        stopper.setDaemon(false);
+        stopper.start();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("done", "the node stops in " + STOP_DELAY_MILLIS + " ms: draining, snapshots, 1012 to every player, exit 0");
+        return m;
+    }
+
+    /** How long after answering the stop begins. */
+    static final long STOP_DELAY_MILLIS = 300;
+
     @Override
     Map<String, Object> model(HttpServletRequest req) {
         Map<String, HealthResult> health = Checks.run(checks);
@@ -100,6 +139,7 @@ public class OverviewPage extends ConsolePage {
         players.put("sessions", gw.get("players"));
         players.put("away", gw.get("playersAway"));
         m.put("players", players);
+        m.put("load", load(gw));
         Map<String, Object> rd = details(health, "rooms");
         Map<String, Object> rooms = new LinkedHashMap<>();
         for (String state : List.of("waiting", "playing", "paused", "finished")) {
@@ -111,6 +151,28 @@ public class OverviewPage extends ConsolePage {
         m.put("archive", archive());
         m.put("bundles", bundles());
         m.put("services", services());
+        return m;
+    }
+
+    /** The gateway's load shedding: overloaded or not, why, and the last pressure reading. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> load(Map<String, Object> gateway) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Object l = gateway.get("load");
+        if (!(l instanceof Map<?, ?> load)) {
+            m.put("state", "unknown (no gateway)");
+            m.put("pressure", "");
+            return m;
+        }
+        boolean over = Boolean.TRUE.equals(load.get("overloaded"));
+        m.put("state", over ? "overloaded: " + load.get("reason") + " (shedding " + load.get("shedding") + ")"
+                : "normal (shedding " + load.get("shedding") + ")");
+        StringBuilder b = new StringBuilder();
+        if (load.get("pressure") instanceof Map<?, ?> p) {
+            p.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(v));
+        }
+        m.put("pressure", b.toString());
+        m.put("shed", String.valueOf(load.get("shed")));
         return m;
     }
 
@@ -277,6 +339,10 @@ public class OverviewPage extends ConsolePage {
             out.println("<tr><th>Rooms " + Html.text(e.getKey()) + "</th><td>" + live("rooms." + e.getKey(), e.getValue())
                     + "</td></tr>");
         }
+        Map<String, Object> load = (Map<String, Object>) model.get("load");
+        out.println("<tr><th>Load</th><td>" + live("load.state", load.get("state")) + "</td></tr>");
+        out.println("<tr><th>Pressure (ms, %)</th><td>" + live("load.pressure", load.get("pressure")) + "</td></tr>");
+        out.println("<tr><th>New work refused</th><td>" + live("load.shed", load.get("shed")) + "</td></tr>");
         Map<String, Object> actions = (Map<String, Object>) model.get("actions");
         out.println("<tr><th>Actions/s</th><td>" + live("actions.perSecond", actions.get("perSecond")) + "</td></tr>");
         out.println("<tr><th>p99 action latency (ms)</th><td>" + live("actions.p99Millis", actions.get("p99Millis"))
@@ -299,6 +365,16 @@ public class OverviewPage extends ConsolePage {
         out.println("<h3>Services and their implementations</h3>");
         table(out, "services", columns("service", "Service", "provider", "Bundle", "component", "Component",
                 "properties", "Properties"), (List<Map<String, Object>>) model.get("services"), null, null);
+        if (!readOnly(req)) {
+            out.println("<h3>Stop this node</h3>");
+            out.println("<p>As SIGTERM: new players, rooms and actions are refused (error <code>draining</code>), the"
+                    + " actions under way are answered, every room is snapshotted, every player is closed with 1012"
+                    + " (the clients reconnect and resume once the node is back) and the process exits 0. Start it"
+                    + " again with <code>bin/ludus</code> or your process supervisor.</p>");
+            out.println("<form method=\"post\" class=\"ludus-action\"><input type=\"hidden\" name=\"action\""
+                    + " value=\"stop_node\"><label><input type=\"checkbox\" name=\"confirm\" value=\"stop\">"
+                    + " I mean it</label> <button type=\"submit\">Drain and stop</button></form>");
+        }
     }
 
     /** Column key → heading, in the order given. */

@@ -39,6 +39,20 @@ final class Codes {
     /** {@code replay} while no archive runs or its backends cannot be asked. */
     static final String ARCHIVE_UNAVAILABLE = "archive_unavailable";
 
+    /**
+     * The node is stopping: a new player, room or action is refused (not applied) while the actions
+     * already under way are answered; the connection then closes with {@link #CLOSE_RESTART}.
+     * {@code retryAfterMillis} says when to reconnect and resume.
+     */
+    static final String DRAINING = "draining";
+
+    /**
+     * The node is overloaded (docs/protocol.md, "Load shedding"): a new player, {@code create_room}
+     * or {@code join_room} is refused (nothing changed) with {@code retryAfterMillis}; running games
+     * go on.
+     */
+    static final String OVERLOADED = "overloaded";
+
     /** The client reads too slowly: its outbound queue overflowed. */
     static final int CLOSE_SLOW_CONSUMER = 4000;
     /** The session was resumed on a newer connection. */

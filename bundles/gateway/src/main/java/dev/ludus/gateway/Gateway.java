@@ -86,6 +86,25 @@ final class Gateway {
     private final java.util.concurrent.atomic.AtomicLong announcements = new java.util.concurrent.atomic.AtomicLong();
     private final String announcementPrefix = Long.toString(System.currentTimeMillis(), 36);
     private volatile boolean stopping;
+    /**
+     * Set when a stop begins, before {@link #stopping}'s closes: new players, rooms and actions are
+     * refused with {@link Codes#DRAINING} while the actions already handed to the rooms finish.
+     */
+    private volatile boolean draining;
+    /** Actions handed to the rooms service and not answered yet; a drain waits for them. */
+    private final java.util.concurrent.atomic.AtomicInteger actionsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** How long a refused client is told to wait before it reconnects: about a restart's time. */
+    static final long DRAIN_RETRY_AFTER_MILLIS = 5_000;
+    /** The node's pressure and whether new work is shed (docs/protocol.md, "Load shedding"). */
+    final Pressure pressure;
+    /** When the executor-lag probe now waiting was handed to the pool (0: none waits). */
+    private volatile long probeHandedNanos;
+    private volatile double probeLagMillis;
+    /** The event store's fsync count and time at the last pressure reading (sampler thread only). */
+    private long fsyncCountSeen = -1;
+    private long fsyncNanosSeen;
+    /** How long an overloaded node tells a refused client to wait: two seconds, plus up to one at random. */
+    static final long SHED_RETRY_AFTER_MILLIS = 2_000;
     private final ExecutorService pool;
     private final ScheduledExecutorService scheduler;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -117,6 +136,10 @@ final class Gateway {
         this.fdLimit = ConnectionLimits.fileDescriptorLimit();
         applyLimits(config);
         metrics = new GatewayMetrics(connections::size, sessions::size, outbound::waiting);
+        pressure = new Pressure(Pressure.Thresholds.of(config), this::executorLagMillis,
+                () -> 100.0 * outbound.waiting() / Math.max(1, outbound.limit()), Pressure::heapAfterGcPercent,
+                this::fsyncMillis);
+        metrics.pressure(pressure);
         rateLimits = new RequestLimits(config, metrics);
     }
 
@@ -153,12 +176,15 @@ final class Gateway {
     void start() {
         lastPingMillis = nowMillis();
         scheduler.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
+        scheduler.scheduleAtFixedRate(this::samplePressure, Pressure.SAMPLE_MILLIS, Pressure.SAMPLE_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Applies new settings; limits of open connections apply to new ones. */
     void configure(GatewayConfig cfg) {
         config = cfg;
         applyLimits(cfg);
+        pressure.thresholds(Pressure.Thresholds.of(cfg));
         rateLimits.configure(cfg);
     }
 
@@ -167,10 +193,46 @@ final class Gateway {
     }
 
     /**
+     * The first step of a stop: refuses new connections (503), new players, rooms and actions
+     * ({@link Codes#DRAINING}), and waits up to {@code maxMillis} for the actions already handed to
+     * the rooms to be answered, so no player loses the reply to a move the server made. Returns how
+     * many were still unanswered when the wait ended (0 when all were).
+     */
+    int drain(long maxMillis) {
+        draining = true;
+        int atStart = actionsInFlight.get();
+        long begun = System.nanoTime();
+        long deadline = begun + TimeUnit.MILLISECONDS.toNanos(Math.max(0, maxMillis));
+        int left;
+        while ((left = actionsInFlight.get()) > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun);
+        if (left > 0) {
+            LOG.warn("gateway: drain gave up after {} ms with {} actions unanswered ({} in flight when it began);"
+                    + " their players see the outcome when they resume", took, left, atStart);
+        } else {
+            LOG.info("gateway: drained in {} ms: {} actions in flight answered, {} connections to close with 1012",
+                    took, atStart, connections.size());
+        }
+        return Math.max(0, left);
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    /**
      * Closes every connection with {@link Codes#CLOSE_RESTART} (clients reconnect and resume), marks
      * the players disconnected so bots cover their seats, and stops the threads.
      */
     void stop() {
+        drain(config.drainMillis());
         stopping = true;
         for (Connection c : connections) {
             c.close(Codes.CLOSE_RESTART, "the server is restarting the gateway: reconnect and resume");
@@ -303,13 +365,18 @@ final class Gateway {
             resp.sendError(refusal.status(), refusal.reason());
             return null;
         }
-        if (stopping || connections.size() >= maxConnections) {
+        if (stopping || draining || connections.size() >= maxConnections) {
             metrics.refused.inc();
-            if (!stopping) {
+            if (!stopping && !draining) {
                 logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + ": "
                         + connections.size() + " connections open, the limit (maxConnections)");
             }
-            resp.sendError(503, stopping ? "the gateway is stopping" : "too many connections");
+            resp.sendError(503, stopping || draining ? "the gateway is stopping" : "too many connections");
+            return null;
+        }
+        if (shed("connection")) {
+            resp.setHeader("Retry-After", String.valueOf((shedRetryAfterMillis() + 999) / 1000));
+            resp.sendError(503, "the node is overloaded: try again later");
             return null;
         }
         SocketAddress remoteAddress = req.getRemoteSocketAddress();
@@ -453,6 +520,13 @@ final class Gateway {
             c.send(protocol.error(r.id(), Codes.NO_SESSION, "say hello first: {\"id\":1,\"type\":\"hello\",\"name\":\"...\"}"));
             return;
         }
+        // Refused here, on the network thread, so an overloaded node spends nothing more on them.
+        if ((r instanceof Request.CreateRoom || r instanceof Request.JoinRoom)
+                && shed(r instanceof Request.CreateRoom ? "create_room" : "join_room")) {
+            GatewayTracing.fail(span, Codes.OVERLOADED);
+            c.send(overloadedError(r.id()));
+            return;
+        }
         RequestLimits.Refusal refusal = limited(p, r);
         if (refusal != null) {
             GatewayTracing.fail(span, Codes.RATE_LIMITED);
@@ -577,6 +651,14 @@ final class Gateway {
         }
         if (c.player() != null) {
             c.send(protocol.error(h.id(), Codes.BAD_REQUEST, "this connection already has a session"));
+            return;
+        }
+        if (draining) {
+            c.send(drainingError(h.id()));
+            return;
+        }
+        if (h.token() == null && shed("hello")) {
+            c.send(overloadedError(h.id()));
             return;
         }
         RequestLimits.Refusal tooMany = rateLimits.check(RequestLimits.HELLO_PER_ADDRESS, "address:" + c.address);
@@ -872,6 +954,12 @@ final class Gateway {
             p.reply(c, protocol.error(r.id(), Codes.UNAVAILABLE, "the rooms service is not available right now"));
             return;
         }
+        if (draining && startsWork(r)) {
+            GatewayTracing.fail(span, Codes.DRAINING);
+            p.reply(c, drainingError(r.id()));
+            return;
+        }
+
         try {
             if (r instanceof Request.Ping ping) {
                 p.reply(c, protocol.ok(ping.id(), Map.of("time", nowMillis())));
@@ -1102,33 +1190,165 @@ final class Gateway {
     private void act(Connection c, PlayerSession p, RoomService rs, Request.Act a, Span span) {
         String room = requireRoom(p);
         long arrived = System.nanoTime();
-        rs.act(room, p.playerId, a.action(), a.args()).whenComplete((result, error) -> {
-            metrics.request("act", System.nanoTime() - arrived);
-            Span reply = span.isRecording() ? tracing.startReply(span) : Span.getInvalid();
-            String refused = null;
-            if (error != null) {
-                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                if (cause instanceof RoomException re) {
-                    refused = re.code();
-                    p.reply(c, protocol.error(a.id(), re.code(), re.getMessage()));
+        // Counted before the drain flag is read, and the drain sets the flag before it reads the
+        // count: an action is either refused here or waited for by the drain, never neither.
+        actionsInFlight.incrementAndGet();
+        if (draining) {
+            actionsInFlight.decrementAndGet();
+            GatewayTracing.fail(span, Codes.DRAINING);
+            p.reply(c, drainingError(a.id()));
+            return;
+        }
+        java.util.concurrent.CompletionStage<ActionResult> handed;
+        try {
+            handed = rs.act(room, p.playerId, a.action(), a.args());
+        } catch (RuntimeException e) {
+            actionsInFlight.decrementAndGet();
+            throw e;
+        }
+        handed.whenComplete((result, error) -> {
+            try {
+                long took = System.nanoTime() - arrived;
+                metrics.request("act", took);
+                pressure.actionTook(took);
+                Span reply = span.isRecording() ? tracing.startReply(span) : Span.getInvalid();
+                String refused = null;
+                if (error != null) {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof RoomException re) {
+                        refused = re.code();
+                        p.reply(c, protocol.error(a.id(), re.code(), re.getMessage()));
+                    } else {
+                        LOG.warn("gateway: action of {} failed: {}", p.playerId, cause.toString());
+                        refused = Codes.INTERNAL_ERROR;
+                        p.reply(c, protocol.error(a.id(), Codes.INTERNAL_ERROR, "the action failed on the server"));
+                    }
+                } else if (result instanceof ActionResult.Rejected rej) {
+                    refused = rej.code();
+                    p.reply(c, protocol.error(a.id(), rej.code(), rej.message()));
                 } else {
-                    LOG.warn("gateway: action of {} failed: {}", p.playerId, cause.toString());
-                    refused = Codes.INTERNAL_ERROR;
-                    p.reply(c, protocol.error(a.id(), Codes.INTERNAL_ERROR, "the action failed on the server"));
+                    p.reply(c, protocol.ok(a.id(), Map.of()));
                 }
-            } else if (result instanceof ActionResult.Rejected rej) {
-                refused = rej.code();
-                p.reply(c, protocol.error(a.id(), rej.code(), rej.message()));
-            } else {
-                p.reply(c, protocol.ok(a.id(), Map.of()));
-            }
-            GatewayTracing.end(reply);
-            if (refused != null) {
-                GatewayTracing.fail(span, refused);
-            } else {
-                GatewayTracing.end(span);
+                GatewayTracing.end(reply);
+                if (refused != null) {
+                    GatewayTracing.fail(span, refused);
+                } else {
+                    GatewayTracing.end(span);
+                }
+            } finally {
+                actionsInFlight.decrementAndGet();
             }
         });
+    }
+
+    /** Whether {@code r} starts new work a draining node refuses: a room, a seat, a game, an action. */
+    private static boolean startsWork(Request r) {
+        return r instanceof Request.CreateRoom || r instanceof Request.JoinRoom || r instanceof Request.AddBot
+                || r instanceof Request.StartGame;
+    }
+
+    // ---------------------------------------------------------------- load shedding
+
+    /**
+     * Whether new work of this kind ({@code connection}, {@code hello}, {@code create_room},
+     * {@code join_room}) is refused now: the node is overloaded and shedding is on. Counts it, and
+     * in shadow mode counts what would have been refused and lets it through.
+     */
+    private boolean shed(String what) {
+        if (!pressure.overloaded()) {
+            return false;
+        }
+        String mode = config.shedding();
+        if ("off".equals(mode)) {
+            return false;
+        }
+        boolean shadow = "shadow".equals(mode);
+        metrics.shed(what, shadow);
+        return !shadow;
+    }
+
+    private static long shedRetryAfterMillis() {
+        return SHED_RETRY_AFTER_MILLIS + java.util.concurrent.ThreadLocalRandom.current().nextLong(1000);
+    }
+
+    private String overloadedError(Object id) {
+        long after = shedRetryAfterMillis();
+        return protocol.error(id, Codes.OVERLOADED, "the node is overloaded (" + pressure.reason() + "): nothing was"
+                + " changed; try again in " + after + " ms", Map.of("retryAfterMillis", after));
+    }
+
+    /** Takes a pressure reading and hands the next executor-lag probe; on the timer thread. */
+    private void samplePressure() {
+        try {
+            boolean was = pressure.overloaded();
+            pressure.sample(nowMillis());
+            if (probeHandedNanos == 0) {
+                long handed = System.nanoTime();
+                probeHandedNanos = handed;
+                try {
+                    pool.execute(() -> {
+                        probeLagMillis = (System.nanoTime() - handed) / 1e6;
+                        probeHandedNanos = 0;
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    probeHandedNanos = 0;
+                }
+            }
+            boolean now = pressure.overloaded();
+            if (now != was) {
+                String mode = config.shedding();
+                if (now) {
+                    LOG.warn("gateway: overloaded: {}; {}", pressure.reason(), "off".equals(mode)
+                            ? "load shedding is off, nothing is refused"
+                            : "shadow".equals(mode) ? "load shedding in shadow mode: counting what it would refuse"
+                            : "refusing new connections (503), new players, create_room and join_room (overloaded)");
+                } else {
+                    LOG.info("gateway: no longer overloaded after {} ms; new work is taken again",
+                            nowMillis() - pressure.overloadedSinceMillis());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("gateway: pressure reading failed: {}", e.toString());
+        }
+    }
+
+    /** How long the pool's probe waits, or has waited so far if it has not run yet. */
+    private double executorLagMillis() {
+        long handed = probeHandedNanos;
+        return handed != 0 ? Math.max(probeLagMillis, (System.nanoTime() - handed) / 1e6) : probeLagMillis;
+    }
+
+    /**
+     * The event store's mean fsync time since the last reading, from its timer in the node's
+     * metrics ({@code ludus_eventstore_fsync_seconds}); NaN when there is none or no fsync happened.
+     */
+    private double fsyncMillis() {
+        com.codahale.metrics.MetricRegistry r = metrics.registry();
+        if (r == null) {
+            return Double.NaN;
+        }
+        for (Map.Entry<String, com.codahale.metrics.Timer> e : r.getTimers(
+                (name, m) -> name.startsWith("ludus_eventstore_fsync_seconds")).entrySet()) {
+            if (e.getValue() instanceof dev.ludus.api.metrics.SummingTimer t) {
+                long count = t.getCount();
+                long sum = t.getSumNanos();
+                long seenCount = fsyncCountSeen;
+                long seenSum = fsyncNanosSeen;
+                fsyncCountSeen = count;
+                fsyncNanosSeen = sum;
+                if (seenCount < 0 || count <= seenCount) {
+                    return Double.NaN;
+                }
+                return (sum - seenSum) / 1e6 / (count - seenCount);
+            }
+        }
+        return Double.NaN;
+    }
+
+    private String drainingError(Object id) {
+        return protocol.error(id, Codes.DRAINING, "this node is stopping (a restart or an update); nothing was"
+                + " applied: reconnect in " + DRAIN_RETRY_AFTER_MILLIS + " ms and resume with your token",
+                Map.of("retryAfterMillis", DRAIN_RETRY_AFTER_MILLIS));
     }
 
     private static void closeQuietly(AutoCloseable c) {
@@ -1282,6 +1502,17 @@ final class Gateway {
             lim.put("gameLimitsRefused", gamesRefused);
         }
         d.put("limits", lim);
+        Map<String, Object> load = new LinkedHashMap<>();
+        load.put("shedding", config.shedding());
+        load.put("overloaded", pressure.overloaded());
+        if (pressure.overloaded()) {
+            load.put("reason", pressure.reason());
+            load.put("sinceMillis", nowMillis() - pressure.overloadedSinceMillis());
+        }
+        load.put("pressure", pressure.details());
+        load.put("shed", metrics.shedCounts(false));
+        load.put("wouldShed", metrics.shedCounts(true));
+        d.put("load", load);
         if (rooms == null) {
             return HealthResult.degraded("the rooms service is not available: requests answer 'unavailable'", d);
         }
@@ -1297,6 +1528,10 @@ final class Gateway {
         if (!gamesRefused.isEmpty()) {
             return HealthResult.degraded("a game's declared rate limits cannot be read (its actions get the act limit): "
                     + gamesRefused, d);
+        }
+        if (pressure.overloaded() && !"off".equals(config.shedding())) {
+            return HealthResult.degraded("overloaded: " + pressure.reason() + ("shadow".equals(config.shedding())
+                    ? " (shedding in shadow mode: nothing refused)" : "; new connections, players and rooms are refused"), d);
         }
         return HealthResult.up(d);
     }

@@ -90,9 +90,50 @@ public @interface GatewayConfig {
                     + " loopback address or one of these names (defence against DNS rebinding); others get HTTP 403.")
     String[] allowedHosts() default {};
 
+    @AttributeDefinition(name = "Drain time (ms)", min = "0", max = "60000",
+            description = "When the gateway stops (SIGTERM, the console's Stop button, an update), it first refuses new"
+                    + " players, rooms and actions (error draining) and waits up to this long for the actions already"
+                    + " handed to the rooms to be answered; then it closes every connection with 1012. Keep it below"
+                    + " the node's stop timeout (9 s by default).")
+    int drainMillis() default 3000;
+
     @AttributeDefinition(name = "Lobby threads", min = "1", max = "256",
             description = "Threads for lobby requests, which wait for the event store (join, create, start...).")
     int lobbyThreads() default 8;
+
+    // ---------------------------------------------------------------- load shedding (docs/protocol.md, "Load shedding")
+
+    @AttributeDefinition(name = "Load shedding", options = {
+            @Option(label = "on: refuse new work while the node is overloaded", value = "on"),
+            @Option(label = "shadow: say when it would, refuse nothing", value = "shadow"),
+            @Option(label = "off: never", value = "off")},
+            description = "While a pressure signal is over its threshold (half a second in a row), new connections get"
+                    + " 503 and new players, create_room and join_room get 'overloaded' with retryAfterMillis; running"
+                    + " games, resumes and actions go on. It ends once every signal has stayed under 80 % of its"
+                    + " threshold for a second.")
+    String shedding() default "on";
+
+    @AttributeDefinition(name = "Shed above action p99 (ms)", min = "0", max = "600000",
+            description = "The 99th percentile of the actions answered in the last 250 ms (arrival to reply). 0: not"
+                    + " watched.")
+    int shedActionP99Millis() default 250;
+
+    @AttributeDefinition(name = "Shed above executor lag (ms)", min = "0", max = "600000",
+            description = "How long a task waits for the gateway's request threads. 0: not watched.")
+    int shedExecutorLagMillis() default 250;
+
+    @AttributeDefinition(name = "Shed above outbound (%)", min = "0", max = "100",
+            description = "Bytes waiting to be written to players, in percent of the gateway's bound"
+                    + " (outboundTotalMegabytes). 0: not watched.")
+    int shedOutboundPercent() default 75;
+
+    @AttributeDefinition(name = "Shed above heap after GC (%)", min = "0", max = "100",
+            description = "The heap the last collection left in use, in percent of the maximum. 0: not watched.")
+    int shedHeapAfterGcPercent() default 90;
+
+    @AttributeDefinition(name = "Shed above fsync (ms)", min = "0", max = "600000",
+            description = "The event store's mean fsync time over the last 250 ms. 0: not watched.")
+    int shedFsyncMillis() default 200;
 
     // ---------------------------------------------------------------- rate limits (docs/protocol.md, "Rate limits")
 

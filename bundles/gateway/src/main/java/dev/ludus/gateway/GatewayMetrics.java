@@ -75,6 +75,10 @@ final class GatewayMetrics {
     private final LongSupplier players;
     private final LongSupplier outboundBytes;
     private volatile Bound bound;
+    private volatile Pressure pressure;
+    /** New work refused by load shedding (and, in shadow mode, what would have been), by what it was. */
+    private final Map<String, Counter> shed = new ConcurrentHashMap<>();
+    private final Map<String, Counter> wouldShed = new ConcurrentHashMap<>();
 
     private record Bound(MetricRegistry registry, Map<String, String> labels) {
     }
@@ -97,6 +101,26 @@ final class GatewayMetrics {
     void limitRefused(String policy, String kind, boolean shadow) {
         (shadow ? limitShadowRefused : limitRefused).computeIfAbsent(policy + "\u0000" + kind,
                 k -> newLimitCounter(policy, kind, shadow)).inc();
+    }
+
+    void pressure(Pressure p) {
+        pressure = p;
+    }
+
+    /** Load shedding refused {@code what} ({@code shadow}: would have, and let it through). */
+    void shed(String what, boolean shadow) {
+        (shadow ? wouldShed : shed).computeIfAbsent(what, w -> registered(new Counter(), b -> shedName(b, w, shadow))).inc();
+    }
+
+    /** The shedding counts so far, by what was refused. */
+    Map<String, Long> shedCounts(boolean shadow) {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        (shadow ? wouldShed : shed).forEach((what, c) -> m.put(what, c.getCount()));
+        return m;
+    }
+
+    private static MetricName shedName(Bound b, String what, boolean shadow) {
+        return name(b, shadow ? "would_shed" : "shed").with("what", what);
     }
 
     /** A connection closed with {@code code}. */
@@ -144,6 +168,18 @@ final class GatewayMetrics {
         put(b, name(b, "limit_errors"), limitErrors);
         limitRefused.forEach((id, counter) -> put(b, limitName(b, id, false), counter));
         limitShadowRefused.forEach((id, counter) -> put(b, limitName(b, id, true), counter));
+        shed.forEach((what, counter) -> put(b, shedName(b, what, false), counter));
+        wouldShed.forEach((what, counter) -> put(b, shedName(b, what, true), counter));
+        Pressure p = pressure;
+        if (p != null) {
+            put(b, name(b, "overloaded"), (Gauge<Integer>) () -> p.overloaded() ? 1 : 0);
+            for (Pressure.Signal s : Pressure.Signal.values()) {
+                put(b, name(b, "pressure").with("signal", s.key()), (Gauge<Double>) () -> {
+                    double v = p.last().get(s);
+                    return Double.isNaN(v) ? 0.0 : v;
+                });
+            }
+        }
         bound = b;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.OutputStream;
 import java.net.Socket;
@@ -594,6 +595,99 @@ public class GatewayTest {
         assertTrue("seq keeps increasing for the player", ((Number) snap.get("seq")).longValue() > a.lastSeq());
         playUntilOver(back, 30_000);
         assertTrue(service().get(room).orElseThrow().seats().get(0).connected());
+    }
+
+    @Test
+    public void aStopAnswersTheActionsInFlightRefusesNewWorkThenClosesWith1012() throws Exception {
+        TestConfig cfg = new TestConfig();
+        TestServer first = new TestServer(cfg, service(), fixture.key);
+        ProtocolClient a = fixture.track(ProtocolClient.hello(first.uri(), "Ann"));
+        ProtocolClient b = fixture.track(ProtocolClient.hello(first.uri(), "Bo"));
+        String room = roomWithBots(a, 120);
+        a.ok("start", Map.of());
+        a.await("first move", GatewayTest::myMove, 5000);
+        long before = service().get(room).orElseThrow().version();
+        fixture.events.appendDelayMillis(700); // a slow disk: the action is in flight when the stop begins
+        String act = a.send("act", Map.of("action", "add", "args", Map.of("n", 1)));
+        Thread.sleep(150);
+        Future<?> stopping = players.submit(() -> {
+            first.close();
+            return null;
+        });
+        waitUntil(first.gateway::draining, 2000);
+
+        Map<String, Object> refused = b.request("create_room", Map.of("game", TurnGame.TYPE, "name", "late", "options", Map.of()));
+        assertEquals(refused.toString(), Codes.DRAINING, refused.get("code"));
+        assertTrue(refused.toString(), ((Number) refused.get("retryAfterMillis")).longValue() > 0);
+        try {
+            ProtocolClient late = ProtocolClient.connect(first.uri());
+            late.awaitClosed(2000);
+            fail("a new connection is refused while draining, but one opened and stayed open");
+        } catch (Exception expected) {
+            // 503: the upgrade is refused
+        }
+
+        Map<String, Object> reply = a.await("the reply to the action in flight", m -> act.equals(m.get("id")), 5000);
+        assertEquals("the action handed over before the stop is answered: " + reply, "ok", reply.get("type"));
+        stopping.get(10, TimeUnit.SECONDS);
+        assertTrue(a.awaitClosed(5000));
+        assertEquals(Codes.CLOSE_RESTART, a.closeCode());
+        assertEquals(Codes.CLOSE_RESTART, b.closeCode());
+        fixture.events.appendDelayMillis(0);
+        assertTrue("the answered action is in the room", service().get(room).orElseThrow().version() > before);
+    }
+
+    @Test
+    public void anOverloadedNodeRefusesNewWorkWhileRunningGamesGoOnAndTakesItAgainAfterwards() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.lobbyThreads = 1;
+        cfg.shedExecutorLagMillis = 100;
+        TestServer s = server(cfg);
+        ProtocolClient a = hello(s, "Ann");
+        ProtocolClient b = hello(s, "Bo");
+        ProtocolClient quiet = fixture.track(ProtocolClient.connect(s.uri())); // connected, no hello yet
+        String room = roomWithBots(a, 120);
+        a.ok("start", Map.of());
+        a.await("first move", GatewayTest::myMove, 5000);
+
+        // Lobby requests that wait for a slow disk hold the one request thread: tasks queue behind them.
+        fixture.events.appendDelayMillis(300);
+        for (int i = 0; i < 8; i++) {
+            b.send("create_room", Map.of("game", TurnGame.TYPE, "name", "slow " + i, "options", Map.of()));
+        }
+        waitUntil(s.gateway.pressure::overloaded, 5000);
+        assertTrue(s.gateway.pressure.reason(), s.gateway.pressure.reason().startsWith("executor lag"));
+
+        Map<String, Object> refused = a.request("create_room", Map.of("game", TurnGame.TYPE, "name", "x", "options", Map.of()));
+        assertEquals(refused.toString(), Codes.OVERLOADED, refused.get("code"));
+        assertTrue(refused.toString(), ((Number) refused.get("retryAfterMillis")).longValue() >= 2000);
+        Map<String, Object> newPlayer = quiet.request("hello", Map.of("name", "late"));
+        assertEquals(newPlayer.toString(), Codes.OVERLOADED, newPlayer.get("code"));
+        try {
+            ProtocolClient late = ProtocolClient.connect(s.uri());
+            late.close();
+            fail("a new connection is refused (503) while overloaded");
+        } catch (Exception expected) {
+            // the upgrade answered 503
+        }
+        // The running game goes on: the player's move is taken (after the slow disk's 300 ms).
+        Map<String, Object> latest = a.latestView();
+        if (myMove(latest)) {
+            Map<String, Object> moved = a.request("act", Map.of("action", "add", "args", Map.of("n", 1)));
+            assertTrue(moved.toString(), "ok".equals(moved.get("type")) || "not_your_turn".equals(moved.get("code")));
+        }
+        long before = service().get(room).orElseThrow().version();
+        waitUntil(() -> service().get(room).orElseThrow().version() > before, 5000);
+        Map<String, Object> load = (Map<String, Object>) s.gateway.health().details().get("load");
+        assertEquals(true, load.get("overloaded"));
+        assertTrue(load.toString(), ((Map<?, ?>) load.get("shed")).containsKey("create_room"));
+        assertEquals(dev.ludus.api.health.HealthStatus.DEGRADED, s.gateway.health().status());
+
+        // Once the queue has drained and stayed short for a second, new work is taken again.
+        fixture.events.appendDelayMillis(0);
+        waitUntil(() -> !s.gateway.pressure.overloaded(), 15_000);
+        assertEquals("ok", a.request("leave_room", Map.of("room", room)).get("type"));
+        assertEquals("ok", a.request("create_room", Map.of("game", TurnGame.TYPE, "name", "after", "options", Map.of())).get("type"));
     }
 
     @Test

@@ -38,6 +38,13 @@ final class TestConfig implements GatewayConfig {
     int closeAt = 10;
     int banAfter = 3;
     int banSeconds = 600;
+    int drainMillis = 3000;
+    String shedding = "on";
+    int shedActionP99Millis = 250;
+    int shedExecutorLagMillis = 250;
+    int shedOutboundPercent = 75;
+    int shedHeapAfterGcPercent = 90;
+    int shedFsyncMillis = 200;
 
     @Override public Class<? extends Annotation> annotationType() { return GatewayConfig.class; }
     @Override public int gracePeriodSeconds() { return grace; }
@@ -76,4 +83,11 @@ final class TestConfig implements GatewayConfig {
     @Override public int limitCloseAt() { return closeAt; }
     @Override public int banAfterCloses() { return banAfter; }
     @Override public int banSeconds() { return banSeconds; }
+    @Override public int drainMillis() { return drainMillis; }
+    @Override public String shedding() { return shedding; }
+    @Override public int shedActionP99Millis() { return shedActionP99Millis; }
+    @Override public int shedExecutorLagMillis() { return shedExecutorLagMillis; }
+    @Override public int shedOutboundPercent() { return shedOutboundPercent; }
+    @Override public int shedHeapAfterGcPercent() { return shedHeapAfterGcPercent; }
+    @Override public int shedFsyncMillis() { return shedFsyncMillis; }
 }

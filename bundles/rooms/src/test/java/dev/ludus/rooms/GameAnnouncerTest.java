@@ -95,6 +95,19 @@ public class GameAnnouncerTest {
         return r;
     }
 
+    /** A runtime with the bus given and an archive that records what it is handed. */
+    private RoomRuntime archivingRuntime(MessageBus bus, List<dev.ludus.api.archive.CompletedGame> submitted) {
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.bindBus(bus);
+        r.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted));
+        r.activate(RoomRuntimeTest.config(1000, 0));
+        runtimes.add(r);
+        return r;
+    }
+
     @After
     public void tearDown() {
         runtimes.stream().filter(r -> r.context().active).forEach(RoomRuntime::deactivate);
@@ -231,14 +244,7 @@ public class GameAnnouncerTest {
         RecordingBus down = new RecordingBus();
         down.down.set(true);
         List<dev.ludus.api.archive.CompletedGame> submitted = Collections.synchronizedList(new ArrayList<>());
-        RoomRuntime first = new RoomRuntime();
-        first.bindGame(game);
-        first.bindEventStore(events);
-        first.bindSnapshotStore(events);
-        first.bindBus(down);
-        first.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted));
-        first.activate(RoomRuntimeTest.config(1000, 0));
-        runtimes.add(first);
+        RoomRuntime first = archivingRuntime(down, submitted);
         long before = System.currentTimeMillis();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -252,14 +258,7 @@ public class GameAnnouncerTest {
         runtimes.remove(first);
 
         RecordingBus up = new RecordingBus();
-        RoomRuntime second = new RoomRuntime();
-        second.bindGame(game);
-        second.bindEventStore(events);
-        second.bindSnapshotStore(events);
-        second.bindBus(up);
-        second.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted));
-        second.activate(RoomRuntimeTest.config(1000, 0));
-        runtimes.add(second);
+        archivingRuntime(up, submitted);
         waitFor(() -> ids.stream().allMatch(id -> events.types("room-" + id).contains("announced")));
         for (OutgoingMessage m : up.published) {
             JsonNode doc = new ObjectMapper().readTree(m.payload());
