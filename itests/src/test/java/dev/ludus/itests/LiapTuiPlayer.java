@@ -75,6 +75,11 @@ final class LiapTuiPlayer {
             Map<String, Object> reply = c.request("act", move(view, allowed));
             if ("ok".equals(reply.get("type"))) {
                 moves++;
+            } else if ("game_paused".equals(reply.get("code"))) {
+                // Paused for a while (a slow disk, a game bundle being replaced): the move was not
+                // made; make it again on the same view after a moment.
+                actedOn = -1;
+                Thread.sleep(100);
             } else if (!staleView(c, actedOn)) {
                 // Right after a resume, the bot covering the seat may have moved first, and the replayed
                 // events may still be arriving: a move made on a view that was already old is refused

@@ -66,6 +66,16 @@ final class LiveRoom {
     /** An announcement on the bus is on its way. */
     boolean announcing;
 
+    /**
+     * The append now in flight (a token), and since when it is slow (epoch ms; 0 while it is not):
+     * set by the timer that finds it slow, cleared when the store answers, both under this room's
+     * lock, which also orders the game_paused and game_resumed they broadcast.
+     */
+    volatile Object appendInFlight;
+    /** When the append in flight was handed to the store (epoch ms). */
+    volatile long appendStartedAt;
+    volatile long slowAppendSince;
+
     /** What other threads may read: the lobby's view and a few facts for health and quotas. */
     volatile RoomInfo info;
     volatile String createdBy;

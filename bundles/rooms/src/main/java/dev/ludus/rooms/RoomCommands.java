@@ -313,6 +313,14 @@ final class RoomCommands implements RoomService, RoomOperations {
             reply.complete(tooBig);
             return reply;
         }
+        if (live.slowAppendSince != 0) {
+            // Not queued behind a move the disk has not taken yet: the player tries again.
+            RoomsTracing.refused(span, RoomException.GAME_PAUSED);
+            reply.completeExceptionally(new RoomException(RoomException.GAME_PAUSED, "the game is paused: the event"
+                    + " store is slow (a move has waited over " + ctx.config.slowAppendMillis() + " ms); try again in a"
+                    + " moment"));
+            return reply;
+        }
         RoomsMetrics metrics = ctx.metrics;
         if (metrics.recording()) {
             long arrived = System.nanoTime();

@@ -121,6 +121,7 @@ final class RoomDriver {
         long at = record instanceof RoomRecord.ActionTaken a ? a.at() : ctx.clock.millis();
         if (!create) {
             live.disarm(); // nothing may fire against the old version while the append is in flight
+            watchSlowAppend(live);
         }
         Map<String, String> logContext = MDC.getCopyOfContextMap(); // the rest of the step runs on another thread
         Context trace = Context.current(); // and so does its trace
@@ -135,9 +136,69 @@ final class RoomDriver {
                 }, ctx.workers);
     }
 
+    /**
+     * Marks the append now in flight, for {@link #findSlowAppends}: one that is not durable within
+     * {@code slowAppendMillis} pauses its game visibly, and the room's new actions are refused
+     * ({@link RoomCommands}) instead of piling up behind it. Two writes on the hot path.
+     */
+    private void watchSlowAppend(LiveRoom live) {
+        live.appendStartedAt = ctx.clock.millis();
+        live.appendInFlight = live; // any non-null token: only "one is in flight" matters
+    }
+
+    /** Every 100 ms: pauses the games whose append in flight has outlasted {@code slowAppendMillis}. */
+    void findSlowAppends() {
+        try {
+            long limit = ctx.config.slowAppendMillis();
+            if (limit <= 0) {
+                return;
+            }
+            long now = ctx.clock.millis();
+            for (LiveRoom live : ctx.rooms.values()) {
+                if (live.appendInFlight != null && live.slowAppendSince == 0 && now - live.appendStartedAt > limit) {
+                    slowAppend(live, limit);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("rooms: the slow-append check failed: {}", e.toString());
+        }
+    }
+
+    /** The room's append in flight has outlasted {@code limit} ms: pause the game visibly. */
+    private void slowAppend(LiveRoom live, long limit) {
+        synchronized (live) {
+            if (live.appendInFlight == null || live.slowAppendSince != 0) {
+                return;
+            }
+            live.slowAppendSince = ctx.clock.millis();
+            ctx.slowAppends.incrementAndGet();
+            LOG.warn("room {}: the event store has not made a move durable within {} ms; the game is paused until"
+                    + " it does, new actions are refused", live.id, limit);
+            publisher.broadcast(live, "game_paused", Map.of("reason", "the event store is slow: a move has waited"
+                    + " over " + limit + " ms to be made durable", "retryAfterMillis", limit));
+        }
+    }
+
+    /** The store answered the append in flight: a game it paused as slow resumes. */
+    private void appendAnswered(LiveRoom live) {
+        synchronized (live) {
+            live.appendInFlight = null;
+            long since = live.slowAppendSince;
+            if (since != 0) {
+                live.slowAppendSince = 0;
+                LOG.info("room {}: the event store answered after a slow append ({} ms paused); the game resumes",
+                        live.id, ctx.clock.millis() - since);
+                publisher.broadcast(live, "game_resumed", Map.of("reason", "the event store answered"));
+            }
+        }
+    }
+
     /** The rest of {@link #commit} once the store answered: apply, publish, answer, decide next. */
     private Void appended(LiveRoom live, RoomRecord record, Long version, Throwable error, long at, boolean create,
                           List<GameEvent> events, Reply reply) {
+        if (!create) {
+            appendAnswered(live);
+        }
         if (error != null) {
             failed(live, record, error, reply);
             return null;

@@ -100,6 +100,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         // Cheap: looks at one volatile field per room; only rooms due to close get a step.
         ctx.timers.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
         ctx.timers.scheduleWithFixedDelay(this::checkStalls, 5, 5, TimeUnit.SECONDS);
+        ctx.timers.scheduleWithFixedDelay(driver::findSlowAppends, 100, 100, TimeUnit.MILLISECONDS);
         if (ctx.eventStore != null) {
             recovery.recoverAll();
         }

@@ -53,6 +53,9 @@ public @interface RoomsConfig {
     @AttributeDefinition(name = "Retry quarantined hand-overs", min = "0", max = "2147483647", description = "Raise this number to retry every quarantined hand-over once more (each is retried when this is greater than the value at which it was quarantined).")
     int archiveRetryQuarantined() default 0;
 
+    @AttributeDefinition(name = "Slow append (ms)", min = "0", max = "600000", description = "A move the event store has not made durable (written and fsynced) after this long pauses its game visibly: its players get game_paused (the event store is slow) and the room's new actions are refused with game_paused instead of queuing behind it, until the store answers (game_resumed). 0: never.")
+    int slowAppendMillis() default 1000;
+
     @AttributeDefinition(name = "Message bus (target)", description = "Filter choosing the message bus finished games are announced on (game.finished), e.g. (ludus.bus=local), (ludus.bus=nats). Changing it switches buses live; announcements not yet acknowledged go to the new one.")
     String bus_target() default "(ludus.bus=local)";
 }

@@ -44,6 +44,8 @@ final class RoomsContext {
     final AtomicLong closedRooms = new AtomicLong();
     /** Running games the stall check found with nothing armed (should stay 0). */
     final AtomicLong stallsRepaired = new AtomicLong();
+    /** Appends that outlasted slowAppendMillis and paused their game. */
+    final AtomicLong slowAppends = new AtomicLong();
 
     /** The series in the node's metrics registry; {@link RoomsMetrics#NONE} while none is bound. */
     volatile RoomsMetrics metrics = RoomsMetrics.NONE;

@@ -69,6 +69,9 @@ final class RoomsHealth {
         d.put("finishedRoomsToRestore", ctx.asleep.size());
         d.put("closedEmptyRooms", ctx.closedRooms.get());
         d.put("stallsRepaired", ctx.stallsRepaired.get());
+        d.put("slowAppends", ctx.slowAppends.get());
+        long waitingOnStore = ctx.rooms.values().stream().filter(l -> l.slowAppendSince != 0).count();
+        d.put("pausedBySlowStore", waitingOnStore);
         d.put("lobbyVersion", ctx.lobby.version());
         d.put("quarantined", quarantined.size());
         if (!quarantined.isEmpty()) {
@@ -77,6 +80,10 @@ final class RoomsHealth {
         }
         if (ctx.eventStore == null) {
             return HealthResult.degraded("event store unavailable: games are paused", d);
+        }
+        if (waitingOnStore > 0) {
+            return HealthResult.degraded(waitingOnStore + " games paused: the event store has not made a move durable"
+                    + " within " + ctx.config.slowAppendMillis() + " ms (a slow disk)", d);
         }
         if (paused > operatorPaused) {
             return HealthResult.degraded(paused - operatorPaused + " game(s) paused: " + reason, d);

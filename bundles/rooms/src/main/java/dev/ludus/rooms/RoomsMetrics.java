@@ -83,6 +83,7 @@ final class RoomsMetrics {
         gauge(name("recovered_rooms"), c -> recovery.recoveredRooms());
         gauge(name("finished_rooms_to_restore"), c -> ctx.asleep.size());
         registry.register(name("stalls_repaired").toString(), new RunningTotal(ctx.stallsRepaired::get));
+        registry.register(name("slow_appends").toString(), new RunningTotal(ctx.slowAppends::get));
         gamesChanged();
     }
 

@@ -250,6 +250,53 @@ public class RoomRuntimeTest {
                 () -> add(r, room.roomId(), "eve", 1)).getCause() instanceof RoomException re ? re.code() : "");
     }
 
+    @Test
+    public void aMoveTheStoreIsSlowToMakeDurablePausesTheGameVisiblyAndTheRoomsNewActionsAreRefusedMeanwhile()
+            throws Exception {
+        RoomRuntime r = new RoomRuntime();
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(config(Map.of("snapshotEvery", 50, "botThinkMillis", 600_000L, "slowAppendMillis", 200)));
+        runtimes.add(r);
+        RoomInfo room = twoPlayers(r, Map.of("target", "10"));
+        List<RoomEvent> annSees = Collections.synchronizedList(new ArrayList<>());
+        r.subscribe(room.roomId(), "ann", annSees::add);
+        String mover = mover(r, room.roomId());
+        String other = mover.equals("ann") ? "bob" : "ann";
+
+        events.appendDelayMillis(800); // a disk whose fsync stalls
+        java.util.concurrent.CompletableFuture<ActionResult> slow =
+                r.act(room.roomId(), mover, "add", Map.of("n", 1)).toCompletableFuture();
+        long deadline = System.currentTimeMillis() + 2000;
+        while (annSees.stream().noneMatch(e -> e.type().equals("game_paused")) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        RoomEvent paused = annSees.stream().filter(e -> e.type().equals("game_paused")).findFirst()
+                .orElseThrow(() -> new AssertionError("no game_paused while the move waits on the store: " + annSees));
+        assertTrue(paused.data().toString(), String.valueOf(paused.data().get("reason")).contains("event store is slow"));
+        assertEquals(dev.ludus.api.health.HealthStatus.DEGRADED, r.check().status());
+        assertTrue(r.check().reason(), r.check().reason().contains("1 games paused"));
+
+        ExecutionException refused = assertThrows(ExecutionException.class,
+                () -> r.act(room.roomId(), other, "add", Map.of("n", 1)).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertFalse("refused while the slow move still waits on the store, not queued behind it", slow.isDone());
+        assertEquals(RoomException.GAME_PAUSED, ((RoomException) refused.getCause()).code());
+
+        assertTrue("the slow move is made, and acknowledged once durable",
+                slow.get(5, TimeUnit.SECONDS) instanceof ActionResult.Accepted);
+        events.appendDelayMillis(0);
+        deadline = System.currentTimeMillis() + 2000;
+        while (annSees.stream().noneMatch(e -> e.type().equals("game_resumed")) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        List<String> types = annSees.stream().map(RoomEvent::type).toList();
+        assertTrue("resumed after the pause: " + types, types.indexOf("game_resumed") > types.indexOf("game_paused"));
+        assertTrue(add(r, room.roomId(), other, 1) instanceof ActionResult.Accepted);
+        assertEquals(dev.ludus.api.health.HealthStatus.UP, r.check().status());
+        assertEquals(1L, r.check().details().get("slowAppends"));
+    }
+
     /** A game of bots only, to {@code target}, started on {@code r} with its archive recording into {@code archived}. */
     private static RoomInfo botGame(RoomRuntime r, List<CompletedGame> archived, String target) {
         r.bindArchive(new RecordingArchive(archived));
