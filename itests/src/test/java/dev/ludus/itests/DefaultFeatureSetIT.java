@@ -70,6 +70,7 @@ public class DefaultFeatureSetIT {
                 "org.eclipse.jetty.ee10.websocket.server")) {
             assertTrue(expected + " is installed: " + names, names.contains(expected));
         }
+        assertTrue("fault injection is never in the default set: " + names, !names.contains("dev.ludus.chaos"));
     }
 
     private List<String> notActive() {

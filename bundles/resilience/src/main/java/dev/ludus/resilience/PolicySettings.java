@@ -2,12 +2,12 @@ package dev.ludus.resilience;
 
 import java.util.ArrayList;
 import java.util.Dictionary;
-import java.util.Enumeration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+
+import dev.ludus.config.support.ConfigReader;
 
 /**
  * A policy's settings, read from a configuration's properties and checked. Every setting has a
@@ -55,8 +55,8 @@ record PolicySettings(int failureRatePercent, int windowCalls, int minimumCalls,
      * policy's name, the framework's and FileInstall's own) are left alone.
      */
     static PolicySettings read(Map<String, ?> props, PolicySettings base) throws Refused {
-        List<String> problems = new ArrayList<>();
-        Reader r = new Reader(props, problems);
+        ConfigReader r = new ConfigReader(props);
+        List<String> problems = r.problems();
         PolicySettings s = new PolicySettings(
                 (int) r.whole("failureRatePercent", base.failureRatePercent, 1, 100),
                 (int) r.whole("windowCalls", base.windowCalls, 1, 10_000),
@@ -82,14 +82,7 @@ record PolicySettings(int failureRatePercent, int windowCalls, int minimumCalls,
     }
 
     static Map<String, Object> map(Dictionary<String, ?> d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (d != null) {
-            for (Enumeration<String> keys = d.keys(); keys.hasMoreElements(); ) {
-                String k = keys.nextElement();
-                m.put(k, d.get(k));
-            }
-        }
-        return m;
+        return ConfigReader.map(d);
     }
 
     /** The settings as an operator would write them, those that differ from the defaults only. */
@@ -111,52 +104,5 @@ record PolicySettings(int failureRatePercent, int windowCalls, int minimumCalls,
             parts.add("at most " + callsPerSecond + " a second");
         }
         return String.join("; ", parts);
-    }
-
-    /** Reads one setting at a time, collecting problems. */
-    private record Reader(Map<String, ?> props, List<String> problems) {
-        long whole(String name, long fallback, long min, long max) {
-            Object v = props.get(name);
-            if (v == null) {
-                return fallback;
-            }
-            long n;
-            try {
-                n = v instanceof Number num && !(v instanceof Double || v instanceof Float) ? num.longValue()
-                        : Long.parseLong(v.toString().strip());
-            } catch (NumberFormatException e) {
-                problems.add(name + " must be a whole number from " + min + " to " + max + ", got '" + clip(v) + "'");
-                return fallback;
-            }
-            if (n < min || n > max) {
-                problems.add(name + " must be from " + min + " to " + max + ", got " + n);
-                return fallback;
-            }
-            return n;
-        }
-
-        double decimal(String name, double fallback, double min, double max) {
-            Object v = props.get(name);
-            if (v == null) {
-                return fallback;
-            }
-            double n;
-            try {
-                n = v instanceof Number num ? num.doubleValue() : Double.parseDouble(v.toString().strip());
-            } catch (NumberFormatException e) {
-                problems.add(name + " must be a number from " + min + " to " + max + ", got '" + clip(v) + "'");
-                return fallback;
-            }
-            if (!(n >= min && n <= max)) {
-                problems.add(name + " must be from " + min + " to " + max + ", got " + n);
-                return fallback;
-            }
-            return n;
-        }
-
-        private static String clip(Object v) {
-            String s = String.valueOf(v);
-            return s.length() > 40 ? s.substring(0, 40) + "…" : s;
-        }
     }
 }

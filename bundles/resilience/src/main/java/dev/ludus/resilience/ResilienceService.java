@@ -36,6 +36,7 @@ import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.resilience.Policy;
 import dev.ludus.api.resilience.PolicyStatus;
 import dev.ludus.api.resilience.Resilience;
+import dev.ludus.config.support.ConfigReader;
 
 /**
  * The {@link Resilience} service and the health check {@code resilience}. Settings: the defaults of
@@ -246,20 +247,7 @@ public final class ResilienceService implements Resilience, HealthCheck {
 
     /** The policy's name: the property {@code name}, else the FileInstall file's name after the PID. */
     static String nameOf(Map<String, Object> props) {
-        Object n = props.get("name");
-        if (n != null && !n.toString().isBlank()) {
-            return n.toString().strip();
-        }
-        Object file = props.get("felix.fileinstall.filename");
-        if (file != null) {
-            String f = file.toString();
-            f = f.substring(f.lastIndexOf('/') + 1);
-            String prefix = POLICY_PID + "-";
-            if (f.startsWith(prefix) && (f.endsWith(".cfg") || f.endsWith(".config"))) {
-                return f.substring(prefix.length(), f.lastIndexOf('.'));
-            }
-        }
-        return null;
+        return ConfigReader.factoryName(POLICY_PID, props);
     }
 
     // ---------------------------------------------------------------- health

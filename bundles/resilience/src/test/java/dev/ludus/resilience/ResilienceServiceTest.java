@@ -324,7 +324,7 @@ public class ResilienceServiceTest {
         assertEquals(HealthStatus.DEGRADED, h.status());
         assertTrue(h.reason(), h.reason().contains("attempts must be a whole number from 1 to 20, got 'many'"));
         assertTrue(h.reason(), h.reason().contains("failureRatePercent must be from 1 to 100, got 0"));
-        assertTrue(h.reason(), h.reason().contains("retryJitter must be from 0.0 to 0.9, got 1.5"));
+        assertTrue(h.reason(), h.reason().contains("retryJitter must be from 0 to 0.9, got 1.5"));
         assertTrue(p.status().settings(), p.status().settings().contains("2 attempts"));
 
         configureAt(pid, "bus.rabbitmq", "minimumCalls", 30);
