@@ -9,18 +9,20 @@ import java.util.Map;
 
 /**
  * The bot-load example's two files: its ack log ({@code <room> <version>} for every action the
- * rooms acknowledged) and its recovery report ({@code <room> OK <version> <engineActions>
+ * rooms acknowledged) and its recovery report ({@code <room> <state> <version> <engineActions>
  * <actionRecords>} or {@code <room> MISSING}, written after a restart), and what one says of the
  * other.
  */
 final class AckLog {
 
     /** What a recovery report says against the acknowledgements made before the stop. */
-    record Outcome(int rooms, int missing, int lost, int twice) {
+    record Outcome(int rooms, int missing, int lost, int twice, int notCompared, List<String> examples) {
         @Override
         public String toString() {
             return rooms + " rooms, missing " + missing + ", behind their last acknowledged version " + lost
-                    + ", applied twice " + twice;
+                    + ", applied twice " + twice + (notCompared == 0 ? "" : " (" + notCompared + " finished rooms"
+                    + " held without their engine: version checked, actions not compared)")
+                    + (examples.isEmpty() ? "" : "; for example " + examples);
         }
     }
 
@@ -56,11 +58,16 @@ final class AckLog {
         int twice = 0;
         int missing = 0;
         int rooms = 0;
+        int notCompared = 0;
+        List<String> examples = new java.util.ArrayList<>();
         for (String line : Files.readAllLines(report, StandardCharsets.US_ASCII)) {
             String[] f = line.split(" ");
             rooms++;
             if (f[1].equals("MISSING")) {
                 missing++;
+                if (examples.size() < 5) {
+                    examples.add(line);
+                }
                 continue;
             }
             long version = Long.parseLong(f[2]);
@@ -74,10 +81,18 @@ final class AckLog {
             if (version < ackedVersion) {
                 lost++;
             }
-            if (engineActions != actionRecords) {
+            if (engineActions == -1 && f[1].equals("FINISHED")) {
+                // A finished room can be held without its engine (after its game bundle was
+                // replaced, say): nothing to compare the records with, its version still counts.
+                notCompared++;
+                engineActions = actionRecords;
+            } else if (engineActions != actionRecords) {
                 twice++;
             }
+            if ((version < ackedVersion || engineActions != actionRecords) && examples.size() < 5) {
+                examples.add(line + " (acknowledged " + ackedVersion + ")");
+            }
         }
-        return new Outcome(rooms, missing, lost, twice);
+        return new Outcome(rooms, missing, lost, twice, notCompared, examples);
     }
 }

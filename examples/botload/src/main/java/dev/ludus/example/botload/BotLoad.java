@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -38,7 +39,11 @@ import dev.ludus.api.rooms.RoomService;
  * room event a spectator receives is appended to {@code ackLog} as {@code roomId version} (the
  * runtime broadcasts only what is durable). With {@code report} set it instead writes, once the
  * rooms of the ack log are back, one line per room: its id, state, room version, the engine's
- * action count and the number of action records in its event stream.
+ * action count and the number of action records in its event stream. A configuration changed while
+ * the component runs writes the report it names (if any) and changes nothing else: the rooms play
+ * on and the ack log keeps growing, so a test can check the rooms between two faults without a
+ * restart. Activated again while the node runs (a bundle it uses was restarted), it follows the
+ * rooms of its ack log that are still held instead of making new ones.
  */
 @Component(configurationPid = BotLoad.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = BotLoad.Config.class)
@@ -77,13 +82,31 @@ public class BotLoad {
         if (!config.ackLog().isEmpty() && config.rooms() > 0) {
             ackLog = FileChannel.open(Path.of(config.ackLog()), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
-            for (int i = 0; i < config.rooms(); i++) {
+            // Activated again (a bundle it uses was restarted): the rooms it made before play on;
+            // follow those still held, and make only what is missing.
+            int followed = 0;
+            for (String id : loggedRooms(Path.of(config.ackLog()))) {
+                if (followed < config.rooms() && rooms.get(id).isPresent()) {
+                    subscriptions.add(rooms.subscribe(id, "botload", e -> ack(e.roomId(), e.version())));
+                    followed++;
+                }
+            }
+            for (int i = followed; i < config.rooms(); i++) {
                 RoomInfo room = rooms.create(config.gameType(), "load " + i, Map.of());
                 subscriptions.add(rooms.subscribe(room.roomId(), "botload", e -> ack(e.roomId(), e.version())));
                 rooms.start(room.roomId());
             }
         }
         if (!config.report().isEmpty()) {
+            Path report = Path.of(config.report());
+            Path acks = Path.of(config.ackLog());
+            timer.schedule(() -> writeReport(acks, report), 0, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Modified
+    void modified(Config config) {
+        if (!config.report().isEmpty() && !config.ackLog().isEmpty()) {
             Path report = Path.of(config.report());
             Path acks = Path.of(config.ackLog());
             timer.schedule(() -> writeReport(acks, report), 0, TimeUnit.MILLISECONDS);
@@ -110,15 +133,23 @@ public class BotLoad {
         }
     }
 
-    private void writeReport(Path acks, Path report) {
-        try {
-            Set<String> ids = new LinkedHashSet<>();
+    /** The rooms the ack log names, in the order first named. */
+    private static Set<String> loggedRooms(Path acks) throws IOException {
+        Set<String> ids = new LinkedHashSet<>();
+        if (Files.exists(acks)) {
             for (String line : Files.readAllLines(acks, StandardCharsets.US_ASCII)) {
                 int sp = line.indexOf(' ');
                 if (sp > 0) {
                     ids.add(line.substring(0, sp));
                 }
             }
+        }
+        return ids;
+    }
+
+    private void writeReport(Path acks, Path report) {
+        try {
+            Set<String> ids = loggedRooms(acks);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (ids.stream().anyMatch(id -> rooms.get(id).isEmpty()) && System.nanoTime() < deadline) {
                 Thread.sleep(50);
