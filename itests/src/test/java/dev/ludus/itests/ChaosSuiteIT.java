@@ -19,9 +19,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.junit.Assume;
 import org.junit.Test;
 
 import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.fixtures.TcpRelay;
+import dev.ludus.testing.services.Amqp;
+import dev.ludus.testing.services.Nats;
+import dev.ludus.testing.services.Postgres;
+import dev.ludus.testing.services.PostgresDatabase;
+import dev.ludus.testing.services.Redis;
+import dev.ludus.testing.services.ServiceEndpoint;
 
 /**
  * The chaos suite: the distribution with the {@code chaos} feature, all-bot games (the bot-load
@@ -29,25 +37,28 @@ import dev.ludus.testing.fixtures.ProtocolClient;
  * WebSockets (each against three bots, game after game, resuming whenever their connection
  * closes), while one scenario at a time does its damage through the chaos bundle or from outside:
  * the swappable bundles restarted again and again, then updated again and again; the event store's
- * appends made durable 500 ms late; the process killed with SIGKILL and started again. Each
+ * appends made durable 500 ms late; the process killed with SIGKILL and started again; and, in a
+ * second run with the opt-in features that use them, PostgreSQL, Redis, NATS and RabbitMQ each cut
+ * away (reached through relays: every connection closed, new ones refused). Each
  * scenario gets a row: acknowledged moves lost and applied twice (the bot games' acknowledgements
  * against the rooms and their event streams after the scenario), players whose connection closed
  * without a close code, players that could not resume, players' action p99 during and after, and
  * the time from the end of the damage to {@code /health} UP.
  *
- * <p>The short form (the default, and what CI runs) holds each fault 8 s with 40 bot games and 12
+ * <p>The short form (the default, and what CI runs) holds each fault 6 s with 40 bot games and 12
  * players; {@code mvn -Pchaos verify} runs the full form (200 bot games, 200 players, 30 s each)
- * alone. The table goes to {@code target/chaos-suite.md}; {@code scripts/chaos-table} runs the full
- * form and puts it into the README. The scenarios that stop an outside service (PostgreSQL, Redis,
- * NATS, RabbitMQ) need the features that use them and are not in this suite yet.
+ * alone. The tables go to {@code target/chaos-suite.md} and {@code target/chaos-suite-services.md},
+ * the node's log beside them; {@code scripts/chaos-table} runs the full form and puts the tables
+ * into the README. {@code -Dludus.chaos.scenarios=restarts,updates,slowfsync,kill,services} picks
+ * scenarios, {@code -Dludus.chaos.bundles=...} the bundles the schedules act on.
  */
 public class ChaosSuiteIT {
 
     static final boolean FULL = "full".equals(System.getProperty("ludus.chaos.form", "short"));
     static final int ROOMS = FULL ? 200 : 40;
     static final int PLAYERS = FULL ? 200 : 12;
-    static final long FAULT_MILLIS = FULL ? 30_000 : 8_000;
-    static final long AFTER_MILLIS = FULL ? 15_000 : 5_000;
+    static final long FAULT_MILLIS = FULL ? 30_000 : 6_000;
+    static final long AFTER_MILLIS = FULL ? 15_000 : 4_000;
     static final long THINK_MILLIS = FULL ? 500 : 150;
     /** Every swappable bundle of the default feature set (the swap suite's, and the caches). */
     static final String SWAPPABLE = System.getProperty("ludus.chaos.bundles", "").isBlank() ? "dev.ludus.game.liaptui, dev.ludus.eventstore, dev.ludus.store.memory, dev.ludus.rooms,"
@@ -56,7 +67,7 @@ public class ChaosSuiteIT {
             + " dev.ludus.stats, dev.ludus.webhooks, dev.ludus.cache.caffeine, dev.ludus.console"
             : System.getProperty("ludus.chaos.bundles");
     /** The scenarios to run (all by default): restarts, updates, slowfsync, kill. */
-    static final String SCENARIOS = System.getProperty("ludus.chaos.scenarios", "restarts,updates,slowfsync,kill");
+    static final String SCENARIOS = System.getProperty("ludus.chaos.scenarios", "restarts,updates,slowfsync,kill,services");
 
     /** One scenario's row. */
     record Row(String scenario, String damage, int rooms, int notCompared, int lost, int twice, int missing, long withoutCloseCode,
@@ -75,47 +86,23 @@ public class ChaosSuiteIT {
         final Map<String, Integer> refusals = new ConcurrentHashMap<>();
         final List<String> errors = Collections.synchronizedList(new ArrayList<>());
         final AtomicInteger playing = new AtomicInteger();
+        /** Rooms whose end a player saw. */
+        final java.util.Set<String> finishedRooms = ConcurrentHashMap.newKeySet();
         volatile boolean stop;
+    }
+
+    /** One scenario: its name, what it does, how it starts and how it ends. */
+    record Scenario(String name, String damage, Step on, Step off) {
     }
 
     @Test
     public void everyScenarioLosesNothingAndEveryPlayerResumes() throws Exception {
         try (Distribution d = Distribution.copy()) {
-            d.env.put("LUDUS_FEATURES", "framework, http, webconsole, ludus-core, games, chaos");
-            d.env.put("LUDUS_CONSOLE_PASSWORD", "chaos-suite-password-1234");
             Path conf = d.home.resolve("conf");
-            Path acks = d.home.getParent().resolve("acks.log");
-            Files.writeString(conf.resolve("dev.ludus.rooms.cfg"), "botThinkMillis = 50\nsnapshotEvery = 25\n");
-            // Players resume and move as fast as the server answers after a fault: rate limits would
-            // (rightly) refuse some of that; connections per address: every player is on 127.0.0.1.
-            Files.writeString(conf.resolve("dev.ludus.gateway.cfg"), "limits = off\nmaxConnectionsPerAddress = 5000\n");
-            Files.writeString(conf.resolve("dev.ludus.chaos.cfg"), "armed = false\n");
-            Path botload = conf.resolve("dev.ludus.example.botload.cfg");
-            Files.writeString(botload, "rooms = " + ROOMS + "\nackLog = " + acks + "\n");
-            Path part = d.home.resolve("deploy/botload.jar.part");
-            Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
-            Files.move(part, d.home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
-            d.start().awaitHealthy();
-            d.awaitGateway();
-            URI ws = URI.create("ws://127.0.0.1:" + d.port + "/ws");
-
-            Record rec = new Record();
-            ExecutorService pool = Executors.newFixedThreadPool(PLAYERS);
-            List<Row> rows = new ArrayList<>();
-            String acted = "";
-            try {
-                for (int i = 0; i < PLAYERS; i++) {
-                    int n = i;
-                    pool.submit(() -> play(ws, n, rec));
-                }
-                Wait.until("every player playing", 120_000, () -> rec.playing.get() == PLAYERS);
-                Wait.until("every bot room acknowledged moves", 60_000,
-                        () -> Files.exists(acks) && AckLog.maxAcked(acks).size() >= ROOMS);
-                Thread.sleep(2_000);
-
-                if (SCENARIOS.contains("restarts")) rows.add(scenario(d, rec, acks, botload, "bundles restarted",
-                        "each " + (FULL ? "1.5" : "0.8") + " s, one of the 18 swappable bundles stopped and started",
-                        () -> {
+            List<Scenario> scenarios = new ArrayList<>();
+            if (SCENARIOS.contains("restarts")) {
+                scenarios.add(new Scenario("bundles restarted", "each " + (FULL ? "1.5" : "0.8")
+                        + " s, one of the 18 swappable bundles stopped and started", () -> {
                             Files.writeString(conf.resolve("dev.ludus.chaos.schedule-restarts.cfg"), "bundles = " + SWAPPABLE
                                     + "\naction = restart\neveryMillis = " + (FULL ? 1500 : 800) + "\n");
                             arm(conf, true);
@@ -123,9 +110,10 @@ public class ChaosSuiteIT {
                             arm(conf, false);
                             Files.delete(conf.resolve("dev.ludus.chaos.schedule-restarts.cfg"));
                         }));
-                if (SCENARIOS.contains("updates")) rows.add(scenario(d, rec, acks, botload, "bundles updated",
-                        "each " + (FULL ? "1.5" : "0.8") + " s, one of them updated in place and refreshed",
-                        () -> {
+            }
+            if (SCENARIOS.contains("updates")) {
+                scenarios.add(new Scenario("bundles updated", "each " + (FULL ? "1.5" : "0.8")
+                        + " s, one of them updated in place and refreshed", () -> {
                             Files.writeString(conf.resolve("dev.ludus.chaos.schedule-updates.cfg"), "bundles = " + SWAPPABLE
                                     + "\naction = update\neveryMillis = " + (FULL ? 1500 : 800) + "\n");
                             arm(conf, true);
@@ -133,47 +121,184 @@ public class ChaosSuiteIT {
                             arm(conf, false);
                             Files.delete(conf.resolve("dev.ludus.chaos.schedule-updates.cfg"));
                         }));
-                if (SCENARIOS.contains("slowfsync")) rows.add(scenario(d, rec, acks, botload, "slow fsync",
-                        "every append to the event store made durable 500 ms late",
-                        () -> {
-                            Files.writeString(conf.resolve("dev.ludus.chaos.fault-slowstore.cfg"),
-                                    "service = dev.ludus.api.event.EventStore\nmethods = appendAsync\nlatencyMillis = 500\n");
-                            arm(conf, true);
-                        }, () -> {
-                            arm(conf, false);
-                            Files.delete(conf.resolve("dev.ludus.chaos.fault-slowstore.cfg"));
-                        }));
-                // The node's log starts again with the process: read what the schedules did first.
-                acted = actedOn(d.output());
-                if (SCENARIOS.contains("kill")) {
-                    Files.writeString(Path.of(System.getProperty("ludus.chaos.table"))
-                            .resolveSibling("chaos-suite-node-before-kill.log"), d.output());
-                    rows.add(kill(d, rec, acks, botload));
-                }
-            } finally {
-                Files.writeString(Path.of(System.getProperty("ludus.chaos.table")).resolveSibling("chaos-suite-node.log"),
-                        d.output());
-                rec.stop = true;
-                pool.shutdown();
-                pool.awaitTermination(30, TimeUnit.SECONDS);
-                pool.shutdownNow();
             }
-            String table = table(rows, rec) + acted;
-            System.out.println(table);
-            Path out = Path.of(System.getProperty("ludus.chaos.table"));
-            Files.writeString(out, table);
-            for (Row r : rows) {
-                assertEquals(r.scenario() + ": acknowledged moves lost\n" + table, 0, r.lost());
-                assertEquals(r.scenario() + ": moves applied twice\n" + table, 0, r.twice());
-                assertEquals(r.scenario() + ": rooms missing\n" + table, 0, r.missing());
-                assertEquals(r.scenario() + ": players that could not resume\n" + table, 0, r.couldNotResume());
-                if (!r.scenario().equals("SIGKILL")) {
-                    assertEquals(r.scenario() + ": connections closed without a close code\n" + table, 0,
-                            r.withoutCloseCode());
-                }
+            if (SCENARIOS.contains("slowfsync")) {
+                scenarios.add(new Scenario("slow fsync", "every append to the event store made durable 500 ms late", () -> {
+                    Files.writeString(conf.resolve("dev.ludus.chaos.fault-slowstore.cfg"),
+                            "service = dev.ludus.api.event.EventStore\nmethods = appendAsync\nlatencyMillis = 500\n");
+                    arm(conf, true);
+                }, () -> {
+                    arm(conf, false);
+                    Files.delete(conf.resolve("dev.ludus.chaos.fault-slowstore.cfg"));
+                }));
             }
-            assertTrue("players' unexpected errors: " + rec.errors, rec.errors.size() <= PLAYERS);
+            suite(d, "", Map.of("dev.ludus.gateway.cfg", "limits = off\nmaxConnectionsPerAddress = 5000\n"), scenarios,
+                    SCENARIOS.contains("kill"), null, "chaos-suite");
         }
+    }
+
+    /**
+     * PostgreSQL (the archive), Redis (rate limits, caches), NATS (rooms' announcements) and
+     * RabbitMQ (the gateway's player events) each away, one at a time: the node reaches each
+     * through a relay that the scenario cuts (every connection closed, new ones refused) and
+     * restores. At the end every finished game the test knows of must be in PostgreSQL's archive.
+     */
+    @Test
+    public void everyOutsideServiceAwayLosesNothing() throws Exception {
+        Assume.assumeTrue("services scenarios not asked for", SCENARIOS.contains("services"));
+        PostgresDatabase db = Postgres.server(ChaosSuiteIT.class, 1).createDatabase("chaos_suite");
+        ServiceEndpoint redis = Redis.server(ChaosSuiteIT.class, 1);
+        ServiceEndpoint nats = Nats.server(ChaosSuiteIT.class, 1);
+        ServiceEndpoint amqp = Amqp.server(ChaosSuiteIT.class, 1);
+        URI pg = URI.create(db.jdbcUrl().substring("jdbc:".length()));
+        String bus = "chaos" + Long.toHexString(System.nanoTime());
+        try (Distribution d = Distribution.copy(); TcpRelay pgRelay = new TcpRelay(pg.getPort());
+             TcpRelay redisRelay = new TcpRelay(redis.port()); TcpRelay natsRelay = new TcpRelay(nats.port());
+             TcpRelay amqpRelay = new TcpRelay(amqp.port())) {
+            String jdbc = "jdbc:postgresql://127.0.0.1:" + pgRelay.port() + pg.getPath();
+            Map<String, String> conf = new java.util.LinkedHashMap<>();
+            conf.put("dev.ludus.archive.jdbc.cfg", ArchiveFixtures.jdbcConfig(jdbc, db.user(), db.password(), "chaos"));
+            conf.put("dev.ludus.archive.cfg", "backend.target = (ludus.archive.backend=jdbc)\n"
+                    + "cache.target = (ludus.cache=two-level)\n");
+            conf.put("dev.ludus.redis.cfg", "host = 127.0.0.1\nport = " + redisRelay.port() + "\n");
+            conf.put("dev.ludus.nats.cfg", "servers = nats://127.0.0.1:" + natsRelay.port()
+                    + "\ncheckSeconds = 1\nreconnectWaitMillis = 200\n");
+            conf.put("dev.ludus.bus.nats.cfg", "name = " + bus + "\n");
+            conf.put("dev.ludus.bus.rabbitmq.cfg", "host = 127.0.0.1\nport = " + amqpRelay.port() + "\nname = " + bus + "\n");
+            conf.put("dev.ludus.gateway.cfg", "limits = shadow\nlimiter.target = (ludus.limiter=redis)\n"
+                    + "cache.target = (ludus.cache=redis)\nbus.target = (ludus.bus=rabbitmq)\nmaxConnectionsPerAddress = 5000\n");
+            conf.put("dev.ludus.rooms.cfg.extra", "bus.target = (ludus.bus=nats)\narchiveRetrySeconds = 1\n");
+            List<Scenario> scenarios = new ArrayList<>();
+            for (var s : List.of(Map.entry("PostgreSQL", pgRelay), Map.entry("Redis", redisRelay),
+                    Map.entry("NATS", natsRelay), Map.entry("RabbitMQ", amqpRelay))) {
+                scenarios.add(new Scenario(s.getKey() + " away", "every connection to " + s.getKey()
+                        + " cut and new ones refused", s.getValue()::cut, s.getValue()::restore));
+            }
+            suite(d, ", archive-jdbc, redis, limits-redis, cache-redis, nats, bus-nats, bus-rabbitmq", conf, scenarios, false,
+                    db.jdbcUrl() + "|" + db.user() + "|" + db.password(), "chaos-suite-services");
+        } finally {
+            // this run's streams, exchanges and queues go with it
+            Brokers.deleteNatsStreams("nats://" + nats.host() + ":" + nats.port(), bus);
+            Brokers.deleteRabbitTopology(URI.create("amqp://" + amqp.host() + ":" + amqp.port()), bus, List.of("stats"),
+                    List.of());
+        }
+    }
+
+    /**
+     * The load, the scenarios one after the other, the table, the checks. {@code archive}: the
+     * PostgreSQL archive to find every finished game in ({@code url|user|password}), or null.
+     */
+    private void suite(Distribution d, String moreFeatures, Map<String, String> moreConf, List<Scenario> scenarios,
+                       boolean kill, String archive, String tableName) throws Exception {
+        d.env.put("LUDUS_FEATURES", "framework, http, webconsole, ludus-core, games, chaos" + moreFeatures);
+        d.env.put("LUDUS_CONSOLE_PASSWORD", "chaos-suite-password-1234");
+        Path conf = d.home.resolve("conf");
+        Path acks = d.home.getParent().resolve("acks.log");
+        Files.writeString(conf.resolve("dev.ludus.rooms.cfg"), "botThinkMillis = 50\nsnapshotEvery = 25\n"
+                + moreConf.getOrDefault("dev.ludus.rooms.cfg.extra", ""));
+        // Players resume and move as fast as the server answers after a fault: rate limits would
+        // (rightly) refuse some of that; connections per address: every player is on 127.0.0.1.
+        for (Map.Entry<String, String> f : moreConf.entrySet()) {
+            if (!f.getKey().endsWith(".extra")) {
+                Files.writeString(conf.resolve(f.getKey()), f.getValue());
+            }
+        }
+        Files.writeString(conf.resolve("dev.ludus.chaos.cfg"), "armed = false\n");
+        Path botload = conf.resolve("dev.ludus.example.botload.cfg");
+        Files.writeString(botload, "rooms = " + ROOMS + "\nackLog = " + acks + "\n");
+        Path part = d.home.resolve("deploy/botload.jar.part");
+        Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
+        Files.move(part, d.home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
+        d.start().awaitHealthy();
+        d.awaitGateway();
+        URI ws = URI.create("ws://127.0.0.1:" + d.port + "/ws");
+        Path out = Path.of(System.getProperty("ludus.chaos.table")).resolveSibling(tableName + ".md");
+
+        Record rec = new Record();
+        ExecutorService pool = Executors.newFixedThreadPool(PLAYERS);
+        List<Row> rows = new ArrayList<>();
+        String acted = "";
+        String archived = "";
+        try {
+            for (int i = 0; i < PLAYERS; i++) {
+                int n = i;
+                pool.submit(() -> play(ws, n, rec));
+            }
+            Wait.until("every player playing", 120_000, () -> rec.playing.get() == PLAYERS);
+            Wait.until("every bot room acknowledged moves", 60_000,
+                    () -> Files.exists(acks) && AckLog.maxAcked(acks).size() >= ROOMS);
+            Thread.sleep(2_000);
+            for (Scenario sc : scenarios) {
+                rows.add(scenario(d, rec, acks, botload, sc));
+            }
+            // The node's log starts again with the process: read what the schedules did first.
+            acted = actedOn(d.output());
+            if (kill) {
+                Files.writeString(out.resolveSibling(tableName + "-node-before-kill.log"), d.output());
+                rows.add(kill(d, rec, acks, botload));
+            }
+            if (archive != null) {
+                archived = archiveCheck(archive, acks, botload, rec);
+            }
+        } finally {
+            Files.writeString(out.resolveSibling(tableName + "-node.log"), d.output());
+            rec.stop = true;
+            pool.shutdown();
+            pool.awaitTermination(30, TimeUnit.SECONDS);
+            pool.shutdownNow();
+        }
+        String table = table(rows, rec, moreFeatures) + acted + archived;
+        System.out.println(table);
+        Files.writeString(out, table);
+        for (Row r : rows) {
+            assertEquals(r.scenario() + ": acknowledged moves lost\n" + table, 0, r.lost());
+            assertEquals(r.scenario() + ": moves applied twice\n" + table, 0, r.twice());
+            assertEquals(r.scenario() + ": rooms missing\n" + table, 0, r.missing());
+            assertEquals(r.scenario() + ": players that could not resume\n" + table, 0, r.couldNotResume());
+            if (!r.scenario().equals("SIGKILL")) {
+                assertEquals(r.scenario() + ": connections closed without a close code\n" + table, 0,
+                        r.withoutCloseCode());
+            }
+        }
+        assertTrue("archive: " + archived, !archived.contains("MISSING"));
+        assertTrue("players' unexpected errors: " + rec.errors, rec.errors.size() <= PLAYERS);
+    }
+
+    /**
+     * Every finished game the test knows of (the bot games the report calls FINISHED, the players'
+     * games whose end they saw) in the archive, waiting up to two minutes for the archive's queue.
+     */
+    private static String archiveCheck(String archive, Path acks, Path botload, Record rec) throws Exception {
+        Path report = acks.resolveSibling("report-archive.txt");
+        AckLog.Outcome o = check(acks, botload, report);
+        java.util.Set<String> finished = new java.util.TreeSet<>(rec.finishedRooms);
+        for (String line : Files.readAllLines(report)) {
+            String[] f = line.split(" ");
+            if (f.length > 1 && f[1].equals("FINISHED")) {
+                finished.add(f[0]);
+            }
+        }
+        String[] a = archive.split("\\|", -1);
+        java.util.Set<String> missing = new java.util.TreeSet<>(finished);
+        long end = System.currentTimeMillis() + 120_000;
+        while (!missing.isEmpty() && System.currentTimeMillis() < end) {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection(a[0], a[1], a[2]);
+                 java.sql.PreparedStatement ps = c.prepareStatement("SELECT game_id FROM chaos.game WHERE game_id = ANY (?)")) {
+                ps.setArray(1, c.createArrayOf("text", missing.toArray()));
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        missing.remove(rs.getString(1));
+                    }
+                }
+            }
+            if (!missing.isEmpty()) {
+                Thread.sleep(1_000);
+            }
+        }
+        return "\nArchive (PostgreSQL, a game's id is its key, so none can be there twice): " + finished.size()
+                + " finished games known to the test, " + (missing.isEmpty() ? "all archived"
+                : missing.size() + " MISSING after two minutes, e.g. " + missing.stream().limit(5).toList())
+                + " (" + o + ")\n";
     }
 
     interface Step {
@@ -186,19 +311,31 @@ public class ChaosSuiteIT {
         Files.move(tmp, conf.resolve("dev.ludus.chaos.cfg"), StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private Row scenario(Distribution d, Record rec, Path acks, Path botload, String name, String damage, Step on,
-                         Step off) throws Exception {
+    private Row scenario(Distribution d, Record rec, Path acks, Path botload, Scenario sc) throws Exception {
         long t0 = System.nanoTime();
-        on.run();
-        Thread.sleep(FAULT_MILLIS);
+        sc.on().run();
+        // What /health says while the damage lasts: proof the damage reached something in use.
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        long until = System.nanoTime() + FAULT_MILLIS * 1_000_000;
+        while (System.nanoTime() < until) {
+            try {
+                Http.Response r = Http.tryGet(d.base() + "/health", null, null);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\{\"status\":\"([A-Z]+)\"").matcher(r.body());
+                seen.add(m.find() ? m.group(1) : "HTTP " + r.status());
+            } catch (Exception e) {
+                seen.add("no answer");
+            }
+            Thread.sleep(250);
+        }
         long t1 = System.nanoTime();
-        off.run();
+        sc.off().run();
         long healthy = awaitUp(d, t1);
         long up = System.nanoTime();
         Thread.sleep(AFTER_MILLIS);
         long t2 = System.nanoTime();
-        AckLog.Outcome o = check(acks, botload, d.home.getParent().resolve("report-" + name.replace(' ', '-') + ".txt"));
-        return row(rec, name, damage, o, t0, t1, up, t2, healthy, "");
+        AckLog.Outcome o = check(acks, botload, d.home.getParent().resolve("report-" + sc.name().replace(' ', '-') + ".txt"));
+        return row(rec, sc.name(), sc.damage() + "; /health meanwhile " + String.join(", ", seen), o, t0, t1, up, t2,
+                healthy, "");
     }
 
     private Row kill(Distribution d, Record rec, Path acks, Path botload) throws Exception {
@@ -275,9 +412,10 @@ public class ChaosSuiteIT {
         return s.get(Math.min(s.size() - 1, (int) Math.ceil(s.size() * 0.99) - 1)) / 1_000_000;
     }
 
-    private static String table(List<Row> rows, Record rec) {
+    private static String table(List<Row> rows, Record rec, String moreFeatures) {
         StringBuilder b = new StringBuilder();
-        b.append("Chaos suite, ").append(FULL ? "full" : "short").append(" form: ").append(ROOMS).append(" bot games and ")
+        b.append("Chaos suite, ").append(FULL ? "full" : "short").append(" form")
+                .append(moreFeatures.isEmpty() ? "" : ", with the features" + moreFeatures.substring(1)).append(": ").append(ROOMS).append(" bot games and ")
                 .append(PLAYERS).append(" players (each against three bots, ").append(THINK_MILLIS)
                 .append(" ms between moves), each fault held ").append(FAULT_MILLIS / 1000).append(" s, ")
                 .append(Instant.now()).append("\n\n");
@@ -350,6 +488,9 @@ public class ChaosSuiteIT {
                     continue;
                 }
                 if (room == null || over(c, room)) {
+                    if (room != null) {
+                        rec.finishedRooms.add(room);
+                    }
                     room = startGame(c, n, room, rec);
                     actedOn = -1;
                     continue;

@@ -9,9 +9,11 @@ import dev.ludus.api.bus.BusStatus;
 import dev.ludus.api.health.HealthResult;
 
 /**
- * A bus's health from its status: DOWN while it cannot store messages, DEGRADED while a handler
- * is refused or a consumer group lags over {@code lagWarning}, else UP; the details name each
- * group's lag, dead letters and handler.
+ * A bus's health from its status: DEGRADED while it cannot store messages (its broker is away:
+ * publishers are refused with {@code bus_unavailable} and try again later, games go on, so the
+ * node stays ready for players; a broker every node shares being away must not take every node
+ * out of a load balancer), while a handler is refused or while a consumer group lags over
+ * {@code lagWarning}; else UP. The details name each group's lag, dead letters and handler.
  */
 public final class BusHealth {
 
@@ -36,7 +38,8 @@ public final class BusHealth {
         details.put("lag", lag);
         details.put("deadLetters", deadLetters);
         if (!s.reachable()) {
-            return HealthResult.down(s.detail(), details);
+            return HealthResult.degraded("cannot store messages: " + s.detail() + " (publishers are refused"
+                    + " with bus_unavailable and try again; games go on)", details);
         }
         if (!refused.isEmpty()) {
             return HealthResult.degraded("handler(s) refused (bus_handler_refused): " + String.join("; ", refused),
