@@ -204,11 +204,7 @@ public class ChaosSuiteIT {
             }
         }
         Files.writeString(conf.resolve("dev.ludus.chaos.cfg"), "armed = false\n");
-        Path botload = conf.resolve("dev.ludus.example.botload.cfg");
-        Files.writeString(botload, "rooms = " + ROOMS + "\nackLog = " + acks + "\n");
-        Path part = d.home.resolve("deploy/botload.jar.part");
-        Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
-        Files.move(part, d.home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
+        Path botload = d.deployBotLoad("rooms = " + ROOMS + "\nackLog = " + acks + "\n");
         d.start().awaitHealthy();
         d.awaitGateway();
         URI ws = URI.create("ws://127.0.0.1:" + d.port + "/ws");

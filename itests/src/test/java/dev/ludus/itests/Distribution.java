@@ -63,6 +63,20 @@ final class Distribution implements AutoCloseable {
         return d;
     }
 
+    /**
+     * Writes the bot-load example's configuration ({@code config}, the content of
+     * {@code conf/dev.ludus.example.botload.cfg}) and drops its jar into {@code deploy/} in one
+     * move, so the node never sees half a jar. Returns the configuration file.
+     */
+    Path deployBotLoad(String config) throws IOException {
+        Path cfg = home.resolve("conf/dev.ludus.example.botload.cfg");
+        Files.writeString(cfg, config);
+        Path part = home.resolve("deploy/botload.jar.part");
+        Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
+        Files.move(part, home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
+        return cfg;
+    }
+
     String base() {
         return "http://127.0.0.1:" + port;
     }

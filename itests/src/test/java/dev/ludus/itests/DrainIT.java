@@ -6,7 +6,6 @@ import static org.junit.Assert.assertTrue;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -124,11 +123,7 @@ public class DrainIT {
             // The players move as fast as the server answers after the restart: the rate limits
             // would (rightly) refuse some of those moves.
             Files.writeString(d.home.resolve("conf/dev.ludus.gateway.cfg"), "limits = off\n");
-            Path cfg = d.home.resolve("conf/dev.ludus.example.botload.cfg");
-            Files.writeString(cfg, "rooms = " + ROOMS + "\nackLog = " + acks + "\n");
-            Path part = d.home.resolve("deploy/botload.jar.part");
-            Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
-            Files.move(part, d.home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
+            Path cfg = d.deployBotLoad("rooms = " + ROOMS + "\nackLog = " + acks + "\n");
             d.start().awaitHealthy();
             d.awaitGateway();
             URI ws = URI.create("ws://127.0.0.1:" + d.port + "/ws");

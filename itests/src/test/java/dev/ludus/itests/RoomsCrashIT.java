@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -28,11 +27,7 @@ public class RoomsCrashIT {
             Path acks = d.home.getParent().resolve("acks.log");
             Path report = d.home.getParent().resolve("report.txt");
             Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 20\nsnapshotEvery = 25\n");
-            Path cfg = d.home.resolve("conf/dev.ludus.example.botload.cfg");
-            Files.writeString(cfg, "rooms = " + ROOMS + "\nackLog = " + acks + "\n");
-            Path part = d.home.resolve("deploy/botload.jar.part");
-            Files.copy(Path.of(System.getProperty("ludus.botload.jar")), part);
-            Files.move(part, d.home.resolve("deploy/botload.jar"), StandardCopyOption.ATOMIC_MOVE);
+            Path cfg = d.deployBotLoad("rooms = " + ROOMS + "\nackLog = " + acks + "\n");
 
             d.start().awaitHealthy();
             Wait.until("every room acknowledged moves", 60_000,
