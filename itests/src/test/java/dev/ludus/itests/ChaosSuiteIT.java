@@ -204,7 +204,9 @@ public class ChaosSuiteIT {
             }
         }
         Files.writeString(conf.resolve("dev.ludus.chaos.cfg"), "armed = false\n");
-        Path botload = d.deployBotLoad("rooms = " + ROOMS + "\nackLog = " + acks + "\n");
+        // Bot games that last the whole suite, so every scenario meets them playing.
+        Path botload = d.deployBotLoad("rooms = " + ROOMS + "\nackLog = " + acks
+                + "\ngameOptions = maxRounds=1000, winScore=100000\n");
         d.start().awaitHealthy();
         d.awaitGateway();
         URI ws = URI.create("ws://127.0.0.1:" + d.port + "/ws");

@@ -64,6 +64,10 @@ public class BotLoad {
 
         @AttributeDefinition(description = "File to write the recovery report to; empty for none.")
         String report() default "";
+
+        @AttributeDefinition(description = "The rooms' game options, as name=value separated by commas (for Liap Tui,"
+                + " 'maxRounds=1000, winScore=100000' makes games that last a long test); empty for the game's defaults.")
+        String gameOptions() default "";
     }
 
     @Reference
@@ -92,7 +96,7 @@ public class BotLoad {
                 }
             }
             for (int i = followed; i < config.rooms(); i++) {
-                RoomInfo room = rooms.create(config.gameType(), "load " + i, Map.of());
+                RoomInfo room = rooms.create(config.gameType(), "load " + i, options(config.gameOptions()));
                 subscriptions.add(rooms.subscribe(room.roomId(), "botload", e -> ack(e.roomId(), e.version())));
                 rooms.start(room.roomId());
             }
@@ -131,6 +135,22 @@ public class BotLoad {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@code name=value, name=value} as a map; a part without '=' is refused. */
+    static Map<String, String> options(String text) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("gameOptions: '" + part.strip() + "' is not name=value");
+            }
+            out.put(part.substring(0, eq).strip(), part.substring(eq + 1).strip());
+        }
+        return out;
     }
 
     /** The rooms the ack log names, in the order first named. */
