@@ -23,6 +23,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.ludus.api.cache.Caches;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.resilience.Resilience;
 import dev.ludus.cache.support.CacheMetrics;
 import dev.ludus.cache.support.OwnedCaches;
 import dev.ludus.redis.client.RedisConnector;
@@ -49,11 +50,39 @@ public final class RedisCaches implements HealthCheck {
     private final CacheMetrics twoLevelMetrics = new CacheMetrics("two-level");
     private volatile MetricRegistry registry;
     private volatile boolean active;
-    private RedisLink link;
+    private volatile RedisLink link;
     private SharedStore shared;
     private SharedStore twoLevel;
     private ServiceRegistration<?> sharedRegistration;
     private ServiceRegistration<?> twoLevelRegistration;
+
+    /** The policy the caches' Redis commands go through: breaker, bulkhead, rate limit (PID dev.ludus.resilience.policy). */
+    static final String POLICY = "redis.cache";
+    private volatile Resilience resilience;
+
+    /**
+     * Resilience policies, optional: while a service is bound every command to Redis goes through
+     * the policy {@value #POLICY} (one attempt); an open breaker sends reads to the loaders at once.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindResilience(Resilience r) {
+        resilience = r;
+        RedisLink l = link;
+        if (l != null) {
+            l.policy(r.policy(POLICY));
+        }
+    }
+
+    void unbindResilience(Resilience r) {
+        if (resilience == r) {
+            resilience = null;
+            RedisLink l = link;
+            if (l != null) {
+                l.policy(null);
+            }
+        }
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -98,6 +127,10 @@ public final class RedisCaches implements HealthCheck {
                 stores[1].forgetNear();
             }
         });
+        Resilience r0 = resilience;
+        if (r0 != null) {
+            link.policy(r0.policy(POLICY));
+        }
         shared = new SharedStore(link, prefix, 0, nearTtl, sharedMetrics::added, sharedMetrics::removed);
         twoLevel = new SharedStore(link, prefix, nearMax, nearTtl, twoLevelMetrics::added, twoLevelMetrics::removed);
         stores[0] = shared;
@@ -143,6 +176,9 @@ public final class RedisCaches implements HealthCheck {
         d.put("sharedCaches", shared.count());
         d.put("twoLevelCaches", twoLevel.count());
         d.put("redisErrors", link.errors.sum());
+        dev.ludus.api.resilience.Policy p = link.policy();
+        d.put("policy", p == null ? "none (no resilience service)" : p.name());
+        d.put("refusedByPolicy", link.refused.sum());
         if (link.isAway()) {
             return HealthResult.degraded("Redis away (" + link.problem() + "): reads go to the loaders"
                     + " and near-caches, writes stay on this node", d);

@@ -12,10 +12,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.ludus.api.resilience.Policy;
+import dev.ludus.api.resilience.ResilienceException;
 import dev.ludus.redis.client.RedisConnector;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
@@ -68,6 +71,14 @@ final class RedisLink implements AutoCloseable {
     private volatile String problem = "not connected yet";
     /** Whether the first attempt to reach Redis has ended, either way. */
     private volatile boolean tried;
+    /**
+     * The resilience policy every command goes through while a resilience service is bound
+     * ({@code redis.cache}: its breaker, bulkhead and rate limit, one attempt: a cache does not
+     * wait for retries, its loader answers); null: commands go straight to Redis.
+     */
+    private volatile Policy policy;
+    /** Commands the policy refused (its breaker open, forced open, or full): they went to the loaders. */
+    final LongAdder refused = new LongAdder();
 
     RedisLink(RedisConnector redis, String prefix, long timeoutMillis, long retryMillis,
               Consumer<String> onInvalidation, Runnable onBack) {
@@ -182,6 +193,32 @@ final class RedisLink implements AutoCloseable {
         return c.async();
     }
 
+    void policy(Policy p) {
+        policy = p;
+    }
+
+    Policy policy() {
+        return policy;
+    }
+
+    /**
+     * Sends a command and waits for its answer, through the policy when there is one: a command
+     * the policy refuses is not sent, and the caller does without Redis as if it were away.
+     */
+    private <T> T run(Function<RedisAsyncCommands<String, byte[]>, RedisFuture<T>> command) throws Away {
+        RedisAsyncCommands<String, byte[]> c = commands();
+        Policy p = policy;
+        if (p == null) {
+            return await(command.apply(c));
+        }
+        try {
+            return p.callOnce(() -> await(command.apply(c)), e -> false);
+        } catch (ResilienceException e) {
+            refused.increment();
+            throw new Away("resilience policy " + p.name() + " refused the command: " + e.getMessage());
+        }
+    }
+
     private <T> T await(RedisFuture<T> f) throws Away {
         try {
             return f.get(timeoutMillis, TimeUnit.MILLISECONDS);
@@ -197,24 +234,24 @@ final class RedisLink implements AutoCloseable {
     }
 
     byte[] get(String key) throws Away {
-        return await(commands().get(key));
+        return run(c -> c.get(key));
     }
 
     /** The values of {@code keys}, {@code null} for the absent ones, in order. */
     List<byte[]> mget(List<String> keys) throws Away {
-        List<KeyValue<String, byte[]>> kvs = await(commands().mget(keys.toArray(String[]::new)));
+        List<KeyValue<String, byte[]>> kvs = run(c -> c.mget(keys.toArray(String[]::new)));
         List<byte[]> values = new ArrayList<>(kvs.size());
         kvs.forEach(kv -> values.add(kv.hasValue() ? kv.getValue() : null));
         return values;
     }
 
     void set(String key, byte[] value, long ttlMillis) throws Away {
-        await(commands().set(key, value, SetArgs.Builder.px(ttlMillis)));
+        run(c -> c.set(key, value, SetArgs.Builder.px(ttlMillis)));
     }
 
     void delete(Collection<String> keys) throws Away {
         if (!keys.isEmpty()) {
-            await(commands().unlink(keys.toArray(String[]::new)));
+            run(c -> c.unlink(keys.toArray(String[]::new)));
         }
     }
 
@@ -223,7 +260,8 @@ final class RedisLink implements AutoCloseable {
         long n = 0;
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
-            KeyScanCursor<String> page = await(commands().scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000)));
+            ScanCursor from = cursor;
+            KeyScanCursor<String> page = run(c -> c.scan(from, ScanArgs.Builder.matches(pattern).limit(1000)));
             delete(page.getKeys());
             n += page.getKeys().size();
             cursor = page;
@@ -234,7 +272,7 @@ final class RedisLink implements AutoCloseable {
     /** Tells the other nodes (best effort: one that misses it serves its near entry at most its time to live). */
     void publish(String message) {
         try {
-            await(commands().publish(channel, message.getBytes(StandardCharsets.UTF_8)));
+            run(c -> c.publish(channel, message.getBytes(StandardCharsets.UTF_8)));
         } catch (Away notNow) {
             // counted; the near-caches' time to live bounds what the others serve meanwhile
         }

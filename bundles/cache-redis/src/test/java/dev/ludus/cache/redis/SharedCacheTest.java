@@ -39,7 +39,7 @@ import dev.ludus.testing.fixtures.TcpRelay;
  */
 public class SharedCacheTest {
 
-    private static final int TESTS = 8;
+    private static final int TESTS = 9;
     private static final Owner STATS = new Owner(7, "dev.ludus.stats", "1.0.0");
     private ServiceEndpoint server;
     private String prefix;
@@ -117,6 +117,42 @@ public class SharedCacheTest {
             return "loaded again";
         }));
         assertEquals("one node loaded it, the other read it from Redis", 1, loads.get());
+    }
+
+    @Test
+    public void throughItsResiliencePolicyABreakerOpenSendsReadsToTheLoaderAndNothingToRedis() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("attempts", 1));
+        try {
+            Node a = node();
+            Node b = node();
+            a.link.policy(resilience.policy(RedisCaches.POLICY));
+            Cache<String> onA = a.shared.cache(STATS, profiles());
+            Cache<String> onB = b.shared.cache(STATS, profiles());
+            onA.put("p1", "through the policy");
+            assertEquals("written through the policy", "through the policy", onB.getIfPresent("p1"));
+            long calls = resilience.policies().stream().filter(s -> s.name().equals(RedisCaches.POLICY))
+                    .mapToLong(s -> s.calls()).sum();
+            assertTrue("the policy saw the command: " + calls, calls >= 1);
+
+            resilience.force(RedisCaches.POLICY, dev.ludus.api.resilience.Resilience.Forced.OPEN);
+            AtomicInteger loads = new AtomicInteger();
+            assertEquals("the loader answers", "loaded", onA.get("p2", k -> {
+                loads.incrementAndGet();
+                return "loaded";
+            }));
+            assertEquals(1, loads.get());
+            onA.put("p3", "kept from Redis");
+            assertNull("nothing reached Redis while the breaker was open", onB.getIfPresent("p3"));
+            assertTrue("refusals counted", a.link.refused.sum() >= 2);
+            assertFalse("the breaker refusing is not Redis away", a.link.isAway());
+
+            resilience.force(RedisCaches.POLICY, dev.ludus.api.resilience.Resilience.Forced.NONE);
+            onA.put("p4", "back");
+            assertEquals("back", onB.getIfPresent("p4"));
+        } finally {
+            resilience.deactivate();
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -30,6 +31,9 @@ import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.limits.Decision;
 import dev.ludus.api.limits.LimitPolicy;
 import dev.ludus.api.limits.RateLimiter;
+import dev.ludus.api.resilience.Policy;
+import dev.ludus.api.resilience.Resilience;
+import dev.ludus.api.resilience.ResilienceException;
 import dev.ludus.redis.client.RedisConnector;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -217,8 +221,11 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
             }
             return withoutRedis(policy, key, cost);
         }
+        Policy through = resiliencePolicy;
         try {
-            Decision d = b.acquire(policy, key, cost).get(timeoutMillis, TimeUnit.MILLISECONDS);
+            Decision d = through == null ? b.acquire(policy, key, cost).get(timeoutMillis, TimeUnit.MILLISECONDS)
+                    : through.callOnce(() -> b.acquire(policy, key, cost).get(timeoutMillis, TimeUnit.MILLISECONDS),
+                            e -> false);
             metrics.decided(System.nanoTime() - start);
             if (problem != null) {
                 LOG.info("Redis rate limiter: Redis at {} answers again after {}", redis.target(), problem);
@@ -232,10 +239,41 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
             failed(e.getCause());
         } catch (TimeoutException e) {
             failed(new TimeoutException("no answer within " + timeoutMillis + " ms"));
+        } catch (ResilienceException e) {
+            // The policy did not send it (its breaker open, forced open, or full): decide without
+            // Redis this once; Redis is not marked as failing for it.
+            refusedByPolicy.increment();
         } catch (RuntimeException e) {
             failed(e);
+        } catch (Exception e) {
+            failed(e); // a call through the policy declares Exception; every kind is above
         }
         return withoutRedis(policy, key, cost);
+    }
+
+    /** The policy decisions go through while a resilience service is bound. */
+    static final String POLICY = "redis.limits";
+    private volatile Resilience resilience;
+    private volatile Policy resiliencePolicy;
+    final LongAdder refusedByPolicy = new LongAdder();
+
+    /**
+     * Resilience policies, optional: while a service is bound each decision's round trip to Redis
+     * goes through the policy {@value #POLICY} (one attempt); an open breaker decides without Redis
+     * at once, as {@code failure} says (the local fallback, or refusing).
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindResilience(Resilience r) {
+        resilience = r;
+        resiliencePolicy = r.policy(POLICY);
+    }
+
+    void unbindResilience(Resilience r) {
+        if (resilience == r) {
+            resilience = null;
+            resiliencePolicy = null;
+        }
     }
 
     private void failed(Throwable e) {
@@ -320,6 +358,9 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
         d.put("decisions", metrics.decisions.getCount());
         d.put("fallbackDecisions", metrics.fallbacks.getCount());
         d.put("redisErrors", metrics.errors.getCount());
+        Policy through = resiliencePolicy;
+        d.put("policy", through == null ? "none (no resilience service)" : through.name());
+        d.put("refusedByPolicy", refusedByPolicy.sum());
         String p = problem;
         if (p == null && connection != null && connection.isOpen()) {
             return HealthResult.up(d);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.After;
 import org.junit.AfterClass;
@@ -37,7 +38,7 @@ public class RedisRateLimiterTest {
 
     @BeforeClass
     public static void redis() {
-        redis = TestRedis.shared(RedisRateLimiterTest.class, 8);
+        redis = TestRedis.shared(RedisRateLimiterTest.class, 9);
     }
 
     @AfterClass
@@ -100,6 +101,32 @@ public class RedisRateLimiterTest {
         assertFalse(b.acquire(p, "player:p1", 1).allowed());
         assertTrue("another key has its own bucket", b.acquire(p, "player:p2", 1).allowed());
         assertTrue("a cost larger than the bucket never passes", a.acquire(p, "player:p3", 6).retryAfterMillis() > 1_000_000);
+    }
+
+    @Test
+    public void throughItsResiliencePolicyABreakerOpenDecidesWithoutRedisAndRedisIsNotBlamed() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("attempts", 1));
+        try {
+            LocalRateLimiter local = new LocalRateLimiter();
+            RedisRateLimiter a = node(redis, "open", local);
+            RedisRateLimiter b = node(redis, "open", null);
+            a.bindResilience(resilience);
+            awaitUp(a);
+            awaitUp(b);
+            LimitPolicy p = LimitPolicy.parse("play", "2/1m");
+            assertTrue(a.acquire(p, "player:r1", 1).allowed());
+            assertEquals("the decision went to Redis through the policy: B sees the spent token", 0,
+                    b.acquire(p, "player:r1", 1).remaining());
+            resilience.force(RedisRateLimiter.POLICY, dev.ludus.api.resilience.Resilience.Forced.OPEN);
+            assertTrue("decided by the local fallback, which has its own full bucket", a.acquire(p, "player:r1", 1).allowed());
+            assertEquals(1L, a.check().details().get("refusedByPolicy"));
+            assertEquals("Redis is not blamed for the breaker", HealthStatus.UP, a.check().status());
+            resilience.force(RedisRateLimiter.POLICY, dev.ludus.api.resilience.Resilience.Forced.NONE);
+            assertFalse("back on Redis: the shared budget is spent", a.acquire(p, "player:r1", 1).allowed());
+        } finally {
+            resilience.deactivate();
+        }
     }
 
     @Test
