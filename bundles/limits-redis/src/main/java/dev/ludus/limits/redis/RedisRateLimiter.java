@@ -157,9 +157,15 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
         }
     }
 
-    /** On the connector thread: opens the connection until it is open (Lettuce keeps it open after that). */
+    /**
+     * On the connector thread: opens the connection until it is open (Lettuce keeps it open after
+     * that); once open, while Redis is marked unusable and the time it is left alone has passed,
+     * asks it a PING, so a node that takes no requests (a quiet hour, the end of a test) also sees
+     * Redis come back and says so in its health instead of waiting for the next decision.
+     */
     private void connect() {
         if (connection != null) {
+            probe();
             return;
         }
         try {
@@ -179,6 +185,26 @@ public final class RedisRateLimiter implements RateLimiter, HealthCheck {
             problem = why;
         } finally {
             tried = true;
+        }
+    }
+
+    private void probe() {
+        RedisBuckets b = buckets;
+        StatefulRedisConnection<String, byte[]> c = connection;
+        String was = problem;
+        if (was == null || b == null || c == null || !c.isOpen() || System.nanoTime() - leftAloneUntil < 0) {
+            return;
+        }
+        try {
+            b.ping().get(Math.max(timeoutMillis, 1000), TimeUnit.MILLISECONDS);
+            if (problem != null) {
+                LOG.info("Redis rate limiter: Redis at {} answers again after {}", redis.target(), problem);
+                problem = null;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            failed(e instanceof ExecutionException ee && ee.getCause() != null ? ee.getCause() : e);
         }
     }
 

@@ -38,7 +38,7 @@ public class RedisRateLimiterTest {
 
     @BeforeClass
     public static void redis() {
-        redis = TestRedis.shared(RedisRateLimiterTest.class, 9);
+        redis = TestRedis.shared(RedisRateLimiterTest.class, 10);
     }
 
     @AfterClass
@@ -185,6 +185,28 @@ public class RedisRateLimiterTest {
         assertThrows(IllegalArgumentException.class, () -> a.acquire(p, " ", 1));
         assertThrows(IllegalArgumentException.class, () -> a.acquire(p, "player:q", 0));
         assertThrows(NullPointerException.class, () -> a.acquire(null, "player:q", 1));
+    }
+
+    @Test
+    public void aQuietLimiterSeesRedisComeBackByItself() throws Exception {
+        try (dev.ludus.testing.fixtures.TcpRelay relay = new dev.ludus.testing.fixtures.TcpRelay(port(redis))) {
+            PlainRedisConnector viaRelay = TestRedis.at(host(redis), relay.port());
+            connectors.add(viaRelay);
+            RedisRateLimiter a = node(viaRelay, "open", new LocalRateLimiter());
+            awaitUp(a);
+            LimitPolicy p = LimitPolicy.parse("play", "30/1m");
+            assertTrue(a.acquire(p, "player:quiet", 1).allowed());
+            relay.cut();
+            long end = System.currentTimeMillis() + 10_000;
+            while (a.check().status() == HealthStatus.UP) {
+                assertTrue("a decision with Redis cut marks it unusable", System.currentTimeMillis() < end);
+                a.acquire(p, "player:quiet", 1);
+                Thread.sleep(50);
+            }
+            relay.restore();
+            // No decision from here on: the limiter finds Redis back on its own.
+            awaitUp(a);
+        }
     }
 
     @Test
