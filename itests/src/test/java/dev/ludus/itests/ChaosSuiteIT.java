@@ -132,7 +132,7 @@ public class ChaosSuiteIT {
                     Files.delete(conf.resolve("dev.ludus.chaos.fault-slowstore.cfg"));
                 }));
             }
-            suite(d, "", Map.of("dev.ludus.gateway.cfg", "limits = off\nmaxConnectionsPerAddress = 5000\n"), scenarios,
+            suite(d, "", "", Map.of("dev.ludus.gateway.cfg", "limits = off\nmaxConnectionsPerAddress = 5000\n"), scenarios,
                     SCENARIOS.contains("kill"), null, "chaos-suite");
         }
     }
@@ -167,14 +167,15 @@ public class ChaosSuiteIT {
             conf.put("dev.ludus.bus.rabbitmq.cfg", "host = 127.0.0.1\nport = " + amqpRelay.port() + "\nname = " + bus + "\n");
             conf.put("dev.ludus.gateway.cfg", "limits = shadow\nlimiter.target = (ludus.limiter=redis)\n"
                     + "cache.target = (ludus.cache=redis)\nbus.target = (ludus.bus=rabbitmq)\nmaxConnectionsPerAddress = 5000\n");
-            conf.put("dev.ludus.rooms.cfg.extra", "bus.target = (ludus.bus=nats)\narchiveRetrySeconds = 1\n");
+
             List<Scenario> scenarios = new ArrayList<>();
             for (var s : List.of(Map.entry("PostgreSQL", pgRelay), Map.entry("Redis", redisRelay),
                     Map.entry("NATS", natsRelay), Map.entry("RabbitMQ", amqpRelay))) {
                 scenarios.add(new Scenario(s.getKey() + " away", "every connection to " + s.getKey()
                         + " cut and new ones refused", s.getValue()::cut, s.getValue()::restore));
             }
-            suite(d, ", archive-jdbc, redis, limits-redis, cache-redis, nats, bus-nats, bus-rabbitmq", conf, scenarios, false,
+            suite(d, ", archive-jdbc, redis, limits-redis, cache-redis, nats, bus-nats, bus-rabbitmq",
+                    "bus.target = (ludus.bus=nats)\narchiveRetrySeconds = 1\n", conf, scenarios, false,
                     db.jdbcUrl() + "|" + db.user() + "|" + db.password(), "chaos-suite-services");
         } finally {
             // this run's streams, exchanges and queues go with it
@@ -185,23 +186,22 @@ public class ChaosSuiteIT {
     }
 
     /**
-     * The load, the scenarios one after the other, the table, the checks. {@code archive}: the
+     * The load, the scenarios one after the other, the table, the checks. {@code moreRooms}: lines
+     * added to the rooms' configuration; {@code moreConf}: more {@code conf/} files. {@code archive}: the
      * PostgreSQL archive to find every finished game in ({@code url|user|password}), or null.
      */
-    private void suite(Distribution d, String moreFeatures, Map<String, String> moreConf, List<Scenario> scenarios,
+    private void suite(Distribution d, String moreFeatures, String moreRooms, Map<String, String> moreConf, List<Scenario> scenarios,
                        boolean kill, String archive, String tableName) throws Exception {
         d.env.put("LUDUS_FEATURES", "framework, http, webconsole, ludus-core, games, chaos" + moreFeatures);
         d.env.put("LUDUS_CONSOLE_PASSWORD", "chaos-suite-password-1234");
         Path conf = d.home.resolve("conf");
         Path acks = d.home.getParent().resolve("acks.log");
         Files.writeString(conf.resolve("dev.ludus.rooms.cfg"), "botThinkMillis = 50\nsnapshotEvery = 25\n"
-                + moreConf.getOrDefault("dev.ludus.rooms.cfg.extra", ""));
+                + moreRooms);
         // Players resume and move as fast as the server answers after a fault: rate limits would
         // (rightly) refuse some of that; connections per address: every player is on 127.0.0.1.
         for (Map.Entry<String, String> f : moreConf.entrySet()) {
-            if (!f.getKey().endsWith(".extra")) {
-                Files.writeString(conf.resolve(f.getKey()), f.getValue());
-            }
+            Files.writeString(conf.resolve(f.getKey()), f.getValue());
         }
         Files.writeString(conf.resolve("dev.ludus.chaos.cfg"), "armed = false\n");
         // Bot games that last the whole suite, so every scenario meets them playing.

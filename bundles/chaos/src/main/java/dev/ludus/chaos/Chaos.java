@@ -41,6 +41,7 @@ import dev.ludus.api.health.HealthResult;
 import dev.ludus.api.metrics.MetricLabels;
 import dev.ludus.api.metrics.MetricName;
 import dev.ludus.api.metrics.RunningTotal;
+import dev.ludus.config.support.ConfigReader;
 
 /**
  * Chaos: faults injected into named services and bundle actions on a schedule, all under one
@@ -151,7 +152,7 @@ public final class Chaos implements HealthCheck {
             if (s.equalsIgnoreCase("true")) {
                 want = true;
             } else if (!s.equalsIgnoreCase("false")) {
-                switchProblem = "armed must be true or false, got '" + Settings.clip(s) + "': disarmed until it is";
+                switchProblem = "armed must be true or false, got '" + ConfigReader.clip(s) + "': disarmed until it is";
                 LOG.warn("chaos: {}", switchProblem);
             }
         }
@@ -165,7 +166,7 @@ public final class Chaos implements HealthCheck {
                 reminderSeconds = v;
             } catch (NumberFormatException e) {
                 LOG.warn("chaos: reminderSeconds must be a whole number from 5 to 86400, got '{}'; keeping {}",
-                        Settings.clip(r), reminderSeconds);
+                        ConfigReader.clip(r), reminderSeconds);
             }
         }
         if (want && !armed) {
@@ -324,8 +325,8 @@ public final class Chaos implements HealthCheck {
 
         @Override
         public void updated(String pid, Dictionary<String, ?> properties) {
-            Map<String, Object> props = Settings.map(properties);
-            String name = Settings.nameOf(factoryPid, props);
+            Map<String, Object> props = ConfigReader.map(properties);
+            String name = ConfigReader.factoryName(factoryPid, props);
             try {
                 if (name == null) {
                     throw new Settings.Refused("no name: set 'name', or name the file " + factoryPid + "-<name>.cfg");

@@ -1,7 +1,6 @@
 package dev.ludus.chaos;
 
 import java.util.ArrayList;
-import java.util.Dictionary;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,14 +63,14 @@ final class Settings {
         String describe() {
             List<String> parts = new ArrayList<>();
             if (latencyMillis > 0 && latencyPercent > 0) {
-                parts.add((latencyPercent < 100 ? fmt(latencyPercent) + "% of calls " : "") + "+" + latencyMillis
+                parts.add((latencyPercent < 100 ? ConfigReader.fmt(latencyPercent) + "% of calls " : "") + "+" + latencyMillis
                         + (latencyJitterMillis > 0 ? "±" + latencyJitterMillis : "") + " ms");
             }
             if (errorPercent > 0) {
-                parts.add(fmt(errorPercent) + "% errors");
+                parts.add(ConfigReader.fmt(errorPercent) + "% errors");
             }
             if (timeoutPercent > 0) {
-                parts.add(fmt(timeoutPercent) + "% time out after " + timeoutMillis + " ms");
+                parts.add(ConfigReader.fmt(timeoutPercent) + "% time out after " + timeoutMillis + " ms");
             }
             return service + (target.isEmpty() ? "" : " " + target) + (methods.isEmpty() ? "" : " " + methods) + ": "
                     + (parts.isEmpty() ? "nothing injected" : String.join(", ", parts));
@@ -97,7 +96,7 @@ final class Settings {
 
         String describe() {
             return action + " one of " + bundles + " every " + everyMillis + " ms"
-                    + (jitterPercent > 0 ? " (±" + fmt(jitterPercent) + "%)" : "")
+                    + (jitterPercent > 0 ? " (±" + ConfigReader.fmt(jitterPercent) + "%)" : "")
                     + (downMillis > 0 ? ", " + downMillis + " ms down" : "");
         }
     }
@@ -110,7 +109,7 @@ final class Settings {
         if (service.isEmpty()) {
             problems.add("service is required: the interface whose calls are reached, e.g. dev.ludus.api.event.EventStore");
         } else if (!JAVA_NAME.matcher(service).matches()) {
-            problems.add("service must be an interface's fully qualified name, got '" + clip(service) + "'");
+            problems.add("service must be an interface's fully qualified name, got '" + ConfigReader.clip(service) + "'");
         }
         String target = r.text("target", "");
         if (!target.isEmpty()) {
@@ -127,7 +126,7 @@ final class Settings {
                 continue;
             }
             if (!JAVA_NAME.matcher(s).matches() || s.contains(".")) {
-                problems.add("methods must be method names separated by commas, got '" + clip(s) + "'");
+                problems.add("methods must be method names separated by commas, got '" + ConfigReader.clip(s) + "'");
             } else {
                 methods.add(s);
             }
@@ -141,7 +140,7 @@ final class Settings {
                 r.decimal("timeoutPercent", 0, 0, 100),
                 r.whole("timeoutMillis", 30_000, 1, 600_000));
         if (problems.isEmpty() && f.errorPercent() + f.timeoutPercent() > 100) {
-            problems.add("errorPercent + timeoutPercent must not exceed 100, got " + fmt(f.errorPercent() + f.timeoutPercent()));
+            problems.add("errorPercent + timeoutPercent must not exceed 100, got " + ConfigReader.fmt(f.errorPercent() + f.timeoutPercent()));
         }
         if (problems.isEmpty() && f.latencyJitterMillis() > f.latencyMillis()) {
             problems.add("latencyJitterMillis (" + f.latencyJitterMillis() + ") must not exceed latencyMillis ("
@@ -169,7 +168,7 @@ final class Settings {
             }
             if (!GLOB.matcher(s).matches() || s.equals("*")) {
                 problems.add("bundles must be symbolic names or patterns with * (not * alone), separated by commas, got '"
-                        + clip(s) + "'");
+                        + ConfigReader.clip(s) + "'");
             } else {
                 bundles.add(s);
             }
@@ -179,7 +178,7 @@ final class Settings {
         }
         String action = r.text("action", "restart");
         if (!Schedule.ACTIONS.contains(action)) {
-            problems.add("action must be one of " + Schedule.ACTIONS + ", got '" + clip(action) + "'");
+            problems.add("action must be one of " + Schedule.ACTIONS + ", got '" + ConfigReader.clip(action) + "'");
         }
         Schedule s = new Schedule(name, List.copyOf(bundles), action,
                 r.whole("everyMillis", 10_000, 500, 86_400_000),
@@ -189,21 +188,5 @@ final class Settings {
             throw new Refused(String.join("; ", problems));
         }
         return s;
-    }
-
-    static String nameOf(String factoryPid, Map<String, ?> props) {
-        return ConfigReader.factoryName(factoryPid, props);
-    }
-
-    static Map<String, Object> map(Dictionary<String, ?> d) {
-        return ConfigReader.map(d);
-    }
-
-    static String fmt(double d) {
-        return ConfigReader.fmt(d);
-    }
-
-    static String clip(Object v) {
-        return ConfigReader.clip(v);
     }
 }

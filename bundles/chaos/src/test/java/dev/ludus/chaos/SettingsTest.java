@@ -95,11 +95,11 @@ public class SettingsTest {
 
     @Test
     public void theNameComesFromThePropertyOrTheFile() {
-        assertEquals("slow", Settings.nameOf(Chaos.FAULT_PID, props("felix.fileinstall.filename",
+        assertEquals("slow", dev.ludus.config.support.ConfigReader.factoryName(Chaos.FAULT_PID, props("felix.fileinstall.filename",
                 "file:/d/conf/dev.ludus.chaos.fault-slow.cfg")));
-        assertEquals("mine", Settings.nameOf(Chaos.FAULT_PID, props("name", " mine ", "felix.fileinstall.filename",
+        assertEquals("mine", dev.ludus.config.support.ConfigReader.factoryName(Chaos.FAULT_PID, props("name", " mine ", "felix.fileinstall.filename",
                 "file:/d/conf/dev.ludus.chaos.fault-slow.cfg")));
-        assertEquals(null, Settings.nameOf(Chaos.FAULT_PID, props()));
+        assertEquals(null, dev.ludus.config.support.ConfigReader.factoryName(Chaos.FAULT_PID, props()));
     }
 
     interface Store {

@@ -1,7 +1,6 @@
 package dev.ludus.resilience;
 
 import java.util.ArrayList;
-import java.util.Dictionary;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,9 +80,6 @@ record PolicySettings(int failureRatePercent, int windowCalls, int minimumCalls,
         return s;
     }
 
-    static Map<String, Object> map(Dictionary<String, ?> d) {
-        return ConfigReader.map(d);
-    }
 
     /** The settings as an operator would write them, those that differ from the defaults only. */
     String describe() {

@@ -212,7 +212,7 @@ public final class ResilienceService implements Resilience, HealthCheck {
 
         @Override
         public void updated(String pid, Dictionary<String, ?> properties) {
-            Map<String, Object> props = PolicySettings.map(properties);
+            Map<String, Object> props = ConfigReader.map(properties);
             String name = nameOf(props);
             try {
                 if (name == null) {
