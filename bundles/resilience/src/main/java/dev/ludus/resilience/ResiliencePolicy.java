@@ -3,12 +3,17 @@ package dev.ludus.resilience;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import dev.ludus.api.resilience.Policy;
 import dev.ludus.api.resilience.PolicyStatus;
@@ -169,6 +174,68 @@ final class ResiliencePolicy implements Policy {
                 throw Policies.<E>rethrow(failure);
             }
         }
+    }
+
+    @Override
+    public <T> CompletionStage<T> callAsync(Supplier<? extends CompletionStage<T>> start, Predicate<Throwable> callersOwn) {
+        Parts p = parts;
+        calls.increment();
+        try {
+            admit(p);
+        } catch (ResilienceException refusedNow) {
+            return CompletableFuture.failedFuture(refusedNow);
+        }
+        long begun = System.nanoTime();
+        CompletableFuture<T> result = new CompletableFuture<>();
+        AtomicBoolean ended = new AtomicBoolean();
+        CompletionStage<T> stage;
+        try {
+            stage = start.get();
+            if (stage == null) {
+                throw new NullPointerException("the call of '" + name + "' returned no stage");
+            }
+        } catch (Throwable t) {
+            end(p, ended, begun, result, null, t, callersOwn);
+            return result;
+        }
+        stage.whenComplete((value, error) -> end(p, ended, begun, result, value, error, callersOwn));
+        if (p.limiter() != null && !ended.get()) {
+            long ms = p.settings().timeoutMillis();
+            CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS).execute(() -> {
+                if (end(p, ended, begun, result, null, new ResilienceException(ResilienceException.TIMEOUT, name,
+                        "'" + name + "' gave up waiting after " + ms + " ms", 0, null), callersOwn)) {
+                    timeouts.increment();
+                }
+            });
+        }
+        return result;
+    }
+
+    /** Counts an asynchronous call's outcome and completes its stage, once; false when it had ended already. */
+    private <T> boolean end(Parts p, AtomicBoolean ended, long begun, CompletableFuture<T> result, T value,
+                            Throwable error, Predicate<Throwable> callersOwn) {
+        if (!ended.compareAndSet(false, true)) {
+            return false;
+        }
+        if (p.bulkhead() != null) {
+            p.bulkhead().onComplete();
+        }
+        long took = System.nanoTime() - begun;
+        if (error == null) {
+            p.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
+            result.complete(value);
+            return true;
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (callersOwn != null && !(cause instanceof ResilienceException) && callersOwn.test(cause)) {
+            p.breaker().releasePermission();
+        } else {
+            p.breaker().onError(took, TimeUnit.NANOSECONDS, cause);
+            lastFailure = clock.instant() + ": " + describe(cause);
+            failures.increment();
+        }
+        result.completeExceptionally(cause);
+        return true;
     }
 
     /** Takes the breaker's, the rate limit's and the bulkhead's permission, or refuses the call. */

@@ -197,6 +197,86 @@ public class ResilienceServiceTest {
     }
 
     @Test
+    public void anAsynchronousCallIsCountedWhenItsStageCompletesAndRefusedAtOnceWhileTheBreakerIsOpen() throws Exception {
+        started(Map.of("attempts", 3, "windowCalls", 5, "minimumCalls", 5, "failureRatePercent", 50, "openMillis", 300,
+                "halfOpenCalls", 1));
+        Policy p = service.policy("bus.nats");
+        java.util.concurrent.CompletableFuture<String> pending = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletionStage<String> s = p.callAsync(() -> pending, null);
+        assertFalse("not ended before the call's stage", s.toCompletableFuture().isDone());
+        pending.complete("stored");
+        assertEquals("stored", s.toCompletableFuture().get(1, TimeUnit.SECONDS));
+
+        // A caller's own failure passes through uncounted.
+        java.util.concurrent.CompletionStage<String> own = p.callAsync(
+                () -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalArgumentException("bad topic")),
+                t -> t instanceof IllegalArgumentException);
+        assertEquals("bad topic", causeOf(own).getMessage());
+        assertEquals(0, p.status().failures());
+
+        AtomicInteger made = new AtomicInteger();
+        for (int i = 0; i < 4; i++) {
+            java.util.concurrent.CompletionStage<String> f = p.callAsync(() -> {
+                made.incrementAndGet();
+                return java.util.concurrent.CompletableFuture.failedFuture(new IOException("broker away"));
+            }, null);
+            assertEquals("one attempt each, its own failure", "broker away", causeOf(f).getMessage());
+        }
+        assertEquals(4, made.get());
+        assertEquals(PolicyStatus.State.OPEN, p.status().state());
+        java.util.concurrent.CompletionStage<String> refused = p.callAsync(() -> {
+            made.incrementAndGet();
+            return java.util.concurrent.CompletableFuture.completedFuture("x");
+        }, null);
+        Throwable r = causeOf(refused);
+        assertTrue(r.toString(), r instanceof ResilienceException re && ResilienceException.OPEN.equals(re.code()));
+        assertEquals("an open breaker does not start the call", 4, made.get());
+
+        // A start that throws is the stage's failure, never the caller's exception.
+        Thread.sleep(350);
+        java.util.concurrent.CompletionStage<String> thrown = p.callAsync(() -> {
+            throw new IllegalStateException("no connection");
+        }, null);
+        assertEquals("no connection", causeOf(thrown).getMessage());
+        assertEquals(5, p.status().failures());
+    }
+
+    @Test
+    public void anAsynchronousCallPastTheTimeLimitFailsWithTimeoutAndItsLateOutcomeIsIgnored() throws Exception {
+        started(Map.of());
+        configure("bus.rabbitmq", "timeoutMillis", 100, "attempts", 1, "maxConcurrent", 1);
+        Policy p = service.policy("bus.rabbitmq");
+        java.util.concurrent.CompletableFuture<String> never = new java.util.concurrent.CompletableFuture<>();
+        long start = System.nanoTime();
+        java.util.concurrent.CompletionStage<String> s = p.callAsync(() -> never, null);
+        Throwable t = causeOf(s);
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(t.toString(), t instanceof ResilienceException re && ResilienceException.TIMEOUT.equals(re.code()));
+        assertTrue("gave up after about 100 ms: " + took, took >= 90 && took < 5_000);
+        assertEquals(1, p.status().timeouts());
+        never.complete("late");
+        assertEquals("the late outcome is not counted again", 1, p.status().failures());
+        assertEquals("the bulkhead's place was given back once", "next",
+                p.callAsync(() -> java.util.concurrent.CompletableFuture.completedFuture("next"), null)
+                        .toCompletableFuture().get(1, TimeUnit.SECONDS));
+        java.util.concurrent.CompletableFuture<String> holding = new java.util.concurrent.CompletableFuture<>();
+        p.callAsync(() -> holding, null);
+        Throwable full = causeOf(p.callAsync(() -> java.util.concurrent.CompletableFuture.completedFuture("x"), null));
+        assertTrue(full.toString(), full instanceof ResilienceException re && ResilienceException.FULL.equals(re.code()));
+        holding.complete("done");
+    }
+
+    /** The failure a stage ended with, unwrapped; fails if it succeeded. */
+    private static Throwable causeOf(java.util.concurrent.CompletionStage<?> s) throws Exception {
+        try {
+            s.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        }
+        throw new AssertionError("the stage succeeded");
+    }
+
+    @Test
     public void anAttemptPastTheTimeLimitIsInterruptedCountedAndRetried() throws Exception {
         started(Map.of());
         configure("webhooks.shop", "timeoutMillis", 100, "attempts", 2, "retryWaitMillis", 1);

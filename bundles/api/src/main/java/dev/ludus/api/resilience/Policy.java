@@ -1,6 +1,8 @@
 package dev.ludus.api.resilience;
 
+import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -49,6 +51,25 @@ public interface Policy {
      * limit, the bulkhead and the rate limit apply as for any call.
      */
     <T, E extends Exception> T callOnce(Call<T, E> call, Predicate<Throwable> callersOwn) throws E;
+
+    /**
+     * An asynchronous call through the policy, one attempt: the breaker's, the rate limit's and
+     * the bulkhead's permission are taken before {@code start} runs (on the caller's thread), and
+     * the outcome is counted when the stage it returns completes. Never throws: a refusal
+     * ({@link ResilienceException#OPEN}, {@link ResilienceException#FULL},
+     * {@link ResilienceException#RATE}) is the returned stage's failure, and {@code start} is then
+     * not run. With a time limit, the returned stage fails with {@link ResilienceException#TIMEOUT}
+     * when the call's stage has not completed in time (counted as a failure; the call's own work is
+     * not cancelled, and its late outcome is ignored). A failure that {@code callersOwn} accepts is
+     * passed on without counting against the breaker. For a caller that tries again on its own
+     * schedule (a publisher whose outbox redelivers), so no thread waits here.
+     *
+     * @param start      begins the call and returns its stage (not null)
+     * @param callersOwn failures that are the caller's fault, or {@code null}
+     * @return a stage completed with the call's value or failure, or with the policy's refusal
+     * @since 1.1
+     */
+    <T> CompletionStage<T> callAsync(Supplier<? extends CompletionStage<T>> start, Predicate<Throwable> callersOwn);
 
     /** Where the policy stands now. */
     PolicyStatus status();

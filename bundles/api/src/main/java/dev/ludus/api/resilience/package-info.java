@@ -6,9 +6,12 @@
  * the operator per name and changed live. A caller keeps its own exceptions: a call that fails after
  * its retries throws the call's last failure; only a call the policy refuses to make throws
  * {@link dev.ludus.api.resilience.ResilienceException}.
+ *
+ * <p>1.1: {@link dev.ludus.api.resilience.Policy#callAsync} for calls that answer with a
+ * {@code CompletionStage} (broker publishes). Nothing of 1.0 changed.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.ludus.api.resilience;
 
 import org.osgi.annotation.bundle.Export;

@@ -46,7 +46,7 @@ import io.nats.client.Options;
  */
 public class NatsBusTest {
 
-    private static final int TESTS = 11;
+    private static final int TESTS = 12;
     private ServiceEndpoint server;
     private String name;
     private final List<NatsBus> open = new ArrayList<>();
@@ -128,6 +128,72 @@ public class NatsBusTest {
     private static BusException failure(NatsBus b, OutgoingMessage m) throws Exception {
         try {
             b.publish(m).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return (BusException) e.getCause();
+        }
+        throw new AssertionError("the publish of " + m + " was accepted");
+    }
+
+    /** The component's part every broker bus shares, around a bus made here. */
+    private static final class Component extends dev.ludus.bus.support.BusComponent<NatsBus> {
+        Component(NatsBus b, dev.ludus.api.resilience.Resilience r) {
+            super("nats", "NATS bus");
+            running(b, 10_000);
+            resilienceBound(r);
+        }
+    }
+
+    @Test
+    public void publishesGoThroughTheBusPolicyWhoseBreakerOpensWhileNatsIsAwayAndClosesAfter() throws Exception {
+        dev.ludus.resilience.ResilienceService resilience = new dev.ludus.resilience.ResilienceService();
+        resilience.activate(null, Map.of("attempts", 1, "windowCalls", 5, "minimumCalls", 5, "failureRatePercent", 50,
+                "openMillis", 1500, "halfOpenCalls", 1));
+        int port = Integer.parseInt(server.uri("nats").replaceAll(".*:(\\d+)/?$", "$1"));
+        try (dev.ludus.testing.fixtures.TcpRelay relay = new dev.ludus.testing.fixtures.TcpRelay(port)) {
+            NatsBus b = bus("nats://127.0.0.1:" + relay.port());
+            await("the streams", b::ready);
+            Component c = new Component(b, resilience);
+            assertEquals("bus.nats", c.policyName());
+            Published first = c.publish(new OutgoingMessage("games.finished", null, "{}", Map.of(), "m-1"))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertEquals("m-1", first.id());
+            BusException bad = failureOf(c, new OutgoingMessage("no spaces allowed", null, "{}", Map.of(), "m-bad"));
+            assertEquals("the caller's own refusal", "invalid_topic", bad.code());
+
+            relay.cut();
+            await("NATS away", () -> !b.ready());
+            for (int i = 0; i < 4; i++) {
+                assertEquals("bus_unavailable", failureOf(c, new OutgoingMessage("games.finished", null, "{}", Map.of(), "m-x" + i)).code());
+            }
+            dev.ludus.api.resilience.PolicyStatus st = resilience.policy("bus.nats").status();
+            assertEquals("the invalid topic did not count", 4, st.failures());
+            assertEquals(dev.ludus.api.resilience.PolicyStatus.State.OPEN, st.state());
+            BusException refused = failureOf(c, new OutgoingMessage("games.finished", null, "{}", Map.of(), "m-2"));
+            assertEquals("bus_unavailable", refused.code());
+            assertTrue(refused.getMessage(), refused.getMessage().contains("breaker of 'bus.nats' is open")
+                    && refused.getMessage().contains("nothing was published"));
+
+            relay.restore();
+            await("NATS back", b::ready);
+            dev.ludus.api.health.HealthResult h = c.check();
+            if (resilience.policy("bus.nats").status().state() == dev.ludus.api.resilience.PolicyStatus.State.OPEN) {
+                assertEquals(dev.ludus.api.health.HealthStatus.DEGRADED, h.status());
+                assertTrue(h.reason(), h.reason().contains("breaker of 'bus.nats' is open"));
+            }
+            Thread.sleep(1600);
+            assertEquals("the trial publish goes through and closes the breaker", "m-3",
+                    c.publish(new OutgoingMessage("games.finished", null, "{}", Map.of(), "m-3"))
+                            .toCompletableFuture().get(10, TimeUnit.SECONDS).id());
+            assertEquals(dev.ludus.api.resilience.PolicyStatus.State.CLOSED, resilience.policy("bus.nats").status().state());
+            assertEquals(dev.ludus.api.health.HealthStatus.UP, c.check().status());
+        } finally {
+            resilience.deactivate();
+        }
+    }
+
+    private static BusException failureOf(dev.ludus.bus.support.BusComponent<?> c, OutgoingMessage m) throws Exception {
+        try {
+            c.publish(m).toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             return (BusException) e.getCause();
         }

@@ -25,6 +25,7 @@ import com.rabbitmq.client.ConnectionFactory;
 import dev.ludus.api.bus.MessageBus;
 import dev.ludus.api.bus.MessageHandler;
 import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.resilience.Resilience;
 import dev.ludus.bus.support.BusComponent;
 import dev.ludus.bus.support.Replays;
 
@@ -149,6 +150,17 @@ public final class RabbitMessageBus extends BusComponent<RabbitBus> {
     @Deactivate
     void deactivate() {
         stopRunning();
+    }
+
+    /** Resilience policies, optional: while bound, publishes go through the policy {@code bus.<name>} (BusComponent). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindResilience(Resilience r) {
+        resilienceBound(r);
+    }
+
+    void unbindResilience(Resilience r) {
+        resilienceUnbound(r);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -16,6 +16,9 @@ import dev.ludus.api.bus.OutgoingMessage;
 import dev.ludus.api.bus.Published;
 import dev.ludus.api.health.HealthCheck;
 import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.resilience.Policy;
+import dev.ludus.api.resilience.Resilience;
+import dev.ludus.api.resilience.ResilienceException;
 
 /**
  * What every bus component shares: the {@link MessageBus} API over the running {@link BusCore}
@@ -36,6 +39,8 @@ public abstract class BusComponent<B extends BusCore> implements MessageBus, Hea
     private volatile String problem;
     private volatile MetricRegistry registry;
     private volatile long lagWarning = 10_000;
+    private volatile Resilience resilience;
+    private volatile Policy publishPolicy;
 
     /**
      * @param implementation the {@code ludus.bus} name ({@code local}, {@code nats}, {@code rabbitmq})
@@ -107,6 +112,29 @@ public abstract class BusComponent<B extends BusCore> implements MessageBus, Hea
         }
     }
 
+    /**
+     * Forwarded from a broker bus's optional dynamic reference to the node's resilience policies:
+     * while one is bound, every publish goes through the policy {@link #policyName()} (one
+     * attempt: the publisher's outbox retries), so a broker that keeps failing opens its breaker
+     * and publishes are refused at once instead of each waiting for the broker's time-out.
+     */
+    protected void resilienceBound(Resilience r) {
+        resilience = r;
+        publishPolicy = r.policy(policyName());
+    }
+
+    protected void resilienceUnbound(Resilience r) {
+        if (resilience == r) {
+            resilience = null;
+            publishPolicy = null;
+        }
+    }
+
+    /** The policy publishes go through: {@code bus.<implementation>}. */
+    public String policyName() {
+        return "bus." + implementation;
+    }
+
     private B require() {
         B b = bus;
         if (b == null) {
@@ -118,12 +146,51 @@ public abstract class BusComponent<B extends BusCore> implements MessageBus, Hea
 
     @Override
     public CompletionStage<Published> publish(OutgoingMessage message) {
+        B b;
         try {
-            return require().publish(message);
+            b = require();
         } catch (BusException e) {
             metrics.refused.inc();
             return CompletableFuture.failedFuture(e);
         }
+        Policy p = publishPolicy;
+        if (p == null) {
+            return b.publish(message);
+        }
+        CompletableFuture<Published> result = new CompletableFuture<>();
+        p.callAsync(() -> b.publish(message), BusComponent::publishersOwn).whenComplete((published, failure) -> {
+            if (failure == null) {
+                result.complete(published);
+            } else if (failure instanceof ResilienceException re) {
+                metrics.refused.inc();
+                result.completeExceptionally(refusedByPolicy(re));
+            } else {
+                result.completeExceptionally(failure);
+            }
+        });
+        return result;
+    }
+
+    /**
+     * A publish refusal that says nothing about the broker: a message the bus refused (bad topic,
+     * too large...) or its own queue full. Neither retried nor counted against the breaker.
+     */
+    static boolean publishersOwn(Throwable t) {
+        return t instanceof BusException e && !"bus_unavailable".equals(e.code());
+    }
+
+    /**
+     * The policy's refusal as the bus API says it: a breaker open (or a bulkhead full, a rate
+     * spent) sent nothing, so publishing again is safe; a time limit gave up on a publish whose
+     * outcome is unknown, which the same id makes safe to publish again too.
+     */
+    private BusException refusedByPolicy(ResilienceException e) {
+        String code = ResilienceException.RATE.equals(e.code()) || ResilienceException.FULL.equals(e.code())
+                ? "overloaded" : "bus_unavailable";
+        String tail = ResilienceException.TIMEOUT.equals(e.code())
+                ? "; it may or may not be stored: publish it again with the same id"
+                : "; nothing was published" + (e.retryAfterMillis() > 0 ? ", try again in " + e.retryAfterMillis() + " ms" : "");
+        return new BusException(code, e.getMessage() + tail, e);
     }
 
     @Override
@@ -168,6 +235,17 @@ public abstract class BusComponent<B extends BusCore> implements MessageBus, Hea
 
     @Override
     public HealthResult check() {
-        return BusHealth.of(status(), handlers.refused(), lagWarning, healthDetails());
+        HealthResult h = BusHealth.of(status(), handlers.refused(), lagWarning, healthDetails());
+        Policy p = publishPolicy;
+        if (p == null || h.status() != dev.ludus.api.health.HealthStatus.UP) {
+            return h;
+        }
+        dev.ludus.api.resilience.PolicyStatus ps = p.status();
+        if (ps.state() == dev.ludus.api.resilience.PolicyStatus.State.OPEN
+                || ps.state() == dev.ludus.api.resilience.PolicyStatus.State.FORCED_OPEN) {
+            return HealthResult.degraded("publishes are refused: the breaker of '" + ps.name() + "' is "
+                    + ps.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '), h.details());
+        }
+        return h;
     }
 }
