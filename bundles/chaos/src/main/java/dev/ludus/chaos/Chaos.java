@@ -60,6 +60,7 @@ public final class Chaos implements HealthCheck {
     static final String PID = "dev.ludus.chaos";
     static final String FAULT_PID = "dev.ludus.chaos.fault";
     static final String SCHEDULE_PID = "dev.ludus.chaos.schedule";
+    static final String DISK_PID = "dev.ludus.chaos.disk";
     /** On every proxy: the fault's name. Callers can tell a proxy by it; faults never proxy a proxy. */
     static final String PROXY_PROPERTY = "ludus.chaos.fault";
     /** On every proxy: the service id of the service it stands for. */
@@ -81,6 +82,9 @@ public final class Chaos implements HealthCheck {
     private final Map<String, Settings.Schedule> scheduleConfigs = new TreeMap<>();
     private final Map<String, ActiveFault> faults = new TreeMap<>();
     private final Map<String, ActiveSchedule> schedules = new TreeMap<>();
+    private final Map<String, Settings.Disk> diskConfigs = new TreeMap<>();
+    private final Map<String, ActiveDisk> disks = new TreeMap<>();
+    private java.nio.file.Path dataFolder;
     private ScheduledFuture<?> reminder;
     /** Refused configurations: by PID, why. */
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
@@ -125,10 +129,15 @@ public final class Chaos implements HealthCheck {
         }
         registrations.add(context.registerService(new String[] {FindHook.class.getName(),
                 EventListenerHook.class.getName()}, hiding, null));
-        registrations.add(context.registerService(ManagedServiceFactory.class, new Configurations(FAULT_PID, true),
+        String data = context.getProperty("ludus.data");
+        dataFolder = data != null && !data.isBlank() ? java.nio.file.Path.of(data).toAbsolutePath()
+                : context.getDataFile("").toPath().toAbsolutePath();
+        registrations.add(context.registerService(ManagedServiceFactory.class, new Configurations(FAULT_PID, Kind.FAULT),
                 factoryProperties(FAULT_PID, "Ludus chaos faults, one configuration each")));
-        registrations.add(context.registerService(ManagedServiceFactory.class, new Configurations(SCHEDULE_PID, false),
+        registrations.add(context.registerService(ManagedServiceFactory.class, new Configurations(SCHEDULE_PID, Kind.SCHEDULE),
                 factoryProperties(SCHEDULE_PID, "Ludus chaos schedules, one configuration each")));
+        registrations.add(context.registerService(ManagedServiceFactory.class, new Configurations(DISK_PID, Kind.DISK),
+                factoryProperties(DISK_PID, "Ludus chaos full disks, one configuration each")));
         LOG.warn("chaos: the chaos bundle is installed; it injects faults only while {} says armed = true", PID);
         modified(props);
     }
@@ -201,10 +210,11 @@ public final class Chaos implements HealthCheck {
     private void arm() {
         armed = true;
         armedSince = System.currentTimeMillis();
-        LOG.warn("chaos: ARMED: {} fault(s) and {} schedule(s) configured; set armed = false in {} to disarm"
-                + " everything at once", faultConfigs.size(), scheduleConfigs.size(), PID);
+        LOG.warn("chaos: ARMED: {} fault(s), {} schedule(s) and {} full disk(s) configured; set armed = false in {} to"
+                + " disarm everything at once", faultConfigs.size(), scheduleConfigs.size(), diskConfigs.size(), PID);
         faultConfigs.forEach(this::startFault);
         scheduleConfigs.forEach(this::startSchedule);
+        diskConfigs.forEach(this::startDisk);
         reminder = timers.scheduleWithFixedDelay(this::remind, reminderSeconds, reminderSeconds, TimeUnit.SECONDS);
         registerMetrics();
     }
@@ -220,7 +230,9 @@ public final class Chaos implements HealthCheck {
         faults.clear();
         schedules.values().forEach(ActiveSchedule::stop);
         schedules.clear();
-        LOG.warn("chaos: DISARMED ({}): every proxy is gone, every schedule stopped", why);
+        disks.values().forEach(ActiveDisk::stop);
+        disks.clear();
+        LOG.warn("chaos: DISARMED ({}): every proxy is gone, every schedule stopped, every ballast deleted", why);
         registerMetrics();
     }
 
@@ -236,6 +248,8 @@ public final class Chaos implements HealthCheck {
                 + f.proxiedCount() + " proxied, " + (f.delays.sum() + f.errors.sum() + f.timeouts.sum()) + " injected)"));
         schedules.values().forEach(s -> parts.add("schedule '" + s.name() + "' (" + s.settings().describe() + "; "
                 + s.actions.get() + " actions)"));
+        disks.values().forEach(d -> parts.add("disk '" + d.name() + "' (" + d.settings().describe() + "; "
+                + d.fills.get() + " fills)"));
         return parts.isEmpty() ? "nothing configured" : String.join("; ", parts);
     }
 
@@ -249,6 +263,32 @@ public final class Chaos implements HealthCheck {
             refusals.put(pid, "fault '" + f.name() + "' could not start: " + e.getMessage());
             LOG.warn("chaos: {}", refusals.get(pid));
         }
+    }
+
+    private void startDisk(String pid, Settings.Disk d) {
+        ActiveDisk active = new ActiveDisk(runner, dataFolder, d);
+        active.start();
+        disks.put(pid, active);
+    }
+
+    private synchronized void diskUpdated(String pid, Settings.Disk d) {
+        Settings.Disk before = diskConfigs.put(pid, d);
+        if (!armed) {
+            ActiveDisk.deleteLeftover(dataFolder, d);
+            LOG.warn("chaos: full disk '{}' configured (not armed): {}", d.name(), d.describe());
+            return;
+        }
+        ActiveDisk running = disks.get(pid);
+        if (running != null && before != null && before.path().equals(d.path()) && before.name().equals(d.name())) {
+            running.update(d);
+            return;
+        }
+        if (running != null) {
+            running.stop();
+            disks.remove(pid);
+        }
+        startDisk(pid, d);
+        registerMetrics();
     }
 
     private void startSchedule(String pid, Settings.Schedule s) {
@@ -305,22 +345,37 @@ public final class Chaos implements HealthCheck {
         if (s != null) {
             s.stop();
         }
+        diskConfigs.remove(pid);
+        ActiveDisk d = disks.remove(pid);
+        if (d != null) {
+            d.stop();
+        }
         registerMetrics();
     }
 
-    /** Where ConfigAdmin hands the faults' or the schedules' configurations. */
+    private enum Kind {
+        FAULT("fault"), SCHEDULE("schedule"), DISK("full disk");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
+
+    /** Where ConfigAdmin hands the faults', the schedules' or the full disks' configurations. */
     private final class Configurations implements ManagedServiceFactory {
         private final String factoryPid;
-        private final boolean faults;
+        private final Kind kind;
 
-        Configurations(String factoryPid, boolean faults) {
+        Configurations(String factoryPid, Kind kind) {
             this.factoryPid = factoryPid;
-            this.faults = faults;
+            this.kind = kind;
         }
 
         @Override
         public String getName() {
-            return faults ? "Ludus chaos fault" : "Ludus chaos schedule";
+            return "Ludus chaos " + kind.label;
         }
 
         @Override
@@ -331,17 +386,25 @@ public final class Chaos implements HealthCheck {
                 if (name == null) {
                     throw new Settings.Refused("no name: set 'name', or name the file " + factoryPid + "-<name>.cfg");
                 }
-                if (faults) {
-                    Settings.Fault f = Settings.fault(name, props);
-                    refusals.remove(pid);
-                    faultUpdated(pid, f);
-                } else {
-                    Settings.Schedule s = Settings.schedule(name, props);
-                    refusals.remove(pid);
-                    scheduleUpdated(pid, s);
+                switch (kind) {
+                    case FAULT -> {
+                        Settings.Fault f = Settings.fault(name, props);
+                        refusals.remove(pid);
+                        faultUpdated(pid, f);
+                    }
+                    case SCHEDULE -> {
+                        Settings.Schedule s = Settings.schedule(name, props);
+                        refusals.remove(pid);
+                        scheduleUpdated(pid, s);
+                    }
+                    case DISK -> {
+                        Settings.Disk d = Settings.disk(name, props);
+                        refusals.remove(pid);
+                        diskUpdated(pid, d);
+                    }
                 }
             } catch (Settings.Refused | RuntimeException e) {
-                refusals.put(pid, (name == null ? "" : (faults ? "fault '" : "schedule '") + name + "': ") + e.getMessage());
+                refusals.put(pid, (name == null ? "" : kind.label + " '" + name + "': ") + e.getMessage());
                 LOG.warn("chaos: configuration {} refused, what it configured before stays: {}", pid, refusals.get(pid));
             }
         }
@@ -370,13 +433,17 @@ public final class Chaos implements HealthCheck {
         faults.values().forEach(a -> f.put(a.name(), a.details()));
         Map<String, Object> s = new LinkedHashMap<>();
         schedules.values().forEach(a -> s.put(a.name(), a.details()));
+        Map<String, Object> dk = new LinkedHashMap<>();
+        disks.values().forEach(a -> dk.put(a.name(), a.details()));
         if (armed) {
             d.put("armedForSeconds", (System.currentTimeMillis() - armedSince) / 1000);
             d.put("faults", f);
             d.put("schedules", s);
+            d.put("disks", dk);
         } else {
             d.put("configuredFaults", faultConfigs.values().stream().map(c -> c.name() + ": " + c.describe()).toList());
             d.put("configuredSchedules", scheduleConfigs.values().stream().map(c -> c.name() + ": " + c.describe()).toList());
+            d.put("configuredDisks", diskConfigs.values().stream().map(c -> c.name() + ": " + c.describe()).toList());
         }
         if (!refusals.isEmpty()) {
             d.put("refused", new TreeMap<>(refusals));
@@ -384,7 +451,8 @@ public final class Chaos implements HealthCheck {
         if (armed) {
             return HealthResult.degraded("chaos is ARMED: " + faults.size() + " fault(s) on "
                     + faults.values().stream().mapToInt(ActiveFault::proxiedCount).sum() + " service(s), "
-                    + schedules.size() + " schedule(s); set armed = false in " + PID + " to disarm", d);
+                    + schedules.size() + " schedule(s), " + disks.size() + " full disk(s); set armed = false in " + PID
+                    + " to disarm", d);
         }
         if (!switchProblem.isEmpty()) {
             return HealthResult.degraded(switchProblem, d);
@@ -411,6 +479,10 @@ public final class Chaos implements HealthCheck {
         for (ActiveSchedule s : schedules.values()) {
             r.register(name("bundle_actions", Map.of("schedule", s.name())), new RunningTotal(s.actions::get));
             r.register(name("bundle_action_failures", Map.of("schedule", s.name())), new RunningTotal(s.failures::get));
+        }
+        for (ActiveDisk d : disks.values()) {
+            r.register(name("disk_fills", Map.of("disk", d.name())), new RunningTotal(d.fills::get));
+            r.register(name("disk_ballast_bytes", Map.of("disk", d.name())), (Gauge<Long>) d.ballastBytes::get);
         }
     }
 

@@ -101,6 +101,53 @@ final class Settings {
         }
     }
 
+    /**
+     * A full disk: while armed, a ballast file in {@code path} (the node's data folder when not
+     * set) is written until the file system has {@code leaveMegabytes} free, or it is
+     * {@code maxMegabytes} long, or the disk refuses more; it stays {@code holdMillis}, then it is
+     * deleted; again every {@code everyMillis} (0: once per arming).
+     */
+    record Disk(String name, String path, long leaveMegabytes, long maxMegabytes, long holdMillis, long everyMillis) {
+
+        static final Set<String> KEYS = Set.of("path", "leaveMegabytes", "maxMegabytes", "holdMillis", "everyMillis");
+
+        String describe() {
+            return "fill " + (path.isEmpty() ? "the data folder" : path) + " to " + leaveMegabytes + " MiB free (at most "
+                    + maxMegabytes + " MiB written) for " + holdMillis + " ms"
+                    + (everyMillis > 0 ? ", every " + everyMillis + " ms" : ", once");
+        }
+    }
+
+    static Disk disk(String name, Map<String, ?> props) throws Refused {
+        ConfigReader r = new ConfigReader(props);
+        r.unknownKeys(Disk.KEYS, NAME);
+        List<String> problems = r.problems();
+        String path = r.text("path", "");
+        if (!path.isEmpty()) {
+            boolean absolute;
+            try {
+                absolute = java.nio.file.Path.of(path).isAbsolute();
+            } catch (java.nio.file.InvalidPathException e) {
+                absolute = false;
+            }
+            if (!absolute) {
+                problems.add("path must be an absolute folder, or not set for the node's data folder, got '"
+                        + ConfigReader.clip(path) + "'");
+            }
+        }
+        long every = r.whole("everyMillis", 0, 0, 86_400_000);
+        long hold = r.whole("holdMillis", 30_000, 100, 3_600_000);
+        Disk d = new Disk(name, path, r.whole("leaveMegabytes", 0, 0, 1_048_576), r.whole("maxMegabytes", 1024, 1, 1_048_576),
+                hold, every);
+        if (every > 0 && every <= hold) {
+            problems.add("everyMillis (" + every + ") must be longer than holdMillis (" + hold + "), or 0 for once");
+        }
+        if (!problems.isEmpty()) {
+            throw new Refused(String.join("; ", problems));
+        }
+        return d;
+    }
+
     static Fault fault(String name, Map<String, ?> props) throws Refused {
         ConfigReader r = new ConfigReader(props);
         r.unknownKeys(Fault.KEYS, NAME);

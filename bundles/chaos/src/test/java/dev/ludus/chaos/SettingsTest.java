@@ -117,4 +117,30 @@ public class SettingsTest {
         Throwable u = FaultProxy.failure(Store.class.getMethod("close"), "boom");
         assertEquals(ChaosException.class, u.getClass());
     }
+
+    @Test
+    public void aFullDiskReadsItsSettingsAndRefusesWhatCannotWork() throws Exception {
+        Settings.Disk d = Settings.disk("small", props("path", "/tmp", "leaveMegabytes", "5", "maxMegabytes", 64,
+                "holdMillis", "2000", "everyMillis", "10000"));
+        assertEquals("/tmp", d.path());
+        assertEquals(5, d.leaveMegabytes());
+        assertEquals(64, d.maxMegabytes());
+        assertEquals("fill /tmp to 5 MiB free (at most 64 MiB written) for 2000 ms, every 10000 ms", d.describe());
+        Settings.Disk defaults = Settings.disk("d", props());
+        assertEquals("", defaults.path());
+        assertEquals(1024, defaults.maxMegabytes());
+        assertEquals(30_000, defaults.holdMillis());
+        assertEquals(0, defaults.everyMillis());
+        try {
+            Settings.disk("bad", props("path", "data/here", "maxMegabytes", "0", "holdMillis", "5000", "everyMillis", "4000",
+                    "fillPercent", "50"));
+            fail("refused");
+        } catch (Settings.Refused e) {
+            String r = e.getMessage();
+            assertTrue(r, r.contains("path must be an absolute folder"));
+            assertTrue(r, r.contains("maxMegabytes"));
+            assertTrue(r, r.contains("everyMillis (4000) must be longer than holdMillis (5000)"));
+            assertTrue(r, r.contains("fillPercent"));
+        }
+    }
 }
