@@ -45,7 +45,7 @@ import dev.ludus.testing.services.ServiceEndpoint;
  * without a close code, players that could not resume, players' action p99 during and after, and
  * the time from the end of the damage to {@code /health} UP.
  *
- * <p>The short form (the default, and what CI runs) holds each fault 6 s with 40 bot games and 12
+ * <p>The short form (the default, and what CI runs) holds each fault 4 s with 40 bot games and 12
  * players; {@code mvn -Pchaos verify} runs the full form (200 bot games, 200 players, 30 s each)
  * alone. The tables go to {@code target/chaos-suite.md} and {@code target/chaos-suite-services.md},
  * the node's log beside them; {@code scripts/chaos-table} runs the full form and puts the tables
@@ -57,8 +57,8 @@ public class ChaosSuiteIT {
     static final boolean FULL = "full".equals(System.getProperty("ludus.chaos.form", "short"));
     static final int ROOMS = FULL ? 200 : 40;
     static final int PLAYERS = FULL ? 200 : 12;
-    static final long FAULT_MILLIS = FULL ? 30_000 : 6_000;
-    static final long AFTER_MILLIS = FULL ? 15_000 : 4_000;
+    static final long FAULT_MILLIS = FULL ? 30_000 : 4_000;
+    static final long AFTER_MILLIS = FULL ? 15_000 : 3_000;
     static final long THINK_MILLIS = FULL ? 500 : 150;
     /** Every swappable bundle of the default feature set (the swap suite's, and the caches). */
     static final String SWAPPABLE = System.getProperty("ludus.chaos.bundles", "").isBlank() ? "dev.ludus.game.liaptui, dev.ludus.eventstore, dev.ludus.store.memory, dev.ludus.rooms,"
