@@ -295,6 +295,23 @@
     });
   }
 
+  /**
+   * A request for new work that a busy node may refuse with 'overloaded' (it takes new rooms a
+   * few at a time, and none while it is full; nothing was changed): asked again after the wait
+   * the node names, up to five times, saying so meanwhile.
+   */
+  function requestPatient(type, fields, tries) {
+    const left = tries === undefined ? 5 : tries;
+    return request(type, fields).catch((err) => {
+      if (err && err.code === 'overloaded' && left > 0) {
+        const wait = Math.min(10000, Math.max(100, Number(err.retryAfterMillis) || 1000));
+        notice('The server is busy: trying again in ' + Math.ceil(wait / 1000) + ' s…');
+        return new Promise((done) => setTimeout(done, wait)).then(() => requestPatient(type, fields, left - 1));
+      }
+      throw err;
+    });
+  }
+
   function hello() {
     const fields = { name: s.name || 'player', batch: true };
     if (s.token) {
@@ -589,6 +606,8 @@
         return 'The server is busy for a moment; try again.';
       case 'rate_limited':
         return 'Too many requests at once; try again in a moment.';
+      case 'overloaded':
+        return 'The server is full right now; try again in a few seconds.';
       default:
         return String(err.message || err.code || 'something went wrong')
           .replace(/\bseat (\d+)\b/g, (all, n) => named(Number(n)));
@@ -691,9 +710,9 @@
       }
       return actions.listRooms();
     },
-    create: (name, game, options) => run(() => request('create_room', { game: game, name: name, options: options }))
+    create: (name, game, options) => run(() => requestPatient('create_room', { game: game, name: name, options: options }))
       .then((r) => actions.join(r.room.roomId)),
-    join: (roomId) => run(() => request('join_room', { room: roomId, name: s.name || undefined })),
+    join: (roomId) => run(() => requestPatient('join_room', { room: roomId, name: s.name || undefined })),
     leave: () => run(() => request('leave_room')).then(() => {
       flushQueue();
       s.ui.summary = null;

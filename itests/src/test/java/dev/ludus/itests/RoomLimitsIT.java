@@ -74,7 +74,7 @@ public class RoomLimitsIT {
         try (ProtocolClient ann = ProtocolClient.hello(ws(), "Ann")) {
             String mine = roomOf(ann.ok("create_room", Map.of("game", "liap-tui", "name", "ann 1")));
             ann.ok("create_room", Map.of("game", "liap-tui", "name", "ann 2"));
-            assertEquals("too_many_rooms", ann.request("create_room", Map.of("game", "liap-tui", "name", "ann 3")).get("code"));
+            assertEquals("too_many_rooms", ann.requestUnlessOverloaded("create_room", Map.of("game", "liap-tui", "name", "ann 3")).get("code"));
             for (int i = 0; i < 12; i++) {
                 rooms.create("liap-tui", "lobby " + i, Map.of());
                 Thread.sleep(2);

@@ -79,9 +79,9 @@ final class GameRun {
         this.timer = timer;
     }
 
-    /** How long the tool waits before it asks again for what an overloaded node refused. */
+    /** How long the tool waits before it asks again for what an overloaded node refused, when the node does not say. */
     static final long SHED_RETRY_MILLIS = 2_500;
-    static final int SHED_ATTEMPTS = 40;
+    static final int SHED_ATTEMPTS = 500;
 
     /**
      * Opens a player's connection; one an overloaded node refuses (HTTP 503: it sheds new work) is
@@ -302,7 +302,8 @@ final class GameRun {
 
         /**
          * A request that an overloaded node may refuse ({@code overloaded}: nothing changed): sent
-         * again {@link #SHED_RETRY_MILLIS} later, and counted under "overloaded: TYPE (retried)".
+         * again after the retryAfterMillis it names (else {@link #SHED_RETRY_MILLIS}), and counted under
+         * "overloaded: TYPE (retried)".
          */
         CompletableFuture<JsonNode> requestShedAware(String type, Map<String, Object> fields) {
             return requestShedAware(type, fields, 0);
@@ -315,8 +316,9 @@ final class GameRun {
                 }
                 if (attempt < SHED_ATTEMPTS && String.valueOf(rootMessage(e)).startsWith("overloaded:")) {
                     error("overloaded: " + type + " (retried)");
+                    long after = root(e) instanceof Refused ref && ref.retryAfterMillis > 0 ? ref.retryAfterMillis : SHED_RETRY_MILLIS;
                     return CompletableFuture.supplyAsync(() -> null,
-                            CompletableFuture.delayedExecutor(SHED_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                            CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS))
                             .thenCompose(x -> requestShedAware(type, fields, attempt + 1));
                 }
                 return CompletableFuture.<JsonNode>failedFuture(e);
@@ -378,7 +380,8 @@ final class GameRun {
                     if ("error".equals(type)) {
                         error(m.path("code").asText());
                         if (f != null) {
-                            f.completeExceptionally(new IOException(m.path("code").asText() + ": " + m.path("message").asText()));
+                            f.completeExceptionally(new Refused(m.path("code").asText() + ": " + m.path("message").asText(),
+                                    m.path("retryAfterMillis").asLong(-1)));
                         }
                     } else if (f != null) {
                         f.complete(m.path("result"));
@@ -491,10 +494,25 @@ final class GameRun {
     }
 
     private static String rootMessage(Throwable e) {
+        Throwable c = root(e);
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    private static Throwable root(Throwable e) {
         Throwable c = e;
         while (c.getCause() != null) {
             c = c.getCause();
         }
-        return c.getMessage() == null ? c.toString() : c.getMessage();
+        return c;
+    }
+
+    /** An error reply: its code and message, and the wait it asks for ({@code retryAfterMillis}, -1 if none). */
+    static final class Refused extends IOException {
+        final long retryAfterMillis;
+
+        Refused(String message, long retryAfterMillis) {
+            super(message);
+            this.retryAfterMillis = retryAfterMillis;
+        }
     }
 }

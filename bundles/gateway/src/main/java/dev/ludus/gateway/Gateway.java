@@ -97,6 +97,17 @@ final class Gateway {
     static final long DRAIN_RETRY_AFTER_MILLIS = 5_000;
     /** The node's pressure and whether new work is shed (docs/protocol.md, "Load shedding"). */
     final Pressure pressure;
+    /** How many new rooms the node takes in the current pressure window (admission by capacity). */
+    final Admission admission = new Admission();
+    /** How many new connections the node takes in the current pressure window. */
+    final Admission.Connections connectionWindow = new Admission.Connections();
+    /** The process's CPU share between pressure readings (pressure thread only). */
+    private final ProcessCpu cpu = new ProcessCpu();
+    /** Each room's share of a hot CPU. */
+    final RoomPacer pacer = new RoomPacer();
+    private long lastReadingNanos;
+    /** How long a client refused by admission pacing is told to wait: half a second, plus up to one at random. */
+    static final long PACED_RETRY_AFTER_MILLIS = 500;
     /** When the executor-lag probe now waiting was handed to the pool (0: none waits). */
     private volatile long probeHandedNanos;
     private volatile double probeLagMillis;
@@ -140,6 +151,7 @@ final class Gateway {
                 () -> 100.0 * outbound.waiting() / Math.max(1, outbound.limit()), Pressure::heapAfterGcPercent,
                 this::fsyncMillis);
         metrics.pressure(pressure);
+        metrics.admission(admission);
         rateLimits = new RequestLimits(config, metrics);
     }
 
@@ -176,8 +188,8 @@ final class Gateway {
     void start() {
         lastPingMillis = nowMillis();
         scheduler.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
-        scheduler.scheduleAtFixedRate(this::samplePressure, Pressure.SAMPLE_MILLIS, Pressure.SAMPLE_MILLIS,
-                TimeUnit.MILLISECONDS);
+        // The first reading at once: new rooms and connections are paced from the start.
+        scheduler.scheduleAtFixedRate(this::samplePressure, 0, Pressure.SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Applies new settings; limits of open connections apply to new ones. */
@@ -379,6 +391,16 @@ final class Gateway {
             resp.sendError(503, "the node is overloaded: try again later");
             return null;
         }
+        if (!"off".equals(cfg.shedding()) && !connectionWindow.take()) {
+            boolean shadow = "shadow".equals(cfg.shedding());
+            metrics.shed("new_connection", shadow);
+            if (!shadow) {
+                resp.setHeader("Retry-After", "1");
+                resp.sendError(503, "the node takes at most " + connectionWindow.window() + " new connections per "
+                        + Pressure.SAMPLE_MILLIS + " ms now: try again in a second");
+                return null;
+            }
+        }
         SocketAddress remoteAddress = req.getRemoteSocketAddress();
         String address = remoteAddress instanceof InetSocketAddress i && i.getAddress() != null
                 ? i.getAddress().getHostAddress() : String.valueOf(remoteAddress);
@@ -531,6 +553,11 @@ final class Gateway {
         if (refusal != null) {
             GatewayTracing.fail(span, Codes.RATE_LIMITED);
             refuse(c, p, r.id(), refusal);
+            return;
+        }
+        if (r instanceof Request.CreateRoom && paced()) {
+            GatewayTracing.fail(span, Codes.OVERLOADED);
+            c.send(pacedError(r.id()));
             return;
         }
         if (r instanceof Request.Act || r instanceof Request.Ping || r instanceof Request.ListRooms) {
@@ -1200,16 +1227,43 @@ final class Gateway {
             return;
         }
         java.util.concurrent.CompletionStage<ActionResult> handed;
-        try {
-            handed = rs.act(room, p.playerId, a.action(), a.args());
-        } catch (RuntimeException e) {
-            actionsInFlight.decrementAndGet();
-            throw e;
+        long hold = pacer.delayNanos(room, arrived);
+        if (hold > 0) {
+            // Over its share of a hot CPU: started later, in the room's order (RoomPacer).
+            java.util.concurrent.CompletableFuture<ActionResult> later = new java.util.concurrent.CompletableFuture<>();
+            try {
+                scheduler.schedule(() -> {
+                    try {
+                        rs.act(room, p.playerId, a.action(), a.args()).whenComplete((r, e) -> {
+                            if (e != null) {
+                                later.completeExceptionally(e);
+                            } else {
+                                later.complete(r);
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        later.completeExceptionally(e);
+                    }
+                }, hold, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                later.completeExceptionally(new RoomException(RoomException.UNAVAILABLE, "the gateway is stopping"));
+            }
+            handed = later;
+        } else {
+            try {
+                handed = rs.act(room, p.playerId, a.action(), a.args());
+            } catch (RuntimeException e) {
+                actionsInFlight.decrementAndGet();
+                throw e;
+            }
         }
         handed.whenComplete((result, error) -> {
             try {
                 long took = System.nanoTime() - arrived;
                 metrics.request("act", took);
+                // With any wait imposed on a room over its share of a hot CPU: while rooms are held,
+                // the latency signal keeps new rooms out (measured: counting only the node's own pace
+                // let in twice the work and the games under way lost their smoothness).
                 pressure.actionTook(took);
                 Span reply = span.isRecording() ? tracing.startReply(span) : Span.getInvalid();
                 String refused = null;
@@ -1267,6 +1321,48 @@ final class Gateway {
         return !shadow;
     }
 
+    /**
+     * Whether a new room is refused now because this window's new rooms are taken (admission by
+     * capacity; counted as {@code new_room}). In shadow mode it counts and lets the room through.
+     */
+    private boolean paced() {
+        String mode = config.shedding();
+        if ("off".equals(mode) || admission.take()) {
+            return false;
+        }
+        boolean shadow = "shadow".equals(mode);
+        metrics.shed("new_room", shadow);
+        return !shadow;
+    }
+
+    private String pacedError(Object id) {
+        long after = PACED_RETRY_AFTER_MILLIS + java.util.concurrent.ThreadLocalRandom.current().nextLong(1000);
+        return protocol.error(id, Codes.OVERLOADED, admission.refusal() + ": nothing was changed; try again in " + after
+                + " ms", Map.of("retryAfterMillis", after));
+    }
+
+    /** The rooms playing (or paused) and waiting, for admission; {-1, 0} when the rooms service is away or cannot say. */
+    private int[] roomsInPlay() {
+        RoomService rs = rooms;
+        if (rs == null) {
+            return new int[] {-1, 0};
+        }
+        try {
+            int playing = 0;
+            int waiting = 0;
+            for (RoomInfo i : rs.list()) {
+                if (i.state() == RoomState.WAITING) {
+                    waiting++;
+                } else {
+                    playing++;
+                }
+            }
+            return new int[] {playing, waiting};
+        } catch (RuntimeException e) {
+            return new int[] {-1, 0};
+        }
+    }
+
     private static long shedRetryAfterMillis() {
         return SHED_RETRY_AFTER_MILLIS + java.util.concurrent.ThreadLocalRandom.current().nextLong(1000);
     }
@@ -1281,7 +1377,16 @@ final class Gateway {
     private void samplePressure() {
         try {
             boolean was = pressure.overloaded();
-            pressure.sample(nowMillis());
+            Pressure.Reading reading = pressure.sample(nowMillis());
+            GatewayConfig cfg = config;
+            int[] inPlay = cfg.admitRoomsPercent() > 0 && !"off".equals(cfg.shedding()) ? roomsInPlay() : new int[2];
+            double cpuPercent = cpu.percentSinceLast();
+            long readAt = System.nanoTime();
+            admission.open(reading, inPlay[0], inPlay[1], pressure.overloaded(), cpuPercent, cfg);
+            pacer.reading(cpuPercent, pressure.lastActions(), lastReadingNanos == 0 ? 0 : readAt - lastReadingNanos,
+                    inPlay[0], cfg);
+            lastReadingNanos = readAt;
+            connectionWindow.open(connections.size(), cfg);
             if (probeHandedNanos == 0) {
                 long handed = System.nanoTime();
                 probeHandedNanos = handed;
@@ -1510,6 +1615,8 @@ final class Gateway {
             load.put("sinceMillis", nowMillis() - pressure.overloadedSinceMillis());
         }
         load.put("pressure", pressure.details());
+        load.put("admission", admission.details());
+        load.put("roomShares", pacer.details());
         load.put("shed", metrics.shedCounts(false));
         load.put("wouldShed", metrics.shedCounts(true));
         d.put("load", load);

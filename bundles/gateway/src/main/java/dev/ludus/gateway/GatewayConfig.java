@@ -135,6 +135,39 @@ public @interface GatewayConfig {
             description = "The event store's mean fsync time over the last 250 ms. 0: not watched.")
     int shedFsyncMillis() default 200;
 
+    @AttributeDefinition(name = "New rooms per reading (% of the rooms in play)", min = "0", max = "1000",
+            description = "Admission by capacity: every 250 ms the node takes at most this share of the rooms in play"
+                    + " as new rooms (create_room), and at least 'New rooms per reading, at least'; more are refused"
+                    + " with 'overloaded' and a short retryAfterMillis. So new load comes in steps that a reading sees"
+                    + " before the next. 0: new rooms are not paced. Follows the shedding mode (shadow counts only).")
+    int admitRoomsPercent() default 25;
+
+    @AttributeDefinition(name = "New rooms per reading, at least", min = "1", max = "1000000",
+            description = "The smallest window of new rooms per 250 ms, however few rooms are in play.")
+    int admitRoomsMin() default 8;
+
+    @AttributeDefinition(name = "No new rooms above (ms)", min = "0", max = "600000",
+            description = "While the last reading's action p99 or executor lag is over this, no new room is taken:"
+                    + " the games under way are slowing down. 0: only the overloaded state closes admission.")
+    int admitTargetMillis() default 25;
+
+    @AttributeDefinition(name = "No new rooms above CPU (%)", min = "0", max = "100",
+            description = "While the node's process used more than this share of its processors in the last 250 ms,"
+                    + " no new room is taken: rooms once started cannot be sent away, so new ones wait for room on the"
+                    + " CPU. 0: not watched.")
+    int admitCpuPercent() default 80;
+
+    @AttributeDefinition(name = "New connections per reading (% of those open)", min = "0", max = "1000",
+            description = "Every 250 ms the node takes at most this share of the connections open as new WebSocket"
+                    + " connections, and at least 'New connections per reading, at least'; more get 503 with Retry-After"
+                    + " (1 s). A crowd connecting at once is so taken in over a few readings instead of stalling the games"
+                    + " under way. 0: not paced. Follows the shedding mode.")
+    int admitConnectionsPercent() default 25;
+
+    @AttributeDefinition(name = "New connections per reading, at least", min = "1", max = "1000000",
+            description = "The smallest window of new connections per 250 ms, however few are open.")
+    int admitConnectionsMin() default 64;
+
     // ---------------------------------------------------------------- rate limits (docs/protocol.md, "Rate limits")
 
     @AttributeDefinition(name = "Rate limits", options = {

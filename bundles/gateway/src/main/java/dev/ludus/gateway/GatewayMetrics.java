@@ -76,6 +76,7 @@ final class GatewayMetrics {
     private final LongSupplier outboundBytes;
     private volatile Bound bound;
     private volatile Pressure pressure;
+    private volatile Admission admission;
     /** New work refused by load shedding (and, in shadow mode, what would have been), by what it was. */
     private final Map<String, Counter> shed = new ConcurrentHashMap<>();
     private final Map<String, Counter> wouldShed = new ConcurrentHashMap<>();
@@ -105,6 +106,10 @@ final class GatewayMetrics {
 
     void pressure(Pressure p) {
         pressure = p;
+    }
+
+    void admission(Admission a) {
+        admission = a;
     }
 
     /** Load shedding refused {@code what} ({@code shadow}: would have, and let it through). */
@@ -179,6 +184,11 @@ final class GatewayMetrics {
                     return Double.isNaN(v) ? 0.0 : v;
                 });
             }
+        }
+        Admission a = admission;
+        if (a != null) {
+            put(b, name(b, "admission_window"), (Gauge<Integer>) () -> a.windowOrMinusOne());
+            put(b, name(b, "admission_left"), (Gauge<Integer>) () -> a.windowOrMinusOne() < 0 ? -1 : a.left());
         }
         bound = b;
     }

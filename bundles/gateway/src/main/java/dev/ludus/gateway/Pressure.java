@@ -93,6 +93,7 @@ final class Pressure {
     private final DoubleSupplier fsyncMillis;
 
     private volatile Thresholds thresholds;
+    private volatile int lastActions;
     private volatile Reading last = new Reading(nan());
     private volatile boolean overloaded;
     private volatile String reason = "";
@@ -122,7 +123,9 @@ final class Pressure {
     /** Takes a reading and updates the overloaded state; called by one thread, every {@link #SAMPLE_MILLIS}. */
     synchronized Reading sample(long nowMillis) {
         double[] v = nan();
-        int n = Math.min(actions.getAndSet(0), WINDOW);
+        int all = actions.getAndSet(0);
+        lastActions = all;
+        int n = Math.min(all, WINDOW);
         if (n >= MIN_ACTIONS) {
             long[] taken = new long[n];
             for (int i = 0; i < n; i++) {
@@ -179,6 +182,11 @@ final class Pressure {
 
     private static String format(double v) {
         return v >= 10 ? String.valueOf(Math.round(v)) : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    /** The actions answered between the last two readings. */
+    int lastActions() {
+        return lastActions;
     }
 
     boolean overloaded() {

@@ -46,6 +46,7 @@ public class GatewayLimitsTest {
         cfg.perSecond = 100_000;
         cfg.burst = 100_000;
         cfg.flood = 1_000_000;
+        cfg.admitRoomsPercent = 0; // 400 rooms at once: admission pacing is another test's subject
         TestServer s = server(cfg);
         ProtocolClient maker = hello(s, "maker");
         String longName = "a lobby name long enough to make every page of the lobby weigh something ".repeat(1);

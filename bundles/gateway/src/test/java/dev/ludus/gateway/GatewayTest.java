@@ -525,6 +525,7 @@ public class GatewayTest {
         cfg.perSecond = 100_000;
         cfg.burst = 100_000;
         cfg.flood = 1_000_000;
+        cfg.admitRoomsPercent = 0; // 60 rooms at once: admission pacing is another test's subject
         TestServer s = server(cfg);
         ProtocolClient maker = hello(s, "maker");
         for (int i = 0; i < 60; i++) {
@@ -664,7 +665,7 @@ public class GatewayTest {
         Map<String, Object> newPlayer = quiet.request("hello", Map.of("name", "late"));
         assertEquals(newPlayer.toString(), Codes.OVERLOADED, newPlayer.get("code"));
         try {
-            ProtocolClient late = ProtocolClient.connect(s.uri());
+            ProtocolClient late = ProtocolClient.connectOnce(s.uri());
             late.close();
             fail("a new connection is refused (503) while overloaded");
         } catch (Exception expected) {
@@ -688,6 +689,67 @@ public class GatewayTest {
         waitUntil(() -> !s.gateway.pressure.overloaded(), 15_000);
         assertEquals("ok", a.request("leave_room", Map.of("room", room)).get("type"));
         assertEquals("ok", a.request("create_room", Map.of("game", TurnGame.TYPE, "name", "after", "options", Map.of())).get("type"));
+    }
+
+    @Test
+    public void newRoomsArePacedPerReadingAndTheRestAreRefusedWithAShortRetryThatThenSucceeds() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.admitRoomsMin = 4;
+        cfg.admitRoomsPercent = 1; // rooms other tests left playing must not make the window large
+        cfg.admitTargetMillis = 0; // latency and CPU on a busy test machine must not close the window: pacing alone here
+        cfg.admitCpuPercent = 0;
+        cfg.perSecond = 1000;
+        cfg.burst = 1000;
+        TestServer s = server(cfg);
+        ProtocolClient a = hello(s, "Ann");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add(a.send("create_room", Map.of("game", TurnGame.TYPE, "name", "rush " + i, "options", Map.of())));
+        }
+        int ok = 0;
+        List<Map<String, Object>> refused = new ArrayList<>();
+        for (String id : ids) {
+            Map<String, Object> reply = a.await("reply " + id, m -> id.equals(m.get("id")), 10_000);
+            if ("ok".equals(reply.get("type"))) {
+                ok++;
+            } else {
+                refused.add(reply);
+            }
+        }
+        assertTrue("at least one window's worth is taken: " + ok, ok >= 4);
+        assertFalse("40 at once are more than the windows they arrive in", refused.isEmpty());
+        for (Map<String, Object> r : refused) {
+            assertEquals(r.toString(), Codes.OVERLOADED, r.get("code"));
+            long after = ((Number) r.get("retryAfterMillis")).longValue();
+            assertTrue(r.toString(), after >= 500 && after < 1500);
+            assertTrue(r.toString(), String.valueOf(r.get("message")).contains("new rooms per 250 ms"));
+        }
+        assertEquals("every refused room is counted", Long.valueOf(refused.size()),
+                s.gateway.metrics.shedCounts(false).get("new_room"));
+        assertEquals("what was refused was not created (this test's rooms)", (long) ok,
+                service().list().stream().filter(i -> i.name().startsWith("rush ")).count());
+        Map<String, Object> load = (Map<String, Object>) s.gateway.health().details().get("load");
+        assertTrue(load.toString(), ((Map<?, ?>) load.get("admission")).containsKey("window"));
+        assertFalse("pacing is normal work, not an overload", String.valueOf(s.gateway.health().reason()).contains("overloaded"));
+        assertEquals(false, load.get("overloaded"));
+
+        Thread.sleep(((Number) refused.get(0).get("retryAfterMillis")).longValue());
+        assertEquals("ok", a.request("create_room", Map.of("game", TurnGame.TYPE, "name", "later", "options", Map.of()))
+                .get("type"));
+
+        // Shadow mode counts what it would refuse and refuses nothing; off neither.
+        cfg.shedding = "shadow";
+        s.gateway.configure(cfg);
+        Thread.sleep(300);
+        List<String> shadowIds = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            shadowIds.add(a.send("create_room", Map.of("game", TurnGame.TYPE, "name", "shadow " + i, "options", Map.of())));
+        }
+        for (String id : shadowIds) {
+            Map<String, Object> reply = a.await("reply " + id, m -> id.equals(m.get("id")), 10_000);
+            assertEquals(reply.toString(), "ok", reply.get("type"));
+        }
+        assertTrue(s.gateway.metrics.shedCounts(true).getOrDefault("new_room", 0L) > 0);
     }
 
     @Test

@@ -45,6 +45,12 @@ final class TestConfig implements GatewayConfig {
     int shedOutboundPercent = 75;
     int shedHeapAfterGcPercent = 90;
     int shedFsyncMillis = 200;
+    int admitRoomsPercent = 25;
+    int admitRoomsMin = 8;
+    int admitTargetMillis = 25;
+    int admitCpuPercent = 0; // 80 in production; here the "node" is the test JVM, whose CPU is the whole build's
+    int admitConnectionsPercent = 25;
+    int admitConnectionsMin = 64;
 
     @Override public Class<? extends Annotation> annotationType() { return GatewayConfig.class; }
     @Override public int gracePeriodSeconds() { return grace; }
@@ -90,4 +96,10 @@ final class TestConfig implements GatewayConfig {
     @Override public int shedOutboundPercent() { return shedOutboundPercent; }
     @Override public int shedHeapAfterGcPercent() { return shedHeapAfterGcPercent; }
     @Override public int shedFsyncMillis() { return shedFsyncMillis; }
+    @Override public int admitRoomsPercent() { return admitRoomsPercent; }
+    @Override public int admitRoomsMin() { return admitRoomsMin; }
+    @Override public int admitTargetMillis() { return admitTargetMillis; }
+    @Override public int admitCpuPercent() { return admitCpuPercent; }
+    @Override public int admitConnectionsPercent() { return admitConnectionsPercent; }
+    @Override public int admitConnectionsMin() { return admitConnectionsMin; }
 }
