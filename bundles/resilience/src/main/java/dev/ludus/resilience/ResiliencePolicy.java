@@ -195,27 +195,30 @@ final class ResiliencePolicy implements Policy {
                 throw new NullPointerException("the call of '" + name + "' returned no stage");
             }
         } catch (Throwable t) {
-            end(p, ended, begun, result, null, t, callersOwn);
+            end(p, ended, begun, result, null, t, callersOwn, false);
             return result;
         }
-        stage.whenComplete((value, error) -> end(p, ended, begun, result, value, error, callersOwn));
+        stage.whenComplete((value, error) -> end(p, ended, begun, result, value, error, callersOwn, false));
         if (p.limiter() != null && !ended.get()) {
             long ms = p.settings().timeoutMillis();
-            CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS).execute(() -> {
-                if (end(p, ended, begun, result, null, new ResilienceException(ResilienceException.TIMEOUT, name,
-                        "'" + name + "' gave up waiting after " + ms + " ms", 0, null), callersOwn)) {
-                    timeouts.increment();
-                }
-            });
+            CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS).execute(() -> end(p, ended, begun, result, null,
+                    new ResilienceException(ResilienceException.TIMEOUT, name, "'" + name + "' gave up waiting after " + ms
+                            + " ms", 0, null), callersOwn, true));
         }
         return result;
     }
 
-    /** Counts an asynchronous call's outcome and completes its stage, once; false when it had ended already. */
+    /**
+     * Counts an asynchronous call's outcome and completes its stage, once (every count before the
+     * stage completes, so a caller that sees it sees them); false when it had ended already.
+     */
     private <T> boolean end(Parts p, AtomicBoolean ended, long begun, CompletableFuture<T> result, T value,
-                            Throwable error, Predicate<Throwable> callersOwn) {
+                            Throwable error, Predicate<Throwable> callersOwn, boolean timedOut) {
         if (!ended.compareAndSet(false, true)) {
             return false;
+        }
+        if (timedOut) {
+            timeouts.increment();
         }
         if (p.bulkhead() != null) {
             p.bulkhead().onComplete();
