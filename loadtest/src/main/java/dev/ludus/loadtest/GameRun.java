@@ -84,8 +84,9 @@ final class GameRun {
     static final int SHED_ATTEMPTS = 500;
 
     /**
-     * Opens a player's connection; one an overloaded node refuses (HTTP 503: it sheds new work) is
-     * opened again {@link #SHED_RETRY_MILLIS} later, as a client should, and counted under
+     * Opens a player's connection; one an overloaded node refuses (HTTP 503: it paces or sheds new
+     * connections) is opened again after its Retry-After ({@link #SHED_RETRY_MILLIS} if it names
+     * none), as a client should, and counted under
      * "overloaded: connection (retried)".
      */
     private CompletableFuture<Connection> openShedAware(HttpClient http, URI uri, Player p, int attempt) {
@@ -97,7 +98,7 @@ final class GameRun {
                     if (attempt < SHED_ATTEMPTS && refusedWith503(e)) {
                         error("overloaded: connection (retried)");
                         return CompletableFuture.supplyAsync(() -> null,
-                                CompletableFuture.delayedExecutor(SHED_RETRY_MILLIS, TimeUnit.MILLISECONDS))
+                                CompletableFuture.delayedExecutor(retryAfterMillis(e), TimeUnit.MILLISECONDS))
                                 .thenCompose(x -> openShedAware(http, uri, p, attempt + 1));
                     }
                     return CompletableFuture.<Connection>failedFuture(e);
@@ -483,6 +484,19 @@ final class GameRun {
     }
 
     /** Whether the WebSocket handshake was answered with HTTP 503. */
+    /** The wait a 503 names in {@code Retry-After} (whole seconds), else {@link #SHED_RETRY_MILLIS}. */
+    static long retryAfterMillis(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.net.http.WebSocketHandshakeException h && h.getResponse() != null) {
+                String after = h.getResponse().headers().firstValue("Retry-After").orElse("");
+                if (after.matches("\\d{1,4}")) {
+                    return Math.max(100, Long.parseLong(after) * 1000);
+                }
+            }
+        }
+        return SHED_RETRY_MILLIS;
+    }
+
     static boolean refusedWith503(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof java.net.http.WebSocketHandshakeException h && h.getResponse() != null

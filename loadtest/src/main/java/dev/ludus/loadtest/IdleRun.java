@@ -159,8 +159,30 @@ final class IdleRun {
         timeHealth();
     }
 
-    /** One idle player: connect, say hello, and complete once the server answers it. */
+    /**
+     * One idle player: connect, say hello, and complete once the server answers it. A connection
+     * the node refuses with 503 (it takes new connections a window at a time) is opened again after
+     * its Retry-After, up to {@link GameRun#SHED_ATTEMPTS} times, as a client should.
+     */
     private CompletableFuture<Connection> hello(HttpClient http, URI uri, int index) {
+        return helloPaced(http, uri, index, 0);
+    }
+
+    private CompletableFuture<Connection> helloPaced(HttpClient http, URI uri, int index, int attempt) {
+        return helloOnce(http, uri, index).handle((c, e) -> {
+            if (e == null) {
+                return CompletableFuture.completedFuture(c);
+            }
+            if (attempt < GameRun.SHED_ATTEMPTS && GameRun.refusedWith503(e)) {
+                return CompletableFuture.supplyAsync(() -> null,
+                        CompletableFuture.delayedExecutor(GameRun.retryAfterMillis(e), TimeUnit.MILLISECONDS))
+                        .thenCompose(x -> helloPaced(http, uri, index, attempt + 1));
+            }
+            return CompletableFuture.<Connection>failedFuture(e);
+        }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Connection> helloOnce(HttpClient http, URI uri, int index) {
         CompletableFuture<Connection> answered = new CompletableFuture<>();
         CompletableFuture<Connection> connected = Connection.open(http, uri, text -> {
             if (!answered.isDone()) {
