@@ -21,15 +21,16 @@ import dev.ludus.testing.services.Service;
 import dev.ludus.testing.services.WithServices;
 
 /**
- * The swap suite ({@link SwapSuite}) over the opt-in {@code archive-jdbc} feature: games are
- * archived to PostgreSQL while its backend bundle is stopped, updated and reinstalled.
+ * The swap suite ({@link SwapSuite}) over the opt-in {@code archive-jdbc} and {@code eventstore-jdbc}
+ * features: every move is appended to PostgreSQL and games are archived there while the event
+ * store's and the archive backend's bundles are stopped, updated and reinstalled.
  */
 @RunWith(WithServices.class)
 @WithServices.Needs(value = Service.POSTGRESQL, runner = PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class SwapJdbcIT extends SwapSuite {
 
-    static final List<String> BUNDLES = List.of("dev.ludus.archive.jdbc");
+    static final List<String> BUNDLES = List.of("dev.ludus.archive.jdbc", "dev.ludus.eventstore.jdbc");
 
     @Inject
     BundleContext context;
@@ -42,16 +43,22 @@ public class SwapJdbcIT extends SwapSuite {
     @Configuration
     public Option[] config() throws Exception {
         String schema = "ludus_swap_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        return ExamConfig.defaultFeatureSet("swap-jdbc", List.of("archive-jdbc"), Map.of(
-                "dev.ludus.archive.jdbc.cfg", ExamPostgres.archiveJdbcConfig(SwapJdbcIT.class, schema),
+        String archive = ExamPostgres.archiveJdbcConfig(SwapJdbcIT.class, schema);
+        // The event store in the same database, a schema of its own, ranked above the file store
+        // (so that the suite's own count of acknowledged moves reads it too), and chosen by the rooms.
+        String events = archive.replace("schema = " + schema, "schema = " + schema + "_events") + "ranking = 10\n";
+        return ExamConfig.defaultFeatureSet("swap-jdbc", List.of("archive-jdbc", "eventstore-jdbc"), Map.of(
+                "dev.ludus.archive.jdbc.cfg", archive,
+                "dev.ludus.eventstore.jdbc.cfg", events,
                 "dev.ludus.archive.cfg", "backend.target = (ludus.archive.backend=jdbc)\n",
-                "dev.ludus.rooms.cfg", "botThinkMillis = 30\n",
+                "dev.ludus.rooms.cfg", "botThinkMillis = 30\nEventStore.target = (ludus.eventstore=jdbc)\n"
+                        + "SnapshotStore.target = (ludus.eventstore=jdbc)\n",
                 "dev.ludus.gateway.cfg", "maxConnectionsPerAddress = 1000\nlimits = shadow\n"),
                 frameworkProperty("ludus.itest.schema").value(schema));
     }
 
     @Test
-    public void theJdbcArchiveBackendSwapsUnderPlayWithNothingLostOrArchivedTwice() throws Exception {
-        run("Swap suite, archive-jdbc feature (games archived to PostgreSQL)", BUNDLES, "-archive-jdbc.md");
+    public void theJdbcEventStoreAndArchiveBackendSwapUnderPlayWithNothingLostOrArchivedTwice() throws Exception {
+        run("Swap suite, eventstore-jdbc and archive-jdbc features (moves appended to and games archived in PostgreSQL)", BUNDLES, "-archive-jdbc.md");
     }
 }

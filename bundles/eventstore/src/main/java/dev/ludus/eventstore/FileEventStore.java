@@ -23,7 +23,7 @@ import dev.ludus.api.event.RecordedEvent;
  * <p>Each call goes to the log in use at that moment (a directory change swaps it); a call on a
  * closed log fails with {@code store_closed}.
  */
-@Component(factory = FileEventStore.FACTORY, service = EventStore.class)
+@Component(factory = FileEventStore.FACTORY, service = EventStore.class, property = "ludus.eventstore=file")
 public class FileEventStore implements EventStore {
 
     static final String FACTORY = "dev.ludus.eventstore.FileEventStore";

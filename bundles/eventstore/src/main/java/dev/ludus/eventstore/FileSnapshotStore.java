@@ -23,7 +23,7 @@ import dev.ludus.api.event.SnapshotStore;
  * (PID {@value ConfiguredEventStore#PID}, property {@code snapshotDirectory}). A change of directory
  * applies to the next call; snapshots are not moved (losing them costs replay time, never data).
  */
-@Component(service = SnapshotStore.class, configurationPid = ConfiguredEventStore.PID)
+@Component(service = SnapshotStore.class, configurationPid = ConfiguredEventStore.PID, property = "ludus.eventstore=file")
 public class FileSnapshotStore implements SnapshotStore {
 
     static final String DEFAULT_FOLDER = "snapshots";
