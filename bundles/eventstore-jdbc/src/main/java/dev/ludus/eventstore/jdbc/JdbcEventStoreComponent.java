@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -115,6 +117,16 @@ public class JdbcEventStoreComponent implements HealthCheck {
         @AttributeDefinition(name = "Service ranking",
                 description = "The rooms take the highest-ranked event store; the file store's is 0.")
         int ranking() default 0;
+
+        @AttributeDefinition(name = "Migrate from", required = false,
+                description = "An LDAP filter naming the event store to move every stream from, under play, for"
+                        + " example (ludus.eventstore=file). While set, the store offered is the migrating one (ranked"
+                        + " 1000 above this one): streams are moved one at a time and routed to where they are. Empty: no migration.")
+        String migrateFrom() default "";
+
+        @AttributeDefinition(name = "Migration drain (ms)", min = "1", max = "600000",
+                description = "How long a stream's move waits for its appends in flight to the old store before it is tried later.")
+        long migrationDrainMillis() default 5000;
     }
 
     private final Clock clock;
@@ -125,10 +137,15 @@ public class JdbcEventStoreComponent implements HealthCheck {
     private HikariDataSource pool;
     private ScheduledExecutorService lifecycle;
     private volatile PostgresEventStore store;
-    private ServiceRegistration<?> registration;
+    private volatile ServiceRegistration<?> registration;
     private volatile String problem = "starting";
     private volatile Instant problemSince;
     private volatile boolean deactivated;
+    /** While migrating: the source's services, the migrating store and the thread that moves the streams. */
+    private ServiceReference<EventStore> sourceRef;
+    private ServiceReference<SnapshotStore> sourceSnapshotsRef;
+    private volatile MigratingEventStore migration;
+    private Thread mover;
 
     public JdbcEventStoreComponent() {
         this(Clock.systemUTC());
@@ -199,6 +216,9 @@ public class JdbcEventStoreComponent implements HealthCheck {
                 open();
                 return;
             }
+            if (migrating() && !tendMigration()) {
+                return;
+            }
             PostgresEventStore.Stats s = store.stats();
             long away = config.unavailableMillis();
             boolean failing = s.failingSinceMillis() != 0 && away > 0 && clock.millis() - s.failingSinceMillis() >= away;
@@ -209,6 +229,149 @@ public class JdbcEventStoreComponent implements HealthCheck {
             }
         } catch (RuntimeException e) {
             LOG.warn("event store (PostgreSQL): {}", e.toString());
+        }
+    }
+
+    private boolean migrating() {
+        return config.migrateFrom() != null && !config.migrateFrom().isBlank();
+    }
+
+    /**
+     * While migrating: finds the source and starts the migration; withdraws the migrating store
+     * if the source went away. Returns whether the migrating store may be offered now.
+     */
+    private boolean tendMigration() {
+        if (migration != null) {
+            if (sourceRef.getBundle() != null && sourceSnapshotsRef.getBundle() != null) {
+                return true;
+            }
+            unregister("the event store migrated from went away");
+            endMigration();
+            return false;
+        }
+        String own = "(!(service.bundleid=" + context.getBundle().getBundleId() + "))";
+        String filter = config.migrateFrom().strip();
+        try {
+            org.osgi.framework.FrameworkUtil.createFilter(filter);
+            sourceRef = best(EventStore.class, "(&" + filter + own + ")");
+            sourceSnapshotsRef = best(SnapshotStore.class, "(&" + filter + own + ")");
+        } catch (InvalidSyntaxException e) {
+            problem("migrateFrom is not an LDAP filter: " + filter + " (" + e.getMessage() + ")");
+            return false;
+        }
+        if (sourceRef == null || sourceSnapshotsRef == null) {
+            problem("waiting for the event store to migrate from: no " + (sourceRef == null ? "EventStore" : "SnapshotStore")
+                    + " matches " + filter);
+            return false;
+        }
+        EventStore source = context.getService(sourceRef);
+        SnapshotStore sourceSnapshots = context.getService(sourceSnapshotsRef);
+        if (source == null || sourceSnapshots == null) {
+            endMigration();
+            return false;
+        }
+        MigratingEventStore m = new MigratingEventStore(source, sourceSnapshots, store, store, config.migrationDrainMillis());
+        migration = m;
+        ServiceReference<EventStore> from = sourceRef;
+        mover = new Thread(() -> {
+            try {
+                // Streams may move only once nobody appends to the source directly: every bundle
+                // that held it must have moved to the migrating store (its ranking is higher; a
+                // bundle whose target names the source must be pointed at ludus.eventstore=jdbc).
+                String others;
+                while (!m.stopped() && !(others = othersUsing(from)).isEmpty()) {
+                    m.waiting("not begun: " + others + " still use the event store migrated from; a bundle whose"
+                            + " EventStore.target names it must be pointed at (ludus.eventstore=jdbc)");
+                    Thread.sleep(200);
+                }
+                if (!m.stopped()) {
+                    m.run();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.error("event store migration failed; streams not moved stay where they are", e);
+            }
+        }, "ludus-eventstore-migration");
+        mover.setDaemon(true);
+        mover.start();
+        return true;
+    }
+
+    /**
+     * The bundles other than this one that hold the source's service but not the migrating store
+     * (those that would append to it directly), by symbolic name; empty if none. A bundle holding
+     * both (a service tracker holds every match) uses the best, the migrating one.
+     */
+    private String othersUsing(ServiceReference<?> ref) {
+        org.osgi.framework.Bundle[] using = ref.getUsingBundles();
+        if (using == null) {
+            return "";
+        }
+        java.util.Set<Long> onMigrating = new java.util.HashSet<>();
+        ServiceRegistration<?> reg = registration;
+        org.osgi.framework.Bundle[] users = null;
+        try {
+            users = reg == null ? null : reg.getReference().getUsingBundles();
+        } catch (IllegalStateException gone) {
+            // withdrawn meanwhile
+        }
+        if (users != null) {
+            for (org.osgi.framework.Bundle b : users) {
+                onMigrating.add(b.getBundleId());
+            }
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (org.osgi.framework.Bundle b : using) {
+            if (b.getBundleId() != context.getBundle().getBundleId() && !onMigrating.contains(b.getBundleId())) {
+                names.add(b.getSymbolicName());
+            }
+        }
+        return String.join(", ", names);
+    }
+
+    private <T> ServiceReference<T> best(Class<T> type, String filter) throws InvalidSyntaxException {
+        ServiceReference<T> best = null;
+        for (ServiceReference<T> r : context.getServiceReferences(type, filter)) {
+            if (best == null || r.compareTo(best) > 0) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    private void endMigration() {
+        MigratingEventStore m = migration;
+        migration = null;
+        if (m != null) {
+            m.stop();
+        }
+        Thread t = mover;
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ServiceReference<?> r : new ServiceReference<?>[] {sourceRef, sourceSnapshotsRef}) {
+            if (r != null) {
+                try {
+                    context.ungetService(r);
+                } catch (IllegalStateException | IllegalArgumentException gone) {
+                    // the source or this bundle is stopping
+                }
+            }
+        }
+        sourceRef = null;
+        sourceSnapshotsRef = null;
+    }
+
+    private void problem(String reason) {
+        if (!reason.equals(problem)) {
+            LOG.warn("event store (PostgreSQL): {}", reason);
+            problem = reason;
+            problemSince = clock.instant();
         }
     }
 
@@ -247,9 +410,19 @@ public class JdbcEventStoreComponent implements HealthCheck {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(KIND, "jdbc");
         props.put("ludus.eventstore.schema", config.schema());
-        props.put(Constants.SERVICE_RANKING, config.ranking());
+        Object service = store;
+        if (migrating()) {
+            if (migration == null) {
+                return;
+            }
+            service = migration;
+            props.put("ludus.eventstore.migrating", Boolean.TRUE);
+            props.put(Constants.SERVICE_RANKING, config.ranking() + 1000);
+        } else {
+            props.put(Constants.SERVICE_RANKING, config.ranking());
+        }
         registration = context.registerService(new String[] {EventStore.class.getName(), SnapshotStore.class.getName()},
-                store, props);
+                service, props);
         if (problemSince != null && !"starting".equals(problem)) {
             LOG.info("event store (PostgreSQL): the database answers again; EventStore offered again");
         }
@@ -290,6 +463,7 @@ public class JdbcEventStoreComponent implements HealthCheck {
             Thread.currentThread().interrupt();
         }
         unregister("the bundle is stopping");
+        endMigration();
         PostgresEventStore s = store;
         if (s != null) {
             s.close();
@@ -325,6 +499,24 @@ public class JdbcEventStoreComponent implements HealthCheck {
         if (pool != null && pool.getHikariPoolMXBean() != null) {
             d.put("poolActive", pool.getHikariPoolMXBean().getActiveConnections());
             d.put("poolIdle", pool.getHikariPoolMXBean().getIdleConnections());
+        }
+        MigratingEventStore m = migration;
+        if (m != null) {
+            MigratingEventStore.Progress pr = m.progress();
+            Map<String, Object> mig = new LinkedHashMap<>();
+            mig.put("from", config.migrateFrom());
+            mig.put("streams", pr.streams());
+            mig.put("moved", pr.moved());
+            mig.put("copiedEvents", pr.copiedEvents());
+            mig.put("done", pr.done());
+            if (pr.done()) {
+                mig.put("next", "every stream is in PostgreSQL: set EventStore.target and SnapshotStore.target ="
+                        + " (ludus.eventstore=jdbc) in dev.ludus.rooms, then remove migrateFrom here");
+            }
+            if (pr.lastProblem() != null) {
+                mig.put("lastProblem", pr.lastProblem());
+            }
+            d.put("migration", mig);
         }
         String p = problem;
         if (p != null) {
