@@ -227,7 +227,7 @@ public class DistributionIT {
             d.start();
             assertEquals(d.output(), 1, d.awaitExit(30, TimeUnit.SECONDS));
             assertTrue(d.output(), d.output().contains("feature 'nosuch' not found"));
-            assertTrue(d.output(), d.output().contains("available: archive-jdbc, bus-nats, bus-rabbitmq, cache-redis, chaos, eventstore-jdbc, framework, games, ghost, http, limits-redis, ludus-core, nats, redis, tracing-otlp, webconsole"));
+            assertTrue(d.output(), d.output().contains("available: archive-jdbc, bus-nats, bus-rabbitmq, cache-redis, chaos, cluster, eventstore-jdbc, framework, games, ghost, http, limits-redis, ludus-core, nats, redis, tracing-otlp, webconsole"));
 
             d.env.put("LUDUS_FEATURES", "framework");
             d.env.put("LUDUS_HTTP_PORT", "eighty");

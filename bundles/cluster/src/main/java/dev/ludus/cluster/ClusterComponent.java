@@ -1,0 +1,258 @@
+package dev.ludus.cluster;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.cluster.Cluster;
+import dev.ludus.api.cluster.NodeInfo;
+import dev.ludus.api.game.GameDefinition;
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.rooms.RoomService;
+import dev.ludus.nats.client.NatsConnector;
+import io.nats.client.Connection;
+
+/**
+ * This node in the cluster: a {@link NatsCluster} on a connection from the node's
+ * {@link NatsConnector}, configured by {@value #PID} (required). Joins in the background (and tries
+ * again every two seconds while NATS does not answer); the {@link Cluster} service is registered
+ * while this node is a member. Announces the game types (and {@code type@version}) of the
+ * {@link GameDefinition} services running here, the rooms that are not finished, and the
+ * process's CPU use. The health check {@code cluster} is always registered while configured.
+ */
+@Component(service = HealthCheck.class, configurationPid = ClusterComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+@Designate(ocd = ClusterComponent.Config.class)
+public class ClusterComponent implements HealthCheck {
+
+    static final String PID = "dev.ludus.cluster";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterComponent.class);
+
+    @ObjectClassDefinition(name = "Ludus cluster",
+            description = "This node's membership in a cluster of Ludus nodes sharing one NATS JetStream (and one shared event"
+                    + " store). A change makes the node leave and join again.")
+    public @interface Config {
+        @AttributeDefinition(name = "Node id", min = "1", max = "64",
+                description = "Unique in the cluster: letters, digits, - and _. A node restarted with its id waits for its old lease to lapse.")
+        String nodeId();
+
+        @AttributeDefinition(name = "Address", required = false,
+                description = "Where players and other nodes reach this node, e.g. ws://game-1.example:8080/ws (announced to the others).")
+        String address() default "";
+
+        @AttributeDefinition(name = "Bucket prefix", min = "1", max = "64",
+                description = "Names the cluster's two key-value buckets (<prefix>_nodes, <prefix>_rooms); clusters sharing a NATS differ here.")
+        String prefix() default "ludus";
+
+        @AttributeDefinition(name = "Lease (ms)", min = "1000", max = "600000",
+                description = "A node that has not renewed its announcement this long is taken for dead and its rooms are claimed by others.")
+        long leaseMillis() default 6000;
+
+        @AttributeDefinition(name = "Heartbeat (ms)", min = "50", max = "300000",
+                description = "How often this node renews its lease; at most half the lease.")
+        long heartbeatMillis() default 1000;
+    }
+
+    @Reference(target = "(" + NatsConnector.NAME_PROPERTY + "=default)")
+    private NatsConnector nats;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RoomService rooms;
+
+    private BundleContext context;
+    private Config config;
+    private ScheduledExecutorService joiner;
+    private volatile NatsCluster cluster;
+    private volatile Connection connection;
+    private ServiceRegistration<Cluster> registration;
+    private volatile String problem = "joining";
+    private volatile boolean deactivated;
+
+    @Activate
+    void activate(Config config, BundleContext context) {
+        this.config = config;
+        this.context = context;
+        joiner = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ludus-cluster-join");
+            t.setDaemon(true);
+            return t;
+        });
+        joiner.scheduleWithFixedDelay(this::tend, 0, 2, TimeUnit.SECONDS);
+    }
+
+    private synchronized void tend() {
+        if (deactivated) {
+            return;
+        }
+        if (cluster != null) {
+            return;
+        }
+        try {
+            NatsCluster.Settings settings = new NatsCluster.Settings(config.prefix(), Duration.ofMillis(config.leaseMillis()),
+                    Duration.ofMillis(config.heartbeatMillis()));
+            Connection c = nats.connect("cluster");
+            try {
+                cluster = new NatsCluster(c, config.nodeId(), settings, this::announcement, new Random());
+                connection = c;
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            registration = context.registerService(Cluster.class, cluster, null);
+            problem = null;
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            note(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            note("cannot join yet: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void note(String reason) {
+        if (!reason.equals(problem)) {
+            LOG.warn("cluster: {}", reason);
+            problem = reason;
+        }
+    }
+
+    private NatsCluster.Announcement announcement() {
+        Set<String> games = new TreeSet<>();
+        try {
+            for (ServiceReference<GameDefinition> ref : context.getServiceReferences(GameDefinition.class, null)) {
+                GameDefinition g = context.getService(ref);
+                if (g != null) {
+                    try {
+                        games.add(g.type());
+                        games.add(g.type() + "@" + ref.getBundle().getVersion());
+                    } finally {
+                        context.ungetService(ref);
+                    }
+                }
+            }
+        } catch (InvalidSyntaxException | IllegalStateException e) {
+            // stopping
+        }
+        RoomService r = rooms;
+        int roomCount = 0;
+        if (r != null) {
+            try {
+                roomCount = r.list().size();
+            } catch (RuntimeException e) {
+                // rooms are restarting
+            }
+        }
+        return new NatsCluster.Announcement(config.address(), games, roomCount, 0, cpu(), false);
+    }
+
+    private static double cpu() {
+        try {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                double load = os.getProcessCpuLoad();
+                return load < 0 ? 0 : load;
+            }
+        } catch (LinkageError notExported) {
+            // the framework does not export com.sun.management: placement goes by rooms alone
+        }
+        return 0;
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        deactivated = true;
+        joiner.shutdownNow();
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException gone) {
+                // stopping
+            }
+            registration = null;
+        }
+        NatsCluster c = cluster;
+        cluster = null;
+        if (c != null) {
+            c.close();
+        }
+        Connection conn = connection;
+        if (conn != null) {
+            try {
+                conn.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cluster";
+    }
+
+    @Override
+    public HealthResult check() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("nodeId", config.nodeId());
+        d.put("prefix", config.prefix());
+        d.put("nats", nats.target());
+        NatsCluster c = cluster;
+        if (c == null) {
+            return HealthResult.down("not a member: " + problem, d);
+        }
+        d.put("leaseAgeMillis", c.leaseAgeMillis());
+        try {
+            List<Map<String, Object>> nodes = new ArrayList<>();
+            for (NodeInfo n : c.nodes()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("id", n.id());
+                m.put("address", n.address());
+                m.put("rooms", n.rooms());
+                m.put("ownedRooms", c.roomsOf(n.id()).size());
+                m.put("cpu", Math.round(n.cpu() * 100) / 100.0);
+                m.put("leaseAgeMillis", n.leaseAgeMillis());
+                m.put("draining", n.draining());
+                nodes.add(m);
+            }
+            d.put("nodes", nodes);
+            d.put("orphanedRooms", c.orphans().size());
+        } catch (RuntimeException e) {
+            return HealthResult.degraded("the cluster's store does not answer: " + e.getMessage(), d);
+        }
+        if (!c.leaseHeld()) {
+            return HealthResult.degraded("this node has not renewed its lease for " + c.leaseAgeMillis()
+                    + " ms: others may take its rooms over (" + Optional.ofNullable(c.lastError()).orElse("") + ")", d);
+        }
+        return HealthResult.up(d);
+    }
+}

@@ -1,0 +1,141 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.inject.Inject;
+
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+
+import dev.ludus.api.cluster.Cluster;
+import dev.ludus.api.cluster.NodeInfo;
+import dev.ludus.api.health.HealthCheck;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.health.HealthStatus;
+import io.nats.client.Connection;
+import io.nats.client.KeyValue;
+import io.nats.client.Nats;
+
+/**
+ * The cluster bundle in the distribution (features nats and cluster) against a real NATS: the node
+ * joins and announces its game, sees another node (announced by the test through NATS itself, as
+ * another process would), places new rooms by load, claims rooms by compare-and-set, and takes
+ * over the rooms of the other node once its lease lapses; stopping the bundle says goodbye and
+ * starting it again joins again.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ClusterIT {
+
+    @Inject
+    BundleContext context;
+
+    @Configuration
+    public Option[] config() throws Exception {
+        String nats;
+        try {
+            nats = ExamNats.url(ClusterIT.class, 1);
+        } catch (org.junit.AssumptionViolatedException noNats) {
+            return ExamConfig.defaultFeatureSet("cluster", List.of("nats", "cluster"),
+                    frameworkProperty("ludus.itest.skip").value(noNats.getMessage()));
+        }
+        String prefix = "itest" + Long.toHexString(System.nanoTime());
+        return ExamConfig.defaultFeatureSet("cluster", List.of("nats", "cluster"), Map.of(
+                "dev.ludus.nats.cfg", "servers = " + nats + "\ncheckSeconds = 1\n",
+                "dev.ludus.cluster.cfg", "nodeId = node-a\naddress = ws://127.0.0.1:1/ws\nprefix = " + prefix
+                        + "\nleaseMillis = 2000\nheartbeatMillis = 300\n"),
+                frameworkProperty("ludus.itest.nats").value(nats), frameworkProperty("ludus.itest.prefix").value(prefix));
+    }
+
+    private Cluster cluster() throws Exception {
+        Wait.until("the Cluster service", 30_000, () -> context.getServiceReference(Cluster.class) != null);
+        return context.getService(context.getServiceReference(Cluster.class));
+    }
+
+    private HealthResult health() throws Exception {
+        for (ServiceReference<HealthCheck> ref : context.getServiceReferences(HealthCheck.class, null)) {
+            HealthCheck h = context.getService(ref);
+            if (h != null && h.name().equals("cluster")) {
+                return h.check();
+            }
+        }
+        throw new AssertionError("no cluster health check");
+    }
+
+    @Test
+    public void theNodeJoinsPlacesClaimsAndTakesOverADeadNodesRooms() throws Exception {
+        org.junit.Assume.assumeTrue(context.getProperty("ludus.itest.skip"), context.getProperty("ludus.itest.skip") == null);
+        String prefix = context.getProperty("ludus.itest.prefix");
+        Cluster cluster = cluster();
+        assertEquals("node-a", cluster.nodeId());
+        Wait.until("this node announced with its game", 10_000,
+                () -> cluster.nodes().stream().anyMatch(n -> n.id().equals("node-a") && n.hosts("liap-tui")));
+        assertEquals(HealthStatus.UP, health().status());
+
+        try (Connection nats = Nats.connect(context.getProperty("ludus.itest.nats"))) {
+            KeyValue nodes = nats.keyValue(prefix + "_nodes");
+            KeyValue rooms = nats.keyValue(prefix + "_rooms");
+            // another node, busier than this one's nothing, owning a room
+            String other = "address=ws://127.0.0.1:2/ws\ngames=liap-tui\nrooms=500\nplayers=2000\ncpu=0.9\ndraining=false\n";
+            nodes.put("node-b", other.getBytes(StandardCharsets.UTF_8));
+            rooms.create("room-of-b", "node-b".getBytes(StandardCharsets.UTF_8));
+            Wait.until("node-b seen", 10_000, () -> cluster.nodes().size() == 2);
+            NodeInfo b = cluster.nodes().stream().filter(n -> n.id().equals("node-b")).findFirst().orElseThrow();
+            assertEquals(500, b.rooms());
+            for (int i = 0; i < 20; i++) {
+                assertEquals("the less loaded node", "node-a", cluster.place("liap-tui"));
+            }
+            assertFalse("node-b is alive and owns its room", cluster.claim("room-of-b"));
+            assertTrue(cluster.claim("room-of-a"));
+            assertEquals(Optional.of("node-a"), cluster.owner("room-of-a"));
+
+            // node-b stops renewing (as if killed): its lease lapses and its room can be taken over
+            long t0 = System.nanoTime();
+            Wait.until("node-b's lease lapses", 15_000, () -> cluster.nodes().size() == 1);
+            long lapsed = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+            assertTrue("lapsed within the lease and a heartbeat: " + lapsed + " ms", lapsed < 5_000);
+            assertTrue("a survivor takes over a dead node's room", cluster.claim("room-of-b"));
+            assertEquals(Optional.of("node-a"), cluster.owner("room-of-b"));
+            Wait.until("the directory's replica", 10_000, () -> cluster.roomsOf("node-a").size() == 2);
+            cluster.release("room-of-a");
+            assertEquals(Optional.empty(), cluster.owner("room-of-a"));
+
+            // stopping the bundle says goodbye at once; starting it again joins again
+            Bundle bundle = context.getServiceReference(Cluster.class).getBundle();
+            bundle.stop();
+            assertTrue("the announcement is deleted at a stop", nodes.get("node-a") == null);
+            bundle.start();
+            Cluster again = cluster();
+            Wait.until("joined again", 10_000, () -> again.nodes().stream().anyMatch(n -> n.id().equals("node-a")));
+            assertEquals("its rooms stay its own across the restart", Optional.of("node-a"), again.owner("room-of-b"));
+            Wait.until("health UP again", 10_000, () -> health().status() == HealthStatus.UP);
+        } finally {
+            try (Connection nats = Nats.connect(context.getProperty("ludus.itest.nats"))) {
+                for (String b : List.of(prefix + "_nodes", prefix + "_rooms")) {
+                    try {
+                        nats.keyValueManagement().delete(b); // the real NATS outlives the test
+                    } catch (Exception gone) {
+                        // never made
+                    }
+                }
+            }
+        }
+    }
+}
