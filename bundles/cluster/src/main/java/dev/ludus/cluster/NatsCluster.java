@@ -400,7 +400,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         return out;
     }
 
-    /** Rooms whose owner's lease has lapsed: the ones survivors should claim. */
+    @Override
     public List<String> orphans() {
         Set<String> live = new java.util.HashSet<>();
         cachedAtNanos = 0;

@@ -67,13 +67,16 @@ final class Recovery {
     /** Makes every room of the event store known, then brings them back on a thread of its own. Once per activation. */
     void recoverAll() {
         EventStore es = ctx.eventStore;
-        if (es == null || started) {
-            return;
+        if (es == null || started || !ctx.clusterRooms.ready()) {
+            return; // without its cluster (requireCluster), recovery waits for it to be bound
         }
         started = true;
         long start = System.nanoTime();
+        // In a cluster the shared store holds every node's rooms: leave those of other live nodes alone.
+        java.util.Set<String> elsewhere = ctx.clusterRooms.ownedElsewhere();
         List<String> ids = es.streams().stream().filter(s -> s.startsWith(RoomsContext.STREAM_PREFIX))
-                .map(s -> s.substring(RoomsContext.STREAM_PREFIX.length())).sorted().toList();
+                .map(s -> s.substring(RoomsContext.STREAM_PREFIX.length())).filter(id -> !elsewhere.contains(id))
+                .sorted().toList();
         for (String id : ids) {
             ctx.asleep.put(id, -1L);
         }
@@ -201,10 +204,16 @@ final class Recovery {
                     driver.rebuild(live); // pauses it until the store returns
                     return;
                 }
+                if (!ctx.clusterRooms.mayRun(live.id)) { // another live node runs it
+                    ctx.rooms.remove(live.id, live);
+                    live.subscribers.clear();
+                    return;
+                }
                 Kind kind = classify(lastRecord(es, live.stream));
                 if (kind == Kind.ENDED) {
                     ctx.rooms.remove(live.id, live);
                     live.subscribers.clear();
+                    ctx.clusterRooms.released(live.id);
                     return;
                 }
                 driver.rebuild(live);

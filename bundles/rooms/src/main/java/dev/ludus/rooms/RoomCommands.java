@@ -114,6 +114,7 @@ final class RoomCommands implements RoomService, RoomOperations {
             throw new RoomException(RoomException.BAD_OPTIONS, e.getMessage());
         }
         requireActive();
+        ctx.clusterRooms.claimNew(roomId);
         LiveRoom live = ctx.newRoom(roomId);
         RoomRecord.Created created = new RoomRecord.Created(name.strip(), gameType, createdBy, opts, ctx.clock.millis(), seats);
         CompletableFuture<RoomInfo> reply = new CompletableFuture<>();

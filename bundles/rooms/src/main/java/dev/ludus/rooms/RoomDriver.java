@@ -622,6 +622,7 @@ final class RoomDriver {
         ctx.rooms.remove(live.id, live);
         live.subscribers.clear();
         publisher.unpublish(live);
+        ctx.clusterRooms.released(live.id);
     }
 
     static String rootMessage(Throwable t) {

@@ -101,6 +101,8 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         ctx.timers.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
         ctx.timers.scheduleWithFixedDelay(this::checkStalls, 5, 5, TimeUnit.SECONDS);
         ctx.timers.scheduleWithFixedDelay(driver::findSlowAppends, 100, 100, TimeUnit.MILLISECONDS);
+        // In a cluster: rooms whose node's lease lapsed are adopted (nothing on a single node).
+        ctx.timers.scheduleWithFixedDelay(() -> ctx.background.execute(ctx.clusterRooms::adoptOrphans), 1, 1, TimeUnit.SECONDS);
         if (ctx.eventStore != null) {
             recovery.recoverAll();
         }
@@ -204,6 +206,21 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             if (ctx.active) {
                 eachRoom(driver::storeLeft);
             }
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindCluster(dev.ludus.api.cluster.Cluster cluster) {
+        ctx.cluster = cluster;
+        if (ctx.active && ctx.eventStore != null && !recovery.started()) {
+            recovery.recoverAll(); // it waited for the cluster (requireCluster)
+        }
+    }
+
+    void unbindCluster(dev.ludus.api.cluster.Cluster cluster) {
+        if (ctx.cluster == cluster) {
+            ctx.cluster = null;
         }
     }
 

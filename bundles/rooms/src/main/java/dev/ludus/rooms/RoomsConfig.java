@@ -6,6 +6,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "Ludus rooms", description = "Lobby and game runtime.")
 public @interface RoomsConfig {
 
+    @AttributeDefinition(name = "Require a cluster",
+            description = "On a node of a cluster (shared event store): recover, rebuild and create rooms only while the"
+                    + " Cluster service is bound, so that no room runs on two nodes. Off on a single node.")
+    boolean requireCluster() default false;
+
     @AttributeDefinition(name = "Snapshot every", min = "1", max = "1000000",
             description = "Save a snapshot of a game every N actions, so recovery replays at most N actions.")
     int snapshotEvery() default 50;

@@ -56,6 +56,10 @@ final class RoomsContext {
     volatile GameStore gameStore;
     volatile ArchiveService archive;
     volatile dev.ludus.api.bus.MessageBus bus;
+    /** The cluster this node is a member of; null on a single node. */
+    volatile dev.ludus.api.cluster.Cluster cluster;
+    /** Claims, releases and adoptions in the cluster (nothing while {@link #cluster} is null). */
+    final ClusterRooms clusterRooms = new ClusterRooms(this);
     volatile Clock clock = Clock.systemUTC();
     volatile RoomsConfig config;
     volatile boolean active;

@@ -56,6 +56,7 @@ public final class TestRooms implements AutoCloseable {
             @Override public int archiveRetryQuarantined() { return 0; }
             @Override public String bus_target() { return "(ludus.bus=local)"; }
             @Override public int slowAppendMillis() { return 1000; }
+            @Override public boolean requireCluster() { return false; }
         };
     }
 

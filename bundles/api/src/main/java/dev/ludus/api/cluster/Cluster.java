@@ -36,6 +36,9 @@ public interface Cluster {
     /** The rooms {@code nodeId} owns, as the directory says. */
     List<String> roomsOf(String nodeId);
 
+    /** The rooms whose owner's lease has lapsed: the ones the live nodes should take over. */
+    List<String> orphans();
+
     /**
      * The node a new room of {@code gameType} should go to: of the live nodes that host it and are
      * not draining, the less loaded of two picked at random (this node when it is the only one).

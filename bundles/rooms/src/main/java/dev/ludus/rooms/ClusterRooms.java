@@ -1,0 +1,186 @@
+package dev.ludus.rooms;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.ludus.api.cluster.Cluster;
+import dev.ludus.api.cluster.NodeInfo;
+import dev.ludus.api.rooms.RoomException;
+
+/**
+ * The rooms' side of a cluster, while a {@link Cluster} service is bound (none: everything here
+ * does nothing, as on a single node). A room runs on the node that owns it in the cluster's
+ * directory:
+ * <ul>
+ * <li>a new room is claimed before its first record is appended;</li>
+ * <li>a room is claimed before it is rebuilt from the shared store (at start, when asked for, when
+ * adopted), and not rebuilt if another live node owns it;</li>
+ * <li>a room that ended for good is released;</li>
+ * <li>every second, the rooms whose owner's lease lapsed are adopted: each orphan has one preferred
+ * survivor (rendezvous hashing over the live nodes that are not draining), which claims it at
+ * once; any node claims it after {@value #GRACE_MILLIS} ms, in case the preferred one cannot.</li>
+ * </ul>
+ * The shared event store's expected versions are the last word: a node that still runs a room
+ * another node took over fails its next append and rebuilds (and then finds the room is not its own).
+ */
+final class ClusterRooms {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterRooms.class);
+    static final long GRACE_MILLIS = 3000;
+
+    private final RoomsContext ctx;
+    private final Map<String, Long> orphanSince = new ConcurrentHashMap<>();
+
+    ClusterRooms(RoomsContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** A new room is about to get its first record: it becomes this node's. */
+    void claimNew(String roomId) {
+        Cluster c = ctx.cluster;
+        if (c == null) {
+            if (required()) {
+                throw new RoomException(RoomException.UNAVAILABLE, "this node is not in its cluster yet (requireCluster)");
+            }
+            return;
+        }
+        boolean mine;
+        try {
+            mine = c.claim(roomId);
+        } catch (RuntimeException e) {
+            throw new RoomException(RoomException.UNAVAILABLE, "the cluster cannot record the new room: " + e.getMessage());
+        }
+        if (!mine) {
+            throw new RoomException(RoomException.UNAVAILABLE, "room id " + roomId + " belongs to another node");
+        }
+    }
+
+    /**
+     * Whether this node may rebuild and run {@code roomId}: no cluster, or this node owns it now
+     * (claimed if nobody did or its owner's lease lapsed). False while the cluster cannot say.
+     */
+    boolean mayRun(String roomId) {
+        Cluster c = ctx.cluster;
+        if (c == null) {
+            return !required();
+        }
+        try {
+            return c.claim(roomId);
+        } catch (RuntimeException e) {
+            LOG.warn("room {}: not rebuilt, the cluster cannot say whose it is: {}", roomId, e.getMessage());
+            return false;
+        }
+    }
+
+    /** Whether rooms may run only while a cluster is bound ({@code requireCluster}). */
+    boolean required() {
+        RoomsConfig cfg = ctx.config;
+        return cfg != null && cfg.requireCluster();
+    }
+
+    /** Whether recovery may begin: no cluster is required, or one is bound. */
+    boolean ready() {
+        return !required() || ctx.cluster != null;
+    }
+
+    /** The rooms of {@code ids} that other live nodes own (recovery leaves them alone). */
+    Set<String> ownedElsewhere() {
+        Cluster c = ctx.cluster;
+        Set<String> out = new HashSet<>();
+        if (c == null) {
+            return out;
+        }
+        try {
+            for (NodeInfo n : c.nodes()) {
+                if (!n.id().equals(c.nodeId())) {
+                    out.addAll(c.roomsOf(n.id()));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("rooms: the cluster's view could not be read ({}); each room is claimed as it is rebuilt", e.getMessage());
+        }
+        return out;
+    }
+
+    /** A room ended for good here: its directory entry goes (in the background). */
+    void released(String roomId) {
+        Cluster c = ctx.cluster;
+        if (c == null || ctx.background == null) {
+            return;
+        }
+        try {
+            ctx.background.execute(() -> {
+                try {
+                    c.release(roomId);
+                } catch (RuntimeException e) {
+                    LOG.debug("room {}: not released in the cluster ({}); it stays listed until taken over", roomId, e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // deactivating
+        }
+    }
+
+    /** Every second: adopts the rooms whose owner's lease lapsed. */
+    void adoptOrphans() {
+        Cluster c = ctx.cluster;
+        if (c == null || !ctx.active || ctx.eventStore == null) {
+            return;
+        }
+        try {
+            List<String> orphans = c.orphans();
+            orphanSince.keySet().retainAll(new HashSet<>(orphans));
+            if (orphans.isEmpty()) {
+                return;
+            }
+            List<String> candidates = c.nodes().stream().filter(n -> !n.draining()).map(NodeInfo::id).toList();
+            long now = System.currentTimeMillis();
+            int adopted = 0;
+            for (String id : orphans) {
+                long since = orphanSince.computeIfAbsent(id, k -> now);
+                if (!c.nodeId().equals(preferred(id, candidates)) && now - since < GRACE_MILLIS) {
+                    continue;
+                }
+                if (ctx.rooms.containsKey(id)) {
+                    c.claim(id); // running here already (this node's own lease lapsed a moment): its again
+                    continue;
+                }
+                ctx.asleep.putIfAbsent(id, -1L);
+                if (ctx.wake(id, null) != null) { // the restore claims it first, and drops it if another node won
+                    adopted++;
+                }
+            }
+            if (adopted > 0) {
+                LOG.info("rooms: adopting {} rooms whose node's lease lapsed", adopted);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("rooms: orphaned rooms not adopted this time: {}", e.toString());
+        }
+    }
+
+    /** The node that should adopt {@code roomId}: the highest of hash(room, node) over the candidates. */
+    static String preferred(String roomId, List<String> nodes) {
+        String best = null;
+        long bestScore = Long.MIN_VALUE;
+        for (String n : nodes) {
+            long score = mix(roomId.hashCode() * 31L + n.hashCode());
+            if (best == null || score > bestScore) {
+                best = n;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+}
