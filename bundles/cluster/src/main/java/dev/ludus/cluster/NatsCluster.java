@@ -84,6 +84,8 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     private final Connection connection;
     private final String nodeId;
     private final Settings settings;
+    /** The lease in force: the nodes bucket's time to live. */
+    private final Duration lease;
     private final Supplier<Announcement> announcement;
     private final Random random;
     private final KeyValue nodes;
@@ -119,6 +121,15 @@ public final class NatsCluster implements Cluster, AutoCloseable {
                     .ttl(settings.lease()).storageType(StorageType.Memory).build());
             ensure(kvm, KeyValueConfiguration.builder().name(settings.prefix() + "_rooms").maxHistoryPerKey(1)
                     .storageType(StorageType.File).build());
+            Duration bucketTtl = kvm.getStatus(settings.prefix() + "_nodes").getTtl();
+            if (bucketTtl != null && !bucketTtl.isZero() && !bucketTtl.equals(settings.lease())) {
+                LOG.warn("cluster: the lease is the {}_nodes bucket's, {} ms, set by the node that made it; this node's"
+                        + " leaseMillis ({}) is not used: give every node the same", settings.prefix(), bucketTtl.toMillis(),
+                        settings.lease().toMillis());
+                lease = bucketTtl;
+            } else {
+                lease = settings.lease();
+            }
             nodes = connection.keyValue(settings.prefix() + "_nodes");
             rooms = connection.keyValue(settings.prefix() + "_rooms");
             awaitOwnIdFree();
@@ -152,7 +163,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         long every = settings.heartbeat().toMillis();
         heartbeats.scheduleWithFixedDelay(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
         LOG.info("cluster: node {} joined (lease {} ms, heartbeat {} ms, buckets {}_nodes and {}_rooms)", nodeId,
-                settings.lease().toMillis(), every, settings.prefix(), settings.prefix());
+                lease.toMillis(), every, settings.prefix(), settings.prefix());
     }
 
     /**
@@ -166,7 +177,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         }
         LOG.info("cluster: node {} finds an announcement under its id (a restart within the lease?); waiting for it to lapse",
                 nodeId);
-        long deadline = System.nanoTime() + settings.lease().toNanos() + settings.heartbeat().toNanos() * 2;
+        long deadline = System.nanoTime() + lease.toNanos() + settings.heartbeat().toNanos() * 2;
         while (System.nanoTime() < deadline) {
             Thread.sleep(100);
             KeyValueEntry now = nodes.get(nodeId);
@@ -226,7 +237,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
 
     /** Whether this node renewed its lease within the lease: while not, others may claim its rooms. */
     public boolean leaseHeld() {
-        return lastRenewedNanos != 0 && System.nanoTime() - lastRenewedNanos < settings.lease().toNanos();
+        return lastRenewedNanos != 0 && System.nanoTime() - lastRenewedNanos < lease.toNanos();
     }
 
     /** Milliseconds since this node last renewed its lease. */
