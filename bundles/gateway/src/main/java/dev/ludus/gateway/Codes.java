@@ -53,6 +53,13 @@ final class Codes {
      */
     static final String OVERLOADED = "overloaded";
 
+    /**
+     * In a cluster: the room asked for runs on another node (docs/protocol.md, "Several nodes").
+     * The error carries {@code address} (that node's WebSocket URL) and {@code node}: connect
+     * there, resume with the token, and ask again.
+     */
+    static final String ROOM_ELSEWHERE = "room_elsewhere";
+
     /** The client reads too slowly: its outbound queue overflowed. */
     static final int CLOSE_SLOW_CONSUMER = 4000;
     /** The session was resumed on a newer connection. */

@@ -82,6 +82,7 @@ final class Gateway {
     /** Where replies to {@code replay} and the statistics requests are kept; null: none bound. */
     private volatile dev.ludus.api.cache.Caches caches;
     private volatile dev.ludus.api.bus.MessageBus bus;
+    private volatile dev.ludus.api.cluster.Cluster cluster;
     /** Numbers the connection announcements of this gateway; with its start time, their message ids. */
     private final java.util.concurrent.atomic.AtomicLong announcements = new java.util.concurrent.atomic.AtomicLong();
     private final String announcementPrefix = Long.toString(System.currentTimeMillis(), 36);
@@ -277,6 +278,32 @@ final class Gateway {
     /** The message bus arrived, left or was replaced (null: none). */
     void bus(dev.ludus.api.bus.MessageBus b) {
         bus = b;
+    }
+
+    /** The cluster this node is in arrived or left (null: a single node). */
+    void cluster(dev.ludus.api.cluster.Cluster c) {
+        cluster = c;
+    }
+
+    /**
+     * In a cluster, the live node other than this one that owns {@code room}, if it has an address;
+     * else null (no cluster, no owner, this node, or the cluster cannot say).
+     */
+    private dev.ludus.api.cluster.NodeInfo elsewhere(String room) {
+        dev.ludus.api.cluster.Cluster c = cluster;
+        if (c == null || room == null) {
+            return null;
+        }
+        try {
+            String owner = c.owner(room).orElse(null);
+            if (owner == null || owner.equals(c.nodeId())) {
+                return null;
+            }
+            return c.nodes().stream().filter(n -> n.id().equals(owner) && !n.address().isEmpty()).findFirst().orElse(null);
+        } catch (RuntimeException e) {
+            LOG.debug("gateway: the cluster cannot say where room {} is: {}", room, e.toString());
+            return null;
+        }
     }
 
     /**
@@ -1018,7 +1045,15 @@ final class Gateway {
             }
         } catch (RoomException e) {
             GatewayTracing.fail(span, e.code()); // thrown before an action was handed over
-            p.reply(c, protocol.error(r.id(), e.code(), e.getMessage()));
+            dev.ludus.api.cluster.NodeInfo owner = r instanceof Request.JoinRoom j && RoomException.NO_SUCH_ROOM.equals(e.code())
+                    ? elsewhere(j.room()) : null;
+            if (owner != null) {
+                p.reply(c, protocol.error(r.id(), Codes.ROOM_ELSEWHERE, "the room runs on node " + owner.id()
+                        + ": connect to " + owner.address() + ", resume with your token and join there",
+                        Map.of("address", owner.address(), "node", owner.id())));
+            } else {
+                p.reply(c, protocol.error(r.id(), e.code(), e.getMessage()));
+            }
         } catch (RuntimeException e) {
             LOG.error("gateway: request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
             GatewayTracing.fail(span, Codes.INTERNAL_ERROR);

@@ -79,6 +79,14 @@ public @interface GatewayConfig {
             min = "1", max = "10000000")
     int maxConnectionsPerAddress() default 64;
 
+    @AttributeDefinition(name = "Resume key", type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD,
+            required = false,
+            description = "Base64 of at least 32 random bytes that sign players' resume tokens; give every node of a cluster"
+                    + " the same, so a token is good on any node. Empty: a key made on first start and kept in"
+                    + " <ludus.data>/gateway/resume.key. Read at activation. Stored in property .resumeKey (never a"
+                    + " service property, never logged).")
+    String _resumeKey() default "";
+
     @AttributeDefinition(name = "Allowed origins",
             description = "Browser pages allowed to open /ws, as origins (https://play.example.com) or * for any."
                     + " A page of this server's own origin is always allowed, and so are clients that send no Origin"

@@ -68,6 +68,7 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private transient volatile dev.ludus.api.archive.ArchiveService archive;
     private transient volatile dev.ludus.api.cache.Caches caches;
     private transient volatile dev.ludus.api.bus.MessageBus bus;
+    private transient volatile dev.ludus.api.cluster.Cluster cluster;
     private transient volatile String limiterName;
     /** Each game service bound before activation: its type and declared limits. */
     private final transient Map<ServiceReference<GameDefinition>, Object[]> games = new java.util.concurrent.ConcurrentHashMap<>();
@@ -81,9 +82,10 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     void activate(BundleContext context, GatewayConfig config) throws IOException {
         String data = context.getProperty("ludus.data");
         Path dir = data != null && !data.isBlank() ? Path.of(data) : context.getDataFile("").toPath();
-        byte[] key = ResumeTokens.loadOrCreateKey(dir.resolve("gateway").resolve("resume.key"));
+        byte[] key = resumeKey(config, dir);
         Gateway g = new Gateway(readable(config, null), new ResumeTokens(key, clock), clock);
         g.start();
+        g.cluster(cluster);
         g.rooms(rooms);
         g.stats(stats);
         g.archive(archive);
@@ -103,6 +105,31 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
         if (otel != null) {
             g.tracing.bind(otel, version());
         }
+    }
+
+    /**
+     * The resume-token key: the configuration's {@code .resumeKey} (base64 of at least 32 bytes;
+     * every node of a cluster gets the same, so a token is good on any node), else the key file
+     * under the data folder, made on first start. A configured key that cannot be read stops the
+     * gateway with the reason: tokens signed otherwise would fail on the other nodes.
+     */
+    static byte[] resumeKey(GatewayConfig config, Path dir) throws IOException {
+        String configured = config._resumeKey();
+        if (configured != null && !configured.isBlank()) {
+            byte[] key;
+            try {
+                key = java.util.Base64.getDecoder().decode(configured.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("configuration " + PID + ": .resumeKey is not base64 (" + e.getMessage()
+                        + "); the gateway does not start");
+            }
+            if (key.length < ResumeTokens.KEY_BYTES) {
+                throw new IllegalArgumentException("configuration " + PID + ": .resumeKey holds " + key.length
+                        + " bytes, at least " + ResumeTokens.KEY_BYTES + " are needed; the gateway does not start");
+            }
+            return key;
+        }
+        return ResumeTokens.loadOrCreateKey(dir.resolve("gateway").resolve("resume.key"));
     }
 
     @Modified
@@ -274,6 +301,27 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     private static String typeOf(ServiceReference<?> ref) {
         Object type = ref.getProperty("ludus.game.type");
         return type == null ? null : type.toString();
+    }
+
+    /** The cluster this node is in, optional: a room on another node is answered with its address. */
+    @Reference(name = "cluster", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindCluster(dev.ludus.api.cluster.Cluster service) {
+        cluster = service;
+        Gateway g = gateway;
+        if (g != null) {
+            g.cluster(service);
+        }
+    }
+
+    void unbindCluster(dev.ludus.api.cluster.Cluster service) {
+        if (cluster == service) {
+            cluster = null;
+            Gateway g = gateway;
+            if (g != null) {
+                g.cluster(null);
+            }
+        }
     }
 
     /** The bus players' connections are announced on ({@code bus.target}), optional. */

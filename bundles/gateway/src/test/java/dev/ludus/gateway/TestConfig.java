@@ -5,6 +5,7 @@ import java.lang.annotation.Annotation;
 /** Gateway settings for tests: the defaults, with fields a test may change before use. */
 final class TestConfig implements GatewayConfig {
     int grace = 120;
+    String resumeKey = "";
     int tokenTtl = 86400;
     int maxMessage = 8192;
     int maxFrame = 65536;
@@ -53,6 +54,7 @@ final class TestConfig implements GatewayConfig {
     int admitConnectionsMin = 64;
 
     @Override public Class<? extends Annotation> annotationType() { return GatewayConfig.class; }
+    @Override public String _resumeKey() { return resumeKey; }
     @Override public int gracePeriodSeconds() { return grace; }
     @Override public int tokenTtlSeconds() { return tokenTtl; }
     @Override public int maxMessageBytes() { return maxMessage; }
