@@ -50,8 +50,10 @@ public class FailoverIT {
         d.env.put("LUDUS_FEATURES", FEATURES);
         Path conf = d.home.resolve("conf");
         Files.writeString(conf.resolve("dev.ludus.gateway.cfg"), ".resumeKey = " + RESUME_KEY + "\n");
+        // The default connect timeouts (5 s): 2 s is short on a machine busy with other test JVMs, where a
+        // hand-over to the archive that fails five times is quarantined (a suspect of the one failure seen).
         String pg = "url = " + db.jdbcUrl() + "\nuser = " + db.user() + (db.password().isEmpty() ? "" : "\n.password = " + db.password())
-                + "\nconnectTimeoutSeconds = 2\n";
+                + "\n";
         Files.writeString(conf.resolve("dev.ludus.eventstore.jdbc.cfg"), pg + "schema = " + schema + "_events\nranking = 10\n");
         Files.writeString(conf.resolve("dev.ludus.archive.jdbc.cfg"), pg + "schema = " + schema + "_archive\n");
         Files.writeString(conf.resolve("dev.ludus.archive.cfg"), "backend.target = (ludus.archive.backend=jdbc)\n");
@@ -175,6 +177,7 @@ public class FailoverIT {
             // B plays every game to its end; each is archived once
             Wait.until("every game archived", 240_000, () -> count(db, "SELECT count(*) FROM " + schema + "_archive.game") >= ROOMS,
                     () -> count(db, "SELECT count(*) FROM " + schema + "_archive.game") + " archived; B: " + view(b)
+                            + "; B's rooms: " + json.readTree(b.healthWithDetails()).path("components").path("rooms").path("details")
                             + "\nnot archived, and what B logged of them:\n" + missing(db, schema, acked.keySet(), b));
             assertEquals("each game archived once", ROOMS, count(db, "SELECT count(*) FROM " + schema + "_archive.game"));
             // B played them: the streams of the games A had not finished grew after the kill
