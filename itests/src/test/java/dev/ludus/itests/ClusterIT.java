@@ -114,6 +114,12 @@ public class ClusterIT {
             assertTrue("a survivor takes over a dead node's room", cluster.claim("room-of-b"));
             assertEquals(Optional.of("node-a"), cluster.owner("room-of-b"));
             Wait.until("the directory's replica", 10_000, () -> cluster.roomsOf("node-a").size() == 2);
+            String base = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
+            Wait.until("the cluster's series", 10_000, () -> {
+                String m = Http.get(base + "/metrics").body();
+                return m.contains("ludus_cluster_member 1.0") && m.contains("ludus_cluster_nodes 1.0")
+                        && m.contains("ludus_cluster_rooms_owned 2.0") && m.contains("ludus_cluster_orphaned_rooms 0.0");
+            }, () -> Http.get(base + "/metrics").body().lines().filter(l -> l.startsWith("ludus_cluster")).toList());
             cluster.release("room-of-a");
             assertEquals(Optional.empty(), cluster.owner("room-of-a"));
 

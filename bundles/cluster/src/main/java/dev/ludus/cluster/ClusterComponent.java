@@ -90,6 +90,46 @@ public class ClusterComponent implements HealthCheck {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RoomService rooms;
 
+    /** The series this component keeps in the node's registry (read from the cluster when scraped). */
+    static final List<String> GAUGES = List.of("ludus_cluster_member", "ludus_cluster_nodes", "ludus_cluster_rooms_owned",
+            "ludus_cluster_orphaned_rooms", "ludus_cluster_lease_age_seconds");
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setMetrics(com.codahale.metrics.MetricRegistry registry) {
+        removeGauges(registry); // what an earlier instance may have left
+        registry.register("ludus_cluster_member", (com.codahale.metrics.Gauge<Integer>) () -> cluster != null ? 1 : 0);
+        registry.register("ludus_cluster_nodes", (com.codahale.metrics.Gauge<Integer>) () -> figure(c -> c.nodes().size()));
+        registry.register("ludus_cluster_rooms_owned",
+                (com.codahale.metrics.Gauge<Integer>) () -> figure(c -> c.roomsOf(c.nodeId()).size()));
+        registry.register("ludus_cluster_orphaned_rooms", (com.codahale.metrics.Gauge<Integer>) () -> figure(c -> c.orphans().size()));
+        registry.register("ludus_cluster_lease_age_seconds", (com.codahale.metrics.Gauge<Double>) () -> {
+            NatsCluster c = cluster;
+            return c == null ? 0.0 : c.leaseAgeMillis() / 1000.0;
+        });
+    }
+
+    void unsetMetrics(com.codahale.metrics.MetricRegistry registry) {
+        removeGauges(registry);
+    }
+
+    private static void removeGauges(com.codahale.metrics.MetricRegistry registry) {
+        GAUGES.forEach(registry::remove);
+    }
+
+    /** A figure of the cluster for a gauge; 0 while not a member or while NATS does not answer. */
+    private int figure(java.util.function.ToIntFunction<NatsCluster> f) {
+        NatsCluster c = cluster;
+        if (c == null) {
+            return 0;
+        }
+        try {
+            return f.applyAsInt(c);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     private BundleContext context;
     private Config config;
     private ScheduledExecutorService joiner;
