@@ -27,7 +27,9 @@ import dev.ludus.api.rooms.RoomException;
  * once; any node claims it after {@value #GRACE_MILLIS} ms, in case the preferred one cannot.</li>
  * </ul>
  * The shared event store's expected versions are the last word: a node that still runs a room
- * another node took over fails its next append and rebuilds (and then finds the room is not its own).
+ * another node took over (its lease lapsed while it ran) fails its next append on the version the
+ * new owner moved on, and rebuilds from the store, so the room keeps one history. It does not yet
+ * stop running the room by itself (no self-fencing: docs/scaling.md).
  */
 final class ClusterRooms {
 
