@@ -138,11 +138,25 @@ public class ClusterComponent implements HealthCheck {
     private ServiceRegistration<Cluster> registration;
     private volatile String problem = "joining";
     private volatile boolean deactivated;
+    /** Set when the framework begins to stop (SIGTERM, the console's drain): the node takes no new rooms. */
+    private volatile boolean draining;
+    private final org.osgi.framework.SynchronousBundleListener stopping = e -> {
+        if (e.getBundle().getBundleId() == 0 && e.getType() == org.osgi.framework.BundleEvent.STOPPING && !draining) {
+            draining = true;
+            LOG.info("cluster: the node is stopping; it announces that it is draining (no new rooms are placed here,"
+                    + " and its rooms go to the other nodes once they are stopped here)");
+            NatsCluster c = cluster;
+            if (c != null) {
+                c.announceNow();
+            }
+        }
+    };
 
     @Activate
     void activate(Config config, BundleContext context) {
         this.config = config;
         this.context = context;
+        context.addBundleListener(stopping);
         joiner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ludus-cluster-join");
             t.setDaemon(true);
@@ -213,7 +227,7 @@ public class ClusterComponent implements HealthCheck {
                 // rooms are restarting
             }
         }
-        return new NatsCluster.Announcement(config.address(), games, roomCount, 0, cpu(), false);
+        return new NatsCluster.Announcement(config.address(), games, roomCount, 0, cpu(), draining);
     }
 
     private static double cpu() {
@@ -231,6 +245,11 @@ public class ClusterComponent implements HealthCheck {
     @Deactivate
     synchronized void deactivate() {
         deactivated = true;
+        try {
+            context.removeBundleListener(stopping);
+        } catch (IllegalStateException gone) {
+            // stopping
+        }
         joiner.shutdownNow();
         if (registration != null) {
             try {

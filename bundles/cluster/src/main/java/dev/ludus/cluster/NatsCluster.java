@@ -222,6 +222,18 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         }
     }
 
+    /**
+     * Renews the lease now, with a fresh announcement, on the heartbeat thread (so it never races a
+     * heartbeat): what changed (draining) is seen by the others at once instead of a heartbeat later.
+     */
+    public void announceNow() {
+        try {
+            heartbeats.execute(this::heartbeat);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // left already
+        }
+    }
+
     private void renew() throws IOException, JetStreamApiException {
         Announcement a = announcement.get();
         StringBuilder b = new StringBuilder();

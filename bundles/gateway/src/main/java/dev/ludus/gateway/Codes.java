@@ -59,6 +59,8 @@ final class Codes {
      * there, resume with the token, and ask again.
      */
     static final String ROOM_ELSEWHERE = "room_elsewhere";
+    /** The room's node is draining; the room is on another node in a moment (with {@code retryAfterMillis}). */
+    static final String ROOM_MOVING = "room_moving";
 
     /** The client reads too slowly: its outbound queue overflowed. */
     static final int CLOSE_SLOW_CONSUMER = 4000;

@@ -289,6 +289,9 @@ final class Gateway {
      * In a cluster, the live node other than this one that owns {@code room}, if it has an address;
      * else null (no cluster, no owner, this node, or the cluster cannot say).
      */
+    /** How long a player asking for a room whose node is draining is told to wait before asking again. */
+    static final long ROOM_MOVING_RETRY_MILLIS = 500;
+
     private dev.ludus.api.cluster.NodeInfo elsewhere(String room) {
         dev.ludus.api.cluster.Cluster c = cluster;
         if (c == null || room == null) {
@@ -1047,7 +1050,11 @@ final class Gateway {
             GatewayTracing.fail(span, e.code()); // thrown before an action was handed over
             dev.ludus.api.cluster.NodeInfo owner = r instanceof Request.JoinRoom j && RoomException.NO_SUCH_ROOM.equals(e.code())
                     ? elsewhere(j.room()) : null;
-            if (owner != null) {
+            if (owner != null && owner.draining()) {
+                p.reply(c, protocol.error(r.id(), Codes.ROOM_MOVING, "the room's node " + owner.id() + " is draining: the room"
+                        + " moves to another node in a moment; join again in " + ROOM_MOVING_RETRY_MILLIS + " ms",
+                        Map.of("retryAfterMillis", ROOM_MOVING_RETRY_MILLIS, "node", owner.id())));
+            } else if (owner != null) {
                 p.reply(c, protocol.error(r.id(), Codes.ROOM_ELSEWHERE, "the room runs on node " + owner.id()
                         + ": connect to " + owner.address() + ", resume with your token and join there",
                         Map.of("address", owner.address(), "node", owner.id())));

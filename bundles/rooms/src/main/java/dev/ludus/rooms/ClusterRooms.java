@@ -80,6 +80,24 @@ final class ClusterRooms {
         }
     }
 
+    /**
+     * Whether {@code roomId} is in the cluster's directory under a node that is not live (its lease
+     * lapsed, or it left at a drain): a room to adopt. False without a cluster or while it cannot say.
+     */
+    boolean orphaned(String roomId) {
+        Cluster c = ctx.cluster;
+        if (c == null) {
+            return false;
+        }
+        try {
+            String owner = c.owner(roomId).orElse(null);
+            return owner != null && !owner.equals(c.nodeId()) && c.nodes().stream().noneMatch(n -> n.id().equals(owner));
+        } catch (RuntimeException e) {
+            LOG.debug("room {}: the cluster cannot say whose it is: {}", roomId, e.toString());
+            return false;
+        }
+    }
+
     /** Whether rooms may run only while a cluster is bound ({@code requireCluster}). */
     boolean required() {
         RoomsConfig cfg = ctx.config;

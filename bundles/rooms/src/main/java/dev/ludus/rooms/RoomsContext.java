@@ -81,14 +81,29 @@ final class RoomsContext {
 
     /**
      * The room with this id, woken first if it is asleep (its rebuild queued ahead of whatever the
-     * caller queues next); null if there is no such room.
+     * caller queues next); null if there is no such room. In a cluster, a room whose owner's lease
+     * lapsed or who left (a node killed or drained) is adopted here on demand, as a player asking
+     * for it arrives: claimed and rebuilt from the shared store like any adoption.
      */
     LiveRoom room(String id) {
         if (id == null) {
             return null;
         }
         LiveRoom live = rooms.get(id);
-        return live != null || asleep.isEmpty() ? live : wake(id, null);
+        if (live != null) {
+            return live;
+        }
+        if (!asleep.isEmpty()) {
+            live = wake(id, null);
+            if (live != null) {
+                return live;
+            }
+        }
+        if (active && eventStore != null && clusterRooms.orphaned(id)) {
+            asleep.putIfAbsent(id, -1L);
+            return wake(id, null); // the restore claims it first, and drops it if another node won
+        }
+        return null;
     }
 
     /**

@@ -1,0 +1,561 @@
+package dev.ludus.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.services.Nats;
+import dev.ludus.testing.services.Postgres;
+import dev.ludus.testing.services.PostgresDatabase;
+
+/**
+ * Three Ludus processes (three distributions on three ports and data folders) in one cluster on
+ * PostgreSQL (shared event store and archive) and NATS (membership, room directory). Each node
+ * runs all-bot games (every acknowledgement logged), and simulated players, each connected to a
+ * random node, play Liap Tui against three bots, following {@code room_elsewhere} and resuming
+ * with their token whenever their connection closes, as a client behind a load balancer would.
+ * In the middle of play node A is killed (SIGKILL); then node B is drained (SIGTERM). Counted:
+ * the time until the survivors own every room of A (must be under 10 s) and every room of B,
+ * acknowledged actions lost (bots: the store is behind an acknowledgement; players: the room seen
+ * after a move is behind the last acknowledged action), players closed by the drained node with
+ * anything but 1012, players who could not resume, games archived other than exactly once, and the
+ * action latency during the drain.
+ *
+ * <p>{@code mvn verify} runs it small; {@code scripts/cluster-run} runs it at full size (300 games)
+ * through the environment variables {@code LUDUS_CLUSTER_PLAYERS}, {@code LUDUS_CLUSTER_BOT_ROOMS}
+ * (per node) and {@code LUDUS_CLUSTER_THINK_MS}.
+ */
+public class ThreeNodesIT {
+
+    /** Simulated players, each in a game of its own against three bots. */
+    static final int PLAYERS = setting("LUDUS_CLUSTER_PLAYERS", 9);
+    /** All-bot games started on each node. */
+    static final int BOT_ROOMS = setting("LUDUS_CLUSTER_BOT_ROOMS", 6);
+    /** Milliseconds a player waits before each move (bots think 40 ms). */
+    static final int THINK_MILLIS = setting("LUDUS_CLUSTER_THINK_MS", 150);
+
+    private static final String FEATURES = "framework, http, webconsole, ludus-core, games, eventstore-jdbc, archive-jdbc, nats, cluster";
+    private static final String RESUME_KEY = java.util.Base64.getEncoder().encodeToString(
+            "three-nodes-it-shared-resume-key-32-bytes".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    private final ObjectMapper json = new ObjectMapper();
+    /** What joining a running (or just finished) game of bots answers on the node that has it. */
+    private static final java.util.Set<Object> PLAYING_CODES = java.util.Set.of("already_started", "room_full", "game_over");
+
+    private static int setting(String env, int fallback) {
+        String v = System.getenv(env);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException bad) {
+            // said below
+        }
+        throw new IllegalArgumentException(env + " must be a whole number, 0 or more; got '" + v + "'");
+    }
+
+    private static void configure(Distribution d, String node, PostgresDatabase db, String nats, String prefix, String schema)
+            throws Exception {
+        d.env.put("LUDUS_FEATURES", FEATURES);
+        Path conf = d.home.resolve("conf");
+        // Players here move as fast as their think time: the per-player rate limits are not the test.
+        Files.writeString(conf.resolve("dev.ludus.gateway.cfg"), ".resumeKey = " + RESUME_KEY + "\nlimits = off\n");
+        String pg = "url = " + db.jdbcUrl() + "\nuser = " + db.user() + (db.password().isEmpty() ? "" : "\n.password = " + db.password())
+                + "\n";
+        Files.writeString(conf.resolve("dev.ludus.eventstore.jdbc.cfg"), pg + "schema = " + schema + "_events\nranking = 10\n");
+        Files.writeString(conf.resolve("dev.ludus.archive.jdbc.cfg"), pg + "schema = " + schema + "_archive\n");
+        Files.writeString(conf.resolve("dev.ludus.archive.cfg"), "backend.target = (ludus.archive.backend=jdbc)\n");
+        Files.writeString(conf.resolve("dev.ludus.rooms.cfg"), """
+                requireCluster = true
+                EventStore.target = (ludus.eventstore=jdbc)
+                SnapshotStore.target = (ludus.eventstore=jdbc)
+                botThinkMillis = 40
+                snapshotEvery = 25
+                finishedRoomSeconds = 2
+                """);
+        Files.writeString(conf.resolve("dev.ludus.nats.cfg"), "servers = " + nats + "\ncheckSeconds = 1\n");
+        Files.writeString(conf.resolve("dev.ludus.cluster.cfg"), "nodeId = " + node + "\naddress = " + ws(d)
+                + "\nprefix = " + prefix + "\nleaseMillis = 4000\nheartbeatMillis = 500\n");
+    }
+
+    private static URI ws(Distribution d) {
+        return URI.create("ws://127.0.0.1:" + d.port + "/ws");
+    }
+
+    /** The node's cluster view from its health: node id → rooms it owns in the directory; "orphans" → orphaned rooms. */
+    private Map<String, Integer> view(Distribution d) throws Exception {
+        JsonNode cluster = json.readTree(d.healthWithDetails()).path("components").path("cluster");
+        Map<String, Integer> out = new TreeMap<>();
+        for (JsonNode n : cluster.path("details").path("nodes")) {
+            out.put(n.path("id").asText(), n.path("ownedRooms").asInt());
+        }
+        out.put("orphans", cluster.path("details").path("orphanedRooms").asInt(-1));
+        return out;
+    }
+
+    private static long count(PostgresDatabase db, String sql) throws Exception {
+        try (Connection c = db.connect(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getLong(1) : -1;
+        }
+    }
+
+    /** What the players saw, shared by their threads. */
+    static final class Tally {
+        /** The nodes a load balancer would send a new connection to: the test takes a node out before it stops it. */
+        final List<URI> up = new CopyOnWriteArrayList<>();
+        final AtomicInteger moves = new AtomicInteger();
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicInteger followedElsewhere = new AtomicInteger();
+        final AtomicInteger toldMoving = new AtomicInteger();
+        final AtomicInteger resumes = new AtomicInteger();
+        /** Players whose room, seen after a move, was behind the last action acknowledged to them. */
+        final AtomicInteger lostActions = new AtomicInteger();
+        final List<String> failures = new CopyOnWriteArrayList<>();
+        /** Close codes the players got, by the node that closed them. */
+        final Map<URI, List<Integer>> closes = new ConcurrentHashMap<>();
+        /** (sent at, ms from send to ok) of every acknowledged action, in nanoTime. */
+        final List<long[]> latencies = Collections.synchronizedList(new ArrayList<>());
+    }
+
+    /** One simulated player: plays its game to the end through closes, kills and drains. */
+    private static final class Player {
+        private final int n;
+        private final Tally tally;
+        private ProtocolClient c;
+        private URI node;
+        private String room;
+        /** The room version of the newest view an acknowledged action was made on. */
+        private long ackedOnVersion = -1;
+
+        Player(int n, Tally tally) {
+            this.n = n;
+            this.tally = tally;
+        }
+
+        int run(CountDownLatch playing) throws Exception {
+            node = pick();
+            c = ProtocolClient.hello(node, "cluster-" + n);
+            room = LiapTuiPlayer.startAgainstBots(c, "cluster " + n, Map.of("maxRounds", "3"));
+            int moves = 0;
+            boolean counted = false;
+            long end = System.currentTimeMillis() + 300_000;
+            long actedOn = -1;
+            while (System.currentTimeMillis() < end) {
+                if (c.isClosed()) {
+                    tally.closes.computeIfAbsent(node, k -> new CopyOnWriteArrayList<>()).add(c.closeCode());
+                    reconnect();
+                    actedOn = -1;
+                    continue;
+                }
+                if (c.messages().stream().anyMatch(ProtocolClient::isGameOver)) {
+                    tally.finished.incrementAndGet();
+                    c.close();
+                    return moves;
+                }
+                Map<String, Object> view = c.latestView();
+                @SuppressWarnings("unchecked")
+                List<String> allowed = view == null ? List.of() : (List<String>) view.get("allowedActions");
+                long seq = view == null ? -1 : ((Number) view.get("seq")).longValue();
+                if (allowed.isEmpty() || seq <= actedOn) {
+                    Thread.sleep(10);
+                    continue;
+                }
+                actedOn = seq;
+                Thread.sleep(THINK_MILLIS);
+                int from = c.count();
+                long sent = System.nanoTime();
+                Map<String, Object> reply;
+                try {
+                    String id = c.send("act", LiapTuiPlayer.move(view, allowed));
+                    reply = c.awaitAfter(from, "reply " + id, m -> id.equals(m.get("id")), 20_000);
+                } catch (Exception | AssertionError closed) {
+                    if (!c.isClosed()) {
+                        throw new AssertionError("player " + n + ": no answer to a move on an open connection", closed);
+                    }
+                    continue; // not acknowledged: made again on the view seen after the resume
+                }
+                if ("ok".equals(reply.get("type"))) {
+                    tally.latencies.add(new long[] {sent, (System.nanoTime() - sent) / 1_000_000});
+                    tally.moves.incrementAndGet();
+                    moves++;
+                    ackedOnVersion = Math.max(ackedOnVersion, version(view));
+                    if (!counted && moves >= 3) {
+                        counted = true;
+                        playing.countDown();
+                    }
+                } else if ("game_paused".equals(reply.get("code")) || "unavailable".equals(reply.get("code"))) {
+                    actedOn = -1; // not made: again on the same view after a moment
+                    Thread.sleep(100);
+                }
+                // Any other refusal is of a view a bot's move made old: the next view is acted on.
+            }
+            throw new AssertionError("player " + n + ": the game did not end within 300 s");
+        }
+
+        private static long version(Map<String, Object> view) {
+            return view.get("v") instanceof Number v ? v.longValue() : -1;
+        }
+
+        private URI pick() {
+            List<URI> nodes = tally.up;
+            return nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
+        }
+
+        /**
+         * Connects to a node in service, resumes with the token, and joins the room: where the room
+         * is not, follows {@code room_elsewhere} to its node; waits out {@code room_moving},
+         * {@code overloaded} and refusals of a node that is stopping. Checks that the room it finds
+         * is not behind the last action acknowledged to this player.
+         */
+        private void reconnect() throws Exception {
+            long end = System.currentTimeMillis() + 60_000;
+            URI target = pick();
+            Throwable last = null;
+            while (System.currentTimeMillis() < end) {
+                ProtocolClient next;
+                try {
+                    next = c.resume(target);
+                } catch (Exception | AssertionError refused) {
+                    last = refused;
+                    Thread.sleep(200);
+                    target = pick();
+                    continue;
+                }
+                Map<String, Object> reply = next.request("join_room", Map.of("room", room));
+                while ("room_moving".equals(reply.get("code")) || "overloaded".equals(reply.get("code"))
+                        || "game_paused".equals(reply.get("code"))) {
+                    if ("room_moving".equals(reply.get("code"))) {
+                        tally.toldMoving.incrementAndGet();
+                    }
+                    Thread.sleep(reply.get("retryAfterMillis") instanceof Number ms ? ms.longValue() : 200);
+                    reply = next.request("join_room", Map.of("room", room));
+                }
+                if ("room_elsewhere".equals(reply.get("code"))) {
+                    tally.followedElsewhere.incrementAndGet();
+                    next.close();
+                    target = URI.create((String) reply.get("address"));
+                    continue;
+                }
+                if (!"ok".equals(reply.get("type")) && !"game_over".equals(reply.get("code"))) {
+                    last = new AssertionError("join_room " + room + " on " + target + ": " + reply);
+                    next.close();
+                    Thread.sleep(300);
+                    target = pick();
+                    continue;
+                }
+                c = next;
+                node = target;
+                tally.resumes.incrementAndGet();
+                Map<String, Object> seen = c.await("a view of the room", m -> "state".equals(m.get("type"))
+                        || "snapshot".equals(m.get("type")), 20_000);
+                long v = version(seen);
+                if (v >= 0 && ackedOnVersion >= 0 && v <= ackedOnVersion && !ProtocolClient.isGameOver(seen)) {
+                    tally.lostActions.incrementAndGet();
+                    tally.failures.add("player " + n + ": room " + room + " at version " + v + " after a move, but an action made"
+                            + " on version " + ackedOnVersion + " was acknowledged");
+                }
+                return;
+            }
+            throw new AssertionError("player " + n + " could not resume in room " + room + " within 60 s", last);
+        }
+    }
+
+    @Test
+    public void aKilledNodeAndADrainedNodeLoseNoActionNoPlayerAndNoGame() throws Exception {
+        PostgresDatabase db = Postgres.server(ThreeNodesIT.class, 1).createDatabase("ThreeNodesIT");
+        String nats = Nats.server(ThreeNodesIT.class, 1).uri("nats");
+        String prefix = "threenodes" + Long.toHexString(System.nanoTime());
+        String schema = "ludus_tn_" + Long.toHexString(System.nanoTime());
+        Tally tally = new Tally();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, PLAYERS));
+        try (Distribution a = Distribution.copy(); Distribution b = Distribution.copy(); Distribution c = Distribution.copy()) {
+            configure(a, "node-a", db, nats, prefix, schema);
+            configure(b, "node-b", db, nats, prefix, schema);
+            configure(c, "node-c", db, nats, prefix, schema);
+            List<Path> ackLogs = new ArrayList<>();
+            for (Distribution d : List.of(a, b, c)) {
+                Path acks = d.home.getParent().resolve("acks.log");
+                ackLogs.add(acks);
+                d.deployBotLoad("rooms = " + BOT_ROOMS + "\nackLog = " + acks + "\n");
+                d.start();
+            }
+            for (Distribution d : List.of(a, b, c)) {
+                d.awaitHealthy();
+                d.awaitGateway();
+                tally.up.add(ws(d));
+            }
+            Wait.until("three nodes in the cluster", 30_000, () -> view(c).keySet().containsAll(List.of("node-a", "node-b", "node-c")),
+                    () -> view(c).toString());
+
+            int games = PLAYERS + 3 * BOT_ROOMS;
+            CountDownLatch playing = new CountDownLatch(PLAYERS);
+            List<Future<Integer>> players = new ArrayList<>();
+            long startedAt = System.nanoTime();
+            for (int i = 0; i < PLAYERS; i++) {
+                Player p = new Player(i, tally);
+                players.add(pool.submit(() -> p.run(playing)));
+            }
+            if (!playing.await(120, TimeUnit.SECONDS)) {
+                throw new AssertionError("not every player made its first moves within 120 s: " + failed(players));
+            }
+            Wait.until("every node's bot rooms acknowledged moves", 60_000, () -> ackLogs.stream().allMatch(
+                    l -> Files.exists(l) && uncheckedAcked(l).size() == BOT_ROOMS));
+            Map<String, Integer> before = view(c);
+            int ownedByA = before.getOrDefault("node-a", 0);
+            System.out.println("three nodes: rooms owned before the kill " + before);
+
+            // A visitor on B asking for a room of A is told where it is; the token B signed is good on A
+            String roomOfA = AckLog.maxAcked(ackLogs.get(0)).keySet().iterator().next();
+            try (ProtocolClient onB = ProtocolClient.hello(ws(b), "visitor")) {
+                Map<String, Object> there = onB.request("join_room", Map.of("room", roomOfA));
+                assertEquals("room_elsewhere: " + there, "room_elsewhere", there.get("code"));
+                assertEquals(ws(a).toString(), there.get("address"));
+                assertEquals("node-a", there.get("node"));
+                try (ProtocolClient onA = onB.resume(ws(a))) {
+                    assertEquals("the same player on A, with the token B signed", onB.playerId(), onA.playerId());
+                    Object code = onA.request("join_room", Map.of("room", roomOfA)).get("code");
+                    assertTrue("on A the room is there, playing: " + code, PLAYING_CODES.contains(code));
+                }
+            }
+
+            // SIGKILL node A: its rooms go on on B and C within the lease and a few seconds
+            tally.up.remove(ws(a));
+            long killedAt = System.nanoTime();
+            a.process().destroyForcibly();
+            a.process().waitFor(10, TimeUnit.SECONDS);
+            Map<String, Long> ackedOnA = AckLog.maxAcked(ackLogs.get(0));
+            Wait.until("the others own every room A owned", 30_000, () -> {
+                Map<String, Integer> v = view(c);
+                return !v.containsKey("node-a") && v.get("orphans") == 0;
+            }, () -> view(c).toString());
+            long takeoverMillis = (System.nanoTime() - killedAt) / 1_000_000;
+            System.out.println("three nodes: B and C owned all " + ownedByA + " rooms of A " + takeoverMillis
+                    + " ms after A was killed (lease 4,000 ms): " + view(c));
+
+            Thread.sleep(3000); // play on with two nodes
+
+            // Drain node B (SIGTERM): its players are closed with 1012, its rooms go to C at once
+            Map<String, Integer> beforeDrain = view(c);
+            int ownedByB = beforeDrain.getOrDefault("node-b", 0);
+            tally.up.remove(ws(b));
+            long drainAt = System.nanoTime();
+            b.process().destroy();
+            int exit = b.awaitExit(30, TimeUnit.SECONDS);
+            long stoppedMillis = (System.nanoTime() - drainAt) / 1_000_000;
+            Map<String, Long> ackedOnB = AckLog.maxAcked(ackLogs.get(1));
+            Wait.until("C owns every room B owned", 30_000, () -> {
+                Map<String, Integer> v = view(c);
+                return !v.containsKey("node-b") && v.get("orphans") == 0;
+            }, () -> view(c).toString());
+            long handOverMillis = (System.nanoTime() - drainAt) / 1_000_000;
+            long drainEnd = System.nanoTime();
+            String bOutput = b.output();
+            assertEquals("B's exit code after SIGTERM:\n" + bOutput, 0, exit);
+            assertTrue("B announced its drain:\n" + bOutput, bOutput.contains("announces that it is draining"));
+            System.out.println("three nodes: B drained and stopped in " + stoppedMillis + " ms (exit " + exit + "); C owned all "
+                    + ownedByB + " rooms B owned " + handOverMillis + " ms after the SIGTERM: " + view(c));
+
+            int moves = 0;
+            for (Future<Integer> p : players) {
+                moves += p.get(360, TimeUnit.SECONDS);
+            }
+            long playMillis = (System.nanoTime() - startedAt) / 1_000_000;
+            Wait.until("every game archived", 300_000, () -> count(db, "SELECT count(*) FROM " + schema + "_archive.game") >= games,
+                    () -> count(db, "SELECT count(*) FROM " + schema + "_archive.game") + " of " + games + " archived; C: " + view(c));
+            long archived = count(db, "SELECT count(*) FROM " + schema + "_archive.game");
+            long distinct = count(db, "SELECT count(DISTINCT game_id) FROM " + schema + "_archive.game");
+
+            // every action A and B acknowledged to their bots is in the shared store
+            List<String> lost = new ArrayList<>();
+            Map<String, Long> acked = new TreeMap<>(ackedOnA);
+            acked.putAll(ackedOnB);
+            for (Map.Entry<String, Long> e : acked.entrySet()) {
+                long v = count(db, "SELECT coalesce(max(version), 0) FROM " + schema + "_events.event WHERE stream = 'room-"
+                        + e.getKey() + "'");
+                if (v < e.getValue()) {
+                    lost.add(e.getKey() + ": acknowledged " + e.getValue() + ", stored " + v);
+                }
+            }
+
+            List<Integer> drainCloses = tally.closes.getOrDefault(ws(b), List.of());
+            long withoutCode = drainCloses.stream().filter(code -> code != 1012).count();
+            long[] during = latencies(tally, drainAt - TimeUnit.SECONDS.toNanos(1), drainEnd + TimeUnit.SECONDS.toNanos(2));
+            long[] all = latencies(tally, 0, Long.MAX_VALUE);
+            System.out.println("three nodes: " + games + " games (" + PLAYERS + " with a player, " + 3 * BOT_ROOMS + " of bots), "
+                    + tally.moves.get() + " player actions acknowledged in " + playMillis + " ms; players resumed " + tally.resumes.get()
+                    + " times, followed room_elsewhere " + tally.followedElsewhere.get() + " times, told room_moving "
+                    + tally.toldMoving.get() + " times; closes by A (killed) " + tally.closes.getOrDefault(ws(a), List.of()).size()
+                    + ", by B (drained) " + drainCloses + "; action latency p50/p99/max during the drain " + during[0] + "/"
+                    + during[1] + "/" + during[2] + " ms (" + during[3] + " actions), over the whole run " + all[0] + "/" + all[1]
+                    + "/" + all[2] + " ms (" + all[3] + "); archived " + archived + " (" + distinct + " distinct)");
+            assertEquals("bot actions acknowledged and lost", List.of(), lost);
+            assertEquals("player actions acknowledged and lost: " + tally.failures, 0, tally.lostActions.get());
+            assertEquals("players closed by the drained node without 1012: " + drainCloses, 0, withoutCode);
+            assertEquals("players who finished their game", PLAYERS, tally.finished.get());
+            assertTrue("taken over within 10 s of the kill: " + takeoverMillis + " ms", takeoverMillis < 10_000);
+            assertEquals("games archived", games, archived);
+            assertEquals("games archived more than once", archived, distinct);
+            assertTrue("moves were made", moves > 0);
+        } finally {
+            pool.shutdownNow();
+            try (io.nats.client.Connection n = io.nats.client.Nats.connect(nats)) {
+                for (String bucket : List.of(prefix + "_nodes", prefix + "_rooms")) {
+                    try {
+                        n.keyValueManagement().delete(bucket);
+                    } catch (Exception gone) {
+                        // never made
+                    }
+                }
+            }
+            db.drop();
+        }
+    }
+
+    /**
+     * The cluster's overhead, measured (only when {@code LUDUS_CLUSTER_THROUGHPUT} is set:
+     * {@code scripts/cluster-run} sets it): the same all-bot games at full speed (bots do not
+     * think) on one node, then spread over three nodes, on the same PostgreSQL and NATS; counted
+     * are the events the shared store took per second over the same window. One machine cannot
+     * show what three machines would add: this is what running as a cluster costs.
+     */
+    @Test
+    public void throughputOfThreeNodesBesideOne() throws Exception {
+        org.junit.Assume.assumeTrue("a measurement, run by scripts/cluster-run (LUDUS_CLUSTER_THROUGHPUT=1)",
+                System.getenv("LUDUS_CLUSTER_THROUGHPUT") != null);
+        int rooms = setting("LUDUS_CLUSTER_THROUGHPUT_ROOMS", 60);
+        int windowSeconds = setting("LUDUS_CLUSTER_THROUGHPUT_SECONDS", 20);
+        PostgresDatabase db = Postgres.server(ThreeNodesIT.class, 1).createDatabase("ThreeNodesThroughput");
+        String nats = Nats.server(ThreeNodesIT.class, 1).uri("nats");
+        try {
+            double one = throughput(db, nats, 1, rooms, windowSeconds);
+            double three = throughput(db, nats, 3, rooms, windowSeconds);
+            System.out.printf(java.util.Locale.ROOT, "three nodes: throughput with %d all-bot games at full speed, %d s window:"
+                    + " one node %.0f events/s, three nodes on the same machine %.0f events/s (%.2f of one node)%n",
+                    rooms, windowSeconds, one, three, three / one);
+        } finally {
+            db.drop();
+        }
+    }
+
+    private double throughput(PostgresDatabase db, String nats, int nodes, int rooms, int windowSeconds) throws Exception {
+        String prefix = "throughput" + Long.toHexString(System.nanoTime());
+        String schema = "ludus_tp_" + Long.toHexString(System.nanoTime());
+        List<Distribution> ds = new ArrayList<>();
+        try {
+            for (int i = 0; i < nodes; i++) {
+                Distribution d = Distribution.copy();
+                ds.add(d);
+                configure(d, "node-" + i, db, nats, prefix, schema);
+                Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), """
+                        requireCluster = true
+                        EventStore.target = (ludus.eventstore=jdbc)
+                        SnapshotStore.target = (ludus.eventstore=jdbc)
+                        botThinkMillis = 0
+                        snapshotEvery = 100
+                        """);
+                int share = rooms / nodes + (i < rooms % nodes ? 1 : 0);
+                d.deployBotLoad("rooms = " + share + "\ngameOptions = maxRounds=1000, winScore=100000\n");
+                d.start();
+            }
+            for (Distribution d : ds) {
+                d.awaitHealthy();
+            }
+            String events = "SELECT count(*) FROM " + schema + "_events.event";
+            Wait.until("every room playing", 120_000, () -> count(db, "SELECT count(DISTINCT stream) FROM " + schema
+                    + "_events.event") >= rooms);
+            Thread.sleep(5000); // warm up
+            long from = count(db, events);
+            long at = System.nanoTime();
+            Thread.sleep(windowSeconds * 1000L);
+            long to = count(db, events);
+            double perSecond = (to - from) / ((System.nanoTime() - at) / 1e9);
+            System.out.printf(java.util.Locale.ROOT, "three nodes: %d node(s), %d all-bot games: %.0f events/s%n", nodes, rooms,
+                    perSecond);
+            return perSecond;
+        } finally {
+            for (Distribution d : ds) {
+                d.close();
+            }
+            try (io.nats.client.Connection n = io.nats.client.Nats.connect(nats)) {
+                for (String bucket : List.of(prefix + "_nodes", prefix + "_rooms")) {
+                    try {
+                        n.keyValueManagement().delete(bucket);
+                    } catch (Exception gone) {
+                        // never made
+                    }
+                }
+            }
+        }
+    }
+
+    /** The players that failed, with their failure. */
+    private static List<String> failed(List<Future<Integer>> players) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < players.size(); i++) {
+            Future<Integer> f = players.get(i);
+            if (f.isDone()) {
+                try {
+                    f.get();
+                } catch (Exception e) {
+                    out.add("player " + i + ": " + e.getCause());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Long> uncheckedAcked(Path acks) {
+        try {
+            return AckLog.maxAcked(acks);
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    /** p50, p99, max (ms) and count of the acknowledged actions sent between the two nanoTimes. */
+    private static long[] latencies(Tally tally, long from, long to) {
+        List<Long> ms = new ArrayList<>();
+        synchronized (tally.latencies) {
+            for (long[] l : tally.latencies) {
+                if (l[0] >= from && l[0] <= to) {
+                    ms.add(l[1]);
+                }
+            }
+        }
+        if (ms.isEmpty()) {
+            return new long[] {-1, -1, -1, 0};
+        }
+        Collections.sort(ms);
+        return new long[] {ms.get(ms.size() / 2), ms.get(Math.min(ms.size() - 1, (int) Math.ceil(ms.size() * 0.99) - 1)),
+                ms.get(ms.size() - 1), ms.size()};
+    }
+}
