@@ -40,7 +40,8 @@ import dev.ludus.testing.services.PostgresDatabase;
  * runs all-bot games (every acknowledgement logged), and simulated players, each connected to a
  * random node, play Liap Tui against three bots, following {@code room_elsewhere} and resuming
  * with their token whenever their connection closes, as a client behind a load balancer would.
- * In the middle of play node A is killed (SIGKILL); then node B is drained (SIGTERM). Counted:
+ * In the middle of play node A is killed (SIGKILL); then node B is drained from node C's console
+ * (the cluster page asks B through NATS, and B stops as at SIGTERM). Counted:
  * the time until the survivors own every room of A (must be under 10 s) and every room of B,
  * acknowledged actions lost (bots: the store is behind an acknowledgement; players: the room seen
  * after a move is behind the last acknowledged action), players closed by the drained node with
@@ -49,7 +50,7 @@ import dev.ludus.testing.services.PostgresDatabase;
  *
  * <p>{@code mvn verify} runs it small; {@code scripts/cluster-run} runs it at full size (300 games)
  * through the environment variables {@code LUDUS_CLUSTER_PLAYERS}, {@code LUDUS_CLUSTER_BOT_ROOMS}
- * (per node) and {@code LUDUS_CLUSTER_THINK_MS}.
+ * (per node), {@code LUDUS_CLUSTER_THINK_MS} and {@code LUDUS_CLUSTER_ROUNDS}.
  */
 public class ThreeNodesIT {
 
@@ -59,6 +60,8 @@ public class ThreeNodesIT {
     static final int BOT_ROOMS = setting("LUDUS_CLUSTER_BOT_ROOMS", 6);
     /** Milliseconds a player waits before each move (bots think 40 ms). */
     static final int THINK_MILLIS = setting("LUDUS_CLUSTER_THINK_MS", 150);
+    /** Rounds of each player's game (a longer game is still being played at the drain on a big run). */
+    static final int ROUNDS = setting("LUDUS_CLUSTER_ROUNDS", 5);
 
     private static final String FEATURES = "framework, http, webconsole, ludus-core, games, eventstore-jdbc, archive-jdbc, nats, cluster";
     private static final String RESUME_KEY = java.util.Base64.getEncoder().encodeToString(
@@ -162,9 +165,9 @@ public class ThreeNodesIT {
         }
 
         int run(CountDownLatch playing) throws Exception {
-            node = pick();
+            node = tally.up.get(n % tally.up.size()); // as a round-robin balancer: every node gets players
             c = ProtocolClient.hello(node, "cluster-" + n);
-            room = LiapTuiPlayer.startAgainstBots(c, "cluster " + n, Map.of("maxRounds", "3"));
+            room = LiapTuiPlayer.startAgainstBots(c, "cluster " + n, Map.of("maxRounds", String.valueOf(ROUNDS)));
             int moves = 0;
             boolean counted = false;
             long end = System.currentTimeMillis() + 300_000;
@@ -363,12 +366,24 @@ public class ThreeNodesIT {
 
             Thread.sleep(3000); // play on with two nodes
 
-            // Drain node B (SIGTERM): its players are closed with 1012, its rooms go to C at once
+            // Drain node B from C's console (the cluster page asks B through NATS; B stops as at
+            // SIGTERM): its players are closed with 1012, its rooms go to C at once
+            String page = c.base() + "/system/console/ludus-cluster.json";
+            Http.Response unknown = Http.postForm(page, "admin", c.password(), "Origin", c.base(),
+                    Map.of("action", "drain", "node", "node-z", "confirm", "drain"));
+            assertEquals(unknown.body(), 404, unknown.status());
+            assertTrue(unknown.body(), unknown.body().contains("unknown_node"));
+            Http.Response unconfirmed = Http.postForm(page, "admin", c.password(), "Origin", c.base(),
+                    Map.of("action", "drain", "node", "node-b"));
+            assertEquals(unconfirmed.body(), 400, unconfirmed.status());
+            assertTrue("an unconfirmed drain changes nothing", b.process().isAlive());
             Map<String, Integer> beforeDrain = view(c);
             int ownedByB = beforeDrain.getOrDefault("node-b", 0);
             tally.up.remove(ws(b));
             long drainAt = System.nanoTime();
-            b.process().destroy();
+            Http.Response drained = Http.postForm(page, "admin", c.password(), "Origin", c.base(),
+                    Map.of("action", "drain", "node", "node-b", "confirm", "drain"));
+            assertEquals(drained.body(), 200, drained.status());
             int exit = b.awaitExit(30, TimeUnit.SECONDS);
             long stoppedMillis = (System.nanoTime() - drainAt) / 1_000_000;
             Map<String, Long> ackedOnB = AckLog.maxAcked(ackLogs.get(1));
@@ -379,14 +394,24 @@ public class ThreeNodesIT {
             long handOverMillis = (System.nanoTime() - drainAt) / 1_000_000;
             long drainEnd = System.nanoTime();
             String bOutput = b.output();
-            assertEquals("B's exit code after SIGTERM:\n" + bOutput, 0, exit);
+            assertEquals("B's exit code after the drain:\n" + bOutput, 0, exit);
+            assertTrue("B was asked by C:\n" + bOutput, bOutput.contains("is asked to drain by node-c"));
             assertTrue("B announced its drain:\n" + bOutput, bOutput.contains("announces that it is draining"));
-            System.out.println("three nodes: B drained and stopped in " + stoppedMillis + " ms (exit " + exit + "); C owned all "
-                    + ownedByB + " rooms B owned " + handOverMillis + " ms after the SIGTERM: " + view(c));
+            System.out.println("three nodes: B drained (asked from C's console) and stopped in " + stoppedMillis + " ms (exit " + exit + "); C owned all "
+                    + ownedByB + " rooms B owned " + handOverMillis + " ms after the drain was asked for: " + view(c));
 
             int moves = 0;
+            List<String> playerFailures = new ArrayList<>();
             for (Future<Integer> p : players) {
-                moves += p.get(360, TimeUnit.SECONDS);
+                try {
+                    moves += p.get(360, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    playerFailures.add(String.valueOf(e.getCause()));
+                }
+            }
+            if (!playerFailures.isEmpty()) {
+                throw new AssertionError(playerFailures.size() + " players failed: " + playerFailures + "\n"
+                        + diagnose(playerFailures, db, schema, nats, prefix, c));
             }
             long playMillis = (System.nanoTime() - startedAt) / 1_000_000;
             Wait.until("every game archived", 300_000, () -> count(db, "SELECT count(*) FROM " + schema + "_archive.game") >= games,
@@ -419,6 +444,7 @@ public class ThreeNodesIT {
                     + "/" + all[2] + " ms (" + all[3] + "); archived " + archived + " (" + distinct + " distinct)");
             assertEquals("bot actions acknowledged and lost", List.of(), lost);
             assertEquals("player actions acknowledged and lost: " + tally.failures, 0, tally.lostActions.get());
+            assertTrue("the drained node had players to close", !drainCloses.isEmpty());
             assertEquals("players closed by the drained node without 1012: " + drainCloses, 0, withoutCode);
             assertEquals("players who finished their game", PLAYERS, tally.finished.get());
             assertTrue("taken over within 10 s of the kill: " + takeoverMillis + " ms", takeoverMillis < 10_000);
@@ -483,7 +509,8 @@ public class ThreeNodesIT {
                         snapshotEvery = 100
                         """);
                 int share = rooms / nodes + (i < rooms % nodes ? 1 : 0);
-                d.deployBotLoad("rooms = " + share + "\ngameOptions = maxRounds=1000, winScore=100000\n");
+                d.deployBotLoad("rooms = " + share + "\nackLog = " + d.home.getParent().resolve("acks.log")
+                        + "\ngameOptions = maxRounds=1000, winScore=100000\n"); // the example makes rooms only with an ack log
                 d.start();
             }
             for (Distribution d : ds) {
@@ -491,7 +518,11 @@ public class ThreeNodesIT {
             }
             String events = "SELECT count(*) FROM " + schema + "_events.event";
             Wait.until("every room playing", 120_000, () -> count(db, "SELECT count(DISTINCT stream) FROM " + schema
-                    + "_events.event") >= rooms);
+                    + "_events.event") >= rooms, () -> {
+                        String out = ds.get(0).output();
+                        return "node-0's health: " + ds.get(0).healthWithDetails() + "\nits log's end:\n"
+                                + out.substring(Math.max(0, out.length() - 4000));
+                    });
             Thread.sleep(5000); // warm up
             long from = count(db, events);
             long at = System.nanoTime();
@@ -515,6 +546,33 @@ public class ThreeNodesIT {
                 }
             }
         }
+    }
+
+    /** For each room named in {@code failures}: its owner in the directory, its stream's last records, what C logged of it. */
+    private static String diagnose(List<String> failures, PostgresDatabase db, String schema, String nats, String prefix,
+                                   Distribution c) throws Exception {
+        StringBuilder out = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("in room (\\S+)").matcher(String.join("\n", failures));
+        String log = c.output();
+        try (io.nats.client.Connection n = io.nats.client.Nats.connect(nats)) {
+            io.nats.client.KeyValue rooms = n.keyValue(prefix + "_rooms");
+            while (m.find()) {
+                String room = m.group(1);
+                io.nats.client.api.KeyValueEntry e = rooms.get(room);
+                out.append("- ").append(room).append(": owner ").append(e == null ? "none" : e.getValueAsString() + " ("
+                        + e.getOperation() + ")").append(", stream at ").append(count(db, "SELECT coalesce(max(version), 0) FROM "
+                        + schema + "_events.event WHERE stream = 'room-" + room + "'")).append('\n');
+                try (Connection sql = db.connect(); Statement st = sql.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT version, type FROM " + schema + "_events.event WHERE stream = 'room-"
+                             + room + "' ORDER BY version DESC LIMIT 4")) {
+                    while (rs.next()) {
+                        out.append("    ").append(rs.getLong(1)).append(' ').append(rs.getString(2)).append('\n');
+                    }
+                }
+                log.lines().filter(l -> l.contains(room)).limit(15).forEach(l -> out.append("    ").append(l).append('\n'));
+            }
+        }
+        return out.toString();
     }
 
     /** The players that failed, with their failure. */

@@ -179,6 +179,7 @@ public class ClusterComponent implements HealthCheck {
             try {
                 cluster = new NatsCluster(c, config.nodeId(), settings, this::announcement, new Random());
                 connection = c;
+                cluster.onDrainRequest(this::stopNode);
             } catch (RuntimeException e) {
                 c.close();
                 throw e;
@@ -192,6 +193,26 @@ public class ClusterComponent implements HealthCheck {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** How long after answering a drain request the node begins to stop. */
+    static final long STOP_DELAY_MILLIS = 300;
+
+    /** Stops the node as SIGTERM does, a moment after the request is answered. */
+    private void stopNode() {
+        org.osgi.framework.Bundle system = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_LOCATION);
+        Thread stopper = new Thread(() -> {
+            try {
+                Thread.sleep(STOP_DELAY_MILLIS);
+                system.stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (org.osgi.framework.BundleException | RuntimeException e) {
+                LOG.error("cluster: the drain asked for could not stop the node", e);
+            }
+        }, "ludus-cluster-drain");
+        stopper.setDaemon(false);
+        stopper.start();
     }
 
     private void note(String reason) {

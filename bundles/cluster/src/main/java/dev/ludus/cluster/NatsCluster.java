@@ -98,6 +98,8 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     private volatile List<NodeInfo> cachedNodes = List.of();
     private volatile long cachedAtNanos;
     private volatile boolean closed;
+    /** Answers drain requests addressed to this node; null until {@link #onDrainRequest} is called. */
+    private volatile io.nats.client.Dispatcher drainRequests;
 
     /**
      * Sets up the buckets if they do not exist, announces this node and starts renewing its lease.
@@ -457,6 +459,53 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         return a.load() <= b.load() ? a.id() : b.id();
     }
 
+    /** The subject a node listens on for drain requests. */
+    private String drainSubject(String node) {
+        return settings.prefix() + ".drain." + node;
+    }
+
+    /**
+     * Listens for drain requests addressed to this node ({@link #requestDrain}); {@code drain} is
+     * run once per request (it must only begin the stop, not wait for it), then the requester is
+     * answered. Call once.
+     */
+    public void onDrainRequest(Runnable drain) {
+        io.nats.client.Dispatcher d = connection.createDispatcher(m -> {
+            String from = new String(m.getData(), StandardCharsets.UTF_8);
+            LOG.warn("cluster: node {} is asked to drain by {}", nodeId, from.isBlank() ? "another node" : from);
+            drain.run();
+            if (m.getReplyTo() != null) {
+                connection.publish(m.getReplyTo(), "draining".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        d.subscribe(drainSubject(nodeId));
+        drainRequests = d;
+    }
+
+    @Override
+    public void requestDrain(String node) {
+        if (node == null || !NODE_ID.matcher(node).matches() || nodes().stream().noneMatch(n -> n.id().equals(node))) {
+            throw new ClusterException(ClusterException.NO_NODE, "no live node has the id '" + node + "'", null);
+        }
+        try {
+            io.nats.client.Message reply = connection.request(drainSubject(node), nodeId.getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(3));
+            if (reply == null || reply.isStatusMessage()) {
+                throw new ClusterException(ClusterException.NO_NODE, "node '" + node + "' did not answer the drain request"
+                        + " (an older version without drain requests, or it is stopping already)", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("asking node " + node + " to drain", e);
+        } catch (RuntimeException e) {
+            if (e instanceof ClusterException) {
+                throw e;
+            }
+            throw new ClusterException(ClusterException.NO_NODE, "node '" + node + "' did not answer the drain request: "
+                    + e.getMessage(), e);
+        }
+    }
+
     private ClusterException unavailable(String doing, Exception e) {
         return new ClusterException(ClusterException.UNAVAILABLE, "NATS did not answer while " + doing + ": " + e.getMessage(), e);
     }
@@ -481,6 +530,14 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     public void abandon() {
         closed = true;
         heartbeats.shutdownNow();
+        io.nats.client.Dispatcher d = drainRequests;
+        if (d != null) {
+            try {
+                connection.closeDispatcher(d);
+            } catch (RuntimeException e) {
+                // the connection is closing
+            }
+        }
         try {
             watch.unsubscribe();
         } catch (RuntimeException e) {

@@ -130,6 +130,41 @@ public class NatsClusterTest {
     }
 
     @Test
+    public void aDrainRequestReachesTheNodeNamedOnlyAndAnUnknownOrSilentNodeIsRefused() throws Exception {
+        NatsCluster a = node("a", Set.of("liaptui"));
+        NatsCluster b = node("b", Set.of("liaptui"));
+        NatsCluster c = node("c", Set.of("liaptui"));
+        java.util.concurrent.atomic.AtomicInteger drainsA = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger drainsB = new java.util.concurrent.atomic.AtomicInteger();
+        a.onDrainRequest(drainsA::incrementAndGet);
+        b.onDrainRequest(drainsB::incrementAndGet);
+        await("three nodes", () -> c.nodes().size() == 3);
+
+        c.requestDrain("a"); // returns once a has answered
+        assertEquals(1, drainsA.get());
+        assertEquals(0, drainsB.get());
+        a.requestDrain("a"); // a node may ask itself
+        assertEquals(2, drainsA.get());
+
+        for (String bad : new String[] {"nobody", "a.b", "", null}) {
+            try {
+                c.requestDrain(bad);
+                fail("a drain of '" + bad + "' was taken");
+            } catch (ClusterException e) {
+                assertEquals(ClusterException.NO_NODE, e.code());
+            }
+        }
+        try {
+            a.requestDrain("c"); // live, but it does not listen for drain requests
+            fail("a node that does not answer was taken as drained");
+        } catch (ClusterException e) {
+            assertEquals(ClusterException.NO_NODE, e.code());
+            assertTrue(e.getMessage(), e.getMessage().contains("did not answer"));
+        }
+        assertEquals(0, drainsB.get());
+    }
+
+    @Test
     public void aRoomHasOneOwnerHoweverManyNodesClaimItAtOnce() throws Exception {
         List<NatsCluster> all = new ArrayList<>();
         for (String id : List.of("n1", "n2", "n3")) {

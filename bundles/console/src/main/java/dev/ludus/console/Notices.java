@@ -30,7 +30,9 @@ final class Notices {
             Map.entry("replay", "Dead letters queued for delivery to the group's handler running now; the count is in"
                     + " the audit log."),
             Map.entry("discard", "Dead letters discarded; the count is in the audit log."),
-            Map.entry("stop_node", "The node is draining and stopping: this page stops answering in a moment."));
+            Map.entry("stop_node", "The node is draining and stopping: this page stops answering in a moment."),
+            Map.entry("drain", "The node is draining: its players are closed with 1012 and resume elsewhere, and the other"
+                    + " nodes take its rooms over. If it is this node, this page stops answering in a moment."));
 
     /** By stable error code, why an action was refused. */
     static final Map<String, String> REFUSED = Map.ofEntries(
@@ -38,6 +40,9 @@ final class Notices {
             Map.entry("bad_reason", "Refused (bad_reason): give a reason of 1 to 100 characters without control"
                     + " characters."),
             Map.entry("unknown_action", "Refused (unknown_action): this page has no such action."),
+            Map.entry("bad_node", "Refused (bad_node): name the node."),
+            Map.entry("unknown_node", "Refused (unknown_node): no live node has that id, or it did not answer."),
+            Map.entry("not_in_cluster", "Refused (not_in_cluster): this node runs alone."),
             Map.entry("not_confirmed", "Refused (not_confirmed): tick the box to stop the node."),
             Map.entry("not_connected", "Refused (not_connected): that player has no connection here."),
             Map.entry("no_such_room", "Refused (no_such_room): the rooms runtime holds no such room."),

@@ -81,17 +81,19 @@ final class ClusterRooms {
     }
 
     /**
-     * Whether {@code roomId} is in the cluster's directory under a node that is not live (its lease
-     * lapsed, or it left at a drain): a room to adopt. False without a cluster or while it cannot say.
+     * Whether {@code roomId}, which does not run here, is one to run here: in the cluster's
+     * directory under a node that is not live (its lease lapsed, or it left at a drain), or under
+     * this node (claimed here, but its rebuild was dropped: the claim's answer was lost, say). False
+     * without a cluster or while it cannot say.
      */
-    boolean orphaned(String roomId) {
+    boolean adoptable(String roomId) {
         Cluster c = ctx.cluster;
         if (c == null) {
             return false;
         }
         try {
             String owner = c.owner(roomId).orElse(null);
-            return owner != null && !owner.equals(c.nodeId()) && c.nodes().stream().noneMatch(n -> n.id().equals(owner));
+            return owner != null && (owner.equals(c.nodeId()) || c.nodes().stream().noneMatch(n -> n.id().equals(owner)));
         } catch (RuntimeException e) {
             LOG.debug("room {}: the cluster cannot say whose it is: {}", roomId, e.toString());
             return false;
@@ -147,13 +149,29 @@ final class ClusterRooms {
         }
     }
 
-    /** Every second: adopts the rooms whose owner's lease lapsed. */
+    /**
+     * Every second: adopts the rooms whose owner's lease lapsed, and runs the rooms the directory
+     * says are this node's but that do not run here (a claim whose answer was lost, a rebuild
+     * dropped while the cluster could not say): the directory and the rooms here agree again.
+     */
     void adoptOrphans() {
         Cluster c = ctx.cluster;
-        if (c == null || !ctx.active || ctx.eventStore == null) {
-            return;
+        if (c == null || !ctx.active || ctx.eventStore == null || !ctx.recoveryStarted.getAsBoolean()) {
+            return; // before recovery has made this node's rooms known, a room found here could be woken twice
         }
         try {
+            int strays = 0;
+            for (String id : c.roomsOf(c.nodeId())) {
+                if (!ctx.rooms.containsKey(id) && !ctx.asleep.containsKey(id)) {
+                    ctx.asleep.putIfAbsent(id, -1L);
+                    if (ctx.wake(id, null) != null) { // a room that ended is released by its restore
+                        strays++;
+                    }
+                }
+            }
+            if (strays > 0) {
+                LOG.info("rooms: {} rooms this node owns in the cluster did not run here; rebuilding them", strays);
+            }
             List<String> orphans = c.orphans();
             orphanSince.keySet().retainAll(new HashSet<>(orphans));
             if (orphans.isEmpty()) {

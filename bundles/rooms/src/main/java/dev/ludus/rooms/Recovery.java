@@ -44,6 +44,7 @@ final class Recovery {
         this.ctx = ctx;
         this.driver = driver;
         ctx.restore = this::restore;
+        ctx.recoveryStarted = this::started;
     }
 
     /** Whether every room that was running before has been brought back. */
@@ -78,7 +79,9 @@ final class Recovery {
                 .map(s -> s.substring(RoomsContext.STREAM_PREFIX.length())).filter(id -> !elsewhere.contains(id))
                 .sorted().toList();
         for (String id : ids) {
-            ctx.asleep.put(id, -1L);
+            if (!ctx.rooms.containsKey(id)) { // a room a player asked for already runs: it stays as it is
+                ctx.asleep.putIfAbsent(id, -1L);
+            }
         }
         Thread t = new Thread(() -> recover(es, ids, start), "ludus-rooms-recovery");
         t.setDaemon(true);

@@ -36,6 +36,8 @@ final class RoomsContext {
      * from {@link #rooms}; a room leaves it when {@link #wake} rebuilds it.
      */
     final Map<String, Long> asleep = new ConcurrentHashMap<>();
+    /** Whether recovery has made the store's rooms known in this activation (set by {@link Recovery}). */
+    volatile java.util.function.BooleanSupplier recoveryStarted = () -> false;
     /** Queues the rebuild of a room just taken out of {@link #asleep} (set by {@link Recovery}). */
     volatile Function<LiveRoom, CompletableFuture<Void>> restore;
     final RecordCodec codec = new RecordCodec();
@@ -82,8 +84,9 @@ final class RoomsContext {
     /**
      * The room with this id, woken first if it is asleep (its rebuild queued ahead of whatever the
      * caller queues next); null if there is no such room. In a cluster, a room whose owner's lease
-     * lapsed or who left (a node killed or drained) is adopted here on demand, as a player asking
-     * for it arrives: claimed and rebuilt from the shared store like any adoption.
+     * lapsed or who left (a node killed or drained), or one this node owns but does not run, is
+     * adopted here on demand, as a player asking for it arrives: claimed and rebuilt from the
+     * shared store like any adoption.
      */
     LiveRoom room(String id) {
         if (id == null) {
@@ -99,7 +102,7 @@ final class RoomsContext {
                 return live;
             }
         }
-        if (active && eventStore != null && clusterRooms.orphaned(id)) {
+        if (active && eventStore != null && clusterRooms.adoptable(id)) {
             asleep.putIfAbsent(id, -1L);
             return wake(id, null); // the restore claims it first, and drops it if another node won
         }

@@ -46,4 +46,16 @@ public interface Cluster {
      * @throws ClusterException code {@code no_node} if no live node hosts the game
      */
     String place(String gameType);
+
+    /**
+     * Asks node {@code nodeId} to drain: it stops as at SIGTERM (announces that it drains, closes
+     * its players' connections with 1012 once their actions are answered, stops its rooms and
+     * leaves; the other nodes take its rooms over at once). Returns when the node has said it will.
+     * This node drains the same way when it is the one named.
+     *
+     * @throws ClusterException code {@code no_node} if no live node has that id or it does not
+     *     answer, {@code cluster_unavailable} while the cluster cannot be reached
+     * @since 1.1
+     */
+    void requestDrain(String nodeId);
 }

@@ -5,7 +5,7 @@
  * One node needs none of this; the {@code cluster} bundle provides it on NATS JetStream.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.ludus.api.cluster;
 
 import org.osgi.annotation.bundle.Export;
