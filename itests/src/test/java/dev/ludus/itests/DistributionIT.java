@@ -101,7 +101,7 @@ public class DistributionIT {
     }
 
     @Test
-    public void startsServesHotDeploysAndStopsWithExitZeroOnSigterm() throws Exception {
+    public void startsServesHotDeploysStopsWithExitZeroOnSigtermAndReusesItsPasswordAtTheNextStart() throws Exception {
         try (Distribution d = Distribution.copy()) {
             long started = System.nanoTime();
             d.start().awaitHealthy();
@@ -150,19 +150,11 @@ public class DistributionIT {
             assertTrue(d.output(), d.output().contains("SIGTERM received, stopping"));
             assertTrue(d.output(), d.output().contains("Ludus stopped"));
             System.out.println("distribution: ready after " + readyMillis + " ms, stopped in " + stopMillis + " ms");
-        }
-    }
 
-    @Test
-    public void secondStartReusesTheGeneratedPassword() throws Exception {
-        try (Distribution d = Distribution.copy()) {
+            // A second start reuses the generated password.
             d.start().awaitHealthy();
-            String first = Files.readString(d.data.resolve("console.password")).strip();
-            d.process().destroy();
-            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
-            d.start().awaitHealthy();
-            assertEquals(first, Files.readString(d.data.resolve("console.password")).strip());
-            assertEquals(200, Http.get(d.base() + "/system/console/bundles.json", "admin", first).status());
+            assertEquals(password, Files.readString(passwordFile, StandardCharsets.UTF_8).strip());
+            assertEquals(200, Http.get(bundlesJson, "admin", password).status());
             d.process().destroy();
             assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
         }

@@ -90,8 +90,10 @@ public class ThreeNodesIT {
             throws Exception {
         d.env.put("LUDUS_FEATURES", FEATURES);
         Path conf = d.home.resolve("conf");
-        // Players here move as fast as their think time: the per-player rate limits are not the test.
-        Files.writeString(conf.resolve("dev.ludus.gateway.cfg"), ".resumeKey = " + RESUME_KEY + "\nlimits = off\n");
+        // Players here move as fast as their think time, and all come from one address: the
+        // per-player rate limits and the per-address connection limit are not the test.
+        Files.writeString(conf.resolve("dev.ludus.gateway.cfg"), ".resumeKey = " + RESUME_KEY
+                + "\nlimits = off\nmaxConnectionsPerAddress = 5000\n");
         String pg = "url = " + db.jdbcUrl() + "\nuser = " + db.user() + (db.password().isEmpty() ? "" : "\n.password = " + db.password())
                 + "\n";
         Files.writeString(conf.resolve("dev.ludus.eventstore.jdbc.cfg"), pg + "schema = " + schema + "_events\nranking = 10\n");
@@ -221,7 +223,8 @@ public class ThreeNodesIT {
                 }
                 // Any other refusal is of a view a bot's move made old: the next view is acted on.
             }
-            throw new AssertionError("player " + n + ": the game did not end within 300 s");
+            throw new AssertionError("player " + n + ": the game did not end within 300 s, in room " + room + " on " + node
+                    + (c.isClosed() ? " (closed " + c.closeCode() + ")" : "") + "; last messages " + c.tail(3));
         }
 
         private static long version(Map<String, Object> view) {
@@ -439,7 +442,7 @@ public class ThreeNodesIT {
                     + tally.moves.get() + " player actions acknowledged in " + playMillis + " ms; players resumed " + tally.resumes.get()
                     + " times, followed room_elsewhere " + tally.followedElsewhere.get() + " times, told room_moving "
                     + tally.toldMoving.get() + " times; closes by A (killed) " + tally.closes.getOrDefault(ws(a), List.of()).size()
-                    + ", by B (drained) " + drainCloses + "; action latency p50/p99/max during the drain " + during[0] + "/"
+                    + ", by B (drained) " + codes(drainCloses) + "; action latency p50/p99/max during the drain " + during[0] + "/"
                     + during[1] + "/" + during[2] + " ms (" + during[3] + " actions), over the whole run " + all[0] + "/" + all[1]
                     + "/" + all[2] + " ms (" + all[3] + "); archived " + archived + " (" + distinct + " distinct)");
             assertEquals("bot actions acknowledged and lost", List.of(), lost);
@@ -523,7 +526,7 @@ public class ThreeNodesIT {
                         return "node-0's health: " + ds.get(0).healthWithDetails() + "\nits log's end:\n"
                                 + out.substring(Math.max(0, out.length() - 4000));
                     });
-            Thread.sleep(5000); // warm up
+            Thread.sleep(setting("LUDUS_CLUSTER_THROUGHPUT_WARMUP_SECONDS", 15) * 1000L); // every JVM compiles its hot paths first
             long from = count(db, events);
             long at = System.nanoTime();
             Thread.sleep(windowSeconds * 1000L);
@@ -573,6 +576,12 @@ public class ThreeNodesIT {
             }
         }
         return out.toString();
+    }
+
+    /** Close codes → how many players got each. */
+    private static Map<Integer, Long> codes(List<Integer> closes) {
+        return new TreeMap<>(closes.stream().collect(java.util.stream.Collectors.groupingBy(c -> c,
+                java.util.stream.Collectors.counting())));
     }
 
     /** The players that failed, with their failure. */
