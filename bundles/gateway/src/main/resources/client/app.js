@@ -26,6 +26,15 @@
 
   const s = {
     ws: null,
+    // Several nodes: the node a room_elsewhere answer sent this page to (null: the page's own
+    // server), the game being looked for, and how the searches went (for the curious and the tests).
+    nodeUrl: null,
+    finding: null,
+    // A table to make once connected to the node a create_elsewhere answer named, and how many
+    // times in a row the page was sent on (at most twice).
+    pendingCreate: null,
+    createHops: 0,
+    searches: { began: 0, found: 0, followed: 0, waited: 0 },
     status: 'offline',
     nextId: 1,
     pending: new Map(),
@@ -145,7 +154,10 @@
       return;
     }
     setStatus(s.retry === 0 && !s.haveState ? 'connecting' : 'reconnecting');
-    const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+    // Several nodes: the node a room_elsewhere answer named, for this one connection's life;
+    // otherwise the server the page came from (a load balancer, in a cluster).
+    const url = s.nodeUrl || (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws';
+    s.helloAnswered = false;
     const ws = new WebSocket(url);
     s.ws = ws;
     s.openedAt = Date.now();
@@ -192,6 +204,10 @@
 
   function lost(code, reason) {
     s.ws = null;
+    if (s.nodeUrl && (code === 1012 || !s.helloAnswered)) {
+      // The node the page was sent to is stopping or cannot be reached: back to the load balancer.
+      s.nodeUrl = null;
+    }
     for (const p of s.pending.values()) {
       p.reject({ code: 'disconnected', message: 'the connection dropped' });
     }
@@ -312,6 +328,68 @@
     });
   }
 
+  /** Keeps the id of the game the player is playing, so a page that finds itself elsewhere can look for it. */
+  function rememberRoom() {
+    if (s.room && s.room.state === 'PLAYING') {
+      STORE.setItem('ludus.room', s.room.roomId);
+    } else {
+      STORE.removeItem('ludus.room');
+    }
+  }
+
+  /**
+   * Several nodes (docs/protocol.md, "Several nodes"): the node this page reached does not hold the
+   * game the player was playing. Asks to join it there: the node takes it over if its node is gone;
+   * room_elsewhere names the node that has it (the page connects there); room_moving asks to wait
+   * while its node drains. Returns whether a search began.
+   */
+  function findRoom(roomId) {
+    if (!roomId || s.finding === roomId) {
+      return false;
+    }
+    s.finding = roomId;
+    const ws = s.ws;
+    s.searches.began++;
+    const attempt = (left) => request('join_room', { room: roomId }).then(() => {
+      s.finding = null;
+      s.searches.found++;
+      notice('Back in your game.');
+    }, (err) => {
+      if (s.ws !== ws || err.code === 'disconnected') {
+        s.finding = null; // the connection went: the next snapshot starts again
+        return;
+      }
+      if (err.code === 'room_elsewhere' && /^wss?:\/\//.test(String(err.address)) && left > 0) {
+        notice('Your game is on another server: moving there…');
+        s.searches.followed++;
+        s.finding = null;
+        s.nodeUrl = err.address;
+        drop(4105);
+      } else if (['room_moving', 'game_paused', 'unavailable', 'overloaded'].includes(err.code) && left > 0) {
+        notice('Your game is moving to another server: a moment…');
+        s.searches.waited++;
+        setTimeout(() => {
+          if (s.ws === ws) {
+            attempt(left - 1);
+          }
+        }, Math.min(5000, Math.max(100, Number(err.retryAfterMillis) || 500)));
+      } else {
+        // Over, or no longer this player's: show the lobby.
+        s.finding = null;
+        STORE.removeItem('ludus.room');
+        s.room = null;
+        s.game = null;
+        s.seat = -1;
+        s.allowed = [];
+        s.haveState = true;
+        render();
+        actions.listRooms();
+      }
+    });
+    attempt(40);
+    return true;
+  }
+
   function hello() {
     const fields = { name: s.name || 'player', batch: true };
     if (s.token) {
@@ -324,6 +402,7 @@
     s.awaitingSnapshot = true;
     const ws = s.ws;
     request('hello', fields).then((r) => {
+      s.helloAnswered = true;
       s.token = r.token;
       s.playerId = r.playerId;
       STORE.setItem('ludus.token', r.token);
@@ -335,6 +414,11 @@
       $('#player').textContent = r.name;
       setStatus('connected');
       notice(wasBack ? 'Reconnected.' : '');
+      if (s.pendingCreate) {
+        const table = s.pendingCreate;
+        s.pendingCreate = null;
+        actions.create(table.name, table.game, table.options).catch(() => {});
+      }
       if (!s.room) {
         actions.listRooms();
         actions.loadStats();
@@ -464,12 +548,19 @@
   function apply(m) {
     switch (m.type) {
       case 'snapshot':
+        if (!m.room && findRoom(STORE.getItem('ludus.room'))) {
+          // A node that does not know this player's game (another node of a cluster took it over,
+          // or the page reached another node): keep the page as it is while the room is found.
+          s.awaitingSnapshot = false;
+          break;
+        }
         s.awaitingSnapshot = false;
         s.haveState = true;
         if (!m.room || !s.room || m.room.roomId !== s.room.roomId) {
           s.log = [];
         }
         s.room = m.room;
+        rememberRoom();
         s.seat = m.seat;
         s.game = m.game;
         s.allowed = m.allowedActions || [];
@@ -482,6 +573,7 @@
         break;
       case 'room':
         s.room = m.room;
+        rememberRoom();
         break;
       case 'state':
         // The server's idle time starts again with each move asked of the player.
@@ -608,6 +700,8 @@
         return 'Too many requests at once; try again in a moment.';
       case 'overloaded':
         return 'The server is full right now; try again in a few seconds.';
+      case 'create_elsewhere':
+        return 'Your table will be on another server: moving there…';
       default:
         return String(err.message || err.code || 'something went wrong')
           .replace(/\bseat (\d+)\b/g, (all, n) => named(Number(n)));
@@ -711,7 +805,21 @@
       return actions.listRooms();
     },
     create: (name, game, options) => run(() => requestPatient('create_room', { game: game, name: name, options: options }))
-      .then((r) => actions.join(r.room.roomId)),
+      .then((r) => {
+        s.createHops = 0;
+        return actions.join(r.room.roomId);
+      }, (err) => {
+        // Several nodes: new tables of this game are made on another node now; make it there.
+        if (err && err.code === 'create_elsewhere' && /^wss?:\/\//.test(String(err.address)) && (s.createHops || 0) < 2) {
+          s.createHops = (s.createHops || 0) + 1;
+          s.pendingCreate = { name: name, game: game, options: options };
+          s.nodeUrl = err.address;
+          notice('Your table will be on another server: moving there…');
+          drop(4106);
+          return undefined;
+        }
+        throw err;
+      }),
     join: (roomId) => run(() => requestPatient('join_room', { room: roomId, name: s.name || undefined })),
     leave: () => run(() => request('leave_room')).then(() => {
       flushQueue();
@@ -720,6 +828,7 @@
       s.ui.overReason = null;
       s.ui.endedBy = null;
       s.room = null;
+      STORE.removeItem('ludus.room');
       s.game = null;
       s.result = null;
       s.seat = -1;

@@ -61,17 +61,26 @@ public class BrowserIT {
         }
     }
 
-    private static void play(Chromium browser, String base) throws Exception {
+    /**
+     * Opens the client at {@code base}, waits for the lobby, and creates a table of {@code rounds}
+     * rounds as {@code player}; returns in its waiting room. The page's pauses between moves are cut
+     * to a tenth, so a whole game is short.
+     */
+    static void createTable(Chromium browser, String base, String player, String table, int rounds, long millis)
+            throws Exception {
         browser.navigate(base + "/");
-        waitFor(browser, "connected", "document.querySelector('#status').dataset.status === 'connected'", 20_000);
-        waitFor(browser, "the lobby", "!!document.querySelector('#create-form')", 10_000);
-        // The page shows moves one at a time; a tenth of the pause keeps a whole game short.
+        waitFor(browser, "connected", "document.querySelector('#status').dataset.status === 'connected'", millis);
+        waitFor(browser, "the lobby", "!!document.querySelector('#create-form')", millis);
         browser.eval("ludus.pace = 0.1");
-        browser.eval("document.querySelector('#name').value = 'Tester'");
-        browser.eval("document.querySelector('#room-name').value = 'Browser table'");
-        browser.eval("document.querySelector('#max-rounds').value = '2'");
+        browser.eval("document.querySelector('#name').value = " + Chromium.quote(player));
+        browser.eval("document.querySelector('#room-name').value = " + Chromium.quote(table));
+        browser.eval("document.querySelector('#max-rounds').value = '" + rounds + "'");
         browser.eval("document.querySelector('#create').click()");
-        waitFor(browser, "the waiting room", "!!document.querySelector('#fill-bots')", 10_000);
+        waitFor(browser, "the waiting room", "!!document.querySelector('#fill-bots')", millis);
+    }
+
+    private static void play(Chromium browser, String base) throws Exception {
+        createTable(browser, base, "Tester", "Browser table", 2, 20_000);
         assertTrue((Boolean) browser.eval("document.querySelector('.seats').textContent.includes('Tester')"));
         browser.eval("document.querySelector('#fill-bots').click()");
         waitFor(browser, "three bots seated", "document.querySelectorAll('.seats .remove-bot').length === 3", 10_000);
@@ -126,7 +135,7 @@ public class BrowserIT {
         }
     }
 
-    private static void waitFor(Chromium browser, String what, String condition, long millis) throws Exception {
+    static void waitFor(Chromium browser, String what, String condition, long millis) throws Exception {
         Wait.until(what, millis, () -> Boolean.TRUE.equals(browser.eval(condition)));
     }
 }

@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.ludus.testing.fixtures.ProtocolClient;
+import dev.ludus.testing.fixtures.TcpRelay;
 import dev.ludus.testing.services.Nats;
 import dev.ludus.testing.services.Postgres;
 import dev.ludus.testing.services.PostgresDatabase;
@@ -88,12 +89,18 @@ public class ThreeNodesIT {
 
     private static void configure(Distribution d, String node, PostgresDatabase db, String nats, String prefix, String schema)
             throws Exception {
+        configure(d, node, db, nats, prefix, schema, "");
+    }
+
+    /** {@code gateway}: more lines of the gateway's configuration. */
+    private static void configure(Distribution d, String node, PostgresDatabase db, String nats, String prefix, String schema,
+                                  String gateway) throws Exception {
         d.env.put("LUDUS_FEATURES", FEATURES);
         Path conf = d.home.resolve("conf");
         // Players here move as fast as their think time, and all come from one address: the
         // per-player rate limits and the per-address connection limit are not the test.
         Files.writeString(conf.resolve("dev.ludus.gateway.cfg"), ".resumeKey = " + RESUME_KEY
-                + "\nlimits = off\nmaxConnectionsPerAddress = 5000\n");
+                + "\nlimits = off\nmaxConnectionsPerAddress = 5000\n" + gateway);
         String pg = "url = " + db.jdbcUrl() + "\nuser = " + db.user() + (db.password().isEmpty() ? "" : "\n.password = " + db.password())
                 + "\n";
         Files.writeString(conf.resolve("dev.ludus.eventstore.jdbc.cfg"), pg + "schema = " + schema + "_events\nranking = 10\n");
@@ -141,6 +148,7 @@ public class ThreeNodesIT {
         final AtomicInteger finished = new AtomicInteger();
         final AtomicInteger followedElsewhere = new AtomicInteger();
         final AtomicInteger toldMoving = new AtomicInteger();
+        final AtomicInteger placedElsewhere = new AtomicInteger();
         final AtomicInteger resumes = new AtomicInteger();
         /** Players whose room, seen after a move, was behind the last action acknowledged to them. */
         final AtomicInteger lostActions = new AtomicInteger();
@@ -169,7 +177,31 @@ public class ThreeNodesIT {
         int run(CountDownLatch playing) throws Exception {
             node = tally.up.get(n % tally.up.size()); // as a round-robin balancer: every node gets players
             c = ProtocolClient.hello(node, "cluster-" + n);
-            room = LiapTuiPlayer.startAgainstBots(c, "cluster " + n, Map.of("maxRounds", String.valueOf(ROUNDS)));
+            for (int hops = 0; ; hops++) {
+                // A node clearly busier than another sends a new room on (create_elsewhere): make it there.
+                Map<String, Object> placed = c.requestUnlessOverloaded("create_room", Map.of("game", "liap-tui", "name",
+                        "cluster " + n, "options", Map.of("maxRounds", String.valueOf(ROUNDS))));
+                if ("create_elsewhere".equals(placed.get("code")) && hops < 3) {
+                    tally.placedElsewhere.incrementAndGet();
+                    ProtocolClient next = c.resume(URI.create((String) placed.get("address")));
+                    c.close();
+                    c = next;
+                    node = URI.create((String) placed.get("address"));
+                    continue;
+                }
+                if (!"ok".equals(placed.get("type"))) {
+                    throw new AssertionError("player " + n + ": create_room failed: " + placed);
+                }
+                @SuppressWarnings("unchecked")
+                Map<String, Object> made = (Map<String, Object>) ProtocolClient.result(placed).get("room");
+                room = (String) made.get("roomId");
+                break;
+            }
+            c.ok("join_room", Map.of("room", room));
+            for (int i = 0; i < 3; i++) {
+                c.ok("add_bot", Map.of());
+            }
+            c.ok("start", Map.of());
             int moves = 0;
             boolean counted = false;
             long end = System.currentTimeMillis() + 300_000;
@@ -303,10 +335,15 @@ public class ThreeNodesIT {
         String schema = "ludus_tn_" + Long.toHexString(System.nanoTime());
         Tally tally = new Tally();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, PLAYERS));
-        try (Distribution a = Distribution.copy(); Distribution b = Distribution.copy(); Distribution c = Distribution.copy()) {
-            configure(a, "node-a", db, nats, prefix, schema);
-            configure(b, "node-b", db, nats, prefix, schema);
-            configure(c, "node-c", db, nats, prefix, schema);
+        ExecutorService browserThread = Executors.newSingleThreadExecutor();
+        try (Distribution a = Distribution.copy(); Distribution b = Distribution.copy(); Distribution c = Distribution.copy();
+             TcpRelay balancer = new TcpRelay(a.port)) {
+            // The browser page comes through a load balancer (the relay) and may be sent to a
+            // node's own address by room_elsewhere: every node allows the balancer's origin.
+            String origin = "allowedOrigins = http://127.0.0.1:" + balancer.port() + "\n";
+            configure(a, "node-a", db, nats, prefix, schema, origin);
+            configure(b, "node-b", db, nats, prefix, schema, origin);
+            configure(c, "node-c", db, nats, prefix, schema, origin);
             List<Path> ackLogs = new ArrayList<>();
             for (Distribution d : List.of(a, b, c)) {
                 Path acks = d.home.getParent().resolve("acks.log");
@@ -322,7 +359,13 @@ public class ThreeNodesIT {
             Wait.until("three nodes in the cluster", 30_000, () -> view(c).keySet().containsAll(List.of("node-a", "node-b", "node-c")),
                     () -> view(c).toString());
 
-            int games = PLAYERS + 3 * BOT_ROOMS;
+            // The browser page first (a browser takes a while to start): its game begins before the players'.
+            CountDownLatch pageInGame = new CountDownLatch(1);
+            Future<String> page = browserThread.submit(() -> playInBrowser(balancer, pageInGame));
+            if (!pageInGame.await(120, TimeUnit.SECONDS)) {
+                throw new AssertionError("the browser page did not get into its game within 120 s: "
+                        + (page.isDone() ? failed(List.of(page)) : "still trying"));
+            }
             CountDownLatch playing = new CountDownLatch(PLAYERS);
             List<Future<Integer>> players = new ArrayList<>();
             long startedAt = System.nanoTime();
@@ -354,7 +397,9 @@ public class ThreeNodesIT {
             }
 
             // SIGKILL node A: its rooms go on on B and C within the lease and a few seconds
+            assertTrue("the browser page is still playing when A is killed (make its game longer)", !page.isDone());
             tally.up.remove(ws(a));
+            balancer.retarget(b.port);
             long killedAt = System.nanoTime();
             a.process().destroyForcibly();
             a.process().waitFor(10, TimeUnit.SECONDS);
@@ -371,20 +416,21 @@ public class ThreeNodesIT {
 
             // Drain node B from C's console (the cluster page asks B through NATS; B stops as at
             // SIGTERM): its players are closed with 1012, its rooms go to C at once
-            String page = c.base() + "/system/console/ludus-cluster.json";
-            Http.Response unknown = Http.postForm(page, "admin", c.password(), "Origin", c.base(),
+            String clusterPage = c.base() + "/system/console/ludus-cluster.json";
+            Http.Response unknown = Http.postForm(clusterPage, "admin", c.password(), "Origin", c.base(),
                     Map.of("action", "drain", "node", "node-z", "confirm", "drain"));
             assertEquals(unknown.body(), 404, unknown.status());
             assertTrue(unknown.body(), unknown.body().contains("unknown_node"));
-            Http.Response unconfirmed = Http.postForm(page, "admin", c.password(), "Origin", c.base(),
+            Http.Response unconfirmed = Http.postForm(clusterPage, "admin", c.password(), "Origin", c.base(),
                     Map.of("action", "drain", "node", "node-b"));
             assertEquals(unconfirmed.body(), 400, unconfirmed.status());
             assertTrue("an unconfirmed drain changes nothing", b.process().isAlive());
             Map<String, Integer> beforeDrain = view(c);
             int ownedByB = beforeDrain.getOrDefault("node-b", 0);
             tally.up.remove(ws(b));
+            balancer.retarget(c.port);
             long drainAt = System.nanoTime();
-            Http.Response drained = Http.postForm(page, "admin", c.password(), "Origin", c.base(),
+            Http.Response drained = Http.postForm(clusterPage, "admin", c.password(), "Origin", c.base(),
                     Map.of("action", "drain", "node", "node-b", "confirm", "drain"));
             assertEquals(drained.body(), 200, drained.status());
             int exit = b.awaitExit(30, TimeUnit.SECONDS);
@@ -412,6 +458,8 @@ public class ThreeNodesIT {
                     playerFailures.add(String.valueOf(e.getCause()));
                 }
             }
+            String browser = page.get(300, TimeUnit.SECONDS);
+            int games = PLAYERS + 3 * BOT_ROOMS + (browser.startsWith("no browser") ? 0 : 1);
             if (!playerFailures.isEmpty()) {
                 throw new AssertionError(playerFailures.size() + " players failed: " + playerFailures + "\n"
                         + diagnose(playerFailures, db, schema, nats, prefix, c));
@@ -438,13 +486,15 @@ public class ThreeNodesIT {
             long withoutCode = drainCloses.stream().filter(code -> code != 1012).count();
             long[] during = latencies(tally, drainAt - TimeUnit.SECONDS.toNanos(1), drainEnd + TimeUnit.SECONDS.toNanos(2));
             long[] all = latencies(tally, 0, Long.MAX_VALUE);
-            System.out.println("three nodes: " + games + " games (" + PLAYERS + " with a player, " + 3 * BOT_ROOMS + " of bots), "
+            System.out.println("three nodes: " + games + " games (" + PLAYERS + " with a simulated player, " + 3 * BOT_ROOMS
+                    + " of bots, " + (games - PLAYERS - 3 * BOT_ROOMS) + " in a browser), "
                     + tally.moves.get() + " player actions acknowledged in " + playMillis + " ms; players resumed " + tally.resumes.get()
                     + " times, followed room_elsewhere " + tally.followedElsewhere.get() + " times, told room_moving "
-                    + tally.toldMoving.get() + " times; closes by A (killed) " + tally.closes.getOrDefault(ws(a), List.of()).size()
+                    + tally.toldMoving.get() + " times, sent to another node to create their room " + tally.placedElsewhere.get()
+                    + " times; closes by A (killed) " + tally.closes.getOrDefault(ws(a), List.of()).size()
                     + ", by B (drained) " + codes(drainCloses) + "; action latency p50/p99/max during the drain " + during[0] + "/"
                     + during[1] + "/" + during[2] + " ms (" + during[3] + " actions), over the whole run " + all[0] + "/" + all[1]
-                    + "/" + all[2] + " ms (" + all[3] + "); archived " + archived + " (" + distinct + " distinct)");
+                    + "/" + all[2] + " ms (" + all[3] + "); archived " + archived + " (" + distinct + " distinct); " + browser);
             assertEquals("bot actions acknowledged and lost", List.of(), lost);
             assertEquals("player actions acknowledged and lost: " + tally.failures, 0, tally.lostActions.get());
             assertTrue("the drained node had players to close", !drainCloses.isEmpty());
@@ -456,6 +506,7 @@ public class ThreeNodesIT {
             assertTrue("moves were made", moves > 0);
         } finally {
             pool.shutdownNow();
+            browserThread.shutdownNow();
             try (io.nats.client.Connection n = io.nats.client.Nats.connect(nats)) {
                 for (String bucket : List.of(prefix + "_nodes", prefix + "_rooms")) {
                     try {
@@ -578,6 +629,56 @@ public class ThreeNodesIT {
         return out.toString();
     }
 
+    /**
+     * One player in headless Chromium, on the browser client served through {@code balancer}: makes
+     * a Liap Tui room against three bots there (on node A) and plays it to its end through A's kill
+     * and B's drain, the page finding its game again by itself. Returns what the page did; without
+     * Chromium (a recorded skip, never under LUDUS_TEST_SERVICES=required) says so and plays nothing.
+     */
+    private static String playInBrowser(TcpRelay balancer, CountDownLatch inGame) throws Exception {
+        try {
+            Chromium.require(ThreeNodesIT.class, 1);
+        } catch (org.junit.AssumptionViolatedException noBrowser) {
+            inGame.countDown();
+            return "no browser: " + noBrowser.getMessage();
+        }
+        Path work = Path.of(System.getProperty("ludus.itest.work"));
+        try (Chromium browser = new Chromium(work)) {
+            try {
+                BrowserIT.createTable(browser, "http://127.0.0.1:" + balancer.port(), "Browser", "Cluster table", ROUNDS, 30_000);
+                browser.eval("document.querySelector('#fill-bots').click()");
+                BrowserIT.waitFor(browser, "three bots", "document.querySelectorAll('.seats .remove-bot').length === 3", 20_000);
+                browser.eval("document.querySelector('#start').click()");
+                BrowserIT.waitFor(browser, "the game", "!!document.querySelector('#game-phase')", 20_000);
+                String room = (String) browser.eval("ludus.state.room.roomId");
+                long end = System.currentTimeMillis() + 280_000;
+                int moves = 0;
+                while (System.currentTimeMillis() < end) {
+                    String step = (String) browser.eval(BrowserIT.PLAY_STEP);
+                    if ("over".equals(step)) {
+                        break;
+                    }
+                    if (!"waiting".equals(step) && !"busy".equals(step) && !"cannot select".equals(step)) {
+                        moves++;
+                        if (moves == 2) {
+                            inGame.countDown(); // the nodes may be killed and drained now
+                        }
+                    }
+                    Thread.sleep(THINK_MILLIS);
+                }
+                assertTrue("the page's game ended: " + browser.eval("document.querySelector('#status').dataset.status"),
+                        (Boolean) browser.eval("!!document.querySelector('#game-over')"));
+                assertEquals("the same game to its end", room, browser.eval("ludus.state.room.roomId"));
+                assertEquals("no script errors in the page", List.of(), browser.pageErrors());
+                return "the browser page played " + moves + " moves to its game's end, its searches "
+                        + browser.eval("JSON.stringify(ludus.state.searches)");
+            } catch (Throwable t) {
+                browser.screenshot(work.resolve("three-nodes-browser-failure.png"));
+                throw t;
+            }
+        }
+    }
+
     /** Close codes → how many players got each. */
     private static Map<Integer, Long> codes(List<Integer> closes) {
         return new TreeMap<>(closes.stream().collect(java.util.stream.Collectors.groupingBy(c -> c,
@@ -585,10 +686,10 @@ public class ThreeNodesIT {
     }
 
     /** The players that failed, with their failure. */
-    private static List<String> failed(List<Future<Integer>> players) {
+    private static List<String> failed(List<? extends Future<?>> players) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < players.size(); i++) {
-            Future<Integer> f = players.get(i);
+            Future<?> f = players.get(i);
             if (f.isDone()) {
                 try {
                     f.get();

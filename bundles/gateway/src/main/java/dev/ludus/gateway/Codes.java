@@ -59,6 +59,12 @@ final class Codes {
      * there, resume with the token, and ask again.
      */
     static final String ROOM_ELSEWHERE = "room_elsewhere";
+    /**
+     * In a cluster: a new room of this game goes to another node (this one does not host the game,
+     * or is clearly busier); {@code address} and {@code node} say which: connect there, resume and
+     * create it there.
+     */
+    static final String CREATE_ELSEWHERE = "create_elsewhere";
     /** The room's node is draining; the room is on another node in a moment (with {@code retryAfterMillis}). */
     static final String ROOM_MOVING = "room_moving";
 

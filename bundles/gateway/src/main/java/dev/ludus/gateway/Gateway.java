@@ -289,6 +289,48 @@ final class Gateway {
      * In a cluster, the live node other than this one that owns {@code room}, if it has an address;
      * else null (no cluster, no owner, this node, or the cluster cannot say).
      */
+    /**
+     * In a cluster, the node a new room of {@code game} should go to when it is not this one: this
+     * node does not host the game, or it is clearly busier than the node placement picks (the less
+     * loaded of two, {@link dev.ludus.api.cluster.Cluster#place}); a room stays here while this
+     * node's load is at most {@value #PLACEMENT_SLACK} times the least loaded host's plus
+     * {@value #PLACEMENT_ROOMS} rooms, so players are not sent away for a difference of a few
+     * rooms. Null: create it here (no cluster, no better node, or the cluster cannot say).
+     */
+    private dev.ludus.api.cluster.NodeInfo placedElsewhere(String game) {
+        dev.ludus.api.cluster.Cluster cl = cluster;
+        if (cl == null || game == null) {
+            return null;
+        }
+        try {
+            List<dev.ludus.api.cluster.NodeInfo> nodes = cl.nodes();
+            dev.ludus.api.cluster.NodeInfo self = nodes.stream().filter(n -> n.id().equals(cl.nodeId())).findFirst().orElse(null);
+            List<dev.ludus.api.cluster.NodeInfo> hosts = nodes.stream()
+                    .filter(n -> n.hosts(game) && !n.draining() && (n == self || !n.address().isEmpty())).toList();
+            if (self == null || hosts.isEmpty()) {
+                return null; // not a member now, or nobody hosts it: the rooms service answers for itself
+            }
+            if (self.hosts(game) && !self.draining()) {
+                double least = hosts.stream().mapToDouble(dev.ludus.api.cluster.NodeInfo::load).min().orElse(0);
+                if (self.load() <= least * PLACEMENT_SLACK + PLACEMENT_ROOMS) {
+                    return null;
+                }
+            }
+            String target = cl.place(game);
+            if (target.equals(cl.nodeId())) {
+                return null;
+            }
+            return hosts.stream().filter(n -> n.id().equals(target)).findFirst().orElse(null);
+        } catch (RuntimeException e) {
+            LOG.debug("gateway: no placement for a room of {}: {}", game, e.toString());
+            return null;
+        }
+    }
+
+    /** A node busier than this many times the least loaded host (plus {@link #PLACEMENT_ROOMS}) sends new rooms on. */
+    static final double PLACEMENT_SLACK = 1.25;
+    static final int PLACEMENT_ROOMS = 8;
+
     /** How long a player asking for a room whose node is draining is told to wait before asking again. */
     static final long ROOM_MOVING_RETRY_MILLIS = 500;
 
@@ -1023,6 +1065,13 @@ final class Gateway {
             } else if (r instanceof Request.ListRooms l) {
                 listRooms(c, p, rs, l);
             } else if (r instanceof Request.CreateRoom cr) {
+                dev.ludus.api.cluster.NodeInfo there = placedElsewhere(cr.game());
+                if (there != null) {
+                    p.reply(c, protocol.error(cr.id(), Codes.CREATE_ELSEWHERE, "new rooms of " + cr.game() + " go to node "
+                            + there.id() + " now: connect to " + there.address() + ", resume with your token and create it there",
+                            Map.of("address", there.address(), "node", there.id())));
+                    return;
+                }
                 RoomInfo info = rs.create(cr.game(), cr.name(), cr.options(), p.playerId);
                 p.reply(c, protocol.ok(cr.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.JoinRoom j) {
