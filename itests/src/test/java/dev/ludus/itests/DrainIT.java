@@ -24,10 +24,11 @@ import dev.ludus.testing.fixtures.ProtocolClient;
 /**
  * A graceful stop under play: the distribution runs bot games (the bot-load example, every
  * acknowledgement logged) and players on {@code /ws}, each in a Liap Tui game against three bots,
- * and is stopped, by SIGTERM or by the console's "Drain and stop". Every player must be closed
- * with 1012 (none dropped without a close code), the process must exit 0 within the stop timeout,
- * and after the restart every player resumes with its token and plays its game to the end, while
- * every bot game is back at (or after) its last acknowledged action with no action applied twice.
+ * and is stopped by SIGTERM. Every player must be closed with 1012 (none dropped without a close
+ * code), the process must exit 0 within the stop timeout, and after the restart every player
+ * resumes with its token and plays its game to the end, while every bot game is back at (or after)
+ * its last acknowledged action with no action applied twice. The console's "Drain and stop" is
+ * checked to take the same path (players closed with 1012, exit 0).
  */
 public class DrainIT {
 
@@ -39,18 +40,58 @@ public class DrainIT {
         drainUnderPlay("SIGTERM", d -> d.process().destroy());
     }
 
+    /**
+     * The console's "Drain and stop" goes the same way as SIGTERM (the framework stops; the gateway
+     * drains as it stops): refused without the box ticked, then players closed with 1012 and exit 0.
+     * What comes after the restart is the SIGTERM test's; this one checks the button's path.
+     */
     @Test
     public void theConsolesStopButtonDrainsTheSameWay() throws Exception {
-        drainUnderPlay("console", d -> {
-            Http.Response refused = Http.postForm(d.base() + "/system/console/ludus.json", "admin", d.password(), "Origin",
-                    d.base(), Map.of("action", "stop_node"));
-            assertEquals(refused.body(), 400, refused.status());
-            assertTrue(refused.body(), refused.body().contains("not_confirmed"));
-            assertTrue("an unconfirmed stop changes nothing", d.process().isAlive());
-            Http.Response done = Http.postForm(d.base() + "/system/console/ludus.json", "admin", d.password(), "Origin",
-                    d.base(), Map.of("action", "stop_node", "confirm", "stop"));
-            assertEquals(done.body(), 200, done.status());
-        });
+        try (Distribution d = Distribution.copy()) {
+            d.env.put("LUDUS_CONSOLE_PASSWORD", "drain-test-password-1234");
+            Files.writeString(d.home.resolve("conf/dev.ludus.rooms.cfg"), "botThinkMillis = 20\n");
+            d.start().awaitHealthy();
+            d.awaitGateway();
+            URI ws = URI.create("ws://127.0.0.1:" + d.port + "/ws");
+            int players = 3;
+            CountDownLatch playing = new CountDownLatch(players);
+            Map<Integer, Integer> closeCodes = new ConcurrentHashMap<>();
+            AtomicInteger refusedDraining = new AtomicInteger();
+            AtomicInteger unanswered = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(players);
+            try {
+                for (int i = 0; i < players; i++) {
+                    int n = i;
+                    pool.submit(() -> {
+                        ProtocolClient c = ProtocolClient.hello(ws, "button-" + n);
+                        LiapTuiPlayer.startAgainstBots(c, "button " + n, Map.of("maxRounds", "5"));
+                        LiapTuiPlayer.play(c, 60_000, 2);
+                        playing.countDown();
+                        playSlowlyUntilClosed(c, n, refusedDraining, unanswered);
+                        closeCodes.put(n, c.closeCode());
+                        return null;
+                    });
+                }
+                assertTrue("every player made its first moves", playing.await(90, TimeUnit.SECONDS));
+                Http.Response refused = Http.postForm(d.base() + "/system/console/ludus.json", "admin", d.password(), "Origin",
+                        d.base(), Map.of("action", "stop_node"));
+                assertEquals(refused.body(), 400, refused.status());
+                assertTrue(refused.body(), refused.body().contains("not_confirmed"));
+                assertTrue("an unconfirmed stop changes nothing", d.process().isAlive());
+                Http.Response done = Http.postForm(d.base() + "/system/console/ludus.json", "admin", d.password(), "Origin",
+                        d.base(), Map.of("action", "stop_node", "confirm", "stop"));
+                assertEquals(done.body(), 200, done.status());
+                int code = d.awaitExit(15, TimeUnit.SECONDS);
+                assertEquals(d.output(), 0, code);
+                assertTrue(d.output(), d.output().contains("gateway: drained in"));
+                Wait.until("every player closed", 10_000, () -> closeCodes.size() == players);
+                System.out.println("drain test (console): players closed with " + closeCodes.values());
+                assertEquals("players closed with something else than 1012: " + closeCodes, List.of(1012, 1012, 1012),
+                        List.copyOf(closeCodes.values()));
+            } finally {
+                pool.shutdownNow();
+            }
+        }
     }
 
     /**

@@ -344,11 +344,7 @@ public class ThreeNodesIT {
             configure(a, "node-a", db, nats, prefix, schema, origin);
             configure(b, "node-b", db, nats, prefix, schema, origin);
             configure(c, "node-c", db, nats, prefix, schema, origin);
-            List<Path> ackLogs = new ArrayList<>();
             for (Distribution d : List.of(a, b, c)) {
-                Path acks = d.home.getParent().resolve("acks.log");
-                ackLogs.add(acks);
-                d.deployBotLoad("rooms = " + BOT_ROOMS + "\nackLog = " + acks + "\n");
                 d.start();
             }
             for (Distribution d : List.of(a, b, c)) {
@@ -358,6 +354,13 @@ public class ThreeNodesIT {
             }
             Wait.until("three nodes in the cluster", 30_000, () -> view(c).keySet().containsAll(List.of("node-a", "node-b", "node-c")),
                     () -> view(c).toString());
+            // The bot games once each node is in the cluster (requireCluster: before, no room can be made)
+            List<Path> ackLogs = new ArrayList<>();
+            for (Distribution d : List.of(a, b, c)) {
+                Path acks = d.home.getParent().resolve("acks.log");
+                ackLogs.add(acks);
+                d.deployBotLoad("rooms = " + BOT_ROOMS + "\nackLog = " + acks + "\n");
+            }
 
             // The browser page first (a browser takes a while to start): its game begins before the players'.
             CountDownLatch pageInGame = new CountDownLatch(1);
@@ -562,13 +565,19 @@ public class ThreeNodesIT {
                         botThinkMillis = 0
                         snapshotEvery = 100
                         """);
-                int share = rooms / nodes + (i < rooms % nodes ? 1 : 0);
-                d.deployBotLoad("rooms = " + share + "\nackLog = " + d.home.getParent().resolve("acks.log")
-                        + "\ngameOptions = maxRounds=1000, winScore=100000\n"); // the example makes rooms only with an ack log
                 d.start();
             }
             for (Distribution d : ds) {
                 d.awaitHealthy();
+            }
+            // The bot games once each node is in the cluster (requireCluster: before, no room can be made)
+            Wait.until(nodes + " nodes in the cluster", 30_000, () -> view(ds.get(0)).size() == nodes + 1,
+                    () -> view(ds.get(0)).toString());
+            for (int i = 0; i < nodes; i++) {
+                Distribution d = ds.get(i);
+                int share = rooms / nodes + (i < rooms % nodes ? 1 : 0);
+                d.deployBotLoad("rooms = " + share + "\nackLog = " + d.home.getParent().resolve("acks.log")
+                        + "\ngameOptions = maxRounds=1000, winScore=100000\n"); // the example makes rooms only with an ack log
             }
             String events = "SELECT count(*) FROM " + schema + "_events.event";
             Wait.until("every room playing", 120_000, () -> count(db, "SELECT count(DISTINCT stream) FROM " + schema
