@@ -149,6 +149,8 @@ public class ThreeNodesIT {
         final AtomicInteger followedElsewhere = new AtomicInteger();
         final AtomicInteger toldMoving = new AtomicInteger();
         final AtomicInteger placedElsewhere = new AtomicInteger();
+        /** Players whose node stopped running their game while they were connected (it was taken over). */
+        final AtomicInteger lostTheRoomHere = new AtomicInteger();
         final AtomicInteger resumes = new AtomicInteger();
         /** Players whose room, seen after a move, was behind the last action acknowledged to them. */
         final AtomicInteger lostActions = new AtomicInteger();
@@ -202,6 +204,7 @@ public class ThreeNodesIT {
                 c.ok("add_bot", Map.of());
             }
             c.ok("start", Map.of());
+            long startedSeq = c.lastSeq();
             int moves = 0;
             boolean counted = false;
             long end = System.currentTimeMillis() + 300_000;
@@ -219,6 +222,16 @@ public class ThreeNodesIT {
                     return moves;
                 }
                 Map<String, Object> view = c.latestView();
+                if (view != null && "snapshot".equals(view.get("type")) && view.get("room") == null
+                        && ((Number) view.get("seq")).longValue() > startedSeq) {
+                    // The node stopped running the game (another node owns it now): find it as after a close.
+                    tally.lostTheRoomHere.incrementAndGet();
+                    c.close();
+                    reconnect();
+                    startedSeq = c.lastSeq();
+                    actedOn = -1;
+                    continue;
+                }
                 @SuppressWarnings("unchecked")
                 List<String> allowed = view == null ? List.of() : (List<String>) view.get("allowedActions");
                 long seq = view == null ? -1 : ((Number) view.get("seq")).longValue();
@@ -314,7 +327,7 @@ public class ThreeNodesIT {
                 node = target;
                 tally.resumes.incrementAndGet();
                 Map<String, Object> seen = c.await("a view of the room", m -> "state".equals(m.get("type"))
-                        || "snapshot".equals(m.get("type")), 20_000);
+                        || "snapshot".equals(m.get("type")) && m.get("room") != null, 20_000);
                 long v = version(seen);
                 if (v >= 0 && ackedOnVersion >= 0 && v <= ackedOnVersion && !ProtocolClient.isGameOver(seen)) {
                     tally.lostActions.incrementAndGet();
@@ -399,8 +412,35 @@ public class ThreeNodesIT {
                 }
             }
 
+            // Node C stalls (SIGSTOP) past its lease: A and B take its rooms over; when it runs again
+            // (SIGCONT) it must stop running them by itself (fence), and its players find them on
+            // their new owners, nothing lost.
+            int ownedByC = view(a).getOrDefault("node-c", 0);
+            tally.up.remove(ws(c));
+            balancer.retarget(a.port);
+            signal(c, "STOP");
+            long stalledAt = System.nanoTime();
+            Wait.until("A and B own every room C owned", 30_000, () -> {
+                Map<String, Integer> v = view(a);
+                return !v.containsKey("node-c") && v.get("orphans") == 0;
+            }, () -> view(a).toString());
+            long stallTakeoverMillis = (System.nanoTime() - stalledAt) / 1_000_000;
+            signal(c, "CONT");
+            Wait.until("C back in the cluster, owning none of its old rooms and running none", 30_000, () -> {
+                Map<String, Integer> v = view(a);
+                return v.getOrDefault("node-c", -1) == 0 && rooms(c) == 0;
+            }, () -> view(a) + "; C runs " + rooms(c));
+            long fencedMillis = (System.nanoTime() - stalledAt) / 1_000_000;
+            assertTrue("C said it stopped the rooms others own:\n" + c.output(), c.output().contains("they stop here and play on there"));
+            tally.up.add(ws(c));
+            System.out.println("three nodes: C stalled past its lease; A and B owned all " + ownedByC + " of its rooms "
+                    + stallTakeoverMillis + " ms after the SIGSTOP; C, running again, had stopped them all "
+                    + fencedMillis + " ms after it");
+            balancer.retarget(a.port);
+
             // SIGKILL node A: its rooms go on on B and C within the lease and a few seconds
             assertTrue("the browser page is still playing when A is killed (make its game longer)", !page.isDone());
+            ownedByA = view(c).getOrDefault("node-a", 0);
             tally.up.remove(ws(a));
             balancer.retarget(b.port);
             long killedAt = System.nanoTime();
@@ -494,6 +534,7 @@ public class ThreeNodesIT {
                     + tally.moves.get() + " player actions acknowledged in " + playMillis + " ms; players resumed " + tally.resumes.get()
                     + " times, followed room_elsewhere " + tally.followedElsewhere.get() + " times, told room_moving "
                     + tally.toldMoving.get() + " times, sent to another node to create their room " + tally.placedElsewhere.get()
+                    + " times, told by their node it no longer runs their game " + tally.lostTheRoomHere.get()
                     + " times; closes by A (killed) " + tally.closes.getOrDefault(ws(a), List.of()).size()
                     + ", by B (drained) " + codes(drainCloses) + "; action latency p50/p99/max during the drain " + during[0] + "/"
                     + during[1] + "/" + during[2] + " ms (" + during[3] + " actions), over the whole run " + all[0] + "/" + all[1]
@@ -686,6 +727,18 @@ public class ThreeNodesIT {
                 throw t;
             }
         }
+    }
+
+    /** Sends {@code SIG<name>} to the node's process (STOP: it stalls, as in a long pause or a partition; CONT: it runs again). */
+    private static void signal(Distribution d, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(d.process().pid())).inheritIO().start();
+        assertEquals("kill -" + name, 0, kill.waitFor());
+    }
+
+    /** The rooms the node runs now (its rooms health: waiting, playing, paused, finished). */
+    private int rooms(Distribution d) throws Exception {
+        JsonNode r = json.readTree(d.healthWithDetails()).path("components").path("rooms").path("details");
+        return r.path("waiting").asInt() + r.path("playing").asInt() + r.path("paused").asInt() + r.path("finished").asInt();
     }
 
     /** Close codes → how many players got each. */

@@ -327,9 +327,49 @@ final class Gateway {
         }
     }
 
+    /**
+     * The game type to make a room of here: {@code type@version} (a canary: a room of that version
+     * of the game) is {@code type} when this node runs that version; a version no node runs is
+     * {@code unknown_game}. Anything else as asked.
+     */
+    private String gameHere(String game) {
+        int at = game.indexOf('@');
+        if (at <= 0) {
+            return game;
+        }
+        dev.ludus.api.cluster.Cluster cl = cluster;
+        boolean here = false;
+        try {
+            here = cl != null && cl.nodes().stream().anyMatch(n -> n.id().equals(cl.nodeId()) && n.hosts(game));
+        } catch (RuntimeException e) {
+            LOG.debug("gateway: the cluster cannot say which versions run here: {}", e.toString());
+        }
+        if (!here) {
+            throw new RoomException(RoomException.UNKNOWN_GAME, "no node runs " + game);
+        }
+        return game.substring(0, at);
+    }
+
     /** A node busier than this many times the least loaded host (plus {@link #PLACEMENT_ROOMS}) sends new rooms on. */
     static final double PLACEMENT_SLACK = 1.25;
     static final int PLACEMENT_ROOMS = 8;
+
+    /**
+     * In a cluster, the player's room has stopped running here because another live node owns it
+     * now (taken over while this node stalled): the player leaves it here and gets a snapshot
+     * without a room, so the client asks for it again and is sent to its node
+     * ({@code room_elsewhere}). A session task.
+     */
+    private void leaveIfElsewhere(PlayerSession p) {
+        String room = p.roomId();
+        RoomService rs = rooms;
+        if (room == null || rs == null || rs.get(room).isPresent() || elsewhere(room) == null) {
+            return;
+        }
+        LOG.info("gateway: room {} of {} runs on another node now; the player is told to find it there", room, p.playerId);
+        closeQuietly(p.leave());
+        p.emptySnapshot();
+    }
 
     /** How long a player asking for a room whose node is draining is told to wait before asking again. */
     static final long ROOM_MOVING_RETRY_MILLIS = 500;
@@ -1072,7 +1112,7 @@ final class Gateway {
                             Map.of("address", there.address(), "node", there.id())));
                     return;
                 }
-                RoomInfo info = rs.create(cr.game(), cr.name(), cr.options(), p.playerId);
+                RoomInfo info = rs.create(gameHere(cr.game()), cr.name(), cr.options(), p.playerId);
                 p.reply(c, protocol.ok(cr.id(), Map.of("room", Protocol.room(info))));
             } else if (r instanceof Request.JoinRoom j) {
                 join(c, p, rs, j);
@@ -1109,6 +1149,9 @@ final class Gateway {
                         Map.of("address", owner.address(), "node", owner.id())));
             } else {
                 p.reply(c, protocol.error(r.id(), e.code(), e.getMessage()));
+                if (RoomException.NO_SUCH_ROOM.equals(e.code()) && !(r instanceof Request.JoinRoom)) {
+                    leaveIfElsewhere(p);
+                }
             }
         } catch (RuntimeException e) {
             LOG.error("gateway: request {} of {} failed", r.getClass().getSimpleName(), p.playerId, e);
@@ -1609,6 +1652,10 @@ final class Gateway {
             return;
         }
         Optional<RoomInfo> info = rs.get(room);
+        if (info.isEmpty() && cluster != null) {
+            p.tasks.submit(() -> leaveIfElsewhere(p));
+            return;
+        }
         long version = info.filter(i -> i.state() != RoomState.FINISHED).map(RoomInfo::version).orElse(0L);
         if (p.leftBehind(version, QUIET_MILLIS, QUIET_MILLIS, nowNanos)) {
             metrics.caughtUp.inc();

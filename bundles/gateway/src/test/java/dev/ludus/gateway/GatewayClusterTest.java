@@ -135,6 +135,29 @@ public class GatewayClusterTest {
     }
 
     @Test
+    public void aVersionAskedForGoesToANodeThatRunsIt() throws Exception {
+        TestServer server = fixture.server(new TestConfig());
+        NatsCluster self = node("g1", Set.of(TurnGame.TYPE, TurnGame.TYPE + "@1.0.0"), 0, false);
+        node("g2", Set.of(TurnGame.TYPE, TurnGame.TYPE + "@2.0.0"), 0, false);
+        await("both nodes", () -> self.nodes().size() == 2);
+        server.gateway.cluster(self);
+        ProtocolClient c = fixture.hello(server, "canary");
+
+        Map<String, Object> mine = c.request("create_room", Map.of("game", TurnGame.TYPE + "@1.0.0", "name", "old"));
+        assertEquals(mine.toString(), "ok", mine.get("type"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> room = (Map<String, Object>) ProtocolClient.result(mine).get("room");
+        assertEquals("a room of the game itself, made here", TurnGame.TYPE, room.get("gameType"));
+
+        Map<String, Object> canary = c.request("create_room", Map.of("game", TurnGame.TYPE + "@2.0.0", "name", "new"));
+        assertEquals(canary.toString(), "create_elsewhere", canary.get("code"));
+        assertEquals("g2", canary.get("node"));
+
+        Map<String, Object> nowhere = c.request("create_room", Map.of("game", TurnGame.TYPE + "@3.0.0", "name", "none"));
+        assertEquals(nowhere.toString(), "unknown_game", nowhere.get("code"));
+    }
+
+    @Test
     public void aRoomOfAnotherNodeIsElsewhereAndMovingWhileThatNodeDrains() throws Exception {
         TestServer server = fixture.server(new TestConfig());
         NatsCluster self = node("g1", Set.of(TurnGame.TYPE), 0, false);

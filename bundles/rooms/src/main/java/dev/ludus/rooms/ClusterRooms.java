@@ -28,8 +28,9 @@ import dev.ludus.api.rooms.RoomException;
  * </ul>
  * The shared event store's expected versions are the last word: a node that still runs a room
  * another node took over (its lease lapsed while it ran) fails its next append on the version the
- * new owner moved on, and rebuilds from the store, so the room keeps one history. It does not yet
- * stop running the room by itself (no self-fencing: docs/scaling.md).
+ * new owner moved on, so the room keeps one history; and every second a node stops running the
+ * rooms the directory says other live nodes own (it fences itself), so its players move to the
+ * owner.
  */
 final class ClusterRooms {
 
@@ -160,6 +161,7 @@ final class ClusterRooms {
             return; // before recovery has made this node's rooms known, a room found here could be woken twice
         }
         try {
+            fence(c);
             int strays = 0;
             for (String id : c.roomsOf(c.nodeId())) {
                 if (!ctx.rooms.containsKey(id) && !ctx.asleep.containsKey(id)) {
@@ -199,6 +201,42 @@ final class ClusterRooms {
             }
         } catch (RuntimeException e) {
             LOG.warn("rooms: orphaned rooms not adopted this time: {}", e.toString());
+        }
+    }
+
+    /**
+     * Stops running here the rooms the directory says another live node owns now: this node's
+     * lease lapsed for a moment (a stall, a partition) and another node took them over, or a
+     * directory entry moved while a rebuild here was under way. Without this, two nodes would run
+     * one room, one of them failing every append on the versions the other wrote. A fenced room
+     * leaves this node's memory (nothing is appended, released or archived here); its players here
+     * hear nothing more of it, are sent a snapshot without it, and find it on its owner
+     * ({@code room_elsewhere}).
+     */
+    private void fence(Cluster c) {
+        java.util.Set<String> live = new HashSet<>();
+        for (NodeInfo n : c.nodes()) {
+            live.add(n.id());
+        }
+        if (!live.contains(c.nodeId())) {
+            return; // this node is not a member now: its own claims cannot be told apart from lapsed ones
+        }
+        int fenced = 0;
+        for (LiveRoom room : ctx.rooms.values()) {
+            String owner = c.owner(room.id).orElse(null);
+            if (owner != null && !owner.equals(c.nodeId()) && live.contains(owner)) {
+                fenced++;
+                room.steps.run(() -> {
+                    if (ctx.rooms.remove(room.id, room)) {
+                        room.disarm();
+                        room.subscribers.clear();
+                    }
+                });
+            }
+        }
+        if (fenced > 0) {
+            LOG.warn("rooms: {} rooms that run here are owned by other live nodes now (this node's lease lapsed a moment,"
+                    + " or they were taken over meanwhile); they stop here and play on there", fenced);
         }
     }
 
