@@ -301,14 +301,24 @@ public class ThreeNodesIT {
                     target = pick();
                     continue;
                 }
-                Map<String, Object> reply = next.request("join_room", Map.of("room", room));
-                while ("room_moving".equals(reply.get("code")) || "overloaded".equals(reply.get("code"))
-                        || "game_paused".equals(reply.get("code"))) {
-                    if ("room_moving".equals(reply.get("code"))) {
-                        tally.toldMoving.incrementAndGet();
-                    }
-                    Thread.sleep(reply.get("retryAfterMillis") instanceof Number ms ? ms.longValue() : 200);
+                Map<String, Object> reply;
+                try {
                     reply = next.request("join_room", Map.of("room", room));
+                    while ("room_moving".equals(reply.get("code")) || "overloaded".equals(reply.get("code"))
+                            || "game_paused".equals(reply.get("code"))) {
+                        if ("room_moving".equals(reply.get("code"))) {
+                            tally.toldMoving.incrementAndGet();
+                        }
+                        Thread.sleep(reply.get("retryAfterMillis") instanceof Number ms ? ms.longValue() : 200);
+                        reply = next.request("join_room", Map.of("room", room));
+                    }
+                } catch (Exception | AssertionError dropped) {
+                    // The node went away while we asked (killed, drained): somewhere else, as any client would.
+                    last = dropped;
+                    next.close();
+                    Thread.sleep(200);
+                    target = pick();
+                    continue;
                 }
                 if ("room_elsewhere".equals(reply.get("code"))) {
                     tally.followedElsewhere.incrementAndGet();
@@ -323,11 +333,20 @@ public class ThreeNodesIT {
                     target = pick();
                     continue;
                 }
+                Map<String, Object> seen;
+                try {
+                    seen = next.await("a view of the room", m -> "state".equals(m.get("type"))
+                            || "snapshot".equals(m.get("type")) && m.get("room") != null, 20_000);
+                } catch (AssertionError dropped) {
+                    last = dropped;
+                    next.close();
+                    Thread.sleep(200);
+                    target = pick();
+                    continue;
+                }
                 c = next;
                 node = target;
                 tally.resumes.incrementAndGet();
-                Map<String, Object> seen = c.await("a view of the room", m -> "state".equals(m.get("type"))
-                        || "snapshot".equals(m.get("type")) && m.get("room") != null, 20_000);
                 long v = version(seen);
                 if (v >= 0 && ackedOnVersion >= 0 && v <= ackedOnVersion && !ProtocolClient.isGameOver(seen)) {
                     tally.lostActions.incrementAndGet();
@@ -367,13 +386,6 @@ public class ThreeNodesIT {
             }
             Wait.until("three nodes in the cluster", 30_000, () -> view(c).keySet().containsAll(List.of("node-a", "node-b", "node-c")),
                     () -> view(c).toString());
-            // The bot games once each node is in the cluster (requireCluster: before, no room can be made)
-            List<Path> ackLogs = new ArrayList<>();
-            for (Distribution d : List.of(a, b, c)) {
-                Path acks = d.home.getParent().resolve("acks.log");
-                ackLogs.add(acks);
-                d.deployBotLoad("rooms = " + BOT_ROOMS + "\nackLog = " + acks + "\n");
-            }
 
             // The browser page first (a browser takes a while to start): its game begins before the players'.
             CountDownLatch pageInGame = new CountDownLatch(1);
@@ -381,6 +393,13 @@ public class ThreeNodesIT {
             if (!pageInGame.await(120, TimeUnit.SECONDS)) {
                 throw new AssertionError("the browser page did not get into its game within 120 s: "
                         + (page.isDone() ? failed(List.of(page)) : "still trying"));
+            }
+            // The bot games once each node is in the cluster (requireCluster: before, no room can be made)
+            List<Path> ackLogs = new ArrayList<>();
+            for (Distribution d : List.of(a, b, c)) {
+                Path acks = d.home.getParent().resolve("acks.log");
+                ackLogs.add(acks);
+                d.deployBotLoad("rooms = " + BOT_ROOMS + "\nackLog = " + acks + "\n");
             }
             CountDownLatch playing = new CountDownLatch(PLAYERS);
             List<Future<Integer>> players = new ArrayList<>();
@@ -695,11 +714,11 @@ public class ThreeNodesIT {
         Path work = Path.of(System.getProperty("ludus.itest.work"));
         try (Chromium browser = new Chromium(work)) {
             try {
-                BrowserIT.createTable(browser, "http://127.0.0.1:" + balancer.port(), "Browser", "Cluster table", ROUNDS, 30_000);
+                BrowserIT.createTable(browser, "http://127.0.0.1:" + balancer.port(), "Browser", "Cluster table", ROUNDS, 60_000);
                 browser.eval("document.querySelector('#fill-bots').click()");
-                BrowserIT.waitFor(browser, "three bots", "document.querySelectorAll('.seats .remove-bot').length === 3", 20_000);
+                BrowserIT.waitFor(browser, "three bots", "document.querySelectorAll('.seats .remove-bot').length === 3", 60_000);
                 browser.eval("document.querySelector('#start').click()");
-                BrowserIT.waitFor(browser, "the game", "!!document.querySelector('#game-phase')", 20_000);
+                BrowserIT.waitFor(browser, "the game", "!!document.querySelector('#game-phase')", 60_000);
                 String room = (String) browser.eval("ludus.state.room.roomId");
                 long end = System.currentTimeMillis() + 280_000;
                 int moves = 0;

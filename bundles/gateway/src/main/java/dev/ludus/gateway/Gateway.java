@@ -1661,9 +1661,11 @@ final class Gateway {
             metrics.caughtUp.inc();
             LOG.warn("gateway: {} heard nothing of room {} (now at version {}) for {} ms: sending a snapshot",
                     p.playerId, room, version, QUIET_MILLIS);
+            // Subscribed again, not only sent a snapshot: the room may have left this node and come
+            // back (a cluster node fenced it, then adopted it again), and the old subscription with it.
             p.tasks.submit(() -> {
                 if (room.equals(p.roomId())) {
-                    resync(p);
+                    enterAndSync(p, rs, room);
                 }
             });
         }
