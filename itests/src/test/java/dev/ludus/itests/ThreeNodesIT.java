@@ -717,8 +717,11 @@ public class ThreeNodesIT {
                 BrowserIT.createTable(browser, "http://127.0.0.1:" + balancer.port(), "Browser", "Cluster table", ROUNDS, 60_000);
                 browser.eval("document.querySelector('#fill-bots').click()");
                 BrowserIT.waitFor(browser, "three bots", "document.querySelectorAll('.seats .remove-bot').length === 3", 60_000);
-                browser.eval("document.querySelector('#start').click()");
-                BrowserIT.waitFor(browser, "the game", "!!document.querySelector('#game-phase')", 60_000);
+                // A click while the page still waits for the last bot's answer is ignored (one request
+                // at a time): click until the game shows.
+                BrowserIT.waitFor(browser, "the game", "(() => { if (document.querySelector('#game-phase')) return true;"
+                        + " const b = document.querySelector('#start'); if (b && !b.disabled && !ludus.state.busy) b.click();"
+                        + " return false; })()", 60_000);
                 String room = (String) browser.eval("ludus.state.room.roomId");
                 long end = System.currentTimeMillis() + 280_000;
                 int moves = 0;
