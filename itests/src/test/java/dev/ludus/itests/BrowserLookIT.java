@@ -113,7 +113,11 @@ public class BrowserLookIT {
                 checkPhoneLayoutOnTurn(page);
                 phoneOnPlay = true;
             }
-            String step = (String) page.eval(BrowserIT.PLAY_STEP);
+            // A round's summary shows until the next round's first turn, which waits for this
+            // player's declaration: the page declares only once the summary was looked at (a
+            // declaration in the same poll that the summary appeared would hide it unseen).
+            String step = (String) page.eval(sawSummary ? BrowserIT.PLAY_STEP
+                    : "document.querySelector('#round-summary') ? 'summary' : " + BrowserIT.PLAY_STEP);
             if ("over".equals(step)) {
                 break;
             }
