@@ -37,8 +37,8 @@ import io.nats.client.Nats;
  * The cluster bundle in the distribution (features nats and cluster) against a real NATS: the node
  * joins and announces its game, sees another node (announced by the test through NATS itself, as
  * another process would), places new rooms by load, claims rooms by compare-and-set, and takes
- * over the rooms of the other node once its lease lapses; stopping the bundle says goodbye and
- * starting it again joins again.
+ * over the rooms of the other node once its lease lapses; a restart of the bundle hands the lease
+ * to its next instance (no room becomes an orphan), and deleting its configuration leaves at once.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -123,15 +123,44 @@ public class ClusterIT {
             cluster.release("room-of-a");
             assertEquals(Optional.empty(), cluster.owner("room-of-a"));
 
-            // stopping the bundle says goodbye at once; starting it again joins again
+            // stopping the bundle (a restart, an update) while the node runs on hands the lease to
+            // the next instance: the announcement stays, and the restarted bundle continues it at
+            // once instead of waiting for it to lapse, so the node's rooms never become orphans
             Bundle bundle = context.getServiceReference(Cluster.class).getBundle();
+            long revision = nodes.get("node-a").getRevision();
             bundle.stop();
-            assertTrue("the announcement is deleted at a stop", nodes.get("node-a") == null);
+            assertTrue("the announcement stays at a bundle stop", nodes.get("node-a") != null);
+            long t1 = System.nanoTime();
             bundle.start();
             Cluster again = cluster();
-            Wait.until("joined again", 10_000, () -> again.nodes().stream().anyMatch(n -> n.id().equals("node-a")));
+            Wait.until("renewed by the new instance", 10_000, () -> nodes.get("node-a") != null
+                    && nodes.get("node-a").getRevision() > revision);
+            long continuedMillis = Duration.ofNanos(System.nanoTime() - t1).toMillis();
+            assertTrue("continued without waiting for the lease (2,000 ms): " + continuedMillis + " ms", continuedMillis < 1_500);
             assertEquals("its rooms stay its own across the restart", Optional.of("node-a"), again.owner("room-of-b"));
+            assertTrue("never an orphan", again.orphans().isEmpty());
             Wait.until("health UP again", 10_000, () -> health().status() == HealthStatus.UP);
+
+            // the node's cluster configuration deleted: it leaves for good, with a goodbye at once
+            org.osgi.service.cm.ConfigurationAdmin ca = context.getService(
+                    context.getServiceReference(org.osgi.service.cm.ConfigurationAdmin.class));
+            // a new address is announced by the same membership (no leaving, no waiting)
+            org.osgi.service.cm.Configuration cfg = ca.getConfiguration("dev.ludus.cluster", "?");
+            java.util.Dictionary<String, Object> props = cfg.getProperties();
+            props.put("address", "ws://127.0.0.1:3/ws");
+            long before = nodes.get("node-a").getRevision();
+            cfg.update(props);
+            Wait.until("the new address announced", 5_000, () -> again.nodes().stream().anyMatch(
+                    n -> n.id().equals("node-a") && n.address().equals("ws://127.0.0.1:3/ws")));
+            assertTrue("the same membership renewed it", context.getServiceReference(Cluster.class) != null
+                    && nodes.get("node-a").getRevision() > before);
+            // a new node id: the node leaves under the old one (goodbye at once) and joins under the new
+            props.put("nodeId", "node-c");
+            cfg.update(props);
+            Wait.until("node-a gone at once and node-c joined", 5_000, () -> nodes.get("node-a") == null
+                    && nodes.get("node-c") != null);
+            cfg.delete();
+            Wait.until("the announcement deleted at once (well before the lease)", 1_500, () -> nodes.get("node-c") == null);
         } finally {
             try (Connection nats = Nats.connect(context.getProperty("ludus.itest.nats"))) {
                 for (String b : List.of(prefix + "_nodes", prefix + "_rooms")) {

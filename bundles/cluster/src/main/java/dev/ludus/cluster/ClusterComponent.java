@@ -23,6 +23,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -60,7 +61,7 @@ public class ClusterComponent implements HealthCheck {
 
     @ObjectClassDefinition(name = "Ludus cluster",
             description = "This node's membership in a cluster of Ludus nodes sharing one NATS JetStream (and one shared event"
-                    + " store). A change makes the node leave and join again.")
+                    + " store). A new node id, prefix, lease or heartbeat makes the node leave and join again; a new address is announced at once.")
     public @interface Config {
         @AttributeDefinition(name = "Node id", min = "1", max = "64",
                 description = "Unique in the cluster: letters, digits, - and _. A node restarted with its id waits for its old lease to lapse.")
@@ -165,6 +166,30 @@ public class ClusterComponent implements HealthCheck {
         joiner.scheduleWithFixedDelay(this::tend, 0, 2, TimeUnit.SECONDS);
     }
 
+    /**
+     * A change of the configuration: a new address is announced at the next heartbeat; a new node
+     * id, prefix, lease or heartbeat makes the node leave (with a goodbye) and join again as
+     * configured.
+     */
+    @Modified
+    synchronized void modified(Config changed) {
+        Config was = config;
+        config = changed;
+        if (was.nodeId().equals(changed.nodeId()) && was.prefix().equals(changed.prefix())
+                && was.leaseMillis() == changed.leaseMillis() && was.heartbeatMillis() == changed.heartbeatMillis()) {
+            NatsCluster c = cluster;
+            if (c != null) {
+                c.announceNow();
+            }
+            return;
+        }
+        LOG.info("cluster: the configuration changed (node id {} -> {}, prefix {} -> {}); node {} leaves and joins again",
+                was.nodeId(), changed.nodeId(), was.prefix(), changed.prefix(), was.nodeId());
+        leave(false);
+        problem = "joining";
+        joiner.execute(this::tend);
+    }
+
     private synchronized void tend() {
         if (deactivated) {
             return;
@@ -177,7 +202,7 @@ public class ClusterComponent implements HealthCheck {
                     Duration.ofMillis(config.heartbeatMillis()));
             Connection c = nats.connect("cluster");
             try {
-                cluster = new NatsCluster(c, config.nodeId(), settings, this::announcement, new Random());
+                cluster = new NatsCluster(c, config.nodeId(), settings, this::announcement, new Random(), inheritedRevision());
                 connection = c;
                 cluster.onDrainRequest(this::stopNode);
             } catch (RuntimeException e) {
@@ -263,6 +288,78 @@ public class ClusterComponent implements HealthCheck {
         return 0;
     }
 
+    /** Where an instance leaves its lease to the next ({@link #handOver}): in the bundle's data area, kept across updates. */
+    static final String HANDOVER_FILE = "lease-handover";
+
+    /**
+     * The revision of this node's announcement the previous instance handed over, if it was for this
+     * node id and prefix (read once: the file goes); 0 otherwise.
+     */
+    private long inheritedRevision() {
+        java.io.File f = context.getDataFile(HANDOVER_FILE);
+        if (f == null || !f.exists()) {
+            return 0;
+        }
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(f.toPath());
+            java.nio.file.Files.deleteIfExists(f.toPath());
+            if (lines.size() == 3 && lines.get(0).equals(config.nodeId()) && lines.get(1).equals(config.prefix())) {
+                return Long.parseLong(lines.get(2));
+            }
+            LOG.info("cluster: the lease handed over was for another node id or prefix ({}); this node joins afresh", lines);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cluster: the lease handed over could not be read ({}); this node joins afresh", e.toString());
+        }
+        return 0;
+    }
+
+    /**
+     * Leaves the lease to this node's next instance: the cluster bundle (or its NATS connection) is
+     * restarted while the node runs on, so its rooms should stay its own rather than move to the
+     * other nodes and back. Without a next instance within the lease, the lease lapses as after a kill.
+     */
+    private void handOver(NatsCluster c) {
+        long revision = c.handOver();
+        java.io.File f = context.getDataFile(HANDOVER_FILE);
+        if (revision == 0 || f == null) {
+            return;
+        }
+        try {
+            java.nio.file.Files.writeString(f.toPath(), config.nodeId() + "\n" + config.prefix() + "\n" + revision + "\n");
+        } catch (IOException e) {
+            LOG.warn("cluster: the lease could not be handed over ({}); the next instance waits for it to lapse", e.toString());
+        }
+    }
+
+    /**
+     * Whether this node's configuration is still there: deleted, the node leaves the cluster for
+     * good. True when it cannot be told (no Configuration Admin).
+     */
+    private boolean configurationPresent() {
+        try {
+            ServiceReference<org.osgi.service.cm.ConfigurationAdmin> ref = context.getServiceReference(
+                    org.osgi.service.cm.ConfigurationAdmin.class);
+            org.osgi.service.cm.ConfigurationAdmin ca = ref == null ? null : context.getService(ref);
+            if (ca == null) {
+                return true;
+            }
+            try {
+                org.osgi.service.cm.Configuration[] found = ca.listConfigurations("(service.pid=" + PID + ")");
+                return found != null && found.length > 0;
+            } finally {
+                context.ungetService(ref);
+            }
+        } catch (NoClassDefFoundError | IOException | InvalidSyntaxException | IllegalStateException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Leaves the cluster. When the framework stops (SIGTERM, a drain) or the node's cluster
+     * configuration was deleted, the node says goodbye, so its rooms go to the others at once; when
+     * only this component stops while the node runs on (the bundle restarted or updated, its NATS
+     * connector restarted), the lease is handed over to the next instance instead, and no room moves.
+     */
     @Deactivate
     synchronized void deactivate() {
         deactivated = true;
@@ -272,6 +369,11 @@ public class ClusterComponent implements HealthCheck {
             // stopping
         }
         joiner.shutdownNow();
+        leave(!draining && configurationPresent());
+    }
+
+    /** Unregisters the service and leaves: handing the lease over to a next instance, or with a goodbye. */
+    private void leave(boolean handOver) {
         if (registration != null) {
             try {
                 registration.unregister();
@@ -283,9 +385,14 @@ public class ClusterComponent implements HealthCheck {
         NatsCluster c = cluster;
         cluster = null;
         if (c != null) {
-            c.close();
+            if (handOver) {
+                handOver(c);
+            } else {
+                c.close();
+            }
         }
         Connection conn = connection;
+        connection = null;
         if (conn != null) {
             try {
                 conn.close();

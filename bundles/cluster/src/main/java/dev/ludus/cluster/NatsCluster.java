@@ -94,6 +94,10 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     private final NatsKeyValueWatchSubscription watch;
     private final ScheduledExecutorService heartbeats;
     private volatile long lastRenewedNanos;
+    /** The revision of this node's announcement that its last renewal wrote (0: none yet). */
+    private volatile long lastRevision;
+    /** The revision a previous instance of this node handed over ({@link #handOver()}); 0: none. */
+    private final long inheritedRevision;
     private volatile String lastError;
     private volatile List<NodeInfo> cachedNodes = List.of();
     private volatile long cachedAtNanos;
@@ -109,6 +113,18 @@ public final class NatsCluster implements Cluster, AutoCloseable {
      */
     public NatsCluster(Connection connection, String nodeId, Settings settings, Supplier<Announcement> announcement,
                        Random random) {
+        this(connection, nodeId, settings, announcement, random, 0);
+    }
+
+    /**
+     * As {@link #NatsCluster(Connection, String, Settings, Supplier, Random)}, continuing the lease a
+     * previous instance of this node handed over: if this node's announcement is still the one at
+     * {@code inheritedRevision} (no one renewed it since, and it has not lapsed), this instance
+     * renews it at once instead of waiting for it to lapse, and the node's rooms stay its own.
+     */
+    public NatsCluster(Connection connection, String nodeId, Settings settings, Supplier<Announcement> announcement,
+                       Random random, long inheritedRevision) {
+        this.inheritedRevision = inheritedRevision;
         if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
             throw new IllegalArgumentException("node id must be 1-64 letters, digits, - or _, got '" + nodeId + "'");
         }
@@ -175,6 +191,11 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     private void awaitOwnIdFree() throws IOException, JetStreamApiException, InterruptedException {
         KeyValueEntry old = nodes.get(nodeId);
         if (old == null || old.getOperation() != KeyValueOperation.PUT) {
+            return;
+        }
+        if (inheritedRevision != 0 && old.getRevision() == inheritedRevision) {
+            LOG.info("cluster: node {} continues the lease its previous instance handed over (a restart of the cluster bundle"
+                    + " or of its NATS connection): its rooms stay its own", nodeId);
             return;
         }
         LOG.info("cluster: node {} finds an announcement under its id (a restart within the lease?); waiting for it to lapse",
@@ -245,7 +266,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         b.append("players=").append(a.players()).append('\n');
         b.append("cpu=").append(a.cpu()).append('\n');
         b.append("draining=").append(a.draining()).append('\n');
-        nodes.put(nodeId, b.toString().getBytes(StandardCharsets.UTF_8));
+        lastRevision = nodes.put(nodeId, b.toString().getBytes(StandardCharsets.UTF_8));
         lastRenewedNanos = System.nanoTime();
     }
 
@@ -524,6 +545,26 @@ public final class NatsCluster implements Cluster, AutoCloseable {
             LOG.debug("cluster: node {} left without deleting its announcement: {}", nodeId, e.toString());
         }
         LOG.info("cluster: node {} left", nodeId);
+    }
+
+    /**
+     * Stops renewing the lease without a goodbye, for a next instance of this node to continue it
+     * (a restart of the cluster bundle or of its NATS connection, while the node's rooms run on):
+     * returns the revision of the announcement this instance wrote last, to pass to the next one
+     * (0 if it never wrote one). If no next instance renews it within the lease, it lapses and the
+     * other nodes take the rooms over, as after a kill.
+     */
+    public long handOver() {
+        closed = true;
+        heartbeats.shutdown(); // a renewal under way finishes (not interrupted): its revision is the last
+        try {
+            heartbeats.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        abandon();
+        LOG.info("cluster: node {} hands its lease over to its next instance (revision {})", nodeId, lastRevision);
+        return lastRevision;
     }
 
     /** Stops renewing the lease and watching, without a goodbye: the lease lapses on its own. */

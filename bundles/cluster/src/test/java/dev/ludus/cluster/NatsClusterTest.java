@@ -84,12 +84,16 @@ public class NatsClusterTest {
     }
 
     private NatsCluster node(String id, Set<String> games, Duration lease) throws Exception {
+        return node(id, games, lease, 0);
+    }
+
+    private NatsCluster node(String id, Set<String> games, Duration lease, long inheritedRevision) throws Exception {
         Connection c = io.nats.client.Nats.connect(new Options.Builder().server(server.uri("nats"))
                 .connectionTimeout(Duration.ofSeconds(2)).errorListener(new io.nats.client.ErrorListener() { }).build());
         connections.add(c);
         announced.put(id, new NatsCluster.Announcement("ws://" + id + ":8080/ws", games, 0, 0, 0, false));
         NatsCluster n = new NatsCluster(c, id, new NatsCluster.Settings(prefix, lease, Duration.ofMillis(300)),
-                () -> announced.get(id), new Random(id.hashCode()));
+                () -> announced.get(id), new Random(id.hashCode()), inheritedRevision);
         nodes.add(n);
         return n;
     }
@@ -303,6 +307,35 @@ public class NatsClusterTest {
         } catch (IllegalArgumentException e) {
             assertTrue(e.getMessage().contains("node id"));
         }
+    }
+
+    @Test
+    public void aHandedOverLeaseIsContinuedAtOnceAndItsRoomsStayWhileAStaleOneWaits() throws Exception {
+        Duration lease = Duration.ofMillis(3000);
+        NatsCluster a = node("a", Set.of("liaptui"), lease);
+        NatsCluster b = node("b", Set.of("liaptui"), lease);
+        assertTrue(a.claim("r1"));
+        assertTrue(a.claim("r2"));
+        long revision = a.handOver();
+        assertTrue("a revision to hand over: " + revision, revision > 0);
+        long t0 = System.nanoTime();
+        NatsCluster again = node("a", Set.of("liaptui"), lease, revision);
+        long tookMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue("continued without waiting for the lease: " + tookMillis + " ms", tookMillis < lease.toMillis() / 2);
+        assertTrue(again.leaseHeld());
+        Thread.sleep(lease.toMillis() + 500); // past the old instance's lease: the new one renewed it
+        assertEquals("b sees a throughout", List.of("a", "b"), ids(b.nodes()).stream().sorted().toList());
+        assertEquals("no room of a is an orphan", List.of(), b.orphans());
+        assertEquals(Set.of("r1", "r2"), Set.copyOf(again.roomsOf("a")));
+        assertTrue("still a's", again.claim("r1"));
+        assertTrue("b cannot take a's room", !b.claim("r2"));
+
+        // A revision someone renewed since (or a made-up one) is not a hand-over: the new instance waits.
+        long stale = again.handOver() - 1;
+        t0 = System.nanoTime();
+        NatsCluster late = node("a", Set.of("liaptui"), lease, stale);
+        assertTrue("waited for the old lease", (System.nanoTime() - t0) / 1_000_000 >= lease.toMillis() / 2);
+        assertTrue(late.leaseHeld());
     }
 
     @Test
