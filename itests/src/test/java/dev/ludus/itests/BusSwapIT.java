@@ -66,7 +66,7 @@ public class BusSwapIT extends SwapSuite {
     private String name() {
         return context.getProperty("ludus.itest.busname");
     }
-    private static final int CUT_SECONDS = 30;
+    private static final int CUT_SECONDS = Integer.getInteger("ludus.swap.cutSeconds", 30);
 
     @Inject
     BundleContext context;
