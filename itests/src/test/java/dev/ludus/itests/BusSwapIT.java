@@ -54,7 +54,7 @@ import io.nats.client.api.StreamInfoOptions;
  * {@code -Dludus.swap.form=full}, is what the README's table shows): long enough for the client to
  * give up its connection, the bus to refuse, health to say DEGRADED and games to pile up meanwhile.
  * {@code -Dludus.swap.cutSeconds=8} cuts shorter (the client still reconnecting when the broker is
- * back): an earlier build missed announcements in two runs of six so; five runs of six in a row
+ * back): an earlier build missed announcements in two runs of six so; five runs in a row
  * passed since, so the short cut is not the default yet.
  */
 @RunWith(PaxExam.class)
