@@ -1,6 +1,7 @@
 package dev.ludus.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
 import java.net.URI;
@@ -445,6 +446,17 @@ public class ThreeNodesIT {
                 }
             }
 
+            // The load tool given the three nodes (as a load balancer would spread its players): a
+            // table's four players land on different nodes, and each follows room_elsewhere (or
+            // create_elsewhere) to the node that has the room, resuming its session there.
+            dev.ludus.loadtest.LoadTool.Report tool = dev.ludus.loadtest.LoadTool.run(new dev.ludus.loadtest.LoadTool.Options(
+                    ws(a) + "," + ws(b) + "," + ws(c), 12, 1, 0, 180, 2, false, null, false, null, 0));
+            System.out.println("three nodes: the load tool over all three nodes: " + tool.toString().replace('\n', ' '));
+            assertNull(tool.toString(), tool.failure());
+            assertEquals(tool.toString(), 3, tool.completedGames());
+            int toolGames = tool.completedGames();
+            assertTrue("players followed room_elsewhere: " + tool, tool.toString().contains("followed: room_elsewhere"));
+
             // Node C stalls (SIGSTOP) past its lease: A and B take its rooms over; when it runs again
             // (SIGCONT) it must stop running them by itself (fence), and its players find them on
             // their new owners, nothing lost.
@@ -462,7 +474,10 @@ public class ThreeNodesIT {
             Wait.until("C back in the cluster, owning none of its old rooms and running none", 30_000, () -> {
                 Map<String, Integer> v = view(a);
                 return v.getOrDefault("node-c", -1) == 0 && rooms(c) == 0;
-            }, () -> view(a) + "; C runs " + rooms(c));
+            }, () -> view(a) + "; C runs " + rooms(c) + ": " + Http.get(c.base() + "/system/console/ludus-rooms.json", "admin",
+                    c.password()).body() + "\nC's log:\n" + c.output().lines().filter(l -> l.contains("rooms:")
+                    || l.contains("room ") || l.contains("cluster:")).skip(Math.max(0, c.output().lines().count() - 400))
+                    .collect(java.util.stream.Collectors.joining("\n")));
             long fencedMillis = (System.nanoTime() - stalledAt) / 1_000_000;
             assertTrue("C said it stopped the rooms others own:\n" + c.output(), c.output().contains("they stop here and play on there"));
             tally.up.add(ws(c));
@@ -546,7 +561,7 @@ public class ThreeNodesIT {
                 }
             }
             String browser = page.get(300, TimeUnit.SECONDS);
-            int games = PLAYERS + 3 * BOT_ROOMS + (browser.startsWith("no browser") ? 0 : 1);
+            int games = PLAYERS + 3 * BOT_ROOMS + (browser.startsWith("no browser") ? 0 : 1) + toolGames;
             if (!playerFailures.isEmpty()) {
                 throw new AssertionError(playerFailures.size() + " players failed: " + playerFailures + "\n"
                         + diagnose(playerFailures, db, schema, nats, prefix, c));
@@ -575,7 +590,7 @@ public class ThreeNodesIT {
             long[] during = latencies(tally, drainAt - TimeUnit.SECONDS.toNanos(1), drainEnd + TimeUnit.SECONDS.toNanos(2));
             long[] all = latencies(tally, 0, Long.MAX_VALUE);
             System.out.println("three nodes: " + games + " games (" + PLAYERS + " with a simulated player, " + 3 * BOT_ROOMS
-                    + " of bots, " + (games - PLAYERS - 3 * BOT_ROOMS) + " in a browser), "
+                    + " of bots, " + toolGames + " of the load tool, " + (games - PLAYERS - 3 * BOT_ROOMS - toolGames) + " in a browser), "
                     + tally.moves.get() + " player actions acknowledged in " + playMillis + " ms; players resumed " + tally.resumes.get()
                     + " times, followed room_elsewhere " + tally.followedElsewhere.get() + " times, told room_moving "
                     + tally.toldMoving.get() + " times, sent to another node to create their room " + tally.placedElsewhere.get()

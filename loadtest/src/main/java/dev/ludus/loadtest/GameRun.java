@@ -82,6 +82,8 @@ final class GameRun {
     /** How long the tool waits before it asks again for what an overloaded node refused, when the node does not say. */
     static final long SHED_RETRY_MILLIS = 2_500;
     static final int SHED_ATTEMPTS = 500;
+    /** How often a request follows a cluster's {@code create_elsewhere}, {@code room_elsewhere} or {@code room_moving}. */
+    static final int MAX_HOPS = 20;
 
     /**
      * Opens a player's connection; one an overloaded node refuses (HTTP 503: it paces or sheds new
@@ -118,7 +120,7 @@ final class GameRun {
     }
 
     Result run() throws Exception {
-        URI uri = URI.create(options.url());
+        List<URI> uris = options.urls();
         for (int t = 0; t < tables; t++) {
             all.add(new Table(t));
         }
@@ -129,7 +131,8 @@ final class GameRun {
         for (Table table : all) {
             for (Player p : table.players) {
                 handshakes.acquire();
-                HttpClient http = clients.get(n++ % clients.size());
+                HttpClient http = clients.get(n % clients.size());
+                URI uri = uris.get(n++ % uris.size()); // several nodes: spread as a round-robin balancer would
                 hellos.add(openShedAware(http, uri, p, 0)
                         .thenCompose(c -> {
                             p.connection = c;
@@ -137,6 +140,7 @@ final class GameRun {
                                     ? Map.of("name", "load-" + table.index + "-" + p.seat, "batch", true)
                                     : Map.of("name", "load-" + table.index + "-" + p.seat));
                         })
+                        .thenAccept(r -> p.token = r.path("token").asText(null))
                         .whenComplete((r, e) -> handshakes.release()));
             }
         }
@@ -249,12 +253,12 @@ final class GameRun {
         void setUp() {
             Player host = players[0];
             Map<String, Object> opts = Map.of("maxRounds", String.valueOf(options.rounds()));
-            host.requestShedAware("create_room", Map.of("game", "liap-tui", "name", "load " + index, "options", opts))
+            host.requestFollowing("create_room", Map.of("game", "liap-tui", "name", "load " + index, "options", opts), 0)
                     .thenCompose(r -> {
                         roomId = r.path("room").path("roomId").asText();
                         CompletableFuture<JsonNode> chain = CompletableFuture.completedFuture(null);
                         for (Player p : players) {
-                            chain = chain.thenCompose(x -> p.requestShedAware("join_room", Map.of("room", roomId)));
+                            chain = chain.thenCompose(x -> p.requestFollowing("join_room", Map.of("room", roomId), 0));
                         }
                         return chain;
                     })
@@ -290,6 +294,10 @@ final class GameRun {
         final Table table;
         final int seat;
         volatile Connection connection;
+        /** The session's token (from hello), to resume on another node. */
+        volatile String token;
+        /** Connections this player left for another node: their closes are not counted as unexpected. */
+        private final AtomicInteger superseded = new AtomicInteger();
         private final AtomicLong ids = new AtomicLong();
         private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
         private long lastEventVersion = -1;
@@ -326,6 +334,50 @@ final class GameRun {
             }).thenCompose(f -> f);
         }
 
+        /**
+         * A request that, besides {@code overloaded}, a node of a cluster may send elsewhere: on
+         * {@code create_elsewhere} or {@code room_elsewhere} the player resumes its session on the
+         * node named (its {@code address}) and asks there; on {@code room_moving} it asks again
+         * after {@code retryAfterMillis}. Each is counted under "followed: CODE".
+         */
+        CompletableFuture<JsonNode> requestFollowing(String type, Map<String, Object> fields, int hops) {
+            return requestShedAware(type, fields).handle((r, e) -> {
+                if (e == null) {
+                    return CompletableFuture.completedFuture(r);
+                }
+                if (root(e) instanceof Refused ref && hops < MAX_HOPS) {
+                    String address = ref.reply.path("address").asText("");
+                    if (("create_elsewhere".equals(ref.code) || "room_elsewhere".equals(ref.code)) && !address.isEmpty()) {
+                        error("followed: " + ref.code);
+                        return moveTo(URI.create(address)).thenCompose(x -> requestFollowing(type, fields, hops + 1));
+                    }
+                    if ("room_moving".equals(ref.code)) {
+                        error("followed: room_moving");
+                        long after = ref.retryAfterMillis > 0 ? ref.retryAfterMillis : 500;
+                        return CompletableFuture.supplyAsync(() -> null,
+                                CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS))
+                                .thenCompose(x -> requestFollowing(type, fields, hops + 1));
+                    }
+                }
+                return CompletableFuture.<JsonNode>failedFuture(e);
+            }).thenCompose(f -> f);
+        }
+
+        /** Resumes this player's session on the node at {@code address}, leaving its connection to the last one. */
+        private CompletableFuture<Void> moveTo(URI address) {
+            if (token == null) {
+                return CompletableFuture.failedFuture(new IOException("no token to resume with on " + address));
+            }
+            HttpClient http = clients.get(ThreadLocalRandom.current().nextInt(clients.size()));
+            return openShedAware(http, address, this, 0).thenCompose(c -> {
+                Connection old = connection;
+                connection = c;
+                superseded.incrementAndGet();
+                old.close();
+                return requestShedAware("hello", options.batch() ? Map.of("token", token, "batch", true) : Map.of("token", token));
+            }).thenAccept(r -> token = r.path("token").asText(token));
+        }
+
         CompletableFuture<JsonNode> request(String type, Map<String, Object> fields) {
             long id = ids.incrementAndGet();
             CompletableFuture<JsonNode> f = new CompletableFuture<>();
@@ -338,6 +390,9 @@ final class GameRun {
         }
 
         void onClosed() {
+            if (superseded.get() > 0 && superseded.getAndDecrement() > 0) {
+                return; // a connection left for another node
+            }
             if (!finishing) {
                 unexpectedCloses.incrementAndGet();
                 pending.values().forEach(f -> f.completeExceptionally(new IOException("connection closed")));
@@ -381,7 +436,7 @@ final class GameRun {
                     if ("error".equals(type)) {
                         error(m.path("code").asText());
                         if (f != null) {
-                            f.completeExceptionally(new Refused(m.path("code").asText() + ": " + m.path("message").asText(),
+                            f.completeExceptionally(new Refused(m, m.path("code").asText() + ": " + m.path("message").asText(),
                                     m.path("retryAfterMillis").asLong(-1)));
                         }
                     } else if (f != null) {
@@ -523,9 +578,14 @@ final class GameRun {
     /** An error reply: its code and message, and the wait it asks for ({@code retryAfterMillis}, -1 if none). */
     static final class Refused extends IOException {
         final long retryAfterMillis;
+        final String code;
+        /** The whole error message (a cluster's refusals name the node to go to). */
+        final transient JsonNode reply;
 
-        Refused(String message, long retryAfterMillis) {
+        Refused(JsonNode reply, String message, long retryAfterMillis) {
             super(message);
+            this.reply = reply;
+            this.code = reply.path("code").asText();
             this.retryAfterMillis = retryAfterMillis;
         }
     }

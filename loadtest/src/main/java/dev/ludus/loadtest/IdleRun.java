@@ -115,7 +115,7 @@ final class IdleRun {
      * settle, reads its memory and times {@code /health}. The connections stay open.
      */
     void open() throws InterruptedException {
-        URI uri = URI.create(options.url());
+        URI uri = options.urls().get(0);
         memoryUnknown = metrics == null ? "not read (--no-server-cpu)" : null;
         if (metrics != null) {
             try {
@@ -201,7 +201,7 @@ final class IdleRun {
     }
 
     private void timeHealth() throws InterruptedException {
-        URI uri = ServerMetrics.besideGateway(options.url(), "/health");
+        URI uri = ServerMetrics.besideGateway(options.urls().get(0).toString(), "/health");
         HttpClient http = clients.get(0);
         for (int i = 0; i < HEALTH_GETS; i++) {
             long t = System.nanoTime();

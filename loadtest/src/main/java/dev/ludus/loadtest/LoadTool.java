@@ -65,6 +65,30 @@ public final class LoadTool {
             this(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, null, true, null, 0);
         }
 
+        /**
+         * The gateways to connect to: {@code url} may list several, comma-separated (the nodes of
+         * a cluster, as a load balancer would spread players over them: round-robin).
+         *
+         * @throws IllegalArgumentException naming {@code --url} if one is not a ws:// or wss:// URL with a host
+         */
+        public List<URI> urls() {
+            List<URI> out = new java.util.ArrayList<>();
+            for (String one : url.split(",", -1)) {
+                String u = one.strip();
+                URI uri;
+                try {
+                    uri = URI.create(u);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--url is not a URL: '" + u + "'");
+                }
+                if (!("ws".equals(uri.getScheme()) || "wss".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new IllegalArgumentException("--url must be ws:// or wss:// URLs with a host, comma-separated; got '" + u + "'");
+                }
+                out.add(uri);
+            }
+            return List.copyOf(out);
+        }
+
         /** The same with {@code n} idle connections. */
         public Options withIdle(int n) {
             return new Options(url, players, rounds, thinkMillis, timeoutSeconds, clients, echo, metricsUrl, serverCpu, echoCpus, n,
@@ -266,6 +290,7 @@ public final class LoadTool {
         if (options.idle() < 0 || options.idle() > MAX_IDLE) {
             throw new IllegalArgumentException("--idle must be 0 to " + MAX_IDLE + ", got " + options.idle());
         }
+        List<URI> urls = options.urls();
         if (options.echo()) {
             EchoProcess.checkCpuList(options.echoCpus());
         }
@@ -275,7 +300,7 @@ public final class LoadTool {
         ServerMetrics metrics;
         try {
             metrics = new ServerMetrics(options.metricsUrl() != null ? URI.create(options.metricsUrl())
-                    : ServerMetrics.besideGateway(options.url()));
+                    : ServerMetrics.besideGateway(urls.get(0).toString()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--metrics-url is not a URL: " + e.getMessage(), e);
         }
@@ -327,7 +352,7 @@ public final class LoadTool {
         }
     }
 
-    static final String USAGE = "usage: java -jar ludus-loadtest.jar [--url ws://127.0.0.1:8080/ws] [--players 2000]"
+    static final String USAGE = "usage: java -jar ludus-loadtest.jar [--url ws://127.0.0.1:8080/ws[,ws://node-2/ws...]] [--players 2000]"
             + " [--rounds 1] [--think-ms 0] [--timeout-s 600] [--clients 8] [--no-echo]"
             + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST] [--idle 0] [--no-batch]";
 

@@ -64,6 +64,16 @@ public class LoadToolOptionsTest {
     }
 
     @Test
+    public void severalNodesAreListedWithCommasAndTheMetricsAreTheFirstOnes() {
+        LoadTool.Options two = new LoadTool.Options("ws://127.0.0.1:9123/ws, ws://127.0.0.1:9124/ws", 8, 1, 0, 10, 1, false);
+        assertEquals(java.util.List.of(URI.create("ws://127.0.0.1:9123/ws"), URI.create("ws://127.0.0.1:9124/ws")), two.urls());
+        assertEquals(URI.create("http://127.0.0.1:9123/metrics"), LoadTool.check(two).uri());
+        refused(new LoadTool.Options("ws://127.0.0.1:9123/ws,", 8, 1, 0, 10, 1, false), "--url");
+        refused(new LoadTool.Options("http://127.0.0.1:9123/ws", 8, 1, 0, 10, 1, false), "--url");
+        refused(new LoadTool.Options("ws://127.0.0.1:9123/ws,127.0.0.1:9124", 8, 1, 0, 10, 1, false), "--url");
+    }
+
+    @Test
     public void playersMustFillTables() {
         refused(new LoadTool.Options("ws://127.0.0.1:9123/ws", 6, 1, 0, 10, 1, true), "--players");
     }

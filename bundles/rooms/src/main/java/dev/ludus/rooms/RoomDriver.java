@@ -231,14 +231,33 @@ final class RoomDriver {
                 ? "the action could not be made durable: " + why : "could not persist the change: " + why));
         // Nothing was applied, except an action the engine took ahead of its record; and a
         // refused append may mean the stream moved on elsewhere. Either way: start again from
-        // the store. A room that was never created, and the archive's own bookkeeping records
-        // (retried by themselves), need no rebuild.
-        if (!(record instanceof RoomRecord.Created || record instanceof RoomRecord.Archived
-                || record instanceof RoomRecord.Quarantined || record instanceof RoomRecord.Announced)) {
-            rebuild(live);
-        } else {
+        // the store. A room that was never created needs no rebuild. The bookkeeping of a finished
+        // game (announced, archived, quarantined) is tried again by the periodic retry
+        // (archiveRetrySeconds), not at once: a store that refuses it now would refuse it again,
+        // in a loop as fast as the store answers; unless the stream moved on (another node took
+        // the room over and wrote it meanwhile: this memory is behind), when it is rebuilt.
+        boolean bookkeeping = record instanceof RoomRecord.Archived || record instanceof RoomRecord.Quarantined
+                || record instanceof RoomRecord.Announced;
+        if (record instanceof RoomRecord.Created) {
             next(live);
+        } else if (bookkeeping && !movedOn(error)) {
+            return; // retryFinished hands it over again
+        } else {
+            rebuild(live);
         }
+    }
+
+    /** Whether an append was refused because the stream is past the version expected (someone else wrote it). */
+    static boolean movedOn(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof dev.ludus.api.event.WrongExpectedVersionException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** What each kind of record means to the world once it is durable and applied. */

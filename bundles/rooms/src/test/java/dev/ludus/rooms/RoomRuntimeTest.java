@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.After;
 import org.junit.Test;
@@ -319,6 +320,117 @@ public class RoomRuntimeTest {
         Thread.sleep(1500); // a retry round of the archive loop must not hand it over again
         assertEquals(1, archived.size());
         assertEquals(RoomState.FINISHED, r.get(room.roomId()).orElseThrow().state());
+    }
+
+    /**
+     * Another node took the room over (this one stalled past its lease) and wrote the finished
+     * game's archived record first: this node's own archived record is refused as behind the
+     * stream, and the room is read back from the store (archived) instead of trying the same append
+     * again and again.
+     */
+    @Test
+    public void aFinishedGameArchivedMeanwhileByAnotherWriterIsReadBackNotRetriedInALoop() throws Exception {
+        RoomRuntime r = runtime(5, 0);
+        List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger appendsOfArchived = new AtomicInteger();
+        CountingStore counting = new CountingStore(events, appendsOfArchived);
+        r.bindEventStore(counting);
+        r.bindArchive(new RecordingArchive(archived) {
+            @Override
+            public void submit(CompletedGame game) {
+                if (games.isEmpty()) { // the other node, first
+                    String stream = "room-" + game.gameId();
+                    events.append(stream, events.version(stream), List.of(new dev.ludus.api.event.NewEvent(RoomRecord.Archived.TYPE,
+                            r.context().codec.encode(new RoomRecord.Archived()))));
+                }
+                super.submit(game);
+            }
+        });
+        RoomInfo room = r.create("count", "bots", Map.of("target", "30"));
+        r.start(room.roomId());
+        String stream = "room-" + room.roomId();
+        waitFor(() -> !archived.isEmpty() && r.get(room.roomId()).orElseThrow().version() == events.version(stream));
+        Thread.sleep(1500); // a retry round of the archive loop (1 s)
+        assertEquals("one archived record, the other writer's", 1,
+                events.types(stream).stream().filter("archived"::equals).count());
+        assertEquals("this node tried its own once, then read the room back", 1, appendsOfArchived.get());
+        assertEquals("handed over once", 1, archived.size());
+        assertEquals(events.version(stream), r.get(room.roomId()).orElseThrow().version());
+    }
+
+    /**
+     * The store refuses a finished game's bookkeeping (the archived record) for a while: it is tried
+     * again on the retry period (archiveRetrySeconds, 1 s here), not as fast as the store answers.
+     */
+    @Test
+    public void aFinishedGamesBookkeepingRefusedByTheStoreIsTriedAgainOnThePeriodNotInALoop() throws Exception {
+        RoomRuntime r = runtime(5, 0);
+        List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger appendsOfArchived = new AtomicInteger();
+        r.bindEventStore(new CountingStore(events, appendsOfArchived));
+        r.bindArchive(new RecordingArchive(archived) {
+            @Override
+            public void submit(CompletedGame game) {
+                if (games.isEmpty()) {
+                    events.failAppends(true); // the store fails from the game's first hand-over on
+                }
+                super.submit(game);
+            }
+        });
+        RoomInfo room = r.create("count", "bots", Map.of("target", "30"));
+        r.start(room.roomId());
+        waitFor(() -> appendsOfArchived.get() >= 1);
+        Thread.sleep(2500);
+        int tried = appendsOfArchived.get();
+        assertTrue("tried on the retry period, not in a loop: " + tried + " appends in 2.5 s", tried <= 5);
+        events.failAppends(false);
+        String stream = "room-" + room.roomId();
+        waitFor(() -> events.types(stream).contains("archived") && r.get(room.roomId()).orElseThrow().version() == events.version(stream));
+    }
+
+    /** An event store that counts the appends of archived records and passes everything on. */
+    private static final class CountingStore implements dev.ludus.api.event.EventStore {
+        private final MemoryEventStore inner;
+        private final AtomicInteger archivedAppends;
+
+        CountingStore(MemoryEventStore inner, AtomicInteger archivedAppends) {
+            this.inner = inner;
+            this.archivedAppends = archivedAppends;
+        }
+
+        private void count(List<dev.ludus.api.event.NewEvent> events) {
+            if (events.stream().anyMatch(e -> RoomRecord.Archived.TYPE.equals(e.type()))) {
+                archivedAppends.incrementAndGet();
+            }
+        }
+
+        @Override
+        public long append(String stream, long expectedVersion, List<dev.ludus.api.event.NewEvent> events) {
+            count(events);
+            return inner.append(stream, expectedVersion, events);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Long> appendAsync(String stream, long expectedVersion,
+                                                                      List<dev.ludus.api.event.NewEvent> events) {
+            count(events);
+            return inner.appendAsync(stream, expectedVersion, events);
+        }
+
+        @Override
+        public List<dev.ludus.api.event.RecordedEvent> read(String stream, long fromVersion, int maxCount) {
+            return inner.read(stream, fromVersion, maxCount);
+        }
+
+        @Override
+        public long version(String stream) {
+            return inner.version(stream);
+        }
+
+        @Override
+        public java.util.Set<String> streams() {
+            return inner.streams();
+        }
     }
 
     @Test
