@@ -224,7 +224,7 @@ public class ThreeNodesIT {
                     actedOn = -1;
                     continue;
                 }
-                if (c.messages().stream().anyMatch(ProtocolClient::isGameOver)) {
+                if (c.messages().stream().anyMatch(m -> ProtocolClient.isGameOver(m) || finishedSnapshot(m))) {
                     tally.finished.incrementAndGet();
                     c.close();
                     return moves;
@@ -278,6 +278,16 @@ public class ThreeNodesIT {
             }
             throw new AssertionError("player " + n + ": the game did not end within 300 s, in room " + room + " on " + node
                     + (c.isClosed() ? " (closed " + c.closeCode() + ")" : "") + "; last messages " + c.tail(3));
+        }
+
+        /**
+         * A snapshot of the player's room that is over, with its result: what a player who resumes
+         * after the game ended meanwhile (while its node stalled, died or drained) gets instead of
+         * the {@code game_over} event it missed.
+         */
+        private static boolean finishedSnapshot(Map<String, Object> m) {
+            return "snapshot".equals(m.get("type")) && m.get("result") instanceof Map<?, ?>
+                    && m.get("room") instanceof Map<?, ?> r && "FINISHED".equals(r.get("state"));
         }
 
         private static long version(Map<String, Object> view) {
