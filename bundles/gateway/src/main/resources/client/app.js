@@ -337,6 +337,15 @@
     }
   }
 
+  /** The player is in no room any more (left it, or it is over or gone): forget it, here and in storage. */
+  function forgetRoom() {
+    s.room = null;
+    s.game = null;
+    s.seat = -1;
+    s.allowed = [];
+    rememberRoom();
+  }
+
   /**
    * Several nodes (docs/protocol.md, "Several nodes"): the node this page reached does not hold the
    * game the player was playing. Asks to join it there: the node takes it over if its node is gone;
@@ -376,11 +385,7 @@
       } else {
         // Over, or no longer this player's: show the lobby.
         s.finding = null;
-        STORE.removeItem('ludus.room');
-        s.room = null;
-        s.game = null;
-        s.seat = -1;
-        s.allowed = [];
+        forgetRoom();
         s.haveState = true;
         render();
         actions.listRooms();
@@ -827,11 +832,8 @@
       s.ui.trick = null;
       s.ui.overReason = null;
       s.ui.endedBy = null;
-      s.room = null;
-      STORE.removeItem('ludus.room');
-      s.game = null;
+      forgetRoom();
       s.result = null;
-      s.seat = -1;
       s.log = [];
       render();
       actions.listRooms();

@@ -485,9 +485,8 @@ public class ThreeNodesIT {
                 Map<String, Integer> v = view(a);
                 return v.getOrDefault("node-c", -1) == 0 && rooms(c) == 0;
             }, () -> view(a) + "; C runs " + rooms(c) + ": " + Http.get(c.base() + "/system/console/ludus-rooms.json", "admin",
-                    c.password()).body() + "\nC's log:\n" + c.output().lines().filter(l -> l.contains("rooms:")
-                    || l.contains("room ") || l.contains("cluster:")).skip(Math.max(0, c.output().lines().count() - 400))
-                    .collect(java.util.stream.Collectors.joining("\n")));
+                    c.password()).body() + "\nC's log:\n" + lastLines(c.output(), l -> l.contains("rooms:")
+                    || l.contains("room ") || l.contains("cluster:"), 400));
             long fencedMillis = (System.nanoTime() - stalledAt) / 1_000_000;
             assertTrue("C said it stopped the rooms others own:\n" + c.output(), c.output().contains("they stop here and play on there"));
             tally.up.add(ws(c));
@@ -861,6 +860,12 @@ public class ThreeNodesIT {
         }
         assertTrue("B fenced none of its rooms:\n" + bLog, !bLog.contains("they stop here and play on there"));
         assertTrue("B still owns its rooms: " + ownedBefore + " before, " + ownedAfter + " after", ownedAfter > 0);
+    }
+
+    /** The last {@code n} lines of {@code log} that {@code keep} keeps. */
+    private static String lastLines(String log, java.util.function.Predicate<String> keep, int n) {
+        List<String> kept = log.lines().filter(keep).toList();
+        return String.join("\n", kept.subList(Math.max(0, kept.size() - n), kept.size()));
     }
 
     private static void signal(Distribution d, String name) throws Exception {

@@ -249,15 +249,7 @@ final class RoomDriver {
 
     /** Whether an append was refused because the stream is past the version expected (someone else wrote it). */
     static boolean movedOn(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof dev.ludus.api.event.WrongExpectedVersionException) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
+        return unwrap(error) instanceof dev.ludus.api.event.WrongExpectedVersionException;
     }
 
     /** What each kind of record means to the world once it is durable and applied. */
@@ -645,10 +637,16 @@ final class RoomDriver {
     }
 
     static String rootMessage(Throwable t) {
+        Throwable c = unwrap(t);
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
+
+    /** What failed, without the wrappers of a future that completed with it. */
+    private static Throwable unwrap(Throwable t) {
         Throwable c = t;
         while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
             c = c.getCause();
         }
-        return c.getMessage() == null ? c.toString() : c.getMessage();
+        return c;
     }
 }
