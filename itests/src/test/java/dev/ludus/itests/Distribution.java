@@ -60,6 +60,10 @@ final class Distribution implements AutoCloseable {
         Distribution d = new Distribution(home, root.resolve("data"), Ports.free());
         d.env.put("LUDUS_HTTP_PORT", String.valueOf(d.port));
         d.env.put("LUDUS_DATA", d.data.toString());
+        // Each copy starts with an empty data folder, so with class data sharing on every clean
+        // stop would write an archive (a core for a second or two) that no later start uses;
+        // DistributionIT's class data sharing test turns it on.
+        d.env.put("LUDUS_CDS", "off");
         return d;
     }
 

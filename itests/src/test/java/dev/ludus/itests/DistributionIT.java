@@ -4,12 +4,14 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -380,6 +382,64 @@ public class DistributionIT {
             check(d, 0, ", open files limit 4096");
             d.env.put("LUDUS_OPEN_FILES", "12");
             check(d, 1, "LUDUS_OPEN_FILES must be a whole number from 1024 to 99999999");
+        }
+    }
+
+    /**
+     * Class data sharing, as on by default: the first start asks the JVM to write an archive of the
+     * launcher's classes at a clean stop, the next start checks it and reads its classes from it; a
+     * short archive (a JVM killed while writing it) is thrown away without a trace and made again;
+     * {@code LUDUS_CDS=off} does without, anything else is refused.
+     */
+    @Test
+    public void classDataSharingArchiveIsWrittenAtACleanStopCheckedAndUsed() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.env.remove("LUDUS_CDS");
+            Path cds = d.data.resolve("cds");
+            d.start().awaitHealthy();
+            assertTrue(d.output(), d.output().contains(", class data sharing archive written at a clean stop"));
+            List<String> args = List.of(d.process().info().arguments().orElseThrow());
+            assertTrue(args.toString(), args.stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cds)));
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+            List<String> written = cdsFiles(cds);
+            assertEquals(written.toString(), 1, written.size());
+            assertTrue(written.toString(), written.get(0).matches("launcher-\\d+\\.jsa\\.new-\\d+"));
+
+            d.start().awaitHealthy();
+            assertTrue(d.output(), d.output().contains(", class data sharing from an archive"));
+            String archive = written.get(0).replaceAll("\\.new-\\d+$", "");
+            assertEquals(List.of(archive), cdsFiles(cds));
+            args = List.of(d.process().info().arguments().orElseThrow());
+            assertTrue(args.toString(), args.contains("-XX:SharedArchiveFile=" + cds.resolve(archive)));
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(30, TimeUnit.SECONDS));
+            assertEquals("an archive in use is not written again", List.of(archive), cdsFiles(cds));
+
+            // A short archive, as a JVM killed while writing leaves it: a JVM that mapped it would die.
+            byte[] whole = Files.readAllBytes(cds.resolve(archive));
+            Files.delete(cds.resolve(archive));
+            Files.write(cds.resolve(archive + ".new-1"), Arrays.copyOf(whole, whole.length / 3));
+            d.start().awaitHealthy();
+            assertTrue(d.output(), d.output().contains(", class data sharing archive written at a clean stop"));
+            assertEquals("the short archive is gone, and the check's crash report", List.of(), cdsFiles(cds));
+            try (Stream<Path> s = Files.list(d.home)) {
+                assertEquals("no crash report where ludus was started", List.of(),
+                        s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("hs_err")).toList());
+            }
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+
+            d.env.put("LUDUS_CDS", "off");
+            check(d, 0, ", class data sharing off");
+            d.env.put("LUDUS_CDS", "maybe");
+            check(d, 1, "LUDUS_CDS must be on or off, got 'maybe'");
+        }
+    }
+
+    private static List<String> cdsFiles(Path cds) throws IOException {
+        try (Stream<Path> s = Files.list(cds)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 

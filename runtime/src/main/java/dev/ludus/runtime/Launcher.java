@@ -136,7 +136,8 @@ public final class Launcher {
         Path scratch = null;
         String consoleAuthorization = null;
         Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
-                + openFilesLimit() + (check ? "" : ", data " + config.data()) + ", garbage collector " + collector());
+                + openFilesLimit() + (check ? "" : ", data " + config.data()) + ", garbage collector " + collector()
+                + classDataSharing());
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
@@ -261,6 +262,19 @@ public final class Launcher {
                 + startTimes.slowest(5) + ")");
         framework.getBundleContext().removeBundleListener(startTimes);
         return awaitStop(framework, config);
+    }
+
+    /**
+     * What {@code bin/ludus} chose for class data sharing ({@code -Dludus.cds}): the launcher's
+     * classes read from an archive, an archive to be written at a clean stop, or none.
+     */
+    static String classDataSharing() {
+        return switch (System.getProperty("ludus.cds", "")) {
+            case "archive" -> ", class data sharing from an archive";
+            case "writing" -> ", class data sharing archive written at a clean stop";
+            case "off" -> ", class data sharing off";
+            default -> "";
+        };
     }
 
     /** The collector in force, as its usual name (ZGC, G1, Parallel, Serial), else the JVM's names. */
