@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 
 import dev.ludus.api.cluster.Cluster;
 import dev.ludus.api.cluster.NodeInfo;
+import dev.ludus.api.event.EventStore;
+import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.rooms.RoomException;
 
 /**
@@ -39,6 +41,10 @@ final class ClusterRooms {
 
     private final RoomsContext ctx;
     private final Map<String, Long> orphanSince = new ConcurrentHashMap<>();
+    /** The game of each orphan looked up in the store ("" when it cannot be told), while it is one. */
+    private final Map<String, String> orphanGame = new ConcurrentHashMap<>();
+    /** The games no live node hosts, said once each until one does. */
+    private final Set<String> hostless = ConcurrentHashMap.newKeySet();
 
     ClusterRooms(RoomsContext ctx) {
         this.ctx = ctx;
@@ -74,6 +80,9 @@ final class ClusterRooms {
             return !required();
         }
         try {
+            if (!c.owner(roomId).map(c.nodeId()::equals).orElse(false) && leftToOthers(c, roomId)) {
+                return false;
+            }
             return c.claim(roomId);
         } catch (RuntimeException e) {
             LOG.warn("room {}: not rebuilt, the cluster cannot say whose it is: {}", roomId, e.getMessage());
@@ -94,7 +103,10 @@ final class ClusterRooms {
         }
         try {
             String owner = c.owner(roomId).orElse(null);
-            return owner != null && (owner.equals(c.nodeId()) || c.nodes().stream().noneMatch(n -> n.id().equals(owner)));
+            if (owner == null || !(owner.equals(c.nodeId()) || c.nodes().stream().noneMatch(n -> n.id().equals(owner)))) {
+                return false;
+            }
+            return owner.equals(c.nodeId()) || !leftToOthers(c, roomId);
         } catch (RuntimeException e) {
             LOG.debug("room {}: the cluster cannot say whose it is: {}", roomId, e.toString());
             return false;
@@ -176,13 +188,34 @@ final class ClusterRooms {
             }
             List<String> orphans = c.orphans();
             orphanSince.keySet().retainAll(new HashSet<>(orphans));
+            orphanGame.keySet().retainAll(new HashSet<>(orphans));
             if (orphans.isEmpty()) {
                 return;
             }
-            List<String> candidates = c.nodes().stream().filter(n -> !n.draining()).map(NodeInfo::id).toList();
+            List<NodeInfo> live = c.nodes().stream().filter(n -> !n.draining()).toList();
+            List<String> everyone = live.stream().map(NodeInfo::id).toList();
+            // Where every live node hosts the same games, any of them can run any orphan; where
+            // they differ, an orphan goes only to the nodes that host its game (its first record,
+            // read once from the shared store, names it).
+            boolean uniform = live.stream().map(NodeInfo::games).distinct().count() <= 1;
             long now = System.currentTimeMillis();
             int adopted = 0;
             for (String id : orphans) {
+                List<String> candidates = everyone;
+                if (!uniform) {
+                    String game = orphanGame.computeIfAbsent(id, this::gameOf);
+                    if (!game.isEmpty()) {
+                        candidates = live.stream().filter(n -> n.hosts(game)).map(NodeInfo::id).toList();
+                        if (candidates.isEmpty() && hostless.add(game)) {
+                            LOG.warn("rooms: orphaned rooms of game '{}' wait: no live node hosts that game", game);
+                        } else if (!candidates.isEmpty()) {
+                            hostless.remove(game);
+                        }
+                        if (!candidates.contains(c.nodeId()) || !hostedHere(game)) {
+                            continue; // a node that hosts the game adopts it
+                        }
+                    }
+                }
                 long since = orphanSince.computeIfAbsent(id, k -> now);
                 if (!c.nodeId().equals(preferred(id, candidates)) && now - since < GRACE_MILLIS) {
                     continue;
@@ -238,6 +271,48 @@ final class ClusterRooms {
             LOG.warn("rooms: {} rooms that run here are owned by other live nodes now (this node's lease lapsed a moment,"
                     + " or they were taken over meanwhile); they stop here and play on there", fenced);
         }
+    }
+
+    /**
+     * The game of room {@code roomId}, from the first record of its stream in the shared store; ""
+     * when the store cannot tell (no such stream, or a first record that is not the room's
+     * creation), and then any node may run it, as before games were told apart.
+     */
+    String gameOf(String roomId) {
+        EventStore es = ctx.eventStore;
+        if (es == null) {
+            return "";
+        }
+        try {
+            List<RecordedEvent> first = es.read(RoomsContext.STREAM_PREFIX + roomId, 1, 1);
+            if (first.isEmpty() || !RoomRecord.Created.TYPE.equals(first.get(0).type())) {
+                return "";
+            }
+            RoomRecord r = ctx.codec.decode(first.get(0).type(), first.get(0).data());
+            return r instanceof RoomRecord.Created c ? c.gameType() : "";
+        } catch (RuntimeException e) {
+            LOG.debug("room {}: its game could not be read: {}", roomId, e.toString());
+            return "";
+        }
+    }
+
+    /**
+     * Whether room {@code roomId}, not this node's, is for other nodes to run: the live nodes host
+     * different games and this one lacks the room's. Such a room would only wait here, paused, for
+     * a game that never comes, while a node that hosts it could play it. Where every node hosts the
+     * same games nothing is read: a room of a game no node hosts is then run and paused as on a
+     * single node, until the game is installed.
+     */
+    private boolean leftToOthers(Cluster c, String roomId) {
+        if (c.nodes().stream().map(NodeInfo::games).distinct().count() <= 1) {
+            return false;
+        }
+        return !hostedHere(gameOf(roomId));
+    }
+
+    /** Whether this node has {@code gameType} installed ("" for a game that cannot be told: yes). */
+    private boolean hostedHere(String gameType) {
+        return gameType.isEmpty() || ctx.game(gameType) != null;
     }
 
     /** The node that should adopt {@code roomId}: the highest of hash(room, node) over the candidates. */
