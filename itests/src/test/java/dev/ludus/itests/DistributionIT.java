@@ -430,6 +430,10 @@ public class DistributionIT {
             d.process().destroy();
             assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
 
+            // A --check takes the archive that stop wrote (tried first, as at a start) and writes none.
+            check(d, 0, ", class data sharing from an archive");
+            assertEquals(List.of(archive), cdsFiles(cds));
+
             d.env.put("LUDUS_CDS", "off");
             check(d, 0, ", class data sharing off");
             d.env.put("LUDUS_CDS", "maybe");

@@ -47,10 +47,12 @@ final class IdleRun {
      * @param healthStatuses   the answers' status codes (status → count; -1: no answer)
      * @param toolBefore       this process's resident bytes before opening them; -1 when unknown
      * @param toolAfter        the same after
+     * @param helloRetried     hellos said again because the node answered {@code overloaded}
      */
     record Result(int requested, int opened, int openAtEnd, Map<Integer, Integer> dropped, Map<String, Integer> notOpened,
                   double seconds, ServerMetrics.Memory before, ServerMetrics.Memory after, String memoryUnknown,
-                  Latencies.Summary health, Map<Integer, Integer> healthStatuses, long toolBefore, long toolAfter) {
+                  Latencies.Summary health, Map<Integer, Integer> healthStatuses, long toolBefore, long toolAfter,
+                  int helloRetried) {
 
         int droppedCount() {
             return dropped.values().stream().mapToInt(Integer::intValue).sum();
@@ -89,6 +91,7 @@ final class IdleRun {
     private final ServerMetrics metrics;
     private final List<HttpClient> clients;
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger helloRetried = new AtomicInteger();
     private final Map<String, Integer> notOpened = new TreeMap<>();
     private final List<Connection> connections = new ArrayList<>();
     private int opened;
@@ -182,23 +185,45 @@ final class IdleRun {
         }).thenCompose(f -> f);
     }
 
+    /**
+     * Connects and says hello. A hello the node refuses with {@code overloaded} (it sheds new
+     * players while under pressure) is said again on the same connection after the
+     * {@code retryAfterMillis} it names, up to {@link GameRun#SHED_ATTEMPTS} times, as a client
+     * should; each is counted under "hello retried after overloaded".
+     */
     private CompletableFuture<Connection> helloOnce(HttpClient http, URI uri, int index) {
         CompletableFuture<Connection> answered = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<Connection> conn = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicInteger refusals = new AtomicInteger();
+        String hello = "{\"id\":1,\"type\":\"hello\",\"name\":\"idle-" + index + "\"}";
         CompletableFuture<Connection> connected = Connection.open(http, uri, text -> {
             if (!answered.isDone()) {
                 if (text.startsWith("{\"type\":\"ok\"")) {
                     answered.complete(null);
                 } else if (text.startsWith("{\"type\":\"error\"")) {
-                    answered.completeExceptionally(new IOException("hello refused: " + text));
+                    java.util.regex.Matcher code = ERROR_CODE.matcher(text);
+                    String why = code.find() ? code.group(1) : text;
+                    if (why.equals("overloaded") && refusals.incrementAndGet() < GameRun.SHED_ATTEMPTS) {
+                        helloRetried.incrementAndGet();
+                        java.util.regex.Matcher wait = RETRY_AFTER.matcher(text);
+                        long after = wait.find() ? Long.parseLong(wait.group(1)) : GameRun.SHED_RETRY_MILLIS;
+                        CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS).execute(() -> conn.get().send(hello));
+                    } else {
+                        answered.completeExceptionally(new IOException("hello refused: " + why));
+                    }
                 }
             }
             // everything after the answer (the snapshot of no room) needs nothing
         }, () -> answered.completeExceptionally(new IOException("closed before the answer to hello")), open);
         return connected.thenCompose(c -> {
-            c.send("{\"id\":1,\"type\":\"hello\",\"name\":\"idle-" + index + "\"}");
+            conn.set(c);
+            c.send(hello);
             return answered.thenApply(x -> c);
         });
     }
+
+    private static final java.util.regex.Pattern ERROR_CODE = java.util.regex.Pattern.compile("\"code\":\"([a-z_]+)\"");
+    private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("\"retryAfterMillis\":(\\d+)");
 
     private void timeHealth() throws InterruptedException {
         URI uri = ServerMetrics.besideGateway(options.urls().get(0).toString(), "/health");
@@ -233,7 +258,8 @@ final class IdleRun {
             c.close();
         }
         return new Result(options.idle(), opened, stillOpen, Map.copyOf(dropped), Map.copyOf(notOpened), seconds,
-                before, after, memoryUnknown, health.summary(), Map.copyOf(healthStatuses), toolBefore, toolAfter);
+                before, after, memoryUnknown, health.summary(), Map.copyOf(healthStatuses), toolBefore, toolAfter,
+                helloRetried.get());
     }
 
     /** This process's resident bytes (Linux); -1 when unknown. */

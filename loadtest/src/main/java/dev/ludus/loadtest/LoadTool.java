@@ -244,7 +244,8 @@ public final class LoadTool {
             b.append(String.format(Locale.ROOT, "Idle connections (hello, then silent), opened before the games and held through them: %d%n",
                     idle.requested()));
             b.append(String.format(Locale.ROOT, "  idle opened:               %d of %d in %.1f s%s%n", idle.opened(), idle.requested(),
-                    idle.seconds(), idle.notOpened().isEmpty() ? "" : " (not opened: " + idle.notOpened() + ")"));
+                    idle.seconds(), (idle.helloRetried() == 0 ? "" : ", hello retried after overloaded: " + idle.helloRetried())
+                            + (idle.notOpened().isEmpty() ? "" : " (not opened: " + idle.notOpened() + ")")));
             b.append(String.format(Locale.ROOT, "  idle open at the end:      %d%n", idle.openAtEnd()));
             b.append(String.format(Locale.ROOT, "  idle dropped:              %d%s%n", idle.droppedCount(),
                     idle.dropped().isEmpty() ? "" : " (by close code: " + closeCodes(idle.dropped()) + ")"));

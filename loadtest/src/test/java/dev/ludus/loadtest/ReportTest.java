@@ -59,7 +59,7 @@ public class ReportTest {
         }
         int lost = dropped.values().stream().mapToInt(Integer::intValue).sum();
         return new IdleRun.Result(1000, 1000, 1000 - lost, dropped, Map.of(), 2.5, before, after, unknown, health.summary(),
-                Map.of(200, 40), 100L << 20, (100L << 20) + 1000 * 2048);
+                Map.of(200, 40), 100L << 20, (100L << 20) + 1000 * 2048, 7);
     }
 
     @Test
@@ -73,7 +73,7 @@ public class ReportTest {
         assertEquals(1000, r.idleOpenAtEnd());
         String s = r.toString();
         assertTrue(s, s.contains("\nIdle connections (hello, then silent), opened before the games and held through them: 1000\n"));
-        assertTrue(s, s.contains("\n  idle opened:               1000 of 1000 in 2.5 s\n"));
+        assertTrue(s, s.contains("\n  idle opened:               1000 of 1000 in 2.5 s, hello retried after overloaded: 7\n"));
         assertTrue(s, s.contains("\n  idle open at the end:      1000\n"));
         assertTrue(s, s.contains("\n  idle dropped:              0\n"));
         assertTrue(s, s.contains("\n  server memory per idle:    10.2 KiB resident (500.0 MiB before, 510.0 MiB with them open, after 5 s)\n"));

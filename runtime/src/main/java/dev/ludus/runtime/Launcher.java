@@ -272,6 +272,7 @@ public final class Launcher {
         return switch (System.getProperty("ludus.cds", "")) {
             case "archive" -> ", class data sharing from an archive";
             case "writing" -> ", class data sharing archive written at a clean stop";
+            case "none" -> ", class data sharing without an archive";
             case "off" -> ", class data sharing off";
             default -> "";
         };
