@@ -349,12 +349,17 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         }
     }
 
-    private boolean alive(String node) {
+    private boolean alive(String node) throws IOException, JetStreamApiException {
         if (node.equals(nodeId)) {
             return leaseHeld();
         }
-        cachedAtNanos = 0; // a claim decides on the freshest view
-        return nodes().stream().anyMatch(n -> n.id().equals(node));
+        // A claim decides on that node's own announcement, read now in one request, not on the
+        // listing of all nodes (the bucket's keys through a consumer that stops at its first
+        // silence, then each one's entry): a listing that came back short would let a live node's
+        // room be taken over. A CI run once saw two nodes told "yours" for one room, under load;
+        // the listing is the one step of a claim that is not a single read.
+        KeyValueEntry e = nodes.get(node);
+        return e != null && e.getOperation() == KeyValueOperation.PUT;
     }
 
     static String key(String roomId) {
