@@ -80,7 +80,7 @@ final class ClusterRooms {
             return !required();
         }
         try {
-            if (!c.owner(roomId).map(c.nodeId()::equals).orElse(false) && leftToOthers(c, roomId)) {
+            if (leftToOthers(c, roomId) && !c.owner(roomId).map(c.nodeId()::equals).orElse(false)) {
                 return false;
             }
             return c.claim(roomId);
