@@ -41,7 +41,7 @@ final class ClusterRooms {
 
     private final RoomsContext ctx;
     private final Map<String, Long> orphanSince = new ConcurrentHashMap<>();
-    /** The game of each orphan looked up in the store ("" when it cannot be told), while it is one. */
+    /** The game of each orphan, as read from the store, while it is one. */
     private final Map<String, String> orphanGame = new ConcurrentHashMap<>();
     /** The games no live node hosts, said once each until one does. */
     private final Set<String> hostless = ConcurrentHashMap.newKeySet();
@@ -203,7 +203,11 @@ final class ClusterRooms {
             for (String id : orphans) {
                 List<String> candidates = everyone;
                 if (!uniform) {
-                    String game = orphanGame.computeIfAbsent(id, this::gameOf);
+                    String known = orphanGame.get(id);
+                    String game = known != null ? known : gameOf(id);
+                    if (!game.isEmpty()) { // one the store could not tell is read again next time
+                        orphanGame.put(id, game);
+                    }
                     if (!game.isEmpty()) {
                         candidates = live.stream().filter(n -> n.hosts(game)).map(NodeInfo::id).toList();
                         if (candidates.isEmpty() && hostless.add(game)) {
