@@ -18,6 +18,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Idle players: connections that say {@code hello} and then stay silent (the JDK client answers
@@ -27,6 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * divided by the connections; and {@code GET /health} latency while they are held.
  */
 final class IdleRun {
+
+    /** The code of an error reply, and the wait it asks for. */
+    private static final Pattern ERROR_CODE = Pattern.compile("\"code\":\"([a-z_]+)\"");
+    private static final Pattern RETRY_AFTER = Pattern.compile("\"retryAfterMillis\":(\\d+)");
 
     /** How long to wait after the last hello before reading the node's memory again. */
     static final int SETTLE_SECONDS = 5;
@@ -193,7 +200,7 @@ final class IdleRun {
      */
     private CompletableFuture<Connection> helloOnce(HttpClient http, URI uri, int index) {
         CompletableFuture<Connection> answered = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicReference<Connection> conn = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<Connection> conn = new AtomicReference<>();
         AtomicInteger refusals = new AtomicInteger();
         String hello = "{\"id\":1,\"type\":\"hello\",\"name\":\"idle-" + index + "\"}";
         CompletableFuture<Connection> connected = Connection.open(http, uri, text -> {
@@ -201,11 +208,11 @@ final class IdleRun {
                 if (text.startsWith("{\"type\":\"ok\"")) {
                     answered.complete(null);
                 } else if (text.startsWith("{\"type\":\"error\"")) {
-                    java.util.regex.Matcher code = ERROR_CODE.matcher(text);
+                    Matcher code = ERROR_CODE.matcher(text);
                     String why = code.find() ? code.group(1) : text;
                     if (why.equals("overloaded") && refusals.incrementAndGet() < GameRun.SHED_ATTEMPTS) {
                         helloRetried.incrementAndGet();
-                        java.util.regex.Matcher wait = RETRY_AFTER.matcher(text);
+                        Matcher wait = RETRY_AFTER.matcher(text);
                         long after = wait.find() ? Long.parseLong(wait.group(1)) : GameRun.SHED_RETRY_MILLIS;
                         CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS).execute(() -> conn.get().send(hello));
                     } else {
@@ -221,9 +228,6 @@ final class IdleRun {
             return answered.thenApply(x -> c);
         });
     }
-
-    private static final java.util.regex.Pattern ERROR_CODE = java.util.regex.Pattern.compile("\"code\":\"([a-z_]+)\"");
-    private static final java.util.regex.Pattern RETRY_AFTER = java.util.regex.Pattern.compile("\"retryAfterMillis\":(\\d+)");
 
     private void timeHealth() throws InterruptedException {
         URI uri = ServerMetrics.besideGateway(options.urls().get(0).toString(), "/health");
