@@ -29,7 +29,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class GameRun {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The tool's one reader and writer of the protocol's JSON. */
+    static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * @param broadcast       action→broadcast latency, every action

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Idle players: connections that say {@code hello} and then stay silent (the JDK client answers
@@ -30,10 +30,6 @@ import java.util.regex.Pattern;
  * divided by the connections; and {@code GET /health} latency while they are held.
  */
 final class IdleRun {
-
-    /** The code of an error reply, and the wait it asks for. */
-    private static final Pattern ERROR_CODE = Pattern.compile("\"code\":\"([a-z_]+)\"");
-    private static final Pattern RETRY_AFTER = Pattern.compile("\"retryAfterMillis\":(\\d+)");
 
     /** How long to wait after the last hello before reading the node's memory again. */
     static final int SETTLE_SECONDS = 5;
@@ -208,15 +204,21 @@ final class IdleRun {
                 if (text.startsWith("{\"type\":\"ok\"")) {
                     answered.complete(null);
                 } else if (text.startsWith("{\"type\":\"error\"")) {
-                    Matcher code = ERROR_CODE.matcher(text);
-                    String why = code.find() ? code.group(1) : text;
-                    if (why.equals("overloaded") && refusals.incrementAndGet() < GameRun.SHED_ATTEMPTS) {
+                    JsonNode error;
+                    try {
+                        error = GameRun.JSON.readTree(text);
+                    } catch (IOException e) {
+                        answered.completeExceptionally(new IOException("hello refused: " + text));
+                        return;
+                    }
+                    String code = error.path("code").asText();
+                    if (code.equals("overloaded") && refusals.incrementAndGet() < GameRun.SHED_ATTEMPTS) {
                         helloRetried.incrementAndGet();
-                        Matcher wait = RETRY_AFTER.matcher(text);
-                        long after = wait.find() ? Long.parseLong(wait.group(1)) : GameRun.SHED_RETRY_MILLIS;
-                        CompletableFuture.delayedExecutor(after, TimeUnit.MILLISECONDS).execute(() -> conn.get().send(hello));
+                        long after = error.path("retryAfterMillis").asLong(-1);
+                        CompletableFuture.delayedExecutor(after > 0 ? after : GameRun.SHED_RETRY_MILLIS, TimeUnit.MILLISECONDS)
+                                .execute(() -> conn.get().send(hello));
                     } else {
-                        answered.completeExceptionally(new IOException("hello refused: " + why));
+                        answered.completeExceptionally(new IOException("hello refused: " + code));
                     }
                 }
             }
