@@ -197,7 +197,7 @@ final class ClusterRooms {
             // Where every live node hosts the same games, any of them can run any orphan; where
             // they differ, an orphan goes only to the nodes that host its game (its first record,
             // read once from the shared store, names it).
-            boolean uniform = live.stream().map(NodeInfo::games).distinct().count() <= 1;
+            boolean uniform = !gamesDiffer(live);
             long now = System.currentTimeMillis();
             int adopted = 0;
             for (String id : orphans) {
@@ -308,10 +308,12 @@ final class ClusterRooms {
      * single node, until the game is installed.
      */
     private boolean leftToOthers(Cluster c, String roomId) {
-        if (c.nodes().stream().map(NodeInfo::games).distinct().count() <= 1) {
-            return false;
-        }
-        return !hostedHere(gameOf(roomId));
+        return gamesDiffer(c.nodes()) && !hostedHere(gameOf(roomId));
+    }
+
+    /** Whether these nodes host different games (else any of them can run any room). */
+    private static boolean gamesDiffer(List<NodeInfo> nodes) {
+        return nodes.stream().map(NodeInfo::games).distinct().count() > 1;
     }
 
     /** Whether this node has {@code gameType} installed ("" for a game that cannot be told: yes). */
