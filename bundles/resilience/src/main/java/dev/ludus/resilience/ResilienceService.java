@@ -1,9 +1,11 @@
 package dev.ludus.resilience;
 
+import java.net.URL;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Dictionary;
+import java.util.Enumeration;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -97,6 +100,9 @@ public final class ResilienceService implements Resilience, HealthCheck {
 
     @Activate
     public void activate(BundleContext context, Map<String, Object> props) {
+        if (context != null) {
+            loadOwnClasses(context.getBundle());
+        }
         modified(props);
         if (context != null) {
             metrics.bundle(context.getBundle().getSymbolicName(), context.getBundle().getVersion().toString());
@@ -121,6 +127,26 @@ public final class ResilienceService implements Resilience, HealthCheck {
             LOG.warn("resilience: the defaults in {} are refused, the previous ones stay: {}", PID, e.getMessage());
         }
         reapply();
+    }
+
+    /**
+     * Loads every class of this bundle now. A caller that got this instance just before the bundle
+     * was refreshed may still call it (a tracker hands the service out until it hears it is gone),
+     * and by then the bundle's class loader loads nothing more: the first policy made there, or the
+     * first refusal thrown, failed with NoClassDefFoundError (ResilienceIT's swap under calls saw
+     * it once). With all of them loaded at activation a late call finds every class it needs.
+     */
+    static void loadOwnClasses(Bundle bundle) {
+        Enumeration<URL> classes = bundle.findEntries("/", "*.class", true);
+        while (classes != null && classes.hasMoreElements()) {
+            String path = classes.nextElement().getPath();
+            String name = path.substring(path.startsWith("/") ? 1 : 0, path.length() - ".class".length()).replace('/', '.');
+            try {
+                bundle.loadClass(name);
+            } catch (ClassNotFoundException | LinkageError | IllegalStateException e) {
+                LOG.debug("resilience: class {} not loaded ahead: {}", name, e.toString());
+            }
+        }
     }
 
     @Deactivate
