@@ -297,24 +297,49 @@ public final class NatsCluster implements Cluster, AutoCloseable {
         if (now - cachedAtNanos < TimeUnit.MILLISECONDS.toNanos(200)) {
             return cachedNodes;
         }
+        cachedNodes = listNodes();
+        cachedAtNanos = now;
+        return cachedNodes;
+    }
+
+    /** The live nodes as the bucket has them now, not cached. */
+    List<NodeInfo> listNodes() {
         try {
             List<NodeInfo> out = new ArrayList<>();
-            for (String id : nodes.keys()) {
-                KeyValueEntry e = nodes.get(id);
-                if (e != null && e.getOperation() == KeyValueOperation.PUT) {
-                    out.add(parse(id, e));
-                }
+            for (KeyValueEntry e : announcements()) {
+                out.add(parse(e.getKey(), e));
             }
             out.sort(Comparator.comparing(NodeInfo::id));
-            cachedNodes = List.copyOf(out);
-            cachedAtNanos = now;
-            return cachedNodes;
+            return List.copyOf(out);
         } catch (IOException | JetStreamApiException e) {
             throw unavailable("listing the nodes", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable("listing the nodes", e);
         }
+    }
+
+    /**
+     * Every node's current announcement: the bucket's keys as the server holds them at one
+     * instant (its stream's subjects), then each key's entry. Not {@code KeyValue.keys()} nor a
+     * watch: both walk the bucket with a consumer and stop by a count of what is left, and
+     * renewals made while they walk (history 1 drops an entry's old message and appends a new
+     * one) made them list a node twice or leave a live node out.
+     */
+    private List<KeyValueEntry> announcements() throws IOException, JetStreamApiException {
+        String bucket = settings.prefix() + "_nodes";
+        String subjectPrefix = "$KV." + bucket + ".";
+        io.nats.client.api.StreamInfo info = connection.jetStreamManagement().getStreamInfo("KV_" + bucket,
+                io.nats.client.api.StreamInfoOptions.allSubjects());
+        List<KeyValueEntry> out = new ArrayList<>();
+        List<io.nats.client.api.Subject> subjects = info.getStreamState().getSubjects();
+        for (io.nats.client.api.Subject subject : subjects == null ? List.<io.nats.client.api.Subject>of() : subjects) {
+            if (!subject.getName().startsWith(subjectPrefix)) {
+                continue;
+            }
+            KeyValueEntry e = nodes.get(subject.getName().substring(subjectPrefix.length()));
+            if (e != null && e.getOperation() == KeyValueOperation.PUT) {
+                out.add(e); // an entry gone since (a lease lapsed, a goodbye) is left out
+            }
+        }
+        return out;
     }
 
     private static NodeInfo parse(String id, KeyValueEntry e) {
