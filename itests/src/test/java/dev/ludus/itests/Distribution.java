@@ -64,6 +64,12 @@ final class Distribution implements AutoCloseable {
         // stop would write an archive (a core for a second or two) that no later start uses;
         // DistributionIT's class data sharing test turns it on.
         d.env.put("LUDUS_CDS", "off");
+        // The build's test.jvm.opts (C1 only: a copy lives seconds to minutes); a test that sets
+        // JAVA_OPTS itself replaces them.
+        String opts = System.getProperty("ludus.itest.javaOpts", "");
+        if (!opts.isBlank()) {
+            d.env.put("JAVA_OPTS", opts);
+        }
         return d;
     }
 
