@@ -242,8 +242,10 @@ final class SwapLoad implements AutoCloseable {
     private static void note(Player p, Map<String, Object> m) {
         if (ProtocolClient.isGameOver(m) && m.get("roomId") instanceof String id) {
             p.over.add(id);
-        } else if ("snapshot".equals(m.get("type")) && m.containsKey("result") && m.get("room") instanceof Map<?, ?> r
-                && r.get("roomId") instanceof String id) {
+        } else if ("snapshot".equals(m.get("type")) && m.get("room") instanceof Map<?, ?> r && r.get("roomId") instanceof String id
+                && (m.containsKey("result") || "FINISHED".equals(r.get("state")))) {
+            // A finished room's snapshot carries its result; while the game's bundle is away (a
+            // swap of it) it can carry no result, but the room's state still says it is over.
             p.over.add(id);
         }
         if (m.get("roomId") instanceof String id && !id.equals(p.room)) {
