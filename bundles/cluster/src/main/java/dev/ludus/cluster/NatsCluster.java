@@ -89,6 +89,8 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     private final Supplier<Announcement> announcement;
     private final Random random;
     private final KeyValue nodes;
+    /** Reads the nodes bucket's subjects (see {@link #announcements}). */
+    private final io.nats.client.JetStreamManagement streams;
     private final KeyValue rooms;
     private final Map<String, String> directory = new ConcurrentHashMap<>(); // key -> owner, from the watch
     private final NatsKeyValueWatchSubscription watch;
@@ -149,6 +151,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
                 lease = settings.lease();
             }
             nodes = connection.keyValue(settings.prefix() + "_nodes");
+            streams = connection.jetStreamManagement();
             rooms = connection.keyValue(settings.prefix() + "_rooms");
             awaitOwnIdFree();
             renew();
@@ -326,7 +329,7 @@ public final class NatsCluster implements Cluster, AutoCloseable {
     private List<KeyValueEntry> announcements() throws IOException, JetStreamApiException {
         String bucket = settings.prefix() + "_nodes";
         String subjectPrefix = "$KV." + bucket + ".";
-        io.nats.client.api.StreamInfo info = connection.jetStreamManagement().getStreamInfo("KV_" + bucket,
+        io.nats.client.api.StreamInfo info = streams.getStreamInfo("KV_" + bucket,
                 io.nats.client.api.StreamInfoOptions.allSubjects());
         List<KeyValueEntry> out = new ArrayList<>();
         List<io.nats.client.api.Subject> subjects = info.getStreamState().getSubjects();
