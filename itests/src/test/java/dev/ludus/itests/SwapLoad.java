@@ -244,8 +244,8 @@ final class SwapLoad implements AutoCloseable {
             p.over.add(id);
         } else if ("snapshot".equals(m.get("type")) && m.get("room") instanceof Map<?, ?> r && r.get("roomId") instanceof String id
                 && (m.containsKey("result") || "FINISHED".equals(r.get("state")))) {
-            // A finished room's snapshot carries its result; while the game's bundle is away (a
-            // swap of it) it can carry no result, but the room's state still says it is over.
+            // The room's state says the game is over, whether or not the snapshot could carry the
+            // result (RoomRuntimeTest covers that it does while the game's bundle is away).
             p.over.add(id);
         }
         if (m.get("roomId") instanceof String id && !id.equals(p.room)) {

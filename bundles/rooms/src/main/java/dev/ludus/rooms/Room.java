@@ -61,6 +61,8 @@ final class Room {
     private long lastMoveAt;
     private long lastChangeAt;
     private GameEngine engine;
+    /** A finished game's result, kept when its engine is dropped (see {@link #finishedResult}). */
+    private Object keptResult;
     /** The live action the engine has taken but no record has confirmed yet, or null. */
     private Action ahead;
     private boolean archived;
@@ -250,8 +252,42 @@ final class Room {
 
     /** Drops the engine (its game bundle is leaving); the room must be rebuilt to play again. */
     void dropEngine() {
+        if (engine != null && state() == RoomState.FINISHED) {
+            try {
+                keptResult = plain(engine.result());
+            } catch (RuntimeException e) {
+                keptResult = null; // a game that cannot say: the room shows no result, as before
+            }
+        }
         engine = null;
         ahead = null;
+    }
+
+    /**
+     * A finished game's result, also while its game's bundle is away (the engine is dropped then,
+     * so that no object of the leaving bundle stays; the result is kept as plain values), or null.
+     */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> finishedResult() {
+        if (state() != RoomState.FINISHED) {
+            return null;
+        }
+        return engine != null ? engine.result() : (Map<String, Object>) keptResult;
+    }
+
+    /** A copy of a game's value holding no object of the game's bundle: maps and lists copied, JDK values kept, others as text. */
+    private static Object plain(Object value) {
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), plain(v)));
+            return java.util.Collections.unmodifiableMap(out);
+        }
+        if (value instanceof java.util.Collection<?> c) {
+            List<Object> out = new ArrayList<>(c.size());
+            c.forEach(v -> out.add(plain(v)));
+            return java.util.Collections.unmodifiableList(out);
+        }
+        return value == null || value.getClass().getClassLoader() == null ? value : String.valueOf(value);
     }
 
     int seatOf(String playerId) {

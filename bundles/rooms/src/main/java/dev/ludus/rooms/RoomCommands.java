@@ -410,9 +410,10 @@ final class RoomCommands implements RoomService, RoomOperations {
                 v.put("gameVersion", room.engine().version());
                 v.put("game", Publisher.view(live, seat));
                 v.put("allowedActions", seat < 0 ? List.of() : room.engine().allowedActions(seat));
-                if (room.state() == RoomState.FINISHED) {
-                    v.put("result", room.engine().result());
-                }
+            }
+            Map<String, Object> result = room.finishedResult();
+            if (result != null) {
+                v.put("result", result); // also while the game's bundle is away
             }
             reply.complete(v);
         });

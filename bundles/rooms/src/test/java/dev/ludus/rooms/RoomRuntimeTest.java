@@ -608,6 +608,30 @@ public class RoomRuntimeTest {
         assertEquals(version, events.version(stream));
     }
 
+    /**
+     * A player who comes back to a finished room while its game's bundle is away (a swap of it)
+     * still gets the game's result in the room's view, as the gateway's resume snapshot carries it.
+     */
+    @Test
+    public void aFinishedRoomKeepsItsResultWhileItsGameIsAway() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = twoPlayers(r, Map.of("target", "3"));
+        assertTrue(add(r, room.roomId(), mover(r, room.roomId()), 3) instanceof ActionResult.Accepted);
+        waitFor(() -> r.get(room.roomId()).orElseThrow().state() == RoomState.FINISHED);
+        Object result = r.view(room.roomId(), "ann").get("result");
+        assertEquals(3, ((Number) ((Map<?, ?>) result).get("total")).intValue());
+
+        r.unbindGame(game);
+        r.settle();
+        Map<String, Object> away = r.view(room.roomId(), "ann");
+        assertEquals("no game to show", null, away.get("game"));
+        assertEquals("the result as it was", result, away.get("result"));
+
+        r.bindGame(new TurnGame("count", 2));
+        r.settle();
+        assertEquals(result, r.view(room.roomId(), "bob").get("result"));
+    }
+
     @Test
     public void removingTheGamePausesItsRoomsAndBringingItBackResumesThemAtTheSameState() throws Exception {
         RoomRuntime r = runtime(50, 600_000);
