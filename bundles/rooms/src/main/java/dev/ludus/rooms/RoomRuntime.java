@@ -331,7 +331,10 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             return;
         }
         eachRoomOf(definition.type(), live -> {
-            if (live.paused() || live.needsRebuild) {
+            // Also a finished room taken up while the game was absent (recovered at a start
+            // without it): rebuilt, it has its engine, so its view shows the final state and result.
+            if (live.paused() || live.needsRebuild
+                    || (live.room().state() == RoomState.FINISHED && live.room().finishedResult() == null)) {
                 driver.rebuild(live);
             }
         });

@@ -95,10 +95,18 @@ final class Snapshots {
         buf.get(engineBytes);
         SnapshotHeader h = ctx.codec.decodeHeader(header);
         room.restore(h, version, null);
-        if (RoomState.valueOf(h.state()) == RoomState.PLAYING) {
-            GameDefinition def = ctx.game(h.gameType());
-            if (def != null) {
-                room.attach(def.restore(room.setup(), engineBytes)); // the setup comes from the header
+        RoomState state = RoomState.valueOf(h.state());
+        GameDefinition def = ctx.game(h.gameType());
+        if (state == RoomState.PLAYING && def != null) {
+            room.attach(def.restore(room.setup(), engineBytes)); // the setup comes from the header
+        } else if (state == RoomState.FINISHED && !room.closed() && engineBytes.length > 0 && def != null) {
+            // A finished game's snapshot (taken as its game's bundle left): its engine gives the
+            // final view and the result; a game that cannot read it leaves the room without them.
+            try {
+                room.attach(def.restore(room.setup(), engineBytes));
+            } catch (RuntimeException e) {
+                LOG.warn("room {}: the finished game's state could not be restored ({}); it shows no result",
+                        room.id(), e.toString());
             }
         }
     }

@@ -630,6 +630,23 @@ public class RoomRuntimeTest {
         r.bindGame(new TurnGame("count", 2));
         r.settle();
         assertEquals(result, r.view(room.roomId(), "bob").get("result"));
+
+        // A node started while the game is absent takes the finished room up without its game;
+        // once the game comes, the room shows its result again.
+        r.deactivate();
+        RoomRuntime later = new RoomRuntime();
+        later.bindEventStore(events);
+        later.bindSnapshotStore(events);
+        later.activate(config(50, 600_000));
+        runtimes.add(later);
+        waitFor(() -> later.get(room.roomId()).isPresent());
+        later.settle();
+        assertEquals(RoomState.FINISHED, later.get(room.roomId()).orElseThrow().state());
+        assertEquals("no game, no result yet", null, later.view(room.roomId(), "ann").get("result"));
+        later.bindGame(new TurnGame("count", 2));
+        later.settle();
+        assertEquals(result, later.view(room.roomId(), "ann").get("result"));
+        assertTrue(later.view(room.roomId(), "ann").get("game") != null);
     }
 
     @Test
