@@ -205,10 +205,8 @@ final class ClusterRooms {
                 if (!uniform) {
                     String known = orphanGame.get(id);
                     String game = known != null ? known : gameOf(id);
-                    if (!game.isEmpty()) { // one the store could not tell is read again next time
-                        orphanGame.put(id, game);
-                    }
                     if (!game.isEmpty()) {
+                        orphanGame.put(id, game); // one the store could not tell is read again next time
                         candidates = live.stream().filter(n -> n.hosts(game)).map(NodeInfo::id).toList();
                         if (candidates.isEmpty() && hostless.add(game)) {
                             LOG.warn("rooms: orphaned rooms of game '{}' wait: no live node hosts that game", game);

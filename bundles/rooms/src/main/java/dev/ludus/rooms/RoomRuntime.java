@@ -331,10 +331,11 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             return;
         }
         eachRoomOf(definition.type(), live -> {
-            // Also a finished room taken up while the game was absent (recovered at a start
-            // without it): rebuilt, it has its engine, so its view shows the final state and result.
+            // Also a finished room without its engine (the game left, or the room was recovered
+            // at a start without it): rebuilt, its view shows the final state and result again.
+            Room room = live.room();
             if (live.paused() || live.needsRebuild
-                    || (live.room().state() == RoomState.FINISHED && live.room().finishedResult() == null)) {
+                    || (room.state() == RoomState.FINISHED && room.engine() == null && !room.closed())) {
                 driver.rebuild(live);
             }
         });
