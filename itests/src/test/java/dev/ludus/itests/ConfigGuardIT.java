@@ -168,8 +168,7 @@ public class ConfigGuardIT {
         Wait.until("refused", 10_000, () -> refusal("dev.ludus.archive.migration") != null);
         assertTrue(refusal("dev.ludus.archive.migration"),
                 refusal("dev.ludus.archive.migration").contains("batchSize = '0' (allowed: an integer from 1 to 10000)"));
-        Wait.until("the migration runs", 10_000, () -> health("archive-migration") != null);
-        HealthResult h = health("archive-migration");
+        HealthResult h = awaitHealth("the migration runs", "archive-migration");
         assertFalse("it got a valid batch size: " + h, h.reason().contains("needs from and to"));
         assertEquals(h.toString(), "fs", h.details().get("from"));
         delete("dev.ludus.archive.migration");
@@ -181,8 +180,7 @@ public class ConfigGuardIT {
         update("dev.ludus.archive.fs", Map.of("compressionLevel", "12"));
         Wait.until("refused", 10_000, () -> refusal("dev.ludus.archive.fs") != null);
         assertTrue(refusal("dev.ludus.archive.fs").contains("compressionLevel = '12' (allowed: an integer from 1 to 9)"));
-        Wait.until("the backend is back after its restart", 10_000, () -> health("archive-fs") != null);
-        HealthResult h = health("archive-fs");
+        HealthResult h = awaitHealth("the backend is back after its restart", "archive-fs");
         assertFalse("the backend never saw 12: " + h, h.reason().contains("compressionLevel"));
         delete("dev.ludus.archive.fs");
         Wait.until("cleared", 10_000, () -> refusal("dev.ludus.archive.fs") == null);
@@ -196,8 +194,7 @@ public class ConfigGuardIT {
         Wait.until("refused", 10_000, () -> refusal("dev.ludus.archive.jdbc") != null);
         assertTrue(refusal("dev.ludus.archive.jdbc"),
                 refusal("dev.ludus.archive.jdbc").contains("poolSize = '0' (allowed: an integer from 1 to 100)"));
-        Wait.until("the backend started", 10_000, () -> health("archive-jdbc") != null);
-        HealthResult h = health("archive-jdbc");
+        HealthResult h = awaitHealth("the backend started", "archive-jdbc");
         assertFalse("it never saw pool size 0: " + h, h.reason().contains("configuration dev.ludus.archive.jdbc"));
         delete("dev.ludus.archive.jdbc");
         Wait.until("cleared", 10_000, () -> refusal("dev.ludus.archive.jdbc") == null);
@@ -271,6 +268,19 @@ public class ConfigGuardIT {
 
     private HealthResult health(String name) throws Exception {
         return HealthChecks.find(context, name);
+    }
+
+    /**
+     * The first result the health check {@code name} gives, waited for: the check seen, not asked
+     * again (a backend restarted for its new settings can be gone again between two asks).
+     */
+    private HealthResult awaitHealth(String what, String name) throws Exception {
+        java.util.concurrent.atomic.AtomicReference<HealthResult> seen = new java.util.concurrent.atomic.AtomicReference<>();
+        Wait.until(what, 10_000, () -> {
+            seen.set(health(name));
+            return seen.get() != null;
+        });
+        return seen.get();
     }
 
 }
