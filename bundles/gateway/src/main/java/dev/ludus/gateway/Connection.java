@@ -1,22 +1,33 @@
 package dev.ludus.gateway;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.eclipse.jetty.websocket.api.Callback;
-import org.eclipse.jetty.websocket.api.Session;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Utf8StringBuilder;
+import org.eclipse.jetty.websocket.core.CloseStatus;
+import org.eclipse.jetty.websocket.core.CoreSession;
+import org.eclipse.jetty.websocket.core.Frame;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.OpCode;
+import org.eclipse.jetty.websocket.core.exception.BadPayloadException;
+import org.eclipse.jetty.websocket.core.exception.MessageTooLargeException;
 
 /**
- * One WebSocket connection. Receives frames from Jetty (one at a time per connection) and hands
- * them to the {@link Gateway}; sends text without blocking, counting the messages and the bytes
- * Jetty has not yet written. When more than the configured number of messages or bytes wait, or
- * the whole gateway holds too many bytes and this connection a good share of them, the client is
- * reading too slowly and is disconnected with {@link Codes#CLOSE_SLOW_CONSUMER}: the rest of the
- * server never waits for it, and the heap it can fill is bounded.
+ * One WebSocket connection, on Jetty's core WebSocket layer (frames, not its endpoint API: that
+ * API keeps the whole HTTP exchange of the upgrade reachable for as long as the connection lasts,
+ * a third of an idle connection's memory). Receives frames from Jetty (one at a time per
+ * connection, the next only once this one is handled), joins a text message's frames and hands
+ * the message to the {@link Gateway}; sends text without blocking, counting the messages and the
+ * bytes Jetty has not yet written. When more than the configured number of messages or bytes wait,
+ * or the whole gateway holds too many bytes and this connection a good share of them, the client
+ * is reading too slowly and is disconnected with {@link Codes#CLOSE_SLOW_CONSUMER}: the rest of
+ * the server never waits for it, and the heap it can fill is bounded.
  */
-public final class Connection implements Session.Listener.AutoDemanding {
+public final class Connection implements FrameHandler {
 
     private final Gateway gateway;
     final long id;
@@ -31,10 +42,18 @@ public final class Connection implements Session.Listener.AutoDemanding {
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicBoolean flooded = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
-    private volatile Session ws;
+    private volatile CoreSession ws;
     private volatile long lastHeardMillis;
     /** Whether the client asked, in its hello, for what one action gives it as one message. */
     private volatile boolean batch;
+    /**
+     * The message being received when it came in more than one frame: its text so far (a text
+     * message) and its size. Only Jetty's reading of this connection touches them, one frame at a
+     * time.
+     */
+    private Utf8StringBuilder partialText;
+    private byte partialType = OpCode.UNDEFINED;
+    private long partialBytes;
 
     /** The player whose session this connection carries, once it has said hello. Guarded by this. */
     private PlayerSession player;
@@ -60,50 +79,134 @@ public final class Connection implements Session.Listener.AutoDemanding {
     // ---------------------------------------------------------------- Jetty callbacks
 
     @Override
-    public void onWebSocketOpen(Session session) {
+    public void onOpen(CoreSession session, Callback callback) {
         ws = session;
         lastHeardMillis = gateway.nowMillis();
         gateway.opened(this);
+        callback.succeeded();
+        session.demand();
     }
 
     @Override
-    public void onWebSocketText(String message) {
+    public void onFrame(Frame frame, Callback callback) {
         lastHeardMillis = gateway.nowMillis();
-        gateway.received(this, message);
-    }
-
-    @Override
-    public void onWebSocketBinary(ByteBuffer payload, Callback callback) {
-        lastHeardMillis = gateway.nowMillis();
-        int bytes = payload.remaining();
-        callback.succeed();
-        gateway.receivedBinary(this, bytes);
-    }
-
-    @Override
-    public void onWebSocketPing(ByteBuffer payload) {
-        lastHeardMillis = gateway.nowMillis();
-        Session s = ws;
-        if (s != null) {
-            s.sendPong(payload, Callback.NOOP);
+        CoreSession s = ws;
+        try {
+            switch (frame.getOpCode()) {
+                case OpCode.TEXT, OpCode.BINARY -> {
+                    partialType = frame.getOpCode();
+                    partialBytes = 0;
+                    message(s, frame, callback);
+                }
+                case OpCode.CONTINUATION -> message(s, frame, callback);
+                case OpCode.PING -> {
+                    // Answered here: Jetty's core layer leaves pings to the handler.
+                    ByteBuffer payload = frame.hasPayload() ? copy(frame.getPayload()) : ByteBuffer.allocate(0);
+                    s.sendFrame(new Frame(OpCode.PONG).setPayload(payload), Callback.from(() -> {
+                        callback.succeeded();
+                        s.demand();
+                    }, failure -> {
+                        // The output may be closing while a ping comes in: nothing to answer then.
+                        callback.succeeded();
+                        s.demand();
+                    }), false);
+                }
+                case OpCode.PONG -> {
+                    callback.succeeded();
+                    s.demand();
+                }
+                // Jetty answers a close once this succeeds, then calls onClosed.
+                case OpCode.CLOSE -> callback.succeeded();
+                default -> callback.failed(new IllegalStateException("unexpected frame " + OpCode.name(frame.getOpCode())));
+            }
+        } catch (Throwable t) {
+            partialText = null;
+            partialType = OpCode.UNDEFINED;
+            callback.failed(t);
         }
     }
 
-    @Override
-    public void onWebSocketPong(ByteBuffer payload) {
-        lastHeardMillis = gateway.nowMillis();
+    /** One frame of a text or binary message: joined, and the whole message handed on at its last frame. */
+    private void message(CoreSession s, Frame frame, Callback callback) {
+        partialBytes += frame.getPayloadLength();
+        boolean text = partialType == OpCode.TEXT;
+        long max = text ? s.getMaxTextMessageSize() : s.getMaxBinaryMessageSize();
+        if (max > 0 && partialBytes > max) {
+            long size = partialBytes;
+            partialText = null;
+            partialType = OpCode.UNDEFINED;
+            callback.failed(new MessageTooLargeException(String.format("%s message too large: %,d > %,d",
+                    text ? "Text" : "Binary", size, max)));
+            return;
+        }
+        if (text) {
+            if (frame.isFin() && partialText == null) {
+                // The usual case, a message in one frame.
+                String message = utf8(frame.getPayload());
+                partialType = OpCode.UNDEFINED;
+                gateway.received(this, message, partialBytes);
+                callback.succeeded();
+                s.demand();
+                return;
+            }
+            if (partialText == null) {
+                partialText = new Utf8StringBuilder(Math.max(16, frame.getPayloadLength()));
+            }
+            if (frame.hasPayload()) {
+                partialText.append(frame.getPayload());
+            }
+            if (frame.isFin()) {
+                String message = partialText.takeCompleteString(BadPayloadException.InvalidUtf8::new);
+                partialText = null;
+                partialType = OpCode.UNDEFINED;
+                gateway.received(this, message, partialBytes);
+                callback.succeeded();
+                s.demand();
+                return;
+            }
+        } else if (frame.isFin()) {
+            long bytes = partialBytes;
+            partialType = OpCode.UNDEFINED;
+            gateway.receivedBinary(this, (int) Math.min(bytes, Integer.MAX_VALUE));
+            callback.succeeded();
+            s.demand();
+            return;
+        }
+        callback.succeeded();
+        s.demand();
+    }
+
+    /** A whole text message's payload as a string; a close with 1007 for bytes that are not UTF-8. */
+    private static String utf8(ByteBuffer payload) {
+        if (payload == null || !payload.hasRemaining()) {
+            return "";
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(payload).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new BadPayloadException.InvalidUtf8();
+        }
+    }
+
+    private static ByteBuffer copy(ByteBuffer b) {
+        ByteBuffer c = ByteBuffer.allocate(b.remaining());
+        c.put(b.slice()).flip();
+        return c;
     }
 
     @Override
-    public void onWebSocketClose(int statusCode, String reason) {
-        closing.set(true);
-        gateway.closed(this, statusCode, reason);
-    }
-
-    @Override
-    public void onWebSocketError(Throwable cause) {
+    public void onError(Throwable cause, Callback callback) {
         // A close follows every error; the gateway acts on the close.
         gateway.failed(this, cause);
+        callback.succeeded();
+    }
+
+    @Override
+    public void onClosed(CloseStatus status, Callback callback) {
+        closing.set(true);
+        partialText = null;
+        gateway.closed(this, status.getCode(), status.getReason());
+        callback.succeeded();
     }
 
     // ---------------------------------------------------------------- sending
@@ -121,11 +224,13 @@ public final class Connection implements Session.Listener.AutoDemanding {
      * under a common lock. Returns false if the connection is closing or just overflowed.
      */
     boolean send(String text) {
-        Session s = ws;
+        CoreSession s = ws;
         if (s == null || closing.get()) {
             return false;
         }
-        long bytes = utf8Bytes(text);
+        // Encoded once, here: the bytes are both what is counted and what Jetty writes.
+        ByteBuffer payload = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        long bytes = payload.remaining();
         if (pending.incrementAndGet() > outboundLimit) {
             pending.decrementAndGet();
             return overflow("outbound queue over " + outboundLimit + " messages: reading too slowly");
@@ -141,7 +246,7 @@ public final class Connection implements Session.Listener.AutoDemanding {
                     ? "outbound queue over " + outboundBytesLimit + " bytes: reading too slowly"
                     : "the server's outbound memory is full and this connection holds " + mine + " bytes of it");
         }
-        s.sendText(text, Callback.from(() -> unqueue(bytes), failure -> unqueue(bytes)));
+        s.sendFrame(new Frame(OpCode.TEXT).setPayload(payload), Callback.from(() -> unqueue(bytes), failure -> unqueue(bytes)), false);
         gateway.metrics.sent(bytes);
         counts.sent(bytes);
         return true;
@@ -161,19 +266,6 @@ public final class Connection implements Session.Listener.AutoDemanding {
         return false;
     }
 
-    /** The length of {@code s} in UTF-8, as Jetty will queue it. */
-    static long utf8Bytes(String s) {
-        long n = s.length();
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            if (ch >= 0x80) {
-                // 2 bytes below U+0800, 3 above; a surrogate pair (2 chars) makes 4.
-                n += ch < 0x800 ? 1 : Character.isSurrogate(ch) ? 1 : 2;
-            }
-        }
-        return n;
-    }
-
     /**
      * Marks this connection as flooding; true only the first time, so a client that goes on sending
      * after its close is logged and counted once.
@@ -184,7 +276,7 @@ public final class Connection implements Session.Listener.AutoDemanding {
 
     /** Sets this connection's frame and message size limit and its network idle timeout. */
     void limits(long maxFrameBytes, java.time.Duration idleTimeout) {
-        Session s = ws;
+        CoreSession s = ws;
         if (s != null) {
             s.setMaxTextMessageSize(maxFrameBytes);
             s.setMaxBinaryMessageSize(maxFrameBytes);
@@ -194,15 +286,15 @@ public final class Connection implements Session.Listener.AutoDemanding {
     }
 
     void ping() {
-        Session s = ws;
+        CoreSession s = ws;
         if (s != null && !closing.get()) {
-            s.sendPing(ByteBuffer.allocate(0), Callback.NOOP);
+            s.sendFrame(new Frame(OpCode.PING), Callback.NOOP, false);
         }
     }
 
     /** Starts a close handshake with a status code and reason; later calls do nothing. */
     void close(int code, String reason) {
-        Session s = ws;
+        CoreSession s = ws;
         if (s != null && closing.compareAndSet(false, true)) {
             s.close(code, reason.length() > 120 ? reason.substring(0, 120) : reason, Callback.NOOP);
         }
@@ -210,10 +302,10 @@ public final class Connection implements Session.Listener.AutoDemanding {
 
     /** Drops the network connection without a handshake (for a peer that does not answer one). */
     void abort() {
-        Session s = ws;
+        CoreSession s = ws;
         closing.set(true);
         if (s != null) {
-            s.disconnect();
+            s.abort();
         }
     }
 

@@ -24,9 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
-import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeRequest;
-import org.eclipse.jetty.ee10.websocket.server.JettyServerUpgradeResponse;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -458,24 +455,27 @@ final class Gateway {
         return clock.millis();
     }
 
-    /** Sets the WebSocket limits and makes this gateway create the endpoints of a servlet. */
-    void configure(JettyWebSocketServletFactory factory) {
-        GatewayConfig cfg = config;
-        factory.setMaxTextMessageSize(cfg.maxFrameBytes());
-        factory.setMaxBinaryMessageSize(cfg.maxFrameBytes());
-        factory.setMaxFrameSize(cfg.maxFrameBytes());
-        // The gateway closes idle connections itself (4002); this is the network-level backstop.
-        factory.setIdleTimeout(Duration.ofSeconds(2L * cfg.idleTimeoutSeconds() + cfg.pingIntervalSeconds()));
-        factory.setCreator(this::accept);
-    }
-
     // ---------------------------------------------------------------- connections
+
+    /** What the gateway reads of a WebSocket upgrade request, and how it refuses one. */
+    interface Upgrade {
+        String getHeader(String name);
+
+        SocketAddress getLocalSocketAddress();
+
+        SocketAddress getRemoteSocketAddress();
+
+        void setHeader(String name, String value);
+
+        /** Refuses the upgrade with an HTTP status and a reason. */
+        void sendError(int status, String reason) throws IOException;
+    }
 
     /**
      * Creates the endpoint for an upgrade request, or refuses it: 400/403 for a Host or Origin that
      * is not allowed, 429 when the address has too many connections, 503 when stopping or full.
      */
-    Object accept(JettyServerUpgradeRequest req, JettyServerUpgradeResponse resp) throws IOException {
+    Connection accept(Upgrade req) throws IOException {
         GatewayConfig cfg = config;
         SocketAddress local = req.getLocalSocketAddress();
         boolean loopback = local instanceof InetSocketAddress l && l.getAddress() != null && l.getAddress().isLoopbackAddress();
@@ -486,7 +486,7 @@ final class Gateway {
             logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + " (" + refusal.reason()
                     + ": Origin " + Protocol.clip(String.valueOf(origin)) + ", Host "
                     + Protocol.clip(String.valueOf(req.getHeader("Host"))) + ")");
-            resp.sendError(refusal.status(), refusal.reason());
+            req.sendError(refusal.status(), refusal.reason());
             return null;
         }
         if (stopping || draining || connections.size() >= maxConnections) {
@@ -495,20 +495,20 @@ final class Gateway {
                 logRefusal(() -> "refused a WebSocket upgrade from " + req.getRemoteSocketAddress() + ": "
                         + connections.size() + " connections open, the limit (maxConnections)");
             }
-            resp.sendError(503, stopping || draining ? "the gateway is stopping" : "too many connections");
+            req.sendError(503, stopping || draining ? "the gateway is stopping" : "too many connections");
             return null;
         }
         if (shed("connection")) {
-            resp.setHeader("Retry-After", String.valueOf((shedRetryAfterMillis() + 999) / 1000));
-            resp.sendError(503, "the node is overloaded: try again later");
+            req.setHeader("Retry-After", String.valueOf((shedRetryAfterMillis() + 999) / 1000));
+            req.sendError(503, "the node is overloaded: try again later");
             return null;
         }
         if (!"off".equals(cfg.shedding()) && !connectionWindow.take()) {
             boolean shadow = "shadow".equals(cfg.shedding());
             metrics.shed("new_connection", shadow);
             if (!shadow) {
-                resp.setHeader("Retry-After", "1");
-                resp.sendError(503, "the node takes at most " + connectionWindow.window() + " new connections per "
+                req.setHeader("Retry-After", "1");
+                req.sendError(503, "the node takes at most " + connectionWindow.window() + " new connections per "
                         + Pressure.SAMPLE_MILLIS + " ms now: try again in a second");
                 return null;
             }
@@ -520,7 +520,7 @@ final class Gateway {
             metrics.refusedAddress.inc();
             logRefusal(() -> "refused a WebSocket upgrade from " + address + ": " + limits.openFrom(address)
                     + " connections from this address, the limit (maxConnectionsPerAddress)");
-            resp.sendError(429, "too many connections from this address");
+            req.sendError(429, "too many connections from this address");
             return null;
         }
         long now = nowMillis();
@@ -547,7 +547,7 @@ final class Gateway {
         connections.add(c);
         limits.opened(c.address);
         GatewayConfig cfg = config;
-        // The factory's limits are read once, when the servlet starts; these follow configuration changes.
+        // Set on each connection as it opens, so they follow configuration changes.
         c.limits(cfg.maxFrameBytes(), Duration.ofSeconds(2L * cfg.idleTimeoutSeconds() + cfg.pingIntervalSeconds()));
         if (stopping) {
             c.close(Codes.CLOSE_RESTART, "the server is restarting the gateway: reconnect and resume");
@@ -609,9 +609,8 @@ final class Gateway {
         c.send(protocol.error(null, Codes.BAD_FRAME, "binary frames are not part of the protocol; send JSON text"));
     }
 
-    /** One text message from a client. Runs on a Jetty thread; never blocks. */
-    void received(Connection c, String text) {
-        long bytes = Connection.utf8Bytes(text); // one scan serves the count and the size check
+    /** One text message from a client, of {@code bytes} bytes in UTF-8. Runs on a Jetty thread; never blocks. */
+    void received(Connection c, String text, long bytes) {
         metrics.received(bytes);
         c.counts.received(bytes);
         if (c.isClosing()) {

@@ -8,8 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkUtil;
@@ -44,7 +42,7 @@ import jakarta.servlet.Servlet;
 
 /**
  * The WebSocket endpoint {@code /ws}, registered through the HTTP whiteboard as a
- * {@link JettyWebSocketServlet} whose endpoints are created in {@link #configure}: when this
+ * {@link UpgradeServlet} whose connections go to this component's {@link Gateway}: when this
  * component goes away its servlet is unregistered with it, leaving no mapping behind. Also the
  * {@code gateway} health check. While active it registers the operators' services of its players
  * ({@link GatewayAdmin}: {@code PlayerDirectory}, {@code PlayerControl}).
@@ -56,7 +54,7 @@ import jakarta.servlet.Servlet;
 @Designate(ocd = GatewayConfig.class)
 @HttpWhiteboardServletPattern("/ws")
 @RequireHttpWhiteboard
-public class WebSocketGateway extends JettyWebSocketServlet implements HealthCheck {
+public class WebSocketGateway extends UpgradeServlet implements HealthCheck {
     private static final long serialVersionUID = 1L;
 
     static final String PID = "dev.ludus.gateway";
@@ -429,8 +427,8 @@ public class WebSocketGateway extends JettyWebSocketServlet implements HealthChe
     }
 
     @Override
-    protected void configure(JettyWebSocketServletFactory factory) {
-        gateway.configure(factory);
+    protected Gateway gateway() {
+        return gateway;
     }
 
     @Override

@@ -102,8 +102,13 @@ final class RawClient implements AutoCloseable {
 
     /** Sends one masked frame (as a client must) with FIN set. */
     void sendFrame(int opcode, byte[] payload) throws IOException {
+        sendFrame(opcode, payload, true);
+    }
+
+    /** Sends one masked frame; without FIN, a fragment that continuation frames (opcode 0) complete. */
+    void sendFrame(int opcode, byte[] payload, boolean fin) throws IOException {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write(0x80 | opcode);
+        b.write((fin ? 0x80 : 0) | opcode);
         int len = payload.length;
         if (len < 126) {
             b.write(0x80 | len);

@@ -5,9 +5,6 @@ import java.time.Clock;
 
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServlet;
-import org.eclipse.jetty.ee10.websocket.server.JettyWebSocketServletFactory;
-import org.eclipse.jetty.ee10.websocket.server.config.JettyWebSocketServletContainerInitializer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -32,7 +29,6 @@ final class TestServer implements AutoCloseable {
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
-        JettyWebSocketServletContainerInitializer.configure(context, null);
         context.addServlet(new ServletHolder(new EndpointServlet(gateway)), "/ws");
         server.setHandler(context);
         server.start();
@@ -55,7 +51,7 @@ final class TestServer implements AutoCloseable {
         server.stop();
     }
 
-    static final class EndpointServlet extends JettyWebSocketServlet {
+    static final class EndpointServlet extends UpgradeServlet {
         private static final long serialVersionUID = 1L;
         private final transient Gateway gateway;
 
@@ -64,8 +60,8 @@ final class TestServer implements AutoCloseable {
         }
 
         @Override
-        protected void configure(JettyWebSocketServletFactory factory) {
-            gateway.configure(factory);
+        protected Gateway gateway() {
+            return gateway;
         }
     }
 }
