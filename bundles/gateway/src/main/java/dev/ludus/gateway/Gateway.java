@@ -119,7 +119,7 @@ final class Gateway {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final Map<String, PlayerSession> sessions = new ConcurrentHashMap<>();
     private final AtomicLong connectionIds = new AtomicLong();
-    private volatile long lastPingMillis;
+    private volatile long lastSweepMillis;
 
     private final AtomicLong lastRefusalLogMillis = new AtomicLong(Long.MIN_VALUE);
     private final ConnectionLimits limits = new ConnectionLimits();
@@ -184,7 +184,7 @@ final class Gateway {
     // ---------------------------------------------------------------- lifecycle
 
     void start() {
-        lastPingMillis = nowMillis();
+        lastSweepMillis = nowMillis();
         scheduler.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
         // The first reading at once: new rooms and connections are paced from the start.
         scheduler.scheduleAtFixedRate(this::samplePressure, 0, Pressure.SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
@@ -1601,24 +1601,34 @@ final class Gateway {
 
     // ---------------------------------------------------------------- maintenance
 
+    /** How many times {@link #maintain} has run: whose turn it is to be pinged. Only its thread uses it. */
+    private long maintenanceRuns;
+
     private void maintain() {
         try {
             long now = nowMillis();
             GatewayConfig cfg = config;
             long idleMillis = cfg.idleTimeoutSeconds() * 1000L;
-            boolean ping = now - lastPingMillis >= cfg.pingIntervalSeconds() * 1000L;
-            if (ping) {
-                lastPingMillis = now;
+            if (now - lastSweepMillis >= cfg.pingIntervalSeconds() * 1000L) {
+                lastSweepMillis = now;
                 rateLimits.sweep(now);
             }
+            // Each connection has its turn to be pinged once per interval, by its id, so the pings
+            // of many connections are spread over the interval's seconds instead of written in one
+            // burst (at 17,500 connections that burst stalled play for most of a second). A
+            // connection heard from within the last half interval needs no ping to show it is there.
+            int every = Math.max(1, cfg.pingIntervalSeconds());
+            long turn = maintenanceRuns++ % every;
+            long quietMillis = every * 500L;
             for (Connection c : connections) {
                 if (c.isClosing()) {
                     continue;
                 }
-                if (now - c.lastHeardMillis() > idleMillis) {
+                long silent = now - c.lastHeardMillis();
+                if (silent > idleMillis) {
                     metrics.idleClosed.inc();
                     closeAndAbort(c, Codes.CLOSE_IDLE, "nothing received for " + cfg.idleTimeoutSeconds() + " s");
-                } else if (ping) {
+                } else if (Math.floorMod(c.id, every) == turn && silent >= quietMillis) {
                     c.ping();
                 }
             }

@@ -36,7 +36,8 @@ public @interface GatewayConfig {
     int idleTimeoutSeconds() default 60;
 
     @AttributeDefinition(name = "Ping interval (s)", min = "1", max = "3600",
-            description = "The server pings every connection this often.")
+            description = "The server pings each connection this often, when it has been silent for half of it; "
+                    + "the pings of all connections are spread over the interval.")
     int pingIntervalSeconds() default 15;
 
     @AttributeDefinition(name = "Messages per second", min = "1", max = "100000",

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -568,6 +569,54 @@ public class GatewayTest {
         }
         assertFalse("the JDK client answers pings and stays", alive.awaitClosed(0));
         assertEquals("ok", alive.request("ping", Map.of()).get("type"));
+    }
+
+    @Test
+    public void thePingsOfManyConnectionsAreSpreadOverTheInterval() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.ping = 3;
+        TestServer s = server(cfg);
+        int n = 9;
+        List<RawClient> clients = new ArrayList<>();
+        List<java.util.concurrent.Future<long[]>> firstPings = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                RawClient raw = new RawClient(s.port());
+                clients.add(raw);
+            }
+            long t0 = System.nanoTime();
+            for (RawClient raw : clients) {
+                firstPings.add(players.submit(() -> {
+                    // When its first ping came, and how many came in 5.5 s: a connection is pinged at its
+                    // turn once silent for half the interval (1.5 s), so within 1.5 + 3 s and a bit.
+                    long first = -1, count = 0, end = System.nanoTime() + 5_500_000_000L;
+                    while (System.nanoTime() < end) {
+                        RawClient.Frame f = raw.read((int) Math.max(1, (end - System.nanoTime()) / 1_000_000));
+                        if (f != null && f.opcode() == 9) {
+                            count++;
+                            if (first < 0) {
+                                first = (System.nanoTime() - t0) / 1_000_000;
+                            }
+                        }
+                    }
+                    return new long[] {first, count};
+                }));
+            }
+            long earliest = Long.MAX_VALUE, latest = Long.MIN_VALUE;
+            for (java.util.concurrent.Future<long[]> f : firstPings) {
+                long[] r = f.get(10, TimeUnit.SECONDS);
+                assertTrue("every silent connection is pinged within its interval: " + Arrays.toString(r), r[0] >= 0);
+                assertTrue("once per interval, not every second: " + Arrays.toString(r), r[1] <= 2);
+                earliest = Math.min(earliest, r[0]);
+                latest = Math.max(latest, r[0]);
+            }
+            assertTrue("the pings came in different seconds, not in one burst: " + earliest + ".." + latest + " ms",
+                    latest - earliest >= 900);
+        } finally {
+            for (RawClient raw : clients) {
+                raw.close();
+            }
+        }
     }
 
     @Test
