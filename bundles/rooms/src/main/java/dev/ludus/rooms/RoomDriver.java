@@ -507,6 +507,7 @@ final class RoomDriver {
     void rebuild(LiveRoom live) {
         live.disarm();
         boolean wasPaused = live.paused();
+        boolean finishedWithoutGame = live.room().state() == RoomState.FINISHED && live.room().engine() == null;
         EventStore es = ctx.eventStore;
         if (es == null) {
             live.needsRebuild = true;
@@ -534,6 +535,11 @@ final class RoomDriver {
         }
         live.dropUnseated();
         publisher.refresh(live);
+        if (finishedWithoutGame && live.room().engine() != null) {
+            // Whoever followed the room while its game was away (a player who resumed into it
+            // then got no final view) now gets the final view, with the result.
+            publisher.gameEvents(live, List.of());
+        }
         next(live);
     }
 

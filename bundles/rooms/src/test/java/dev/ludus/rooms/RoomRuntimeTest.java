@@ -626,10 +626,17 @@ public class RoomRuntimeTest {
         Map<String, Object> away = r.view(room.roomId(), "ann");
         assertEquals("no game to show", null, away.get("game"));
         assertEquals("the result as it was", result, away.get("result"));
+        // A player who follows the room meanwhile (as one resumed into it does) has no final view yet.
+        List<RoomEvent> annSees = new java.util.concurrent.CopyOnWriteArrayList<>();
+        r.subscribe(room.roomId(), "ann", annSees::add);
 
         r.bindGame(new TurnGame("count", 2));
         r.settle();
         assertEquals(result, r.view(room.roomId(), "bob").get("result"));
+        RoomEvent finalView = annSees.stream().filter(e -> e.type().equals("view")).findFirst()
+                .orElseThrow(() -> new AssertionError("the final view is pushed when the game returns: " + annSees));
+        assertEquals(r.view(room.roomId(), "ann").get("game"), finalView.data().get("game"));
+        assertEquals("nothing left to do in a finished game", List.of(), finalView.data().get("allowedActions"));
 
         // A node started while the game is absent takes the finished room up without its game;
         // once the game comes, the room shows its result again.
