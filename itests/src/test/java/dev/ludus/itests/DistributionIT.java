@@ -373,6 +373,16 @@ public class DistributionIT {
             check(d, 1, "LUDUS_GC must be zgc, g1, parallel, serial or jvm, got 'fast'");
             d.env.remove("LUDUS_GC");
 
+            // LUDUS_JIT: C2 deferred by default, the JVM's own thresholds, or C1 only; anything else is refused.
+            check(d, 0, ", compilers C1 and C2 (C2 after 50000 calls)");
+            d.env.put("LUDUS_JIT", "jvm");
+            check(d, 0, ", compilers C1 and C2 (C2 after 5000 calls)");
+            d.env.put("LUDUS_JIT", "c1");
+            check(d, 0, ", compiler C1 only");
+            d.env.put("LUDUS_JIT", "later");
+            check(d, 1, "LUDUS_JIT must be deferred, jvm or c1, got 'later'");
+            d.env.remove("LUDUS_JIT");
+
             d.env.put("LUDUS_HEAP", "lots");
             check(d, 1, "LUDUS_HEAP must be a size such as 512m or 2g, got 'lots'");
 

@@ -137,7 +137,7 @@ public final class Launcher {
         String consoleAuthorization = null;
         Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
                 + openFilesLimit() + (check ? "" : ", data " + config.data()) + ", garbage collector " + collector()
-                + classDataSharing());
+                + ", " + compilers() + classDataSharing());
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
@@ -279,6 +279,26 @@ public final class Launcher {
     }
 
     /** The collector in force, as its usual name (ZGC, G1, Parallel, Serial), else the JVM's names. */
+    /**
+     * The JIT compilers in force, as bin/ludus's LUDUS_JIT set them: C1 only, or C1 and C2 with
+     * the number of calls after which C2 takes a method.
+     */
+    static String compilers() {
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean hotspot =
+                    ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            if (!"true".equals(hotspot.getVMOption("TieredCompilation").getValue())) {
+                return "compiler C2 only";
+            }
+            if (Integer.parseInt(hotspot.getVMOption("TieredStopAtLevel").getValue()) < 4) {
+                return "compiler C1 only";
+            }
+            return "compilers C1 and C2 (C2 after " + hotspot.getVMOption("Tier4InvocationThreshold").getValue() + " calls)";
+        } catch (RuntimeException e) {
+            return "compilers unknown";
+        }
+    }
+
     static String collector() {
         List<String> names = ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).toList();
