@@ -89,7 +89,9 @@ public final class Connection implements FrameHandler {
 
     @Override
     public void onFrame(Frame frame, Callback callback) {
-        lastHeardMillis = gateway.nowMillis();
+        // What shows the client is there: a whole message, a ping or a pong. Not a frame of a
+        // message: one dribbled a byte at a time, or never finished, must not hold the connection
+        // past the idle timeout.
         CoreSession s = ws;
         try {
             switch (frame.getOpCode()) {
@@ -100,6 +102,7 @@ public final class Connection implements FrameHandler {
                 }
                 case OpCode.CONTINUATION -> message(s, frame, callback);
                 case OpCode.PING -> {
+                    lastHeardMillis = gateway.nowMillis();
                     // Answered here: Jetty's core layer leaves pings to the handler.
                     ByteBuffer payload = frame.hasPayload() ? copy(frame.getPayload()) : ByteBuffer.allocate(0);
                     s.sendFrame(new Frame(OpCode.PONG).setPayload(payload), Callback.from(() -> {
@@ -112,6 +115,7 @@ public final class Connection implements FrameHandler {
                     }), false);
                 }
                 case OpCode.PONG -> {
+                    lastHeardMillis = gateway.nowMillis();
                     callback.succeeded();
                     s.demand();
                 }
@@ -144,6 +148,7 @@ public final class Connection implements FrameHandler {
                 // The usual case, a message in one frame.
                 String message = utf8(frame.getPayload());
                 partialType = OpCode.UNDEFINED;
+                lastHeardMillis = gateway.nowMillis();
                 gateway.received(this, message, partialBytes);
                 callback.succeeded();
                 s.demand();
@@ -159,6 +164,7 @@ public final class Connection implements FrameHandler {
                 String message = partialText.takeCompleteString(BadPayloadException.InvalidUtf8::new);
                 partialText = null;
                 partialType = OpCode.UNDEFINED;
+                lastHeardMillis = gateway.nowMillis();
                 gateway.received(this, message, partialBytes);
                 callback.succeeded();
                 s.demand();
@@ -167,6 +173,7 @@ public final class Connection implements FrameHandler {
         } else if (frame.isFin()) {
             long bytes = partialBytes;
             partialType = OpCode.UNDEFINED;
+            lastHeardMillis = gateway.nowMillis();
             gateway.receivedBinary(this, (int) Math.min(bytes, Integer.MAX_VALUE));
             callback.succeeded();
             s.demand();

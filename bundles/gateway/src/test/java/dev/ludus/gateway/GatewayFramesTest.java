@@ -115,6 +115,34 @@ public class GatewayFramesTest {
         assertEquals("the connection is gone from the gateway", 0L, detail(s, "connections"));
     }
 
+    @Test
+    public void aMessageDribbledInFramesDoesNotHoldTheConnectionPastTheIdleTimeout() throws Exception {
+        TestConfig cfg = new TestConfig();
+        cfg.idle = 2;
+        cfg.ping = 1;
+        TestServer s = fixture.server(cfg);
+        try (RawClient raw = new RawClient(s.port())) {
+            // A message begun and never finished, a byte every 200 ms (pings unanswered, as a
+            // client holding connections open cheaply would).
+            raw.sendFrame(TEXT, "{".getBytes(StandardCharsets.UTF_8), false);
+            long t0 = System.currentTimeMillis();
+            Integer closedWith = null;
+            while (System.currentTimeMillis() - t0 < 8000 && closedWith == null) {
+                try {
+                    raw.sendFrame(CONTINUATION, new byte[] {' '}, false);
+                } catch (java.io.IOException e) {
+                    break; // dropped
+                }
+                RawClient.Frame f = raw.read(200);
+                if (f != null && f.opcode() == CLOSE) {
+                    closedWith = f.closeCode();
+                }
+            }
+            assertEquals("closed as idle, as a silent connection is", Integer.valueOf(Codes.CLOSE_IDLE), closedWith);
+            assertTrue("not before the idle timeout", System.currentTimeMillis() - t0 >= 1500);
+        }
+    }
+
     /** The next frame of the opcode (whose text holds {@code part}, if given), skipping the others. */
     private static RawClient.Frame next(RawClient raw, int opcode, String part) throws Exception {
         long end = System.currentTimeMillis() + 5000;
