@@ -143,41 +143,27 @@ public final class Connection implements FrameHandler {
                     text ? "Text" : "Binary", size, max)));
             return;
         }
-        if (text) {
-            if (frame.isFin() && partialText == null) {
-                // The usual case, a message in one frame.
-                String message = utf8(frame.getPayload());
-                partialType = OpCode.UNDEFINED;
-                lastHeardMillis = gateway.nowMillis();
-                gateway.received(this, message, partialBytes);
-                callback.succeeded();
-                s.demand();
-                return;
-            }
+        boolean whole = frame.isFin() && partialText == null; // the usual case: a message in one frame
+        if (text && !whole) {
             if (partialText == null) {
                 partialText = new Utf8StringBuilder(Math.max(16, frame.getPayloadLength()));
             }
             if (frame.hasPayload()) {
                 partialText.append(frame.getPayload());
             }
-            if (frame.isFin()) {
-                String message = partialText.takeCompleteString(BadPayloadException.InvalidUtf8::new);
-                partialText = null;
-                partialType = OpCode.UNDEFINED;
-                lastHeardMillis = gateway.nowMillis();
-                gateway.received(this, message, partialBytes);
-                callback.succeeded();
-                s.demand();
-                return;
-            }
-        } else if (frame.isFin()) {
+        }
+        if (frame.isFin()) {
             long bytes = partialBytes;
+            String message = !text ? null
+                    : whole ? utf8(frame.getPayload()) : partialText.takeCompleteString(BadPayloadException.InvalidUtf8::new);
+            partialText = null;
             partialType = OpCode.UNDEFINED;
             lastHeardMillis = gateway.nowMillis();
-            gateway.receivedBinary(this, (int) Math.min(bytes, Integer.MAX_VALUE));
-            callback.succeeded();
-            s.demand();
-            return;
+            if (text) {
+                gateway.received(this, message, bytes);
+            } else {
+                gateway.receivedBinary(this, (int) Math.min(bytes, Integer.MAX_VALUE));
+            }
         }
         callback.succeeded();
         s.demand();
