@@ -121,6 +121,10 @@ final class LaunchConfig {
         d.put("org.apache.felix.http.jetty.acceptQueueSize", "1024");
         d.put("felix.webconsole.username", "admin");
         d.put("felix.webconsole.manager.root", "/system/console");
+        // Felix's Jetty bundle asks the service-loader weaver only for HTTP/1.x field pre-encoders
+        // (Jetty has its own when none is found) and TLS ALPN (HTTP/2 over TLS, not installed);
+        // weaving it cost more than half of the start (WeavingScope).
+        d.put(WeavingScope.SKIP, "org.apache.felix.http.jetty12");
         return d;
     }
 

@@ -160,6 +160,7 @@ public final class Launcher {
         milestone("configure");
         Framework framework = newFramework(props);
         framework.init();
+        WeavingScope.register(framework.getBundleContext(), props.get(WeavingScope.SKIP));
         milestone("framework");
         framework.getBundleContext().addFrameworkListener(event -> {
             if (event.getType() == FrameworkEvent.ERROR) {

@@ -42,6 +42,8 @@ public class LaunchConfigTest {
         assertNull(c.confWriteBackWarning());
         assertEquals("true", fw.get("org.apache.felix.jetty.websocket.enable"));
         assertEquals("a burst of connections is queued, not dropped", "1024", fw.get("org.apache.felix.http.jetty.acceptQueueSize"));
+        assertEquals("the service-loader weaver leaves Felix's Jetty alone", "org.apache.felix.http.jetty12",
+                fw.get(WeavingScope.SKIP));
     }
 
     @Test
