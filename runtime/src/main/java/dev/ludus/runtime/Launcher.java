@@ -174,6 +174,10 @@ public final class Launcher {
             List<Bundle> installed = Provisioner.install(framework.getBundleContext(), plan,
                     config.systemRepository(), problems);
             milestone("install");
+            String unknown = WeavingScope.unknown(props.get(WeavingScope.SKIP), installed);
+            if (unknown != null) {
+                Log.warn(unknown);
+            }
             if (problems.isEmpty()) {
                 problems.addAll(Provisioner.resolve(framework.adapt(FrameworkWiring.class), installed));
             }

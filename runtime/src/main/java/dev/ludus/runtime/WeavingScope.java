@@ -2,6 +2,7 @@ package dev.ludus.runtime;
 
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -64,8 +65,16 @@ final class WeavingScope implements FindHook, EventHook {
                 system.registerService(EventHook.class, scope, null));
     }
 
-    Set<String> skipped() {
-        return skipped;
+    /**
+     * A warning when {@code value} names bundles none of {@code installed} is (a typo, or a
+     * bundle left out of the features), else null.
+     */
+    static String unknown(String value, Collection<Bundle> installed) {
+        Set<String> names = installed.stream().map(Bundle::getSymbolicName).collect(Collectors.toSet());
+        List<String> unknown = parse(value).stream().filter(n -> !names.contains(n)).sorted().toList();
+        return unknown.isEmpty() ? null
+                : SKIP + " names " + String.join(", ", unknown) + ", which no installed bundle is; check the "
+                        + "spelling (bundle symbolic names, comma-separated)";
     }
 
     private static boolean isWeaver(BundleContext context) {

@@ -95,6 +95,16 @@ public class WeavingScopeTest {
     }
 
     @Test
+    public void aNameNoInstalledBundleHasIsWarnedAbout() throws Exception {
+        List<Bundle> installed = List.of(install("present.bundle"), install("other.bundle"));
+        assertNull(WeavingScope.unknown("present.bundle, other.bundle", installed));
+        assertNull(WeavingScope.unknown("", installed));
+        assertEquals("ludus.weaving.skip names absent.one, typo.bundle, which no installed bundle is; check the "
+                + "spelling (bundle symbolic names, comma-separated)",
+                WeavingScope.unknown("typo.bundle, present.bundle,absent.one", installed));
+    }
+
+    @Test
     public void withoutTheHooksTheWeaverSeesEveryBundle() throws Exception {
         BundleContext weaver = started(WeavingScope.WEAVER);
         install("skipped.bundle");
