@@ -79,8 +79,9 @@ sides_prepare() { # base-rev
     dist[$side]=$work/dist-$side
     cp -r "$dir/assembly/target/ludus" "${dist[$side]}"
     rm -rf "${dist[$side]}/data"
-    # All simulated players connect from one address.
-    printf 'maxConnectionsPerAddress = 100000\nlimits = off\n' >"${dist[$side]}/conf/dev.ludus.gateway.cfg"
+    # All simulated players connect from one address; no rate limits; no load shedding (at
+    # saturation it would hold the node back, and the runs would measure the holding back).
+    printf 'maxConnectionsPerAddress = 100000\nlimits = off\nshedding = off\n' >"${dist[$side]}/conf/dev.ludus.gateway.cfg"
   done
   loadtool=$work/ludus-loadtest.jar
   cp "$root/loadtest/target/ludus-loadtest.jar" "$loadtool"
