@@ -86,16 +86,22 @@ final class WeavingScope implements FindHook, EventHook {
         }
     }
 
+    /** Whether the weaver must not see {@code b}; a bundle without a symbolic name (a legacy one) it sees. */
+    private boolean skips(Bundle b) {
+        String name = b.getSymbolicName();
+        return name != null && skipped.contains(name);
+    }
+
     @Override
     public void find(BundleContext context, Collection<Bundle> bundles) {
         if (isWeaver(context)) {
-            bundles.removeIf(b -> skipped.contains(b.getSymbolicName()));
+            bundles.removeIf(this::skips);
         }
     }
 
     @Override
     public void event(BundleEvent event, Collection<BundleContext> contexts) {
-        if (skipped.contains(event.getBundle().getSymbolicName())) {
+        if (skips(event.getBundle())) {
             contexts.removeIf(WeavingScope::isWeaver);
         }
     }

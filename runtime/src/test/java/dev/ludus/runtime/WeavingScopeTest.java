@@ -95,6 +95,37 @@ public class WeavingScopeTest {
     }
 
     @Test
+    public void aLegacyBundleWithoutASymbolicNameIsSeenAndBreaksNothing() throws Exception {
+        WeavingScope.register(framework.getBundleContext(), "skipped.bundle");
+        BundleContext weaver = started(WeavingScope.WEAVER);
+        List<String> events = new CopyOnWriteArrayList<>();
+        weaver.addBundleListener((SynchronousBundleListener) e -> events.add(e.getBundle().getLocation()));
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0"); // no Bundle-ManifestVersion: legacy
+        Path jar = tmp.getRoot().toPath().resolve("legacy.jar");
+        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
+            j.flush();
+        }
+        List<String> errors = new CopyOnWriteArrayList<>();
+        framework.getBundleContext().addFrameworkListener(e -> {
+            if (e.getType() == org.osgi.framework.FrameworkEvent.ERROR) {
+                errors.add(String.valueOf(e.getThrowable()));
+            }
+        });
+        Bundle legacy = framework.getBundleContext().installBundle(jar.toUri().toString());
+        assertNull(legacy.getSymbolicName());
+        legacy.start();
+        install("skipped.bundle"); // after the legacy one: a hook that failed on it would not get this far
+
+        assertNotNull(weaver.getBundle(legacy.getBundleId()));
+        assertTrue(events.toString(), events.contains(jar.toUri().toString()));
+        assertFalse("still hidden beside a legacy bundle", names(weaver.getBundles()).contains("skipped.bundle"));
+        Thread.sleep(200); // framework events are delivered on their own thread
+        assertTrue("no hook failed: " + errors, errors.isEmpty());
+        assertNull(WeavingScope.unknown("", List.of(legacy)));
+    }
+
+    @Test
     public void aNameNoInstalledBundleHasIsWarnedAbout() throws Exception {
         List<Bundle> installed = List.of(install("present.bundle"), install("other.bundle"));
         assertNull(WeavingScope.unknown("present.bundle, other.bundle", installed));
