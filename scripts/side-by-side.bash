@@ -8,7 +8,9 @@
 # side that goes first alternating from round to round, one side at a time.
 #
 # The caller sets, before sourcing: tool (its name, for messages and temporary folders) and
-# optionally fail_status (the exit status when a build or a run fails, default 1); before
+# optionally fail_status (the exit status when a build or a run fails, default 1) and
+# sides_benchmarks=0 (it measures the distributions only: the base is built as it was, without
+# this tree's benchmarks, so a base older than the benchmarks' modules builds too); before
 # sides_prepare: the sizes its measurements use (GAMES, RECOVERY_ACTIONS, RECOVERY_RUNS, WARMUP_S,
 # MEASURE_S, PLAYERS, GATEWAY_ROUNDS). It may define measure_<name> functions of its own
 # (arguments: side, round) and sides_on_exit (run by the exit trap before the worktree goes).
@@ -63,18 +65,26 @@ sides_prepare() { # base-rev
 
   say "base: $base_rev ($(git -C "$root" log -1 --format='%h %s' "$base_commit")); new: the working tree"
   git -C "$root" worktree add --quiet --detach "$work/base" "$base_commit"
-  rm -rf "$work/base/benchmarks" "$work/base/loadtest"
-  tar -C "$root" --exclude=target -cf - benchmarks loadtest | tar -C "$work/base" -xf -
-
   # The load tool does not depend on the runtime: one jar, built from the working tree, serves both.
-  sides_build new "$root" benchmarks,loadtest,assembly
-  sides_build base "$work/base" benchmarks,assembly
+  if [ "${sides_benchmarks:-1}" = 1 ]; then
+    rm -rf "$work/base/benchmarks" "$work/base/loadtest"
+    tar -C "$root" --exclude=target -cf - benchmarks loadtest | tar -C "$work/base" -xf -
+    sides_build new "$root" benchmarks,loadtest,assembly
+    sides_build base "$work/base" benchmarks,assembly
+  else
+    # Only the distributions are measured: the base builds its own, whatever modules it had (this
+    # tree's benchmarks need modules an older base does not have).
+    sides_build new "$root" loadtest,assembly
+    sides_build base "$work/base" assembly
+  fi
 
   declare -gA jar dist
   for side in base new; do
     dir=$root; [ "$side" = base ] && dir=$work/base
-    jar[$side]=$work/benchmarks-$side.jar
-    cp "$dir/benchmarks/target/benchmarks.jar" "${jar[$side]}"
+    if [ "${sides_benchmarks:-1}" = 1 ]; then
+      jar[$side]=$work/benchmarks-$side.jar
+      cp "$dir/benchmarks/target/benchmarks.jar" "${jar[$side]}"
+    fi
     # A copy of each distribution, so its configuration can be changed without touching the tree.
     dist[$side]=$work/dist-$side
     cp -r "$dir/assembly/target/ludus" "${dist[$side]}"
