@@ -235,7 +235,10 @@ public class ArchiveIT {
         Wait.until("health names the bad filter", 10_000,
                 () -> health("configuration").reason().contains("backend.target = '(ludus.archive.backend=jdbc'"));
         setTarget("(ludus.archive.backend=tape)", How.CONFIG_ADMIN);
-        Wait.until("no backend bound", 10_000, () -> archive.status().activeBackend().isEmpty());
+        // The rebind goes through ConfigAdmin's and Declarative Services' own threads; on a busy
+        // CI run it once took longer than 10 s.
+        Wait.until("no backend bound", 30_000, () -> archive.status().activeBackend().isEmpty(),
+                () -> archive.status() + "; health " + health("archive").reason());
         List<CompletedGame> games = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             games.add(ArchiveFixtures.game("nb-" + i, Instant.now()));
