@@ -283,7 +283,6 @@ public final class Launcher {
         };
     }
 
-    /** The collector in force, as its usual name (ZGC, G1, Parallel, Serial), else the JVM's names. */
     /**
      * The JIT compilers in force, as bin/ludus's LUDUS_JIT set them: C1 only, or C1 and C2 with
      * the number of calls after which C2 takes a method.
@@ -304,6 +303,7 @@ public final class Launcher {
         }
     }
 
+    /** The collector in force, as its usual name (ZGC, G1, Parallel, Serial), else the JVM's names. */
     static String collector() {
         List<String> names = ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .map(java.lang.management.GarbageCollectorMXBean::getName).toList();
