@@ -20,14 +20,13 @@ import org.osgi.service.metatype.AttributeDefinition;
  *
  * <p>The metatype's own {@link AttributeDefinition#validate(String)} decides the range and the
  * options. The metatype API does not expose {@code min} and {@code max}, yet the log and health
- * must name the allowed range, so {@link #of} finds the bounds by asking {@code validate} (a
- * binary search from the default value, which must be valid).
- *
- * @param ad    the attribute definition
- * @param lower the smallest accepted value (length, for text) in words; {@code null} for none
- * @param upper the largest accepted value (length, for text) in words; {@code null} for none
+ * must name the allowed range, so {@link #allowed()} finds the bounds by asking {@code validate}
+ * (a binary search from the default value, which must be valid). It does so the first time a value
+ * is refused, not when the rule is made: the search asks {@code validate} up to 64 times per bound
+ * (with texts of up to 64 Ki characters for a length), and every configuration a node starts with
+ * passes through {@link #of}, where all of it was once a tenth of the start. Thread safe.
  */
-record SettingRule(AttributeDefinition ad, String lower, String upper) {
+final class SettingRule {
 
     /** The value to give the component instead of the raw one, or why the raw one is refused. */
     record Outcome(Object value, String problem) {
@@ -39,26 +38,50 @@ record SettingRule(AttributeDefinition ad, String lower, String upper) {
     /** Longest text probed for a length bound; anything longer counts as unbounded. */
     private static final int LONGEST_PROBED_TEXT = 1 << 16;
 
+    private final AttributeDefinition ad;
+
+    /** {lower, upper}: the smallest and largest accepted value (length, for text) in words, or null for none. */
+    private volatile String[] bounds;
+
+    private SettingRule(AttributeDefinition ad) {
+        this.ad = ad;
+    }
+
     static SettingRule of(AttributeDefinition ad) {
+        return new SettingRule(ad);
+    }
+
+    /** Found once, on the first refusal; racing threads find the same and either may keep it. */
+    private String[] bounds() {
+        String[] b = bounds;
+        if (b == null) {
+            b = findBounds(ad);
+            bounds = b;
+        }
+        return b;
+    }
+
+    private static String[] findBounds(AttributeDefinition ad) {
+        String[] none = {null, null};
         String[] options = ad.getOptionValues();
         if (options != null && options.length > 0) {
-            return new SettingRule(ad, null, null);
+            return none;
         }
         BigInteger[] range = typeRange(ad.getType());
         if (range != null) {
             Predicate<BigInteger> ok = n -> valid(ad, n.toString());
             BigInteger anchor = anchor(ad, ok, s -> new BigInteger(s.trim()));
-            return anchor == null ? new SettingRule(ad, null, null)
-                    : new SettingRule(ad, lowest(ok, range[0], anchor), highest(ok, anchor, range[1]));
+            return anchor == null ? none
+                    : new String[] {lowest(ok, range[0], anchor), highest(ok, anchor, range[1])};
         }
         if (isText(ad.getType()) && !ad.getID().endsWith(".target")) {
             Predicate<BigInteger> ok = n -> valid(ad, "x".repeat(n.intValueExact()));
             BigInteger anchor = anchor(ad, ok, s -> BigInteger.valueOf(s.trim().length()));
-            return anchor == null ? new SettingRule(ad, null, null)
-                    : new SettingRule(ad, lowest(ok, BigInteger.ZERO, anchor),
-                    highest(ok, anchor, BigInteger.valueOf(LONGEST_PROBED_TEXT)));
+            return anchor == null ? none
+                    : new String[] {lowest(ok, BigInteger.ZERO, anchor),
+                    highest(ok, anchor, BigInteger.valueOf(LONGEST_PROBED_TEXT))};
         }
-        return new SettingRule(ad, null, null);
+        return none;
     }
 
     String id() {
@@ -118,6 +141,8 @@ record SettingRule(AttributeDefinition ad, String lower, String upper) {
         }
         if (isText(type)) {
             String what = id().endsWith(".target") ? "an LDAP filter such as (name=value), or empty" : "a text";
+            String lower = bounds()[0];
+            String upper = bounds()[1];
             if (lower != null && upper != null) {
                 return what + " of " + lower + " to " + upper + " characters";
             }
@@ -130,6 +155,8 @@ record SettingRule(AttributeDefinition ad, String lower, String upper) {
         if (range == null) {
             return "a number";
         }
+        String lower = bounds()[0];
+        String upper = bounds()[1];
         if (lower == null && upper == null) {
             return "an integer";
         }

@@ -161,4 +161,34 @@ public class SettingRuleTest {
         assertEquals("'banana'", rule("a", "Integer", null, null, "1").shown("banana"));
         assertEquals("'x'", rule("a", "Integer", null, null, "1").shown(new String[] {"x"}));
     }
+
+    /**
+     * Every configuration a node starts with passes through a rule: finding the bounds asks the
+     * metatype up to 64 times per bound (with texts up to 64 Ki characters long), so it waits for the
+     * first refusal, and is done once.
+     */
+    @Test
+    public void theBoundsAreSearchedOnlyWhenAValueIsRefusedAndOnlyOnce() {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        org.osgi.service.metatype.AttributeDefinition ad = Metatype.ad("schema", "String", "1", "63", "ludus_archive");
+        SettingRule r = SettingRule.of(new org.osgi.service.metatype.AttributeDefinition() {
+            public String getName() { return ad.getName(); }
+            public String getID() { return ad.getID(); }
+            public String getDescription() { return ""; }
+            public int getCardinality() { return ad.getCardinality(); }
+            public int getType() { return ad.getType(); }
+            public String[] getOptionValues() { return ad.getOptionValues(); }
+            public String[] getOptionLabels() { return ad.getOptionLabels(); }
+            public String validate(String value) { asked.incrementAndGet(); return ad.validate(value); }
+            public String[] getDefaultValue() { return ad.getDefaultValue(); }
+        });
+        assertEquals("making the rule asks nothing", 0, asked.get());
+        accepted(r, "games", "games");
+        assertEquals("an accepted value is validated once", 1, asked.get());
+        assertEquals("a text of 1 to 63 characters", r.check("x".repeat(64)).problem());
+        int searched = asked.get();
+        assertTrue("the first refusal searches the bounds: " + searched, searched > 10);
+        assertEquals("a text of 1 to 63 characters", r.check("").problem());
+        assertEquals("a second refusal validates the value only", searched + 1, asked.get());
+    }
 }
