@@ -4,8 +4,6 @@ import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import javax.management.ObjectName;
-
 /**
  * How many WebSocket connections the gateway holds, in all and per IP address. The total's default
  * comes from the file descriptors the process may open: every connection is one, and a limit at or
@@ -19,13 +17,16 @@ final class ConnectionLimits {
 
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
 
-    /** The process's file-descriptor limit, or -1 when the JVM does not tell. */
+    /**
+     * The process's file-descriptor limit, or -1 when the JVM does not tell. Read from the JDK's
+     * operating-system bean directly: going through the platform MBean server would create it and
+     * register every platform bean first, a few tens of milliseconds of the node's start.
+     */
     static long fileDescriptorLimit() {
         try {
-            Object v = ManagementFactory.getPlatformMBeanServer()
-                    .getAttribute(new ObjectName("java.lang:type=OperatingSystem"), "MaxFileDescriptorCount");
-            return v instanceof Number n ? n.longValue() : -1;
-        } catch (Exception | LinkageError e) {
+            return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u
+                    ? u.getMaxFileDescriptorCount() : -1;
+        } catch (RuntimeException | LinkageError e) { // com.sun.management is an optional import
             return -1;
         }
     }
