@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -158,6 +157,9 @@ public final class Launcher {
         useLogbackConfiguration(config.home());
 
         milestone("configure");
+        if (!check) {
+            BackgroundWork.sweepCache(props);
+        }
         Framework framework = newFramework(props);
         framework.init();
         WeavingScope.register(framework.getBundleContext(), props.get(WeavingScope.SKIP));
@@ -461,9 +463,9 @@ public final class Launcher {
     }
 
     private static void deleteTree(Path dir) {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
+        try {
+            BackgroundWork.deleteTree(dir);
+        } catch (IOException | RuntimeException e) {
             // best effort: a scratch directory under the temp folder
         }
     }
