@@ -458,6 +458,39 @@ public class DistributionIT {
         }
     }
 
+    /**
+     * A careless operator starts a second node on the data directory of one that runs: it is refused
+     * at once with its own exit code and names the first, whose bundle cache, event log and service
+     * stay as they were (before the lock, the second deleted the first's bundle cache as its
+     * framework started, then ran half-started against the locked event log).
+     */
+    @Test
+    public void aSecondNodeOnTheSameDataDirectoryIsRefusedAndTheFirstKeepsServing() throws Exception {
+        try (Distribution first = Distribution.copy(); Distribution second = Distribution.copy()) {
+            first.start().awaitHealthy();
+            Wait.until("the ready line", 60_000, () -> first.output().contains("Ludus ready at "));
+            List<String> bundlesCached;
+            try (Stream<Path> s = Files.list(first.data.resolve("cache"))) {
+                bundlesCached = s.map(p -> p.getFileName().toString()).sorted().toList();
+            }
+
+            second.env.put("LUDUS_DATA", first.data.toString());
+            second.start();
+            assertEquals(second.output(), 5, second.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(second.output(), second.output().contains("another Ludus node runs on the data directory "
+                    + first.data + " (process " + first.process().pid() + "); stop it, or give this one a data"
+                    + " directory of its own (LUDUS_DATA)"));
+            assertFalse(second.output(), second.output().contains("Ludus ready"));
+
+            try (Stream<Path> s = Files.list(first.data.resolve("cache"))) {
+                assertEquals("the first node's bundle cache is untouched", bundlesCached,
+                        s.map(p -> p.getFileName().toString()).sorted().toList());
+            }
+            assertEquals(200, Http.get(first.base() + "/health/ready").status());
+            assertTrue(first.process().isAlive());
+        }
+    }
+
     private static List<String> cdsFiles(Path cds) throws IOException {
         try (Stream<Path> s = Files.list(cds)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

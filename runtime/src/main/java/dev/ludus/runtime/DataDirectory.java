@@ -1,9 +1,15 @@
 package dev.ludus.runtime;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -12,7 +18,7 @@ import java.util.Set;
  * Keeps {@code $LUDUS_DATA} owner-only (mode 700): it holds game seeds in the event log, finished
  * games in the archive, saved configuration (which may carry backend passwords) and the console
  * password. With the directory closed, a file inside that some library created under a loose
- * umask is still out of other users' reach.
+ * umask is still out of other users' reach. And keeps it to one node at a time ({@link #claim}).
  */
 final class DataDirectory {
 
@@ -54,5 +60,61 @@ final class DataDirectory {
         }
         return "data directory " + dir + " was " + PosixFilePermissions.toString(before)
                 + "; narrowed to rwx------ (owner only)";
+    }
+
+    /** The file in the data folder whose lock marks the node that runs on it. */
+    static final String LOCK_FILE = "node.lock";
+
+    /** Held while the process runs: the lock goes with the channel, and the channel with this reference. */
+    private static FileChannel held;
+
+    /**
+     * Takes the data folder for this process: a lock on {@value #LOCK_FILE} in it, held until the
+     * process ends (the system releases it however the process ends, a SIGKILL included), with the
+     * process id written in it for the next one to name. A second node on the same folder would
+     * take the bundle cache from under the first (the framework deletes it at its start) and then
+     * find the event log, the bus and the statistics locked, and run half-started.
+     *
+     * @return null when taken, else the sentence why not
+     * @throws IOException if the lock file cannot be opened
+     */
+    static synchronized String claim(Path dir) throws IOException {
+        Path file = dir.resolve(LOCK_FILE);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // this process holds it already
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            String holder;
+            try {
+                ByteBuffer buf = ByteBuffer.allocate(64);
+                int n = ch.read(buf, 0);
+                holder = n <= 0 ? "" : new String(buf.array(), 0, n, StandardCharsets.US_ASCII).trim();
+            } finally {
+                ch.close();
+            }
+            return "another Ludus node runs on the data directory " + dir
+                    + (holder.matches("[0-9]{1,19}") ? " (process " + holder + ")" : "")
+                    + "; stop it, or give this one a data directory of its own (LUDUS_DATA)";
+        }
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        held = ch;
+        return null;
+    }
+
+    /** Lets the data folder go (tests; a running node keeps it until its process ends). */
+    static synchronized void release() throws IOException {
+        if (held != null) {
+            held.close();
+            held = null;
+        }
     }
 }

@@ -43,7 +43,7 @@ import sun.misc.Signal;
  *
  * <p>Exit codes: 0 stopped cleanly or check passed; 1 bad configuration or missing file; 2 a
  * bundle does not resolve; 3 HTTP never answered (the JVM's {@code -XX:+ExitOnOutOfMemoryError}
- * also exits 3); 4 the framework did not stop in time.
+ * also exits 3); 4 the framework did not stop in time; 5 another node runs on the data directory.
  */
 public final class Launcher {
 
@@ -52,6 +52,7 @@ public final class Launcher {
     static final int EXIT_UNRESOLVED = 2;
     static final int EXIT_NOT_READY = 3;
     static final int EXIT_STOP_TIMEOUT = 4;
+    static final int EXIT_DATA_IN_USE = 5;
 
     private static final String HEALTH_BUNDLE = "dev.ludus.health";
 
@@ -144,6 +145,11 @@ public final class Launcher {
             String narrowed = DataDirectory.secure(config.data());
             if (narrowed != null) {
                 Log.warn(narrowed);
+            }
+            String taken = DataDirectory.claim(config.data());
+            if (taken != null) {
+                Log.error(taken);
+                return EXIT_DATA_IN_USE;
             }
             Files.createDirectories(config.deployDir());
             ConsolePassword.Resolved password = ConsolePassword.resolve(env, config.data());

@@ -37,4 +37,58 @@ public class DataDirectoryTest {
         assertTrue(message, message.contains(data + " was rwxrwxr-x; narrowed to rwx------"));
         assertNull("nothing to say the second time", DataDirectory.secure(data));
     }
+
+    /** Holds a data directory in a process of its own until its standard input closes. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            String refused = DataDirectory.claim(Path.of(args[0]));
+            System.out.println(refused == null ? "held" : refused);
+            System.out.flush();
+            System.in.read();
+        }
+    }
+
+    @Test
+    public void aSecondNodeOnTheSameDirectoryIsRefusedAndNamesTheFirst() throws Exception {
+        Path data = tmp.newFolder("data").toPath();
+        Process first = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Holder.class.getName(), data.toString())
+                .redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream()));
+            assertEquals("held", out.readLine());
+            String refused = DataDirectory.claim(data);
+            assertEquals("another Ludus node runs on the data directory " + data + " (process " + first.pid()
+                    + "); stop it, or give this one a data directory of its own (LUDUS_DATA)", refused);
+        } finally {
+            first.getOutputStream().close();
+            first.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            first.destroyForcibly();
+        }
+        try {
+            assertNull("free once the first has ended", DataDirectory.claim(data));
+            assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(data.resolve(DataDirectory.LOCK_FILE)));
+            String again = DataDirectory.claim(data);
+            assertTrue(again, again.startsWith("another Ludus node runs on the data directory " + data));
+        } finally {
+            DataDirectory.release();
+        }
+    }
+
+    @Test
+    public void aProcessKilledOutrightLeavesTheDirectoryFree() throws Exception {
+        Path data = tmp.newFolder("killed").toPath();
+        Process first = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Holder.class.getName(), data.toString())
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream()));
+        assertEquals("held", out.readLine());
+        first.destroyForcibly(); // SIGKILL
+        first.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+            assertNull(DataDirectory.claim(data));
+        } finally {
+            DataDirectory.release();
+        }
+    }
 }
