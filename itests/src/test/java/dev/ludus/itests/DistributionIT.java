@@ -407,7 +407,9 @@ public class DistributionIT {
      * Class data sharing, as on by default: the first start asks the JVM to write an archive of the
      * launcher's classes at a clean stop, the next start checks it and reads its classes from it, as
      * does a {@code --check}; a short archive (a JVM killed while writing it) is thrown away without
-     * a trace;
+     * a trace; so is the archive of a start refused before the node was ready (the JVM writes one at
+     * any exit, of the few classes loaded so far, and keeping it would leave every later start
+     * without the rest);
      * {@code LUDUS_CDS=off} does without, anything else is refused.
      */
     @Test
@@ -415,15 +417,28 @@ public class DistributionIT {
         try (Distribution d = Distribution.copy()) {
             d.env.remove("LUDUS_CDS");
             Path cds = d.data.resolve("cds");
+
+            // A start refused early writes an archive of what it loaded, which the next start drops.
+            d.env.put("LUDUS_FEATURES", "framework, no-such-feature");
+            d.start();
+            assertEquals(d.output(), 1, d.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(cdsFiles(cds).toString(), cdsFiles(cds).stream().anyMatch(n -> n.matches("launcher-\\d+\\.jsa\\.new-\\d+")));
+            d.env.remove("LUDUS_FEATURES");
+
             d.start().awaitHealthy();
             assertTrue(d.output(), d.output().contains(", class data sharing archive written at a clean stop"));
+            assertEquals("the refused start's archive is gone", List.of(), cdsFiles(cds).stream()
+                    .filter(n -> n.startsWith("launcher-")).toList());
             List<String> args = List.of(d.process().info().arguments().orElseThrow());
             assertTrue(args.toString(), args.stream().anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit=" + cds)));
+            Wait.until("the ready line", 60_000, () -> d.output().contains("Ludus ready at "));
             d.process().destroy();
             assertEquals(d.output(), 0, d.awaitExit(60, TimeUnit.SECONDS));
+            long pid = d.process().pid();
             List<String> written = cdsFiles(cds);
-            assertEquals(written.toString(), 1, written.size());
-            assertTrue(written.toString(), written.get(0).matches("launcher-\\d+\\.jsa\\.new-\\d+"));
+            assertEquals(written.toString(), 2, written.size());
+            assertTrue(written.toString(), written.get(0).matches("launcher-\\d+\\.jsa\\.new-" + pid));
+            assertEquals("the run that became ready vouches for its archive", "ready-" + pid, written.get(1));
 
             d.start().awaitHealthy();
             assertTrue(d.output(), d.output().contains(", class data sharing from an archive"));
@@ -444,6 +459,7 @@ public class DistributionIT {
             byte[] whole = Files.readAllBytes(cds.resolve(archive));
             Files.delete(cds.resolve(archive));
             Files.write(cds.resolve(archive + ".new-1"), Arrays.copyOf(whole, whole.length / 3));
+            Files.writeString(cds.resolve("ready-1"), "");
             check(d, 0, ", class data sharing without an archive");
             assertEquals("the short archive is gone, and the check's crash report", List.of(), cdsFiles(cds));
             try (Stream<Path> s = Files.list(d.home)) {

@@ -269,6 +269,7 @@ public final class Launcher {
             Log.warn("bundles not active: " + String.join(", ", notActive));
         }
         milestone("ready");
+        vouchForClassDataSharing(config.data());
         Log.info("Ludus ready at " + base + "/ in " + milestones.get("ready") + " ms ("
                 + installed.size() + " bundles, " + probe.getPath() + " " + answer.status() + ", console "
                 + base + "/system/console; ms by phase: " + phases() + "; slowest bundles to start: "
@@ -289,6 +290,25 @@ public final class Launcher {
             case "off" -> ", class data sharing off";
             default -> "";
         };
+    }
+
+    /**
+     * In a run that writes a class data sharing archive at its stop, says that it came this far.
+     * The JVM writes the archive at any exit, so a start refused early (a bad setting, another node
+     * on the data directory) would leave an archive of the few classes it loaded; bin/ludus would
+     * keep it, and every later start would load the rest without one. bin/ludus keeps only an
+     * archive whose writer left {@code cds/ready-<pid>}.
+     */
+    private static void vouchForClassDataSharing(Path data) {
+        if (!"writing".equals(System.getProperty("ludus.cds"))) {
+            return;
+        }
+        try {
+            Files.writeString(data.resolve("cds").resolve("ready-" + ProcessHandle.current().pid()), "");
+        } catch (IOException | RuntimeException e) {
+            Log.warn("cannot mark this run's class data sharing archive as complete (" + e.getMessage()
+                    + "): the next start writes it again");
+        }
     }
 
     /**
