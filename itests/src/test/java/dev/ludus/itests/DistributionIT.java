@@ -507,6 +507,27 @@ public class DistributionIT {
         }
     }
 
+    /**
+     * A careless operator starts a second node on the port of one that runs (with a data directory of
+     * its own): it is refused before anything starts, with its own exit code. Before the check, its
+     * Jetty failed to bind, only logged it, and the node's readiness probe took the first node's
+     * answers for its own: "Ludus ready at" a port it did not serve.
+     */
+    @Test
+    public void aSecondNodeOnTheSamePortIsRefusedInsteadOfCallingItselfReady() throws Exception {
+        try (Distribution first = Distribution.copy(); Distribution second = Distribution.copy()) {
+            first.start().awaitHealthy();
+            second.env.put("LUDUS_HTTP_PORT", Integer.toString(first.port));
+            second.start();
+            assertEquals(second.output(), 6, second.awaitExit(60, TimeUnit.SECONDS));
+            assertTrue(second.output(), second.output().contains("cannot listen on 127.0.0.1:" + first.port + " ("));
+            assertTrue(second.output(), second.output().contains("another process holds the port (another Ludus"
+                    + " node?); stop it, or choose another port (LUDUS_HTTP_PORT)"));
+            assertFalse(second.output(), second.output().contains("Ludus ready"));
+            assertEquals(200, Http.get(first.base() + "/health").status());
+        }
+    }
+
     private static List<String> cdsFiles(Path cds) throws IOException {
         try (Stream<Path> s = Files.list(cds)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -3,6 +3,8 @@ package dev.ludus.runtime;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +45,8 @@ import sun.misc.Signal;
  *
  * <p>Exit codes: 0 stopped cleanly or check passed; 1 bad configuration or missing file; 2 a
  * bundle does not resolve; 3 HTTP never answered (the JVM's {@code -XX:+ExitOnOutOfMemoryError}
- * also exits 3); 4 the framework did not stop in time; 5 another node runs on the data directory.
+ * also exits 3); 4 the framework did not stop in time; 5 another node runs on the data directory;
+ * 6 the HTTP address cannot be listened on (the port is taken, or the host is not this machine's).
  */
 public final class Launcher {
 
@@ -53,6 +56,7 @@ public final class Launcher {
     static final int EXIT_NOT_READY = 3;
     static final int EXIT_STOP_TIMEOUT = 4;
     static final int EXIT_DATA_IN_USE = 5;
+    static final int EXIT_PORT_IN_USE = 6;
 
     private static final String HEALTH_BUNDLE = "dev.ludus.health";
 
@@ -150,6 +154,11 @@ public final class Launcher {
             if (taken != null) {
                 Log.error(taken);
                 return EXIT_DATA_IN_USE;
+            }
+            String portTaken = portInUse(config.httpHost(), config.httpPort());
+            if (portTaken != null) {
+                Log.error(portTaken);
+                return EXIT_PORT_IN_USE;
             }
             Files.createDirectories(config.deployDir());
             ConsolePassword.Resolved password = ConsolePassword.resolve(env, config.data());
@@ -290,6 +299,33 @@ public final class Launcher {
             case "off" -> ", class data sharing off";
             default -> "";
         };
+    }
+
+    /**
+     * Null when the HTTP address can be listened on now, else why not. Checked before anything
+     * starts: Jetty that cannot bind only logs it, and the node's readiness probe would then take the
+     * answers of whatever holds the port (another node) for its own and call itself ready.
+     */
+    static String portInUse(String host, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true); // as Jetty binds: a port left in TIME_WAIT by a stopped node is free
+            s.bind(new InetSocketAddress(host, port));
+            return null;
+        } catch (java.net.BindException e) {
+            if (String.valueOf(e.getMessage()).contains("in use")) {
+                return "cannot listen on " + host + ":" + port + " (" + e.getMessage() + "): another process holds"
+                        + " the port (another Ludus node?); stop it, or choose another port (LUDUS_HTTP_PORT)";
+            }
+            return cannotListen(host, port, e);
+        } catch (IOException | RuntimeException e) {
+            return cannotListen(host, port, e);
+        }
+    }
+
+    private static String cannotListen(String host, int port, Exception e) {
+        return "cannot listen on " + host + ":" + port + " (" + e.getMessage() + "): LUDUS_HTTP_HOST must be an"
+                + " address of this machine (127.0.0.1, or 0.0.0.0 for all), and a port below 1024 needs privileges"
+                + " (LUDUS_HTTP_PORT)";
     }
 
     /**

@@ -1,0 +1,45 @@
+package dev.ludus.runtime;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+import org.junit.Test;
+
+public class LauncherTest {
+
+    @Test
+    public void aPortAnotherProcessListensOnIsNamedBeforeAnythingStarts() throws Exception {
+        int port;
+        try (ServerSocket other = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            port = other.getLocalPort();
+            String why = Launcher.portInUse("127.0.0.1", port);
+            assertNotNull(why);
+            assertTrue(why, why.startsWith("cannot listen on 127.0.0.1:" + port + " ("));
+            assertTrue(why, why.endsWith("another process holds the port (another Ludus node?); stop it, or choose"
+                    + " another port (LUDUS_HTTP_PORT)"));
+        }
+        assertNull("free once the other has closed it", Launcher.portInUse("127.0.0.1", port));
+        assertNull("the check itself leaves it free", Launcher.portInUse("127.0.0.1", port));
+    }
+
+    @Test
+    public void anAddressThatIsNotThisMachinesIsRefusedToo() {
+        String why = Launcher.portInUse("192.0.2.1", 8080); // TEST-NET-1: no interface here has it
+        assertNotNull(why);
+        assertTrue(why, why.startsWith("cannot listen on 192.0.2.1:8080 ("));
+        assertTrue(why, why.endsWith("LUDUS_HTTP_HOST must be an address of this machine (127.0.0.1, or 0.0.0.0"
+                + " for all), and a port below 1024 needs privileges (LUDUS_HTTP_PORT)"));
+    }
+
+    @Test
+    public void exitCodesAreDistinct() {
+        assertEquals(7, java.util.Set.of(Launcher.EXIT_OK, Launcher.EXIT_CONFIG, Launcher.EXIT_UNRESOLVED,
+                Launcher.EXIT_NOT_READY, Launcher.EXIT_STOP_TIMEOUT, Launcher.EXIT_DATA_IN_USE,
+                Launcher.EXIT_PORT_IN_USE).size());
+    }
+}
