@@ -48,15 +48,21 @@ public class DataDirectoryTest {
         }
     }
 
+    /** A process of its own that holds {@code data}, once it says so. */
+    private static Process holder(Path data) throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Holder.class.getName(), data.toString())
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        assertEquals("held", out.readLine());
+        return p;
+    }
+
     @Test
     public void aSecondNodeOnTheSameDirectoryIsRefusedAndNamesTheFirst() throws Exception {
         Path data = tmp.newFolder("data").toPath();
-        Process first = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Holder.class.getName(), data.toString())
-                .redirectErrorStream(true).start();
+        Process first = holder(data);
         try {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream()));
-            assertEquals("held", out.readLine());
             String refused = DataDirectory.claim(data);
             assertEquals("another Ludus node runs on the data directory " + data + " (process " + first.pid()
                     + "); stop it, or give this one a data directory of its own (LUDUS_DATA)", refused);
@@ -78,11 +84,7 @@ public class DataDirectoryTest {
     @Test
     public void aProcessKilledOutrightLeavesTheDirectoryFree() throws Exception {
         Path data = tmp.newFolder("killed").toPath();
-        Process first = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Holder.class.getName(), data.toString())
-                .redirectErrorStream(true).start();
-        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(first.getInputStream()));
-        assertEquals("held", out.readLine());
+        Process first = holder(data);
         first.destroyForcibly(); // SIGKILL
         first.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         try {
