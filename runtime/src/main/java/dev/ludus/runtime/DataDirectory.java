@@ -6,8 +6,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -36,11 +40,20 @@ final class DataDirectory {
     static String secure(Path dir) throws IOException {
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
-            if (posix) {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } else {
-                Files.createDirectory(dir);
+            if (Files.exists(dir)) {
+                throw new IOException("the data directory " + dir + " is a file, not a directory; point LUDUS_DATA at"
+                        + " a directory (it is made if missing)");
+            }
+            try {
+                Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
+                if (posix) {
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+                } else {
+                    Files.createDirectory(dir);
+                }
+            } catch (IOException e) {
+                throw new IOException("cannot make the data directory " + dir + ": " + reason(e)
+                        + "; point LUDUS_DATA at a directory this user may write", e);
             }
             return null;
         }
@@ -60,6 +73,23 @@ final class DataDirectory {
         }
         return "data directory " + dir + " was " + PosixFilePermissions.toString(before)
                 + "; narrowed to rwx------ (owner only)";
+    }
+
+    /** What went wrong, in words: the JDK's file exceptions carry only the path as their message. */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied (" + e.getMessage() + ")";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such directory (" + e.getMessage() + ")";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "a file is in the way (" + e.getMessage() + ")";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason().toLowerCase(java.util.Locale.ROOT) + " (" + f.getFile() + ")";
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** The file in the data folder whose lock marks the node that runs on it. */

@@ -38,6 +38,28 @@ public class DataDirectoryTest {
         assertNull("nothing to say the second time", DataDirectory.secure(data));
     }
 
+    @Test
+    public void aFileWhereTheDirectoryShouldBeIsNamedAsSuch() throws Exception {
+        Path file = tmp.newFile("data").toPath();
+        try {
+            DataDirectory.secure(file);
+            org.junit.Assert.fail("a file is no data directory");
+        } catch (java.io.IOException e) {
+            assertEquals("the data directory " + file + " is a file, not a directory; point LUDUS_DATA at a directory"
+                    + " (it is made if missing)", e.getMessage());
+        }
+        Path below = file.resolve("data");
+        try {
+            DataDirectory.secure(below);
+            org.junit.Assert.fail("nothing can be made under a file");
+        } catch (java.io.IOException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("cannot make the data directory " + below + ": "));
+            assertTrue(e.getMessage(), e.getMessage().endsWith("; point LUDUS_DATA at a directory this user may write"));
+            assertTrue("says more than the path: " + e.getMessage(), e.getMessage().contains("a file is in the way ("
+                    + file + ")") || e.getMessage().contains("not a directory"));
+        }
+    }
+
     /** Holds a data directory in a process of its own until its standard input closes. */
     public static final class Holder {
         public static void main(String[] args) throws Exception {
