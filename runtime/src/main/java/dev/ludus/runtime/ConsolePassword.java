@@ -94,4 +94,47 @@ final class ConsolePassword {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
     }
+
+    /** The shortest password a console reachable from other machines is given. */
+    static final int MIN_LENGTH = 12;
+
+    /**
+     * Whether the password will do for a console listening on {@code host}: null if so, else the
+     * sentence why not. The console can install bundles, that is run any code as the node, so a
+     * console that other machines reach (any address but a loopback one) is refused a password
+     * shorter than {@value #MIN_LENGTH} characters; on a loopback address a short one is only
+     * {@linkplain #weakOnLoopback warned about}.
+     */
+    static String unfitFor(String host, Resolved password) {
+        if (password.password().length() >= MIN_LENGTH || isLoopback(host)) {
+            return null;
+        }
+        return "the Web Console listens on " + host + ", which other machines may reach, and its password "
+                + password.source() + " has " + password.password().length() + " characters: use at least "
+                + MIN_LENGTH + " (unset " + ENV + " and delete " + FILE_NAME + " to have one generated)";
+    }
+
+    /** The warning for a short password on a loopback address, or null. */
+    static String weakOnLoopback(String host, Resolved password) {
+        if (password.password().length() >= MIN_LENGTH || !isLoopback(host)) {
+            return null;
+        }
+        return "the Web Console password " + password.source() + " has " + password.password().length()
+                + " characters; it is refused below " + MIN_LENGTH + " once LUDUS_HTTP_HOST is not a loopback address";
+    }
+
+    /** 127.0.0.0/8, ::1 and names that resolve only to them; an unresolvable name is not. */
+    static boolean isLoopback(String host) {
+        try {
+            java.net.InetAddress[] all = java.net.InetAddress.getAllByName(host);
+            for (java.net.InetAddress a : all) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return all.length > 0;
+        } catch (java.net.UnknownHostException | SecurityException e) {
+            return false;
+        }
+    }
 }

@@ -162,6 +162,15 @@ public final class Launcher {
             }
             Files.createDirectories(config.deployDir());
             ConsolePassword.Resolved password = ConsolePassword.resolve(env, config.data());
+            String unfit = ConsolePassword.unfitFor(config.httpHost(), password);
+            if (unfit != null) {
+                Log.error(unfit);
+                return EXIT_CONFIG;
+            }
+            String weak = ConsolePassword.weakOnLoopback(config.httpHost(), password);
+            if (weak != null) {
+                Log.warn(weak);
+            }
             config.set("felix.webconsole.password", password.hashed());
             // Only to ask /health/ready why the node is not ready, should it take too long.
             consoleAuthorization = "Basic " + Base64.getEncoder().encodeToString((config.get("felix.webconsole.username")

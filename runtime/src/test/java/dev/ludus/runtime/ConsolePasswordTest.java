@@ -60,4 +60,30 @@ public class ConsolePasswordTest {
         // The Felix Web Console's own default, the hash of "admin", in the same notation.
         assertEquals("{sha-256}jGl25bVBBBW96Qi9Te4V37Fnqchz/Eu4qB9vKrRIqRg=", ConsolePassword.hash("admin"));
     }
+
+    @Test
+    public void aShortPasswordIsRefusedForAConsoleOtherMachinesReachAndOnlyWarnedAboutOnLoopback() throws Exception {
+        ConsolePassword.Resolved shortOne = ConsolePassword.resolve(Map.of(ConsolePassword.ENV, "hunter2"),
+                tmp.getRoot().toPath());
+        assertEquals("the Web Console listens on 0.0.0.0, which other machines may reach, and its password from "
+                + "LUDUS_CONSOLE_PASSWORD has 7 characters: use at least 12 (unset LUDUS_CONSOLE_PASSWORD and delete "
+                + "console.password to have one generated)", ConsolePassword.unfitFor("0.0.0.0", shortOne));
+        assertTrue(ConsolePassword.unfitFor("192.0.2.7", shortOne) != null);
+        assertTrue(ConsolePassword.unfitFor("::", shortOne) != null);
+        for (String loopback : new String[] {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+            assertEquals(loopback, null, ConsolePassword.unfitFor(loopback, shortOne));
+            assertEquals(loopback, "the Web Console password from LUDUS_CONSOLE_PASSWORD has 7 characters; it is refused"
+                    + " below 12 once LUDUS_HTTP_HOST is not a loopback address", ConsolePassword.weakOnLoopback(loopback, shortOne));
+        }
+        assertEquals(null, ConsolePassword.weakOnLoopback("0.0.0.0", shortOne));
+
+        ConsolePassword.Resolved twelve = ConsolePassword.resolve(Map.of(ConsolePassword.ENV, "abcdefghijkl"),
+                tmp.getRoot().toPath());
+        assertEquals(null, ConsolePassword.unfitFor("0.0.0.0", twelve));
+        assertEquals(null, ConsolePassword.weakOnLoopback("127.0.0.1", twelve));
+        ConsolePassword.Resolved generated = ConsolePassword.resolve(Map.of(), tmp.newFolder("data").toPath());
+        assertTrue(generated.generated());
+        assertEquals("a generated password is long enough anywhere", null, ConsolePassword.unfitFor("0.0.0.0", generated));
+        assertFalse("a name that does not resolve is not loopback", ConsolePassword.isLoopback("no-such-host.invalid"));
+    }
 }
