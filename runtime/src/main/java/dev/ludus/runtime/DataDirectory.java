@@ -117,7 +117,13 @@ final class DataDirectory {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
             lock = null; // this process holds it already
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // A file system without locks (some network mounts): run, but say what is not guarded.
+            ch.close();
+            Log.warn("cannot lock " + file + " (" + reason(e) + "): nothing keeps a second node off this data"
+                    + " directory; run one node on it at a time");
+            return null;
+        } catch (RuntimeException e) {
             ch.close();
             throw e;
         }
