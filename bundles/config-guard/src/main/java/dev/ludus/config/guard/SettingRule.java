@@ -141,8 +141,9 @@ final class SettingRule {
         }
         if (isText(type)) {
             String what = id().endsWith(".target") ? "an LDAP filter such as (name=value), or empty" : "a text";
-            String lower = bounds()[0];
-            String upper = bounds()[1];
+            String[] b = bounds();
+            String lower = b[0];
+            String upper = b[1];
             if (lower != null && upper != null) {
                 return what + " of " + lower + " to " + upper + " characters";
             }
@@ -155,8 +156,9 @@ final class SettingRule {
         if (range == null) {
             return "a number";
         }
-        String lower = bounds()[0];
-        String upper = bounds()[1];
+        String[] b = bounds();
+        String lower = b[0];
+        String upper = b[1];
         if (lower == null && upper == null) {
             return "an integer";
         }
