@@ -356,6 +356,10 @@ public class DistributionIT {
             long heap = Long.parseLong(start.group(1));
             assertTrue("max heap " + heap, heap > 150 && heap <= 200);
             assertTrue(Long.parseLong(start.group(2)) > 0);
+            // On ZGC the node keeps the collector's soft heap limit near what it needs (HeapTarget).
+            Wait.until("the ready line", 30_000, () -> d.output().contains("Ludus ready at"));
+            assertTrue(d.output(), d.output().contains("heap target: ZGC's soft limit follows the live heap plus 10 s of allocation"));
+            assertTrue(d.output(), d.output().contains("at most the maximum 200 MiB"));
             d.process().destroy();
             assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
 
@@ -390,6 +394,10 @@ public class DistributionIT {
             d.env.put("LUDUS_JIT", "later");
             check(d, 1, "LUDUS_JIT must be deferred, jvm or c1, got 'later'");
             d.env.remove("LUDUS_JIT");
+
+            d.env.put("LUDUS_HEAP_TARGET", "sometimes");
+            check(d, 1, "LUDUS_HEAP_TARGET must be adaptive or jvm, got 'sometimes'");
+            d.env.remove("LUDUS_HEAP_TARGET");
 
             d.env.put("LUDUS_HEAP", "lots");
             check(d, 1, "LUDUS_HEAP must be a size such as 512m or 2g, got 'lots'");

@@ -133,6 +133,12 @@ public final class Launcher {
             return EXIT_CONFIG;
         }
 
+        String heapTarget = System.getProperty(HeapTarget.PROPERTY);
+        String heapTargetProblem = HeapTarget.problem(heapTarget);
+        if (heapTargetProblem != null) {
+            Log.error(heapTargetProblem);
+            return EXIT_CONFIG;
+        }
         String writeBack = config.confWriteBackWarning();
         if (writeBack != null) {
             Log.warn(writeBack);
@@ -288,6 +294,10 @@ public final class Launcher {
         }
         milestone("ready");
         vouchForClassDataSharing(config.data());
+        String heapTargetSaid = HeapTarget.start(System.getProperty(HeapTarget.PROPERTY));
+        if (heapTargetSaid != null) {
+            Log.info(heapTargetSaid);
+        }
         Log.info("Ludus ready at " + base + "/ in " + milestones.get("ready") + " ms ("
                 + installed.size() + " bundles, " + probe.getPath() + " " + answer.status() + ", console "
                 + base + "/system/console; ms by phase: " + phases() + "; slowest bundles to start: "
