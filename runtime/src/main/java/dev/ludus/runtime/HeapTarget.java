@@ -110,6 +110,14 @@ final class HeapTarget {
         if (problem(setting) != null || normal(setting).equals("jvm")) {
             return null;
         }
+        try {
+            return startOnZgc();
+        } catch (RuntimeException e) { // the node runs as well without it: say so, and go on
+            return "heap target: not followed (" + e + "); the soft heap limit stays the JVM's";
+        }
+    }
+
+    private static String startOnZgc() {
         if (!"ZGC".equals(Launcher.collector())) {
             return null; // G1, Parallel and Serial do not read the soft limit
         }
