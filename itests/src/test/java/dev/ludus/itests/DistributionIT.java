@@ -349,6 +349,8 @@ public class DistributionIT {
             assertTrue(args.toString(), args.contains("-Xmx200m"));
             assertTrue(args.toString(), args.contains("-XX:+ExitOnOutOfMemoryError"));
             assertTrue("ZGC by default: " + args, args.contains("-XX:+UseZGC"));
+            assertTrue("heap given back after 30 s, down to 16 MiB: " + args,
+                    args.contains("-Xms16m") && args.contains("-XX:ZUncommitDelay=30"));
             assertTrue(d.output(), d.output().contains(", garbage collector ZGC"));
             Matcher start = Pattern.compile("Ludus starting: Java \\S+, max heap (\\d+) MiB, open files limit (\\d+), data ")
                     .matcher(d.output());
@@ -395,6 +397,22 @@ public class DistributionIT {
             check(d, 1, "LUDUS_JIT must be deferred, jvm or c1, got 'later'");
             d.env.remove("LUDUS_JIT");
 
+            // A heap at or under 16 MiB gets no -Xms16m (the JVM would refuse to start); jvm leaves the sizing alone.
+            d.env.put("LUDUS_HEAP", "12m");
+            d.start("--check");
+            d.awaitExit(60, TimeUnit.SECONDS);
+            assertTrue(d.output(), d.output().contains("Ludus starting: Java"));
+            assertFalse(d.output(), d.output().contains("Initial heap size set to a larger value"));
+            d.env.remove("LUDUS_HEAP");
+            d.env.put("LUDUS_HEAP_TARGET", "jvm");
+            d.start().awaitHealthy();
+            List<String> jvmArgs = List.of(d.process().info().arguments().orElseThrow());
+            assertFalse(jvmArgs.toString(), jvmArgs.contains("-Xms16m") || jvmArgs.contains("-XX:ZUncommitDelay=30"));
+            assertTrue(jvmArgs.toString(), jvmArgs.contains("-Dludus.heap.target=jvm"));
+            Wait.until("the ready line", 30_000, () -> d.output().contains("Ludus ready at"));
+            assertFalse(d.output(), d.output().contains("heap target:"));
+            d.process().destroy();
+            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
             d.env.put("LUDUS_HEAP_TARGET", "sometimes");
             check(d, 1, "LUDUS_HEAP_TARGET must be adaptive or jvm, got 'sometimes'");
             d.env.remove("LUDUS_HEAP_TARGET");
