@@ -24,10 +24,11 @@ import java.util.concurrent.TimeUnit;
  * far beyond the live objects before it collects, and every page that garbage touched stays in the
  * process's memory: 15,000 idle players, 6.7 KiB each of live objects, grew the node by 29 KiB each,
  * and it did not shrink in five minutes. With this class (and the JVM giving back heap unused for
- * 30 s, which {@code bin/ludus} asks for) 11-12 KiB each once their burst of handshakes was over. With the limit following the live heap, a
- * quiet node collects sooner and holds about its live heap; a busy node's allocation raises the
- * limit within a second, so it collects about as often as with the default (a fixed low limit made
- * ZGC collect eight times as often at 2,000 players, for a third more CPU). The soft limit is soft:
+ * 30 s, which {@code bin/ludus} asks for) 11-13 KiB each once their burst of handshakes was over.
+ * With the limit following the live heap, a quiet node collects sooner and holds little more than
+ * its live heap; a busy node's allocation raises the limit within a second, so it collects about
+ * as often as with the default (a fixed low limit made ZGC collect eight times as often at 2,000
+ * players, for a third more CPU). The soft limit is soft:
  * the heap still grows to the maximum when the allocation outruns the collector, and nothing waits
  * on this class.
  *
