@@ -28,9 +28,8 @@ import java.util.concurrent.TimeUnit;
  * With the limit following the live heap, a quiet node collects sooner and holds little more than
  * its live heap; a busy node's allocation raises the limit within a second, so it collects about
  * as often as with the default (a fixed low limit made ZGC collect eight times as often at 2,000
- * players, for a third more CPU). The soft limit is soft:
- * the heap still grows to the maximum when the allocation outruns the collector, and nothing waits
- * on this class.
+ * players, for a third more CPU). The soft limit is soft: the heap still grows to the maximum when
+ * the allocation outruns the collector, and nothing waits on this class.
  *
  * <p>Only on ZGC (the collector that reads the soft limit), and only when the operator has not set
  * {@code -XX:SoftMaxHeapSize} (JAVA_OPTS) or turned it off ({@code LUDUS_HEAP_TARGET=jvm}).
@@ -246,11 +245,6 @@ final class HeapTarget {
             sum += u == null ? 0 : u.getUsed();
         }
         return sum;
-    }
-
-    /** The soft limit this governor last set (the JVM's value at its start until then). */
-    long current() {
-        return target;
     }
 
     private static long saturatedAdd(long a, long b) {
