@@ -56,12 +56,10 @@ final class HeapTarget {
     private final long[] allocated = new long[WINDOW_SECONDS];
     private int next;
     private long lastUsed = -1;
-    private long lastAfterCollection = -1;
     private long target;
     private final List<com.sun.management.GarbageCollectorMXBean> cycleBeans;
     private long lastCycleId = -1;
-    private boolean setOnce;
-    private volatile boolean stopped;
+    private boolean stopped;
 
     private HeapTarget(HotSpotDiagnosticMXBean hotspot, List<MemoryPoolMXBean> heapPools, long maxHeap, long initial) {
         this.hotspot = hotspot;
@@ -140,7 +138,7 @@ final class HeapTarget {
             return null;
         }
         long initial = Long.parseLong(option.getValue());
-        HeapTarget governor = new HeapTarget(hotspot, pools, maxHeap, initial == 0 ? maxHeap : initial);
+        HeapTarget governor = new HeapTarget(hotspot, pools, maxHeap, initial);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ludus-heap-target");
             t.setDaemon(true);
@@ -168,30 +166,22 @@ final class HeapTarget {
             return;
         }
         long used = 0;
-        long afterCollection = 0;
         for (MemoryPoolMXBean p : heapPools) {
             used += p.getUsage().getUsed();
-            MemoryUsage c = p.getCollectionUsage();
-            afterCollection += c == null ? 0 : c.getUsed();
         }
-        long allocatedNow = 0;
         GcInfo cycle = lastCycle();
-        boolean newCycle = cycle != null && cycle.getId() != lastCycleId;
+        long afterCollection = cycle == null ? 0 : heapUsed(cycle.getMemoryUsageAfterGc());
+        long allocatedNow = 0;
         if (lastUsed >= 0) {
-            allocatedNow = Math.max(0, used - lastUsed);
-            if (newCycle) {
-                // a collection ran since the last sample: what came before it began, and what came after
-                allocatedNow = Math.max(0, heapUsed(cycle.getMemoryUsageBeforeGc()) - lastUsed)
-                        + Math.max(0, used - heapUsed(cycle.getMemoryUsageAfterGc()));
-            } else if (afterCollection != lastAfterCollection) {
-                allocatedNow = Math.max(allocatedNow, used - afterCollection);
-            }
+            allocatedNow = cycle != null && cycle.getId() != lastCycleId
+                    // a collection ran since the last sample: what came before it began, and what came after
+                    ? Math.max(0, heapUsed(cycle.getMemoryUsageBeforeGc()) - lastUsed) + Math.max(0, used - afterCollection)
+                    : Math.max(0, used - lastUsed);
         }
         if (cycle != null) {
             lastCycleId = cycle.getId();
         }
         lastUsed = used;
-        lastAfterCollection = afterCollection;
         allocated[next] = allocatedNow;
         next = (next + 1) % allocated.length;
         long peak = 0;
@@ -217,12 +207,11 @@ final class HeapTarget {
             return true;
         }
         long now = Long.parseLong(hotspot.getVMOption(OPTION).getValue());
-        if (now != target && setOnce) {
+        if (now != target) {
             stopped = true;
             Log.info("heap target: " + OPTION + " was set to " + now + " bytes from outside; the node leaves it there");
             return true;
         }
-        setOnce = true;
         return false;
     }
 
