@@ -321,6 +321,71 @@ public class DistributionIT {
     }
 
     @Test
+    public void jettysPoolStaysWithinItsDefaultThroughABurstAndClientsThatDoNotReadHoldNoneOfIt() throws Exception {
+        int processors = Runtime.getRuntime().availableProcessors();
+        int most = Math.min(200, Math.max(32, 16 * processors)); // LaunchConfig.httpThreads
+        try (Distribution d = Distribution.copy()) {
+            d.start();
+            Wait.until("/health/ready 200 (output so far:\n" + d.output() + ")", 60_000,
+                    () -> Http.tryGet(d.base() + "/health/ready", null, null).status() == 200);
+            Path tasks = Path.of("/proc", String.valueOf(d.process().pid()), "task");
+            List<java.net.Socket> held = new ArrayList<>();
+            try {
+                // Clients that ask for the largest public file with a tiny receive buffer and never
+                // read it: the answer fits in the sockets' buffers, so none keeps a Jetty thread.
+                for (int i = 0; i < 2 * most; i++) {
+                    held.add(request(d.port, "/app.js", 2048));
+                }
+                // A burst: many requests at once, each of which queues work for the pool.
+                List<java.net.Socket> burst = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    burst.add(request(d.port, "/health", 65536));
+                }
+                int answered = 0;
+                for (java.net.Socket b : burst) {
+                    try (b) {
+                        b.setSoTimeout(20_000);
+                        String head = new String(b.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+                        answered += head.equals("HTTP/1.1 200") ? 1 : 0;
+                    }
+                }
+                assertEquals("every request of the burst answered", 300, answered);
+                long start = System.nanoTime();
+                assertEquals(200, Http.get(d.base() + "/health").status());
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue("/health took " + millis + " ms beside " + held.size() + " clients that do not read", millis < 5_000);
+                long jetty = 0;
+                try (Stream<Path> all = Files.list(tasks)) {
+                    for (Path t : (Iterable<Path>) all::iterator) {
+                        try {
+                            jetty += Files.readString(t.resolve("comm")).startsWith("qtp") ? 1 : 0;
+                        } catch (IOException gone) {
+                            // a thread that ended meanwhile
+                        }
+                    }
+                }
+                System.out.println("Jetty's threads after the burst: " + jetty + " (at most " + most + ")");
+                assertTrue("Jetty's threads: " + jetty, jetty > 0 && jetty <= most);
+            } finally {
+                for (java.net.Socket h : held) {
+                    h.close();
+                }
+            }
+            assertTrue(d.output(), d.output().contains(", HTTP threads at most " + most + "\n"));
+        }
+    }
+
+    /** A socket that has sent a GET for path, its receive buffer set before it connected. */
+    private static java.net.Socket request(int port, String path, int receiveBuffer) throws IOException {
+        java.net.Socket s = new java.net.Socket();
+        s.setReceiveBufferSize(receiveBuffer);
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5_000);
+        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    @Test
     public void whenTheNodeCannotBecomeReadyTheLauncherSaysWhyAndKeepsWaiting() throws Exception {
         try (Distribution d = Distribution.copy()) {
             // A file where the event log's directory belongs: no event store, so no rooms recovery.

@@ -31,6 +31,7 @@ final class LaunchConfig {
     static final String READY_TIMEOUT = "ludus.ready.timeout.seconds";
     static final String STOP_TIMEOUT = "ludus.stop.timeout.seconds";
     static final String CONFIG_SAVE = "felix.fileinstall.enableConfigSave";
+    static final String HTTP_THREADS = "org.apache.felix.http.jetty.threadpool.max";
 
     private static final List<String> OVERRIDABLE_PREFIXES =
             List.of("ludus.", "felix.", "org.osgi.", "org.apache.felix.", "obr.", "ds.");
@@ -119,6 +120,10 @@ final class LaunchConfig {
         // a burst (every player reconnecting after a restart), and each dropped one waits a second
         // for its retry. The kernel caps it at net.core.somaxconn.
         d.put("org.apache.felix.http.jetty.acceptQueueSize", "1024");
+        // Jetty's pool grows by a thread whenever work waits and none is idle, up to 200 by its own
+        // default, and lets one go a minute: a burst of handshakes took all 200 for minutes
+        // (23 MiB of stacks) where two cores run a handful at a time.
+        d.put(HTTP_THREADS, Integer.toString(httpThreads(Runtime.getRuntime().availableProcessors())));
         d.put("felix.webconsole.username", "admin");
         d.put("felix.webconsole.manager.root", "/system/console");
         // Felix's Jetty bundle asks the service-loader weaver only for HTTP/1.x field pre-encoders
@@ -133,6 +138,9 @@ final class LaunchConfig {
         assert port > 0;
         intSetting(READY_TIMEOUT, 1, 3600, READY_TIMEOUT);
         intSetting(STOP_TIMEOUT, 1, 3600, STOP_TIMEOUT);
+        if (!"-1".equals(get(HTTP_THREADS))) { // -1: Jetty's own default (200)
+            intSetting(HTTP_THREADS, MIN_HTTP_THREADS, 100_000, HTTP_THREADS + " (or -1 for Jetty's default)");
+        }
         if (featureNames().isEmpty()) {
             throw new IllegalArgumentException(FEATURES + " names no feature");
         }
@@ -140,6 +148,17 @@ final class LaunchConfig {
         if (host.isBlank() || host.contains("/") || host.contains(" ")) {
             throw new IllegalArgumentException("LUDUS_HTTP_HOST / " + HTTP_HOST + " must be a host name or address, got '" + host + "'");
         }
+    }
+
+    /** The fewest HTTP threads allowed: Jetty leases some to its acceptors, selectors and reserved threads. */
+    static final int MIN_HTTP_THREADS = 16;
+
+    /**
+     * The default most HTTP threads for a machine's processors: 16 a processor, at least 32, at
+     * most Jetty's own default of 200.
+     */
+    static int httpThreads(int processors) {
+        return Math.min(200, Math.max(32, 16 * Math.max(1, processors)));
     }
 
     private int intSetting(String key, int min, int max, String label) {

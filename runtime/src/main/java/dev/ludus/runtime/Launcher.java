@@ -147,7 +147,7 @@ public final class Launcher {
         String consoleAuthorization = null;
         Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
                 + openFilesLimit() + (check ? "" : ", data " + config.data()) + ", garbage collector " + collector()
-                + ", " + compilers() + classDataSharing());
+                + ", " + compilers() + classDataSharing() + ", " + httpThreads(config));
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
@@ -339,6 +339,12 @@ public final class Launcher {
         } catch (IOException | RuntimeException e) {
             return cannotListen(host, port, e);
         }
+    }
+
+    /** The start line's words for Jetty's pool: its most threads, or Jetty's own default. */
+    static String httpThreads(LaunchConfig config) {
+        String v = config.get(LaunchConfig.HTTP_THREADS);
+        return "-1".equals(v) ? "HTTP threads Jetty's default (200)" : "HTTP threads at most " + v;
     }
 
     private static String cannotListen(String host, int port, Exception e) {

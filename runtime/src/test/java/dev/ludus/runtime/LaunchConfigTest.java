@@ -44,6 +44,31 @@ public class LaunchConfigTest {
         assertEquals("a burst of connections is queued, not dropped", "1024", fw.get("org.apache.felix.http.jetty.acceptQueueSize"));
         assertEquals("the service-loader weaver leaves Felix's Jetty alone", "org.apache.felix.http.jetty12",
                 fw.get(WeavingScope.SKIP));
+        assertEquals("Jetty's threads follow the processors",
+                Integer.toString(LaunchConfig.httpThreads(Runtime.getRuntime().availableProcessors())),
+                fw.get(LaunchConfig.HTTP_THREADS));
+    }
+
+    @Test
+    public void theHttpThreadsFollowTheProcessorsWithinBounds() throws Exception {
+        assertEquals(32, LaunchConfig.httpThreads(1));
+        assertEquals(32, LaunchConfig.httpThreads(2));
+        assertEquals(64, LaunchConfig.httpThreads(4));
+        assertEquals(128, LaunchConfig.httpThreads(8));
+        assertEquals("never above Jetty's own default", 200, LaunchConfig.httpThreads(64));
+        Path home = tmp.getRoot().toPath();
+        Properties sys = new Properties();
+        sys.setProperty(LaunchConfig.HTTP_THREADS, "-1");
+        assertEquals("-1 leaves it to Jetty", "-1",
+                LaunchConfig.load(home, Map.of(), sys).frameworkProperties(List.of()).get(LaunchConfig.HTTP_THREADS));
+        sys.setProperty(LaunchConfig.HTTP_THREADS, "500");
+        assertEquals("500", LaunchConfig.load(home, Map.of(), sys).frameworkProperties(List.of()).get(LaunchConfig.HTTP_THREADS));
+        for (String bad : List.of("8", "0", "-2", "many", "")) {
+            sys.setProperty(LaunchConfig.HTTP_THREADS, bad);
+            String message = assertThrows(IllegalArgumentException.class, () -> LaunchConfig.load(home, Map.of(), sys)).getMessage();
+            assertTrue(message, message.contains(LaunchConfig.HTTP_THREADS) && message.contains("16")
+                    && message.contains("'" + bad + "'"));
+        }
     }
 
     @Test
