@@ -26,7 +26,8 @@ public class HeapTargetTest {
     public void theTargetIsTheLiveHeapPlusTenSecondsOfThePeakAllocationWithinTheFloorAndTheMaximum() {
         long max = 1024 * MIB;
         assertEquals("a quiet small node sits on the floor", HeapTarget.FLOOR, HeapTarget.target(20 * MIB, 0, max));
-        assertEquals("at least 64 MiB of room", 300 * MIB + HeapTarget.MIN_ROOM, HeapTarget.target(300 * MIB, MIB, max));
+        assertEquals("16 MiB of room at the least", 16 * MIB, HeapTarget.MIN_ROOM);
+        assertEquals("the least room", 300 * MIB + HeapTarget.MIN_ROOM, HeapTarget.target(300 * MIB, MIB / 2, max));
         assertEquals("ten seconds of 20 MiB/s", 300 * MIB + 200 * MIB, HeapTarget.target(300 * MIB, 20 * MIB, max));
         assertEquals("never above the maximum heap", max, HeapTarget.target(300 * MIB, 100 * MIB, max));
         assertEquals("no overflow", max, HeapTarget.target(Long.MAX_VALUE / 2, Long.MAX_VALUE / 3, max));
