@@ -1,6 +1,8 @@
 package dev.ludus.loadtest;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,9 +13,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -266,6 +270,43 @@ final class IdleRun {
         return new Result(options.idle(), opened, stillOpen, Map.copyOf(dropped), Map.copyOf(notOpened), seconds,
                 before, after, memoryUnknown, health.summary(), Map.copyOf(healthStatuses), toolBefore, toolAfter,
                 helloRetried.get());
+    }
+
+    /**
+     * {@code --hold}: opens the idle connections (reading the node's memory and timing
+     * {@code /health} as {@link #open()} does), says so on {@code out}, holds them until
+     * {@code stop} ends or gives a line, then reports which stayed open. For a run that plays
+     * from another process beside them, so that this process's pauses and its thousands of
+     * connections do not delay what the players measure.
+     *
+     * @return the exit code: 0 when every connection opened and stayed open, else 1
+     */
+    static int hold(LoadTool.Options options, InputStream stop, PrintStream out) throws IOException, InterruptedException {
+        ServerMetrics metrics = LoadTool.check(options);
+        ExecutorService callbacks = LoadTool.callbackPool();
+        IdleRun run = new IdleRun(options, metrics, LoadTool.httpClients(options, callbacks));
+        Result result;
+        try {
+            run.open();
+            out.printf(Locale.ROOT, "holding %d of %d idle connections (opened in %.1f s); the end of standard input, or a line"
+                    + " on it, ends the hold%n", run.opened, options.idle(), run.seconds);
+            out.flush();
+            int c;
+            do {
+                c = stop.read();
+            } while (c != -1 && c != '\n');
+        } finally {
+            result = run.finish();
+            callbacks.shutdownNow();
+        }
+        StringBuilder b = new StringBuilder();
+        LoadTool.Report.appendIdle(b, result, "held until told to stop");
+        if (result.failure() != null) {
+            b.append("FAILED: ").append(result.failure()).append('\n');
+        }
+        out.print(b);
+        out.flush();
+        return result.failure() == null ? 0 : 1;
     }
 
     /** This process's resident bytes (Linux); -1 when unknown. */

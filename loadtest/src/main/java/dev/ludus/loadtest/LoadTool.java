@@ -3,6 +3,7 @@ package dev.ludus.loadtest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -218,7 +219,7 @@ public final class LoadTool {
                 }
             }
             if (idle != null) {
-                appendIdle(b, idle);
+                appendIdle(b, idle, "opened before the games and held through them");
             }
             if (echo != null) {
                 b.append(String.format(Locale.ROOT, "Bare Jetty WebSocket echo, same client and pattern: %d connections%n", echo.connections()));
@@ -240,9 +241,8 @@ public final class LoadTool {
             return b.toString();
         }
 
-        private static void appendIdle(StringBuilder b, IdleRun.Result idle) {
-            b.append(String.format(Locale.ROOT, "Idle connections (hello, then silent), opened before the games and held through them: %d%n",
-                    idle.requested()));
+        static void appendIdle(StringBuilder b, IdleRun.Result idle, String held) {
+            b.append(String.format(Locale.ROOT, "Idle connections (hello, then silent), %s: %d%n", held, idle.requested()));
             b.append(String.format(Locale.ROOT, "  idle opened:               %d of %d in %.1f s%s%n", idle.opened(), idle.requested(),
                     idle.seconds(), (idle.helloRetried() == 0 ? "" : ", hello retried after overloaded: " + idle.helloRetried())
                             + (idle.notOpened().isEmpty() ? "" : " (not opened: " + idle.notOpened() + ")")));
@@ -314,20 +314,13 @@ public final class LoadTool {
     /** Runs the games and then the echo baseline. */
     public static Report run(Options options) throws Exception {
         ServerMetrics metrics = check(options);
-        ExecutorService callbacks = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "load-client");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService callbacks = callbackPool();
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "load-think");
             t.setDaemon(true);
             return t;
         });
-        List<HttpClient> clients = new ArrayList<>();
-        for (int i = 0; i < Math.max(1, options.clients()); i++) {
-            clients.add(HttpClient.newBuilder().executor(callbacks).build());
-        }
+        List<HttpClient> clients = httpClients(options, callbacks);
         IdleRun idle = null;
         try {
             if (options.idle() > 0) {
@@ -353,9 +346,30 @@ public final class LoadTool {
         }
     }
 
+    /** The threads the clients' callbacks run on. */
+    static ExecutorService callbackPool() {
+        return Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "load-client");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The JDK HTTP clients the connections are spread over ({@code --clients}). */
+    static List<HttpClient> httpClients(Options options, ExecutorService callbacks) {
+        List<HttpClient> clients = new ArrayList<>();
+        for (int i = 0; i < Math.max(1, options.clients()); i++) {
+            clients.add(HttpClient.newBuilder().executor(callbacks).build());
+        }
+        return clients;
+    }
+
     static final String USAGE = "usage: java -jar ludus-loadtest.jar [--url ws://127.0.0.1:8080/ws[,ws://node-2/ws...]] [--players 2000]"
             + " [--rounds 1] [--think-ms 0] [--timeout-s 600] [--clients 8] [--no-echo]"
-            + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST] [--idle 0] [--no-batch]";
+            + " [--metrics-url http://127.0.0.1:8080/metrics] [--no-server-cpu] [--echo-cpus LIST] [--idle 0] [--no-batch]"
+            + "\n       java -jar ludus-loadtest.jar --hold --idle N [--url ...] [--clients 8] [--timeout-s 600] [--no-server-cpu]"
+            + "\n         (opens N idle connections and holds them, without playing, until standard input ends or a line is"
+            + " written to it; then says how many stayed open)";
 
     /**
      * The options of a command line, checked as far as parsing goes; null for {@code --help}.
@@ -425,17 +439,25 @@ public final class LoadTool {
             EchoRun.serve(Integer.parseInt(args[1]));
             return;
         }
+        boolean hold = Arrays.asList(args).contains("--hold");
         Options options;
         try {
-            options = parse(args);
+            options = parse(hold ? Arrays.stream(args).filter(a -> !a.equals("--hold")).toArray(String[]::new) : args);
             if (options == null) {
                 System.out.println(USAGE);
                 return;
             }
             check(options);
+            if (hold && options.idle() == 0) {
+                throw new IllegalArgumentException("--hold needs --idle N, the connections to hold");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
+            return;
+        }
+        if (hold) {
+            System.exit(IdleRun.hold(options, System.in, System.out));
             return;
         }
         Report report = run(options);
