@@ -81,7 +81,7 @@ public final class Connection implements FrameHandler {
     @Override
     public void onOpen(CoreSession session, Callback callback) {
         ws = session;
-        lastHeardMillis = gateway.nowMillis();
+        heard(gateway.nowMillis());
         gateway.opened(this);
         callback.succeeded();
         session.demand();
@@ -102,7 +102,7 @@ public final class Connection implements FrameHandler {
                 }
                 case OpCode.CONTINUATION -> message(s, frame, callback);
                 case OpCode.PING -> {
-                    lastHeardMillis = gateway.nowMillis();
+                    heard(gateway.nowMillis());
                     // Answered here: Jetty's core layer leaves pings to the handler.
                     ByteBuffer payload = frame.hasPayload() ? copy(frame.getPayload()) : ByteBuffer.allocate(0);
                     s.sendFrame(new Frame(OpCode.PONG).setPayload(payload), Callback.from(() -> {
@@ -115,7 +115,7 @@ public final class Connection implements FrameHandler {
                     }), false);
                 }
                 case OpCode.PONG -> {
-                    lastHeardMillis = gateway.nowMillis();
+                    heard(gateway.nowMillis());
                     callback.succeeded();
                     s.demand();
                 }
@@ -158,7 +158,7 @@ public final class Connection implements FrameHandler {
                     : whole ? utf8(frame.getPayload()) : partialText.takeCompleteString(BadPayloadException.InvalidUtf8::new);
             partialText = null;
             partialType = OpCode.UNDEFINED;
-            lastHeardMillis = gateway.nowMillis();
+            heard(gateway.nowMillis());
             if (text) {
                 gateway.received(this, message, bytes);
             } else {
@@ -316,6 +316,11 @@ public final class Connection implements FrameHandler {
 
     long lastHeardMillis() {
         return lastHeardMillis;
+    }
+
+    /** Something came from the client (a whole message, a ping or a pong) at this time. */
+    void heard(long nowMillis) {
+        lastHeardMillis = nowMillis;
     }
 
     synchronized PlayerSession player() {

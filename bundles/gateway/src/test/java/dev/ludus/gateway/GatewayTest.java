@@ -554,6 +554,27 @@ public class GatewayTest {
     }
 
     @Test
+    public void healthCountsAPlayerWhoseConnectionDroppedAsAwayUntilTheyAreBack() throws Exception {
+        TestServer s = server(new TestConfig());
+        ProtocolClient stays = hello(s, "Stays");
+        ProtocolClient a = hello(s, "Ann");
+        assertEquals(0, away(s));
+        a.drop();
+        // counted by the gateway's once-a-second pass, not by walking every session at each GET /health
+        waitUntil(() -> away(s) == 1, 5000);
+        assertEquals(2, ((Number) s.gateway.health().details().get("players")).intValue());
+        ProtocolClient back = ProtocolClient.connect(s.uri());
+        fixture.track(back);
+        assertEquals("ok", back.request("hello", Map.of("token", a.token(), "lastSeq", a.lastSeq())).get("type"));
+        waitUntil(() -> away(s) == 0, 5000);
+        assertEquals("ok", stays.request("ping", Map.of()).get("type"));
+    }
+
+    private static int away(TestServer s) {
+        return ((Number) s.gateway.health().details().get("playersAway")).intValue();
+    }
+
+    @Test
     public void aSilentConnectionIsClosedAfterTheIdleTimeoutWhileAnAnsweringOneStays() throws Exception {
         TestConfig cfg = new TestConfig();
         cfg.idle = 2;
