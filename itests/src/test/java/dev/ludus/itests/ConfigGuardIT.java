@@ -246,7 +246,7 @@ public class ConfigGuardIT {
     }
 
     private void update(String pid, Map<String, String> values) throws Exception {
-        configAdmin.getConfiguration(pid, "?").update(new Hashtable<>(values));
+        Configurations.save(configAdmin, pid, new Hashtable<>(values));
     }
 
     private void delete(String pid) throws Exception {

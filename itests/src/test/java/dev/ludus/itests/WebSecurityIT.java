@@ -82,7 +82,7 @@ public class WebSecurityIT {
             same &= stored != null && wanted.get(key).equals(stored.get(key));
         }
         if (!same) {
-            c.update(wanted);
+            Configurations.save(configAdmin, "dev.ludus.web", wanted);
         }
         Wait.until("dev.ludus.web applied", 10_000,
                 () -> Long.valueOf(2).equals(health("http-connections").details().get("headerTimeoutSeconds"))
@@ -101,11 +101,10 @@ public class WebSecurityIT {
 
     @Test
     public void aBadSettingIsRefusedShownInHealthAndTheLastGoodSettingsStay() throws Exception {
-        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
         // Out of its metatype's type: the configuration guard refuses it before the bundle sees it.
         Dictionary<String, Object> bad = shortLimitSettings();
         bad.put("maxLoginFailures", "banana");
-        c.update(bad);
+        Configurations.save(configAdmin, "dev.ludus.web", bad);
         try {
             Wait.until("refusal in health", 10_000, () -> health("configuration").details().get("dev.ludus.web") != null);
             String refusal = String.valueOf(health("configuration").details().get("dev.ludus.web"));
@@ -115,10 +114,10 @@ public class WebSecurityIT {
             assertEquals("the defences stay on", "DENY", page.header("X-Frame-Options"));
         } finally {
             // A value that differs from the last good one shows when this configuration has reached the
-            // bundle, so the next update does not overlap this one's delivery.
+            // bundle (a refused one changes nothing that health shows, hence save() waits for its delivery).
             Dictionary<String, Object> good = shortLimitSettings();
             good.put("lockoutSeconds", 3);
-            c.update(good);
+            Configurations.save(configAdmin, "dev.ludus.web", good);
         }
         Wait.until("refusal cleared", 30_000, () -> health("configuration").details().get("dev.ludus.web") == null
                 && Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
@@ -126,7 +125,7 @@ public class WebSecurityIT {
         // Well typed but meaningless (no metatype rule can say so): the bundle refuses it itself.
         bad = shortLimitSettings();
         bad.put("allowedOrigins", new String[] {"not an origin"});
-        c.update(bad);
+        Configurations.save(configAdmin, "dev.ludus.web", bad);
         try {
             Wait.until("refusal in health", 10_000, () -> health("web").status().name().equals("DEGRADED"));
             HealthResult web = health("web");
@@ -135,7 +134,7 @@ public class WebSecurityIT {
             Reply page = send("127.0.0.1", "GET", "/", Map.of(), null);
             assertEquals("the defences stay on", "DENY", page.header("X-Frame-Options"));
         } finally {
-            c.update(shortLimitSettings());
+            Configurations.save(configAdmin, "dev.ludus.web", shortLimitSettings());
         }
         Wait.until("refusal cleared", 30_000, () -> health("web").status().name().equals("UP")
                 && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
@@ -143,10 +142,9 @@ public class WebSecurityIT {
 
     @Test
     public void aValidSaveClearsARefusalWhileTheBundleIsStopped() throws Exception {
-        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
         Dictionary<String, Object> bad = shortLimitSettings();
         bad.put("lockoutSeconds", "soon");
-        c.update(bad);
+        Configurations.save(configAdmin, "dev.ludus.web", bad);
         Wait.until("refusal in health", 10_000, () -> health("configuration").details().get("dev.ludus.web") != null,
                 this::configurationState);
         org.osgi.framework.Bundle webSecurity = null;
@@ -161,7 +159,7 @@ public class WebSecurityIT {
             // No component receives this save: the guard checks it as stored.
             Dictionary<String, Object> good = shortLimitSettings();
             good.put("lockoutSeconds", 3);
-            c.update(good);
+            Configurations.save(configAdmin, "dev.ludus.web", good);
             Wait.until("refusal cleared with the bundle stopped", 10_000,
                     () -> health("configuration").details().get("dev.ludus.web") == null, this::configurationState);
         } finally {
@@ -169,7 +167,7 @@ public class WebSecurityIT {
         }
         Wait.until("the saved settings in force", 10_000,
                 () -> Long.valueOf(3).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
-        c.update(shortLimitSettings());
+        Configurations.save(configAdmin, "dev.ludus.web", shortLimitSettings());
         Wait.until("short limits again", 10_000,
                 () -> Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
     }
