@@ -140,6 +140,40 @@ public class WebSecurityIT {
                 && Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
     }
 
+    /**
+     * A bad save fixed at once, again and again, as a script might: every good save reaches the
+     * bundle's components. Felix SCR can record a save that lands while it reads the one before as
+     * delivered with the older values; the configuration guard notices a component left on them
+     * and saves the configuration again (saves here do not wait for the one before on purpose).
+     */
+    @Test
+    public void aBadSaveFixedAtOnceReachesTheComponentsEveryTime() throws Exception {
+        org.osgi.service.cm.Configuration c = configAdmin.getConfiguration("dev.ludus.web", "?");
+        for (int i = 0; i < 150; i++) {
+            Dictionary<String, Object> bad = shortLimitSettings();
+            bad.put("maxLoginFailures", "banana");
+            c.update(bad);
+            // Asked without pause, so the good save follows the refusal's first sight as closely as it can.
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (health("configuration").details().get("dev.ludus.web") == null) {
+                assertTrue("refusal in health within 10 s", System.nanoTime() < deadline);
+            }
+            Dictionary<String, Object> good = shortLimitSettings();
+            long want = 3 + i % 2;
+            good.put("lockoutSeconds", want);
+            c.update(good);
+            int round = i;
+            Wait.until("round " + round + ": lockoutSeconds " + want + " in force", 10_000,
+                    () -> Long.valueOf(want).equals(health("web").details().get("lockoutSeconds"))
+                            && health("configuration").details().get("dev.ludus.web") == null, this::configurationState);
+        }
+        System.out.println("150 bad saves fixed at once: saves a component missed, saved again by the configuration guard: "
+                + health("configuration").details().get("missedDeliveriesSavedAgain"));
+        Configurations.save(configAdmin, "dev.ludus.web", shortLimitSettings());
+        Wait.until("short limits again", 10_000,
+                () -> Long.valueOf(2).equals(health("web").details().get("lockoutSeconds")), this::configurationState);
+    }
+
     @Test
     public void aValidSaveClearsARefusalWhileTheBundleIsStopped() throws Exception {
         Dictionary<String, Object> bad = shortLimitSettings();

@@ -31,6 +31,7 @@ public class ConfigurationHealth implements HealthCheck {
         Map<String, List<Refusal>> refusals = plugin.refusals();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("checkedPids", String.join(", ", plugin.checked()));
+        details.put("missedDeliveriesSavedAgain", plugin.missedDeliveries());
         if (refusals.isEmpty()) {
             return HealthResult.up(details);
         }

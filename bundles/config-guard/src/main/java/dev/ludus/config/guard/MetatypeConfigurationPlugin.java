@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.osgi.framework.Bundle;
@@ -22,7 +25,11 @@ import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.metatype.AttributeDefinition;
 import org.osgi.service.metatype.MetaTypeInformation;
 import org.osgi.service.metatype.MetaTypeService;
@@ -37,6 +44,9 @@ import org.slf4j.LoggerFactory;
  * {@link ConfigurationGuard} describes. Each new refusal is logged once, as one line. Also a
  * {@link ConfigurationListener}, to forget a refusal when its configuration is deleted, or saved
  * again with valid values (checked as stored, so this holds even while no component receives it).
+ * After each save it also checks that every component of the PID runs with what the guard last
+ * handed it, and saves the configuration again, unchanged, once, for a component that missed it
+ * ({@link DeliveryCheck} says how that happens).
  *
  * <p>Immediate, so the refusals it remembers survive ConfigAdmin releasing the service between
  * calls; it must be active before the components whose configuration it checks (start level 3).
@@ -57,19 +67,43 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     /** Late among the plugins that may change a configuration (0 to 1000): it checks the final values. */
     static final int RANKING = 900;
 
+    /** How long after a save its delivery is checked, and checked again before it is saved anew. */
+    static final long CHECK_AFTER_MILLIS = 1000;
+
     private static final Logger LOG = LoggerFactory.getLogger(MetatypeConfigurationPlugin.class);
 
     private final ConfigurationGuard guard = new ConfigurationGuard();
     /** Rules by bundle id, bundle version (last modified) and PID: finding a range asks validate() some 60 times. */
     private final Map<String, Map<String, SettingRule>> rulesCache = new ConcurrentHashMap<>();
+    private final DeliveryCheck deliveries = new DeliveryCheck();
+    /** By PID, the change count of the guard's last own save of it: saved again at most once a save. */
+    private final Map<String, Long> savedAnew = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong missedDeliveries = new java.util.concurrent.atomic.AtomicLong();
     private BundleContext context;
+    private ScheduledExecutorService checks;
 
     @Reference
     private MetaTypeService metaType;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ServiceComponentRuntime runtime;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ConfigurationAdmin configAdmin;
+
     @Activate
     void activate(BundleContext context) {
         this.context = context;
+        checks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ludus-config-delivery-check");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Deactivate
+    void deactivate() {
+        checks.shutdownNow();
     }
 
     @Override
@@ -78,6 +112,17 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             return;
         }
         Object factoryPid = properties.get(ConfigurationAdmin.SERVICE_FACTORYPID);
+        try {
+            check(reference, pid, factoryPid, properties);
+        } finally {
+            Bundle target = reference == null ? null : reference.getBundle();
+            if (factoryPid == null && target != null) {
+                deliveries.handed(pid, target.getBundleId(), properties);
+            }
+        }
+    }
+
+    private void check(ServiceReference<?> reference, String pid, Object factoryPid, Dictionary<String, Object> properties) {
         try {
             Map<String, SettingRule> rules = factoryPid instanceof String f ? rules(reference, f, true)
                     : rules(reference, pid, false);
@@ -107,10 +152,83 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
         if (pid == null || !pid.startsWith(PREFIX)) {
             return;
         }
-        if (event.getType() == ConfigurationEvent.CM_DELETED && guard.deleted(pid)) {
-            LOG.info("configuration {} deleted; its refusal is cleared and its components use their defaults", pid);
-        } else if (event.getType() == ConfigurationEvent.CM_UPDATED && guard.refusals().containsKey(pid)) {
-            savedAgain(event, pid);
+        if (event.getType() == ConfigurationEvent.CM_DELETED) {
+            deliveries.forget(pid);
+            if (guard.deleted(pid)) {
+                LOG.info("configuration {} deleted; its refusal is cleared and its components use their defaults", pid);
+            }
+        } else if (event.getType() == ConfigurationEvent.CM_UPDATED) {
+            if (guard.refusals().containsKey(pid)) {
+                savedAgain(event, pid);
+            }
+            if (event.getFactoryPid() == null) {
+                Long changeCount = changeCount(pid);
+                if (changeCount != null) {
+                    scheduleDeliveryCheck(pid, changeCount, 1);
+                }
+            }
+        }
+    }
+
+    private void scheduleDeliveryCheck(String pid, long changeCount, int attempt) {
+        try {
+            checks.schedule(() -> checkDelivery(pid, changeCount, attempt), CHECK_AFTER_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // deactivated meanwhile
+        }
+    }
+
+    /**
+     * Whether every component of {@code pid} runs with what the guard last handed it, once
+     * Declarative Services is done with the save of {@code changeCount}; if one does not (at
+     * two checks a second apart, with no newer save), the configuration is saved again unchanged,
+     * so that Declarative Services reads it anew. At most once a save: a component that still
+     * differs after that is only logged.
+     */
+    private void checkDelivery(String pid, long changeCount, int attempt) {
+        ServiceComponentRuntime scr = runtime;
+        ConfigurationAdmin admin = configAdmin;
+        if (scr == null || admin == null) {
+            return;
+        }
+        try {
+            org.osgi.service.cm.Configuration[] found = admin.listConfigurations(
+                    "(" + Constants.SERVICE_PID + "=" + pid + ")");
+            if (found == null || found.length == 0 || found[0].getChangeCount() != changeCount) {
+                return; // deleted, or saved again: that save has a check of its own
+            }
+            List<String> missed = deliveries.missed(scr, context.getBundles(), pid);
+            if (missed.isEmpty()) {
+                return;
+            }
+            if (attempt < 2) {
+                scheduleDeliveryCheck(pid, changeCount, attempt + 1);
+            } else if (Long.valueOf(changeCount).equals(savedAnew.get(pid))) {
+                LOG.warn("configuration {} saved again by the guard and still not in force in {}", pid, missed);
+            } else {
+                LOG.warn("configuration {} did not reach {} (saved again while Declarative Services was reading the "
+                        + "save before it); saving it again unchanged so that it does", pid, missed);
+                missedDeliveries.incrementAndGet();
+                org.osgi.service.cm.Configuration c = found[0];
+                c.update(c.getProperties());
+                savedAnew.put(pid, c.getChangeCount());
+            }
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.warn("configuration {}: could not check that its components received it: {}", pid, e.toString());
+        }
+    }
+
+    private Long changeCount(String pid) {
+        ConfigurationAdmin admin = configAdmin;
+        if (admin == null) {
+            return null;
+        }
+        try {
+            org.osgi.service.cm.Configuration[] found = admin.listConfigurations(
+                    "(" + Constants.SERVICE_PID + "=" + pid + ")");
+            return found == null || found.length == 0 ? null : found[0].getChangeCount();
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            return null;
         }
     }
 
@@ -146,6 +264,11 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     /** The refusals in force, by PID. */
     Map<String, List<Refusal>> refusals() {
         return guard.refusals();
+    }
+
+    /** How many saves a component missed, each saved again by the guard, since it started. */
+    long missedDeliveries() {
+        return missedDeliveries.get();
     }
 
     /** The PIDs checked so far. */
