@@ -10,8 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import org.osgi.framework.Bundle;
@@ -78,7 +80,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     private final DeliveryCheck deliveries = new DeliveryCheck();
     /** By PID, the change count of the guard's last own save of it: saved again at most once a save. */
     private final Map<String, Long> savedAnew = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong missedDeliveries = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong missedDeliveries = new AtomicLong();
     private BundleContext context;
     private ScheduledExecutorService checks;
 
@@ -161,11 +163,9 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             if (guard.refusals().containsKey(pid)) {
                 savedAgain(event, pid);
             }
-            if (event.getFactoryPid() == null) {
-                Long changeCount = changeCount(pid);
-                if (changeCount != null) {
-                    scheduleDeliveryCheck(pid, changeCount, 1);
-                }
+            org.osgi.service.cm.Configuration stored = event.getFactoryPid() == null ? stored(configAdmin, pid) : null;
+            if (stored != null) {
+                scheduleDeliveryCheck(pid, stored.getChangeCount(), 1);
             }
         }
     }
@@ -173,7 +173,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     private void scheduleDeliveryCheck(String pid, long changeCount, int attempt) {
         try {
             checks.schedule(() -> checkDelivery(pid, changeCount, attempt), CHECK_AFTER_MILLIS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             // deactivated meanwhile
         }
     }
@@ -192,9 +192,8 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             return;
         }
         try {
-            org.osgi.service.cm.Configuration[] found = admin.listConfigurations(
-                    "(" + Constants.SERVICE_PID + "=" + pid + ")");
-            if (found == null || found.length == 0 || found[0].getChangeCount() != changeCount) {
+            org.osgi.service.cm.Configuration c = stored(admin, pid);
+            if (c == null || c.getChangeCount() != changeCount) {
                 return; // deleted, or saved again: that save has a check of its own
             }
             List<String> missed = deliveries.missed(scr, context.getBundles(), pid);
@@ -209,24 +208,22 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
                 LOG.warn("configuration {} did not reach {} (saved again while Declarative Services was reading the "
                         + "save before it); saving it again unchanged so that it does", pid, missed);
                 missedDeliveries.incrementAndGet();
-                org.osgi.service.cm.Configuration c = found[0];
                 c.update(c.getProperties());
                 savedAnew.put(pid, c.getChangeCount());
             }
-        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warn("configuration {}: could not check that its components received it: {}", pid, e.toString());
         }
     }
 
-    private Long changeCount(String pid) {
-        ConfigurationAdmin admin = configAdmin;
+    /** The stored configuration of {@code pid}, or {@code null} when there is none or it cannot be read. */
+    private static org.osgi.service.cm.Configuration stored(ConfigurationAdmin admin, String pid) {
         if (admin == null) {
             return null;
         }
         try {
-            org.osgi.service.cm.Configuration[] found = admin.listConfigurations(
-                    "(" + Constants.SERVICE_PID + "=" + pid + ")");
-            return found == null || found.length == 0 ? null : found[0].getChangeCount();
+            org.osgi.service.cm.Configuration[] found = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")");
+            return found == null || found.length == 0 ? null : found[0];
         } catch (IOException | InvalidSyntaxException | RuntimeException e) {
             return null;
         }
