@@ -163,10 +163,25 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             if (guard.refusals().containsKey(pid)) {
                 savedAgain(event, pid);
             }
-            org.osgi.service.cm.Configuration stored = event.getFactoryPid() == null ? stored(configAdmin, pid) : null;
-            if (stored != null) {
-                scheduleDeliveryCheck(pid, stored.getChangeCount(), 1);
+            if (event.getFactoryPid() == null) {
+                scheduleDeliveryCheck(pid);
             }
+        }
+    }
+
+    /** Schedules the first check of the save of {@code pid} just made (its change count as stored now). */
+    private void scheduleDeliveryCheck(String pid) {
+        ConfigurationAdmin admin = configAdmin;
+        if (admin == null) {
+            return;
+        }
+        try {
+            org.osgi.service.cm.Configuration c = stored(admin, pid);
+            if (c != null) {
+                scheduleDeliveryCheck(pid, c.getChangeCount(), 1);
+            }
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.warn("configuration {}: could not check that its components received it: {}", pid, e.toString());
         }
     }
 
@@ -211,22 +226,16 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
                 c.update(c.getProperties());
                 savedAnew.put(pid, c.getChangeCount());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
             LOG.warn("configuration {}: could not check that its components received it: {}", pid, e.toString());
         }
     }
 
-    /** The stored configuration of {@code pid}, or {@code null} when there is none or it cannot be read. */
-    private static org.osgi.service.cm.Configuration stored(ConfigurationAdmin admin, String pid) {
-        if (admin == null) {
-            return null;
-        }
-        try {
-            org.osgi.service.cm.Configuration[] found = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")");
-            return found == null || found.length == 0 ? null : found[0];
-        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
-            return null;
-        }
+    /** The stored configuration of {@code pid}, or {@code null} when there is none. */
+    private static org.osgi.service.cm.Configuration stored(ConfigurationAdmin admin, String pid)
+            throws IOException, InvalidSyntaxException {
+        org.osgi.service.cm.Configuration[] found = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + pid + ")");
+        return found == null || found.length == 0 ? null : found[0];
     }
 
     /**
@@ -240,9 +249,8 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             return;
         }
         try {
-            org.osgi.service.cm.Configuration[] found = admin.listConfigurations(
-                    "(" + Constants.SERVICE_PID + "=" + pid + ")");
-            Dictionary<String, Object> stored = found == null || found.length == 0 ? null : found[0].getProperties();
+            org.osgi.service.cm.Configuration c = stored(admin, pid);
+            Dictionary<String, Object> stored = c == null ? null : c.getProperties();
             if (stored == null) {
                 return;
             }
