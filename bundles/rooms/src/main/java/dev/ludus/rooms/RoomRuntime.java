@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,7 +87,13 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             ctx.markWorker();
             r.run();
         }));
-        ctx.timers = Executors.newSingleThreadScheduledExecutor(named("ludus-rooms-timer"));
+        // Every action re-arms its room's wake-up (cancel, then schedule). A cancelled wake-up is
+        // taken out of the queue at once: left there until its time (the idle timeout, 30 s by
+        // default) it woke the timer thread only to be discarded, once per action, and the queue
+        // held one dead task per action of the last 30 s.
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, named("ludus-rooms-timer"));
+        timers.setRemoveOnCancelPolicy(true);
+        ctx.timers = timers;
         ctx.background = Executors.newSingleThreadExecutor(named("ludus-rooms-io"));
         ctx.active = true;
         // The configuration guard refuses a retry period below 1 s; without it, 0 would make the

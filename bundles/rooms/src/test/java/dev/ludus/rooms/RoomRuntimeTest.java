@@ -307,6 +307,24 @@ public class RoomRuntimeTest {
     }
 
     @Test
+    public void anActionsReArmedWakeUpLeavesNoCancelledOneQueuedBehindIt() throws Exception {
+        RoomRuntime r = runtime(50, 600_000);
+        RoomInfo room = twoConnectedPlayers(r, "1000"); // connected: each move arms the idle wake-up (600 s)
+        java.util.concurrent.ScheduledThreadPoolExecutor timers =
+                (java.util.concurrent.ScheduledThreadPoolExecutor) r.context().timers;
+        int before = timers.getQueue().size();
+        for (int i = 0; i < 40; i++) {
+            assertTrue(add(r, room.roomId(), mover(r, room.roomId()), 1) instanceof ActionResult.Accepted);
+        }
+        r.settle();
+        // At most one more: a periodic task running while the first count was taken is not queued.
+        int after = timers.getQueue().size();
+        assertTrue("40 moves later the queue holds what it held (the periodic tasks and the room's one wake-up): "
+                + before + " before, " + after + " after", after <= before + 1);
+        assertTrue("the room is still armed", r.context().rooms.get(room.roomId()).wakeTimer != null);
+    }
+
+    @Test
     public void botsPlayAGameToTheEndAndItIsArchivedExactlyOnce() throws Exception {
         RoomRuntime r = runtime(5, 0);
         List<CompletedGame> archived = Collections.synchronizedList(new ArrayList<>());
