@@ -947,8 +947,18 @@ final class Gateway {
             return "player";
         }
         StringBuilder b = new StringBuilder();
-        name.strip().codePoints().filter(cp -> !Character.isISOControl(cp)).limit(32).forEach(b::appendCodePoint);
-        return b.length() == 0 ? "player" : b.toString();
+        name.strip().codePoints().filter(cp -> !hidesText(cp)).limit(32).forEach(b::appendCodePoint);
+        String clean = b.toString().strip();
+        return clean.isEmpty() ? "player" : clean;
+    }
+
+    /**
+     * A control character, or a bidirectional override, embedding or isolate (U+202A to U+202E,
+     * U+2066 to U+2069): text other players see must not break lines or read as other text than
+     * it is (a name written backwards passing for another player's).
+     */
+    static boolean hidesText(int cp) {
+        return Character.isISOControl(cp) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
     }
 
     // ---------------------------------------------------------------- rooms

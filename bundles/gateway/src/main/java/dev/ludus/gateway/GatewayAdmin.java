@@ -39,9 +39,9 @@ final class GatewayAdmin implements PlayerDirectory, PlayerControl, RateLimitCon
     @Override
     public boolean disconnect(String playerId, String reason) {
         if (reason == null || reason.isBlank() || reason.length() > MAX_REASON
-                || reason.chars().anyMatch(Character::isISOControl)) {
+                || reason.codePoints().anyMatch(Gateway::hidesText)) {
             throw new IllegalArgumentException("reason must be 1 to " + MAX_REASON
-                    + " characters without control characters");
+                    + " characters without control characters or bidirectional overrides");
         }
         Gateway g = gateway.get();
         PlayerSession p = g == null || playerId == null ? null : g.session(playerId);

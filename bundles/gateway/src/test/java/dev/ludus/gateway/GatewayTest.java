@@ -162,6 +162,34 @@ public class GatewayTest {
     }
 
     /**
+     * Names every player sees must read as what they are: a player's name loses control characters
+     * and bidirectional overrides (a name written backwards with U+202E could pass for another
+     * player's), and a room name holding them is refused; other scripts and joined emoji stay.
+     */
+    @Test
+    public void namesLoseControlCharactersAndBidirectionalOverridesAndRoomNamesWithThemAreRefused() throws Exception {
+        TestServer s = server(new TestConfig());
+        ProtocolClient c = ProtocolClient.connect(s.uri());
+        fixture.track(c);
+        Map<String, Object> welcome = c.request("hello", Map.of("name", " \u202enna\u202c\u0000 \u2066B\u2069 "));
+        assertEquals("nna B", ProtocolClient.result(welcome).get("name"));
+        ProtocolClient d = ProtocolClient.connect(s.uri());
+        fixture.track(d);
+        assertEquals("only overrides: the default name", "player",
+                ProtocolClient.result(d.request("hello", Map.of("name", "\u202e\u202d"))).get("name"));
+
+        for (String bad : List.of("\u202etable", "line\nbreak", "bell\u0007", "iso\u2067late")) {
+            Map<String, Object> refused = c.request("create_room", Map.of("game", TurnGame.TYPE, "name", bad));
+            assertEquals(bad, "bad_options", refused.get("code"));
+            assertTrue(String.valueOf(refused.get("message")), String.valueOf(refused.get("message")).contains("bidirectional"));
+        }
+        assertTrue("nothing was made", ((List<?>) c.ok("list_rooms", Map.of()).get("rooms")).isEmpty());
+        String fine = "\u0637\u0627\u0648\u0644\u0629 \ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67 \u05e9\u05d5\u05dc\u05d7\u05df";
+        Map<String, Object> created = c.ok("create_room", Map.of("game", TurnGame.TYPE, "name", fine));
+        assertEquals(fine, ((Map<?, ?>) created.get("room")).get("name"));
+    }
+
+    /**
      * The guard behind every delivery path: a player whose events are held back for a snapshot
      * that never comes (as a lost snapshot would leave them) is caught up within a few seconds,
      * finishes the game, and health counts it.

@@ -113,22 +113,32 @@ final class LobbyRules {
 
     /**
      * Checks an operator's reason (1 to {@value #MAX_REASON} characters) and name (1 to
-     * {@value #MAX_OPERATOR}), neither with control characters: both go into the room's stream for
-     * good and into players' events.
+     * {@value #MAX_OPERATOR}), neither with control characters or bidirectional overrides: both go
+     * into the room's stream for good and into players' events.
      */
     static void requireOperator(String reason, String by) {
         if (reason != null && (reason.isBlank() || reason.length() > MAX_REASON || hasControl(reason))) {
             throw new RoomException(RoomException.BAD_OPTIONS, "a reason must have 1 to " + MAX_REASON
-                    + " characters and no control characters");
+                    + " characters and no control characters or bidirectional overrides");
         }
         if (by == null || by.isBlank() || by.length() > MAX_OPERATOR || hasControl(by)) {
             throw new RoomException(RoomException.BAD_OPTIONS, "the operator's name must have 1 to " + MAX_OPERATOR
-                    + " characters and no control characters");
+                    + " characters and no control characters or bidirectional overrides");
         }
     }
 
-    private static boolean hasControl(String s) {
-        return s.chars().anyMatch(Character::isISOControl);
+    /**
+     * Whether {@code s} holds a control character or a bidirectional override, embedding or isolate
+     * (U+202A to U+202E, U+2066 to U+2069): text that breaks a list's lines, or that shows as
+     * other text than it is (a name that reads as another player's).
+     */
+    static boolean hasControl(String s) {
+        return s.chars().anyMatch(c -> Character.isISOControl(c) || isBidiControl(c));
+    }
+
+    /** A bidirectional override, embedding or isolate: U+202A to U+202E, U+2066 to U+2069. */
+    static boolean isBidiControl(int c) {
+        return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
     }
 
     private static void requireRunning(Room room) {

@@ -99,8 +99,9 @@ final class RoomCommands implements RoomService, RoomOperations {
             throw new RoomException(RoomException.UNKNOWN_GAME, "no game of type '" + gameType + "' is installed; installed: "
                     + ctx.games.keySet().stream().sorted().toList());
         }
-        if (name == null || name.isBlank() || name.length() > 100) {
-            throw new RoomException(RoomException.BAD_OPTIONS, "a room name must have 1 to 100 characters");
+        if (name == null || name.isBlank() || name.length() > 100 || LobbyRules.hasControl(name)) {
+            throw new RoomException(RoomException.BAD_OPTIONS,
+                    "a room name must have 1 to 100 characters and no control characters or bidirectional overrides");
         }
         Map<String, String> opts = options == null ? Map.of() : Map.copyOf(options);
         int seats = def.maxSeats();

@@ -295,7 +295,7 @@ public class RoomOperationsTest {
         assertEquals(RoomException.NO_SUCH_ROOM, refusal(() -> r.pause("nope", "x", "admin")));
         assertEquals(RoomException.NO_SUCH_ROOM, refusal(() -> r.resume("nope", "admin")));
         assertEquals(RoomException.NO_SUCH_ROOM, refusal(() -> r.end("nope", "x", "admin")));
-        for (String reason : new String[] {null, "", "   ", "a\nb", "tab\there", "x".repeat(201)}) {
+        for (String reason : new String[] {null, "", "   ", "a\nb", "tab\there", "\u202ereversed", "x".repeat(201)}) {
             assertEquals(String.valueOf(reason), RoomException.BAD_OPTIONS, refusal(() -> r.pause(p, reason, "admin")));
             assertEquals(String.valueOf(reason), RoomException.BAD_OPTIONS, refusal(() -> r.end(p, reason, "admin")));
             assertEquals(String.valueOf(reason), RoomException.BAD_OPTIONS,
@@ -303,7 +303,7 @@ public class RoomOperationsTest {
         }
         assertEquals(RoomException.NOT_IN_ROOM, refusal(() -> r.removePlayer(p, "eve", "x", "admin")));
         assertEquals(RoomException.NO_SUCH_ROOM, refusal(() -> r.removePlayer("nope", "ann", "x", "admin")));
-        for (String by : new String[] {null, " ", "ad\u0007min", "x".repeat(101)}) {
+        for (String by : new String[] {null, " ", "ad\u0007min", "ad\u2066min", "x".repeat(101)}) {
             assertEquals(String.valueOf(by), RoomException.BAD_OPTIONS, refusal(() -> r.pause(p, "ok", by)));
             assertEquals(String.valueOf(by), RoomException.BAD_OPTIONS, refusal(() -> r.resume(p, by)));
             assertEquals(String.valueOf(by), RoomException.BAD_OPTIONS, refusal(() -> r.end(p, "ok", by)));
