@@ -174,6 +174,28 @@ public class DefaultFeatureSetIT {
     }
 
     @Test
+    public void aJarDroppedIntoDeployThatIsNoBundleIsNamedInHealthUntilItIsTakenAway() throws Exception {
+        Path deploy = Path.of(context.getProperty("ludus.itest.deploy"));
+        Path plain = deploy.resolve("itest-plain.jar");
+        Path part = deploy.resolve("itest-plain.jar.part");
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(part), mf)) {
+            out.flush();
+        }
+        Files.move(part, plain, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Wait.until("the framework check names the jar and why", 20_000, () -> String.valueOf(
+                    check("framework").details().get("notInstalled")).contains("itest-plain.jar: no Bundle-SymbolicName"));
+            assertEquals("DEGRADED", check("framework").status().name());
+        } finally {
+            Files.deleteIfExists(plain);
+        }
+        Wait.until("no longer named once it is gone", 20_000,
+                () -> !check("framework").details().containsKey("notInstalled"));
+    }
+
+    @Test
     public void cfgFileInConfReachesConfigAdminAndTheRunningComponent() throws Exception {
         Bundle hello;
         try (InputStream in = Files.newInputStream(Path.of(context.getProperty("ludus.itest.example")))) {
@@ -243,6 +265,21 @@ public class DefaultFeatureSetIT {
         } finally {
             context.ungetService(ref);
         }
+    }
+
+    /** The result of the health check of this name, now. */
+    private HealthResult check(String name) throws Exception {
+        for (ServiceReference<HealthCheck> ref : context.getServiceReferences(HealthCheck.class, null)) {
+            HealthCheck c = context.getService(ref);
+            try {
+                if (c != null && name.equals(c.name())) {
+                    return c.check();
+                }
+            } finally {
+                context.ungetService(ref);
+            }
+        }
+        throw new AssertionError("no health check " + name);
     }
 
     private String greeting() throws Exception {
