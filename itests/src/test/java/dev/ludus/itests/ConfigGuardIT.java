@@ -216,6 +216,28 @@ public class ConfigGuardIT {
         delete("dev.ludus.health");
     }
 
+    @Test
+    public void aSettingNothingReadsIsNamedWithTheNearestDeclaredOneUntilItIsGone() throws Exception {
+        update("dev.ludus.health", Map.of("detailsForEvryone", "true"));
+        update("dev.ludus.helth", Map.of("detailsForEveryone", "true"));
+        try {
+            Wait.until("both named", 10_000, () -> {
+                String u = String.valueOf(health("configuration").details().get("unknownSettings"));
+                return u.contains("dev.ludus.health: detailsForEvryone (did you mean detailsForEveryone?) is not a setting")
+                        && u.contains("dev.ludus.helth: no bundle describes this PID (did you mean dev.ludus.health?)");
+            }, () -> "configuration check: " + health("configuration"));
+            HealthResult h = health("configuration");
+            assertEquals(HealthStatus.DEGRADED, h.status());
+            assertTrue(h.reason(), h.reason().contains("config_unknown_setting"));
+            assertFalse("neither applied: details stay hidden", Http.get(base() + "/health").body().contains("\"details\""));
+        } finally {
+            delete("dev.ludus.helth");
+            delete("dev.ludus.health");
+        }
+        Wait.until("no longer named once both are gone", 10_000,
+                () -> health("configuration").details().get("unknownSettings") == null);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private Path conf() {

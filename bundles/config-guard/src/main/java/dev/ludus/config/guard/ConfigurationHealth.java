@@ -13,7 +13,9 @@ import dev.ludus.api.health.HealthResult;
 
 /**
  * The health check {@code configuration}: {@code DEGRADED} while any configuration is refused,
- * naming each PID, property, refused value and the allowed values; {@code UP} otherwise.
+ * naming each PID, property, refused value and the allowed values, and while a stored
+ * configuration holds a setting nothing reads ({@link UnknownSettings}: a property its PID does
+ * not declare, a PID nearly named as a described one); {@code UP} otherwise.
  */
 @Component(service = HealthCheck.class)
 public class ConfigurationHealth implements HealthCheck {
@@ -29,17 +31,27 @@ public class ConfigurationHealth implements HealthCheck {
     @Override
     public HealthResult check() {
         Map<String, List<Refusal>> refusals = plugin.refusals();
+        List<String> unknown = plugin.unknownSettings();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("checkedPids", String.join(", ", plugin.checked()));
         details.put("missedDeliveriesSavedAgain", plugin.missedDeliveries());
-        if (refusals.isEmpty()) {
+        if (!unknown.isEmpty()) {
+            details.put("unknownSettings", String.join(" | ", unknown));
+        }
+        if (refusals.isEmpty() && unknown.isEmpty()) {
             return HealthResult.up(details);
         }
         refusals.forEach((pid, list) -> details.put(pid, list.stream().map(Refusal::toString)
                 .collect(Collectors.joining("; "))));
-        String reason = refusals.entrySet().stream()
-                .map(e -> e.getKey() + ": " + e.getValue().stream().map(Refusal::toString).collect(Collectors.joining("; ")))
-                .collect(Collectors.joining(" | ", "configuration refused (" + MetatypeConfigurationPlugin.CODE + "), the last good values or the defaults apply: ", ""));
-        return HealthResult.degraded(reason, details);
+        List<String> reasons = new java.util.ArrayList<>();
+        if (!refusals.isEmpty()) {
+            reasons.add(refusals.entrySet().stream()
+                    .map(e -> e.getKey() + ": " + e.getValue().stream().map(Refusal::toString).collect(Collectors.joining("; ")))
+                    .collect(Collectors.joining(" | ", "configuration refused (" + MetatypeConfigurationPlugin.CODE + "), the last good values or the defaults apply: ", "")));
+        }
+        if (!unknown.isEmpty()) {
+            reasons.add("settings nothing reads (" + UnknownSettings.CODE + "): " + String.join(" | ", unknown));
+        }
+        return HealthResult.degraded(String.join("; ", reasons), details);
     }
 }

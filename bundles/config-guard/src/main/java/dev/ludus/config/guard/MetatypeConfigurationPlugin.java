@@ -3,6 +3,7 @@ package dev.ludus.config.guard;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Dictionary;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,6 +82,13 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     /** By PID, the change count of the guard's last own save of it: saved again at most once a save. */
     private final Map<String, Long> savedAnew = new ConcurrentHashMap<>();
     private final AtomicLong missedDeliveries = new AtomicLong();
+    /** The last look for unknown settings ({@link UnknownSettings}); null: none taken yet. */
+    private volatile Unknown unknown;
+    /** The unknown-setting lines logged, so that each is logged once while it stands. */
+    private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
+
+    private record Unknown(long at, List<String> lines) {
+    }
     private BundleContext context;
     private ScheduledExecutorService checks;
 
@@ -101,6 +109,8 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             t.setDaemon(true);
             return t;
         });
+        // The configurations found in conf/ at start are named once the bundles that read them are installed.
+        scheduleUnknownSettings(3 * CHECK_AFTER_MILLIS);
     }
 
     @Deactivate
@@ -154,6 +164,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
         if (pid == null || !pid.startsWith(PREFIX)) {
             return;
         }
+        scheduleUnknownSettings(CHECK_AFTER_MILLIS);
         if (event.getType() == ConfigurationEvent.CM_DELETED) {
             deliveries.forget(pid);
             if (guard.deleted(pid)) {
@@ -264,6 +275,83 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
         } finally {
             context.ungetService(ref);
         }
+    }
+
+    private void scheduleUnknownSettings(long afterMillis) {
+        try {
+            checks.schedule(this::findUnknownSettings, afterMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // deactivated meanwhile
+        }
+    }
+
+    /**
+     * The stored configurations' unknown settings and nearly-named PIDs, as found within the last
+     * second (the health check may be asked many times a second).
+     */
+    List<String> unknownSettings() {
+        Unknown last = unknown;
+        if (last != null && System.nanoTime() - last.at() < 1_000_000_000L) {
+            return last.lines();
+        }
+        return findUnknownSettings();
+    }
+
+    /** Looks at every stored {@code dev.ludus.*} configuration; logs each new finding once, as a WARN. */
+    private List<String> findUnknownSettings() {
+        ConfigurationAdmin admin = configAdmin;
+        if (admin == null) {
+            return List.of();
+        }
+        List<String> lines;
+        try {
+            org.osgi.service.cm.Configuration[] all = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + PREFIX + "*)");
+            List<UnknownSettings.Stored> stored = new ArrayList<>();
+            for (org.osgi.service.cm.Configuration c : all == null ? new org.osgi.service.cm.Configuration[0] : all) {
+                Dictionary<String, Object> props = c.getProperties();
+                if (props != null) {
+                    stored.add(new UnknownSettings.Stored(c.getPid(), c.getFactoryPid(), Collections.list(props.keys())));
+                }
+            }
+            lines = stored.isEmpty() ? List.of() : UnknownSettings.find(stored, c -> {
+                Map<String, SettingRule> rules = c.factoryPid() != null ? rules(null, c.factoryPid(), true) : rules(null, c.pid(), false);
+                return rules == null ? null : rules.keySet();
+            }, describedPids());
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.warn("configurations could not be looked at for unknown settings: {}", e.toString());
+            return List.of();
+        }
+        for (String line : lines) {
+            if (unknownLogged.add(line)) {
+                LOG.warn("configuration {} ({})", line, UnknownSettings.CODE);
+            }
+        }
+        unknownLogged.retainAll(lines);
+        unknown = new Unknown(System.nanoTime(), lines);
+        return lines;
+    }
+
+    /** Every {@code dev.ludus.*} PID and factory PID the installed bundles' metatype describes. */
+    private Set<String> describedPids() {
+        Set<String> pids = new java.util.HashSet<>();
+        for (Bundle bundle : context.getBundles()) {
+            MetaTypeInformation info;
+            try {
+                info = metaType.getMetaTypeInformation(bundle);
+            } catch (RuntimeException e) {
+                continue; // a bundle being uninstalled
+            }
+            if (info != null) {
+                for (String[] list : new String[][] {info.getPids(), info.getFactoryPids()}) {
+                    for (String pid : list == null ? new String[0] : list) {
+                        if (pid.startsWith(PREFIX)) {
+                            pids.add(pid);
+                        }
+                    }
+                }
+            }
+        }
+        return pids;
     }
 
     /** The refusals in force, by PID. */

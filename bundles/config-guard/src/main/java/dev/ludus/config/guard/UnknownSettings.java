@@ -1,0 +1,121 @@
+package dev.ludus.config.guard;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * What a careless operator's typo leaves behind in a stored configuration: a property that the
+ * PID's metatype does not declare ({@code maxMesageBytes} in {@code dev.ludus.gateway}), and a PID
+ * that no bundle describes but one nearly named does ({@code dev.ludus.gatway}). Neither is an
+ * error the guard may refuse (a drop-in bundle may read properties it does not declare, and a
+ * configuration may wait for a bundle not installed yet), but both are almost always a setting
+ * the operator believes applied and that nothing reads: they are named, with the nearest
+ * declared name.
+ *
+ * <p>Properties with a dot in their name are never named: the framework's ({@code service.pid},
+ * {@code felix.fileinstall.filename}), Declarative Services' reference targets
+ * ({@code limiter.target}) and private ones ({@code .password}).
+ */
+final class UnknownSettings {
+
+    /** Stable code of the log line and the health reason. */
+    static final String CODE = "config_unknown_setting";
+
+    /** A stored configuration: its PID, its factory PID (or null) and its property names. */
+    record Stored(String pid, String factoryPid, Collection<String> keys) {
+    }
+
+    private UnknownSettings() {
+    }
+
+    /**
+     * One line per stored configuration with unknown settings, in PID order.
+     *
+     * @param stored    the stored configurations of the checked PIDs
+     * @param declared  the property names the metatype declares for a configuration, or null when
+     *                  no bundle describes its PID (or factory PID)
+     * @param described every PID and factory PID some bundle's metatype describes
+     */
+    static List<String> find(Collection<Stored> stored, Function<Stored, Set<String>> declared, Set<String> described) {
+        List<String> out = new ArrayList<>();
+        for (Stored c : stored) {
+            Set<String> names = declared.apply(c);
+            if (names == null) {
+                String near = c.factoryPid() == null ? nearest(c.pid(), described) : null;
+                if (near != null) {
+                    out.add(c.pid() + ": no bundle describes this PID (did you mean " + near + "?); nothing reads it");
+                }
+                continue;
+            }
+            Set<String> unknown = new TreeSet<>();
+            for (String key : c.keys()) {
+                if (key.indexOf('.') < 0 && !names.contains(key)) {
+                    String near = nearest(key, names);
+                    unknown.add(near == null ? key : key + " (did you mean " + near + "?)");
+                }
+            }
+            if (!unknown.isEmpty()) {
+                out.add(c.pid() + ": " + String.join(", ", unknown) + (unknown.size() == 1 ? " is not a setting" : " are not settings")
+                        + " of this PID, ignored");
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * The candidate nearest to {@code name} when it is near enough to be a typo of it: at most 2
+     * edits apart ignoring case (1 for names under 6 characters); null otherwise, or for a tie.
+     */
+    static String nearest(String name, Collection<String> candidates) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        int allowed = name.length() < 6 ? 1 : 2;
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        boolean tie = false;
+        for (String c : candidates) {
+            if (c.equals(name) || c.indexOf('.') >= 0 && name.indexOf('.') < 0) {
+                continue;
+            }
+            int d = distance(lower, c.toLowerCase(Locale.ROOT), allowed);
+            if (d < bestDistance) {
+                best = c;
+                bestDistance = d;
+                tie = false;
+            } else if (d == bestDistance) {
+                tie = true;
+            }
+        }
+        return bestDistance <= allowed && !tie ? best : null;
+    }
+
+    /** Edits (insert, delete, replace, swap of neighbours) from {@code a} to {@code b}; more than {@code limit} reads as limit + 1. */
+    static int distance(String a, String b, int limit) {
+        if (Math.abs(a.length() - b.length()) > limit) {
+            return limit + 1;
+        }
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                int v = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    v = Math.min(v, d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = v;
+            }
+        }
+        return Math.min(d[a.length()][b.length()], limit + 1);
+    }
+}
