@@ -11,7 +11,7 @@ import java.util.function.Function;
 /**
  * What a careless operator's typo leaves behind in a stored configuration: a property that the
  * PID's metatype does not declare ({@code maxMesageBytes} in {@code dev.ludus.gateway}), and a PID
- * that no bundle describes but one nearly named does ({@code dev.ludus.gatway}). Neither is an
+ * that no bundle describes but one a single edit away does ({@code dev.ludus.gatway}). Neither is an
  * error the guard may refuse (a drop-in bundle may read properties it does not declare, and a
  * configuration may wait for a bundle not installed yet), but both are almost always a setting
  * the operator believes applied and that nothing reads: they are named, with the nearest
@@ -46,7 +46,9 @@ final class UnknownSettings {
         for (Stored c : stored) {
             Set<String> names = declared.apply(c);
             if (names == null) {
-                String near = c.factoryPid() == null ? nearest(c.pid(), described) : null;
+                // One edit at most: PIDs share their long prefix, and the shipped files of optional
+                // bundles (dev.ludus.nats beside dev.ludus.stats) must not read as typos.
+                String near = c.factoryPid() == null ? nearest(c.pid(), described, 1) : null;
                 if (near != null) {
                     out.add(c.pid() + ": no bundle describes this PID (did you mean " + near + "?); nothing reads it");
                 }
@@ -73,8 +75,12 @@ final class UnknownSettings {
      * edits apart ignoring case (1 for names under 6 characters); null otherwise, or for a tie.
      */
     static String nearest(String name, Collection<String> candidates) {
+        return nearest(name, candidates, name.length() < 6 ? 1 : 2);
+    }
+
+    /** {@link #nearest(String, Collection)} with at most {@code allowed} edits. */
+    static String nearest(String name, Collection<String> candidates, int allowed) {
         String lower = name.toLowerCase(Locale.ROOT);
-        int allowed = name.length() < 6 ? 1 : 2;
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         boolean tie = false;

@@ -39,8 +39,11 @@ public class UnknownSettingsTest {
     public void aPidNoBundleDescribesIsNamedOnlyWhenItIsNearlyADescribedOne() {
         assertEquals(List.of("dev.ludus.gatway: no bundle describes this PID (did you mean dev.ludus.gateway?); nothing reads it"),
                 find(new UnknownSettings.Stored("dev.ludus.gatway", null, List.of("maxMessageBytes")),
-                        // a bundle not installed yet may read this one: not a typo of anything
-                        new UnknownSettings.Stored("dev.ludus.limits.redis", null, List.of("timeoutMillis"))));
+                        // a bundle not installed yet may read these: not typos
+                        new UnknownSettings.Stored("dev.ludus.limits.redis", null, List.of("timeoutMillis")),
+                        new UnknownSettings.Stored("dev.ludus.nats", null, List.of("servers"))));
+        assertNull("two edits from a described PID is another PID", UnknownSettings.nearest("dev.ludus.nats",
+                Set.of("dev.ludus.stats"), 1));
     }
 
     @Test
