@@ -86,9 +86,6 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     private volatile Unknown unknown;
     /** The unknown-setting lines logged, so that each is logged once while it stands. */
     private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
-
-    private record Unknown(long at, List<String> lines) {
-    }
     private BundleContext context;
     private ScheduledExecutorService checks;
 
@@ -275,6 +272,10 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
         } finally {
             context.ungetService(ref);
         }
+    }
+
+    /** What {@link #findUnknownSettings} found, and when ({@link System#nanoTime}). */
+    private record Unknown(long at, List<String> lines) {
     }
 
     private void scheduleUnknownSettings(long afterMillis) {
