@@ -186,13 +186,13 @@ public class DefaultFeatureSetIT {
         Files.move(part, plain, StandardCopyOption.ATOMIC_MOVE);
         try {
             Wait.until("the framework check names the jar and why", 20_000, () -> String.valueOf(
-                    check("framework").details().get("notInstalled")).contains("itest-plain.jar: no Bundle-SymbolicName"));
-            assertEquals("DEGRADED", check("framework").status().name());
+                    HealthChecks.require(context, "framework").details().get("notInstalled")).contains("itest-plain.jar: no Bundle-SymbolicName"));
+            assertEquals("DEGRADED", HealthChecks.require(context, "framework").status().name());
         } finally {
             Files.deleteIfExists(plain);
         }
         Wait.until("no longer named once it is gone", 20_000,
-                () -> !check("framework").details().containsKey("notInstalled"));
+                () -> !HealthChecks.require(context, "framework").details().containsKey("notInstalled"));
     }
 
     @Test
@@ -265,21 +265,6 @@ public class DefaultFeatureSetIT {
         } finally {
             context.ungetService(ref);
         }
-    }
-
-    /** The result of the health check of this name, now. */
-    private HealthResult check(String name) throws Exception {
-        for (ServiceReference<HealthCheck> ref : context.getServiceReferences(HealthCheck.class, null)) {
-            HealthCheck c = context.getService(ref);
-            try {
-                if (c != null && name.equals(c.name())) {
-                    return c.check();
-                }
-            } finally {
-                context.ungetService(ref);
-            }
-        }
-        throw new AssertionError("no health check " + name);
     }
 
     private String greeting() throws Exception {
