@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 
 import dev.ludus.api.rooms.RoomInfo;
 import dev.ludus.api.rooms.RoomQuery;
@@ -52,6 +53,12 @@ final class Protocol {
 
     // A frame holds exactly one JSON value: anything after it is refused, not silently dropped.
     private final ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * What reads a player's frame: as {@link #mapper}, and a key twice in one object is refused. Read
+     * last-wins, {@code {"type":"act",…,"type":"hello"}} means one thing to a proxy or log reader that
+     * keeps the first and another to the server.
+     */
+    private final ObjectReader requests = mapper.reader().with(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
     private final AtomicReferenceArray<Object[]> shared = new AtomicReferenceArray<>(SHARED_SLOTS);
 
     /** The outcome of parsing one frame. */
@@ -77,9 +84,12 @@ final class Protocol {
     Parsed parse(String text) {
         JsonNode root;
         try {
-            root = mapper.readTree(text);
+            root = requests.readTree(text);
         } catch (JsonProcessingException e) {
-            return new Bad(null, Codes.BAD_JSON, "not valid JSON: " + e.getOriginalMessage());
+            String duplicate = duplicateKey(e);
+            return new Bad(null, Codes.BAD_JSON, duplicate != null
+                    ? "not valid JSON: the key \"" + clip(duplicate) + "\" appears twice in one object"
+                    : "not valid JSON: " + e.getOriginalMessage());
         }
         if (root == null || !root.isObject()) {
             return new Bad(null, Codes.BAD_REQUEST, "a request is a JSON object with \"id\" and \"type\"");
@@ -103,6 +113,20 @@ final class Protocol {
                     + "hello, list_rooms, create_room, join_room, leave_room, add_bot, remove_bot, start, act, sync, ping, "
                     + "profile, leaderboard, history");
         }
+    }
+
+    /** The key Jackson found twice in one object, or null when that is not what {@code e} is. */
+    private static String duplicateKey(JsonProcessingException e) {
+        if (!(e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException)) {
+            return null;
+        }
+        String m = e.getOriginalMessage();
+        String prefix = "Duplicate field '";
+        if (m == null || !m.startsWith(prefix)) {
+            return null;
+        }
+        int end = m.indexOf('\'', prefix.length());
+        return end < 0 ? null : m.substring(prefix.length(), end);
     }
 
     private static final class UnknownType extends Exception {

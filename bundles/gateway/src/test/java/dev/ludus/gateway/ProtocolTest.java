@@ -210,6 +210,20 @@ public class ProtocolTest {
     }
 
     @Test
+    public void aKeyTwiceInOneObjectIsRefusedWhereverItIs() {
+        Protocol.Bad top = bad("{\"id\":1,\"type\":\"act\",\"action\":\"x\",\"type\":\"hello\",\"name\":\"n\"}");
+        assertEquals("bad_json", top.code());
+        assertEquals("not valid JSON: the key \"type\" appears twice in one object", top.message());
+        assertNull(top.id());
+        Protocol.Bad nested = bad("{\"id\":1,\"type\":\"act\",\"action\":\"x\",\"args\":{\"pit\":1,\"pit\":2}}");
+        assertEquals("bad_json", nested.code());
+        assertTrue(nested.message(), nested.message().contains("\"pit\""));
+        assertEquals("bad_json", bad("{\"id\":1,\"id\":2,\"type\":\"ping\"}").code());
+        // The same key in two objects, or a key only differing in case, is not a duplicate.
+        assertEquals(new Request.Ping("a"), good("{\"id\":\"a\",\"type\":\"ping\",\"x\":{\"id\":1},\"ID\":2}"));
+    }
+
+    @Test
     public void lastSeqMustBeACountAClientCanHold() {
         assertEquals("bad_request", bad("{\"id\":1,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":9223372036854775807}").code());
         assertEquals("bad_request", bad("{\"id\":1,\"type\":\"hello\",\"token\":\"t\",\"lastSeq\":-5}").code());
