@@ -73,6 +73,7 @@ final class RoomsHealth {
         long waitingOnStore = ctx.rooms.values().stream().filter(l -> l.slowAppendSince != 0).count();
         d.put("pausedBySlowStore", waitingOnStore);
         d.put("lobbyVersion", ctx.lobby.version());
+        d.put("busBound", ctx.bus != null);
         d.put("quarantined", quarantined.size());
         if (!quarantined.isEmpty()) {
             quarantined.sort(null);
@@ -95,6 +96,15 @@ final class RoomsHealth {
         }
         if (pendingArchive > 0 && ctx.archive == null) {
             return HealthResult.degraded(pendingArchive + " completed game(s) wait for the archive service", d);
+        }
+        if (ctx.bus == null) {
+            // Nothing is lost yet: a finished game is announced once a bus binds. But statistics
+            // and webhooks hear of no game meanwhile, and an archived game still unannounced after
+            // an hour is given up.
+            RoomsConfig c = ctx.config;
+            return HealthResult.degraded("no message bus matches bus.target " + (c == null ? "" : c.bus_target())
+                    + " of " + RoomsContext.PID + ": finished games are not announced (statistics, webhooks) until one"
+                    + " does; install its feature or correct the filter", d);
         }
         return HealthResult.up(d);
     }

@@ -216,6 +216,29 @@ public class GameAnnouncerTest {
     }
 
     @Test
+    public void withoutABusHealthSaysFinishedGamesAreNotAnnouncedAndNamesTheFilter() throws Exception {
+        RoomRuntime r = runtime(null);
+        List<dev.ludus.api.archive.CompletedGame> submitted = Collections.synchronizedList(new ArrayList<>());
+        r.bindArchive(new RoomRuntimeTest.RecordingArchive(submitted));
+        RoomInfo room = botGame(r, "bots");
+        waitFor(() -> r.get(room.roomId()).orElseThrow().state() == dev.ludus.api.rooms.RoomState.FINISHED);
+        waitFor(() -> events.types("room-" + room.roomId()).contains("archived"));
+        dev.ludus.api.health.HealthResult h = r.check();
+        assertEquals(dev.ludus.api.health.HealthStatus.DEGRADED, h.status());
+        assertTrue(h.reason(), h.reason().contains("bus.target (ludus.bus=local)") && h.reason().contains("not announced"));
+        assertEquals(false, h.details().get("busBound"));
+
+        RecordingBus bus = new RecordingBus();
+        r.bindBus(bus);
+        waitFor(() -> events.types("room-" + room.roomId()).contains("announced"));
+        assertEquals(dev.ludus.api.health.HealthStatus.UP, r.check().status());
+        assertEquals(true, r.check().details().get("busBound"));
+
+        r.unbindBus(bus);
+        assertEquals(dev.ludus.api.health.HealthStatus.DEGRADED, r.check().status());
+    }
+
+    @Test
     public void anAnnouncementPendingAtARestartIsMadeAfterIt() throws Exception {
         RecordingBus down = new RecordingBus();
         down.down.set(true);

@@ -233,6 +233,7 @@ public class RoomLimitsTest {
         again.modified(RoomRuntimeTest.config(settings));
         waitFor(() -> events.types(stream).contains("archived"));
         assertEquals(1, archive.accepted.size());
+        again.bindBus(new GameAnnouncerTest.RecordingBus()); // without a bus the runtime is DEGRADED for that
         waitFor(() -> "UP".equals(again.check().status().name()));
     }
 

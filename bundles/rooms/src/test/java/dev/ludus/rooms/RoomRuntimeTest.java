@@ -294,6 +294,7 @@ public class RoomRuntimeTest {
         List<String> types = annSees.stream().map(RoomEvent::type).toList();
         assertTrue("resumed after the pause: " + types, types.indexOf("game_resumed") > types.indexOf("game_paused"));
         assertTrue(add(r, room.roomId(), other, 1) instanceof ActionResult.Accepted);
+        r.bindBus(new GameAnnouncerTest.RecordingBus()); // without a bus the runtime is DEGRADED for that
         assertEquals(dev.ludus.api.health.HealthStatus.UP, r.check().status());
         assertEquals(1L, r.check().details().get("slowAppends"));
     }
@@ -696,6 +697,7 @@ public class RoomRuntimeTest {
         assertEquals(RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
         assertEquals(gameBefore, r.view(room.roomId(), "ann").get("game"));
         assertTrue(add(r, room.roomId(), other, 1) instanceof ActionResult.Accepted);
+        r.bindBus(new GameAnnouncerTest.RecordingBus()); // without a bus the runtime is DEGRADED for that
         assertEquals("UP", r.check().status().name());
     }
 
