@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -236,6 +237,43 @@ public class ConfigGuardIT {
         }
         Wait.until("no longer named once both are gone", 10_000,
                 () -> health("configuration").details().get("unknownSettings") == null);
+    }
+
+    @Test
+    public void aReferenceTargetMatchingNoServiceIsNamedWithTheValuesThereUntilItMatches() throws Exception {
+        org.osgi.service.cm.Configuration rooms = configAdmin.getConfiguration("dev.ludus.rooms", "?");
+        Dictionary<String, Object> before = rooms.getProperties();
+        // Saved whole, not merged: a setting another test left refused would keep the whole save from the rooms.
+        update("dev.ludus.rooms", Map.of("bus.target", "(ludus.bus=nats)", "bsu.target", "(ludus.bus=local)"));
+        try {
+            Wait.until("a target for no reference named at once", 10_000, () -> String.valueOf(
+                    health("configuration").details().get("unmatchedTargets")).contains(
+                    "dev.ludus.rooms: bsu.target names no reference of this PID's components (did you mean bus.target?)"),
+                    () -> "configuration check: " + health("configuration"));
+            Wait.until("named once it has matched nothing for the grace period", 30_000, () -> String.valueOf(
+                    health("configuration").details().get("unmatchedTargets")).contains(
+                    "dev.ludus.rooms: bus.target (ludus.bus=nats) matches no MessageBus service (there: ludus.bus=local)"),
+                    () -> "configuration check: " + health("configuration"));
+            HealthResult h = health("configuration");
+            assertEquals(HealthStatus.DEGRADED, h.status());
+            assertTrue(h.reason(), h.reason().contains("config_target_unmatched"));
+            HealthResult r = health("rooms");
+            assertEquals("the rooms say what it costs: " + r, HealthStatus.DEGRADED, r.status());
+            assertTrue(r.reason(), r.reason().contains("finished games are not announced"));
+
+            // Corrected: valid, so delivered, and nothing is named any more.
+            update("dev.ludus.rooms", Map.of("bus.target", "(ludus.bus=local)", "botThinkMillis", "20"));
+            Wait.until("no longer named once it matches", 20_000,
+                    () -> health("configuration").details().get("unmatchedTargets") == null
+                            && health("rooms").status() == HealthStatus.UP,
+                    () -> "configuration " + health("configuration") + "; rooms " + health("rooms"));
+        } finally {
+            if (before == null) {
+                delete("dev.ludus.rooms");
+            } else {
+                Configurations.save(configAdmin, "dev.ludus.rooms", before);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- helpers

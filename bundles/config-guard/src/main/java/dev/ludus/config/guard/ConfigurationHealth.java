@@ -15,7 +15,8 @@ import dev.ludus.api.health.HealthResult;
  * The health check {@code configuration}: {@code DEGRADED} while any configuration is refused,
  * naming each PID, property, refused value and the allowed values, and while a stored
  * configuration holds a setting nothing reads ({@link UnknownSettings}: a property its PID does
- * not declare, a PID nearly named as a described one); {@code UP} otherwise.
+ * not declare, a PID nearly named as a described one), and while a component's reference target
+ * has matched no service for a while ({@link UnmatchedTargets}); {@code UP} otherwise.
  */
 @Component(service = HealthCheck.class)
 public class ConfigurationHealth implements HealthCheck {
@@ -32,13 +33,17 @@ public class ConfigurationHealth implements HealthCheck {
     public HealthResult check() {
         Map<String, List<Refusal>> refusals = plugin.refusals();
         List<String> unknown = plugin.unknownSettings();
+        List<String> unmatched = plugin.unmatchedTargets();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("checkedPids", String.join(", ", plugin.checked()));
         details.put("missedDeliveriesSavedAgain", plugin.missedDeliveries());
         if (!unknown.isEmpty()) {
             details.put("unknownSettings", String.join(" | ", unknown));
         }
-        if (refusals.isEmpty() && unknown.isEmpty()) {
+        if (!unmatched.isEmpty()) {
+            details.put("unmatchedTargets", String.join(" | ", unmatched));
+        }
+        if (refusals.isEmpty() && unknown.isEmpty() && unmatched.isEmpty()) {
             return HealthResult.up(details);
         }
         refusals.forEach((pid, list) -> details.put(pid, list.stream().map(Refusal::toString)
@@ -51,6 +56,9 @@ public class ConfigurationHealth implements HealthCheck {
         }
         if (!unknown.isEmpty()) {
             reasons.add("settings nothing reads (" + UnknownSettings.CODE + "): " + String.join(" | ", unknown));
+        }
+        if (!unmatched.isEmpty()) {
+            reasons.add("reference targets that select nothing (" + UnmatchedTargets.CODE + "): " + String.join(" | ", unmatched));
         }
         return HealthResult.degraded(String.join("; ", reasons), details);
     }

@@ -70,6 +70,9 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     /** Late among the plugins that may change a configuration (0 to 1000): it checks the final values. */
     static final int RANKING = 900;
 
+    /** How often the reference targets are looked at for ones that match no service. */
+    static final long TARGETS_EVERY_MILLIS = 5000;
+
     /** How long after a save its delivery is checked, and checked again before it is saved anew. */
     static final long CHECK_AFTER_MILLIS = 1000;
 
@@ -83,9 +86,14 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
     private final Map<String, Long> savedAnew = new ConcurrentHashMap<>();
     private final AtomicLong missedDeliveries = new AtomicLong();
     /** The last look for unknown settings ({@link UnknownSettings}); null: none taken yet. */
-    private volatile Unknown unknown;
+    private volatile Findings unknown;
     /** The unknown-setting lines logged, so that each is logged once while it stands. */
     private final Set<String> unknownLogged = ConcurrentHashMap.newKeySet();
+    private final UnmatchedTargets targets = new UnmatchedTargets();
+    /** The last look for reference targets that match nothing; null: none taken yet. */
+    private volatile Findings unmatched;
+    /** The unmatched-target lines logged, so that each is logged once while it stands. */
+    private final Set<String> unmatchedLogged = ConcurrentHashMap.newKeySet();
     private BundleContext context;
     private ScheduledExecutorService checks;
 
@@ -108,6 +116,9 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
         });
         // The configurations found in conf/ at start are named once the bundles that read them are installed.
         scheduleUnknownSettings(3 * CHECK_AFTER_MILLIS);
+        // Services come and go without a configuration event (a feature removed): looked at every few seconds.
+        checks.scheduleWithFixedDelay(this::findUnmatchedTargets, TARGETS_EVERY_MILLIS, TARGETS_EVERY_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     @Deactivate
@@ -274,8 +285,8 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
         }
     }
 
-    /** What {@link #findUnknownSettings} found, and when ({@link System#nanoTime}). */
-    private record Unknown(long at, List<String> lines) {
+    /** What {@link #findUnknownSettings} or {@link #findUnmatchedTargets} found, and when ({@link System#nanoTime}). */
+    private record Findings(long at, List<String> lines) {
     }
 
     private void scheduleUnknownSettings(long afterMillis) {
@@ -291,7 +302,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
      * second (the health check may be asked many times a second).
      */
     List<String> unknownSettings() {
-        Unknown last = unknown;
+        Findings last = unknown;
         if (last != null && System.nanoTime() - last.at() < 1_000_000_000L) {
             return last.lines();
         }
@@ -328,8 +339,175 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             }
         }
         unknownLogged.retainAll(lines);
-        unknown = new Unknown(System.nanoTime(), lines);
+        unknown = new Findings(System.nanoTime(), lines);
         return lines;
+    }
+
+    /**
+     * The reference targets of the {@code dev.ludus.*} components that match no service
+     * ({@link UnmatchedTargets}), as found within the last second.
+     */
+    List<String> unmatchedTargets() {
+        Findings last = unmatched;
+        if (last != null && System.nanoTime() - last.at() < 1_000_000_000L) {
+            return last.lines();
+        }
+        return findUnmatchedTargets();
+    }
+
+    /** Looks at every reference target Declarative Services runs; logs each new finding once, as a WARN. */
+    private List<String> findUnmatchedTargets() {
+        ServiceComponentRuntime scr = runtime;
+        ConfigurationAdmin admin = configAdmin;
+        if (scr == null || admin == null) {
+            return List.of();
+        }
+        List<String> lines;
+        try {
+            List<String> unknownReferences = new ArrayList<>();
+            List<UnmatchedTargets.Target> running = targets(scr, configuredTargets(admin), unknownReferences);
+            lines = targets.find(running, new UnmatchedTargets.Registry() {
+                @Override
+                public boolean matches(String service, String filter) {
+                    try {
+                        return context.getAllServiceReferences(service, filter) != null;
+                    } catch (InvalidSyntaxException e) {
+                        throw new IllegalArgumentException(e.getMessage(), e);
+                    }
+                }
+
+                @Override
+                public List<String> values(String service, String property) {
+                    java.util.TreeSet<String> values = new java.util.TreeSet<>();
+                    try {
+                        ServiceReference<?>[] refs = context.getAllServiceReferences(service, null);
+                        for (ServiceReference<?> r : refs == null ? new ServiceReference<?>[0] : refs) {
+                            Object v = r.getProperty(property);
+                            if (v instanceof Object[] a) {
+                                for (Object o : a) {
+                                    values.add(String.valueOf(o));
+                                }
+                            } else if (v != null) {
+                                values.add(String.valueOf(v));
+                            }
+                        }
+                    } catch (InvalidSyntaxException e) {
+                        // a null filter is valid
+                    }
+                    return List.copyOf(values);
+                }
+            }, System.nanoTime() / 1_000_000L);
+            if (!unknownReferences.isEmpty()) {
+                List<String> all = new ArrayList<>(lines);
+                all.addAll(unknownReferences);
+                all.sort(null);
+                lines = List.copyOf(all);
+            }
+        } catch (IllegalStateException e) {
+            return List.of(); // this bundle is stopping: its context is no longer valid
+        } catch (IOException | InvalidSyntaxException | RuntimeException e) {
+            LOG.warn("reference targets could not be looked at: {}", e.toString());
+            return List.of();
+        }
+        for (String line : lines) {
+            if (unmatchedLogged.add(line)) {
+                LOG.warn("configuration {} ({})", line, UnmatchedTargets.CODE);
+            }
+        }
+        unmatchedLogged.retainAll(lines);
+        unmatched = new Findings(System.nanoTime(), lines);
+        return lines;
+    }
+
+    /**
+     * By stored {@code dev.ludus.*} configuration PID, the references whose target it sets (the
+     * names before {@code .target}, lower case). Only those are followed: a target a component
+     * declares itself may match nothing by design (an optional service that is rarely there).
+     */
+    private static Map<String, Set<String>> configuredTargets(ConfigurationAdmin admin)
+            throws IOException, InvalidSyntaxException {
+        Map<String, Set<String>> out = new java.util.HashMap<>();
+        org.osgi.service.cm.Configuration[] all = admin.listConfigurations("(" + Constants.SERVICE_PID + "=" + PREFIX + "*)");
+        for (org.osgi.service.cm.Configuration c : all == null ? new org.osgi.service.cm.Configuration[0] : all) {
+            Dictionary<String, Object> props = c.getProperties();
+            if (props == null) {
+                continue;
+            }
+            for (String key : Collections.list(props.keys())) {
+                String lower = key.toLowerCase(java.util.Locale.ROOT);
+                if (lower.endsWith(".target") && lower.length() > ".target".length()) {
+                    out.computeIfAbsent(c.getPid(), k -> new java.util.HashSet<>())
+                            .add(lower.substring(0, lower.length() - ".target".length()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every reference whose target a stored configuration sets, of the running (or waiting) {@code dev.ludus.*} components. */
+    private static List<UnmatchedTargets.Target> targets(ServiceComponentRuntime scr, Map<String, Set<String>> configured,
+                                                         List<String> unknownReferences) {
+        if (configured.isEmpty()) {
+            return List.of();
+        }
+        List<UnmatchedTargets.Target> out = new ArrayList<>();
+        Map<String, Set<String>> referencesByPid = new java.util.HashMap<>();
+        for (org.osgi.service.component.runtime.dto.ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (d.name == null || !d.name.startsWith(PREFIX)) {
+                continue;
+            }
+            Map<String, org.osgi.service.component.runtime.dto.ReferenceDTO> refs = new java.util.HashMap<>();
+            for (org.osgi.service.component.runtime.dto.ReferenceDTO r : d.references == null
+                    ? new org.osgi.service.component.runtime.dto.ReferenceDTO[0] : d.references) {
+                refs.put(r.name, r);
+            }
+            for (String pid : d.configurationPid == null ? new String[0] : d.configurationPid) {
+                referencesByPid.computeIfAbsent(pid, k -> new java.util.TreeSet<>()).addAll(refs.keySet());
+            }
+            for (org.osgi.service.component.runtime.dto.ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                Object servicePid = c.properties == null ? null : c.properties.get(Constants.SERVICE_PID);
+                String pid = servicePid instanceof String p ? p
+                        : d.configurationPid != null && d.configurationPid.length > 0 ? d.configurationPid[0] : d.name;
+                List<String[]> named = new ArrayList<>(); // reference name, target
+                if (c.satisfiedReferences != null) {
+                    for (var s : c.satisfiedReferences) {
+                        named.add(new String[] {s.name, s.target});
+                    }
+                }
+                if (c.unsatisfiedReferences != null) {
+                    for (var u : c.unsatisfiedReferences) {
+                        named.add(new String[] {u.name, u.target});
+                    }
+                }
+                Set<String> set = configured.getOrDefault(pid, Set.of());
+                for (String[] n : named) {
+                    org.osgi.service.component.runtime.dto.ReferenceDTO r = refs.get(n[0]);
+                    if (r == null || n[1] == null || n[1].isBlank() || !set.contains(n[0].toLowerCase(java.util.Locale.ROOT))) {
+                        continue;
+                    }
+                    out.add(new UnmatchedTargets.Target(pid, n[0], r.interfaceName, n[1].trim(),
+                            r.cardinality != null && r.cardinality.startsWith("1")));
+                }
+            }
+        }
+        // A target for a reference none of the PID's components has (cahce.target): a typo, read by nothing.
+        configured.forEach((pid, names) -> {
+            Set<String> references = referencesByPid.get(pid);
+            if (references == null) {
+                return; // no component of this PID (a factory configuration, a bundle not installed)
+            }
+            Set<String> lower = new java.util.HashSet<>();
+            references.forEach(r -> lower.add(r.toLowerCase(java.util.Locale.ROOT)));
+            for (String name : new java.util.TreeSet<>(names)) {
+                if (!lower.contains(name)) {
+                    String near = UnknownSettings.nearest(name, references);
+                    unknownReferences.add(pid + ": " + name + ".target names no reference of this PID's components ("
+                            + (near != null ? "did you mean " + near + ".target?" : references.isEmpty() ? "they have none"
+                            : "they have " + String.join(", ", references)) + "); nothing reads it");
+                }
+            }
+        });
+        return out;
     }
 
     /** Every {@code dev.ludus.*} PID and factory PID the installed bundles' metatype describes. */
