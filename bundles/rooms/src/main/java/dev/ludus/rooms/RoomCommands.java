@@ -442,7 +442,10 @@ final class RoomCommands implements RoomService, RoomOperations {
             if (e.getCause() instanceof RoomException re) {
                 throw re;
             }
-            throw new RoomException(RoomException.UNAVAILABLE, RoomDriver.rootMessage(e));
+            if (!(e.getCause() instanceof dev.ludus.api.event.EventStoreException)) {
+                LOG.warn("a rooms call failed unexpectedly", e.getCause());
+            }
+            throw new RoomException(RoomException.UNAVAILABLE, RoomDriver.publicReason(e));
         } catch (TimeoutException e) {
             throw new RoomException(RoomException.UNAVAILABLE, "no answer within " + CALL_TIMEOUT_SECONDS + " s");
         } catch (InterruptedException e) {

@@ -226,7 +226,10 @@ final class RoomDriver {
     }
 
     private void failed(LiveRoom live, RoomRecord record, Throwable error, Reply reply) {
-        String why = rootMessage(error);
+        String why = publicReason(error);
+        if (!(unwrap(error) instanceof dev.ludus.api.event.EventStoreException || movedOn(error))) {
+            LOG.warn("room {}: the event store failed unexpectedly on a {}", live.id, record.getClass().getSimpleName(), error);
+        }
         reply.failed().accept(new RoomException(RoomException.UNAVAILABLE, record instanceof RoomRecord.ActionTaken
                 ? "the action could not be made durable: " + why : "could not persist the change: " + why));
         // Nothing was applied, except an action the engine took ahead of its record; and a
@@ -642,9 +645,26 @@ final class RoomDriver {
         ctx.clusterRooms.released(live.id);
     }
 
-    static String rootMessage(Throwable t) {
+    /**
+     * Why a change was not stored, as the player who asked may read it: the store's stable code,
+     * never its message, which for an I/O error names the server's files and the exception (the
+     * store logs the whole cause itself).
+     */
+    static String publicReason(Throwable t) {
         Throwable c = unwrap(t);
-        return c.getMessage() == null ? c.toString() : c.getMessage();
+        if (c instanceof dev.ludus.api.event.WrongExpectedVersionException) {
+            return "the room changed meanwhile (wrong_expected_version)";
+        }
+        if (c instanceof dev.ludus.api.event.EventStoreException e) {
+            String code = e.code() == null ? "unknown" : e.code();
+            return switch (code) {
+                case "io_error" -> "the server could not write it to its disk (io_error)";
+                case "overloaded" -> "the event store is overloaded (overloaded)";
+                case "store_closed" -> "the event store is closed (store_closed)";
+                default -> "the event store refused it (" + code + ")";
+            };
+        }
+        return "an internal error (the server's log says more)";
     }
 
     /** What failed, without the wrappers of a future that completed with it. */

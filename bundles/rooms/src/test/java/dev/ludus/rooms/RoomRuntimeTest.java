@@ -710,6 +710,10 @@ public class RoomRuntimeTest {
         events.failAppends(true);
         ExecutionException e = assertThrows(ExecutionException.class, () -> add(r, room.roomId(), mover, 2));
         assertEquals("unavailable", ((RoomException) e.getCause()).code());
+        // What the player reads names the store's code, never the store's own text (an I/O error's
+        // names the server's files and the exception).
+        String told = e.getCause().getMessage();
+        assertEquals("the action could not be made durable: the server could not write it to its disk (io_error)", told);
         events.failAppends(false);
         r.settle();
         assertEquals("the engine did not keep the unacknowledged move", before, r.view(room.roomId(), "ann").get("game"));

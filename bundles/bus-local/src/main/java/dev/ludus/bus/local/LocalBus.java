@@ -333,7 +333,7 @@ public final class LocalBus implements AutoCloseable, BusCore {
             } catch (ExecutionException | TimeoutException e) {
                 if (!log.isClosed()) { // else a housekeeping pass raced the close: nothing to say
                     LOG.warn("bus group {}: its cursor could not be written ({}); messages after the last written one "
-                            + "may be delivered again after a restart", group, e.getCause() == null ? e : e.getCause());
+                            + "may be delivered again after a restart", group, String.valueOf(e.getCause() == null ? e : e.getCause()));
                 }
             }
         }
@@ -364,7 +364,7 @@ public final class LocalBus implements AutoCloseable, BusCore {
             return false;
         } catch (ExecutionException | TimeoutException e) {
             LOG.error("bus group {}: dead letter for message {} could not be stored ({}); it will be delivered again",
-                    s.group(), m.id(), e.getCause() == null ? e : e.getCause());
+                    s.group(), m.id(), String.valueOf(e.getCause() == null ? e : e.getCause()));
             return false;
         }
     }
