@@ -107,6 +107,8 @@ public class ConfiguredEventStore implements HealthCheck {
     /** How long activation waits for the log to open before letting it finish in the background. */
     long openWaitMillis = 1000;
     private volatile String ludusData;
+    /** Health is DEGRADED while the log's disk has less space free (0: not watched). */
+    private volatile long minFreeBytes;
     private volatile Path bundleData;
     /** The series in the node's metrics registry, while one is bound. */
     private volatile EventStoreMetrics metrics;
@@ -202,6 +204,7 @@ public class ConfiguredEventStore implements HealthCheck {
      * for all of it). Health is DOWN until the log is open.
      */
     void start(EventStoreConfig config, String ludusData, Path bundleData) {
+        this.minFreeBytes = config.minFreeMegabytes() << 20;
         this.ludusData = ludusData;
         this.bundleData = bundleData;
         state = new State(null, "opening and scanning the event log", null, "");
@@ -285,6 +288,7 @@ public class ConfiguredEventStore implements HealthCheck {
 
     @Modified
     void modified(EventStoreConfig config) {
+        minFreeBytes = config.minFreeMegabytes() << 20;
         lifecycle.execute(() -> reconfigure(config));
     }
 
@@ -423,6 +427,10 @@ public class ConfiguredEventStore implements HealthCheck {
             details.put("lastError", st.lastError());
             details.put("lastErrorAgeMillis", st.lastErrorAgeMillis());
         }
+        long free = freeBytes(s.directory());
+        if (free >= 0) {
+            details.put("freeBytes", free);
+        }
         if (st.closed()) {
             return HealthResult.down("closed", details);
         }
@@ -438,9 +446,26 @@ public class ConfiguredEventStore implements HealthCheck {
             return HealthResult.degraded(st.pendingAppends() + " appends waiting for the disk (limit " + limit + ")",
                     details);
         }
+        long least = minFreeBytes;
+        if (free >= 0 && least > 0 && free < least) {
+            return HealthResult.degraded("the disk of the event log is nearly full: " + (free >> 20) + " MiB free, less "
+                    + "than minFreeMegabytes (" + (least >> 20) + "); once it is full every move is refused", details);
+        }
         if (!s.warning().isEmpty()) {
             return HealthResult.degraded(s.warning(), details);
         }
         return HealthResult.up(details);
+    }
+
+    /** The space this user may still write on the disk of {@code directory}; -1 when it cannot be read. */
+    static long freeBytes(Path directory) {
+        if (directory == null) {
+            return -1;
+        }
+        try {
+            return java.nio.file.Files.getFileStore(directory).getUsableSpace();
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 }

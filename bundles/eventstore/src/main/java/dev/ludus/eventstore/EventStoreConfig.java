@@ -39,6 +39,11 @@ public @interface EventStoreConfig {
             description = "Appends waiting for the disk beyond this many are refused with code 'overloaded'.")
     int maxPendingAppends() default LogSettings.DEFAULT_MAX_PENDING_APPENDS;
 
+    @AttributeDefinition(name = "Least free space (MiB)", min = "0", max = "1048576",
+            description = "Health is DEGRADED while the disk of the event log has less than this much space free for "
+                    + "this user (a full disk refuses every move). 0: not watched.")
+    long minFreeMegabytes() default 64;
+
     @AttributeDefinition(name = "Snapshot directory",
             description = "Where snapshots are. Empty: <ludus.data>/snapshots (or the bundle's data area).")
     String snapshotDirectory() default "";

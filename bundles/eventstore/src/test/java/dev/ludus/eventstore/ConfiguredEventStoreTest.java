@@ -315,6 +315,26 @@ public class ConfiguredEventStoreTest {
     }
 
     @Test
+    public void healthIsDegradedWhileTheLogsDiskHasLessFreeThanMinFreeMegabytes() throws Exception {
+        Path data = tmp.newFolder().toPath();
+        long free = ConfiguredEventStore.freeBytes(data);
+        assertTrue("the disk's free space is read: " + free, free > 0);
+        // The least free space set just above what this disk has: it counts as nearly full.
+        component.start(config("minFreeMegabytes", (free >> 20) + 1), data.toString(), null);
+        component.awaitIdle();
+        HealthResult r = health.check();
+        assertEquals(r.toString(), HealthStatus.DEGRADED, r.status());
+        assertTrue(r.reason(), r.reason().startsWith("the disk of the event log is nearly full: ")
+                && r.reason().contains("less than minFreeMegabytes (" + ((free >> 20) + 1) + ")"));
+        assertTrue(((Number) r.details().get("freeBytes")).longValue() > 0);
+        factory.registered().append("still", EventStore.NO_STREAM, batch("still", 1, 1)); // a warning, not a refusal
+
+        component.modified(config("minFreeMegabytes", 0L));
+        component.awaitIdle();
+        assertEquals("0: not watched", HealthStatus.UP, health.check().status());
+    }
+
+    @Test
     public void deactivationFailsPendingAppendsWithStoreClosedAndNeverLeavesOneHanging() throws Exception {
         Path data = tmp.newFolder().toPath();
         component.start(config(), data.toString(), null);
