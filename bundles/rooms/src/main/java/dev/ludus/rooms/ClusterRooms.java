@@ -63,7 +63,10 @@ final class ClusterRooms {
         try {
             mine = c.claim(roomId);
         } catch (RuntimeException e) {
-            throw new RoomException(RoomException.UNAVAILABLE, "the cluster cannot record the new room: " + e.getMessage());
+            // The player is told the code; the cause (addresses, the client's text) goes to the log.
+            LOG.warn("room {}: the cluster could not record it as this node's: {}", roomId, e.toString());
+            throw new RoomException(RoomException.UNAVAILABLE, "the cluster cannot record the new room ("
+                    + (e instanceof dev.ludus.api.cluster.ClusterException ce ? ce.code() : "cluster_unavailable") + ")");
         }
         if (!mine) {
             throw new RoomException(RoomException.UNAVAILABLE, "room id " + roomId + " belongs to another node");
