@@ -287,6 +287,22 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
 
     /** What {@link #findUnknownSettings} or {@link #findUnmatchedTargets} found, and when ({@link System#nanoTime}). */
     private record Findings(long at, List<String> lines) {
+
+        /** Logs each line not logged while it stood (one WARN, with its code), forgets the ones gone, and dates the lot. */
+        static Findings of(List<String> lines, Set<String> logged, String code) {
+            for (String line : lines) {
+                if (logged.add(line)) {
+                    LOG.warn("configuration {} ({})", line, code);
+                }
+            }
+            logged.retainAll(lines);
+            return new Findings(System.nanoTime(), lines);
+        }
+
+        /** Whether it was found within the last second (a health check may ask many times a second). */
+        boolean fresh() {
+            return System.nanoTime() - at < 1_000_000_000L;
+        }
     }
 
     private void scheduleUnknownSettings(long afterMillis) {
@@ -303,7 +319,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
      */
     List<String> unknownSettings() {
         Findings last = unknown;
-        if (last != null && System.nanoTime() - last.at() < 1_000_000_000L) {
+        if (last != null && last.fresh()) {
             return last.lines();
         }
         return findUnknownSettings();
@@ -333,13 +349,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             LOG.warn("configurations could not be looked at for unknown settings: {}", e.toString());
             return List.of();
         }
-        for (String line : lines) {
-            if (unknownLogged.add(line)) {
-                LOG.warn("configuration {} ({})", line, UnknownSettings.CODE);
-            }
-        }
-        unknownLogged.retainAll(lines);
-        unknown = new Findings(System.nanoTime(), lines);
+        unknown = Findings.of(lines, unknownLogged, UnknownSettings.CODE);
         return lines;
     }
 
@@ -349,7 +359,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
      */
     List<String> unmatchedTargets() {
         Findings last = unmatched;
-        if (last != null && System.nanoTime() - last.at() < 1_000_000_000L) {
+        if (last != null && last.fresh()) {
             return last.lines();
         }
         return findUnmatchedTargets();
@@ -409,13 +419,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             LOG.warn("reference targets could not be looked at: {}", e.toString());
             return List.of();
         }
-        for (String line : lines) {
-            if (unmatchedLogged.add(line)) {
-                LOG.warn("configuration {} ({})", line, UnmatchedTargets.CODE);
-            }
-        }
-        unmatchedLogged.retainAll(lines);
-        unmatched = new Findings(System.nanoTime(), lines);
+        unmatched = Findings.of(lines, unmatchedLogged, UnmatchedTargets.CODE);
         return lines;
     }
 
