@@ -204,6 +204,8 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     private final Clock clock;
 
     private volatile Settings settings;
+    /** This component's bundle context while it is active: to tell a backend leaving from the node stopping. */
+    private volatile BundleContext bundleContext;
     private DurableQueue queue;
     private Archiver archiver;
     private ScheduledExecutorService retention;
@@ -226,6 +228,7 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
 
     @Activate
     void activate(BundleContext context, Config config) throws IOException {
+        bundleContext = context;
         settings = Settings.of(config);
         settings.problems().forEach(p -> LOG.warn("archive configuration: {}", p));
         queue = new DurableQueue(queueDirectory(context), 64L << 20, clock);
@@ -365,8 +368,22 @@ public class QueuedArchiveService implements ArchiveService, HealthCheck {
     void unbindBackend(ArchiveBackend backend) {
         Bound gone = active.getAndUpdate(cur -> cur != null && cur.backend() == backend ? null : cur);
         if (gone != null && gone.backend() == backend && active.get() == null) {
-            LOG.warn("archive backend '{}' left; games wait in the queue until a backend matches {}", gone.name(),
-                    settings == null ? DEFAULT_TARGET : settings.target());
+            if (nodeStopping()) {
+                LOG.info("archive backend '{}' stopped with the node", gone.name());
+            } else {
+                LOG.warn("archive backend '{}' left; games wait in the queue until a backend matches {}", gone.name(),
+                        settings == null ? DEFAULT_TARGET : settings.target());
+            }
+        }
+    }
+
+    /** Whether the framework is stopping (every bundle stops in turn: a backend leaving is no news then). */
+    private boolean nodeStopping() {
+        BundleContext c = bundleContext;
+        try {
+            return c != null && c.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException e) {
+            return true; // this component's own bundle is stopping
         }
     }
 

@@ -82,6 +82,10 @@ final class RoomsHealth {
         if (ctx.eventStore == null) {
             return HealthResult.degraded("event store unavailable: games are paused", d);
         }
+        if (ctx.games.isEmpty()) {
+            return HealthResult.degraded("no game is installed: no room can be created or played (add the games "
+                    + "feature, or drop a game bundle into deploy/)", d);
+        }
         if (waitingOnStore > 0) {
             return HealthResult.degraded(waitingOnStore + " games paused: the event store has not made a move durable"
                     + " within " + ctx.config.slowAppendMillis() + " ms (a slow disk)", d);

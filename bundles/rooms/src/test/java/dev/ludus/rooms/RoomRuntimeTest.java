@@ -702,6 +702,20 @@ public class RoomRuntimeTest {
     }
 
     @Test
+    public void withoutAnyGameHealthSaysNoRoomCanBeCreated() throws Exception {
+        RoomRuntime r = new RoomRuntime();
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.bindBus(new GameAnnouncerTest.RecordingBus());
+        r.activate(config(50, 0));
+        runtimes.add(r);
+        assertEquals("DEGRADED", r.check().status().name());
+        assertTrue(r.check().reason(), r.check().reason().startsWith("no game is installed"));
+        r.bindGame(game);
+        assertEquals("UP", r.check().status().name());
+    }
+
+    @Test
     public void aFailedAppendIsNeverAcknowledgedAndLeavesNoTrace() throws Exception {
         RoomRuntime r = runtime(50, 600_000);
         RoomInfo room = twoPlayers(r, Map.of());
