@@ -30,7 +30,9 @@ import dev.ludus.api.metrics.MetricName;
  * write and the fsync of each group commit;</li>
  * <li>{@code ludus_eventstore_written_bytes}, {@code ludus_eventstore_io_failures} (counters);</li>
  * <li>{@code ludus_eventstore_streams}, {@code _events}, {@code _log_bytes}, {@code _segments},
- * {@code _pending_appends} (gauges, read from the open log when scraped).</li>
+ * {@code _pending_appends} (gauges, read from the open log when scraped);</li>
+ * <li>{@code ludus_eventstore_disk_free_bytes} (gauge): the space this user may still write on the
+ * log's disk, -1 while no log is open or it cannot be read.</li>
  * </ul>
  */
 final class EventStoreMetrics implements LogMetrics {
@@ -69,6 +71,10 @@ final class EventStoreMetrics implements LogMetrics {
         gauge("log_bytes", log, LogStats::bytes);
         gauge("segments", log, s -> s.segments());
         gauge("pending_appends", log, s -> s.pendingAppends());
+        registry.register(name("disk_free_bytes").toString(), (Gauge<Long>) () -> {
+            EventLog l = log.get();
+            return l == null ? -1L : ConfiguredEventStore.freeBytes(l.directory());
+        });
     }
 
     private MetricName name(String what) {

@@ -52,6 +52,9 @@ public class EventStoreMetricsTest {
             assertEquals(5L, gauge(registry, "ludus_eventstore_streams" + LABELS + "}"));
             assertEquals(5L, gauge(registry, "ludus_eventstore_events" + LABELS + "}"));
             assertEquals(log.stats().bytes(), gauge(registry, "ludus_eventstore_log_bytes" + LABELS + "}"));
+            long free = gauge(registry, "ludus_eventstore_disk_free_bytes" + LABELS + "}");
+            assertTrue("the space left on the log's disk: " + free, free > 0
+                    && Math.abs(free - java.nio.file.Files.getFileStore(log.directory()).getUsableSpace()) < 64L << 20);
 
             // The registry leaves (the metrics bundle is swapped): the log records nowhere, the series go.
             log.metrics(null);
