@@ -443,7 +443,7 @@ final class RoomCommands implements RoomService, RoomOperations {
                 throw re;
             }
             if (!(e.getCause() instanceof dev.ludus.api.event.EventStoreException)) {
-                LOG.warn("a rooms call failed unexpectedly", e.getCause());
+                RoomDriver.UNEXPECTED.warn(LOG, "a rooms call failed unexpectedly", e.getCause());
             }
             throw new RoomException(RoomException.UNAVAILABLE, RoomDriver.publicReason(e));
         } catch (TimeoutException e) {

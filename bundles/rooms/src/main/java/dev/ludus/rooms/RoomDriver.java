@@ -49,6 +49,8 @@ import dev.ludus.api.rooms.RoomState;
 final class RoomDriver {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoomDriver.class);
+    /** Failures of the store that are not its own refusals: a store failing so would log once per move. */
+    static final ThrottledWarning UNEXPECTED = new ThrottledWarning(10_000);
     /** The pause reason of games whose event store is away. */
     static final String STORE_AWAY = "event store unavailable";
     /**
@@ -228,7 +230,8 @@ final class RoomDriver {
     private void failed(LiveRoom live, RoomRecord record, Throwable error, Reply reply) {
         String why = publicReason(error);
         if (!(unwrap(error) instanceof dev.ludus.api.event.EventStoreException || movedOn(error))) {
-            LOG.warn("room {}: the event store failed unexpectedly on a {}", live.id, record.getClass().getSimpleName(), error);
+            UNEXPECTED.warn(LOG, "room " + live.id + ": the event store failed unexpectedly on a "
+                    + record.getClass().getSimpleName(), error);
         }
         reply.failed().accept(new RoomException(RoomException.UNAVAILABLE, record instanceof RoomRecord.ActionTaken
                 ? "the action could not be made durable: " + why : "could not persist the change: " + why));
