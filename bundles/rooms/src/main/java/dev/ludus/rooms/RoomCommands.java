@@ -442,7 +442,7 @@ final class RoomCommands implements RoomService, RoomOperations {
             if (e.getCause() instanceof RoomException re) {
                 throw re;
             }
-            if (!(e.getCause() instanceof dev.ludus.api.event.EventStoreException)) {
+            if (!RoomDriver.storeRefused(e)) {
                 RoomDriver.UNEXPECTED.warn(LOG, "a rooms call failed unexpectedly", e.getCause());
             }
             throw new RoomException(RoomException.UNAVAILABLE, RoomDriver.publicReason(e));

@@ -229,7 +229,7 @@ final class RoomDriver {
 
     private void failed(LiveRoom live, RoomRecord record, Throwable error, Reply reply) {
         String why = publicReason(error);
-        if (!(unwrap(error) instanceof dev.ludus.api.event.EventStoreException || movedOn(error))) {
+        if (!storeRefused(error)) {
             UNEXPECTED.warn(LOG, "room " + live.id + ": the event store failed unexpectedly on a "
                     + record.getClass().getSimpleName(), error);
         }
@@ -251,6 +251,14 @@ final class RoomDriver {
         } else {
             rebuild(live);
         }
+    }
+
+    /**
+     * Whether the store refused the call itself (its own code, or a stream moved on): it logs the
+     * cause; anything else is a failure to log here ({@link #UNEXPECTED}).
+     */
+    static boolean storeRefused(Throwable error) {
+        return unwrap(error) instanceof dev.ludus.api.event.EventStoreException || movedOn(error);
     }
 
     /** Whether an append was refused because the stream is past the version expected (someone else wrote it). */
