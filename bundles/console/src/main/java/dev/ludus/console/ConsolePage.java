@@ -187,13 +187,13 @@ abstract class ConsolePage extends HttpServlet {
         return kept.length() == 0 ? null : kept.toString();
     }
 
-    /** Whether the read-only operator asks: its pages offer no action (its POSTs never arrive). */
     /** A request parameter, stripped; null when missing or blank. */
     static String param(HttpServletRequest req, String name) {
         String v = req.getParameter(name);
         return v == null || v.isBlank() ? null : v.strip();
     }
 
+    /** Whether the read-only operator asks: its pages offer no action (its POSTs never arrive). */
     static boolean readOnly(HttpServletRequest req) {
         return Boolean.TRUE.equals(req.getAttribute(READ_ONLY_ATTRIBUTE));
     }
