@@ -462,12 +462,20 @@ public class DistributionIT {
             check(d, 1, "LUDUS_JIT must be deferred, jvm or c1, got 'later'");
             d.env.remove("LUDUS_JIT");
 
-            // A heap at or under 16 MiB gets no -Xms16m (the JVM would refuse to start); jvm leaves the sizing alone.
-            d.env.put("LUDUS_HEAP", "12m");
+            // The least heap the launcher takes (32m) is above -Xms16m; under it, or zero, a clear refusal
+            // instead of the JVM's OutOfMemoryError or "Invalid maximum heap size". jvm leaves the sizing alone.
+            d.env.put("LUDUS_HEAP", "32m");
             d.start("--check");
             d.awaitExit(60, TimeUnit.SECONDS);
             assertTrue(d.output(), d.output().contains("Ludus starting: Java"));
             assertFalse(d.output(), d.output().contains("Initial heap size set to a larger value"));
+            for (String small : List.of("12m", "0", "00g", "31m", "32767k", "1048576")) {
+                d.env.put("LUDUS_HEAP", small);
+                check(d, 1, "LUDUS_HEAP must be at least 32m (a node with nobody on it needs about 24 MiB; 1g is the "
+                        + "default), got '" + small + "'");
+            }
+            d.env.put("LUDUS_HEAP", "1234567890123456g");
+            check(d, 1, "LUDUS_HEAP must be a size such as 512m or 2g, got '1234567890123456g'");
             d.env.remove("LUDUS_HEAP");
             d.env.put("LUDUS_HEAP_TARGET", "jvm");
             d.start().awaitHealthy();

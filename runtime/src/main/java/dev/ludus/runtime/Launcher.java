@@ -148,6 +148,10 @@ public final class Launcher {
         Log.info("Ludus starting: Java " + Runtime.version() + ", max heap " + maxHeapMiB() + " MiB, open files limit "
                 + openFilesLimit() + (check ? "" : ", data " + config.data()) + ", garbage collector " + collector()
                 + ", " + compilers() + classDataSharing() + ", " + httpThreads(config));
+        String heapTooLarge = heapAboveMemory(Runtime.getRuntime().maxMemory(), totalMemory());
+        if (heapTooLarge != null) {
+            Log.warn(heapTooLarge);
+        }
         if (check) {
             scratch = Files.createTempDirectory("ludus-check");
             config.set(LaunchConfig.DATA, scratch.toString());
@@ -409,6 +413,28 @@ public final class Launcher {
             return "Shenandoah";
         }
         return all.isEmpty() ? "unknown" : all;
+    }
+
+    /**
+     * A warning when the maximum heap is more than the memory the machine (or the container) has:
+     * the heap would grow into memory that is not there, and the kernel would kill the node before
+     * the JVM ever saw a full heap. Null when it fits or when the memory is unknown.
+     */
+    static String heapAboveMemory(long maxHeapBytes, long totalMemoryBytes) {
+        if (totalMemoryBytes <= 0 || maxHeapBytes <= totalMemoryBytes) {
+            return null;
+        }
+        long mib = 1024 * 1024;
+        return "the maximum heap (" + maxHeapBytes / mib + " MiB, LUDUS_HEAP or -Xmx in JAVA_OPTS) is more than this "
+                + "machine's memory (" + totalMemoryBytes / mib + " MiB): the system may kill the node as its heap "
+                + "grows, before any OutOfMemoryError; set LUDUS_HEAP below the memory, leaving room for the JVM's own "
+                + "(a few hundred MiB)";
+    }
+
+    /** The memory the JVM sees (a container's limit where there is one), or -1. */
+    private static long totalMemory() {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : -1;
     }
 
     private static long maxHeapMiB() {

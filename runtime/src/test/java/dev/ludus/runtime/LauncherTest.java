@@ -42,4 +42,15 @@ public class LauncherTest {
                 Launcher.EXIT_NOT_READY, Launcher.EXIT_STOP_TIMEOUT, Launcher.EXIT_DATA_IN_USE,
                 Launcher.EXIT_PORT_IN_USE).size());
     }
+
+    @Test
+    public void aHeapAboveTheMachinesMemoryIsNamedAndOneWithinItIsNot() {
+        long gib = 1L << 30;
+        String why = Launcher.heapAboveMemory(64 * gib, 24 * gib);
+        assertNotNull(why);
+        assertTrue(why, why.contains("65536 MiB") && why.contains("24576 MiB") && why.contains("LUDUS_HEAP"));
+        assertNull(Launcher.heapAboveMemory(gib, 24 * gib));
+        assertNull("equal fits", Launcher.heapAboveMemory(24 * gib, 24 * gib));
+        assertNull("memory unknown", Launcher.heapAboveMemory(64 * gib, -1));
+    }
 }
