@@ -299,9 +299,12 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
             return new Findings(System.nanoTime(), lines);
         }
 
-        /** Whether it was found within the last second (a health check may ask many times a second). */
-        boolean fresh() {
-            return System.nanoTime() - at < 1_000_000_000L;
+        /**
+         * The lines of {@code last} if they were found within the last second (a health check may ask
+         * many times a second), else what {@code find} finds now.
+         */
+        static List<String> freshOr(Findings last, java.util.function.Supplier<List<String>> find) {
+            return last != null && System.nanoTime() - last.at() < 1_000_000_000L ? last.lines() : find.get();
         }
     }
 
@@ -318,11 +321,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
      * second (the health check may be asked many times a second).
      */
     List<String> unknownSettings() {
-        Findings last = unknown;
-        if (last != null && last.fresh()) {
-            return last.lines();
-        }
-        return findUnknownSettings();
+        return Findings.freshOr(unknown, this::findUnknownSettings);
     }
 
     /** Looks at every stored {@code dev.ludus.*} configuration; logs each new finding once, as a WARN. */
@@ -358,11 +357,7 @@ public class MetatypeConfigurationPlugin implements ConfigurationPlugin, Configu
      * ({@link UnmatchedTargets}), as found within the last second.
      */
     List<String> unmatchedTargets() {
-        Findings last = unmatched;
-        if (last != null && last.fresh()) {
-            return last.lines();
-        }
-        return findUnmatchedTargets();
+        return Findings.freshOr(unmatched, this::findUnmatchedTargets);
     }
 
     /** Looks at every reference target Declarative Services runs; logs each new finding once, as a WARN. */
