@@ -196,6 +196,43 @@ public class DefaultFeatureSetIT {
     }
 
     @Test
+    public void aJarDroppedIntoDeployWithTheNameAndVersionOfAnInstalledBundleChangesNothing() throws Exception {
+        Bundle stats = installedBundle("dev.ludus.stats");
+        assertNotNull("the statistics bundle is in the default features", stats);
+        long modified = stats.getLastModified();
+        String version = stats.getVersion().toString();
+        // An empty bundle with its name and version: FileInstall alone would put it in the place of
+        // the installed bundle, and uninstall that bundle when the jar is taken away.
+        Path deploy = Path.of(context.getProperty("ludus.itest.deploy"));
+        Path twin = deploy.resolve("itest-twin.jar");
+        Path part = deploy.resolve("itest-twin.jar.part");
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
+        mf.getMainAttributes().putValue(Constants.BUNDLE_SYMBOLICNAME, "dev.ludus.stats");
+        mf.getMainAttributes().putValue(Constants.BUNDLE_VERSION, version);
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(part), mf)) {
+            out.flush();
+        }
+        Files.move(part, twin, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Wait.until("the framework check names the jar and why", 20_000, () -> String.valueOf(
+                    HealthChecks.require(context, "framework").details().get("notInstalled"))
+                    .contains("itest-twin.jar: bundle dev.ludus.stats " + version + " is already installed"));
+            assertEquals("the installed bundle was not updated", modified, stats.getLastModified());
+            assertEquals(Bundle.ACTIVE, stats.getState());
+        } finally {
+            Files.deleteIfExists(twin);
+        }
+        Wait.until("no longer named once it is gone", 20_000, () -> !String.valueOf(
+                HealthChecks.require(context, "framework").details().get("notInstalled")).contains("itest-twin.jar"));
+        Thread.sleep(1_000); // five of FileInstall's polls (200 ms here): it uninstalled the bundle within one
+        assertEquals("the installed bundle stays", stats, context.getBundle(stats.getBundleId()));
+        assertEquals(Bundle.ACTIVE, stats.getState());
+        assertEquals(modified, stats.getLastModified());
+    }
+
+    @Test
     public void cfgFileInConfReachesConfigAdminAndTheRunningComponent() throws Exception {
         Bundle hello;
         try (InputStream in = Files.newInputStream(Path.of(context.getProperty("ludus.itest.example")))) {

@@ -689,6 +689,55 @@ public class DistributionIT {
         }
     }
 
+    @Test
+    public void aJarInDeployWithTheNameAndVersionOfACoreBundleNeitherReplacesNorRemovesIt() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            // An empty bundle named and versioned as the rooms runtime, left in deploy/ while the node
+            // was down. FileInstall on its own "updates" the installed bundle with such a jar (the
+            // rooms runtime's code replaced by nothing) and uninstalls it when the jar is removed.
+            Path rooms;
+            try (Stream<Path> s = Files.walk(d.home.resolve("system/dev/ludus/ludus-rooms"))) {
+                rooms = s.filter(p -> p.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+            }
+            Attributes core;
+            try (java.util.jar.JarFile j = new java.util.jar.JarFile(rooms.toFile())) {
+                core = j.getManifest().getMainAttributes();
+            }
+            Manifest mf = new Manifest();
+            mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+            mf.getMainAttributes().putValue("Bundle-SymbolicName", core.getValue("Bundle-SymbolicName"));
+            mf.getMainAttributes().putValue("Bundle-Version", core.getValue("Bundle-Version"));
+            Path twin = d.home.resolve("deploy/rooms-twin.jar");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(twin), mf)) {
+                out.flush();
+            }
+
+            d.start().awaitHealthy();
+            d.awaitGateway();
+            String password = d.password();
+            String bundlesJson = d.base() + "/system/console/bundles.json";
+            Wait.until("/health/ready 200 (output so far:\n" + d.output() + ")", 30_000,
+                    () -> Http.get(d.base() + "/health/ready").status() == 200);
+            Wait.until("the framework check names the jar", 20_000, () -> d.healthWithDetails()
+                    .contains("deploy/rooms-twin.jar: bundle dev.ludus.rooms " + core.getValue("Bundle-Version") + " is already installed"));
+            assertEquals("Active", consoleState(Http.get(bundlesJson, "admin", password).body(), "dev.ludus.rooms"));
+            assertTrue(d.output(), d.output().contains("rooms-twin.jar left alone: bundle dev.ludus.rooms"));
+            assertFalse(d.output(), d.output().contains("Updating this bundle instead"));
+
+            Files.delete(twin);
+            Wait.until("the framework check no longer names it", 20_000,
+                    () -> !d.healthWithDetails().contains("rooms-twin.jar"));
+            Thread.sleep(3_000); // three of FileInstall's polls: it uninstalled the rooms runtime within one
+            assertEquals("Active", consoleState(Http.get(bundlesJson, "admin", password).body(), "dev.ludus.rooms"));
+            try (ProtocolClient c = ProtocolClient.hello(java.net.URI.create("ws://127.0.0.1:" + d.port + "/ws"), "Ann")) {
+                LiapTuiPlayer.startAgainstBots(c, "twin", Map.of("maxRounds", 1));
+            }
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
+        }
+    }
+
     /** The console's state word for a bundle in bundles.json, or null if it is not installed. */
     static String consoleState(String bundlesJson, String symbolicName) {
         for (String entry : bundlesJson.split("\\},\\{")) {

@@ -235,7 +235,8 @@ public class FrameworkHealthCheck implements HealthCheck {
         for (Bundle b : bundles) {
             if (name.equals(b.getSymbolicName()) && version.equals(b.getVersion().toString())) {
                 return "bundle " + name + " " + version + " is already installed from " + b.getLocation()
-                        + " (bundle " + b.getBundleId() + "): a name and version install once";
+                        + " (bundle " + b.getBundleId() + "): a name and version install once; the installed bundle is"
+                        + " left as it is (to replace it, update it from the Web Console)";
             }
         }
         return "bundle " + name + " " + version + " was not installed: FileInstall refused it (its log line says why)"
