@@ -233,6 +233,32 @@ public class DefaultFeatureSetIT {
     }
 
     @Test
+    public void aCfgFileSavedWithAByteOrderMarkIsNamedInHealthInsteadOfItsFirstSettingVanishing() throws Exception {
+        Path conf = Path.of(context.getProperty("ludus.itest.conf"));
+        Path cfg = conf.resolve("dev.ludus.health.cfg");
+        Path part = conf.resolve("dev.ludus.health.cfg.part");
+        // What an editor's "UTF-8 with BOM" writes: the mark, then the first line.
+        byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+        byte[] text = "detailsForEveryone = true\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] bytes = new byte[bom.length + text.length];
+        System.arraycopy(bom, 0, bytes, 0, bom.length);
+        System.arraycopy(text, 0, bytes, bom.length, text.length);
+        Files.write(part, bytes);
+        Files.move(part, cfg, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Wait.until("the configuration check names the mark and the setting it hides", 20_000, () -> String.valueOf(
+                    HealthChecks.require(context, "configuration").details().get("unknownSettings"))
+                    .contains("byte-order mark, read as part of this name: save it without the mark to apply detailsForEveryone"));
+            assertEquals("DEGRADED", HealthChecks.require(context, "configuration").status().name());
+            assertTrue("not applied: details stay hidden", !Http.get(base() + "/health").body().contains("\"details\""));
+        } finally {
+            Files.deleteIfExists(cfg);
+        }
+        Wait.until("no longer named once the file is gone", 20_000,
+                () -> HealthChecks.require(context, "configuration").details().get("unknownSettings") == null);
+    }
+
+    @Test
     public void cfgFileInConfReachesConfigAdminAndTheRunningComponent() throws Exception {
         Bundle hello;
         try (InputStream in = Files.newInputStream(Path.of(context.getProperty("ludus.itest.example")))) {

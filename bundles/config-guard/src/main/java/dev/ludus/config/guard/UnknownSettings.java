@@ -57,6 +57,12 @@ final class UnknownSettings {
             Set<String> unknown = new TreeSet<>();
             for (String key : c.keys()) {
                 if (key.indexOf('.') < 0 && !names.contains(key)) {
+                    String bare = withoutByteOrderMark(key);
+                    if (bare != null) {
+                        unknown.add(key + " (the file starts with a UTF-8 byte-order mark, read as part of this name: save it"
+                                + " without the mark" + (names.contains(bare) ? " to apply " + bare : "") + ")");
+                        continue;
+                    }
                     String near = nearest(key, names);
                     unknown.add(near == null ? key : key + " (did you mean " + near + "?)");
                 }
@@ -68,6 +74,22 @@ final class UnknownSettings {
         }
         out.sort(null);
         return out;
+    }
+
+    /**
+     * The name without the UTF-8 byte-order mark in front of it, or null if it has none. An editor
+     * that saves "UTF-8 with BOM" puts the mark before a file's first line; FileInstall reads
+     * {@code .cfg} files as ISO-8859-1, so the first setting's name begins with "ï»¿" (or with
+     * U+FEFF where a reader decoded UTF-8), and no component ever reads that setting.
+     */
+    static String withoutByteOrderMark(String key) {
+        if (key.startsWith("\u00EF\u00BB\u00BF") && key.length() > 3) {
+            return key.substring(3);
+        }
+        if (key.startsWith("\uFEFF") && key.length() > 1) {
+            return key.substring(1);
+        }
+        return null;
     }
 
     /**

@@ -36,6 +36,21 @@ public class UnknownSettingsTest {
     }
 
     @Test
+    public void aByteOrderMarkBeforeTheFirstSettingIsNamedAsSuch() {
+        // Saved as "UTF-8 with BOM" and read as ISO-8859-1 (FileInstall's .cfg files): the mark is
+        // three characters in front of the first name.
+        String latin1 = "\u00EF\u00BB\u00BFbotThinkMillis";
+        assertEquals(List.of("dev.ludus.rooms: " + latin1 + " (the file starts with a UTF-8 byte-order mark, read as part of this"
+                        + " name: save it without the mark to apply botThinkMillis) is not a setting of this PID, ignored"),
+                find(new UnknownSettings.Stored("dev.ludus.rooms", null, List.of(latin1, "threads"))));
+        assertEquals(List.of("dev.ludus.rooms: \uFEFFnoSuchSetting (the file starts with a UTF-8 byte-order mark, read as part of"
+                        + " this name: save it without the mark) is not a setting of this PID, ignored"),
+                find(new UnknownSettings.Stored("dev.ludus.rooms", null, List.of("\uFEFFnoSuchSetting"))));
+        assertNull(UnknownSettings.withoutByteOrderMark("botThinkMillis"));
+        assertNull("the mark alone is no name", UnknownSettings.withoutByteOrderMark("\uFEFF"));
+    }
+
+    @Test
     public void aPidNoBundleDescribesIsNamedOnlyWhenItIsNearlyADescribedOne() {
         assertEquals(List.of("dev.ludus.gatway: no bundle describes this PID (did you mean dev.ludus.gateway?); nothing reads it"),
                 find(new UnknownSettings.Stored("dev.ludus.gatway", null, List.of("maxMessageBytes")),
