@@ -230,6 +230,26 @@ public class DefaultFeatureSetIT {
         assertEquals("the installed bundle stays", stats, context.getBundle(stats.getBundleId()));
         assertEquals(Bundle.ACTIVE, stats.getState());
         assertEquals(modified, stats.getLastModified());
+
+        // Another version of a Ludus bundle is not installed beside it either: one version runs.
+        mf.getMainAttributes().putValue(Constants.BUNDLE_VERSION, "99.0.0");
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(part), mf)) {
+            out.flush();
+        }
+        Path next = deploy.resolve("itest-stats-99.jar");
+        Files.move(part, next, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Wait.until("the framework check names it", 20_000, () -> String.valueOf(
+                    HealthChecks.require(context, "framework").details().get("notInstalled"))
+                    .contains("itest-stats-99.jar: bundle dev.ludus.stats 99.0.0 is another version of dev.ludus.stats " + version));
+            long installed = java.util.Arrays.stream(context.getBundles()).filter(b -> "dev.ludus.stats".equals(b.getSymbolicName())).count();
+            assertEquals("one dev.ludus.stats installed", 1, installed);
+        } finally {
+            Files.deleteIfExists(next);
+        }
+        Wait.until("no longer named once it is gone", 20_000, () -> !String.valueOf(
+                HealthChecks.require(context, "framework").details().get("notInstalled")).contains("itest-stats-99.jar"));
+        assertEquals(Bundle.ACTIVE, stats.getState());
     }
 
     @Test

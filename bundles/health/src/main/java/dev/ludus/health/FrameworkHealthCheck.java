@@ -229,6 +229,7 @@ public class FrameworkHealthCheck implements HealthCheck {
         if (name == null) {
             return "no Bundle-SymbolicName in its manifest: a plain jar, not an OSGi bundle";
         }
+        String header = name;
         name = name.split(";", 2)[0].trim();
         String version = manifest.getMainAttributes().getValue(Constants.BUNDLE_VERSION);
         version = version == null ? "0.0.0" : version.trim();
@@ -237,6 +238,17 @@ public class FrameworkHealthCheck implements HealthCheck {
                 return "bundle " + name + " " + version + " is already installed from " + b.getLocation()
                         + " (bundle " + b.getBundleId() + "): a name and version install once; the installed bundle is"
                         + " left as it is (to replace it, update it from the Web Console)";
+            }
+        }
+        // The deploy guard's rule (bundles/deploy-guard): of Ludus's bundles and of singletons, one version runs.
+        if (name.startsWith("dev.ludus.") || header.replace(" ", "").toLowerCase(java.util.Locale.ROOT).matches(".*;singleton:=\"?true\"?.*")) {
+            for (Bundle b : bundles) {
+                if (name.equals(b.getSymbolicName())) {
+                    return "bundle " + name + " " + version + " is another version of " + name + " " + b.getVersion()
+                            + ", installed from " + b.getLocation() + " (bundle " + b.getBundleId() + "), and one version"
+                            + " of it runs at a time; the installed bundle is left as it is (to upgrade it, update it from"
+                            + " the Web Console)";
+                }
             }
         }
         return "bundle " + name + " " + version + " was not installed: FileInstall refused it (its log line says why)"

@@ -106,6 +106,8 @@ public class FrameworkHealthCheckTest {
         drop("garbage.jar", noise);
         drop("plain.jar", jar(Map.of()));
         drop("twice.jar", jar(bundle("test.present")));
+        install("test:ludus", jar(bundle("dev.ludus.test"))).start();
+        drop("ludus-next.jar", jar(bundle("dev.ludus.test", Constants.BUNDLE_VERSION, "1.1.0")));
         drop("notes.txt", noise); // not a jar: not FileInstall's
         Files.write(deploy.resolve("copying.jar"), noise); // changed just now: FileInstall may not have seen it yet
 
@@ -121,11 +123,13 @@ public class FrameworkHealthCheckTest {
         assertTrue(jars, jars.contains("deploy/garbage.jar: not a readable jar (zip) file"));
         assertTrue(jars, jars.contains("deploy/plain.jar: no Bundle-SymbolicName in its manifest: a plain jar, not an OSGi bundle"));
         assertTrue(jars, jars.contains("deploy/twice.jar: bundle test.present 1.0.0 is already installed from test:present"));
+        assertTrue(jars, jars.contains("deploy/ludus-next.jar: bundle dev.ludus.test 1.1.0 is another version of dev.ludus.test 1.0.0,"
+                + " installed from test:ludus"));
         assertFalse(jars, jars.contains("good.jar") || jars.contains("notes.txt") || jars.contains("copying.jar"));
-        assertTrue(r.toString(), String.valueOf(r.reason()).contains("3 jar(s) in a watched folder not installed"));
+        assertTrue(r.toString(), String.valueOf(r.reason()).contains("4 jar(s) in a watched folder not installed"));
 
         // Put right: the bad files taken away, the unresolvable bundle removed.
-        for (String f : new String[] {"garbage.jar", "plain.jar", "twice.jar", "copying.jar"}) {
+        for (String f : new String[] {"garbage.jar", "plain.jar", "twice.jar", "ludus-next.jar", "copying.jar"}) {
             Files.delete(deploy.resolve(f));
         }
         unresolved.uninstall();

@@ -3,6 +3,7 @@ package dev.ludus.deploy.guard;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Claims, and then leaves alone, a jar in a watched folder whose bundle symbolic name and version
  * are those of a bundle installed from somewhere else: a core bundle from {@code system/}, or a
- * bundle installed from another jar of the folder.
+ * bundle installed from another jar of the folder. For a bundle of which only one version may run
+ * ({@link #oneVersionRuns}), another version of it is left alone too: FileInstall would install it
+ * beside the running one (two rooms runtimes recovering the same games).
  *
  * <p>Without it, FileInstall does not refuse such a jar: it takes the installed bundle for its own
  * and <em>updates</em> it with the jar's bytes ("Updating this bundle instead"), whatever that
@@ -38,6 +41,9 @@ final class TwinJars implements ArtifactInstaller {
 
     private static final Logger LOG = LoggerFactory.getLogger(TwinJars.class);
 
+    /** The symbolic names of Ludus's own bundles begin with this. */
+    static final String LUDUS_PREFIX = "dev.ludus.";
+
     private final BundleContext context;
     /** The jars claimed, each with what it twins, so each is logged once while it stands. */
     private final Map<Path, String> claimed = new ConcurrentHashMap<>();
@@ -46,9 +52,13 @@ final class TwinJars implements ArtifactInstaller {
         this.context = context;
     }
 
+    /** A jar claimed: its own version, and the installed bundle it would have replaced or run beside. */
+    record Twin(Version version, Bundle installed) {
+    }
+
     @Override
     public boolean canHandle(File artifact) {
-        return installedElsewhere(artifact) != null;
+        return twinOf(artifact) != null;
     }
 
     @Override
@@ -67,37 +77,42 @@ final class TwinJars implements ArtifactInstaller {
     }
 
     private void leftAlone(File artifact) {
-        Bundle holder = installedElsewhere(artifact);
-        if (holder == null) {
+        Twin twin = twinOf(artifact);
+        if (twin == null) {
             return;
         }
+        Bundle holder = twin.installed();
         String what = holder.getSymbolicName() + " " + holder.getVersion() + " (bundle " + holder.getBundleId()
                 + ", from " + holder.getLocation() + ")";
         if (!what.equals(claimed.put(key(artifact), what))) {
-            LOG.info("{} left alone: bundle {} is installed already, and a name and version install once;"
-                    + " the installed bundle is not replaced by this jar, nor uninstalled when it goes."
-                    + " To replace it, update it from the Web Console", artifact, what);
+            LOG.info("{} left alone: bundle {} is installed already, and {}; the installed bundle is not replaced"
+                    + " by this jar, nor uninstalled when it goes. To replace it, update it from the Web Console",
+                    artifact, what, twin.version().equals(holder.getVersion()) ? "a name and version install once"
+                            : "one version of it runs at a time");
         }
     }
 
     /**
-     * The installed bundle with this jar's symbolic name and version that was not installed from
-     * this file; null when there is none, or when the file is no readable bundle jar (FileInstall
-     * and the health check say what is wrong with it).
+     * The installed bundle this jar twins: one with its symbolic name and version (or only its
+     * name, where {@link #oneVersionRuns}), not installed from this file; null when there is none,
+     * or when the file is no readable bundle jar (FileInstall and the health check say what is
+     * wrong with it).
      */
-    Bundle installedElsewhere(File artifact) {
+    Twin twinOf(File artifact) {
         if (!artifact.isFile() || !artifact.getName().toLowerCase(Locale.ROOT).endsWith(".jar")) {
             return null;
         }
         String name;
         Version version;
+        boolean oneVersionRuns;
         try (JarFile jar = new JarFile(artifact)) {
             Manifest manifest = jar.getManifest();
-            name = manifest == null ? null : manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
-            if (name == null) {
+            String header = manifest == null ? null : manifest.getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME);
+            if (header == null) {
                 return null;
             }
-            name = name.split(";", 2)[0].trim();
+            name = header.split(";", 2)[0].trim();
+            oneVersionRuns = oneVersionRuns(header);
             String v = manifest.getMainAttributes().getValue(Constants.BUNDLE_VERSION);
             version = v == null ? Version.emptyVersion : Version.parseVersion(v.trim());
         } catch (IOException | SecurityException | IllegalArgumentException e) {
@@ -105,11 +120,37 @@ final class TwinJars implements ArtifactInstaller {
         }
         Path self = key(artifact);
         for (Bundle b : context.getBundles()) {
-            if (name.equals(b.getSymbolicName()) && version.equals(b.getVersion()) && !self.equals(fileOf(b.getLocation()))) {
-                return b;
+            if (!name.equals(b.getSymbolicName()) || !version.equals(b.getVersion()) && !oneVersionRuns) {
+                continue;
+            }
+            Path from = fileOf(b.getLocation());
+            // Not the bundle installed from this very jar, nor one whose jar is gone (FileInstall is
+            // about to uninstall it: a jar replaced by another under a new name in one poll).
+            if (!self.equals(from) && (from == null || Files.exists(from))) {
+                return new Twin(version, b);
             }
         }
         return null;
+    }
+
+    /**
+     * Whether only one version of the bundle named in this {@code Bundle-SymbolicName} header may
+     * run: Ludus's own bundles (two rooms runtimes, gateways or event stores would serve the same
+     * games and streams side by side), and any bundle that says {@code singleton:=true}. Other
+     * bundles, libraries above all, may run in several versions, as OSGi allows.
+     */
+    static boolean oneVersionRuns(String symbolicNameHeader) {
+        String[] parts = symbolicNameHeader.split(";");
+        if (parts[0].trim().startsWith(LUDUS_PREFIX)) {
+            return true;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String p = parts[i].replace(" ", "").toLowerCase(Locale.ROOT);
+            if (p.equals("singleton:=true") || p.equals("singleton:=\"true\"")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Path key(File artifact) {

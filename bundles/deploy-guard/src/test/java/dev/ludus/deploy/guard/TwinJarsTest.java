@@ -58,7 +58,7 @@ public class TwinJarsTest {
     public void aJarWithTheNameAndVersionOfABundleInstalledFromElsewhereIsClaimed() throws Exception {
         Bundle core = install(bundleJar(system.resolve("rooms.jar"), "test.rooms", "1.2.0"));
         File copy = bundleJar(deploy.resolve("rooms-copy.jar"), "test.rooms", "1.2.0");
-        assertEquals(core, guard.installedElsewhere(copy));
+        assertEquals(core, guard.twinOf(copy).installed());
         assertTrue(guard.canHandle(copy));
 
         // Claimed jars change nothing: the installed bundle keeps its revision and state.
@@ -75,23 +75,46 @@ public class TwinJarsTest {
     public void theJarABundleWasInstalledFromIsNotClaimedSoFileInstallKeepsUpdatingItsOwnBundles() throws Exception {
         File own = bundleJar(deploy.resolve("hello.jar"), "test.hello", "1.0.0");
         install(own);
-        assertNull(guard.installedElsewhere(own));
+        assertNull(guard.twinOf(own));
         assertFalse(guard.canHandle(own));
     }
 
     @Test
-    public void anotherVersionOrAnotherNameIsNotClaimed() throws Exception {
-        install(bundleJar(system.resolve("rooms.jar"), "test.rooms", "1.2.0"));
-        assertFalse(guard.canHandle(bundleJar(deploy.resolve("newer.jar"), "test.rooms", "1.2.1")));
+    public void anotherVersionOfALibraryOrAnotherNameIsNotClaimed() throws Exception {
+        install(bundleJar(system.resolve("lib.jar"), "test.lib", "1.2.0"));
+        assertFalse("a library may run in two versions", guard.canHandle(bundleJar(deploy.resolve("newer.jar"), "test.lib", "1.2.1")));
         assertFalse(guard.canHandle(bundleJar(deploy.resolve("other.jar"), "test.other", "1.2.0")));
+    }
+
+    @Test
+    public void anotherVersionOfALudusBundleOrOfASingletonIsClaimedForOneVersionRunsAtATime() throws Exception {
+        Bundle rooms = install(bundleJar(system.resolve("rooms.jar"), "dev.ludus.rooms", "0.1.0.SNAPSHOT"));
+        TwinJars.Twin newer = guard.twinOf(bundleJar(deploy.resolve("rooms-0.1.1.jar"), "dev.ludus.rooms", "0.1.1"));
+        assertEquals(rooms, newer.installed());
+        assertEquals("0.1.1", newer.version().toString());
+        Bundle single = install(bundleJar(system.resolve("single.jar"), "test.single; singleton:=true", "1.0.0"));
+        assertEquals(single, guard.twinOf(bundleJar(deploy.resolve("single-2.jar"), "test.single;singleton:=\"true\"", "2.0.0")).installed());
+        assertTrue(TwinJars.oneVersionRuns("dev.ludus.example.hello"));
+        assertFalse(TwinJars.oneVersionRuns("test.lib;singleton:=false"));
+        assertFalse(TwinJars.oneVersionRuns("dev.ludusx.other"));
+    }
+
+    @Test
+    public void aBundleWhoseJarIsGoneIsNoTwinSoAJarReplacedUnderANewNameInOnePollInstalls() throws Exception {
+        File old = bundleJar(deploy.resolve("hello-1.0.jar"), "dev.ludus.example.hello", "1.0.0");
+        install(old);
+        File next = bundleJar(deploy.resolve("hello-1.1.jar"), "dev.ludus.example.hello", "1.1.0");
+        assertTrue("while the old jar is there, only one version runs", guard.canHandle(next));
+        Files.delete(old.toPath());
+        assertFalse("once it is gone FileInstall uninstalls its bundle and installs this one", guard.canHandle(next));
     }
 
     @Test
     public void versionsCompareAsVersionsAndDirectivesAfterTheNameAreIgnored() throws Exception {
         Bundle core = install(bundleJar(system.resolve("rooms.jar"), "test.rooms", "1.2"));
-        assertEquals(core, guard.installedElsewhere(bundleJar(deploy.resolve("a.jar"), "test.rooms;singleton:=true", "1.2.0")));
+        assertEquals(core, guard.twinOf(bundleJar(deploy.resolve("a.jar"), "test.rooms;singleton:=true", "1.2.0")).installed());
         Bundle unversioned = install(bundleJar(system.resolve("plain.jar"), "test.plain", null));
-        assertEquals(unversioned, guard.installedElsewhere(bundleJar(deploy.resolve("b.jar"), "test.plain", "0.0.0")));
+        assertEquals(unversioned, guard.twinOf(bundleJar(deploy.resolve("b.jar"), "test.plain", "0.0.0")).installed());
     }
 
     @Test
