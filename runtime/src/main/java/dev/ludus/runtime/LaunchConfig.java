@@ -11,8 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import dev.ludus.config.support.NearestName;
 
 /**
  * Where everything is and which properties the framework gets. Layers, lowest first: built-in
@@ -37,8 +40,14 @@ final class LaunchConfig {
             List.of("ludus.", "felix.", "org.osgi.", "org.apache.felix.", "obr.", "ds.");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]+)}");
 
+    /** Launcher settings read elsewhere than {@link #defaults()}: by {@code bin/ludus} and the launcher. */
+    private static final Set<String> OTHER_KNOWN = Set.of(HOME, "ludus.cds", HeapTarget.PROPERTY, "ludus.log.format",
+            "felix.webconsole.password");
+
     private final Path home;
     private final Map<String, String> settings; // everything but the feature layer, unresolved
+    /** The keys conf/ludus.properties sets, and the ludus.* system properties, as given. */
+    private final Set<String> given = new java.util.TreeSet<>();
 
     private LaunchConfig(Path home, Map<String, String> settings) {
         this.home = home;
@@ -53,6 +62,7 @@ final class LaunchConfig {
      */
     static LaunchConfig load(Path home, Map<String, String> env, Properties system) throws IOException {
         Map<String, String> s = new LinkedHashMap<>(defaults());
+        Set<String> fileKeys = new java.util.TreeSet<>();
         Path file = home.resolve("conf").resolve("ludus.properties");
         if (Files.isRegularFile(file)) {
             Properties p = new Properties();
@@ -60,6 +70,7 @@ final class LaunchConfig {
                 p.load(r);
             }
             p.stringPropertyNames().forEach(k -> s.put(k, p.getProperty(k).trim()));
+            fileKeys.addAll(p.stringPropertyNames());
         }
         String port = env.get("LUDUS_HTTP_PORT");
         if (port != null && !port.isBlank()) {
@@ -84,6 +95,8 @@ final class LaunchConfig {
         }
         s.put(HOME, home.toAbsolutePath().normalize().toString());
         LaunchConfig config = new LaunchConfig(home.toAbsolutePath().normalize(), s);
+        config.given.addAll(fileKeys);
+        system.stringPropertyNames().stream().filter(k -> k.startsWith("ludus.")).forEach(config.given::add);
         config.validate();
         return config;
     }
@@ -240,6 +253,38 @@ final class LaunchConfig {
     /** Overrides a setting, for example with values the launcher computed. */
     void set(String key, String value) {
         settings.put(key, value);
+    }
+
+    /**
+     * Settings given in {@code conf/ludus.properties} (or as {@code -Dludus.*}) that nothing reads,
+     * by their names: any {@code ludus.*} name Ludus does not know, and any other name within two
+     * edits of a known one (other framework properties are many, and bundles may read their own).
+     * One line naming each with the nearest known name, or null when there is none. Nothing is
+     * refused: the node starts as if the line were not there, which is what the line says.
+     *
+     * @param featureKeys the framework properties the features set, known too
+     */
+    String misspeltSettings(Set<String> featureKeys) {
+        Set<String> known = new java.util.HashSet<>(defaults().keySet());
+        known.addAll(OTHER_KNOWN);
+        known.addAll(featureKeys);
+        List<String> named = new ArrayList<>();
+        for (String key : given) {
+            if (known.contains(key) || key.startsWith("ludus.itest.")) {
+                continue;
+            }
+            String near = NearestName.nearest(key, known, 2);
+            if (near != null) {
+                named.add(key + " (did you mean " + near + "?)");
+            } else if (key.startsWith("ludus.")) {
+                named.add(key);
+            }
+        }
+        if (named.isEmpty()) {
+            return null;
+        }
+        return "conf/ludus.properties or -D: " + String.join(", ", named) + (named.size() == 1 ? " is not a setting" : " are not settings")
+                + " that Ludus reads, ignored (config_unknown_setting)";
     }
 
     /**

@@ -14,8 +14,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -142,6 +144,12 @@ public final class Launcher {
         String writeBack = config.confWriteBackWarning();
         if (writeBack != null) {
             Log.warn(writeBack);
+        }
+        Set<String> featureKeys = new HashSet<>();
+        features.forEach(f -> featureKeys.addAll(f.frameworkProperties().keySet()));
+        String misspelt = config.misspeltSettings(featureKeys);
+        if (misspelt != null) {
+            Log.warn(misspelt);
         }
         Path scratch = null;
         String consoleAuthorization = null;

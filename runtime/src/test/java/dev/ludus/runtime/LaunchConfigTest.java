@@ -50,6 +50,38 @@ public class LaunchConfigTest {
     }
 
     @Test
+    public void misspeltSettingsAreNamedWithTheNearestKnownOneAndOthersPass() throws Exception {
+        Path home = tmp.getRoot().toPath();
+        Files.createDirectories(home.resolve("conf"));
+        Files.writeString(home.resolve("conf/ludus.properties"), String.join("\n",
+                "ludus.featurs = framework, http",        // a Ludus setting, misspelt
+                "org.osgi.service.http.prot = 9000",      // the HTTP port, misspelt
+                "ludus.no.such.thing = 1",                // a ludus.* name nothing reads
+                "org.apache.felix.http.jetty.gzip.enable = false", // another bundle's own property: passes
+                "felix.fileinstall.poll = 500",           // known
+                "org.osgi.service.http.port = 9001",      // known
+                ""));
+        Properties sys = new Properties();
+        sys.setProperty("ludus.ready.timeout.second", "5");
+        sys.setProperty("java.io.tmpdir", "/tmp"); // not Ludus's
+        LaunchConfig c = LaunchConfig.load(home, Map.of(), sys);
+        String line = c.misspeltSettings(java.util.Set.of("org.apache.felix.jetty.websocket.enable"));
+        assertEquals("conf/ludus.properties or -D: ludus.featurs (did you mean ludus.features?), ludus.no.such.thing,"
+                + " ludus.ready.timeout.second (did you mean ludus.ready.timeout.seconds?),"
+                + " org.osgi.service.http.prot (did you mean org.osgi.service.http.port?) are not settings that Ludus reads,"
+                + " ignored (config_unknown_setting)", line);
+        assertEquals("the misspelt port is not taken", 9001, c.httpPort());
+
+        Files.writeString(home.resolve("conf/ludus.properties"), "ludus.features = framework\nludus.cds = off\n");
+        assertNull(LaunchConfig.load(home, Map.of(), new Properties()).misspeltSettings(java.util.Set.of()));
+        Files.writeString(home.resolve("conf/ludus.properties"), "org.apache.felix.jetty.websocket.enabl = false\n");
+        assertEquals("the features' properties are known too",
+                "conf/ludus.properties or -D: org.apache.felix.jetty.websocket.enabl (did you mean org.apache.felix.jetty.websocket.enable?)"
+                        + " is not a setting that Ludus reads, ignored (config_unknown_setting)",
+                LaunchConfig.load(home, Map.of(), new Properties()).misspeltSettings(java.util.Set.of("org.apache.felix.jetty.websocket.enable")));
+    }
+
+    @Test
     public void theHttpThreadsFollowTheProcessorsWithinBounds() throws Exception {
         assertEquals(32, LaunchConfig.httpThreads(1));
         assertEquals(32, LaunchConfig.httpThreads(2));
