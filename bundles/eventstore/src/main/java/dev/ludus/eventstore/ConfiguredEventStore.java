@@ -397,6 +397,17 @@ public class ConfiguredEventStore implements HealthCheck {
         return "eventstore";
     }
 
+    /**
+     * Not ready while the log refuses every append (an I/O failure it could not undo, or its files
+     * deleted from under it): a node that cannot record a move must not be sent players. A log not
+     * open yet holds nothing up here; the rooms' recovery does.
+     */
+    @Override
+    public boolean ready() {
+        EventLog log = state.log();
+        return log == null || log.stats().failure().isEmpty();
+    }
+
     @Override
     public HealthResult check() {
         State s = state;

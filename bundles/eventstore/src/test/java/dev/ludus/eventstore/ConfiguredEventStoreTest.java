@@ -315,6 +315,24 @@ public class ConfiguredEventStoreTest {
     }
 
     @Test
+    public void aLogWhoseFilesWereDeletedUnderItIsDownAndHoldsTheNodeNotReady() throws Exception {
+        Path data = tmp.newFolder().toPath();
+        component.start(config(), data.toString(), null);
+        component.awaitIdle();
+        EventStore store = factory.registered();
+        store.append("gone", EventStore.NO_STREAM, batch("gone", 1, 1));
+        assertTrue(health.ready());
+        try (java.util.stream.Stream<Path> files = Files.walk(data.resolve("events"))) {
+            files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertCode("io_error", failure(store.appendAsync("gone", 1, batch("gone", 2, 1))));
+        HealthResult r = health.check();
+        assertEquals(HealthStatus.DOWN, r.status());
+        assertTrue(r.reason(), r.reason().contains("appends refused") && r.reason().contains("is gone"));
+        org.junit.Assert.assertFalse("a node that cannot record a move is sent no players", health.ready());
+    }
+
+    @Test
     public void healthIsDegradedWhileTheLogsDiskHasLessFreeThanMinFreeMegabytes() throws Exception {
         Path data = tmp.newFolder().toPath();
         long free = ConfiguredEventStore.freeBytes(data);

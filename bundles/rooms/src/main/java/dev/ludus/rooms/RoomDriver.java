@@ -542,7 +542,13 @@ final class RoomDriver {
                 }
             }
         } catch (RuntimeException e) {
-            LOG.error("room {}: cannot be rebuilt", live.id, e);
+            if (e instanceof dev.ludus.api.event.EventStoreException store) {
+                // The store said why (its code and message name the cause; its own log has the rest):
+                // one line a room, not a stack trace a room when a whole store is away.
+                LOG.error("room {}: cannot be rebuilt: {} ({})", live.id, store.getMessage(), store.code());
+            } else {
+                LOG.error("room {}: cannot be rebuilt", live.id, e);
+            }
             live.room().dropEngine();
             live.needsRebuild = true;
             pause(live, "cannot be rebuilt: " + e.getMessage());

@@ -8,8 +8,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -91,6 +95,8 @@ public final class EventLog implements EventStore, AutoCloseable {
     private volatile boolean closed;
     /** Set when the log cannot append any more (the file state after a failed write is unknown). */
     private volatile String failure;
+    /** The active segment's file identity (device and inode) as of its first group; writer thread only. */
+    private Object activeFileKey;
 
     // Owned by the writer thread.
     private FileChannel active;
@@ -479,6 +485,7 @@ public final class EventLog implements EventStore, AutoCloseable {
             long writeNanos;
             long fsyncNanos;
             List<Span> commitSpans = commitSpans(group, groupSeq, events, length);
+            String gone;
             try {
                 long w0 = System.nanoTime();
                 SegmentFiles.writeFully(active, buf);
@@ -486,11 +493,19 @@ public final class EventLog implements EventStore, AutoCloseable {
                 active.force(false);
                 fsyncNanos = System.nanoTime() - t0;
                 writeNanos = t0 - w0;
+                gone = activeSegmentGone();
             } catch (IOException e) {
                 for (Span span : commitSpans) {
                     LogTracing.failed(span, e.toString());
                 }
                 writeFailed(group, groupStart, e);
+                return;
+            }
+            if (gone != null) {
+                for (Span span : commitSpans) {
+                    LogTracing.failed(span, gone);
+                }
+                segmentGone(group, gone);
                 return;
             }
             for (Span span : commitSpans) {
@@ -570,6 +585,7 @@ public final class EventLog implements EventStore, AutoCloseable {
         FileChannel next = SegmentFiles.create(directory, activeSegment + 1, now);
         FileChannel previous = active;
         active = next;
+        activeFileKey = null;
         sealedBytes += activeSize;
         activeSegment++;
         activeSegmentForReaders = activeSegment;
@@ -577,6 +593,45 @@ public final class EventLog implements EventStore, AutoCloseable {
         activeBytes = activeSize;
         segmentCount++;
         closeQuietly(previous); // fsynced after its last group
+    }
+
+    /**
+     * Why the active segment is no longer the file at its path, or null while it is. Checked after
+     * each group's fsync and before the group counts as durable: a data directory deleted or moved
+     * while the node runs (a careless {@code rm -rf data}) left the log writing, and fsyncing, to a
+     * file no start would ever read, and every append was acknowledged and then lost. One
+     * {@code stat} of the path per group, a few microseconds beside the fsync.
+     */
+    private String activeSegmentGone() throws IOException {
+        Path path = directory.resolve(LogFormat.segmentFileName(activeSegment));
+        Object key;
+        try {
+            key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            return "segment " + path + " is gone (the data directory deleted or moved while the node runs?)";
+        }
+        if (activeFileKey == null) {
+            activeFileKey = key; // the first group of this segment
+        } else if (key != null && !key.equals(activeFileKey)) {
+            return "segment " + path + " was replaced by another file while the log wrote to it";
+        }
+        return null;
+    }
+
+    /**
+     * The active segment file went from under the log: what the group wrote is in a file no start
+     * will read. Nothing of the group is acknowledged, and every further append is refused (the
+     * event store's health says so, DOWN) until the event store is started again on a directory
+     * that is there.
+     */
+    private void segmentGone(List<PendingAppend> group, String why) {
+        for (StreamIndex index : touched) {
+            index.rollback();
+        }
+        failure = why + "; appends are refused, as they could not be read back after a restart";
+        ioFailed(failure, null);
+        failAll(group, new EventStoreException(Codes.IO_ERROR, "the events could not be made durable, nothing was"
+                + " appended: " + why, null));
     }
 
     /**

@@ -368,6 +368,41 @@ public class EventLogTest {
     }
 
     @Test
+    public void aDataDirectoryDeletedUnderTheLogIsNoticedAtTheNextGroupAndNothingMoreIsAcknowledged() throws Exception {
+        Path dir = dir();
+        EventLog log = open(dir, LogSettings.defaults());
+        assertEquals(1, log.append("r", EventStore.NO_STREAM, batch("r", 1, 1)));
+        // rm -rf of the data directory while the node runs: the open file lives on, unlinked.
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        assertFalse(Files.exists(dir));
+        Throwable e = failure(log.appendAsync("r", 1, batch("r", 2, 1)));
+        assertCode("io_error", e);
+        assertTrue(e.getMessage(), e.getMessage().contains(LogFormat.segmentFileName(1) + " is gone"));
+        assertEquals("not acknowledged, not readable", 1, log.version("r"));
+        assertTrue(log.stats().failure(), log.stats().failure().contains("appends are refused"));
+        assertCode("io_error", failure(log.appendAsync("other", EventStore.NO_STREAM, batch("other", 1, 1))));
+        assertEquals(Set.of("r"), log.streams());
+    }
+
+    @Test
+    public void aSegmentReplacedUnderTheLogIsNoticedToo() throws Exception {
+        Path dir = dir();
+        EventLog log = open(dir, LogSettings.defaults());
+        log.append("r", EventStore.NO_STREAM, batch("r", 1, 1));
+        // A data directory moved aside and another put in its place (a backup restored while running).
+        Path segment = dir.resolve(LogFormat.segmentFileName(1));
+        Path aside = dir.resolveSibling("events-old");
+        Files.move(dir, aside);
+        Files.createDirectories(dir);
+        Files.copy(aside.resolve(LogFormat.segmentFileName(1)), segment);
+        assertCode("io_error", failure(log.appendAsync("r", 1, batch("r", 2, 1))));
+        assertTrue(log.stats().failure(), log.stats().failure().contains("replaced by another file"));
+        assertEquals(1, log.version("r"));
+    }
+
+    @Test
     public void syncAppendFromTheWriterThreadIsRefusedInsteadOfDeadlocking() throws Exception {
         BlockingClock blocking = new BlockingClock(clock);
         EventLog log = EventLog.open(dir(), LogSettings.defaults(), blocking);
