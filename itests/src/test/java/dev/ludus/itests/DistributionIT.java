@@ -738,6 +738,36 @@ public class DistributionIT {
         }
     }
 
+    @Test
+    public void whatBundlesReportToTheOsgiLogServiceAtWarnAndAboveIsInTheNodesLog() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.start().awaitHealthy();
+            // A drop-in whose component names a class it does not hold: Declarative Services reports the
+            // failure to the OSGi Log Service only, which the node's log did not show.
+            Manifest mf = new Manifest();
+            mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+            mf.getMainAttributes().putValue("Bundle-SymbolicName", "itest.broken.component");
+            mf.getMainAttributes().putValue("Bundle-Version", "1.0.0");
+            mf.getMainAttributes().putValue("Service-Component", "OSGI-INF/broken.xml");
+            Path part = d.home.resolve("deploy/broken.jar.part");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(part), mf)) {
+                out.putNextEntry(new java.util.jar.JarEntry("OSGI-INF/broken.xml"));
+                out.write(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"itest.Broken\" immediate=\"true\">\n"
+                        + "  <implementation class=\"itest.no.such.Component\"/>\n"
+                        + "</scr:component>\n").getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+            Files.move(part, d.home.resolve("deploy/broken.jar"), StandardCopyOption.ATOMIC_MOVE);
+            Wait.until("Declarative Services' error in the node's log (output so far:\n" + d.output() + ")", 20_000,
+                    () -> Pattern.compile("ERROR +\\[component\\] .*itest\\.Broken.*").matcher(d.output()).find()
+                            && d.output().contains("itest.no.such.Component"));
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
+        }
+    }
+
     /** The console's state word for a bundle in bundles.json, or null if it is not installed. */
     static String consoleState(String bundlesJson, String symbolicName) {
         for (String entry : bundlesJson.split("\\},\\{")) {
