@@ -82,7 +82,7 @@ record Readiness(boolean ready, List<String> reasons, List<String> notActive) {
                 ready = false;
             }
             if (!ready) {
-                reasons.add(name + " is not ready");
+                reasons.add(name + " is not ready" + why(check));
             }
         }
         for (String name : required) {
@@ -102,6 +102,19 @@ record Readiness(boolean ready, List<String> reasons, List<String> notActive) {
             }
         }
         return new Readiness(reasons.isEmpty(), List.copyOf(reasons), List.copyOf(notActive));
+    }
+
+    /** What a check that is not ready says of itself when it is not UP (" (DOWN: appends refused: …)"), else nothing. */
+    private static String why(HealthCheck check) {
+        try {
+            HealthResult r = check.check();
+            if (r != null && r.status() != HealthStatus.UP && r.reason() != null && !r.reason().isEmpty()) {
+                return " (" + r.status() + ": " + r.reason() + ")";
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // the reason is only a help; "not ready" stands
+        }
+        return "";
     }
 
     /** 200 when ready, else 503, so load balancers need read nothing but the status. */

@@ -173,6 +173,8 @@ public class ReadinessTest {
             @Override public boolean ready() { throw new IllegalStateException("kaput"); }
         };
         assertEquals(List.of("odd is not ready"), readiness(List.of(throwing), List.of()).reasons());
+        assertEquals("a check that is not ready and not UP says why", List.of("eventstore is not ready (DOWN: appends refused: segment gone)"),
+                readiness(List.of(check("eventstore", HealthResult.down("appends refused: segment gone", Map.of()), false)), List.of()).reasons());
     }
 
     @Test
