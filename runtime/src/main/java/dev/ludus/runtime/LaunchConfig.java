@@ -270,7 +270,7 @@ final class LaunchConfig {
         known.addAll(featureKeys);
         List<String> named = new ArrayList<>();
         for (String key : given) {
-            if (known.contains(key) || key.startsWith("ludus.itest.")) {
+            if (known.contains(key)) {
                 continue;
             }
             String near = NearestName.nearest(key, known, 2);
