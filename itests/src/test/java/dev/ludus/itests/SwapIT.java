@@ -23,7 +23,7 @@ public class SwapIT extends SwapSuite {
     static final List<String> BUNDLES = List.of("dev.ludus.game.liaptui", "dev.ludus.eventstore", "dev.ludus.store.memory",
             "dev.ludus.rooms", "dev.ludus.gateway", "dev.ludus.archive", "dev.ludus.archive.fs", "dev.ludus.health",
             "dev.ludus.web.security", "dev.ludus.config.guard", "dev.ludus.metrics", "dev.ludus.limits.local", "dev.ludus.resilience", "dev.ludus.bus.local", "dev.ludus.stats", "dev.ludus.webhooks",
-            "dev.ludus.console");
+            "dev.ludus.console", "dev.ludus.deploy.guard", "dev.ludus.log.bridge");
 
     @Inject
     BundleContext context;
