@@ -337,13 +337,15 @@ public class ConfiguredEventStoreTest {
         Path data = tmp.newFolder().toPath();
         long free = ConfiguredEventStore.freeBytes(data);
         assertTrue("the disk's free space is read: " + free, free > 0);
-        // The least free space set just above what this disk has: it counts as nearly full.
-        component.start(config("minFreeMegabytes", (free >> 20) + 1), data.toString(), null);
+        // The least free space set well above what this disk has (10 GiB more: the build's other
+        // modules free space meanwhile, and 1 MiB above was once passed so): it counts as nearly full.
+        long least = (free >> 20) + 10_240;
+        component.start(config("minFreeMegabytes", least), data.toString(), null);
         component.awaitIdle();
         HealthResult r = health.check();
         assertEquals(r.toString(), HealthStatus.DEGRADED, r.status());
         assertTrue(r.reason(), r.reason().startsWith("the disk of the event log is nearly full: ")
-                && r.reason().contains("less than minFreeMegabytes (" + ((free >> 20) + 1) + ")"));
+                && r.reason().contains("less than minFreeMegabytes (" + least + ")"));
         assertTrue(((Number) r.details().get("freeBytes")).longValue() > 0);
         factory.registered().append("still", EventStore.NO_STREAM, batch("still", 1, 1)); // a warning, not a refusal
 
