@@ -63,12 +63,19 @@ public class DistributionIT {
     }
 
     @Test
-    public void jsonLogsAreOneObjectPerLineAndHealthDetailsNeedThePassword() throws Exception {
+    public void jsonLogsAreOneObjectPerLineHealthDetailsNeedThePasswordAndOneFromTheEnvironmentWins() throws Exception {
         try (Distribution d = Distribution.copy()) {
             d.env.put("LUDUS_LOG_FORMAT", "json");
+            d.env.put("LUDUS_CONSOLE_PASSWORD", "correct horse battery staple");
             d.start().awaitHealthy();
             Wait.until("the ready line", 10_000, () -> d.output().contains("Ludus ready at " + d.base() + "/ in "));
             healthDetailsNeedTheConsolePassword(d);
+            // The console's password from the environment wins, and no file is written.
+            String url = d.base() + "/system/console/bundles.json";
+            assertEquals(200, Http.get(url, "admin", "correct horse battery staple").status());
+            assertEquals(401, Http.get(url, "admin", "admin").status());
+            assertFalse(Files.exists(d.data.resolve("console.password")));
+            assertTrue(d.output(), d.output().contains("password from LUDUS_CONSOLE_PASSWORD"));
             d.process().destroy();
             assertEquals(d.output(), 0, d.awaitExit(10, TimeUnit.SECONDS));
             ObjectMapper json = new ObjectMapper();
@@ -157,21 +164,6 @@ public class DistributionIT {
             d.start().awaitHealthy();
             assertEquals(password, Files.readString(passwordFile, StandardCharsets.UTF_8).strip());
             assertEquals(200, Http.get(bundlesJson, "admin", password).status());
-            d.process().destroy();
-            assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
-        }
-    }
-
-    @Test
-    public void consolePasswordFromTheEnvironmentWinsAndNoFileIsWritten() throws Exception {
-        try (Distribution d = Distribution.copy()) {
-            d.env.put("LUDUS_CONSOLE_PASSWORD", "correct horse battery staple");
-            d.start().awaitHealthy();
-            String url = d.base() + "/system/console/bundles.json";
-            assertEquals(200, Http.get(url, "admin", "correct horse battery staple").status());
-            assertEquals(401, Http.get(url, "admin", "admin").status());
-            assertFalse(Files.exists(d.data.resolve("console.password")));
-            assertTrue(d.output().contains("password from LUDUS_CONSOLE_PASSWORD"));
             d.process().destroy();
             assertEquals(0, d.awaitExit(10, TimeUnit.SECONDS));
         }
