@@ -2,6 +2,7 @@ package dev.ludus.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
@@ -757,6 +758,43 @@ public class DistributionIT {
             Wait.until("Declarative Services' error in the node's log (output so far:\n" + d.output() + ")", 20_000,
                     () -> Pattern.compile("ERROR +\\[component\\] .*itest\\.Broken.*").matcher(d.output()).find()
                             && d.output().contains("itest.no.such.Component"));
+            d.process().destroy();
+            assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * A careless operator uninstalls the event store from the Web Console's bundle list. Before,
+     * {@code /health/ready} kept answering 200 (READY) and {@code /health} only DEGRADED, so load
+     * balancers went on sending players to a node that could record no move. Now the launcher names
+     * the bundle and its feature in the log (and that the next start brings it back), the rooms are
+     * DOWN once the store has been away longer than a swap takes, and the node is not ready.
+     */
+    @Test
+    public void aCoreBundleUninstalledFromTheConsoleIsNamedAndTheNodeIsNotReadyWithoutAnEventStore() throws Exception {
+        try (Distribution d = Distribution.copy()) {
+            d.start().awaitHealthy();
+            Wait.until("the ready line", 30_000, () -> d.output().contains("Ludus ready at "));
+            String bundles = Http.get(d.base() + "/system/console/bundles.json", "admin", d.password()).body();
+            String id = null;
+            for (JsonNode b : new ObjectMapper().readTree(bundles).get("data")) {
+                if ("dev.ludus.eventstore".equals(b.get("symbolicName").asText())) {
+                    id = b.get("id").asText();
+                }
+            }
+            assertNotNull(bundles, id);
+            Http.Response r = Http.postForm(d.base() + "/system/console/bundles/" + id, "admin", d.password(),
+                    "Origin", d.base(), Map.of("action", "uninstall"));
+            assertEquals(r.body(), 200, r.status());
+            Wait.until("the launcher's warning", 15_000, () -> d.output().contains("bundle dev.ludus.eventstore 0.1.0.SNAPSHOT"
+                    + " (feature ludus-core) was uninstalled while the node runs"));
+            assertTrue(d.output(), d.output().contains("the next start installs it again with its feature (to run without"
+                    + " it, leave the feature out of ludus.features or LUDUS_FEATURES)"));
+            Wait.until("/health/ready 503", 30_000, () -> Http.get(d.base() + "/health/ready").status() == 503);
+            String why = Http.get(d.base() + "/health/ready", "admin", d.password()).body();
+            assertTrue(why, why.contains("no event store for "));
+            String health = Http.get(d.base() + "/health", "admin", d.password()).body();
+            assertTrue(health, health.contains("\"rooms\":{\"status\":\"DOWN\",\"reason\":\"no event store for "));
             d.process().destroy();
             assertEquals(d.output(), 0, d.awaitExit(15, TimeUnit.SECONDS));
         }

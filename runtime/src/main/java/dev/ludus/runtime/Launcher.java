@@ -238,7 +238,8 @@ public final class Launcher {
                         + " features resolve (" + features.stream().map(Feature::id).collect(Collectors.joining(", ")) + ")");
                 return EXIT_OK;
             }
-            return serve(framework, config, installed, consoleAuthorization);
+            return serve(framework, config, installed, Provisioner.featuresByLocation(features, config.systemRepository()),
+                    consoleAuthorization);
         } finally {
             if (framework.getState() != Bundle.UNINSTALLED && framework.getState() != Bundle.RESOLVED) {
                 framework.stop();
@@ -250,11 +251,29 @@ public final class Launcher {
         }
     }
 
-    private int serve(Framework framework, LaunchConfig config, List<Bundle> installed, String consoleAuthorization)
+    /** What the log says when a bundle of the feature set is uninstalled while the node runs. */
+    static String uninstalledWarning(String symbolicName, org.osgi.framework.Version version, String feature) {
+        return "bundle " + symbolicName + " " + version + " (feature " + feature + ") was uninstalled while the node"
+                + " runs; what it provided is gone until it is installed again, and the next start installs it again"
+                + " with its feature (to run without it, leave the feature out of ludus.features or LUDUS_FEATURES)";
+    }
+
+    private int serve(Framework framework, LaunchConfig config, List<Bundle> installed,
+                      Map<String, String> featureOf, String consoleAuthorization)
             throws BundleException, InterruptedException {
         installSignalHandlers(framework);
         BundleStartTimes startTimes = new BundleStartTimes();
         framework.getBundleContext().addBundleListener(startTimes);
+        // A feature's bundle uninstalled while the node runs (the Web Console's trash can) is back at
+        // the next start, which installs the features again: say so, and how to leave it out for good.
+        framework.getBundleContext().addBundleListener(event -> {
+            if (event.getType() == org.osgi.framework.BundleEvent.UNINSTALLED) {
+                String feature = featureOf.get(event.getBundle().getLocation());
+                if (feature != null && framework.getState() == Bundle.ACTIVE) {
+                    Log.warn(uninstalledWarning(event.getBundle().getSymbolicName(), event.getBundle().getVersion(), feature));
+                }
+            }
+        });
         // A stop asked from inside (the console's "Drain and stop", a bundle stopping bundle 0) gets
         // the same log line and the same watchdog as a signal.
         framework.getBundleContext().addBundleListener((org.osgi.framework.SynchronousBundleListener) event -> {

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +47,21 @@ final class Provisioner {
         // Stable sort: within a start level, feature order decides the install (and start) order.
         plan.sort((a, b) -> Integer.compare(a.startOrder(), b.startOrder()));
         return plan;
+    }
+
+    /**
+     * The features each bundle belongs to, as {@code ludus.features} names them (the file's name
+     * without {@code .json}), by the location {@link #install} gives the bundle.
+     */
+    static Map<String, String> featuresByLocation(List<Feature> features, Path repository) {
+        Map<String, String> names = new HashMap<>();
+        for (Feature f : features) {
+            String name = f.file().getFileName().toString().replaceFirst("\\.json$", "");
+            for (Feature.Bundle b : f.bundles()) {
+                names.merge(b.artifact().repositoryPath(repository).toUri().toString(), name, (a, c) -> a + ", " + c);
+            }
+        }
+        return names;
     }
 
     /** The files of the plan that do not exist in the repository. */

@@ -112,6 +112,8 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         ctx.timers.scheduleWithFixedDelay(() -> ctx.background.execute(ctx.clusterRooms::adoptOrphans), 1, 1, TimeUnit.SECONDS);
         if (ctx.eventStore != null) {
             recovery.recoverAll();
+        } else {
+            ctx.eventStoreGoneAt = ctx.clock.millis();
         }
     }
 
@@ -197,6 +199,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             policyOption = ReferencePolicyOption.GREEDY)
     void bindEventStore(EventStore store) {
         ctx.eventStore = store;
+        ctx.eventStoreGoneAt = 0;
         if (!ctx.active) {
             return;
         }
@@ -210,6 +213,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
     void unbindEventStore(EventStore store) {
         if (ctx.eventStore == store) {
             ctx.eventStore = null;
+            ctx.eventStoreGoneAt = ctx.clock.millis();
             if (ctx.active) {
                 eachRoom(driver::storeLeft);
             }
@@ -474,10 +478,13 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         return "rooms";
     }
 
-    /** Ready once the rooms that ran before the restart are back, so no player finds one missing. */
+    /**
+     * Ready once the rooms that ran before the restart are back, so no player finds one missing;
+     * not while the event store has been away longer than a swap takes (no move can be recorded).
+     */
     @Override
     public boolean ready() {
-        return recovery.done();
+        return recovery.done() && health.eventStoreAwayMillis() < RoomsHealth.STORE_AWAY_DOWN_MILLIS;
     }
 
     @Override

@@ -54,6 +54,8 @@ final class RoomsContext {
     /** The spans of players' actions; the API's no-op while no OpenTelemetry service is bound. */
     final RoomsTracing tracing = new RoomsTracing();
     volatile EventStore eventStore;
+    /** When the event store went away (or the runtime started without one), clock millis; 0 while one is bound. */
+    volatile long eventStoreGoneAt;
     volatile SnapshotStore snapshotStore;
     volatile GameStore gameStore;
     volatile ArchiveService archive;

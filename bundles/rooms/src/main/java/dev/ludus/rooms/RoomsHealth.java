@@ -11,12 +11,25 @@ import dev.ludus.api.rooms.RoomInfo;
 /** The rooms runtime's health: counts by state, archive backlog, quarantines, recovery. */
 final class RoomsHealth {
 
+    /**
+     * How long the event store may be away before the rooms count as DOWN (and not ready): a swap
+     * of the store (stop and start, update, a switch of backend) takes well under a second, so
+     * longer is a store that is gone (uninstalled, stopped, or failing to start).
+     */
+    static final long STORE_AWAY_DOWN_MILLIS = 10_000;
+
     private final RoomsContext ctx;
     private final Recovery recovery;
 
     RoomsHealth(RoomsContext ctx, Recovery recovery) {
         this.ctx = ctx;
         this.recovery = recovery;
+    }
+
+    /** How long the runtime has been without an event store, 0 while it has one. */
+    long eventStoreAwayMillis() {
+        long since = ctx.eventStoreGoneAt;
+        return ctx.eventStore != null || since == 0 ? 0 : Math.max(0, ctx.clock.millis() - since);
     }
 
     HealthResult check() {
@@ -80,6 +93,13 @@ final class RoomsHealth {
             d.put("quarantinedGames", quarantined.subList(0, Math.min(20, quarantined.size())).toString());
         }
         if (ctx.eventStore == null) {
+            long away = eventStoreAwayMillis();
+            d.put("eventStoreAwayMillis", away);
+            if (away >= STORE_AWAY_DOWN_MILLIS) {
+                return HealthResult.down("no event store for " + away / 1000 + " s: games are paused and no move can be"
+                        + " recorded; start or install one (bundle dev.ludus.eventstore of the ludus-core feature, or"
+                        + " another EventStore such as eventstore-jdbc's)", d);
+            }
             return HealthResult.degraded("event store unavailable: games are paused", d);
         }
         if (ctx.games.isEmpty()) {

@@ -23,6 +23,8 @@ import dev.ludus.api.archive.ArchiveStatus;
 import dev.ludus.api.archive.CompletedGame;
 import dev.ludus.api.event.RecordedEvent;
 import dev.ludus.api.game.ActionResult;
+import dev.ludus.api.health.HealthResult;
+import dev.ludus.api.health.HealthStatus;
 import dev.ludus.api.rooms.RoomEvent;
 import dev.ludus.api.rooms.RoomException;
 import dev.ludus.api.rooms.RoomInfo;
@@ -1129,6 +1131,56 @@ public class RoomRuntimeTest {
         assertTrue("the game went on after the store returned", events.version(stream) > paused);
         waitFor(() -> seen.contains("game_over"));
         assertTrue(seen.toString(), seen.indexOf("game_resumed") > seen.indexOf("game_paused"));
+    }
+
+    /**
+     * An event store away for as long as a swap takes leaves the rooms DEGRADED and ready; away
+     * longer (uninstalled from the console, say) they are DOWN and not ready, so load balancers
+     * send no players to a node that cannot record a move; back again, all is well.
+     */
+    @Test
+    public void anEventStoreAwayLongerThanASwapTakesMakesTheRoomsDownAndNotReady() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime r = runtimeWithClock(clock, 50, 30_000);
+        waitFor(r::ready);
+        HealthResult before = r.check(); // DEGRADED: no message bus in this test
+        assertFalse(before.toString(), before.status() == HealthStatus.DOWN || before.reason().contains("event store"));
+        r.unbindEventStore(events);
+        HealthResult swapping = r.check();
+        assertEquals(swapping.toString(), HealthStatus.DEGRADED, swapping.status());
+        assertEquals("event store unavailable: games are paused", swapping.reason());
+        assertTrue("a swap's gap keeps the node ready", r.ready());
+        clock.advance(RoomsHealth.STORE_AWAY_DOWN_MILLIS - 1);
+        assertEquals(HealthStatus.DEGRADED, r.check().status());
+        assertTrue(r.ready());
+        clock.advance(1);
+        HealthResult gone = r.check();
+        assertEquals(gone.toString(), HealthStatus.DOWN, gone.status());
+        assertTrue(gone.reason(), gone.reason().startsWith("no event store for 10 s: games are paused and no move can be recorded"));
+        assertEquals(10_000L, gone.details().get("eventStoreAwayMillis"));
+        assertFalse("no players for a node that cannot record a move", r.ready());
+        r.bindEventStore(events);
+        assertEquals(before.reason(), r.check().reason());
+        assertTrue(r.ready());
+    }
+
+    /** A runtime that starts without an event store counts the time from its start. */
+    @Test
+    public void aRuntimeStartedWithoutAnEventStoreIsDownOnceTheGraceIsOver() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime r = new RoomRuntime();
+        r.context().clock = clock;
+        r.bindGame(game);
+        r.activate(config(Map.of()));
+        runtimes.add(r);
+        assertEquals(HealthStatus.DEGRADED, r.check().status());
+        clock.advance(RoomsHealth.STORE_AWAY_DOWN_MILLIS);
+        assertEquals(HealthStatus.DOWN, r.check().status());
+        assertFalse(r.ready());
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        waitFor(r::ready);
+        assertFalse(r.check().toString(), r.check().reason().contains("event store"));
     }
 
     @Test
