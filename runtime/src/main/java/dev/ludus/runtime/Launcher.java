@@ -550,20 +550,31 @@ public final class Launcher {
         }
     }
 
+    /** What an unknown feature name was probably meant to be: a list without commas, or a typo. */
+    static String featureHint(String name, List<String> available) {
+        if (name.strip().contains(" ") || name.contains(";")) {
+            return " (feature names are separated by commas, such as 'framework, http, webconsole, ludus-core, games')";
+        }
+        String near = dev.ludus.config.support.NearestName.nearest(name, available);
+        return near == null ? "" : " (did you mean '" + near + "'?)";
+    }
+
     private static List<Feature> loadFeatures(LaunchConfig config) throws IOException {
         List<Feature> features = new ArrayList<>();
         for (String name : config.featureNames()) {
             Path file = config.featuresDir().resolve(name.endsWith(".json") ? name : name + ".json");
             if (!Files.isRegularFile(file)) {
+                List<String> names = List.of();
                 String available;
                 try (Stream<Path> s = Files.list(config.featuresDir())) {
-                    available = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
-                            .map(n -> n.substring(0, n.length() - 5)).sorted().collect(Collectors.joining(", "));
+                    names = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json"))
+                            .map(n -> n.substring(0, n.length() - 5)).sorted().toList();
+                    available = String.join(", ", names);
                 } catch (IOException e) {
                     available = "none (" + config.featuresDir() + " is not readable)";
                 }
                 throw new IllegalArgumentException("feature '" + name + "' not found: no " + file
-                        + "; available: " + available);
+                        + featureHint(name, names) + "; available: " + available);
             }
             features.add(Feature.read(file));
         }

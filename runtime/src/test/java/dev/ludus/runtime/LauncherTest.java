@@ -53,4 +53,23 @@ public class LauncherTest {
         assertNull("equal fits", Launcher.heapAboveMemory(24 * gib, 24 * gib));
         assertNull("memory unknown", Launcher.heapAboveMemory(64 * gib, -1));
     }
+
+    @Test
+    public void anUnknownFeatureNameIsExplainedWhenItIsAListWithoutCommasOrATypo() {
+        java.util.List<String> available = java.util.List.of("framework", "games", "http", "ludus-core", "webconsole");
+        assertEquals(" (feature names are separated by commas, such as 'framework, http, webconsole, ludus-core, games')",
+                Launcher.featureHint("framework http webconsole", available));
+        assertEquals(" (did you mean 'ludus-core'?)", Launcher.featureHint("Ludus-Core", available));
+        assertEquals(" (did you mean 'games'?)", Launcher.featureHint("game", available));
+        assertEquals("", Launcher.featureHint("redis", available));
+    }
+
+    @Test
+    public void aFeatureBundleUninstalledWhileTheNodeRunsIsNamedWithItsFeatureAndWhatBringsItBack() {
+        String w = Launcher.uninstalledWarning("dev.ludus.eventstore", new org.osgi.framework.Version("0.1.0.SNAPSHOT"),
+                "ludus-core");
+        assertTrue(w, w.startsWith("bundle dev.ludus.eventstore 0.1.0.SNAPSHOT (feature ludus-core) was uninstalled"));
+        assertTrue(w, w.contains("the next start installs it again"));
+        assertTrue(w, w.contains("leave the feature out of ludus.features or LUDUS_FEATURES"));
+    }
 }
