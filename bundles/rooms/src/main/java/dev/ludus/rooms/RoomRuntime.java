@@ -106,7 +106,7 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
         ctx.timers.scheduleWithFixedDelay(driver::retryFinished, retry, retry, TimeUnit.SECONDS);
         // Cheap: looks at one volatile field per room; only rooms due to close get a step.
         ctx.timers.scheduleWithFixedDelay(this::closeEmptyRooms, 1, 1, TimeUnit.SECONDS);
-        ctx.timers.scheduleWithFixedDelay(this::checkStalls, 5, 5, TimeUnit.SECONDS);
+        ctx.timers.scheduleWithFixedDelay(this::checkStalls, ctx.stallCheckMillis, ctx.stallCheckMillis, TimeUnit.MILLISECONDS);
         ctx.timers.scheduleWithFixedDelay(driver::findSlowAppends, 100, 100, TimeUnit.MILLISECONDS);
         // In a cluster: rooms whose node's lease lapsed are adopted (nothing on a single node).
         ctx.timers.scheduleWithFixedDelay(() -> ctx.background.execute(ctx.clusterRooms::adoptOrphans), 1, 1, TimeUnit.SECONDS);

@@ -65,6 +65,8 @@ final class RoomsContext {
     /** Claims, releases and adoptions in the cluster (nothing while {@link #cluster} is null). */
     final ClusterRooms clusterRooms = new ClusterRooms(this);
     volatile Clock clock = Clock.systemUTC();
+    /** How often running games are looked at for a stall (a game stalled across two looks is decided again); tests shorten it. */
+    volatile long stallCheckMillis = 5_000;
     volatile RoomsConfig config;
     volatile boolean active;
     /** Where games' seeds come from; tests set a seeded generator to replay a history. */

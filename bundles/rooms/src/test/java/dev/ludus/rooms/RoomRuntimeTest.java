@@ -1185,7 +1185,14 @@ public class RoomRuntimeTest {
 
     @Test
     public void aRunningGameLeftWithNothingArmedIsFoundAndPlaysOn() throws Exception {
-        RoomRuntime r = runtime(50, 5);
+        // The periodic look for stalls, every 5 s in a node, every 0.5 s here.
+        RoomRuntime r = new RoomRuntime();
+        r.context().stallCheckMillis = 500;
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(config(50, 5));
+        runtimes.add(r);
         RoomInfo room = r.create("count", "t", Map.of("target", "100000"));
         r.addBot(room.roomId());
         r.addBot(room.roomId());
