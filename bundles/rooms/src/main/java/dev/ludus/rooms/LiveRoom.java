@@ -164,6 +164,11 @@ final class LiveRoom {
         return true;
     }
 
+    /** Whether a seated player is connected now. */
+    boolean anyoneConnected() {
+        return !connected.isEmpty();
+    }
+
     /** Forgets the connections of players who no longer hold a seat. */
     void dropUnseated() {
         connected.removeIf(p -> room.seatOf(p) < 0);

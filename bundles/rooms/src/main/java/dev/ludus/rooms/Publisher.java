@@ -47,10 +47,16 @@ final class Publisher {
         if (before == null || lobbyShows(before, info)) {
             ctx.lobby.changed();
         }
-        if (room.state() == dev.ludus.api.rooms.RoomState.FINISHED || room.hasHuman()) {
+        // A room nobody holds closes after emptyRoomSeconds: one without a human seated, and a
+        // waiting room whose seated players are all gone (closed the page, lost the network):
+        // before its game starts nothing is lost by closing it, and left open it stayed in the
+        // lobby for good (a player who created a room and left, or a script doing that in a loop).
+        boolean waiting = room.state() == dev.ludus.api.rooms.RoomState.WAITING;
+        if (room.state() == dev.ludus.api.rooms.RoomState.FINISHED || room.hasHuman() && !(waiting && !live.anyoneConnected())) {
             live.emptySince = 0;
         } else if (live.emptySince == 0) {
-            live.emptySince = room.lastChangeAt() > 0 ? room.lastChangeAt() : ctx.clock.millis();
+            // Players away: from now (after a restart, from the recovery: they get the whole time to come back).
+            live.emptySince = room.hasHuman() || room.lastChangeAt() <= 0 ? ctx.clock.millis() : room.lastChangeAt();
         }
         GameStore store = ctx.gameStore;
         if (store == null || room.name() == null) {

@@ -631,7 +631,9 @@ final class RoomDriver {
                 || ctx.rooms.get(live.id) != live) {
             return null;
         }
-        RoomRecord.Closed close = new RoomRecord.Closed("nobody sat in the room for " + limitMillis / 1000 + " s");
+        RoomRecord.Closed close = new RoomRecord.Closed(room.hasHuman()
+                ? "no seated player was connected to the waiting room for " + limitMillis / 1000 + " s"
+                : "nobody sat in the room for " + limitMillis / 1000 + " s");
         return commit(live, close, List.of(), Reply.afterEffects(() -> { },
                 e -> LOG.warn("room {}: could not be closed, will try again: {}", live.id, e.getMessage())));
     }

@@ -40,7 +40,7 @@ public @interface RoomsConfig {
     @AttributeDefinition(name = "Open rooms per player", min = "1", max = "100000", description = "How many rooms that are not finished one player may have created; further create requests answer too_many_rooms.")
     int maxOpenRoomsPerPlayer() default 3;
 
-    @AttributeDefinition(name = "Empty room timeout (s)", min = "1", max = "604800", description = "A room in which no human owns a seat (empty, or bots only) for this long is closed for good: it leaves the lobby and is not rebuilt after a restart.")
+    @AttributeDefinition(name = "Empty room timeout (s)", min = "1", max = "604800", description = "A room in which no human owns a seat (empty, or bots only) for this long is closed for good: it leaves the lobby and is not rebuilt after a restart. So is a room waiting for its game in which no seated player has been connected for this long (they closed the page).")
     int emptyRoomSeconds() default 600;
 
     @AttributeDefinition(name = "Finished room kept (s)", min = "0", max = "86400", description = "How long a finished, archived room stays in memory so returning players see its result.")

@@ -113,7 +113,7 @@ public class RoomLimitsTest {
     }
 
     @Test
-    public void aRoomNobodySitsInIsClosedDurablyAndDoesNotComeBackAfterARestart() throws Exception {
+    public void aRoomNobodySitsInOrWhoseSeatedPlayersLeftBeforeTheGameIsClosedDurablyAndDoesNotComeBackAfterARestart() throws Exception {
         RoomRuntime r = runtime(Map.of("emptyRoomSeconds", 1, "botThinkMillis", 600_000L));
         MemoryGameStore store = new MemoryGameStore();
         r.bindGameStore(store);
@@ -123,16 +123,29 @@ public class RoomLimitsTest {
         r.start(bots.roomId());
         RoomInfo seated = r.create("count", "seated", Map.of());
         r.join(seated.roomId(), "ann", "Ann");
+        r.setConnected(seated.roomId(), "ann", true);
+        // A player who sat down and went away before the game (closed the page): the room is nobody's.
+        RoomInfo left = r.create("count", "left", Map.of());
+        r.join(left.roomId(), "bob", "Bob");
+        r.setConnected(left.roomId(), "bob", true);
+        r.setConnected(left.roomId(), "bob", false);
         long lobbyBefore = r.lobbyVersion();
-        waitFor(() -> r.get(empty.roomId()).isEmpty() && r.get(bots.roomId()).isEmpty());
+        waitFor(() -> r.get(empty.roomId()).isEmpty() && r.get(bots.roomId()).isEmpty() && r.get(left.roomId()).isEmpty());
         assertEquals("closed", events.types("room-" + empty.roomId()).get(events.types("room-" + empty.roomId()).size() - 1));
         assertEquals("closed", events.types("room-" + bots.roomId()).get(events.types("room-" + bots.roomId()).size() - 1));
         assertTrue("the lobby moved", r.lobbyVersion() > lobbyBefore);
         assertEquals(List.of(seated.roomId()), r.list(RoomQuery.first(10)).rooms().stream().map(RoomInfo::roomId).toList());
         assertTrue("its store entry is gone", store.get("room:" + empty.roomId()).isEmpty());
-        assertEquals(2L, ((Number) r.check().details().get("closedEmptyRooms")).longValue());
+        assertEquals("closed", events.types("room-" + left.roomId()).get(events.types("room-" + left.roomId()).size() - 1));
+        assertEquals(3L, ((Number) r.check().details().get("closedEmptyRooms")).longValue());
         Thread.sleep(1500);
         assertTrue("a room someone sits in stays", r.get(seated.roomId()).isPresent());
+        // Ann away too, and back before the time is up: the room stays hers.
+        r.setConnected(seated.roomId(), "ann", false);
+        Thread.sleep(500);
+        r.setConnected(seated.roomId(), "ann", true);
+        Thread.sleep(1500);
+        assertTrue("a player back in time keeps the room", r.get(seated.roomId()).isPresent());
 
         r.deactivate();
         runtimes.remove(r);
