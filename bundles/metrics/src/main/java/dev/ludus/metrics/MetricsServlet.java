@@ -7,7 +7,6 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.servlet.whiteboard.annotations.RequireHttpWhiteboard;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
@@ -41,17 +40,17 @@ public class MetricsServlet extends HttpServlet {
     /** Private: simpleclient's default registry is a static that would outlive this bundle. */
     private transient CollectorRegistry exposition;
 
+    /*
+     * No @Deactivate clearing the exposition registry: it is this instance's own and goes with it,
+     * and a scrape still running when the bundle stops (the whiteboard lets requests it already
+     * dispatched finish) iterated it while it was cleared, and answered 500.
+     */
     @Activate
     void activate() {
         Map<String, String> help = new HashMap<>(JvmSeries.HELP);
         help.putAll(RequestMetricsFilter.HELP);
         exposition = new CollectorRegistry();
         exposition.register(new RegistryCollector(registry, help::get));
-    }
-
-    @Deactivate
-    void deactivate() {
-        exposition.clear();
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
 
@@ -29,11 +28,6 @@ public class MetricsServletTest {
         servlet.registry = new MetricRegistry();
         servlet.registry.counter("ludus_test_joins").inc();
         servlet.activate();
-    }
-
-    @After
-    public void deactivate() {
-        servlet.deactivate();
     }
 
     private void get(String accept) throws Exception {
