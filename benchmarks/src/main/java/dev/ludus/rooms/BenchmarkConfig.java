@@ -30,6 +30,7 @@ final class BenchmarkConfig {
                 "idleTimeoutMillis", 600_000,
                 "archiveRetrySeconds", 3600,
                 "emptyRoomSeconds", 604_800,
+                "abandonedGameSeconds", 0,
                 "finishedRoomSeconds", 600));
     }
 

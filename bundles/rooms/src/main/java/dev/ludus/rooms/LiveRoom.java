@@ -85,6 +85,10 @@ final class LiveRoom {
     volatile long emptySince;
     /** A close of this empty room is queued; keeps the sweeper from queueing another. */
     volatile boolean closing;
+    /** Since when no seated player of this running game is connected (0: someone is, or it is not running). Read by the sweeper. */
+    volatile long abandonedSince;
+    /** An end of this abandoned game is queued; keeps the sweeper from queueing another. */
+    volatile boolean ending;
     /** The version the stall check saw last (timer thread only). */
     long sweptVersion = -1;
 

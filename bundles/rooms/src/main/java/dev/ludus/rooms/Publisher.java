@@ -58,6 +58,15 @@ final class Publisher {
             // Players away: from now (after a restart, from the recovery: they get the whole time to come back).
             live.emptySince = room.hasHuman() || room.lastChangeAt() <= 0 ? ctx.clock.millis() : room.lastChangeAt();
         }
+        // A running game none of whose seated players is connected (bots cover them) is ended after
+        // abandonedGameSeconds: from now (after a restart, from the recovery).
+        if (room.state() == dev.ludus.api.rooms.RoomState.PLAYING && room.hasHuman() && !live.anyoneConnected()) {
+            if (live.abandonedSince == 0) {
+                live.abandonedSince = ctx.clock.millis();
+            }
+        } else {
+            live.abandonedSince = 0;
+        }
         GameStore store = ctx.gameStore;
         if (store == null || room.name() == null) {
             return;

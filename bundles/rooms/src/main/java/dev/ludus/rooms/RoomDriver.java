@@ -638,6 +638,25 @@ final class RoomDriver {
                 e -> LOG.warn("room {}: could not be closed, will try again: {}", live.id, e.getMessage())));
     }
 
+    /**
+     * Ends a running game whose seated players have all been away {@code limitMillis}, as an
+     * operator's end does ({@code ended} record: the result so far, archived). A room step.
+     */
+    CompletionStage<?> endIfAbandoned(LiveRoom live, long limitMillis) {
+        live.ending = false;
+        Room room = live.room();
+        if (ctx.eventStore == null || live.needsRebuild || room.state() != RoomState.PLAYING
+                || live.abandonedSince == 0 || ctx.clock.millis() - live.abandonedSince < limitMillis
+                || ctx.rooms.get(live.id) != live) {
+            return null;
+        }
+        RoomRecord.Ended end = new RoomRecord.Ended("no player was connected to the game for " + limitMillis / 1000 + " s",
+                "rooms");
+        LOG.info("room {}: ending its game: no player was connected to it for {} s", live.id, limitMillis / 1000);
+        return commit(live, end, List.of(), Reply.afterEffects(() -> { },
+                e -> LOG.warn("room {}: its abandoned game could not be ended, will try again: {}", live.id, e.getMessage())));
+    }
+
     long finishedMillis() {
         return RoomsContext.clamp(ctx.config.finishedRoomSeconds(), 0, 86_400) * 1000L;
     }

@@ -425,7 +425,10 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
 
     // ---------------------------------------------------------------- empty rooms
 
-    /** Queues a close for every room nobody has sat in for {@code emptyRoomSeconds}. Timer thread. */
+    /**
+     * Queues a close for every room nobody has sat in for {@code emptyRoomSeconds}, and an end for
+     * every running game nobody has been connected to for {@code abandonedGameSeconds}. Timer thread.
+     */
     private void closeEmptyRooms() {
         try {
             if (!ctx.active || ctx.eventStore == null) {
@@ -433,11 +436,17 @@ public class RoomRuntime implements RoomService, RoomOperations, HealthCheck {
             }
             long limit = RoomsContext.clamp(ctx.config.emptyRoomSeconds(), 1, 604_800) * 1000L;
             long now = ctx.clock.millis();
+            long abandoned = RoomsContext.clamp(ctx.config.abandonedGameSeconds(), 0, 604_800) * 1000L;
             for (LiveRoom live : ctx.rooms.values()) {
                 long since = live.emptySince;
                 if (since > 0 && now - since >= limit && !live.closing) {
                     live.closing = true;
                     live.steps.submit(() -> driver.closeIfEmpty(live, limit));
+                }
+                long away = live.abandonedSince;
+                if (abandoned > 0 && away > 0 && now - away >= abandoned && !live.ending) {
+                    live.ending = true;
+                    live.steps.submit(() -> driver.endIfAbandoned(live, abandoned));
                 }
             }
         } catch (RuntimeException e) {

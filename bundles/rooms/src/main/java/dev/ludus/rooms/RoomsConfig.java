@@ -43,6 +43,9 @@ public @interface RoomsConfig {
     @AttributeDefinition(name = "Empty room timeout (s)", min = "1", max = "604800", description = "A room in which no human owns a seat (empty, or bots only) for this long is closed for good: it leaves the lobby and is not rebuilt after a restart. So is a room waiting for its game in which no seated player has been connected for this long (they closed the page).")
     int emptyRoomSeconds() default 600;
 
+    @AttributeDefinition(name = "Abandoned game timeout (s)", min = "0", max = "604800", description = "A running game in which no seated player has been connected for this long (bots cover their seats meanwhile) is ended, as an operator ends one: its result so far is archived and returning players see the end and why. 0: never; bots play such a game to its end, which with the game's largest options takes hours.")
+    int abandonedGameSeconds() default 600;
+
     @AttributeDefinition(name = "Finished room kept (s)", min = "0", max = "86400", description = "How long a finished, archived room stays in memory so returning players see its result.")
     int finishedRoomSeconds() default 600;
 

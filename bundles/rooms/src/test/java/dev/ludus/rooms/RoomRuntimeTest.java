@@ -1164,6 +1164,66 @@ public class RoomRuntimeTest {
         assertTrue(r.ready());
     }
 
+    /**
+     * A running game none of whose players is connected is played by bots for as long as it lasts:
+     * with a game's largest options, hours of a node's work for nobody (a script can start such
+     * games and leave). After abandonedGameSeconds it is ended as an operator ends one; a player
+     * who comes back in time keeps the game going, and the time starts again at the next leave.
+     */
+    @Test
+    public void aGameWhosePlayersAreAllAwayForAbandonedGameSecondsIsEndedAndOneBackInTimeGoesOn() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime r = runtimeWithClock(clock, 1_000_000, 1_000_000_000L);
+        RoomInfo room = twoConnectedPlayers(r, "100000");
+        String stream = "room-" + room.roomId();
+        r.setConnected(room.roomId(), "ann", false);
+        r.setConnected(room.roomId(), "bob", false);
+        r.settle();
+        clock.advance(599_000);
+        Thread.sleep(1_500); // the sweeper looks each second
+        r.settle();
+        assertEquals("not yet", RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
+        r.setConnected(room.roomId(), "bob", true); // back in time
+        r.settle();
+        clock.advance(10_000);
+        Thread.sleep(1_500);
+        r.settle();
+        assertEquals("someone is back", RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
+        r.setConnected(room.roomId(), "bob", false);
+        r.settle();
+        clock.advance(599_000);
+        Thread.sleep(1_500);
+        r.settle();
+        assertEquals("the time started again at the leave", RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
+        clock.advance(1_000);
+        waitFor(() -> r.get(room.roomId()).orElseThrow().state() == RoomState.FINISHED);
+        RoomRecord end = new RecordCodec().decode(events.read(stream, 1, Integer.MAX_VALUE).stream()
+                .filter(e -> e.type().equals("ended")).findFirst().orElseThrow().type(), events.read(stream, 1,
+                Integer.MAX_VALUE).stream().filter(e -> e.type().equals("ended")).findFirst().orElseThrow().data());
+        assertEquals(new RoomRecord.Ended("no player was connected to the game for 600 s", "rooms"), end);
+    }
+
+    /** abandonedGameSeconds = 0: bots play such a game to its end. */
+    @Test
+    public void anAbandonedGameTimeoutOfZeroNeverEndsAGame() throws Exception {
+        HandClock clock = new HandClock(1_800_000_000_000L);
+        RoomRuntime r = new RoomRuntime();
+        r.context().clock = clock;
+        r.bindGame(game);
+        r.bindEventStore(events);
+        r.bindSnapshotStore(events);
+        r.activate(config(Map.of("botThinkMillis", 1_000_000L, "idleTimeoutMillis", 1_000_000_000L, "abandonedGameSeconds", 0)));
+        runtimes.add(r);
+        RoomInfo room = twoConnectedPlayers(r, "100000");
+        r.setConnected(room.roomId(), "ann", false);
+        r.setConnected(room.roomId(), "bob", false);
+        r.settle();
+        clock.advance(7 * 24 * 3_600_000L);
+        Thread.sleep(1_500);
+        r.settle();
+        assertEquals(RoomState.PLAYING, r.get(room.roomId()).orElseThrow().state());
+    }
+
     /** A runtime that starts without an event store counts the time from its start. */
     @Test
     public void aRuntimeStartedWithoutAnEventStoreIsDownOnceTheGraceIsOver() throws Exception {

@@ -49,6 +49,7 @@ public final class TestRooms implements AutoCloseable {
             @Override public int threads() { return 2; }
             @Override public int maxOpenRoomsPerPlayer() { return roomsPerPlayer; }
             @Override public int emptyRoomSeconds() { return 600; }
+            @Override public int abandonedGameSeconds() { return 600; }
             @Override public int finishedRoomSeconds() { return 600; }
             @Override public int maxArgumentDepth() { return 8; }
             @Override public int maxArgumentBytes() { return 2048; }
