@@ -10,12 +10,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -32,12 +29,6 @@ public class GatewayConnectionsTest {
 
     @Rule
     public final GatewayFixture fixture = new GatewayFixture();
-    private final ExecutorService players = Executors.newCachedThreadPool();
-
-    @After
-    public void stopPlayers() {
-        players.shutdownNow();
-    }
 
     @Test
     public void aReaderThatStopsReadingIsDisconnectedWithoutSlowingOthers() throws Exception {
@@ -127,7 +118,7 @@ public class GatewayConnectionsTest {
             }
             long t0 = System.nanoTime();
             for (RawClient raw : clients) {
-                firstPings.add(players.submit(() -> {
+                firstPings.add(fixture.players.submit(() -> {
                     // When its first ping came, and how many came in 5.5 s: a connection is pinged at its
                     // turn once silent for half the interval (1.5 s), so within 1.5 + 3 s and a bit.
                     long first = -1, count = 0, end = System.nanoTime() + 5_500_000_000L;
@@ -201,7 +192,7 @@ public class GatewayConnectionsTest {
         fixture.events.appendDelayMillis(700); // a slow disk: the action is in flight when the stop begins
         String act = a.send("act", Map.of("action", "add", "args", Map.of("n", 1)));
         Thread.sleep(150);
-        Future<?> stopping = players.submit(() -> {
+        Future<?> stopping = fixture.players.submit(() -> {
             first.close();
             return null;
         });

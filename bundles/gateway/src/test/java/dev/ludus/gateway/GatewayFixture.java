@@ -23,6 +23,8 @@ final class GatewayFixture extends ExternalResource {
     MemoryEventStore events;
     TestRooms rooms;
     private final List<AutoCloseable> open = new ArrayList<>();
+    /** Threads for players a test runs side by side; stopped first after the test. */
+    final java.util.concurrent.ExecutorService players = java.util.concurrent.Executors.newCachedThreadPool();
 
     @Override
     protected void before() {
@@ -35,6 +37,7 @@ final class GatewayFixture extends ExternalResource {
 
     @Override
     protected void after() {
+        players.shutdownNow();
         for (int i = open.size() - 1; i >= 0; i--) {
             try {
                 open.get(i).close();

@@ -15,12 +15,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -39,12 +36,6 @@ public class GatewayTest {
 
     @Rule
     public final GatewayFixture fixture = new GatewayFixture();
-    private final ExecutorService players = Executors.newCachedThreadPool();
-
-    @After
-    public void stopPlayers() {
-        players.shutdownNow();
-    }
 
     private TestServer server(TestConfig cfg) throws Exception {
         return fixture.server(cfg);
@@ -110,7 +101,7 @@ public class GatewayTest {
     private int playTogether(List<ProtocolClient> cs) throws Exception {
         List<Future<Integer>> games = new ArrayList<>();
         for (ProtocolClient c : cs) {
-            games.add(players.submit(() -> playUntilOver(c, 30_000)));
+            games.add(fixture.players.submit(() -> playUntilOver(c, 30_000)));
         }
         int moves = 0;
         for (Future<Integer> g : games) {
