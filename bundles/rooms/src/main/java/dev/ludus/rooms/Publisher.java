@@ -51,8 +51,9 @@ final class Publisher {
         // waiting room whose seated players are all gone (closed the page, lost the network):
         // before its game starts nothing is lost by closing it, and left open it stayed in the
         // lobby for good (a player who created a room and left, or a script doing that in a loop).
-        boolean waiting = room.state() == dev.ludus.api.rooms.RoomState.WAITING;
-        if (room.state() == dev.ludus.api.rooms.RoomState.FINISHED || room.hasHuman() && !(waiting && !live.anyoneConnected())) {
+        boolean held = room.hasHuman()
+                && (room.state() != dev.ludus.api.rooms.RoomState.WAITING || live.anyoneConnected());
+        if (room.state() == dev.ludus.api.rooms.RoomState.FINISHED || held) {
             live.emptySince = 0;
         } else if (live.emptySince == 0) {
             // Players away: from now (after a restart, from the recovery: they get the whole time to come back).
