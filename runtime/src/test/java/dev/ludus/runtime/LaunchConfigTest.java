@@ -42,8 +42,9 @@ public class LaunchConfigTest {
         assertNull(c.confWriteBackWarning());
         assertEquals("true", fw.get("org.apache.felix.jetty.websocket.enable"));
         assertEquals("a burst of connections is queued, not dropped", "1024", fw.get("org.apache.felix.http.jetty.acceptQueueSize"));
-        assertEquals("the service-loader weaver leaves Felix's Jetty alone", "org.apache.felix.http.jetty12",
-                fw.get(WeavingScope.SKIP));
+        assertEquals("the service-loader weaver leaves Felix's Jetty, SLF4J and Logback alone",
+                java.util.Set.of("org.apache.felix.http.jetty12", "slf4j.api", "ch.qos.logback.classic"),
+                WeavingScope.parse(fw.get(WeavingScope.SKIP)));
         assertEquals("Jetty's threads follow the processors",
                 Integer.toString(LaunchConfig.httpThreads(Runtime.getRuntime().availableProcessors())),
                 fw.get(LaunchConfig.HTTP_THREADS));
