@@ -354,12 +354,12 @@ final class PlayerSession {
         lastRoomNewsNanos = System.nanoTime();
         long s = ++seq;
         // One message per player and event; the shared part is written once for all players.
-        return new Sent(s, protocol.json(switch (e.type()) {
-            case "room_changed" -> new ServerEvent.Room(s, protocol.sharedJson(e.data().get("room")));
-            case "view" -> new ServerEvent.State(s, e.roomId(), e.version(), e.data().get("game"),
+        return new Sent(s, switch (e.type()) {
+            case "room_changed" -> protocol.json(new ServerEvent.Room(s, protocol.sharedJson(e.data().get("room"))));
+            case "view" -> protocol.state(s, e.roomId(), e.version(), e.data().get("game"),
                     e.data().getOrDefault("allowedActions", List.of()));
-            default -> new ServerEvent.Event(s, e.roomId(), e.version(), e.type(), protocol.sharedJson(e.data()));
-        }));
+            default -> protocol.json(new ServerEvent.Event(s, e.roomId(), e.version(), e.type(), protocol.sharedJson(e.data())));
+        });
     }
 
     /** Numbers, records and sends one server message built as a map. Caller holds the lock. */

@@ -529,6 +529,14 @@ final class Protocol {
         return write(m);
     }
 
+    /**
+     * A player's {@code state} message: {@code game}, a seat's view, is the engine's, as handed to
+     * every player at that seat after one change of the room at version {@code v}.
+     */
+    String state(long seq, String roomId, long v, Object game, Object allowedActions) {
+        return json(new ServerEvent.State(seq, roomId, v, game, allowedActions));
+    }
+
     /** Any JSON-compatible value (map, list, string, number...) as JSON. */
     String json(Object value) {
         try {
