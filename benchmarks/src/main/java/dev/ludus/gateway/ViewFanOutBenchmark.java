@@ -3,7 +3,6 @@ package dev.ludus.gateway;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,6 +21,7 @@ import dev.ludus.api.game.ActionResult;
 import dev.ludus.api.game.GameDefinition;
 import dev.ludus.api.game.GameEngine;
 import dev.ludus.api.game.GameSetup;
+import dev.ludus.benchmarks.game.LiapTuiBenchmark;
 import dev.ludus.game.liaptui.LiapTuiDefinition;
 
 /**
@@ -72,23 +72,13 @@ public class ViewFanOutBenchmark {
             GameEngine e = definition.create(setup);
             List<Action> actions = new ArrayList<>();
             while (!e.completed()) {
-                Action a = move(e);
+                Action a = LiapTuiBenchmark.move(e);
                 actions.add(a);
                 e.apply(a);
             }
             recorded.add(actions);
         }
         nextGame();
-    }
-
-    private static Action move(GameEngine engine) {
-        for (int s = 0; s < SEATS; s++) {
-            Optional<Action> a = engine.botAction(s);
-            if (a.isPresent()) {
-                return a.get();
-            }
-        }
-        throw new IllegalStateException("nobody to move");
     }
 
     private void nextGame() {

@@ -86,7 +86,8 @@ public class LiapTuiBenchmark {
         return players;
     }
 
-    private static Action move(GameEngine engine) {
+    /** The first seat's bot move, in seat order: what a table of four bots plays next. */
+    public static Action move(GameEngine engine) {
         for (int s = 0; s < 4; s++) {
             Optional<Action> a = engine.botAction(s);
             if (a.isPresent()) {
