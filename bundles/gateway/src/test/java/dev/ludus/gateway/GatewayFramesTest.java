@@ -11,6 +11,8 @@ import java.util.Arrays;
 import org.junit.Rule;
 import org.junit.Test;
 
+import dev.ludus.testing.fixtures.ProtocolClient;
+
 /**
  * The WebSocket frames as the gateway's {@link Connection} handles them on Jetty's core layer:
  * a message in several frames, a message over the limit only in its sum, text that is not UTF-8
@@ -19,7 +21,7 @@ import org.junit.Test;
  */
 public class GatewayFramesTest {
 
-    private static final int TEXT = 1, BINARY = 2, CONTINUATION = 0, CLOSE = 8, PING = 9, PONG = 10;
+    private static final int TEXT = 1, BINARY = 2, CONTINUATION = 0, CLOSE = 8, PING = 9, PONG = 10, RSV1 = 0x40;
 
     @Rule
     public final GatewayFixture fixture = new GatewayFixture();
@@ -141,6 +143,72 @@ public class GatewayFramesTest {
             assertEquals("closed as idle, as a silent connection is", Integer.valueOf(Codes.CLOSE_IDLE), closedWith);
             assertTrue("not before the idle timeout", System.currentTimeMillis() - t0 >= 1500);
         }
+    }
+
+    /**
+     * A client may ask for compressed messages (permessage-deflate, which Jetty offers): the limit
+     * counts what a message inflates to, so a small compressed frame of a huge message (a
+     * "zip bomb", 20 MB of text in about 20 KB) is closed with 1009 as its inflated size passes the
+     * limit, not held in memory whole; other players go on.
+     */
+    @Test
+    public void aCompressedMessageIsLimitedByWhatItInflatesTo() throws Exception {
+        TestServer s = fixture.server(new TestConfig());
+        try (RawClient raw = new RawClient(s.port(), "127.0.0.1:" + s.port(),
+                java.util.Map.of("Sec-WebSocket-Extensions", "permessage-deflate"))) {
+            // Agreed: a compressed hello (RSV1 set) is answered; an unagreed RSV1 would close with 1002.
+            raw.sendFrame(RSV1 | TEXT, deflate("{\"id\":1,\"type\":\"hello\",\"name\":\"Zip\"}".getBytes(StandardCharsets.UTF_8)));
+            RawClient.Frame welcome = raw.read(5000);
+            assertNotNull("an answer to the compressed hello", welcome);
+            assertEquals(TEXT, welcome.opcode());
+            String text = inflate(welcome.payload());
+            assertTrue(text, text.contains("\"type\":\"ok\"") && text.contains("\"id\":1"));
+
+            byte[] huge = new byte[20 << 20];
+            Arrays.fill(huge, (byte) ' ');
+            byte[] head = "{\"id\":2,\"type\":\"ping\",\"pad\":\"".getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(head, 0, huge, 0, head.length);
+            huge[huge.length - 2] = '"';
+            huge[huge.length - 1] = '}';
+            byte[] bomb = deflate(huge);
+            assertTrue("the bomb is small on the wire: " + bomb.length, bomb.length < 65536);
+            raw.sendFrame(RSV1 | TEXT, bomb);
+            RawClient.Frame close = raw.readUntilClose(5000);
+            assertNotNull("closed", close);
+            assertEquals(1009, close.closeCode());
+        }
+        ProtocolClient other = fixture.hello(s, "other");
+        assertEquals("others play on", "ok", other.request("ping", java.util.Map.of()).get("type"));
+    }
+
+    private static byte[] deflate(byte[] data) {
+        java.util.zip.Deflater d = new java.util.zip.Deflater(9, true);
+        d.setInput(data);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = d.deflate(buf, 0, buf.length, java.util.zip.Deflater.SYNC_FLUSH)) > 0) {
+            out.write(buf, 0, n);
+        }
+        d.end();
+        byte[] b = out.toByteArray();
+        return Arrays.copyOf(b, b.length - 4); // a message ends without the flush's 00 00 ff ff
+    }
+
+    private static String inflate(byte[] payload) throws Exception {
+        java.util.zip.Inflater i = new java.util.zip.Inflater(true);
+        byte[] in = Arrays.copyOf(payload, payload.length + 4);
+        in[in.length - 2] = (byte) 0xff;
+        in[in.length - 1] = (byte) 0xff;
+        i.setInput(in);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        int n;
+        while ((n = i.inflate(buf)) > 0) {
+            out.write(buf, 0, n);
+        }
+        i.end();
+        return out.toString(StandardCharsets.UTF_8);
     }
 
     /** The next frame of the opcode (whose text holds {@code part}, if given), skipping the others. */
