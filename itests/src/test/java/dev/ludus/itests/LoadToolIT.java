@@ -39,6 +39,10 @@ public class LoadToolIT {
             assertTrue(report.toString(), report.echoCpuMicrosPerRoundTrip() > 0);
             assertTrue(report.toString(), report.toString().matches("(?s).*\\n  server CPU per action: +[0-9.]+ us .*"));
             assertTrue(report.toString(), report.toString().matches("(?s).*\\n  echo CPU per round trip: +[0-9.]+ us .*"));
+            // The fan-out pass against the same server: one round per round trip, its CPU read too.
+            assertEquals(report.toString(), report.echoRoundTrips(), report.fanOutRounds());
+            assertTrue(report.toString(), report.fanOutCpuMicrosPerRound() > 0);
+            assertTrue(report.toString(), report.toString().matches("(?s).*\\n  fan-out CPU per round: +[0-9.]+ us .*"));
         }
     }
 

@@ -29,6 +29,14 @@ import org.eclipse.jetty.websocket.api.Session;
  * gateway runs on, doing nothing but echo) and the same client, in the same pattern as the games:
  * groups of four connections take turns, one message in flight per group, with the same think
  * time, until as many round trips as the games made actions.
+ *
+ * <p>Then, against the same server process, the network part of an action alone (the fan-out
+ * pass): a group's four connections join one group on the server; each message one of them sends
+ * is answered with a short acknowledgement to the sender and one prepared text of an action's
+ * batch size to each of the four, and the group's next turn starts once all five have arrived.
+ * That is what a node's action sends and receives (one frame in; the reply and a batch to each
+ * seat out), without rules, event log, views or JSON: what any server must spend on the network
+ * for an action of four players, on this Jetty.
  */
 final class EchoRun {
 
@@ -40,7 +48,13 @@ final class EchoRun {
      * @param serverCpuSeconds the echo server process's CPU time over the phase of round trips
      */
     record Result(int connections, int peakOpen, long roundTrips, double seconds, Latencies.Summary latency,
-                  double serverCpuSeconds, String failure) {
+                  double serverCpuSeconds, String failure, FanOut fanOut) {
+
+        Result(int connections, int peakOpen, long roundTrips, double seconds, Latencies.Summary latency,
+               double serverCpuSeconds, String failure) {
+            this(connections, peakOpen, roundTrips, seconds, latency, serverCpuSeconds, failure, null);
+        }
+
         double roundTripsPerSecond() {
             return seconds <= 0 ? 0 : roundTrips / seconds;
         }
@@ -55,6 +69,31 @@ final class EchoRun {
             return seconds <= 0 ? Double.NaN : serverCpuSeconds / seconds;
         }
     }
+
+    /**
+     * The fan-out pass: {@code rounds} turns, each one message in and five out (the
+     * acknowledgement of {@value #ACK_BYTES} bytes to the sender, {@value #BATCH_BYTES} bytes to each
+     * of the four), and the server process's CPU time over them.
+     */
+    record FanOut(long rounds, double seconds, Latencies.Summary latency, double serverCpuSeconds, String failure) {
+        /** The server's CPU time per round, in microseconds; NaN without rounds. */
+        double serverCpuMicrosPerRound() {
+            return rounds == 0 ? Double.NaN : serverCpuSeconds * 1e6 / rounds;
+        }
+
+        double roundsPerSecond() {
+            return seconds <= 0 ? 0 : rounds / seconds;
+        }
+    }
+
+    /** The size of a node's reply to an action ({@code {"id":…,"type":"ok",…}}), about. */
+    static final int ACK_BYTES = 40;
+    /**
+     * The size of what a seat receives for an action, about: the node's outbound message bytes
+     * over its messages in a game of four (read from {@code ludus_gateway_message_bytes_total}),
+     * 1.2 KB on average with the short replies, so some 1.5 KB for a batch of events and view.
+     */
+    static final int BATCH_BYTES = 1500;
 
     private final LoadTool.Options options;
     private final List<HttpClient> clients;
@@ -87,6 +126,7 @@ final class EchoRun {
         ServletContextHandler context = new ServletContextHandler("/");
         JettyWebSocketServletContainerInitializer.configure(context, null);
         context.addServlet(new ServletHolder(new EchoServlet()), "/echo");
+        context.addServlet(new ServletHolder(new FanOutServlet()), "/fanout");
         server.setHandler(context);
         server.start();
         System.out.println(EchoProcess.READY + connector.getLocalPort());
@@ -142,8 +182,56 @@ final class EchoRun {
                 c.close();
             }
         }
+        String failure = finished ? null : "echo groups did not finish within " + options.timeoutSeconds() + " s";
+        FanOut fanOut = failure == null ? fanOut(server, targetRoundTrips) : null;
+        if (failure == null && fanOut.failure() != null) {
+            failure = fanOut.failure();
+        }
         return new Result(connected, connected, measured.trips.get(), seconds, measured.latency.summary(), cpu,
-                finished ? null : "echo groups did not finish within " + options.timeoutSeconds() + " s");
+                failure, fanOut);
+    }
+
+    /** The fan-out pass: as many rounds as round trips, after an unmeasured pass of as many. */
+    private FanOut fanOut(EchoProcess server, long targetRounds) throws Exception {
+        int groups = options.players() / 4;
+        long perGroup = Math.max(1, targetRounds / Math.max(1, groups));
+        AtomicInteger open = new AtomicInteger();
+        List<Group> all = new ArrayList<>();
+        Semaphore handshakes = new Semaphore(200);
+        List<CompletableFuture<?>> opened = new ArrayList<>();
+        int n = 0;
+        for (int g = 0; g < groups; g++) {
+            URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/fanout?group=" + g);
+            Group group = new Group(5);
+            all.add(group);
+            for (int s = 0; s < 4; s++) {
+                int seat = s;
+                handshakes.acquire();
+                opened.add(Connection.open(clients.get(n++ % clients.size()), uri, text -> group.echoed(), () -> { }, open)
+                        .thenAccept(c -> group.connections[seat] = c)
+                        .whenComplete((r, e) -> handshakes.release()));
+            }
+        }
+        CompletableFuture.allOf(opened.toArray(new CompletableFuture[0])).get(options.timeoutSeconds(), TimeUnit.SECONDS);
+        Pass warmUp = new Pass(perGroup, groups);
+        all.forEach(g -> g.start(warmUp));
+        boolean warm = warmUp.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
+        Pass measured = new Pass(perGroup, groups);
+        double cpuBefore = server.cpuSeconds();
+        long started = System.nanoTime();
+        if (warm) {
+            all.forEach(g -> g.start(measured));
+        }
+        boolean finished = warm && measured.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double cpu = server.cpuSeconds() - cpuBefore;
+        for (Group g : all) {
+            for (Connection c : g.connections) {
+                c.close();
+            }
+        }
+        return new FanOut(measured.trips.get(), seconds, measured.latency.summary(), cpu,
+                finished ? null : "fan-out groups did not finish within " + options.timeoutSeconds() + " s");
     }
 
     /** One pass of round trips: every group makes {@code target} of them. */
@@ -159,16 +247,31 @@ final class EchoRun {
         }
     }
 
-    /** Four connections taking turns: one message in flight at a time, like a game's turns. */
+    /**
+     * Four connections taking turns: one message in flight at a time, like a game's turns. A turn
+     * ends when {@code perTurn} messages have arrived on any of the four (1 for the echo, the
+     * acknowledgement and four batches for the fan-out).
+     */
     private final class Group {
         final Connection[] connections = new Connection[4];
+        private final int perTurn;
+        private final AtomicInteger arrived = new AtomicInteger();
         private volatile Pass pass;
         private long made;
         private int turn;
         private volatile long sentAt;
 
+        Group() {
+            this(1);
+        }
+
+        Group(int perTurn) {
+            this.perTurn = perTurn;
+        }
+
         void start(Pass p) {
             made = 0;
+            arrived.set(0);
             pass = p;
             next();
         }
@@ -186,6 +289,10 @@ final class EchoRun {
         }
 
         void echoed() {
+            if (arrived.incrementAndGet() < perTurn) {
+                return;
+            }
+            arrived.set(0);
             Pass p = pass;
             p.latency.record(System.nanoTime() - sentAt);
             p.trips.incrementAndGet();
@@ -221,6 +328,75 @@ final class EchoRun {
         @Override
         public void onWebSocketText(String message) {
             session.sendText(message, Callback.NOOP);
+        }
+
+        @Override
+        public void onWebSocketError(Throwable cause) {
+            // the client went away at the end of the run
+        }
+    }
+
+    /** The fan-out endpoint: {@code /fanout?group=N}. */
+    static final class FanOutServlet extends JettyWebSocketServlet {
+        private static final long serialVersionUID = 1L;
+        private final transient java.util.Map<String, List<Session>> groups = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        protected void configure(JettyWebSocketServletFactory factory) {
+            factory.setIdleTimeout(Duration.ofMinutes(5));
+            factory.setCreator((req, resp) -> {
+                List<String> group = req.getParameterMap().get("group");
+                if (group == null || group.size() != 1) {
+                    resp.sendError(400, "one group parameter expected");
+                    return null;
+                }
+                return new FanOutEndpoint(groups.computeIfAbsent(group.get(0),
+                        g -> new java.util.concurrent.CopyOnWriteArrayList<>()), () -> groups.remove(group.get(0)));
+            });
+        }
+    }
+
+    /**
+     * Answers each text with the acknowledgement to its sender and the batch text to every member
+     * of its group (the sender included), each sent as the node sends: one frame per message.
+     */
+    public static final class FanOutEndpoint implements Session.Listener.AutoDemanding {
+        private static final String ACK = pad("{\"id\":12,\"type\":\"ok\",\"seq\":1", ACK_BYTES);
+        private static final String BATCH = pad("{\"type\":\"batch\",\"events\":[", BATCH_BYTES);
+        private final List<Session> members;
+        private final Runnable emptied;
+        private volatile Session session;
+
+        FanOutEndpoint(List<Session> members, Runnable emptied) {
+            this.members = members;
+            this.emptied = emptied;
+        }
+
+        /** {@code head} padded with spaces and closed with a brace to exactly {@code bytes} ASCII bytes. */
+        static String pad(String head, int bytes) {
+            return head + " ".repeat(bytes - head.length() - 1) + "}";
+        }
+
+        @Override
+        public void onWebSocketOpen(Session s) {
+            session = s;
+            members.add(s);
+        }
+
+        @Override
+        public void onWebSocketText(String message) {
+            session.sendText(ACK, Callback.NOOP);
+            for (Session member : members) {
+                member.sendText(BATCH, Callback.NOOP);
+            }
+        }
+
+        @Override
+        public void onWebSocketClose(int statusCode, String reason) {
+            members.remove(session);
+            if (members.isEmpty()) {
+                emptied.run();
+            }
         }
 
         @Override

@@ -179,6 +179,24 @@ public final class LoadTool {
             return echo == null ? Double.NaN : echo.serverCpuMicrosPerRoundTrip();
         }
 
+        /** The echo's measured round trips; 0 without echo. */
+        public long echoRoundTrips() {
+            return echo == null ? 0 : echo.roundTrips();
+        }
+
+        /** The fan-out pass's measured rounds; 0 without it. */
+        public long fanOutRounds() {
+            return echo == null || echo.fanOut() == null ? 0 : echo.fanOut().rounds();
+        }
+
+        /**
+         * The server process's CPU time per fan-out round (one message in, the reply and four
+         * batches out), in microseconds; NaN without the pass.
+         */
+        public double fanOutCpuMicrosPerRound() {
+            return echo == null || echo.fanOut() == null ? Double.NaN : echo.fanOut().serverCpuMicrosPerRound();
+        }
+
         /** The node's CPU per action as a multiple of the echo server's CPU per round trip; NaN when either is missing. */
         public double cpuRatioToEcho() {
             return serverCpuMicrosPerAction() / echoCpuMicrosPerRoundTrip();
@@ -233,6 +251,19 @@ public final class LoadTool {
                 b.append(String.format(Locale.ROOT, "Ludus actions/s as a ratio of echo round trips/s: %.3f%n", ratioToEcho()));
                 if (server.unreadable() == null) {
                     b.append(String.format(Locale.ROOT, "Server CPU per action as a multiple of echo CPU per round trip: %.1f%n", cpuRatioToEcho()));
+                }
+                EchoRun.FanOut f = echo.fanOut();
+                if (f != null) {
+                    b.append(String.format(Locale.ROOT, "Bare Jetty fan-out, the network part of an action: 1 message in, a %d-byte reply and %d bytes to each of 4 out%n",
+                            EchoRun.ACK_BYTES, EchoRun.BATCH_BYTES));
+                    b.append(String.format(Locale.ROOT, "  rounds:                    %d in %.1f s, %.0f/s%n", f.rounds(), f.seconds(), f.roundsPerSecond()));
+                    b.append(String.format(Locale.ROOT, "  send -> last of the five:  %s%n", f.latency()));
+                    b.append(String.format(Locale.ROOT, "  fan-out CPU per round:     %.1f us (%.2f s of CPU of the same server process)%n",
+                            f.serverCpuMicrosPerRound(), f.serverCpuSeconds()));
+                    if (server.unreadable() == null) {
+                        b.append(String.format(Locale.ROOT, "Server CPU per action as a multiple of fan-out CPU per round: %.1f%n",
+                                serverCpuMicrosPerAction() / fanOutCpuMicrosPerRound()));
+                    }
                 }
             }
             if (failure() != null) {
