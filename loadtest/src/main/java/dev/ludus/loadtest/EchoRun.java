@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -141,16 +142,39 @@ final class EchoRun {
     }
 
     private Result measure(EchoProcess server, long targetRoundTrips) throws Exception {
-        URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/echo");
+        Measured echo = passes(server, g -> "/echo", 1, targetRoundTrips);
+        String failure = echo.finished ? null : "echo groups did not finish within " + options.timeoutSeconds() + " s";
+        FanOut fanOut = null;
+        if (failure == null) {
+            Measured f = passes(server, g -> "/fanout?group=" + g, 5, targetRoundTrips);
+            fanOut = new FanOut(f.pass.trips.get(), f.seconds, f.pass.latency.summary(), f.cpuSeconds,
+                    f.finished ? null : "fan-out groups did not finish within " + options.timeoutSeconds() + " s");
+            failure = fanOut.failure();
+        }
+        return new Result(echo.connected, echo.connected, echo.pass.trips.get(), echo.seconds, echo.pass.latency.summary(),
+                echo.cpuSeconds, failure, fanOut);
+    }
+
+    /** What {@link #passes} measured. */
+    private record Measured(int connected, Pass pass, double seconds, double cpuSeconds, boolean finished) {
+    }
+
+    /**
+     * Opens the groups' connections to {@code path} (given the group's number), makes an unmeasured
+     * pass of {@code target} turns, then a measured one with the server process's CPU time read
+     * around it, and closes the connections. A turn ends when {@code perTurn} messages arrived.
+     */
+    private Measured passes(EchoProcess server, IntFunction<String> path, int perTurn, long target) throws Exception {
         int groups = options.players() / 4;
         AtomicInteger open = new AtomicInteger();
-        long perGroup = Math.max(1, targetRoundTrips / Math.max(1, groups));
+        long perGroup = Math.max(1, target / Math.max(1, groups));
         List<Group> all = new ArrayList<>();
         Semaphore handshakes = new Semaphore(200);
         List<CompletableFuture<?>> opened = new ArrayList<>();
         int n = 0;
         for (int g = 0; g < groups; g++) {
-            Group group = new Group();
+            URI uri = URI.create("ws://127.0.0.1:" + server.port() + path.apply(g));
+            Group group = new Group(perTurn);
             all.add(group);
             for (int s = 0; s < 4; s++) {
                 int seat = s;
@@ -182,56 +206,7 @@ final class EchoRun {
                 c.close();
             }
         }
-        String failure = finished ? null : "echo groups did not finish within " + options.timeoutSeconds() + " s";
-        FanOut fanOut = failure == null ? fanOut(server, targetRoundTrips) : null;
-        if (failure == null && fanOut.failure() != null) {
-            failure = fanOut.failure();
-        }
-        return new Result(connected, connected, measured.trips.get(), seconds, measured.latency.summary(), cpu,
-                failure, fanOut);
-    }
-
-    /** The fan-out pass: as many rounds as round trips, after an unmeasured pass of as many. */
-    private FanOut fanOut(EchoProcess server, long targetRounds) throws Exception {
-        int groups = options.players() / 4;
-        long perGroup = Math.max(1, targetRounds / Math.max(1, groups));
-        AtomicInteger open = new AtomicInteger();
-        List<Group> all = new ArrayList<>();
-        Semaphore handshakes = new Semaphore(200);
-        List<CompletableFuture<?>> opened = new ArrayList<>();
-        int n = 0;
-        for (int g = 0; g < groups; g++) {
-            URI uri = URI.create("ws://127.0.0.1:" + server.port() + "/fanout?group=" + g);
-            Group group = new Group(5);
-            all.add(group);
-            for (int s = 0; s < 4; s++) {
-                int seat = s;
-                handshakes.acquire();
-                opened.add(Connection.open(clients.get(n++ % clients.size()), uri, text -> group.echoed(), () -> { }, open)
-                        .thenAccept(c -> group.connections[seat] = c)
-                        .whenComplete((r, e) -> handshakes.release()));
-            }
-        }
-        CompletableFuture.allOf(opened.toArray(new CompletableFuture[0])).get(options.timeoutSeconds(), TimeUnit.SECONDS);
-        Pass warmUp = new Pass(perGroup, groups);
-        all.forEach(g -> g.start(warmUp));
-        boolean warm = warmUp.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
-        Pass measured = new Pass(perGroup, groups);
-        double cpuBefore = server.cpuSeconds();
-        long started = System.nanoTime();
-        if (warm) {
-            all.forEach(g -> g.start(measured));
-        }
-        boolean finished = warm && measured.done.await(options.timeoutSeconds(), TimeUnit.SECONDS);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        double cpu = server.cpuSeconds() - cpuBefore;
-        for (Group g : all) {
-            for (Connection c : g.connections) {
-                c.close();
-            }
-        }
-        return new FanOut(measured.trips.get(), seconds, measured.latency.summary(), cpu,
-                finished ? null : "fan-out groups did not finish within " + options.timeoutSeconds() + " s");
+        return new Measured(connected, measured, seconds, cpu, finished);
     }
 
     /** One pass of round trips: every group makes {@code target} of them. */
@@ -260,10 +235,6 @@ final class EchoRun {
         private long made;
         private int turn;
         private volatile long sentAt;
-
-        Group() {
-            this(1);
-        }
 
         Group(int perTurn) {
             this.perTurn = perTurn;
