@@ -5,7 +5,10 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -310,7 +313,7 @@ final class EchoRun {
     /** The fan-out endpoint: {@code /fanout?group=N}. */
     static final class FanOutServlet extends JettyWebSocketServlet {
         private static final long serialVersionUID = 1L;
-        private final transient java.util.Map<String, List<Session>> groups = new java.util.concurrent.ConcurrentHashMap<>();
+        private final transient Map<String, List<Session>> groups = new ConcurrentHashMap<>();
 
         @Override
         protected void configure(JettyWebSocketServletFactory factory) {
@@ -322,7 +325,7 @@ final class EchoRun {
                     return null;
                 }
                 return new FanOutEndpoint(groups.computeIfAbsent(group.get(0),
-                        g -> new java.util.concurrent.CopyOnWriteArrayList<>()), () -> groups.remove(group.get(0)));
+                        g -> new CopyOnWriteArrayList<>()), () -> groups.remove(group.get(0)));
             });
         }
     }
